@@ -1,0 +1,74 @@
+# loopstall: `make` builds build/loopstall, `make test` runs every test.
+# Both install missing Debian packages first (tools/install-deps.sh).
+
+BUILD := build
+CC ?= cc
+CLANG ?= clang
+BPFTOOL ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
+ARCH := x86
+
+CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -Iuser -Ibpf -I$(BUILD)
+LDLIBS := -lbpf -lelf -lz -ldw -lpthread -lm
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -Ibpf -Wall -Werror
+
+USER_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
+USER_OBJS := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(USER_SRCS))
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+
+.PHONY: all deps test unit e2e bench clean format
+
+all: deps $(BUILD)/loopstall
+
+# Installs what building and testing need, only when something is missing.
+deps:
+	@bash tools/install-deps.sh
+
+$(BUILD)/.dirs:
+	mkdir -p $(BUILD)/obj $(BUILD)/tests && touch $@
+
+$(BUILD)/vmlinux.h: | $(BUILD)/.dirs
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/loopstall.bpf.o: bpf/loopstall.bpf.c bpf/loopstall.h $(BUILD)/vmlinux.h
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/loopstall.skel.h: $(BUILD)/loopstall.bpf.o
+	$(BPFTOOL) gen skeleton $< name loopstall_bpf > $@.tmp && mv $@.tmp $@
+
+# Syscall names for this architecture, from the kernel's uapi header.
+$(BUILD)/syscall_table.h: /usr/include/x86_64-linux-gnu/asm/unistd_64.h | $(BUILD)/.dirs
+	sed -n 's/^#define __NR_\([a-z0-9_]*\) \([0-9]*\)$$/[\2] = "\1",/p' $< > $@.tmp && mv $@.tmp $@
+
+GENERATED := $(BUILD)/loopstall.skel.h $(BUILD)/syscall_table.h
+
+$(BUILD)/obj/%.o: user/%.c $(wildcard user/*.h) bpf/loopstall.h $(GENERATED) | $(BUILD)/.dirs
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libloopstall.a: $(USER_OBJS)
+	ar rcs $@ $^
+
+$(BUILD)/loopstall: $(BUILD)/obj/main.o $(BUILD)/libloopstall.a
+	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libloopstall.a
+	$(CC) $(CFLAGS) $< $(BUILD)/libloopstall.a $$(pkg-config --cflags --libs check) $(LDLIBS) -o $@
+
+unit: deps $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
+
+e2e: deps $(BUILD)/loopstall
+	cd tests/e2e && python3 -m pytest -v -p no:cacheprovider .
+
+# Debian's python3 (with pytest, fastapi, ...), not a pyenv one first on PATH.
+test: export PATH := /usr/bin:/usr/sbin:/bin:/sbin:$(PATH)
+test: unit e2e
+
+bench: deps $(BUILD)/loopstall
+	bash tools/bench.sh
+
+format:
+	clang-format -i bpf/*.c bpf/*.h user/*.c user/*.h tests/unit/*.c
+
+clean:
+	rm -rf $(BUILD)

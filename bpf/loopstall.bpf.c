@@ -1,0 +1,418 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * loopstall's kernel side. A thread that waits in epoll_wait is an event
+ * loop; one iteration runs from the return of a wait to the entry of the
+ * next. For each busy iteration we split the time into on CPU, runnable
+ * (waiting for a CPU) and blocked (in which syscall), keep a log2 histogram
+ * of iteration times, and send a ring buffer record only for iterations that
+ * reach the stall threshold. User space reads `loops` to see stalls that are
+ * still going on.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "loopstall.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define NR_EPOLL_WAIT 232
+#define NR_EPOLL_PWAIT 281
+#define NR_EPOLL_PWAIT2 441
+
+/* Set by user space before load. */
+const volatile bool watch_all = false; /* no target given: every loop on the host */
+const volatile bool report_execs = false; /* matching targets by name */
+const volatile __u32 self_pid = 0;
+const volatile __u64 threshold_ns = 100000000;
+
+/* Lost ring buffer records, read by user space. */
+__u64 lost_events = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32); /* tgid */
+	__type(value, __u8);
+} watched SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32); /* tid */
+	__type(value, struct ls_loop);
+} loops SEC(".maps");
+
+/* Two stacks per loop thread: [0] the syscall in progress, [1] the top one. */
+struct ls_stack_pair {
+	struct ls_stack slot[2];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u32);
+	__type(value, struct ls_stack_pair);
+} stacks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u32);
+	__type(value, struct ls_hist);
+} hists SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20);
+} events SEC(".maps");
+
+/* Zeroed values to insert, too large for the BPF stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ls_stack_pair);
+} zero_stacks SEC(".maps");
+
+static __always_inline bool is_epoll_wait(long nr)
+{
+	return nr == NR_EPOLL_WAIT || nr == NR_EPOLL_PWAIT || nr == NR_EPOLL_PWAIT2;
+}
+
+static __always_inline __u32 log2_u64(__u64 v)
+{
+	__u32 r = 0, shift;
+
+	shift = (v > 0xffffffffULL) << 5; v >>= shift; r |= shift;
+	shift = (v > 0xffff) << 4; v >>= shift; r |= shift;
+	shift = (v > 0xff) << 3; v >>= shift; r |= shift;
+	shift = (v > 0xf) << 2; v >>= shift; r |= shift;
+	shift = (v > 0x3) << 1; v >>= shift; r |= shift;
+	r |= (v >> 1);
+	return r;
+}
+
+/* The loop state of the current thread, created on first sight if watched. */
+static struct ls_loop *get_or_create_loop(__u32 tid, __u32 pid)
+{
+	struct ls_loop *l, fresh = {};
+
+	l = bpf_map_lookup_elem(&loops, &tid);
+	if (l)
+		return l;
+	if (pid == self_pid)
+		return NULL;
+	if (!watch_all && !bpf_map_lookup_elem(&watched, &pid))
+		return NULL;
+	fresh.pid = pid;
+	fresh.tid = tid;
+	fresh.cur.nr = LS_NO_SYSCALL;
+	fresh.top.nr = LS_NO_SYSCALL;
+	bpf_get_current_comm(fresh.comm, sizeof(fresh.comm));
+	bpf_map_update_elem(&loops, &tid, &fresh, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&loops, &tid);
+}
+
+static void record_iteration(__u32 tid, __u64 dur_ns)
+{
+	struct ls_hist *h, fresh = {};
+	__u64 slot;
+
+	h = bpf_map_lookup_elem(&hists, &tid);
+	if (!h) {
+		bpf_map_update_elem(&hists, &tid, &fresh, BPF_NOEXIST);
+		h = bpf_map_lookup_elem(&hists, &tid);
+		if (!h)
+			return;
+	}
+	slot = log2_u64(dur_ns / 1000);
+	/* Keep the bound visible to the verifier after the compiler's rewrites. */
+	asm volatile("" : "+r"(slot));
+	if (slot >= LS_HIST_BUCKETS)
+		slot = LS_HIST_BUCKETS - 1;
+	__sync_fetch_and_add(&h->slots[slot], 1);
+}
+
+static void emit_stall_end(struct ls_loop *l, __u64 now, bool exited)
+{
+	struct ls_stack_pair *sp;
+	struct ls_event *e;
+	__u32 tid = l->tid;
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		__sync_fetch_and_add(&lost_events, 1);
+		return;
+	}
+	e->type = LS_EV_STALL_END;
+	e->pid = l->pid;
+	e->tid = tid;
+	e->exited = exited;
+	__builtin_memcpy(e->comm, l->comm, sizeof(e->comm));
+	e->iter_seq = l->iter_seq;
+	e->iter_start_ns = l->iter_start_ns;
+	e->end_ns = now;
+	e->acct = l->acct;
+	/* A syscall still in progress (thread exiting) counts as a candidate. */
+	if (l->cur.nr != LS_NO_SYSCALL && l->cur.blocked_ns > l->top.blocked_ns)
+		e->top = l->cur;
+	else
+		e->top = l->top;
+	e->stack.nr_frames = 0;
+	sp = bpf_map_lookup_elem(&stacks, &tid);
+	if (sp) {
+		if (sp->slot[1].iter_seq == l->iter_seq && sp->slot[1].sys_enter_ns == e->top.enter_ns)
+			e->stack = sp->slot[1];
+		else if (sp->slot[0].iter_seq == l->iter_seq && sp->slot[0].sys_enter_ns == e->top.enter_ns)
+			e->stack = sp->slot[0];
+	}
+	bpf_ringbuf_submit(e, 0);
+}
+
+static void begin_iteration(struct ls_loop *l, __u64 now)
+{
+	l->iter_start_ns = now;
+	l->iter_seq++;
+	l->state = LS_ON_CPU;
+	l->state_since_ns = now;
+	__builtin_memset(&l->acct, 0, sizeof(l->acct));
+	l->cur.nr = LS_NO_SYSCALL;
+	l->top.nr = LS_NO_SYSCALL;
+	l->top.blocked_ns = 0;
+	l->top.enter_ns = 0;
+}
+
+static void end_iteration(struct ls_loop *l, __u64 now)
+{
+	__u64 dur;
+
+	if (!l->iter_start_ns)
+		return;
+	l->acct.cpu_ns += now - l->state_since_ns;
+	dur = now - l->iter_start_ns;
+	record_iteration(l->tid, dur);
+	if (dur >= threshold_ns)
+		emit_stall_end(l, now, false);
+	l->iter_start_ns = 0;
+	l->cur.nr = LS_NO_SYSCALL;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(ls_sys_enter, struct pt_regs *regs, long id)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid;
+	struct ls_loop *l;
+
+	if (is_epoll_wait(id)) {
+		l = get_or_create_loop(tid, pid_tgid >> 32);
+		if (l)
+			end_iteration(l, bpf_ktime_get_ns());
+		return 0;
+	}
+	l = bpf_map_lookup_elem(&loops, &tid);
+	if (!l || !l->iter_start_ns)
+		return 0;
+	l->cur.nr = id;
+	l->cur.enter_ns = bpf_ktime_get_ns();
+	l->cur.blocked_ns = 0;
+	l->cur.args[0] = BPF_CORE_READ(regs, di);
+	l->cur.args[1] = BPF_CORE_READ(regs, si);
+	l->cur.args[2] = BPF_CORE_READ(regs, dx);
+	l->cur.args[3] = BPF_CORE_READ(regs, r10);
+	l->cur.args[4] = BPF_CORE_READ(regs, r8);
+	l->cur.args[5] = BPF_CORE_READ(regs, r9);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(ls_sys_exit, struct pt_regs *regs, long ret)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid;
+	struct ls_stack_pair *sp;
+	struct ls_loop *l;
+	long id = BPF_CORE_READ(regs, orig_ax);
+
+	if (is_epoll_wait(id)) {
+		l = get_or_create_loop(tid, pid_tgid >> 32);
+		if (l)
+			begin_iteration(l, bpf_ktime_get_ns());
+		return 0;
+	}
+	l = bpf_map_lookup_elem(&loops, &tid);
+	if (!l || !l->iter_start_ns || l->cur.nr == LS_NO_SYSCALL)
+		return 0;
+	if (l->cur.blocked_ns > l->top.blocked_ns) {
+		l->top = l->cur;
+		sp = bpf_map_lookup_elem(&stacks, &tid);
+		if (sp && sp->slot[0].sys_enter_ns == l->cur.enter_ns)
+			sp->slot[1] = sp->slot[0];
+	}
+	l->cur.nr = LS_NO_SYSCALL;
+	return 0;
+}
+
+/* The thread goes to sleep inside a syscall: remember where, once per call. */
+static void capture_blocking_stack(void *ctx, struct ls_loop *l)
+{
+	struct ls_stack_pair *sp;
+	struct ls_stack *s;
+	__u32 zero = 0, tid = l->tid;
+	long n;
+
+	sp = bpf_map_lookup_elem(&stacks, &tid);
+	if (!sp) {
+		sp = bpf_map_lookup_elem(&zero_stacks, &zero);
+		if (!sp)
+			return;
+		bpf_map_update_elem(&stacks, &tid, sp, BPF_NOEXIST);
+		sp = bpf_map_lookup_elem(&stacks, &tid);
+		if (!sp)
+			return;
+	}
+	s = &sp->slot[0];
+	if (s->iter_seq == l->iter_seq && s->sys_enter_ns == l->cur.enter_ns)
+		return;
+	n = bpf_get_stack(ctx, s->ips, sizeof(s->ips), BPF_F_USER_STACK);
+	s->nr_frames = n > 0 ? n / sizeof(__u64) : 0;
+	s->iter_seq = l->iter_seq;
+	s->sys_enter_ns = l->cur.enter_ns;
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(ls_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
+	     unsigned int prev_state)
+{
+	__u32 prev_tid = BPF_CORE_READ(prev, pid), next_tid = BPF_CORE_READ(next, pid);
+	struct ls_loop *l;
+	__u64 now = 0, d;
+
+	l = bpf_map_lookup_elem(&loops, &prev_tid);
+	if (l && l->iter_start_ns) {
+		now = bpf_ktime_get_ns();
+		l->acct.cpu_ns += now - l->state_since_ns;
+		l->state_since_ns = now;
+		if (preempt || prev_state == 0) {
+			l->state = LS_RUNNABLE;
+		} else {
+			l->state = LS_BLOCKED;
+			if (l->cur.nr != LS_NO_SYSCALL)
+				capture_blocking_stack(ctx, l);
+		}
+	}
+	l = bpf_map_lookup_elem(&loops, &next_tid);
+	if (l && l->iter_start_ns) {
+		if (!now)
+			now = bpf_ktime_get_ns();
+		d = now - l->state_since_ns;
+		if (l->state == LS_RUNNABLE) {
+			l->acct.runq_ns += d;
+		} else if (l->state == LS_BLOCKED) {
+			l->acct.blocked_ns += d;
+			if (l->cur.nr != LS_NO_SYSCALL) {
+				l->acct.blocked_sys_ns += d;
+				l->cur.blocked_ns += d;
+			}
+		}
+		l->state = LS_ON_CPU;
+		l->state_since_ns = now;
+	}
+	return 0;
+}
+
+SEC("tp_btf/sched_wakeup")
+int BPF_PROG(ls_sched_wakeup, struct task_struct *p)
+{
+	__u32 tid = BPF_CORE_READ(p, pid);
+	struct ls_loop *l;
+	__u64 now, d;
+
+	l = bpf_map_lookup_elem(&loops, &tid);
+	if (!l || !l->iter_start_ns || l->state != LS_BLOCKED)
+		return 0;
+	now = bpf_ktime_get_ns();
+	d = now - l->state_since_ns;
+	l->acct.blocked_ns += d;
+	if (l->cur.nr != LS_NO_SYSCALL) {
+		l->acct.blocked_sys_ns += d;
+		l->cur.blocked_ns += d;
+	}
+	l->state = LS_RUNNABLE;
+	l->state_since_ns = now;
+	return 0;
+}
+
+/* A watched process's children are watched too (gunicorn workers, respawns). */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(ls_process_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ppid = BPF_CORE_READ(parent, tgid), cpid = BPF_CORE_READ(child, tgid);
+	__u8 one = 1;
+
+	if (watch_all || ppid == cpid)
+		return 0;
+	if (bpf_map_lookup_elem(&watched, &ppid))
+		bpf_map_update_elem(&watched, &cpid, &one, BPF_ANY);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(ls_process_exec, struct task_struct *p)
+{
+	struct ls_event *e;
+
+	if (!report_execs)
+		return 0;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		__sync_fetch_and_add(&lost_events, 1);
+		return 0;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->type = LS_EV_EXEC;
+	e->pid = BPF_CORE_READ(p, tgid);
+	e->tid = BPF_CORE_READ(p, pid);
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(ls_process_exit, struct task_struct *p)
+{
+	__u32 tid = BPF_CORE_READ(p, pid), pid = BPF_CORE_READ(p, tgid);
+	struct ls_loop *l;
+	struct ls_event *e;
+	__u64 now;
+
+	l = bpf_map_lookup_elem(&loops, &tid);
+	if (l) {
+		now = bpf_ktime_get_ns();
+		if (l->iter_start_ns && now - l->iter_start_ns >= threshold_ns) {
+			l->acct.cpu_ns += now - l->state_since_ns;
+			emit_stall_end(l, now, true);
+		}
+		bpf_map_delete_elem(&loops, &tid);
+		bpf_map_delete_elem(&stacks, &tid);
+		bpf_map_delete_elem(&hists, &tid);
+	}
+	if (tid != pid || !bpf_map_lookup_elem(&watched, &pid))
+		return 0;
+	bpf_map_delete_elem(&watched, &pid);
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		__sync_fetch_and_add(&lost_events, 1);
+		return 0;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->type = LS_EV_EXIT;
+	e->pid = pid;
+	e->tid = tid;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The contract between the BPF programs and user space: record layouts and
+ * constants, nothing else. Included by bpf/loopstall.bpf.c and by user/.
+ */
+#ifndef LOOPSTALL_H
+#define LOOPSTALL_H
+
+#define LS_COMM_LEN 16
+#define LS_MAX_FRAMES 64 /* native user frames kept per blocking point */
+#define LS_HIST_BUCKETS 32 /* log2 buckets of iteration busy time, in us */
+#define LS_NO_SYSCALL (-1)
+
+/* Where a loop thread is right now, within a busy iteration. */
+enum ls_cpu_state {
+	LS_ON_CPU = 0,
+	LS_RUNNABLE = 1, /* preempted or woken, waiting for a CPU */
+	LS_BLOCKED = 2, /* sleeping: in a syscall, a page fault, ... */
+};
+
+/*
+ * How the time of one busy iteration was spent so far. Completed segments
+ * only: the segment running since state_since_ns is added by the reader.
+ */
+struct ls_account {
+	__u64 cpu_ns;
+	__u64 runq_ns;
+	__u64 blocked_ns; /* all off-CPU sleeping */
+	__u64 blocked_sys_ns; /* the part of blocked_ns spent inside syscalls */
+};
+
+/* The syscall that blocked longest in an iteration, or the one in progress. */
+struct ls_syscall {
+	__s32 nr; /* LS_NO_SYSCALL when none */
+	__u32 pad;
+	__u64 enter_ns;
+	__u64 blocked_ns; /* off-CPU time inside this call (completed segments) */
+	__u64 args[6];
+};
+
+/* Per loop thread state, map `loops`, key: tid. Read by user space. */
+struct ls_loop {
+	__u32 pid;
+	__u32 tid;
+	char comm[LS_COMM_LEN];
+	__u64 iter_start_ns; /* 0 while waiting in epoll: the loop is idle */
+	__u64 iter_seq; /* number of iterations begun */
+	__u64 state_since_ns;
+	__u32 state; /* enum ls_cpu_state */
+	__u32 pad;
+	struct ls_account acct;
+	struct ls_syscall cur; /* syscall in progress, if any */
+	struct ls_syscall top; /* longest-blocked finished syscall of the iteration */
+};
+
+/* Native user stack taken when a loop thread blocked inside a syscall. Map `stacks`, key: tid. */
+struct ls_stack {
+	__u64 iter_seq;
+	__u64 sys_enter_ns; /* identifies the syscall it belongs to */
+	__u32 nr_frames;
+	__u32 pad;
+	__u64 ips[LS_MAX_FRAMES];
+};
+
+/* Per loop log2 histogram of iteration busy time. Map `hists`, key: tid. */
+struct ls_hist {
+	__u64 slots[LS_HIST_BUCKETS]; /* slot i: [2^i, 2^(i+1)) us; slot 0 also holds < 1 us */
+};
+
+enum ls_event_type {
+	LS_EV_STALL_END = 1, /* a busy iteration of at least the threshold ended */
+	LS_EV_EXEC = 2, /* a process exec'd (only when matching by name) */
+	LS_EV_EXIT = 3, /* a watched process exited */
+};
+
+/* Ring buffer record. Never one per iteration: only stalls and rare process events. */
+struct ls_event {
+	__u32 type;
+	__u32 pid;
+	__u32 tid;
+	__u32 exited; /* STALL_END: the thread exited during the stall */
+	char comm[LS_COMM_LEN];
+	__u64 iter_seq;
+	__u64 iter_start_ns;
+	__u64 end_ns;
+	struct ls_account acct;
+	struct ls_syscall top;
+	struct ls_stack stack;
+};
+
+#endif

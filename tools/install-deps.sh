@@ -1,0 +1,30 @@
+#!/bin/bash
+# Installs the Debian packages that building, testing and benchmarking
+# loopstall need. Idempotent: does nothing when all are present.
+set -euo pipefail
+
+PACKAGES=(
+	# build
+	clang llvm make gcc pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev libdw-dev
+	linux-libc-dev
+	# tests
+	check python3 python3-pytest python3-fastapi python3-uvicorn gunicorn python3-httpx
+	util-linux procps
+	# benchmark
+	wrk
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: missing packages: ${missing[*]}; run as root to install them" >&2
+	exit 1
+fi
+echo "install-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >&2
+apt-get install -y -q --no-install-recommends "${missing[@]}" >&2

@@ -1,0 +1,297 @@
+// SPDX-License-Identifier: GPL-2.0
+/* From kernel accounting to one stall record: cause, syscall, fd, stacks. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "attribution.h"
+#include "fd_describe.h"
+#include "python_stack.h"
+#include "symbolize.h"
+#include "syscalls.h"
+
+#define PY_CACHE 32
+
+_Static_assert(sizeof(((struct py_frame *)0)->function) == sizeof(((struct stall_frame *)0)->function),
+	       "python and stall frames hold the same function names");
+_Static_assert(sizeof(((struct py_frame *)0)->file) == sizeof(((struct stall_frame *)0)->file),
+	       "python and stall frames hold the same file names");
+
+struct python_target {
+	pid_t pid;
+	int status; /* 0: readable through py; else -errno from py_process_open */
+	struct py_process *py;
+};
+
+struct attribution {
+	struct symbolizer *symbolizer;
+	struct python_target python[PY_CACHE];
+	int next_victim;
+};
+
+struct attribution *attribution_new(void)
+{
+	struct attribution *a = calloc(1, sizeof(*a));
+
+	if (!a)
+		return NULL;
+	a->symbolizer = symbolizer_new();
+	if (!a->symbolizer) {
+		free(a);
+		return NULL;
+	}
+	return a;
+}
+
+static void drop_python(struct python_target *t)
+{
+	if (t->py)
+		py_process_close(t->py);
+	memset(t, 0, sizeof(*t));
+}
+
+void attribution_free(struct attribution *a)
+{
+	int i;
+
+	if (!a)
+		return;
+	for (i = 0; i < PY_CACHE; i++)
+		drop_python(&a->python[i]);
+	symbolizer_free(a->symbolizer);
+	free(a);
+}
+
+void attribution_forget(struct attribution *a, pid_t pid)
+{
+	int i;
+
+	symbolizer_forget(a->symbolizer, pid);
+	for (i = 0; i < PY_CACHE; i++)
+		if (a->python[i].pid == pid)
+			drop_python(&a->python[i]);
+}
+
+static struct python_target *python_target(struct attribution *a, pid_t pid)
+{
+	struct python_target *t;
+	int i;
+
+	for (i = 0; i < PY_CACHE; i++)
+		if (a->python[i].pid == pid)
+			return &a->python[i];
+	t = &a->python[a->next_victim];
+	a->next_victim = (a->next_victim + 1) % PY_CACHE;
+	drop_python(t);
+	t->pid = pid;
+	t->status = py_process_open(pid, &t->py);
+	return t;
+}
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* Wall-clock time of a CLOCK_MONOTONIC (bpf_ktime_get_ns) timestamp. */
+static struct timespec wall_time_of(uint64_t mono_ns)
+{
+	struct timespec now;
+	uint64_t ago = monotonic_ns() - mono_ns;
+	int64_t wall;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	wall = now.tv_sec * 1000000000LL + now.tv_nsec - (int64_t)ago;
+	now.tv_sec = wall / 1000000000LL;
+	now.tv_nsec = wall % 1000000000LL;
+	return now;
+}
+
+/* The dominant share of the stall's time names its cause. */
+static void choose_cause(struct stall_record *r)
+{
+	uint64_t best = r->cpu_ns;
+
+	r->cause = CAUSE_CPU;
+	if (r->blocked_sys_ns > best)
+		best = r->blocked_sys_ns, r->cause = CAUSE_SYSCALL;
+	if (r->runq_ns > best)
+		best = r->runq_ns, r->cause = CAUSE_RUNQUEUE;
+	if (r->other_ns > best)
+		r->cause = CAUSE_OTHER;
+}
+
+static void fill_syscall(struct stall_record *r, const struct ls_syscall *sc, uint64_t blocked_ns, bool ongoing)
+{
+	int fd_arg;
+
+	r->syscall_nr = sc->nr;
+	r->syscall_ongoing = ongoing;
+	r->syscall_ns = blocked_ns;
+	memcpy(r->syscall_args, sc->args, sizeof(r->syscall_args));
+	r->fd = -1;
+	fd_arg = syscall_fd_arg(sc->nr);
+	if (fd_arg >= 0) {
+		r->fd = (int)sc->args[fd_arg];
+		/* Only while it is going on is the fd surely the one it blocked on. */
+		if (ongoing && fd_describe(r->pid, r->fd, r->fd_desc, sizeof(r->fd_desc)) != 0)
+			r->fd_desc[0] = 0;
+	}
+}
+
+static bool is_interpreter_module(const char *module)
+{
+	const char *base = strrchr(module, '/');
+
+	base = base ? base + 1 : module;
+	return strncmp(base, "python", 6) == 0 || strncmp(base, "libpython", 9) == 0;
+}
+
+/*
+ * Native frames from the blocking point outwards, then the Python stack. A
+ * frame-pointer walk through code built without frame pointers yields
+ * garbage after a frame or two: stop at the first address in no module.
+ */
+static void fill_native_frames(struct attribution *a, struct stall_record *r, const struct ls_stack *stack,
+			       bool stop_at_interpreter)
+{
+	__u32 i;
+
+	for (i = 0; stack && i < stack->nr_frames && i < LS_MAX_FRAMES && r->nframes < STALL_MAX_FRAMES; i++) {
+		struct stall_frame *f = &r->frames[r->nframes];
+
+		memset(f, 0, sizeof(*f));
+		symbolize_ip(a->symbolizer, r->pid, stack->ips[i], i > 0, f);
+		if (!f->module[0])
+			break;
+		r->nframes++;
+		if (stop_at_interpreter && is_interpreter_module(f->module))
+			break;
+	}
+}
+
+static void fill_python_frames(struct attribution *a, struct stall_record *r)
+{
+	struct python_target *t = python_target(a, r->pid);
+	struct py_frame frames[64];
+	int n, i;
+
+	if (t->status == -ENOENT)
+		return; /* not CPython */
+	if (t->status) {
+		snprintf(r->python, sizeof(r->python), "unreadable: %s", strerror(-t->status));
+		return;
+	}
+	snprintf(r->python, sizeof(r->python), "%s", py_process_version(t->py));
+	n = py_stack_read(t->py, r->tid, frames, 64);
+	if (n < 0) {
+		snprintf(r->python, sizeof(r->python), "%s, stack unreadable: %s", py_process_version(t->py),
+			 strerror(-n));
+		return;
+	}
+	for (i = 0; i < n && r->nframes < STALL_MAX_FRAMES; i++) {
+		struct stall_frame *f = &r->frames[r->nframes++];
+
+		memset(f, 0, sizeof(*f));
+		f->kind = FRAME_PYTHON;
+		f->coroutine = frames[i].coroutine;
+		f->line = frames[i].line;
+		memcpy(f->function, frames[i].function, sizeof(f->function));
+		memcpy(f->file, frames[i].file, sizeof(f->file));
+		f->function[sizeof(f->function) - 1] = 0;
+		f->file[sizeof(f->file) - 1] = 0;
+	}
+}
+
+static void fill_identity(struct stall_record *r, __u32 pid, __u32 tid, const char *comm, uint64_t seq,
+			  uint64_t start_ns, uint64_t threshold_ns)
+{
+	memset(r, 0, sizeof(*r));
+	r->pid = pid;
+	r->tid = tid;
+	memcpy(r->comm, comm, LS_COMM_LEN);
+	r->comm[LS_COMM_LEN - 1] = 0;
+	r->iter_seq = seq;
+	r->start_wall = wall_time_of(start_ns);
+	r->threshold_ns = threshold_ns;
+	r->syscall_nr = -1;
+	r->fd = -1;
+}
+
+void attribute_live(struct attribution *a, const struct ls_loop *snap, const struct ls_stack stacks[2],
+		    uint64_t now_ns, uint64_t threshold_ns, struct stall_record *r)
+{
+	uint64_t running = now_ns > snap->state_since_ns ? now_ns - snap->state_since_ns : 0;
+	uint64_t cur_blocked = snap->cur.blocked_ns;
+	const struct ls_stack *stack = NULL;
+	bool in_syscall = snap->cur.nr != LS_NO_SYSCALL;
+	int i;
+
+	fill_identity(r, snap->pid, snap->tid, snap->comm, snap->iter_seq, snap->iter_start_ns, threshold_ns);
+	r->duration_ns = now_ns - snap->iter_start_ns;
+	r->cpu_ns = snap->acct.cpu_ns;
+	r->runq_ns = snap->acct.runq_ns;
+	r->blocked_sys_ns = snap->acct.blocked_sys_ns;
+	r->other_ns = snap->acct.blocked_ns - snap->acct.blocked_sys_ns;
+	/* Add the segment in progress, which the kernel has not closed yet. */
+	switch (snap->state) {
+	case LS_ON_CPU: r->cpu_ns += running; break;
+	case LS_RUNNABLE: r->runq_ns += running; break;
+	case LS_BLOCKED:
+		if (in_syscall)
+			r->blocked_sys_ns += running, cur_blocked += running;
+		else
+			r->other_ns += running;
+		break;
+	}
+	choose_cause(r);
+	if (in_syscall && cur_blocked >= snap->top.blocked_ns) {
+		fill_syscall(r, &snap->cur, cur_blocked, true);
+		for (i = 0; i < 2; i++)
+			if (stacks[i].iter_seq == snap->iter_seq && stacks[i].sys_enter_ns == snap->cur.enter_ns)
+				stack = &stacks[i];
+	} else if (snap->top.nr != LS_NO_SYSCALL) {
+		fill_syscall(r, &snap->top, snap->top.blocked_ns, false);
+		if (stacks[1].iter_seq == snap->iter_seq && stacks[1].sys_enter_ns == snap->top.enter_ns)
+			stack = &stacks[1];
+	}
+	fill_native_frames(a, r, stack, true);
+	fill_python_frames(a, r);
+	if (!r->python[0] && r->nframes == 0)
+		fill_native_frames(a, r, stack, false);
+}
+
+void attribute_end(struct attribution *a, const struct ls_event *e, const struct stall_record *begin,
+		   uint64_t threshold_ns, struct stall_record *r)
+{
+	int i;
+
+	fill_identity(r, e->pid, e->tid, e->comm, e->iter_seq, e->iter_start_ns, threshold_ns);
+	r->ended = true;
+	r->exited = e->exited;
+	r->duration_ns = e->end_ns - e->iter_start_ns;
+	r->cpu_ns = e->acct.cpu_ns;
+	r->runq_ns = e->acct.runq_ns;
+	r->blocked_sys_ns = e->acct.blocked_sys_ns;
+	r->other_ns = e->acct.blocked_ns - e->acct.blocked_sys_ns;
+	choose_cause(r);
+	if (e->top.nr != LS_NO_SYSCALL) {
+		fill_syscall(r, &e->top, e->top.blocked_ns, false);
+		if (begin && begin->syscall_nr == e->top.nr && begin->fd == r->fd)
+			memcpy(r->fd_desc, begin->fd_desc, sizeof(r->fd_desc));
+	}
+	if (begin) {
+		/* The stack seen while it was going on: the loop has moved on since. */
+		memcpy(r->python, begin->python, sizeof(r->python));
+		r->nframes = begin->nframes;
+		for (i = 0; i < begin->nframes; i++)
+			r->frames[i] = begin->frames[i];
+	} else {
+		fill_native_frames(a, r, e->stack.nr_frames ? &e->stack : NULL, false);
+	}
+}

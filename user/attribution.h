@@ -1,0 +1,28 @@
+#ifndef LOOPSTALL_ATTRIBUTION_H
+#define LOOPSTALL_ATTRIBUTION_H
+#include <linux/types.h>
+#include <stdint.h>
+
+#include "loopstall.h"
+#include "stall_record.h"
+
+/*
+ * Turns the kernel's view of a stalled loop into a stall record: the
+ * dominant cause, the blocking syscall and its fd, native frames and, for
+ * CPython, the Python stack read from the target's memory.
+ */
+struct attribution;
+
+struct attribution *attribution_new(void);
+void attribution_free(struct attribution *a);
+/* Forgets cached knowledge of a process that exited or exec'd. */
+void attribution_forget(struct attribution *a, pid_t pid);
+
+/* A stall still going on. snap was read at now_ns; stacks are the loop's two stack slots. */
+void attribute_live(struct attribution *a, const struct ls_loop *snap, const struct ls_stack stacks[2],
+		    uint64_t now_ns, uint64_t threshold_ns, struct stall_record *r);
+/* A stall that ended. begin is the live report of it, if any, whose Python stack is kept. */
+void attribute_end(struct attribution *a, const struct ls_event *e, const struct stall_record *begin,
+		   uint64_t threshold_ns, struct stall_record *r);
+
+#endif

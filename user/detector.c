@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Stall begin/end state machine over the kernel's per-loop state. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "detector.h"
+
+#define MAX_LOOPS 8192
+#define MAX_OPEN 256
+
+/* A stall reported as begun and not yet ended. */
+struct open_stall {
+	pid_t tid;
+	uint64_t iter_seq;
+	uint64_t last_duration_ns;
+	struct stall_record *begin;
+};
+
+struct detector {
+	struct tracer *tracer;
+	struct attribution *attribution;
+	uint64_t threshold_ns;
+	stall_sink_fn sink;
+	void *sink_ctx;
+	struct ls_loop *loops; /* scratch for reads */
+	struct stall_record *scratch;
+	struct open_stall open[MAX_OPEN];
+	int nopen;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+struct detector *detector_new(struct tracer *t, struct attribution *a, uint64_t threshold_ns, stall_sink_fn sink,
+			      void *sink_ctx)
+{
+	struct detector *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return NULL;
+	d->tracer = t;
+	d->attribution = a;
+	d->threshold_ns = threshold_ns;
+	d->sink = sink;
+	d->sink_ctx = sink_ctx;
+	d->loops = calloc(MAX_LOOPS, sizeof(*d->loops));
+	d->scratch = malloc(sizeof(*d->scratch));
+	if (!d->loops || !d->scratch) {
+		detector_free(d);
+		return NULL;
+	}
+	return d;
+}
+
+void detector_free(struct detector *d)
+{
+	int i;
+
+	if (!d)
+		return;
+	for (i = 0; i < d->nopen; i++)
+		free(d->open[i].begin);
+	free(d->loops);
+	free(d->scratch);
+	free(d);
+}
+
+uint64_t detector_scan_period_ns(const struct detector *d)
+{
+	uint64_t period = d->threshold_ns / 4;
+
+	if (period > 10000000)
+		period = 10000000;
+	if (period < 1000000)
+		period = 1000000;
+	return period;
+}
+
+static struct open_stall *find_open(struct detector *d, pid_t tid, uint64_t seq)
+{
+	int i;
+
+	for (i = 0; i < d->nopen; i++)
+		if (d->open[i].tid == tid && d->open[i].iter_seq == seq)
+			return &d->open[i];
+	return NULL;
+}
+
+static void close_open(struct detector *d, struct open_stall *s)
+{
+	free(s->begin);
+	*s = d->open[--d->nopen];
+}
+
+static void report_begin(struct detector *d, const struct ls_loop *l, uint64_t now)
+{
+	struct ls_stack stacks[2];
+	struct open_stall *s;
+
+	if (d->nopen == MAX_OPEN)
+		return;
+	tracer_read_stacks(d->tracer, l->tid, stacks);
+	s = &d->open[d->nopen];
+	s->begin = malloc(sizeof(*s->begin));
+	if (!s->begin)
+		return;
+	attribute_live(d->attribution, l, stacks, now, d->threshold_ns, s->begin);
+	s->tid = l->tid;
+	s->iter_seq = l->iter_seq;
+	s->last_duration_ns = s->begin->duration_ns;
+	d->nopen++;
+	d->sink(d->sink_ctx, s->begin);
+}
+
+/* A begun stall whose loop moved on with no end record (lost, or the thread vanished). */
+static void end_without_record(struct detector *d, struct open_stall *s)
+{
+	struct stall_record *r = d->scratch;
+
+	*r = *s->begin;
+	r->ended = true;
+	r->duration_ns = s->last_duration_ns;
+	d->sink(d->sink_ctx, r);
+	close_open(d, s);
+}
+
+void detector_scan(struct detector *d)
+{
+	struct {
+		pid_t tid;
+		uint64_t iter_seq;
+	} stale[MAX_OPEN];
+	int n, i, j, nstale = 0;
+	uint64_t now;
+
+	/* End records first, so a stall that just ended is not taken for a lost one. */
+	tracer_consume(d->tracer);
+	n = tracer_read_loops(d->tracer, d->loops, MAX_LOOPS);
+	now = now_ns();
+	for (i = 0; i < n; i++) {
+		const struct ls_loop *l = &d->loops[i];
+		struct open_stall *s;
+
+		if (!l->iter_start_ns || now < l->iter_start_ns || now - l->iter_start_ns < d->threshold_ns)
+			continue;
+		s = find_open(d, l->tid, l->iter_seq);
+		if (s)
+			s->last_duration_ns = now - l->iter_start_ns;
+		else
+			report_begin(d, l, now);
+	}
+	/*
+	 * A stall whose loop moved on: the kernel submits its end record before
+	 * it marks the loop idle, so after one more read of the ring buffer any
+	 * stall still open lost its record.
+	 */
+	for (j = 0; j < d->nopen; j++) {
+		struct open_stall *s = &d->open[j];
+		bool ongoing = false;
+
+		for (i = 0; i < n && !ongoing; i++)
+			ongoing = d->loops[i].tid == (__u32)s->tid && d->loops[i].iter_seq == s->iter_seq &&
+				  d->loops[i].iter_start_ns;
+		if (!ongoing && nstale < MAX_OPEN) {
+			stale[nstale].tid = s->tid;
+			stale[nstale++].iter_seq = s->iter_seq;
+		}
+	}
+	if (!nstale)
+		return;
+	tracer_consume(d->tracer);
+	for (j = 0; j < nstale; j++) {
+		struct open_stall *s = find_open(d, stale[j].tid, stale[j].iter_seq);
+
+		if (s)
+			end_without_record(d, s);
+	}
+}
+
+void detector_stall_ended(struct detector *d, const struct ls_event *e)
+{
+	struct open_stall *s = find_open(d, e->tid, e->iter_seq);
+
+	attribute_end(d->attribution, e, s ? s->begin : NULL, d->threshold_ns, d->scratch);
+	d->sink(d->sink_ctx, d->scratch);
+	if (s)
+		close_open(d, s);
+}

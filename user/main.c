@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * loopstall: detect stalled event loops from outside, with BPF.
+ * main wires options, targets, the tracer, the detector and the output
+ * together, and runs loopstall's own event loop: ring buffer records,
+ * signals, and a short periodic scan of the loops' state.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "attribution.h"
+#include "detector.h"
+#include "options.h"
+#include "output.h"
+#include "preflight.h"
+#include "targets.h"
+#include "tracer.h"
+
+#define LOOPSTALL_VERSION "0.1.0"
+
+struct app {
+	struct options opts;
+	struct tracer *tracer;
+	struct attribution *attribution;
+	struct detector *detector;
+	pid_t child; /* started with -- COMMAND */
+	bool child_exited;
+	bool watching_set; /* -p or --: stop when every watched process is gone */
+	bool all_gone;
+};
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static void emit(void *ctx, const struct stall_record *r)
+{
+	struct app *app = ctx;
+
+	if (app->opts.json)
+		output_json(stdout, r);
+	else
+		output_text(stdout, r);
+	fflush(stdout);
+}
+
+static void on_event(void *ctx, const struct ls_event *e)
+{
+	struct app *app = ctx;
+
+	switch (e->type) {
+	case LS_EV_STALL_END:
+		detector_stall_ended(app->detector, e);
+		break;
+	case LS_EV_EXEC:
+		attribution_forget(app->attribution, e->pid);
+		if (app->opts.pattern && target_matches(e->pid, app->opts.pattern))
+			tracer_watch(app->tracer, e->pid);
+		break;
+	case LS_EV_EXIT:
+		attribution_forget(app->attribution, e->pid);
+		fprintf(stderr, "loopstall: pid %d exited\n", e->pid);
+		if (app->watching_set && tracer_watched_count(app->tracer) == 0)
+			app->all_gone = true;
+		break;
+	}
+}
+
+static void watch_one(void *ctx, pid_t pid)
+{
+	struct app *app = ctx;
+
+	tracer_watch(app->tracer, pid);
+}
+
+/* Puts the targets in the kernel's watched set. Returns an exit code. */
+static int watch_targets(struct app *app, int release_fd)
+{
+	int i;
+
+	for (i = 0; i < app->opts.npids; i++) {
+		tracer_watch(app->tracer, app->opts.pids[i]);
+		target_for_each_descendant(app->opts.pids[i], watch_one, app);
+	}
+	if (app->opts.pattern)
+		target_for_each_match(app->opts.pattern, watch_one, app);
+	if (app->child) {
+		tracer_watch(app->tracer, app->child);
+		if (target_release(release_fd)) {
+			fprintf(stderr, "loopstall: cannot start %s\n", app->opts.command[0]);
+			return EXIT_RUNTIME;
+		}
+	}
+	return EXIT_OK;
+}
+
+static int open_tracer(struct app *app)
+{
+	struct tracer_config cfg = {
+		.watch_all = !app->opts.npids && !app->opts.pattern && !app->opts.command,
+		.report_execs = app->opts.pattern != NULL,
+		.threshold_ns = app->opts.threshold_ns,
+		.btf_path = app->opts.btf_path,
+		.verbose = app->opts.verbose,
+	};
+	int err = tracer_open(&cfg, on_event, app, &app->tracer);
+
+	if (!err)
+		return EXIT_OK;
+	fprintf(stderr, "loopstall: cannot load BPF programs: %s%s\n", strerror(-err),
+		app->opts.verbose ? "" : " (run with -v for details)");
+	return err == -EPERM ? EXIT_PRIVILEGE : EXIT_KERNEL;
+}
+
+/* Reaps the started command; true once it has exited. */
+static void reap_child(struct app *app)
+{
+	int status;
+
+	if (app->child && waitpid(app->child, &status, WNOHANG) == app->child)
+		app->child_exited = true;
+}
+
+static int run(struct app *app, int sigfd)
+{
+	uint64_t period = detector_scan_period_ns(app->detector), next_scan = monotonic_ns();
+	uint64_t deadline = app->opts.duration_ns ? monotonic_ns() + app->opts.duration_ns : 0;
+	struct epoll_event ev = { .events = EPOLLIN }, events[4];
+	int ep = epoll_create1(EPOLL_CLOEXEC), n, i;
+
+	if (ep < 0)
+		return EXIT_RUNTIME;
+	ev.data.fd = sigfd;
+	epoll_ctl(ep, EPOLL_CTL_ADD, sigfd, &ev);
+	ev.data.fd = tracer_event_fd(app->tracer);
+	epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
+
+	for (;;) {
+		uint64_t now = monotonic_ns();
+		int timeout_ms;
+
+		if (now >= next_scan) {
+			detector_scan(app->detector);
+			next_scan = now + period;
+		}
+		if (deadline && now >= deadline)
+			break;
+		if (app->all_gone || app->child_exited)
+			break;
+		timeout_ms = (int)((next_scan - now + 999999) / 1000000);
+		n = epoll_wait(ep, events, 4, timeout_ms);
+		for (i = 0; i < n; i++) {
+			if (events[i].data.fd == sigfd) {
+				struct signalfd_siginfo si;
+
+				if (read(sigfd, &si, sizeof(si)) != sizeof(si))
+					continue;
+				if (si.ssi_signo == SIGCHLD) {
+					reap_child(app);
+					continue;
+				}
+				close(ep);
+				return EXIT_OK;
+			}
+			tracer_consume(app->tracer);
+		}
+	}
+	/* Stalls that ended just now still have their records in the ring. */
+	tracer_consume(app->tracer);
+	close(ep);
+	return EXIT_OK;
+}
+
+static int setup_signals(void)
+{
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGCHLD);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL))
+		return -1;
+	return signalfd(-1, &mask, SFD_CLOEXEC);
+}
+
+static void describe_targets(const struct app *app)
+{
+	char thr[32];
+
+	snprintf(thr, sizeof(thr), "%llums", (unsigned long long)(app->opts.threshold_ns / 1000000));
+	if (app->opts.npids)
+		fprintf(stderr, "loopstall: watching %d process%s and descendants, threshold %s\n", app->opts.npids,
+			app->opts.npids > 1 ? "es" : "", thr);
+	else if (app->opts.pattern)
+		fprintf(stderr, "loopstall: watching processes matching the pattern, threshold %s\n", thr);
+	else if (app->child)
+		fprintf(stderr, "loopstall: watching pid %d, threshold %s\n", app->child, thr);
+	else
+		fprintf(stderr, "loopstall: watching every event loop on the host, threshold %s\n", thr);
+}
+
+int main(int argc, char **argv)
+{
+	struct app app = { 0 };
+	char msg[256];
+	int i, code, sigfd, release_fd = -1;
+
+	if (options_parse(argc, argv, &app.opts, msg, sizeof(msg))) {
+		fprintf(stderr, "loopstall: %s\n", msg);
+		return EXIT_USAGE;
+	}
+	if (app.opts.help) {
+		options_usage(stdout);
+		return EXIT_OK;
+	}
+	if (app.opts.version) {
+		printf("loopstall %s\n", LOOPSTALL_VERSION);
+		return EXIT_OK;
+	}
+	if (preflight_capabilities(msg, sizeof(msg))) {
+		fprintf(stderr, "loopstall: missing %s (run as root)\n", msg);
+		return EXIT_PRIVILEGE;
+	}
+	if (preflight_btf(app.opts.btf_path)) {
+		fprintf(stderr, "loopstall: kernel BTF not readable at %s: loopstall needs a kernel with BTF "
+			"(CONFIG_DEBUG_INFO_BTF) or --btf FILE\n", app.opts.btf_path ? app.opts.btf_path :
+			"/sys/kernel/btf/vmlinux");
+		return EXIT_KERNEL;
+	}
+	for (i = 0; i < app.opts.npids; i++) {
+		if (!target_exists(app.opts.pids[i])) {
+			fprintf(stderr, "loopstall: no process with PID %d\n", app.opts.pids[i]);
+			return EXIT_USAGE;
+		}
+	}
+	app.watching_set = app.opts.npids > 0 || app.opts.command;
+	sigfd = setup_signals();
+	if (sigfd < 0) {
+		fprintf(stderr, "loopstall: cannot set up signals: %s\n", strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	if (app.opts.command && target_spawn(app.opts.command, &app.child, &release_fd)) {
+		fprintf(stderr, "loopstall: cannot start %s: %s\n", app.opts.command[0], strerror(errno));
+		return EXIT_USAGE;
+	}
+	code = open_tracer(&app);
+	if (code != EXIT_OK)
+		goto out;
+	app.attribution = attribution_new();
+	app.detector = app.attribution ? detector_new(app.tracer, app.attribution, app.opts.threshold_ns, emit, &app)
+				       : NULL;
+	if (!app.detector) {
+		fprintf(stderr, "loopstall: out of memory\n");
+		code = EXIT_RUNTIME;
+		goto out;
+	}
+	code = watch_targets(&app, release_fd);
+	release_fd = -1;
+	if (code != EXIT_OK)
+		goto out;
+	describe_targets(&app);
+	code = run(&app, sigfd);
+out:
+	if (release_fd >= 0)
+		close(release_fd); /* the child sees EOF and exits without running */
+	detector_free(app.detector);
+	attribution_free(app.attribution);
+	tracer_close(app.tracer);
+	if (app.child && !app.child_exited)
+		kill(app.child, SIGTERM);
+	return code;
+}

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The JSON rendering of a stall record: one object per line, schema in README. */
+#include <string.h>
+#include <time.h>
+
+#include "duration.h"
+#include "escape.h"
+#include "output.h"
+#include "syscalls.h"
+
+static void put_string(FILE *out, const char *key, const char *value)
+{
+	fprintf(out, ",\"%s\":\"", key);
+	json_escape(out, value);
+	fputc('"', out);
+}
+
+static double ms(uint64_t ns)
+{
+	return (double)ns / NSEC_PER_MSEC;
+}
+
+static void put_time(FILE *out, const struct timespec *ts)
+{
+	struct tm tm;
+	char buf[32];
+
+	gmtime_r(&ts->tv_sec, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	fprintf(out, ",\"start\":\"%s.%03ldZ\"", buf, ts->tv_nsec / 1000000);
+}
+
+static void put_frame(FILE *out, const struct stall_frame *f)
+{
+	fprintf(out, "{\"kind\":\"%s\"", f->kind == FRAME_PYTHON ? "python" : "native");
+	put_string(out, "function", f->function);
+	if (f->file[0])
+		put_string(out, "file", f->file);
+	if (f->line)
+		fprintf(out, ",\"line\":%d", f->line);
+	if (f->module[0])
+		put_string(out, "module", f->module);
+	if (f->kind == FRAME_NATIVE)
+		fprintf(out, ",\"addr\":\"0x%llx\"", (unsigned long long)f->ip);
+	else
+		fprintf(out, ",\"coroutine\":%s", f->coroutine ? "true" : "false");
+	fputc('}', out);
+}
+
+void output_json(FILE *out, const struct stall_record *r)
+{
+	const char *name = syscall_name(r->syscall_nr);
+	int i;
+
+	fprintf(out, "{\"event\":\"stall\",\"phase\":\"%s\"", r->ended ? "end" : "begin");
+	put_time(out, &r->start_wall);
+	fprintf(out, ",\"pid\":%d,\"tid\":%d", r->pid, r->tid);
+	put_string(out, "comm", r->comm);
+	fprintf(out, ",\"duration_ms\":%.3f,\"threshold_ms\":%.3f", ms(r->duration_ns), ms(r->threshold_ns));
+	fprintf(out, ",\"cause\":\"%s\"", stall_cause_name(r->cause));
+	if (r->syscall_nr >= 0) {
+		if (name)
+			fprintf(out, ",\"syscall\":\"%s\"", name);
+		else
+			fprintf(out, ",\"syscall\":\"syscall_%d\"", r->syscall_nr);
+		fprintf(out, ",\"syscall_ms\":%.3f,\"syscall_args\":[", ms(r->syscall_ns));
+		for (i = 0; i < 6; i++)
+			fprintf(out, "%s%llu", i ? "," : "", (unsigned long long)r->syscall_args[i]);
+		fputc(']', out);
+		if (r->fd >= 0) {
+			fprintf(out, ",\"fd\":%d", r->fd);
+			if (r->fd_desc[0])
+				put_string(out, "fd_target", r->fd_desc);
+		}
+	}
+	fprintf(out, ",\"breakdown_ms\":{\"cpu\":%.3f,\"syscall\":%.3f,\"runqueue\":%.3f,\"other\":%.3f}",
+		ms(r->cpu_ns), ms(r->blocked_sys_ns), ms(r->runq_ns), ms(r->other_ns));
+	if (r->python[0])
+		put_string(out, "python", r->python);
+	fprintf(out, ",\"exited\":%s,\"stack\":[", r->exited ? "true" : "false");
+	for (i = 0; i < r->nframes; i++) {
+		if (i)
+			fputc(',', out);
+		put_frame(out, &r->frames[i]);
+	}
+	fputs("]}\n", out);
+}

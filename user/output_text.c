@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The human rendering of a stall record:
+ *   STALL pid 4161 tid 4161 python3 3.00s blocked in clock_nanosleep 3.00s at f (main.py:9) [coroutine]
+ * followed, for a stall that begins, by its stack, innermost first.
+ */
+#include <string.h>
+
+#include "duration.h"
+#include "escape.h"
+#include "output.h"
+#include "syscalls.h"
+
+static void put_duration(FILE *out, uint64_t ns)
+{
+	char buf[32];
+
+	duration_format(ns, buf, sizeof(buf));
+	fputs(buf, out);
+}
+
+static const char *basename_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+static void put_frame(FILE *out, const struct stall_frame *f, bool short_file)
+{
+	term_escape(out, f->function);
+	if (f->kind == FRAME_PYTHON || f->file[0]) {
+		fputs(" (", out);
+		term_escape(out, short_file ? basename_of(f->file) : f->file);
+		if (f->line)
+			fprintf(out, ":%d", f->line);
+		fputc(')', out);
+	} else if (f->module[0]) {
+		fputs(" (", out);
+		term_escape(out, basename_of(f->module));
+		fputc(')', out);
+	}
+	if (f->coroutine)
+		fputs(" [coroutine]", out);
+}
+
+/* What the loop was doing, in a few words. */
+static void put_cause(FILE *out, const struct stall_record *r)
+{
+	const char *name = syscall_name(r->syscall_nr);
+
+	switch (r->cause) {
+	case CAUSE_SYSCALL:
+		fprintf(out, "blocked in %s ", name ? name : "syscall");
+		put_duration(out, r->syscall_ns);
+		if (r->fd >= 0) {
+			fprintf(out, " on fd %d", r->fd);
+			if (r->fd_desc[0]) {
+				fputs(" (", out);
+				term_escape(out, r->fd_desc);
+				fputc(')', out);
+			}
+		}
+		break;
+	case CAUSE_CPU:
+		fputs("on CPU ", out);
+		put_duration(out, r->cpu_ns);
+		break;
+	case CAUSE_RUNQUEUE:
+		fputs("waiting for a CPU ", out);
+		put_duration(out, r->runq_ns);
+		break;
+	case CAUSE_OTHER:
+		fputs("off CPU outside syscalls ", out);
+		put_duration(out, r->other_ns);
+		break;
+	}
+}
+
+/* Where: the innermost Python frame, and the coroutine around it if that is not one. */
+static void put_location(FILE *out, const struct stall_record *r)
+{
+	const struct stall_frame *inner = NULL, *coro = NULL;
+	int i;
+
+	for (i = 0; i < r->nframes; i++) {
+		if (r->frames[i].kind != FRAME_PYTHON)
+			continue;
+		if (!inner)
+			inner = &r->frames[i];
+		if (r->frames[i].coroutine) {
+			coro = &r->frames[i];
+			break;
+		}
+	}
+	if (!inner && r->nframes)
+		inner = &r->frames[0];
+	if (!inner)
+		return;
+	fputs(" at ", out);
+	put_frame(out, inner, true);
+	if (coro && coro != inner) {
+		fputs(" in coroutine ", out);
+		put_frame(out, coro, true);
+	}
+}
+
+void output_text(FILE *out, const struct stall_record *r)
+{
+	int i;
+
+	fprintf(out, "STALL%s pid %d tid %d ", r->ended ? " END" : "", r->pid, r->tid);
+	term_escape(out, r->comm);
+	fputc(' ', out);
+	put_duration(out, r->duration_ns);
+	fputc(' ', out);
+	put_cause(out, r);
+	put_location(out, r);
+	if (r->ended) {
+		fputs(" (cpu ", out);
+		put_duration(out, r->cpu_ns);
+		fputs(", syscall ", out);
+		put_duration(out, r->blocked_sys_ns);
+		fputs(", runqueue ", out);
+		put_duration(out, r->runq_ns);
+		fputs(", other ", out);
+		put_duration(out, r->other_ns);
+		fputc(')', out);
+		if (r->exited)
+			fputs(" thread exited", out);
+		fputc('\n', out);
+		return;
+	}
+	fputc('\n', out);
+	for (i = 0; i < r->nframes; i++) {
+		fprintf(out, "    #%-2d %-6s ", i, r->frames[i].kind == FRAME_PYTHON ? "python" : "native");
+		put_frame(out, &r->frames[i], false);
+		fputc('\n', out);
+	}
+	if (r->python[0] && strncmp(r->python, "3.", 2) != 0) {
+		fputs("    python: ", out);
+		term_escape(out, r->python);
+		fputc('\n', out);
+	}
+}

@@ -1,0 +1,12 @@
+#ifndef LOOPSTALL_PREFLIGHT_H
+#define LOOPSTALL_PREFLIGHT_H
+#include <stddef.h>
+
+/* Checks made before touching BPF, so failures get one clear line. */
+
+/* 0 when CAP_BPF, CAP_PERFMON and CAP_SYS_PTRACE are effective; else -EPERM and their names in missing. */
+int preflight_capabilities(char *missing, size_t len);
+/* 0 when the BTF file (NULL: the kernel's) is readable; else -errno. */
+int preflight_btf(const char *path);
+
+#endif

@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Locating CPython inside a process: which mapped file defines _PyRuntime,
+ * where that symbol is at run time, and which version the interpreter is.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "python_elf.h"
+
+#define MAX_CANDIDATES 8
+
+/* One mapped file that may be the interpreter, with one of its mappings. */
+struct candidate {
+	char path[4096];
+	uint64_t start, end, offset;
+	bool deleted;
+};
+
+struct elf_syms {
+	uint64_t runtime, version; /* st_value, 0 if absent */
+	bool is_exec;              /* ET_EXEC: symbols are absolute */
+	uint64_t bias;             /* load bias for ET_DYN */
+};
+
+/* "python3.11", "libpython3.11.so.1.0", "python3" ... */
+static bool looks_like_python(const char *path)
+{
+	const char *base = strrchr(path, '/');
+
+	base = base ? base + 1 : path;
+	return !strncmp(base, "python", 6) || !strncmp(base, "libpython", 9);
+}
+
+static void version_from_name(const char *path, int *major, int *minor)
+{
+	const char *s = strrchr(path, '/');
+	int ma, mi;
+
+	s = strstr(s ? s : path, "python");
+	if (s && sscanf(s, "python%d.%d", &ma, &mi) == 2) {
+		*major = ma;
+		*minor = mi;
+	}
+}
+
+/* Collects distinct python-looking files from /proc/PID/maps. */
+static int read_candidates(pid_t pid, struct candidate *c, int max)
+{
+	char fn[64], line[4096 + 256];
+	int n = 0;
+	FILE *f;
+
+	snprintf(fn, sizeof(fn), "/proc/%d/maps", (int)pid);
+	f = fopen(fn, "re");
+	if (!f)
+		return errno == ENOENT ? -ESRCH : -errno;
+	while (n < max && fgets(line, sizeof(line), f)) {
+		unsigned long start, end, off;
+		char *path, *del;
+		int pos = 0, i;
+
+		if (sscanf(line, "%lx-%lx %*s %lx %*s %*s %n", &start, &end, &off, &pos) < 3 || !pos)
+			continue;
+		path = line + pos;
+		path[strcspn(path, "\n")] = '\0';
+		if (path[0] != '/' || !looks_like_python(path))
+			continue;
+		del = strstr(path, " (deleted)");
+		if (del)
+			*del = '\0';
+		for (i = 0; i < n; i++)
+			if (!strcmp(c[i].path, path))
+				break;
+		if (i < n)
+			continue; /* keep the first (lowest) mapping of each file */
+		snprintf(c[n].path, sizeof(c[n].path), "%s", path);
+		c[n].start = start;
+		c[n].end = end;
+		c[n].offset = off;
+		c[n].deleted = del != NULL;
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
+/* Opens the file as the target sees it (its mount namespace), else via map_files. */
+static int open_candidate(pid_t pid, const struct candidate *c)
+{
+	char fn[4096 + 64];
+	int fd = -1;
+
+	if (!c->deleted) {
+		if (snprintf(fn, sizeof(fn), "/proc/%d/root%s", (int)pid, c->path) < (int)sizeof(fn))
+			fd = open(fn, O_RDONLY | O_CLOEXEC);
+	}
+	if (fd < 0) {
+		snprintf(fn, sizeof(fn), "/proc/%d/map_files/%lx-%lx", (int)pid,
+			 (unsigned long)c->start, (unsigned long)c->end);
+		fd = open(fn, O_RDONLY | O_CLOEXEC);
+	}
+	return fd < 0 ? -errno : fd;
+}
+
+static void scan_symbols(Elf *elf, struct elf_syms *s)
+{
+	Elf_Scn *scn = NULL;
+
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *data;
+		size_t i, n;
+
+		if (!gelf_getshdr(scn, &sh) || (sh.sh_type != SHT_DYNSYM && sh.sh_type != SHT_SYMTAB))
+			continue;
+		data = elf_getdata(scn, NULL);
+		if (!data || !sh.sh_entsize)
+			continue;
+		n = sh.sh_size / sh.sh_entsize;
+		for (i = 0; i < n; i++) {
+			GElf_Sym sym;
+			const char *name;
+
+			if (!gelf_getsym(data, i, &sym) || sym.st_shndx == SHN_UNDEF)
+				continue;
+			name = elf_strptr(elf, sh.sh_link, sym.st_name);
+			if (!name)
+				continue;
+			if (!s->runtime && !strcmp(name, "_PyRuntime"))
+				s->runtime = sym.st_value;
+			else if (!s->version && !strcmp(name, "Py_Version"))
+				s->version = sym.st_value;
+		}
+	}
+}
+
+/*
+ * Load bias of a shared object / PIE: the mapping at file offset c->offset
+ * starts at c->start, and the PT_LOAD holding that offset says which virtual
+ * address the file wants there.
+ */
+static int load_bias(Elf *elf, const struct candidate *c, uint64_t *bias)
+{
+	size_t i, n;
+
+	if (elf_getphdrnum(elf, &n))
+		return -ENOEXEC;
+	for (i = 0; i < n; i++) {
+		GElf_Phdr ph;
+
+		if (!gelf_getphdr(elf, i, &ph) || ph.p_type != PT_LOAD)
+			continue;
+		/* p_vaddr - p_offset is a multiple of the page size */
+		if (c->offset >= (ph.p_offset & ~0xfffULL) && c->offset < ph.p_offset + ph.p_filesz) {
+			*bias = c->start - c->offset - (ph.p_vaddr - ph.p_offset);
+			return 0;
+		}
+	}
+	return -ENOEXEC;
+}
+
+static int inspect_file(pid_t pid, const struct candidate *c, struct elf_syms *s)
+{
+	GElf_Ehdr eh;
+	Elf *elf;
+	int fd, err = 0;
+
+	memset(s, 0, sizeof(*s));
+	fd = open_candidate(pid, c);
+	if (fd < 0)
+		return fd;
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	if (!elf || !gelf_getehdr(elf, &eh)) {
+		err = -ENOEXEC;
+		goto out;
+	}
+	scan_symbols(elf, s);
+	s->is_exec = eh.e_type == ET_EXEC;
+	if (s->runtime && !s->is_exec)
+		err = load_bias(elf, c, &s->bias);
+out:
+	if (elf)
+		elf_end(elf);
+	close(fd);
+	return err;
+}
+
+/* Py_Version (3.11+) holds PY_VERSION_HEX, e.g. 0x030b04f0 for 3.11.4. */
+static void version_from_memory(pid_t pid, uint64_t addr, int *major, int *minor)
+{
+	uint64_t v = 0;
+	struct iovec local = { &v, sizeof(v) };
+	struct iovec remote = { (void *)(uintptr_t)addr, sizeof(v) };
+
+	if (process_vm_readv(pid, &local, 1, &remote, 1, 0) != (ssize_t)sizeof(v))
+		return;
+	if (((v >> 24) & 0xff) == 3) {
+		*major = 3;
+		*minor = (v >> 16) & 0xff;
+	}
+}
+
+int py_elf_find(pid_t pid, struct py_elf_info *info)
+{
+	struct candidate c[MAX_CANDIDATES];
+	bool saw_python = false;
+	int n, i, err = -ENOENT;
+
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return -ELIBBAD;
+	n = read_candidates(pid, c, MAX_CANDIDATES);
+	if (n < 0)
+		return n;
+	for (i = 0; i < n; i++) {
+		struct elf_syms s;
+		uint64_t bias;
+		int r;
+
+		saw_python = true;
+		r = inspect_file(pid, &c[i], &s);
+		if (r < 0) {
+			err = r;
+			continue;
+		}
+		if (!s.runtime)
+			continue; /* e.g. the executable of a --enable-shared build */
+		bias = s.is_exec ? 0 : s.bias;
+		memset(info, 0, sizeof(*info));
+		snprintf(info->path, sizeof(info->path), "%s", c[i].path);
+		info->runtime_addr = s.runtime + bias;
+		version_from_name(c[i].path, &info->major, &info->minor);
+		if (s.version)
+			version_from_memory(pid, s.version + bias, &info->major, &info->minor);
+		return 0;
+	}
+	/* Python-looking files without _PyRuntime: 2.7, 3.6, or unreadable files */
+	if (saw_python && err == -ENOENT)
+		return -EPROTONOSUPPORT;
+	return err;
+}

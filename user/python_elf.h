@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef LOOPSTALL_PYTHON_ELF_H
+#define LOOPSTALL_PYTHON_ELF_H
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Where the CPython interpreter lives inside a process. */
+struct py_elf_info {
+	char path[4096];       /* module defining _PyRuntime, as named in /proc/PID/maps */
+	uint64_t runtime_addr; /* address of _PyRuntime in the target */
+	int major, minor;      /* e.g. 3, 11; 0, 0 if unknown */
+};
+
+/*
+ * Finds the module of process pid that defines _PyRuntime (the python
+ * executable or a libpython3.X.so) and the version of that interpreter.
+ * Returns 0; -ENOENT if no mapped file defines _PyRuntime and none looks like
+ * python; -EPROTONOSUPPORT if a python-looking module is mapped but has no
+ * _PyRuntime (e.g. 2.7, 3.6); or another -errno.
+ */
+int py_elf_find(pid_t pid, struct py_elf_info *info);
+
+#endif

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef LOOPSTALL_PYTHON_STACK_H
+#define LOOPSTALL_PYTHON_STACK_H
+#include <stdbool.h>
+#include <stdint.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct py_frame {
+	char function[128]; /* co_qualname (fallback co_name), NUL-terminated, raw bytes (caller escapes) */
+	char file[256];     /* co_filename */
+	int line;           /* current line, 0 if unknown */
+	bool coroutine;     /* code flags have CO_COROUTINE, CO_ITERABLE_COROUTINE or CO_ASYNC_GENERATOR */
+};
+
+/* Memory access indirection so unit tests can replay recorded memory. read() returns 0 or -errno, must fill len bytes. */
+struct mem_reader {
+	int (*read)(void *ctx, uint64_t addr, void *buf, size_t len);
+	void *ctx;
+};
+
+struct py_process; /* opaque, per target process: version, layout row, address of _PyRuntime */
+
+/* Finds the interpreter in process pid: returns 0, -ENOENT if pid is not CPython, -EPROTONOSUPPORT if the version is not supported, or another -errno. */
+int py_process_open(pid_t pid, struct py_process **out);
+/* "3.11" etc., valid for the life of p */
+const char *py_process_version(const struct py_process *p);
+/* Fills up to max frames of thread tid (the kernel TID), innermost first. Returns count (0 if that thread has no Python frames or no thread state) or -errno. Must never loop forever or crash on garbage memory: bound the number of threads/frames walked, validate pointers, cap string lengths. */
+int py_stack_read(struct py_process *p, pid_t tid, struct py_frame *frames, int max);
+void py_process_close(struct py_process *p);
+
+/* Same walk against an arbitrary memory reader (used by unit tests with recorded memory): */
+int py_stack_read_mem(const struct mem_reader *mem, const char *version, uint64_t runtime_addr, pid_t tid, struct py_frame *frames, int max);
+
+/* Additions beyond the interface above. */
+
+/* Address of _PyRuntime in the target (for fixture recording). */
+uint64_t py_process_runtime_addr(const struct py_process *p);
+
+/* The pid passed to py_process_open(). */
+pid_t py_process_pid(const struct py_process *p);
+
+/*
+ * Line of the code unit at byte offset addr in a 3.11+ location table
+ * (co_linetable, see CPython's Objects/locations.md), like PyCode_Addr2Line():
+ * firstlineno for addr < 0, -1 if the instruction has no line or addr is
+ * beyond the table.
+ */
+int py_location_table_line(const uint8_t *table, size_t len, int firstlineno, int addr);
+#endif

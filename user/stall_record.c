@@ -1,0 +1,13 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "stall_record.h"
+
+const char *stall_cause_name(enum stall_cause cause)
+{
+	switch (cause) {
+	case CAUSE_CPU: return "cpu";
+	case CAUSE_SYSCALL: return "syscall";
+	case CAUSE_RUNQUEUE: return "runqueue";
+	case CAUSE_OTHER: return "other";
+	}
+	return "unknown";
+}

@@ -1,0 +1,69 @@
+#ifndef LOOPSTALL_STALL_RECORD_H
+#define LOOPSTALL_STALL_RECORD_H
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+/*
+ * The one record every sink renders. Produced by attribution from the
+ * kernel's view of a stalled loop; text and JSON are two renderings of it.
+ */
+
+enum stall_cause {
+	CAUSE_CPU,
+	CAUSE_SYSCALL,
+	CAUSE_RUNQUEUE,
+	CAUSE_OTHER, /* off CPU outside any syscall: page faults, ... */
+};
+
+enum frame_kind {
+	FRAME_NATIVE,
+	FRAME_PYTHON,
+};
+
+struct stall_frame {
+	enum frame_kind kind;
+	bool coroutine; /* python: an async def */
+	int line; /* 0 when unknown */
+	uint64_t ip; /* native */
+	char function[128];
+	char file[256]; /* python source, or native source with debug info */
+	char module[256]; /* native: the binary or library */
+};
+
+#define STALL_MAX_FRAMES 192
+
+struct stall_record {
+	bool ended; /* phase: "begin" while going on, "end" once over */
+	bool exited; /* the thread exited during the stall */
+	pid_t pid;
+	pid_t tid;
+	char comm[16];
+	uint64_t iter_seq;
+	struct timespec start_wall; /* when the loop left its wait */
+	uint64_t duration_ns;
+	uint64_t threshold_ns;
+	enum stall_cause cause;
+
+	/* The dominant syscall, when cause is CAUSE_SYSCALL. */
+	int syscall_nr; /* -1 when none */
+	bool syscall_ongoing;
+	uint64_t syscall_ns; /* blocked time inside it */
+	uint64_t syscall_args[6];
+	int fd; /* -1 when the call takes none */
+	char fd_desc[256];
+
+	uint64_t cpu_ns;
+	uint64_t blocked_sys_ns;
+	uint64_t runq_ns;
+	uint64_t other_ns;
+
+	char python[48]; /* interpreter version, or why its stack is missing; "" when not Python */
+	int nframes;
+	struct stall_frame frames[STALL_MAX_FRAMES];
+};
+
+const char *stall_cause_name(enum stall_cause cause);
+
+#endif

@@ -1,0 +1,40 @@
+#ifndef LOOPSTALL_TRACER_H
+#define LOOPSTALL_TRACER_H
+#include <linux/types.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "loopstall.h"
+
+/* The BPF side's lifetime: open, configure, load, attach, read, detach. */
+struct tracer;
+
+struct tracer_config {
+	bool watch_all; /* no target: every loop on the host */
+	bool report_execs; /* deliver LS_EV_EXEC (matching by name) */
+	uint64_t threshold_ns;
+	const char *btf_path; /* NULL: the kernel's own */
+	bool verbose; /* let libbpf print */
+};
+
+typedef void (*tracer_event_fn)(void *ctx, const struct ls_event *e);
+
+/* Returns 0 or -errno; on failure nothing stays attached. */
+int tracer_open(const struct tracer_config *cfg, tracer_event_fn on_event, void *ctx, struct tracer **out);
+void tracer_close(struct tracer *t);
+
+int tracer_watch(struct tracer *t, pid_t pid);
+/* Number of processes still watched (targets and their descendants). */
+int tracer_watched_count(struct tracer *t);
+/* fd to poll for ring buffer records; tracer_consume() delivers them. */
+int tracer_event_fd(struct tracer *t);
+int tracer_consume(struct tracer *t);
+/* Reads up to max loop states. Returns the count or -errno. */
+int tracer_read_loops(struct tracer *t, struct ls_loop *out, int max);
+/* The two stack slots of a loop thread (zeroed when none). */
+int tracer_read_stacks(struct tracer *t, pid_t tid, struct ls_stack out[2]);
+int tracer_read_hist(struct tracer *t, pid_t tid, struct ls_hist *out);
+uint64_t tracer_lost_events(struct tracer *t);
+
+#endif
