@@ -639,8 +639,20 @@ pid_t py_process_pid(const struct py_process *p)
 int py_stack_read(struct py_process *p, pid_t tid, struct py_frame *frames, int max)
 {
 	struct mem_reader mem = { vm_read, &p->pid };
+	int r, tries;
 
-	return py_stack_read_mem(&mem, p->version, p->runtime_addr, tid, frames, max);
+	/*
+	 * A thread running Python code pushes and pops frames while we read, so
+	 * a walk can meet a half-built frame or a stale C-stack _PyCFrame. Such
+	 * torn reads show up as -EFAULT/-EINVAL/-ELOOP; a quick retry usually
+	 * succeeds. A stalled thread does not move, so this is rarely needed.
+	 */
+	for (tries = 0; tries < 3; tries++) {
+		r = py_stack_read_mem(&mem, p->version, p->runtime_addr, tid, frames, max);
+		if (r != -EFAULT && r != -EINVAL && r != -ELOOP)
+			break;
+	}
+	return r;
 }
 
 void py_process_close(struct py_process *p)

@@ -1,0 +1,181 @@
+"""Shared fixtures for loopstall's end-to-end tests.
+
+Every test drives the real build/loopstall binary with its real BPF programs,
+as root, against real servers started here. A machine where BPF cannot load
+fails the whole run: nothing is skipped.
+"""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+LOOPSTALL = os.path.join(ROOT, "build", "loopstall")
+APPS = os.path.join(os.path.dirname(__file__), "apps")
+# Debian's interpreter has fastapi, uvicorn and gunicorn; a pyenv one first on PATH does not.
+PYTHON = "/usr/bin/python3"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, timeout=15.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise AssertionError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
+
+
+def http_get(port, path, timeout=10.0):
+    """A minimal HTTP/1.0 GET; returns the body."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(f"GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".encode())
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1."), head
+    return body.decode()
+
+
+class Process:
+    """A process started by a test, stopped by PID (with its group) at the end."""
+
+    def __init__(self, argv, **kw):
+        self.proc = subprocess.Popen(argv, start_new_session=True, **kw)
+        self.pid = self.proc.pid
+
+    def stop(self):
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.proc.wait(timeout=10)
+
+
+class Loopstall:
+    """build/loopstall running in the background; its stdout lines timestamped on arrival."""
+
+    def __init__(self, args, json_output=True):
+        argv = [LOOPSTALL] + (["--json"] if json_output else []) + list(args)
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.lines = []  # (monotonic arrival time, line)
+        self.err_lines = []
+        self._threads = [
+            threading.Thread(target=self._pump, args=(self.proc.stdout, self.lines), daemon=True),
+            threading.Thread(target=self._pump, args=(self.proc.stderr, self.err_lines), daemon=True),
+        ]
+        for t in self._threads:
+            t.start()
+
+    @staticmethod
+    def _pump(stream, sink):
+        for line in stream:
+            sink.append((time.monotonic(), line.rstrip("\n")))
+
+    def wait_ready(self, timeout=20.0):
+        """Waits for the 'watching' line that follows a successful attach."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any("watching" in l for _, l in self.err_lines):
+                return
+            if self.proc.poll() is not None:
+                time.sleep(0.2)
+                raise AssertionError(f"loopstall exited {self.proc.returncode}: {self.stderr()}")
+            time.sleep(0.02)
+        raise AssertionError(f"loopstall not attached after {timeout}s: {self.stderr()}")
+
+    def records(self):
+        return [(t, json.loads(l)) for t, l in list(self.lines)]
+
+    def stalls(self, **match):
+        return [r for _, r in self.records() if r.get("event") == "stall" and all(r.get(k) == v for k, v in match.items())]
+
+    def wait_for(self, predicate, timeout=10.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for t, r in self.records():
+                if predicate(r):
+                    return t, r
+            time.sleep(0.01)
+        raise AssertionError(f"no matching record within {timeout}s; got {self.records()} / {self.stderr()}")
+
+    def stderr(self):
+        return "\n".join(l for _, l in self.err_lines)
+
+    def stop(self, sig=signal.SIGINT, timeout=5.0):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise AssertionError("loopstall did not exit on signal")
+        for t in self._threads:
+            t.join(timeout=2)
+        return self.proc.returncode
+
+
+@pytest.fixture(scope="session", autouse=True)
+def bpf_works():
+    """Fails the run loudly (never skips) where loopstall cannot load its BPF programs."""
+    if os.geteuid() != 0:
+        pytest.exit("end-to-end tests need root: run `make test` as root", returncode=1)
+    if not os.access(LOOPSTALL, os.X_OK):
+        pytest.exit(f"{LOOPSTALL} is not built", returncode=1)
+    r = subprocess.run([LOOPSTALL, "-d", "100ms"], capture_output=True, text=True, timeout=60)
+    if r.returncode != 0:
+        pytest.exit(f"loopstall cannot run its BPF programs here (exit {r.returncode}): {r.stderr}", returncode=1)
+
+
+@pytest.fixture
+def procs():
+    """Processes a test starts; all stopped, by PID, when it ends."""
+    started = []
+
+    def start(argv, **kw):
+        p = Process(argv, **kw)
+        started.append(p)
+        return p
+
+    yield start
+    for p in reversed(started):
+        p.stop()
+
+
+@pytest.fixture
+def loopstall():
+    started = []
+
+    def start(args, json_output=True):
+        ls = Loopstall(args, json_output)
+        started.append(ls)
+        return ls
+
+    yield start
+    for ls in started:
+        if ls.proc.poll() is None:
+            ls.proc.kill()
+            ls.proc.wait()
+
+
+def python_frames(record):
+    return [f for f in record["stack"] if f["kind"] == "python"]
+
+
+sys.path.insert(0, os.path.dirname(__file__))

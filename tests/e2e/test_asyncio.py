@@ -1,0 +1,52 @@
+"""A plain asyncio server: CPU-bound and pipe-blocked handlers, and an idle loop."""
+import time
+
+from conftest import APPS, PYTHON, free_port, http_get, python_frames, wait_port
+
+
+def start_server(procs):
+    port = free_port()
+    server = procs([PYTHON, f"{APPS}/asyncio_server.py", str(port)])
+    wait_port(port)
+    return server, port
+
+
+def test_cpu_bound_handler_is_cause_cpu_and_named(procs, loopstall):
+    server, port = start_server(procs)
+    ls = loopstall(["-p", str(server.pid)])
+    ls.wait_ready()
+    http_get(port, "/cpu")
+    _, begin = ls.wait_for(lambda r: r["phase"] == "begin")
+    _, end = ls.wait_for(lambda r: r["phase"] == "end")
+    assert begin["pid"] == server.pid and begin["tid"] == server.pid
+    assert begin["cause"] == "cpu" and end["cause"] == "cpu", (begin, end)
+    assert end["breakdown_ms"]["cpu"] > 400, end
+    names = [f["function"] for f in python_frames(begin)]
+    assert "cpu_bound_handler" in names, names
+    assert names[names.index("cpu_bound_handler") + 1] == "handle", names
+    handle = python_frames(begin)[names.index("handle")]
+    assert handle["coroutine"] is True and handle["file"].endswith("asyncio_server.py")
+    assert 500 < end["duration_ms"] < 1500, end
+
+
+def test_pipe_blocked_handler_is_cause_syscall_with_fd(procs, loopstall):
+    server, port = start_server(procs)
+    ls = loopstall(["-p", str(server.pid)])
+    ls.wait_ready()
+    http_get(port, "/pipe")
+    _, begin = ls.wait_for(lambda r: r["phase"] == "begin")
+    _, end = ls.wait_for(lambda r: r["phase"] == "end")
+    for r in (begin, end):
+        assert r["cause"] == "syscall" and r["syscall"] == "read", r
+        assert r["fd_target"].startswith("pipe:["), r
+    assert python_frames(begin)[0]["function"] == "pipe_read_handler", begin["stack"]
+    assert 700 < end["duration_ms"] < 1600, end
+
+
+def test_idle_loop_reports_nothing(procs, loopstall):
+    server, _ = start_server(procs)
+    ls = loopstall(["-p", str(server.pid), "-d", "3s"])
+    ls.wait_ready()
+    assert ls.proc.wait(timeout=10) == 0
+    time.sleep(0.2)
+    assert ls.records() == [], ls.records()

@@ -1,0 +1,149 @@
+"""Targets, signals and bad input, with the real binary."""
+import os
+import signal
+import subprocess
+import time
+
+from conftest import APPS, LOOPSTALL, PYTHON, python_frames
+
+
+def run(args, **kw):
+    return subprocess.run([LOOPSTALL] + args, capture_output=True, text=True, timeout=30, **kw)
+
+
+def start_staller(procs, mode="periodic"):
+    p = procs([PYTHON, f"{APPS}/stall_loop.py", mode], stdout=subprocess.PIPE, text=True)
+    assert p.proc.stdout.readline().strip() == "ready"
+    return p
+
+
+def bpf_programs():
+    out = subprocess.run(["bpftool", "prog", "show"], capture_output=True, text=True, check=True).stdout
+    return [l for l in out.splitlines() if " name ls_" in l]
+
+
+def one_line_error(r, code, text):
+    assert r.returncode == code, (r.returncode, r.stderr)
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and text in lines[0], r.stderr
+    assert "libbpf" not in r.stderr
+    assert r.stdout == ""
+
+
+def test_unknown_pid():
+    one_line_error(run(["-p", "0"]), 2, "invalid PID '0'")
+    one_line_error(run(["-p", "12,abc"]), 2, "invalid PID 'abc'")
+    unused = 4194000  # above this machine's usual pid range, below pid_max
+    while os.path.exists(f"/proc/{unused}"):
+        unused += 1
+    one_line_error(run(["-p", str(unused)]), 2, f"no process with PID {unused}")
+
+
+def test_malformed_durations():
+    for bad in ["100", "abc", "5 s", "-1s", "1y", ""]:
+        one_line_error(run(["-t", bad]), 2, "invalid duration")
+    one_line_error(run(["-d", "1x"]), 2, "invalid duration")
+
+
+def test_bad_options():
+    one_line_error(run(["--bogus"]), 2, "unknown option")
+    one_line_error(run(["-p", "1", "-n", "x"]), 2, "one kind of target")
+    one_line_error(run(["extra"]), 2, "unexpected argument")
+    one_line_error(run(["-t"]), 2, "needs a value")
+
+
+def test_not_root_names_missing_capabilities():
+    r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
+                        LOOPSTALL, "-d", "1s"], capture_output=True, text=True, timeout=30)
+    one_line_error(r, 3, "missing CAP_BPF, CAP_PERFMON, CAP_SYS_PTRACE")
+
+
+def test_without_btf():
+    one_line_error(run(["--btf", "/nonexistent/vmlinux", "-d", "1s"]), 4, "kernel BTF not readable")
+
+
+def test_non_event_loop_target_reports_nothing(procs):
+    sleeper = procs(["sleep", "30"])
+    r = run(["--json", "-p", str(sleeper.pid), "-d", "1500ms"])
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == ""
+    assert "error" not in r.stderr.lower()
+
+
+def test_loop_that_never_comes_back_is_reported(procs, loopstall):
+    p = start_staller(procs, "forever")
+    ls = loopstall(["-p", str(p.pid), "-t", "200ms"])
+    ls.wait_ready()
+    _, begin = ls.wait_for(lambda r: r["phase"] == "begin", timeout=5)
+    assert begin["cause"] == "syscall" and begin["syscall"] == "futex", begin
+    assert python_frames(begin)[0]["function"] == "never_returns", begin["stack"]
+    time.sleep(1.0)
+    assert ls.stalls(phase="end") == []
+    # Still stalled when it is killed: the end says the thread exited.
+    p.stop()
+    _, end = ls.wait_for(lambda r: r["phase"] == "end", timeout=5)
+    assert end["exited"] is True and end["duration_ms"] > 1000, end
+
+
+def test_pid_that_exits_is_said_once_and_the_rest_goes_on(procs, loopstall):
+    a = start_staller(procs)
+    b = start_staller(procs)
+    ls = loopstall(["-p", f"{a.pid},{b.pid}"])
+    ls.wait_ready()
+    a.stop()
+    time.sleep(0.5)
+    n0 = len(ls.stalls(pid=b.pid, phase="end"))
+    ls.wait_for(lambda r: r["pid"] == b.pid and r["phase"] == "end" and len(ls.stalls(pid=b.pid, phase="end")) > n0,
+                timeout=5)
+    assert ls.stderr().count(f"pid {a.pid} exited") == 1, ls.stderr()
+    assert ls.proc.poll() is None
+    # Once every target is gone, loopstall is done.
+    b.stop()
+    assert ls.proc.wait(timeout=5) == 0
+
+
+def test_sigterm_and_sigint_detach_within_a_second(procs, loopstall):
+    p = start_staller(procs)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        ls = loopstall(["-p", str(p.pid)])
+        ls.wait_ready()
+        assert bpf_programs(), "no ls_ BPF programs while attached"
+        t0 = time.monotonic()
+        assert ls.stop(sig, timeout=1.0) == 0
+        # The kernel frees detached programs asynchronously, shortly after exit.
+        while bpf_programs() and time.monotonic() - t0 < 1.0:
+            time.sleep(0.02)
+        assert bpf_programs() == [], f"still attached {time.monotonic() - t0:.2f}s after signal"
+
+
+def test_name_pattern_includes_processes_started_later(procs, loopstall):
+    ls = loopstall(["-n", "stall_loop.py"])
+    ls.wait_ready()
+    p = start_staller(procs)
+    _, r = ls.wait_for(lambda r: r["pid"] == p.pid and r["phase"] == "end", timeout=6)
+    assert python_frames(r)[0]["function"] == "periodic_block"
+
+
+def test_no_target_watches_every_loop(procs, loopstall):
+    p = start_staller(procs)
+    ls = loopstall([])
+    ls.wait_ready()
+    _, r = ls.wait_for(lambda r: r["pid"] == p.pid and r["phase"] == "begin", timeout=6)
+    assert r["syscall"] == "clock_nanosleep"
+
+
+def test_command_mode_and_text_output(loopstall):
+    ls = loopstall(["-t", "150ms", "--", PYTHON, "-c",
+                    "import asyncio, time\n"
+                    "async def late_sleeper():\n"
+                    "    time.sleep(0.5)\n"
+                    "asyncio.run(late_sleeper())\n"], json_output=False)
+    assert ls.proc.wait(timeout=20) == 0
+    time.sleep(0.2)
+    text = [l for _, l in ls.lines]
+    begin = [l for l in text if l.startswith("STALL pid")]
+    end = [l for l in text if l.startswith("STALL END pid")]
+    assert len(begin) == 1 and len(end) == 1, text
+    assert "blocked in clock_nanosleep" in begin[0] and "at late_sleeper (<string>:3) [coroutine]" in begin[0], text
+    assert "    #1  python late_sleeper (<string>:3) [coroutine]" in text, text
+    assert "(cpu " in end[0] and "syscall 500ms" in end[0], end

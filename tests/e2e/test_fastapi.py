@@ -1,0 +1,73 @@
+"""The FastAPI case under gunicorn: which BackgroundTasks stall the loop."""
+import os
+import time
+
+from conftest import APPS, PYTHON, free_port, http_get, python_frames, wait_port
+
+TASK_SECONDS = 1.5
+SLEEP_LINE = 22  # time.sleep in async_func_sync_timeout, apps/fastapi_app.py
+
+
+def start_gunicorn(procs, port):
+    env = dict(os.environ, TASK_SECONDS=str(TASK_SECONDS))
+    arbiter = procs(
+        [PYTHON, "-m", "gunicorn", "-w", "1", "-t", "10", "-k", "uvicorn.workers.UvicornWorker",
+         "--bind", f"127.0.0.1:{port}", "fastapi_app:app"],
+        cwd=APPS, env=env, stdout=open(os.devnull, "w"), stderr=open(os.devnull, "w"))
+    wait_port(port)
+    return arbiter
+
+
+def worker_pids(arbiter_pid):
+    with open(f"/proc/{arbiter_pid}/task/{arbiter_pid}/children") as f:
+        return [int(p) for p in f.read().split()]
+
+
+def test_only_async_def_with_time_sleep_stalls_the_loop(procs, loopstall):
+    port = free_port()
+    arbiter = start_gunicorn(procs, port)
+    (worker,) = worker_pids(arbiter.pid)
+    ls = loopstall(["-p", str(arbiter.pid)])
+    ls.wait_ready()
+
+    # Actions 1 (def task in the thread pool) and 3 (awaits asyncio.sleep): no stall.
+    assert "sync_func_sync_timeout" in http_get(port, "/action/1")
+    assert "async_func_async_timeout" in http_get(port, "/action/3")
+    time.sleep(TASK_SECONDS + 0.5)
+    assert ls.stalls() == [], ls.stalls()
+
+    # Action 2: an async def calling time.sleep stalls the worker's loop.
+    sent = time.monotonic()
+    assert "async_func_sync_timeout" in http_get(port, "/action/2")
+    t_begin, begin = ls.wait_for(lambda r: r.get("phase") == "begin", timeout=5)
+    t_end, end = ls.wait_for(lambda r: r.get("phase") == "end", timeout=5)
+
+    # Reported while still going on: well before the task's sleep is over.
+    assert t_begin - sent < TASK_SECONDS - 0.5, (t_begin - sent, begin)
+    assert begin["duration_ms"] <= begin["threshold_ms"] + 20, begin
+    assert begin["threshold_ms"] == 100
+    for r in (begin, end):
+        assert r["event"] == "stall"
+        assert r["pid"] == worker and r["tid"] == worker, (r, worker)
+        assert r["cause"] == "syscall"
+        assert r["syscall"] == "clock_nanosleep"
+    assert abs(end["duration_ms"] - TASK_SECONDS * 1000) < 300, end
+    assert end["breakdown_ms"]["syscall"] > TASK_SECONDS * 1000 - 100, end
+    assert t_end > t_begin
+
+    frames = python_frames(begin)
+    assert frames, begin
+    inner = frames[0]
+    assert inner["function"] == "async_func_sync_timeout", frames
+    assert inner["file"].endswith("fastapi_app.py") and inner["line"] == SLEEP_LINE, inner
+    assert inner["coroutine"] is True
+    # The native frame at the blocking point comes first, innermost first.
+    assert begin["stack"][0]["kind"] == "native"
+    assert begin["stack"][0]["function"].startswith("clock_nanosleep"), begin["stack"][0]
+    assert "libc" in begin["stack"][0]["module"]
+    assert python_frames(end)[0]["function"] == "async_func_sync_timeout"
+
+    # Exactly one stall: one begin and one end.
+    time.sleep(0.5)
+    assert len(ls.stalls()) == 2, ls.stalls()
+    assert ls.stop() == 0

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "escape.h"
+
+static char out[1024];
+
+static const char *escaped(void (*fn)(FILE *, const char *), const char *s)
+{
+	FILE *f;
+
+	out[0] = 0;
+	f = fmemopen(out, sizeof(out), "w");
+
+	fn(f, s);
+	fclose(f);
+	return out;
+}
+
+START_TEST(json_specials)
+{
+	ck_assert_str_eq(escaped(json_escape, "plain"), "plain");
+	ck_assert_str_eq(escaped(json_escape, "a\"b\\c"), "a\\\"b\\\\c");
+	ck_assert_str_eq(escaped(json_escape, "l1\nl2\r\t"), "l1\\nl2\\r\\t");
+	ck_assert_str_eq(escaped(json_escape, "\x1b[31mred\x7f"), "\\u001b[31mred\\u007f");
+	ck_assert_str_eq(escaped(json_escape, ""), "");
+}
+END_TEST
+
+START_TEST(json_utf8)
+{
+	/* Valid UTF-8 passes through; invalid bytes become U+FFFD. */
+	ck_assert_str_eq(escaped(json_escape, "gr\xc3\xb6\xc3\x9f" "e \xe7\x9d\xa1"), "gr\xc3\xb6\xc3\x9f" "e \xe7\x9d\xa1");
+	ck_assert_str_eq(escaped(json_escape, "bad\xff"), "bad\\ufffd");
+	ck_assert_str_eq(escaped(json_escape, "cut\xe7\x9d"), "cut\\ufffd\\ufffd");
+	ck_assert_str_eq(escaped(json_escape, "overlong\xc0\xaf"), "overlong\\ufffd\\ufffd");
+	ck_assert_str_eq(escaped(json_escape, "c1\xc2\x9b"), "c1\\ufffd\\ufffd");
+}
+END_TEST
+
+START_TEST(terminal_controls)
+{
+	/* A process name cannot paint the terminal: escape sequences are shown, not sent. */
+	ck_assert_str_eq(escaped(term_escape, "\x1b]0;pwned\x07name"), "\\x1b]0;pwned\\x07name");
+	ck_assert_str_eq(escaped(term_escape, "a\\b"), "a\\\\b");
+	ck_assert_str_eq(escaped(term_escape, "csi\xc2\x9b" "2J"), "csi\\xc2\\x9b2J");
+	ck_assert_str_eq(escaped(term_escape, "ok \xc3\xa9"), "ok \xc3\xa9");
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("escape");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, json_specials);
+	tcase_add_test(tc, json_utf8);
+	tcase_add_test(tc, terminal_controls);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
