@@ -16,7 +16,7 @@ USER_OBJS := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(USER_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
-.PHONY: all deps test unit e2e bench clean format
+.PHONY: all deps test unit e2e bench demo clean format
 
 all: deps $(BUILD)/loopstall
 
@@ -65,10 +65,14 @@ test: export PATH := /usr/bin:/usr/sbin:/bin:/sbin:$(PATH)
 test: unit e2e
 
 bench: deps $(BUILD)/loopstall
-	bash tools/bench.sh
+	/usr/bin/python3 tools/bench.py
 
 format:
 	clang-format -i bpf/*.c bpf/*.h user/*.c user/*.h tests/unit/*.c
 
 clean:
 	rm -rf $(BUILD)
+
+# The FastAPI case, live (README's first command).
+demo: deps $(BUILD)/loopstall
+	bash tools/demo.sh

@@ -260,6 +260,7 @@ int BPF_PROG(ls_sys_exit, struct pt_regs *regs, long ret)
 static void capture_blocking_stack(void *ctx, struct ls_loop *l)
 {
 	struct ls_stack_pair *sp;
+	struct pt_regs *regs;
 	struct ls_stack *s;
 	__u32 zero = 0, tid = l->tid;
 	long n;
@@ -277,6 +278,27 @@ static void capture_blocking_stack(void *ctx, struct ls_loop *l)
 	s = &sp->slot[0];
 	if (s->iter_seq == l->iter_seq && s->sys_enter_ns == l->cur.enter_ns)
 		return;
+	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	s->has_regs = regs != NULL;
+	if (regs) {
+		s->regs[0] = BPF_CORE_READ(regs, ax);
+		s->regs[1] = BPF_CORE_READ(regs, dx);
+		s->regs[2] = BPF_CORE_READ(regs, cx);
+		s->regs[3] = BPF_CORE_READ(regs, bx);
+		s->regs[4] = BPF_CORE_READ(regs, si);
+		s->regs[5] = BPF_CORE_READ(regs, di);
+		s->regs[6] = BPF_CORE_READ(regs, bp);
+		s->regs[7] = BPF_CORE_READ(regs, sp);
+		s->regs[8] = BPF_CORE_READ(regs, r8);
+		s->regs[9] = BPF_CORE_READ(regs, r9);
+		s->regs[10] = BPF_CORE_READ(regs, r10);
+		s->regs[11] = BPF_CORE_READ(regs, r11);
+		s->regs[12] = BPF_CORE_READ(regs, r12);
+		s->regs[13] = BPF_CORE_READ(regs, r13);
+		s->regs[14] = BPF_CORE_READ(regs, r14);
+		s->regs[15] = BPF_CORE_READ(regs, r15);
+		s->regs[16] = BPF_CORE_READ(regs, ip);
+	}
 	n = bpf_get_stack(ctx, s->ips, sizeof(s->ips), BPF_F_USER_STACK);
 	s->nr_frames = n > 0 ? n / sizeof(__u64) : 0;
 	s->iter_seq = l->iter_seq;

@@ -53,12 +53,19 @@ struct ls_loop {
 	struct ls_syscall top; /* longest-blocked finished syscall of the iteration */
 };
 
-/* Native user stack taken when a loop thread blocked inside a syscall. Map `stacks`, key: tid. */
+#define LS_NR_REGS 17 /* x86_64 user registers in DWARF order: rax rdx rcx rbx rsi rdi rbp rsp r8-r15 rip */
+
+/*
+ * Where a loop thread blocked inside a syscall: its user registers, for
+ * DWARF unwinding in user space while it is still blocked, and a
+ * frame-pointer walk, used when that is not possible. Map `stacks`, key: tid.
+ */
 struct ls_stack {
 	__u64 iter_seq;
 	__u64 sys_enter_ns; /* identifies the syscall it belongs to */
 	__u32 nr_frames;
-	__u32 pad;
+	__u32 has_regs;
+	__u64 regs[LS_NR_REGS];
 	__u64 ips[LS_MAX_FRAMES];
 };
 

@@ -169,6 +169,8 @@ static void fill_native_frames(struct attribution *a, struct stall_record *r, co
 		symbolize_ip(a->symbolizer, r->pid, stack->ips[i], i > 0, f);
 		if (!f->module[0])
 			break;
+		/* "clock_nanosleep@GLIBC_2.2.5": the symbol version is noise here. */
+		f->function[strcspn(f->function, "@")] = 0;
 		r->nframes++;
 		if (stop_at_interpreter && is_interpreter_module(f->module))
 			break;

@@ -27,6 +27,11 @@ struct detector {
 	struct stall_record *scratch;
 	struct open_stall open[MAX_OPEN];
 	int nopen;
+	struct {
+		pid_t tid;
+		uint64_t count;
+	} ended[MAX_LOOPS]; /* stalls per loop, for the summary */
+	int nended;
 };
 
 static uint64_t now_ns(void)
@@ -92,6 +97,32 @@ static struct open_stall *find_open(struct detector *d, pid_t tid, uint64_t seq)
 	return NULL;
 }
 
+static void count_stall(struct detector *d, pid_t tid)
+{
+	int i;
+
+	for (i = 0; i < d->nended; i++) {
+		if (d->ended[i].tid == tid) {
+			d->ended[i].count++;
+			return;
+		}
+	}
+	if (d->nended < MAX_LOOPS) {
+		d->ended[d->nended].tid = tid;
+		d->ended[d->nended++].count = 1;
+	}
+}
+
+uint64_t detector_stall_count(const struct detector *d, pid_t tid)
+{
+	int i;
+
+	for (i = 0; i < d->nended; i++)
+		if (d->ended[i].tid == tid)
+			return d->ended[i].count;
+	return 0;
+}
+
 static void close_open(struct detector *d, struct open_stall *s)
 {
 	free(s->begin);
@@ -127,6 +158,7 @@ static void end_without_record(struct detector *d, struct open_stall *s)
 	r->ended = true;
 	r->duration_ns = s->last_duration_ns;
 	d->sink(d->sink_ctx, r);
+	count_stall(d, r->tid);
 	close_open(d, s);
 }
 
@@ -189,6 +221,7 @@ void detector_stall_ended(struct detector *d, const struct ls_event *e)
 
 	attribute_end(d->attribution, e, s ? s->begin : NULL, d->threshold_ns, d->scratch);
 	d->sink(d->sink_ctx, d->scratch);
+	count_stall(d, e->tid);
 	if (s)
 		close_open(d, s);
 }

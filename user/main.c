@@ -18,6 +18,7 @@
 
 #include "attribution.h"
 #include "detector.h"
+#include "histogram.h"
 #include "options.h"
 #include "output.h"
 #include "preflight.h"
@@ -54,6 +55,34 @@ static void emit(void *ctx, const struct stall_record *r)
 	else
 		output_text(stdout, r);
 	fflush(stdout);
+}
+
+/* One line per loop still alive: its iterations while watched, from the kernel's histogram. */
+static void print_summary(struct app *app)
+{
+	struct ls_loop *loops = calloc(1024, sizeof(*loops));
+	struct loop_summary s;
+	int n, i;
+
+	if (!loops)
+		return;
+	tracer_consume(app->tracer);
+	n = tracer_read_loops(app->tracer, loops, 1024);
+	for (i = 0; i < n; i++) {
+		memset(&s, 0, sizeof(s));
+		if (tracer_read_hist(app->tracer, loops[i].tid, &s.hist) || !hist_count(&s.hist))
+			continue;
+		s.pid = loops[i].pid;
+		s.tid = loops[i].tid;
+		memcpy(s.comm, loops[i].comm, sizeof(s.comm) - 1);
+		s.stalls = detector_stall_count(app->detector, s.tid);
+		if (app->opts.json)
+			output_summary_json(stdout, &s);
+		else
+			output_summary_text(stdout, &s);
+	}
+	fflush(stdout);
+	free(loops);
 }
 
 static void on_event(void *ctx, const struct ls_event *e)
@@ -274,6 +303,7 @@ int main(int argc, char **argv)
 		goto out;
 	describe_targets(&app);
 	code = run(&app, sigfd);
+	print_summary(&app);
 out:
 	if (release_fd >= 0)
 		close(release_fd); /* the child sees EOF and exits without running */

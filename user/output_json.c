@@ -5,6 +5,7 @@
 
 #include "duration.h"
 #include "escape.h"
+#include "histogram.h"
 #include "output.h"
 #include "syscalls.h"
 
@@ -84,4 +85,27 @@ void output_json(FILE *out, const struct stall_record *r)
 		put_frame(out, &r->frames[i]);
 	}
 	fputs("]}\n", out);
+}
+
+void output_summary_json(FILE *out, const struct loop_summary *s)
+{
+	bool first = true;
+	int i;
+
+	fprintf(out, "{\"event\":\"summary\",\"pid\":%d,\"tid\":%d", s->pid, s->tid);
+	put_string(out, "comm", s->comm);
+	fprintf(out, ",\"iterations\":%llu,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f,\"stalls\":%llu",
+		(unsigned long long)hist_count(&s->hist), ms(hist_quantile_ns(&s->hist, 0.5)),
+		ms(hist_quantile_ns(&s->hist, 0.99)), ms(hist_quantile_ns(&s->hist, 1.0)),
+		(unsigned long long)s->stalls);
+	/* Non-empty buckets keyed by their upper bound in microseconds. */
+	fputs(",\"histogram_us\":{", out);
+	for (i = 0; i < LS_HIST_BUCKETS; i++) {
+		if (!s->hist.slots[i])
+			continue;
+		fprintf(out, "%s\"%llu\":%llu", first ? "" : ",",
+			(unsigned long long)(hist_bucket_upper_ns(i) / NSEC_PER_USEC), (unsigned long long)s->hist.slots[i]);
+		first = false;
+	}
+	fputs("}}\n", out);
 }

@@ -8,6 +8,7 @@
 
 #include "duration.h"
 #include "escape.h"
+#include "histogram.h"
 #include "output.h"
 #include "syscalls.h"
 
@@ -142,4 +143,17 @@ void output_text(FILE *out, const struct stall_record *r)
 		term_escape(out, r->python);
 		fputc('\n', out);
 	}
+}
+
+void output_summary_text(FILE *out, const struct loop_summary *s)
+{
+	fprintf(out, "SUMMARY pid %d tid %d ", s->pid, s->tid);
+	term_escape(out, s->comm);
+	fprintf(out, " %llu iterations, p50 <", (unsigned long long)hist_count(&s->hist));
+	put_duration(out, hist_quantile_ns(&s->hist, 0.5));
+	fputs(", p99 <", out);
+	put_duration(out, hist_quantile_ns(&s->hist, 0.99));
+	fputs(", max <", out);
+	put_duration(out, hist_quantile_ns(&s->hist, 1.0));
+	fprintf(out, ", %llu stall%s\n", (unsigned long long)s->stalls, s->stalls == 1 ? "" : "s");
 }

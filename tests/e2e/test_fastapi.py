@@ -71,3 +71,14 @@ def test_only_async_def_with_time_sleep_stalls_the_loop(procs, loopstall):
     time.sleep(0.5)
     assert len(ls.stalls()) == 2, ls.stalls()
     assert ls.stop() == 0
+
+    # At exit, the kernel's histogram of the worker loop's iterations.
+    time.sleep(0.2)
+    summary = [r for _, r in ls.records() if r["event"] == "summary" and r["tid"] == worker]
+    assert len(summary) == 1, ls.records()
+    s = summary[0]
+    assert s["stalls"] == 1 and s["iterations"] >= 4, s
+    assert sum(s["histogram_us"].values()) == s["iterations"]
+    assert s["p50_ms"] <= s["p99_ms"] <= s["max_ms"]
+    # The stall's iteration is in the bucket [1.05s, 2.1s) us.
+    assert s["max_ms"] == 2097.152 and s["histogram_us"]["2097152"] == 1, s
