@@ -172,6 +172,36 @@ static void emit_stall_end(struct ls_loop *l, __u64 now, bool exited)
 	bpf_ringbuf_submit(e, 0);
 }
 
+/* Closes the off-CPU segment in progress: blocked (in a syscall or not) or runnable. */
+static __always_inline void close_off_cpu(struct ls_loop *l, __u64 now)
+{
+	__u64 d = now - l->state_since_ns;
+
+	if (l->state == LS_RUNNABLE) {
+		l->acct.runq_ns += d;
+	} else if (l->state == LS_BLOCKED) {
+		l->acct.blocked_ns += d;
+		if (l->cur.nr != LS_NO_SYSCALL) {
+			l->acct.blocked_sys_ns += d;
+			l->cur.blocked_ns += d;
+		}
+	}
+}
+
+/*
+ * The current thread is running: if we believed it off CPU, a sched event
+ * was missed (tracing programs can be skipped under recursion), so close
+ * that segment as it was rather than count it as CPU time.
+ */
+static __always_inline void sync_on_cpu(struct ls_loop *l, __u64 now)
+{
+	if (l->state == LS_ON_CPU)
+		return;
+	close_off_cpu(l, now);
+	l->state = LS_ON_CPU;
+	l->state_since_ns = now;
+}
+
 static void begin_iteration(struct ls_loop *l, __u64 now)
 {
 	l->iter_start_ns = now;
@@ -191,6 +221,7 @@ static void end_iteration(struct ls_loop *l, __u64 now)
 
 	if (!l->iter_start_ns)
 		return;
+	sync_on_cpu(l, now);
 	l->acct.cpu_ns += now - l->state_since_ns;
 	dur = now - l->iter_start_ns;
 	record_iteration(l->tid, dur);
@@ -216,8 +247,9 @@ int BPF_PROG(ls_sys_enter, struct pt_regs *regs, long id)
 	l = bpf_map_lookup_elem(&loops, &tid);
 	if (!l || !l->iter_start_ns)
 		return 0;
-	l->cur.nr = id;
 	l->cur.enter_ns = bpf_ktime_get_ns();
+	sync_on_cpu(l, l->cur.enter_ns);
+	l->cur.nr = id;
 	l->cur.blocked_ns = 0;
 	l->cur.args[0] = BPF_CORE_READ(regs, di);
 	l->cur.args[1] = BPF_CORE_READ(regs, si);
@@ -246,6 +278,7 @@ int BPF_PROG(ls_sys_exit, struct pt_regs *regs, long ret)
 	l = bpf_map_lookup_elem(&loops, &tid);
 	if (!l || !l->iter_start_ns || l->cur.nr == LS_NO_SYSCALL)
 		return 0;
+	sync_on_cpu(l, bpf_ktime_get_ns());
 	if (l->cur.blocked_ns > l->top.blocked_ns) {
 		l->top = l->cur;
 		sp = bpf_map_lookup_elem(&stacks, &tid);
@@ -311,7 +344,7 @@ int BPF_PROG(ls_sched_switch, bool preempt, struct task_struct *prev, struct tas
 {
 	__u32 prev_tid = BPF_CORE_READ(prev, pid), next_tid = BPF_CORE_READ(next, pid);
 	struct ls_loop *l;
-	__u64 now = 0, d;
+	__u64 now = 0;
 
 	l = bpf_map_lookup_elem(&loops, &prev_tid);
 	if (l && l->iter_start_ns) {
@@ -330,16 +363,7 @@ int BPF_PROG(ls_sched_switch, bool preempt, struct task_struct *prev, struct tas
 	if (l && l->iter_start_ns) {
 		if (!now)
 			now = bpf_ktime_get_ns();
-		d = now - l->state_since_ns;
-		if (l->state == LS_RUNNABLE) {
-			l->acct.runq_ns += d;
-		} else if (l->state == LS_BLOCKED) {
-			l->acct.blocked_ns += d;
-			if (l->cur.nr != LS_NO_SYSCALL) {
-				l->acct.blocked_sys_ns += d;
-				l->cur.blocked_ns += d;
-			}
-		}
+		close_off_cpu(l, now);
 		l->state = LS_ON_CPU;
 		l->state_since_ns = now;
 	}
@@ -351,18 +375,13 @@ int BPF_PROG(ls_sched_wakeup, struct task_struct *p)
 {
 	__u32 tid = BPF_CORE_READ(p, pid);
 	struct ls_loop *l;
-	__u64 now, d;
+	__u64 now;
 
 	l = bpf_map_lookup_elem(&loops, &tid);
 	if (!l || !l->iter_start_ns || l->state != LS_BLOCKED)
 		return 0;
 	now = bpf_ktime_get_ns();
-	d = now - l->state_since_ns;
-	l->acct.blocked_ns += d;
-	if (l->cur.nr != LS_NO_SYSCALL) {
-		l->acct.blocked_sys_ns += d;
-		l->cur.blocked_ns += d;
-	}
+	close_off_cpu(l, now);
 	l->state = LS_RUNNABLE;
 	l->state_since_ns = now;
 	return 0;
