@@ -87,7 +87,7 @@ def main():
             ls_rss.append(peak_rss_mib(ls.pid))
             ls.send_signal(signal.SIGINT)
             out, _ = ls.communicate(timeout=10)
-            stalls += len(out.splitlines())
+            stalls += sum('"event":"stall"' in line for line in out.splitlines())
             print(f"run {i + 1}: without {base[-1][0]:.0f} req/s p99 {base[-1][1]:.2f} ms | "
                   f"with {watched[-1][0]:.0f} req/s p99 {watched[-1][1]:.2f} ms | "
                   f"loopstall {ls_cpu[-1]:.2f}% CPU {ls_rss[-1]:.1f} MiB", flush=True)
