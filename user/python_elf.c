@@ -23,19 +23,35 @@ struct candidate {
 	bool deleted;
 };
 
+/* Symbols looked up in one file. */
 struct elf_syms {
-	uint64_t runtime, version; /* st_value, 0 if absent */
+	const char *const *names; /* wanted symbols */
+	uint64_t value[2];        /* st_value of names[i], 0 if absent */
 	bool is_exec;              /* ET_EXEC: symbols are absolute */
 	uint64_t bias;             /* load bias for ET_DYN */
 };
 
-/* "python3.11", "libpython3.11.so.1.0", "python3" ... */
-static bool looks_like_python(const char *path)
+static const char *base_name(const char *path)
 {
 	const char *base = strrchr(path, '/');
 
-	base = base ? base + 1 : path;
+	return base ? base + 1 : path;
+}
+
+/* "python3.11", "libpython3.11.so.1.0", "python3" ... */
+static bool looks_like_python(const char *path)
+{
+	const char *base = base_name(path);
+
 	return !strncmp(base, "python", 6) || !strncmp(base, "libpython", 9);
+}
+
+/* glibc's "libc.so.6" (or "libc-2.31.so" before glibc 2.34) */
+static bool looks_like_libc(const char *path)
+{
+	const char *base = base_name(path);
+
+	return !strncmp(base, "libc.so", 7) || !strncmp(base, "libc-2.", 7);
 }
 
 static void version_from_name(const char *path, int *major, int *minor)
@@ -50,8 +66,8 @@ static void version_from_name(const char *path, int *major, int *minor)
 	}
 }
 
-/* Collects distinct python-looking files from /proc/PID/maps. */
-static int read_candidates(pid_t pid, struct candidate *c, int max)
+/* Collects distinct files from /proc/PID/maps that match(). */
+static int read_candidates(pid_t pid, bool (*match)(const char *path), struct candidate *c, int max)
 {
 	char fn[64], line[4096 + 256];
 	int n = 0;
@@ -70,7 +86,7 @@ static int read_candidates(pid_t pid, struct candidate *c, int max)
 			continue;
 		path = line + pos;
 		path[strcspn(path, "\n")] = '\0';
-		if (path[0] != '/' || !looks_like_python(path))
+		if (path[0] != '/' || !match(path))
 			continue;
 		del = strstr(path, " (deleted)");
 		if (del)
@@ -116,7 +132,7 @@ static void scan_symbols(Elf *elf, struct elf_syms *s)
 	while ((scn = elf_nextscn(elf, scn))) {
 		GElf_Shdr sh;
 		Elf_Data *data;
-		size_t i, n;
+		size_t i, j, n;
 
 		if (!gelf_getshdr(scn, &sh) || (sh.sh_type != SHT_DYNSYM && sh.sh_type != SHT_SYMTAB))
 			continue;
@@ -133,10 +149,9 @@ static void scan_symbols(Elf *elf, struct elf_syms *s)
 			name = elf_strptr(elf, sh.sh_link, sym.st_name);
 			if (!name)
 				continue;
-			if (!s->runtime && !strcmp(name, "_PyRuntime"))
-				s->runtime = sym.st_value;
-			else if (!s->version && !strcmp(name, "Py_Version"))
-				s->version = sym.st_value;
+			for (j = 0; j < 2 && s->names[j]; j++)
+				if (!s->value[j] && !strcmp(name, s->names[j]))
+					s->value[j] = sym.st_value;
 		}
 	}
 }
@@ -166,13 +181,15 @@ static int load_bias(Elf *elf, const struct candidate *c, uint64_t *bias)
 	return -ENOEXEC;
 }
 
+/* Looks up s->names (up to 2, NULL-terminated) in the file of c. */
 static int inspect_file(pid_t pid, const struct candidate *c, struct elf_syms *s)
 {
 	GElf_Ehdr eh;
 	Elf *elf;
 	int fd, err = 0;
 
-	memset(s, 0, sizeof(*s));
+	s->value[0] = s->value[1] = 0;
+	s->bias = 0;
 	fd = open_candidate(pid, c);
 	if (fd < 0)
 		return fd;
@@ -183,7 +200,7 @@ static int inspect_file(pid_t pid, const struct candidate *c, struct elf_syms *s
 	}
 	scan_symbols(elf, s);
 	s->is_exec = eh.e_type == ET_EXEC;
-	if (s->runtime && !s->is_exec)
+	if (s->value[0] && !s->is_exec)
 		err = load_bias(elf, c, &s->bias);
 out:
 	if (elf)
@@ -209,17 +226,18 @@ static void version_from_memory(pid_t pid, uint64_t addr, int *major, int *minor
 
 int py_elf_find(pid_t pid, struct py_elf_info *info)
 {
+	static const char *const names[] = { "_PyRuntime", "Py_Version", NULL };
 	struct candidate c[MAX_CANDIDATES];
 	bool saw_python = false;
 	int n, i, err = -ENOENT;
 
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return -ELIBBAD;
-	n = read_candidates(pid, c, MAX_CANDIDATES);
+	n = read_candidates(pid, looks_like_python, c, MAX_CANDIDATES);
 	if (n < 0)
 		return n;
 	for (i = 0; i < n; i++) {
-		struct elf_syms s;
+		struct elf_syms s = { .names = names };
 		uint64_t bias;
 		int r;
 
@@ -229,19 +247,47 @@ int py_elf_find(pid_t pid, struct py_elf_info *info)
 			err = r;
 			continue;
 		}
-		if (!s.runtime)
+		if (!s.value[0])
 			continue; /* e.g. the executable of a --enable-shared build */
 		bias = s.is_exec ? 0 : s.bias;
 		memset(info, 0, sizeof(*info));
-		snprintf(info->path, sizeof(info->path), "%s", c[i].path);
-		info->runtime_addr = s.runtime + bias;
+		/* same size: the precision only keeps gcc's truncation check quiet */
+		snprintf(info->path, sizeof(info->path), "%.*s", (int)sizeof(info->path) - 1, c[i].path);
+		info->runtime_addr = s.value[0] + bias;
 		version_from_name(c[i].path, &info->major, &info->minor);
-		if (s.version)
-			version_from_memory(pid, s.version + bias, &info->major, &info->minor);
+		if (s.value[1])
+			version_from_memory(pid, s.value[1] + bias, &info->major, &info->minor);
 		return 0;
 	}
 	/* Python-looking files without _PyRuntime: 2.7, 3.6, or unreadable files */
 	if (saw_python && err == -ENOENT)
 		return -EPROTONOSUPPORT;
+	return err;
+}
+
+int py_elf_libc_symbol(pid_t pid, const char *name, uint64_t *addr)
+{
+	const char *names[] = { name, NULL };
+	struct candidate c[MAX_CANDIDATES];
+	int n, i, err = -ENOENT;
+
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return -ELIBBAD;
+	n = read_candidates(pid, looks_like_libc, c, MAX_CANDIDATES);
+	if (n < 0)
+		return n;
+	for (i = 0; i < n; i++) {
+		struct elf_syms s = { .names = names };
+		int r = inspect_file(pid, &c[i], &s);
+
+		if (r < 0) {
+			err = r;
+			continue;
+		}
+		if (s.value[0]) {
+			*addr = s.value[0] + (s.is_exec ? 0 : s.bias);
+			return 0;
+		}
+	}
 	return err;
 }

@@ -20,4 +20,11 @@ struct py_elf_info {
  */
 int py_elf_find(pid_t pid, struct py_elf_info *info);
 
+/*
+ * Run-time address in process pid of symbol name (.dynsym or .symtab) of its
+ * mapped glibc (libc.so.6, libc-2.X.so). Returns 0, -ENOENT if no mapped libc
+ * defines it, or another -errno.
+ */
+int py_elf_libc_symbol(pid_t pid, const char *name, uint64_t *addr);
+
 #endif

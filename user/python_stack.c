@@ -4,12 +4,18 @@
  * outside, with process_vm_readv() only: no ptrace stop, nothing injected.
  *
  * All knowledge of CPython's private struct layouts lives in py_layouts[]
- * below, one row per major.minor. The walk is:
+ * below, one row per major.minor (3.8 to 3.13). The walk is:
  *
  *   _PyRuntime.interpreters.head -> PyInterpreterState (->next ...)
- *     .threads.head -> PyThreadState (->next ...), matched on native_thread_id
- *       ->cframe->current_frame -> _PyInterpreterFrame (->previous ...)
- *         ->f_code -> PyCodeObject: co_qualname, co_filename, co_linetable
+ *     thread states (->next ...), matched on the kernel tid:
+ *       3.11+:    ->native_thread_id
+ *       3.8-3.10: ->thread_id is pthread_self(); the tid is in struct pthread
+ *     frames, innermost first, two models:
+ *       3.8-3.10: ->frame, PyFrameObject (->f_back ...), f_lasti
+ *       3.11+:    ->cframe->current_frame (3.13: ->current_frame),
+ *                 _PyInterpreterFrame (->previous ...), prev_instr/instr_ptr
+ *         -> PyCodeObject: co_qualname (3.11+) or co_name, co_filename,
+ *            and the line table of that version
  *
  * The target keeps running while we read, so every pointer is treated as
  * untrusted: pointers are checked, lists are bounded, strings are capped.
@@ -26,8 +32,10 @@
 #define MAX_INTERPRETERS 64
 #define MAX_THREADS 4096      /* thread states visited, all interpreters together */
 #define MAX_FRAME_STEPS 1024  /* frames visited, including skipped shim frames */
-#define MAX_LINETABLE 65536   /* bytes of co_linetable read; beyond it line = 0 */
+#define MAX_LINETABLE 65536   /* bytes of line table read; beyond it line = 0 */
+#define PTHREAD_SCAN 1024     /* bytes of struct pthread searched for the tid */
 #define USER_ADDR_END 0x0000800000000000ULL /* x86-64/arm64 48-bit user space */
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Code flags that make a frame a coroutine (Include/cpython/code.h). */
 #define CO_COROUTINE 0x0080
@@ -35,15 +43,31 @@
 #define CO_ASYNC_GENERATOR 0x0200
 
 /* How a version links its frames. */
-enum py_frame_style {
-	/* 3.11, 3.12: tstate->cframe->current_frame, _PyInterpreterFrame, prev_instr */
-	PY_FRAMES_CFRAME,
+enum py_frame_model {
+	/* 3.8-3.10: tstate->frame, PyFrameObject ->f_back, int f_lasti */
+	PY_FRAME_OBJECT,
+	/* 3.11+: _PyInterpreterFrame ->previous, pointer to the current code unit */
+	PY_INTERP_FRAME,
 };
 
 /* How a version maps an instruction to its line. */
 enum py_line_style {
+	/* 3.8, 3.9: co_lnotab (byte offset, line delta) pairs, f_lasti in bytes */
+	PY_LINES_LNOTAB,
+	/* 3.10: co_linetable (length, line delta) pairs, f_lasti in code units */
+	PY_LINES_310,
 	/* 3.11+: co_linetable is a location table, code units are 2 bytes */
 	PY_LINES_LOCATIONS,
+};
+
+/*
+ * 3.13+ _PyRuntime starts with _Py_DebugOffsets, written by CPython for
+ * out-of-process debuggers: pos is where a u64 offset sits in it, field the
+ * py_layout member that must hold the same value.
+ */
+struct py_debug_field {
+	uint16_t pos;
+	uint16_t field; /* offsetof(struct py_layout, ...) of a uint16_t */
 };
 
 /*
@@ -52,34 +76,39 @@ enum py_line_style {
  */
 struct py_layout {
 	int major, minor;
-	enum py_frame_style frames;
+	enum py_frame_model frames;
 	enum py_line_style lines;
-	int owner_generator;	/* FRAME_OWNED_BY_GENERATOR */
+	int owner_generator;	/* FRAME_OWNED_BY_GENERATOR (3.11+) */
 	int owner_cstack;	/* FRAME_OWNED_BY_CSTACK (shim frames to skip), -1 if none */
+	const struct py_debug_field *debug;	/* 3.13+: checked against _Py_DebugOffsets */
+	size_t n_debug;
 	/* _PyRuntimeState */
 	uint16_t runtime_interp_head;
+	uint16_t runtime_main_thread;	/* 3.8-3.10: pthread_self() of the main thread */
 	/* PyInterpreterState */
 	uint16_t interp_next;
 	uint16_t interp_threads_head;
-	/* PyThreadState and _PyCFrame */
+	/* PyThreadState */
 	uint16_t tstate_next;
-	uint16_t tstate_native_thread_id;
-	uint16_t tstate_cframe;
-	uint16_t cframe_current_frame;
-	/* _PyInterpreterFrame */
-	uint16_t frame_code;
-	uint16_t frame_previous;
-	uint16_t frame_prev_instr;
-	uint16_t frame_owner;
+	uint16_t tstate_thread_id;	 /* 3.8-3.10: pthread_self() */
+	uint16_t tstate_native_thread_id; /* 3.11+: kernel tid */
+	uint16_t tstate_frame;		/* frame (3.8-3.10), cframe (3.11, 3.12), current_frame (3.13) */
+	int16_t cframe_current_frame;	/* 3.11, 3.12: in _PyCFrame; -1: no _PyCFrame */
+	/* PyFrameObject (3.8-3.10) or _PyInterpreterFrame (3.11+) */
+	uint16_t frame_code;		/* f_code; 3.13: f_executable */
+	uint16_t frame_previous;	/* f_back or previous */
+	uint16_t frame_lasti;		/* PyFrameObject: int f_lasti */
+	uint16_t frame_instr;		/* _PyInterpreterFrame: prev_instr; 3.13: instr_ptr */
+	uint16_t frame_owner;		/* _PyInterpreterFrame: char owner */
 	/* PyCodeObject */
 	uint16_t code_flags;
 	uint16_t code_firstlineno;
 	uint16_t code_filename;
 	uint16_t code_name;
-	uint16_t code_qualname;
-	uint16_t code_linetable;
-	uint16_t code_firsttraceable;
-	uint16_t code_adaptive;	/* co_code_adaptive: first code unit */
+	uint16_t code_qualname;		/* 3.11+, 0 before */
+	uint16_t code_linetable;	/* co_lnotab in 3.8, 3.9 */
+	uint16_t code_firsttraceable;	/* 3.11+ */
+	uint16_t code_adaptive;		/* 3.11+: co_code_adaptive, the first code unit */
 	/* PyASCIIObject / PyCompactUnicodeObject: data follows the struct */
 	uint16_t unicode_length;
 	uint16_t unicode_state;
@@ -90,10 +119,129 @@ struct py_layout {
 	uint16_t bytes_data;
 };
 
+#define DEBUG_FIELD(pos, member) { pos, offsetof(struct py_layout, member) }
+
+/* Positions in 3.13's _Py_DebugOffsets (Include/internal/pycore_runtime.h). */
+static const struct py_debug_field py_debug_313[] = {
+	DEBUG_FIELD(40, runtime_interp_head),		/* runtime_state.interpreters_head */
+	DEBUG_FIELD(64, interp_next),			/* interpreter_state.next */
+	DEBUG_FIELD(72, interp_threads_head),		/* interpreter_state.threads_head */
+	DEBUG_FIELD(168, tstate_next),			/* thread_state.next */
+	DEBUG_FIELD(184, tstate_frame),			/* thread_state.current_frame */
+	DEBUG_FIELD(200, tstate_native_thread_id),	/* thread_state.native_thread_id */
+	DEBUG_FIELD(232, frame_previous),		/* interpreter_frame.previous */
+	DEBUG_FIELD(240, frame_code),			/* interpreter_frame.executable */
+	DEBUG_FIELD(248, frame_instr),			/* interpreter_frame.instr_ptr */
+	DEBUG_FIELD(264, frame_owner),			/* interpreter_frame.owner */
+	DEBUG_FIELD(280, code_filename),		/* code_object.filename */
+	DEBUG_FIELD(288, code_name),			/* code_object.name */
+	DEBUG_FIELD(296, code_qualname),		/* code_object.qualname */
+	DEBUG_FIELD(304, code_linetable),		/* code_object.linetable */
+	DEBUG_FIELD(312, code_firstlineno),		/* code_object.firstlineno */
+	DEBUG_FIELD(344, code_adaptive),		/* code_object.co_code_adaptive */
+	DEBUG_FIELD(520, bytes_size),			/* bytes_object.ob_size */
+	DEBUG_FIELD(528, bytes_data),			/* bytes_object.ob_sval */
+	DEBUG_FIELD(544, unicode_state),		/* unicode_object.state */
+	DEBUG_FIELD(552, unicode_length),		/* unicode_object.length */
+	DEBUG_FIELD(560, unicode_ascii_data),		/* unicode_object.asciiobject_size */
+};
+
+#define DEBUG_COOKIE "xdebugpy"
+#define DEBUG_VERSION 8		/* u64 PY_VERSION_HEX */
+#define DEBUG_FREE_THREADED 16	/* u64, 1 in --disable-gil builds (other layouts) */
+#define DEBUG_SIZE 584		/* sizeof(_Py_DebugOffsets) in 3.13 */
+
 static const struct py_layout py_layouts[] = {
 	{
+		.major = 3, .minor = 8,
+		.frames = PY_FRAME_OBJECT,
+		.lines = PY_LINES_LNOTAB,
+		.owner_generator = -1,
+		.owner_cstack = -1,
+		.runtime_interp_head = 32,
+		.runtime_main_thread = 72,
+		.interp_next = 0,
+		.interp_threads_head = 8,
+		.tstate_next = 8,
+		.tstate_thread_id = 176,
+		.tstate_frame = 24,
+		.cframe_current_frame = -1,
+		.frame_code = 32,
+		.frame_previous = 24,
+		.frame_lasti = 104,
+		.code_flags = 36,
+		.code_firstlineno = 40,
+		.code_filename = 104,
+		.code_name = 112,
+		.code_linetable = 120,
+		.unicode_length = 16,
+		.unicode_state = 32,
+		.unicode_ascii_data = 48,
+		.unicode_compact_data = 72,
+		.bytes_size = 16,
+		.bytes_data = 32,
+	},
+	{
+		.major = 3, .minor = 9,
+		.frames = PY_FRAME_OBJECT,
+		.lines = PY_LINES_LNOTAB,
+		.owner_generator = -1,
+		.owner_cstack = -1,
+		.runtime_interp_head = 32,
+		.runtime_main_thread = 72,
+		.interp_next = 0,
+		.interp_threads_head = 8,
+		.tstate_next = 8,
+		.tstate_thread_id = 176,
+		.tstate_frame = 24,
+		.cframe_current_frame = -1,
+		.frame_code = 32,
+		.frame_previous = 24,
+		.frame_lasti = 104,
+		.code_flags = 36,
+		.code_firstlineno = 40,
+		.code_filename = 104,
+		.code_name = 112,
+		.code_linetable = 120,
+		.unicode_length = 16,
+		.unicode_state = 32,
+		.unicode_ascii_data = 48,
+		.unicode_compact_data = 72,
+		.bytes_size = 16,
+		.bytes_data = 32,
+	},
+	{
+		.major = 3, .minor = 10,
+		.frames = PY_FRAME_OBJECT,
+		.lines = PY_LINES_310,
+		.owner_generator = -1,
+		.owner_cstack = -1,
+		.runtime_interp_head = 32,
+		.runtime_main_thread = 72,
+		.interp_next = 0,
+		.interp_threads_head = 8,
+		.tstate_next = 8,
+		.tstate_thread_id = 176,
+		.tstate_frame = 24,
+		.cframe_current_frame = -1,
+		.frame_code = 32,
+		.frame_previous = 24,
+		.frame_lasti = 96,
+		.code_flags = 36,
+		.code_firstlineno = 40,
+		.code_filename = 104,
+		.code_name = 112,
+		.code_linetable = 120,
+		.unicode_length = 16,
+		.unicode_state = 32,
+		.unicode_ascii_data = 48,
+		.unicode_compact_data = 72,
+		.bytes_size = 16,
+		.bytes_data = 32,
+	},
+	{
 		.major = 3, .minor = 11,
-		.frames = PY_FRAMES_CFRAME,
+		.frames = PY_INTERP_FRAME,
 		.lines = PY_LINES_LOCATIONS,
 		.owner_generator = 1,
 		.owner_cstack = -1,
@@ -102,11 +250,11 @@ static const struct py_layout py_layouts[] = {
 		.interp_threads_head = 16,
 		.tstate_next = 8,
 		.tstate_native_thread_id = 160,
-		.tstate_cframe = 56,
+		.tstate_frame = 56,
 		.cframe_current_frame = 8,
 		.frame_code = 32,
 		.frame_previous = 48,
-		.frame_prev_instr = 56,
+		.frame_instr = 56,
 		.frame_owner = 69,
 		.code_flags = 48,
 		.code_firstlineno = 72,
@@ -125,7 +273,7 @@ static const struct py_layout py_layouts[] = {
 	},
 	{
 		.major = 3, .minor = 12,
-		.frames = PY_FRAMES_CFRAME,
+		.frames = PY_INTERP_FRAME,
 		.lines = PY_LINES_LOCATIONS,
 		.owner_generator = 1,
 		.owner_cstack = 3,
@@ -134,11 +282,11 @@ static const struct py_layout py_layouts[] = {
 		.interp_threads_head = 72,
 		.tstate_next = 8,
 		.tstate_native_thread_id = 144,
-		.tstate_cframe = 56,
+		.tstate_frame = 56,
 		.cframe_current_frame = 0,
 		.frame_code = 0,
 		.frame_previous = 8,
-		.frame_prev_instr = 56,
+		.frame_instr = 56,
 		.frame_owner = 70,
 		.code_flags = 48,
 		.code_firstlineno = 68,
@@ -155,12 +303,47 @@ static const struct py_layout py_layouts[] = {
 		.bytes_size = 16,
 		.bytes_data = 32,
 	},
+	{
+		.major = 3, .minor = 13,
+		.frames = PY_INTERP_FRAME,
+		.lines = PY_LINES_LOCATIONS,
+		.owner_generator = 1,
+		.owner_cstack = 3,
+		.debug = py_debug_313,
+		.n_debug = ARRAY_SIZE(py_debug_313),
+		.runtime_interp_head = 632,
+		.interp_next = 7264,
+		.interp_threads_head = 7344,
+		.tstate_next = 8,
+		.tstate_native_thread_id = 160,
+		.tstate_frame = 72,
+		.cframe_current_frame = -1,
+		.frame_code = 0,
+		.frame_previous = 8,
+		.frame_instr = 56,
+		.frame_owner = 70,
+		.code_flags = 48,
+		.code_firstlineno = 68,
+		.code_filename = 112,
+		.code_name = 120,
+		.code_qualname = 128,
+		.code_linetable = 136,
+		.code_firsttraceable = 184,
+		.code_adaptive = 200,
+		.unicode_length = 16,
+		.unicode_state = 32,
+		.unicode_ascii_data = 40,
+		.unicode_compact_data = 56,
+		.bytes_size = 16,
+		.bytes_data = 32,
+	},
 };
 
 struct py_process {
 	pid_t pid;
 	const struct py_layout *layout;
 	uint64_t runtime_addr;
+	int pthread_tid_offset; /* 3.8-3.10, -1 if unknown */
 	char version[16];
 };
 
@@ -301,6 +484,49 @@ int py_location_table_line(const uint8_t *table, size_t len, int firstlineno, in
 	return -1;
 }
 
+/*
+ * 3.8, 3.9 co_lnotab: (byte offset increment, signed line increment) pairs,
+ * like their PyCode_Addr2Line(). addr is a byte offset.
+ */
+static int lnotab_line(const uint8_t *t, size_t len, int firstlineno, int64_t addr)
+{
+	int64_t line = firstlineno, start = 0;
+	size_t pos;
+
+	for (pos = 0; pos + 1 < len; pos += 2) {
+		start += t[pos];
+		if (start > addr)
+			break;
+		line += (int8_t)t[pos + 1];
+	}
+	return line > 0 && line <= INT32_MAX ? (int)line : -1;
+}
+
+/*
+ * 3.10 co_linetable (PEP 626): (byte length, signed line delta) pairs, a
+ * delta of -128 meaning "no line", like its PyCode_Addr2Line(). addr is a
+ * byte offset.
+ */
+static int linetable310_line(const uint8_t *t, size_t len, int firstlineno, int64_t addr)
+{
+	int64_t line = firstlineno, start = 0;
+	size_t pos;
+
+	if (addr < 0)
+		return firstlineno;
+	for (pos = 0; pos + 1 < len; pos += 2) {
+		int8_t delta = (int8_t)t[pos + 1];
+		int64_t end = start + t[pos];
+
+		if (delta != -128)
+			line += delta;
+		if (addr < end)
+			return delta != -128 && line > 0 && line <= INT32_MAX ? (int)line : -1;
+		start = end;
+	}
+	return -1;
+}
+
 /* ---- strings ----------------------------------------------------------- */
 
 /* Appends code point c as UTF-8 if it fits; returns bytes written or 0. */
@@ -387,17 +613,40 @@ static int read_str(const struct mem_reader *m, const struct py_layout *L,
 
 /* ---- frames ------------------------------------------------------------ */
 
-/* Reads co_linetable and returns the line of byte offset addr, 0 if unknown. */
+/* What a frame needs from its code object besides names. */
+struct code_info {
+	uint64_t linetable;
+	int firstlineno;
+	int firsttraceable;	/* 3.11+ */
+};
+
+/* Bytes of the code object header that hold every field we use. */
+static size_t code_header_len(const struct py_layout *L)
+{
+	size_t n = L->code_linetable + 8;
+
+	if (L->code_qualname + 8u > n)
+		n = L->code_qualname + 8;
+	if (L->code_name + 8u > n)
+		n = L->code_name + 8;
+	if (L->code_filename + 8u > n)
+		n = L->code_filename + 8;
+	if (L->code_firsttraceable + 4u > n)
+		n = L->code_firsttraceable + 4;
+	return n;
+}
+
+/* Reads the line table and returns the line of byte offset addr, 0 if unknown. */
 static int code_line(const struct mem_reader *m, const struct py_layout *L,
-		     uint64_t table, int firstlineno, int64_t addr)
+		     const struct code_info *ci, int64_t addr)
 {
 	uint8_t hdr[64], *buf;
 	int64_t size;
-	int line = 0;
+	int line = -1;
 
-	if (!valid_ptr(table, 8) || addr > INT32_MAX || L->bytes_data > sizeof(hdr))
+	if (!valid_ptr(ci->linetable, 8) || addr > INT32_MAX || L->bytes_data > sizeof(hdr))
 		return 0;
-	if (read_mem(m, table, hdr, L->bytes_data))
+	if (read_mem(m, ci->linetable, hdr, L->bytes_data))
 		return 0;
 	size = (int64_t)get_u64(hdr, L->bytes_size);
 	if (size <= 0)
@@ -407,36 +656,41 @@ static int code_line(const struct mem_reader *m, const struct py_layout *L,
 	buf = malloc(size);
 	if (!buf)
 		return 0;
-	if (!read_mem(m, table + L->bytes_data, buf, size))
-		line = py_location_table_line(buf, size, firstlineno, (int)addr);
+	if (!read_mem(m, ci->linetable + L->bytes_data, buf, size)) {
+		switch (L->lines) {
+		case PY_LINES_LNOTAB:
+			line = lnotab_line(buf, size, ci->firstlineno, addr);
+			break;
+		case PY_LINES_310:
+			line = linetable310_line(buf, size, ci->firstlineno, addr);
+			break;
+		case PY_LINES_LOCATIONS:
+			line = py_location_table_line(buf, size, ci->firstlineno, (int)addr);
+			break;
+		}
+	}
 	free(buf);
 	return line > 0 ? line : 0;
 }
 
-/*
- * Fills out from the code object of one frame. Returns 1 if filled, 0 if the
- * frame is not started yet (skipped, like CPython's tracebacks do), or -errno.
- */
+/* Fills function, file and coroutine of out from a code object, and ci. */
 static int read_code(const struct mem_reader *m, const struct py_layout *L,
-		     uint64_t code, uint64_t prev_instr, int owner, struct py_frame *out)
+		     uint64_t code, struct py_frame *out, struct code_info *ci)
 {
+	size_t len = code_header_len(L);
 	uint8_t buf[256];
-	int64_t lasti;
 	int32_t flags;
 	int err;
 
-	if (!valid_ptr(code, 8) || L->code_adaptive > sizeof(buf))
+	if (!valid_ptr(code, 8) || len > sizeof(buf))
 		return -EFAULT;
-	err = read_mem(m, code, buf, L->code_adaptive);
+	err = read_mem(m, code, buf, len);
 	if (err)
 		return err;
-	/* index of the last code unit started; -1 before the first */
-	lasti = ((int64_t)(prev_instr - (code + L->code_adaptive))) / 2;
-	if (owner != L->owner_generator && lasti < get_i32(buf, L->code_firsttraceable))
-		return 0; /* _PyFrame_IsIncomplete() */
-
 	memset(out, 0, sizeof(*out));
-	if (read_str(m, L, get_u64(buf, L->code_qualname), out->function, sizeof(out->function)) ||
+	/* 3.8-3.10 code objects have no co_qualname: co_name it is */
+	if (!L->code_qualname ||
+	    read_str(m, L, get_u64(buf, L->code_qualname), out->function, sizeof(out->function)) ||
 	    !out->function[0]) {
 		err = read_str(m, L, get_u64(buf, L->code_name), out->function, sizeof(out->function));
 		if (err)
@@ -447,42 +701,104 @@ static int read_code(const struct mem_reader *m, const struct py_layout *L,
 		return err;
 	flags = get_i32(buf, L->code_flags);
 	out->coroutine = flags & (CO_COROUTINE | CO_ITERABLE_COROUTINE | CO_ASYNC_GENERATOR);
-	out->line = code_line(m, L, get_u64(buf, L->code_linetable),
-			      get_i32(buf, L->code_firstlineno), lasti * 2);
-	return 1;
+	ci->linetable = get_u64(buf, L->code_linetable);
+	ci->firstlineno = get_i32(buf, L->code_firstlineno);
+	ci->firsttraceable = L->code_firsttraceable ? get_i32(buf, L->code_firsttraceable) : 0;
+	return 0;
 }
 
-static int walk_frames(const struct mem_reader *m, const struct py_layout *L,
-		       uint64_t tstate, struct py_frame *frames, int max)
+/* Linked frames can form a cycle in torn or garbage memory. */
+static bool seen_before(const uint64_t *seen, int n, uint64_t frame)
 {
-	uint64_t cframe, frame, seen[MAX_FRAME_STEPS];
-	uint8_t buf[128];
-	int n = 0, steps, err, i;
+	int i;
 
-	if (L->frame_owner >= sizeof(buf))
+	for (i = 0; i < n; i++)
+		if (seen[i] == frame)
+			return true;
+	return false;
+}
+
+/* 3.8-3.10: tstate->frame, then PyFrameObject.f_back; all are Python frames. */
+static int walk_frame_objects(const struct mem_reader *m, const struct py_layout *L,
+			      uint64_t tstate, struct py_frame *frames, int max)
+{
+	uint64_t frame, seen[MAX_FRAME_STEPS];
+	uint8_t buf[128];
+	int n = 0, steps, err;
+
+	if (L->frame_lasti + 4u > sizeof(buf))
 		return -EINVAL;
-	err = read_ptr(m, tstate + L->tstate_cframe, &cframe);
-	if (err)
-		return err;
-	if (!cframe)
-		return 0;
-	if (!valid_ptr(cframe, 8))
-		return -EFAULT;
-	err = read_ptr(m, cframe + L->cframe_current_frame, &frame);
+	err = read_ptr(m, tstate + L->tstate_frame, &frame);
 	if (err)
 		return err;
 
 	for (steps = 0; frame && n < max && steps < MAX_FRAME_STEPS; steps++) {
-		uint64_t code, prev_instr;
+		struct code_info ci;
+		int64_t lasti;
+
+		if (!valid_ptr(frame, 8)) {
+			err = -EFAULT;
+			break;
+		}
+		if (seen_before(seen, steps, frame)) {
+			err = -ELOOP;
+			break;
+		}
+		seen[steps] = frame;
+		err = read_mem(m, frame, buf, L->frame_lasti + 4);
+		if (err)
+			break;
+		err = read_code(m, L, get_u64(buf, L->frame_code), &frames[n], &ci);
+		if (err)
+			break;
+		/* f_lasti: last instruction started, -1 before the first */
+		lasti = get_i32(buf, L->frame_lasti);
+		if (L->lines == PY_LINES_310)
+			lasti *= 2; /* 3.10 counts 2-byte code units */
+		frames[n].line = code_line(m, L, &ci, lasti);
+		n++;
+		frame = get_u64(buf, L->frame_previous);
+	}
+	/* Garbage part way up the stack (the target kept running): keep what we have */
+	return n ? n : err;
+}
+
+/*
+ * 3.11+: tstate->cframe->current_frame (3.13: tstate->current_frame), then
+ * _PyInterpreterFrame.previous. Shim and not yet started frames are skipped,
+ * like CPython's tracebacks do.
+ */
+static int walk_interp_frames(const struct mem_reader *m, const struct py_layout *L,
+			      uint64_t tstate, struct py_frame *frames, int max)
+{
+	uint64_t frame, seen[MAX_FRAME_STEPS];
+	uint8_t buf[128];
+	int n = 0, steps, err;
+
+	if (L->frame_owner >= sizeof(buf))
+		return -EINVAL;
+	err = read_ptr(m, tstate + L->tstate_frame, &frame);
+	if (err)
+		return err;
+	if (L->cframe_current_frame >= 0 && frame) {
+		if (!valid_ptr(frame, 8))
+			return -EFAULT;
+		err = read_ptr(m, frame + L->cframe_current_frame, &frame);
+		if (err)
+			return err;
+	}
+
+	for (steps = 0; frame && n < max && steps < MAX_FRAME_STEPS; steps++) {
+		uint64_t code, instr;
+		struct code_info ci;
+		int64_t lasti;
 		int owner;
 
 		if (!valid_ptr(frame, 8)) {
 			err = -EFAULT;
 			break;
 		}
-		for (i = 0; i < steps && seen[i] != frame; i++)
-			;
-		if (i < steps) {
+		if (seen_before(seen, steps, frame)) {
 			err = -ELOOP;
 			break;
 		}
@@ -491,26 +807,50 @@ static int walk_frames(const struct mem_reader *m, const struct py_layout *L,
 		if (err)
 			break;
 		code = get_u64(buf, L->frame_code);
-		prev_instr = get_u64(buf, L->frame_prev_instr);
+		instr = get_u64(buf, L->frame_instr);
 		owner = (int8_t)buf[L->frame_owner];
 		frame = get_u64(buf, L->frame_previous);
 		if (owner == L->owner_cstack)
 			continue; /* 3.12+ shim frame pushed by C code, not Python */
-		err = read_code(m, L, code, prev_instr, owner, &frames[n]);
-		if (err < 0)
+		err = read_code(m, L, code, &frames[n], &ci);
+		if (err)
 			break;
-		n += err;
-		err = 0;
+		/* index of the code unit executing (3.13) or last started (3.11, 3.12) */
+		lasti = ((int64_t)(instr - (code + L->code_adaptive))) / 2;
+		if (owner != L->owner_generator && lasti < ci.firsttraceable)
+			continue; /* _PyFrame_IsIncomplete() */
+		frames[n].line = code_line(m, L, &ci, lasti * 2);
+		n++;
 	}
-	/* Garbage part way up the stack (the target kept running): keep what we have */
 	return n ? n : err;
 }
 
-/* Finds the PyThreadState whose native_thread_id is tid: 1 found, 0 not, -errno. */
-static int find_tstate(const struct mem_reader *m, const struct py_layout *L,
-		       uint64_t runtime, pid_t tid, uint64_t *out)
+/*
+ * Whether thread state ts runs on kernel thread tid: 1 yes, 0 no or unknown.
+ * 3.8-3.10 only know pthread_self(), the address of the C library's struct
+ * pthread, which holds the tid at pthread_tid_offset.
+ */
+static int tstate_is_tid(const struct mem_reader *m, const struct py_layout *L,
+			 uint64_t ts, int pthread_tid_offset, pid_t tid)
 {
-	uint64_t interp, ts, id;
+	uint64_t id;
+	int32_t ktid;
+
+	if (L->tstate_native_thread_id)
+		return !read_ptr(m, ts + L->tstate_native_thread_id, &id) && id == (uint64_t)tid;
+	if (read_ptr(m, ts + L->tstate_thread_id, &id) || !valid_ptr(id, 8))
+		return 0;
+	/* an exited thread's struct pthread may be gone: not this one, go on */
+	if (read_mem(m, id + pthread_tid_offset, &ktid, sizeof(ktid)))
+		return 0;
+	return ktid == tid;
+}
+
+/* Finds the thread state of kernel thread tid: 1 found, 0 not, -errno. */
+static int find_tstate(const struct mem_reader *m, const struct py_layout *L,
+		       uint64_t runtime, int pthread_tid_offset, pid_t tid, uint64_t *out)
+{
+	uint64_t interp, ts;
 	int i, budget = MAX_THREADS, err;
 
 	err = read_ptr(m, runtime + L->runtime_interp_head, &interp);
@@ -525,10 +865,7 @@ static int find_tstate(const struct mem_reader *m, const struct py_layout *L,
 		for (; ts && budget > 0; budget--) {
 			if (!valid_ptr(ts, 8))
 				return -EFAULT;
-			err = read_ptr(m, ts + L->tstate_native_thread_id, &id);
-			if (err)
-				return err;
-			if (id == (uint64_t)tid) {
+			if (tstate_is_tid(m, L, ts, pthread_tid_offset, tid)) {
 				*out = ts;
 				return 1;
 			}
@@ -543,8 +880,38 @@ static int find_tstate(const struct mem_reader *m, const struct py_layout *L,
 	return 0;
 }
 
-int py_stack_read_mem(const struct mem_reader *mem, const char *version, uint64_t runtime_addr,
-		      pid_t tid, struct py_frame *frames, int max)
+/*
+ * 3.13+: checks the row against the _Py_DebugOffsets that CPython keeps at
+ * the start of _PyRuntime, so a build with another layout (a patch release
+ * that moved a field, a free-threaded build) is refused rather than misread.
+ */
+static int check_debug_offsets(const struct mem_reader *m, const struct py_layout *L,
+			       uint64_t runtime)
+{
+	uint8_t buf[DEBUG_SIZE];
+	uint64_t version;
+	size_t i;
+
+	if (!L->debug)
+		return 0;
+	if (read_mem(m, runtime, buf, sizeof(buf)) || memcmp(buf, DEBUG_COOKIE, 8))
+		return -EPROTONOSUPPORT;
+	version = get_u64(buf, DEBUG_VERSION);
+	if (((version >> 24) & 0xff) != (uint64_t)L->major ||
+	    ((version >> 16) & 0xff) != (uint64_t)L->minor || get_u64(buf, DEBUG_FREE_THREADED))
+		return -EPROTONOSUPPORT;
+	for (i = 0; i < L->n_debug; i++) {
+		uint16_t want;
+
+		memcpy(&want, (const uint8_t *)L + L->debug[i].field, sizeof(want));
+		if (L->debug[i].pos + 8u > sizeof(buf) || get_u64(buf, L->debug[i].pos) != want)
+			return -EPROTONOSUPPORT;
+	}
+	return 0;
+}
+
+int py_stack_read_mem_ex(const struct mem_reader *mem, const char *version, uint64_t runtime_addr,
+			 int pthread_tid_offset, pid_t tid, struct py_frame *frames, int max)
 {
 	const struct py_layout *L;
 	uint64_t tstate = 0;
@@ -557,16 +924,29 @@ int py_stack_read_mem(const struct mem_reader *mem, const char *version, uint64_
 		return -EPROTONOSUPPORT;
 	if (!valid_ptr(runtime_addr, 8))
 		return -EFAULT;
+	if (!L->tstate_native_thread_id && (pthread_tid_offset < 0 || pthread_tid_offset >= PTHREAD_SCAN))
+		return -ENOTSUP; /* 3.8-3.10 without the struct pthread layout */
 	if (!max)
 		return 0;
-	r = find_tstate(mem, L, runtime_addr, tid, &tstate);
+	r = check_debug_offsets(mem, L, runtime_addr);
+	if (r)
+		return r;
+	r = find_tstate(mem, L, runtime_addr, pthread_tid_offset, tid, &tstate);
 	if (r <= 0)
 		return r;
 	switch (L->frames) {
-	case PY_FRAMES_CFRAME:
-		return walk_frames(mem, L, tstate, frames, max);
+	case PY_FRAME_OBJECT:
+		return walk_frame_objects(mem, L, tstate, frames, max);
+	case PY_INTERP_FRAME:
+		return walk_interp_frames(mem, L, tstate, frames, max);
 	}
 	return -EPROTONOSUPPORT;
+}
+
+int py_stack_read_mem(const struct mem_reader *mem, const char *version, uint64_t runtime_addr,
+		      pid_t tid, struct py_frame *frames, int max)
+{
+	return py_stack_read_mem_ex(mem, version, runtime_addr, -1, tid, frames, max);
 }
 
 /* ---- live processes ----------------------------------------------------- */
@@ -586,8 +966,66 @@ static int vm_read(void *ctx, uint64_t addr, void *buf, size_t len)
 	return (size_t)r == len ? 0 : -EFAULT; /* short: ran into an unmapped page */
 }
 
+/*
+ * 3.8-3.10 thread states know their thread only as pthread_self(), the
+ * address of the C library's struct pthread, which holds the kernel tid.
+ * glibc publishes where, for libthread_db: _thread_db_pthread_tid in
+ * libc.so.6 is {bits, count, offset} of that field. We take the offset from
+ * there (exact for whatever glibc the target runs, nothing guessed) and check
+ * it on the main thread (_PyRuntime.main_thread), whose tid is the pid.
+ * Without glibc's descriptor (musl, static builds) we search the main thread's
+ * struct pthread for the pid and accept it only if it occurs exactly once: a
+ * pointer or random word that happens to equal the pid makes it ambiguous, and
+ * we give up rather than match threads wrongly. Returns the offset or -errno.
+ */
+static int find_pthread_tid_offset(const struct mem_reader *m, const struct py_layout *L,
+				   pid_t pid, uint64_t runtime)
+{
+	uint8_t pt[PTHREAD_SCAN];
+	uint64_t main_thread, addr;
+	uint32_t desc[3];
+	int32_t tid;
+	int off, found = -1;
+
+	if (read_ptr(m, runtime + L->runtime_main_thread, &main_thread))
+		return -EFAULT;
+	if (!valid_ptr(main_thread, 8))
+		return -EAGAIN; /* not initialized yet */
+	if (!py_elf_libc_symbol(pid, "_thread_db_pthread_tid", &addr) &&
+	    !read_mem(m, addr, desc, sizeof(desc)) && desc[0] == 32 && desc[1] == 1 &&
+	    desc[2] < PTHREAD_SCAN && !read_mem(m, main_thread + desc[2], &tid, sizeof(tid)) &&
+	    tid == pid)
+		return desc[2];
+	if (read_mem(m, main_thread, pt, sizeof(pt)))
+		return -EFAULT;
+	for (off = 0; off + 4 <= PTHREAD_SCAN; off += 4) {
+		if (get_i32(pt, off) != pid)
+			continue;
+		if (found >= 0)
+			return -ENOTSUP; /* ambiguous */
+		found = off;
+	}
+	return found >= 0 ? found : -ENOTSUP;
+}
+
+/* Learns the struct pthread layout once, when first needed (3.8-3.10). */
+static int ensure_pthread_tid_offset(struct py_process *p)
+{
+	struct mem_reader mem = { vm_read, &p->pid };
+	int r;
+
+	if (p->layout->tstate_native_thread_id || p->pthread_tid_offset >= 0)
+		return 0;
+	r = find_pthread_tid_offset(&mem, p->layout, p->pid, p->runtime_addr);
+	if (r < 0)
+		return r;
+	p->pthread_tid_offset = r;
+	return 0;
+}
+
 int py_process_open(pid_t pid, struct py_process **out)
 {
+	struct mem_reader mem = { vm_read, &pid };
 	struct py_elf_info *info;
 	const struct py_layout *L;
 	struct py_process *p;
@@ -606,6 +1044,9 @@ int py_process_open(pid_t pid, struct py_process **out)
 		err = -EPROTONOSUPPORT;
 		goto out;
 	}
+	err = check_debug_offsets(&mem, L, info->runtime_addr);
+	if (err)
+		goto out;
 	p = calloc(1, sizeof(*p));
 	if (!p) {
 		err = -ENOMEM;
@@ -614,11 +1055,23 @@ int py_process_open(pid_t pid, struct py_process **out)
 	p->pid = pid;
 	p->layout = L;
 	p->runtime_addr = info->runtime_addr;
+	p->pthread_tid_offset = -1;
 	snprintf(p->version, sizeof(p->version), "%d.%d", L->major, L->minor);
+	/* may fail while the interpreter starts up: py_stack_read() tries again */
+	ensure_pthread_tid_offset(p);
 	*out = p;
 out:
 	free(info);
 	return err;
+}
+
+int py_process_pthread_tid_offset(struct py_process *p)
+{
+	int r = ensure_pthread_tid_offset(p);
+
+	if (r)
+		return r;
+	return p->layout->tstate_native_thread_id ? 0 : p->pthread_tid_offset;
 }
 
 const char *py_process_version(const struct py_process *p)
@@ -641,6 +1094,10 @@ int py_stack_read(struct py_process *p, pid_t tid, struct py_frame *frames, int 
 	struct mem_reader mem = { vm_read, &p->pid };
 	int r, tries;
 
+	r = ensure_pthread_tid_offset(p);
+	if (r)
+		return r;
+
 	/*
 	 * A thread running Python code pushes and pops frames while we read, so
 	 * a walk can meet a half-built frame or a stale C-stack _PyCFrame. Such
@@ -648,7 +1105,8 @@ int py_stack_read(struct py_process *p, pid_t tid, struct py_frame *frames, int 
 	 * succeeds. A stalled thread does not move, so this is rarely needed.
 	 */
 	for (tries = 0; tries < 3; tries++) {
-		r = py_stack_read_mem(&mem, p->version, p->runtime_addr, tid, frames, max);
+		r = py_stack_read_mem_ex(&mem, p->version, p->runtime_addr, p->pthread_tid_offset,
+					 tid, frames, max);
 		if (r != -EFAULT && r != -EINVAL && r != -ELOOP)
 			break;
 	}

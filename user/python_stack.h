@@ -23,7 +23,7 @@ struct py_process; /* opaque, per target process: version, layout row, address o
 
 /* Finds the interpreter in process pid: returns 0, -ENOENT if pid is not CPython, -EPROTONOSUPPORT if the version is not supported, or another -errno. */
 int py_process_open(pid_t pid, struct py_process **out);
-/* "3.11" etc., valid for the life of p */
+/* "3.8" ... "3.13", valid for the life of p */
 const char *py_process_version(const struct py_process *p);
 /* Fills up to max frames of thread tid (the kernel TID), innermost first. Returns count (0 if that thread has no Python frames or no thread state) or -errno. Must never loop forever or crash on garbage memory: bound the number of threads/frames walked, validate pointers, cap string lengths. */
 int py_stack_read(struct py_process *p, pid_t tid, struct py_frame *frames, int max);
@@ -39,6 +39,21 @@ uint64_t py_process_runtime_addr(const struct py_process *p);
 
 /* The pid passed to py_process_open(). */
 pid_t py_process_pid(const struct py_process *p);
+
+/*
+ * 3.8-3.10 thread states name their thread by pthread_self(), the address of
+ * the C library's struct pthread; the kernel tid is a field of it. Returns
+ * that field's offset in process p (see python_stack.c for how it is found),
+ * 0 for 3.11+ (not needed), or -errno.
+ */
+int py_process_pthread_tid_offset(struct py_process *p);
+
+/*
+ * py_stack_read_mem() with that offset, which 3.8-3.10 need (for them
+ * py_stack_read_mem() returns -ENOTSUP); 3.11+ ignore it.
+ */
+int py_stack_read_mem_ex(const struct mem_reader *mem, const char *version, uint64_t runtime_addr,
+			 int pthread_tid_offset, pid_t tid, struct py_frame *frames, int max);
 
 /*
  * Line of the code unit at byte offset addr in a 3.11+ location table

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Unit tests for user/python_stack.c: replays memory recorded from live
- * CPython processes (tests/fixtures/python, see its README.md), decodes
- * 3.11 location tables, and walks deliberately broken memory.
+ * CPython 3.8 - 3.13 processes (tests/fixtures/python, see its README.md),
+ * decodes 3.11 location tables, and walks deliberately broken memory.
  */
 #include <check.h>
 #include <errno.h>
@@ -27,6 +27,7 @@ struct fixture {
 	char version[9];
 	uint64_t runtime;
 	uint32_t tid;
+	int32_t pthread_tid_offset;
 	uint32_t nseg;
 	struct segment *seg;
 };
@@ -59,10 +60,11 @@ static void load_fixture(const char *name, struct fixture *f)
 	ck_assert_msg(fp, "cannot open %s (run tests from the repo root)", path);
 	memset(f, 0, sizeof(*f));
 	ck_assert_int_eq(fread(magic, 1, 8, fp), 8);
-	ck_assert(!memcmp(magic, "LSPYFIX1", 8));
+	ck_assert(!memcmp(magic, "LSPYFIX2", 8));
 	ck_assert_int_eq(fread(f->version, 1, 8, fp), 8);
 	ck_assert_int_eq(fread(&f->runtime, 8, 1, fp), 1);
 	ck_assert_int_eq(fread(&f->tid, 4, 1, fp), 1);
+	ck_assert_int_eq(fread(&f->pthread_tid_offset, 4, 1, fp), 1);
 	ck_assert_int_eq(fread(&f->nseg, 4, 1, fp), 1);
 	ck_assert_uint_lt(f->nseg, 100000);
 	f->seg = calloc(f->nseg, sizeof(*f->seg));
@@ -93,7 +95,7 @@ static int replay(struct fixture *f, pid_t tid, struct py_frame *frames, int max
 {
 	struct mem_reader mem = { replay_read, f };
 
-	return py_stack_read_mem(&mem, f->version, f->runtime, tid, frames, max);
+	return py_stack_read_mem_ex(&mem, f->version, f->runtime, f->pthread_tid_offset, tid, frames, max);
 }
 
 /* Compares frames with the recorder's NAME.expected ("func\tfile\tline\tcoro"). */
@@ -205,40 +207,234 @@ START_TEST(test_py311_worker_thread)
 }
 END_TEST
 
-#define LIB312 "/root/.pyenv/versions/3.12.1/lib/python3.12/"
+/*
+ * The same script under each pyenv build (all --enable-shared: the runtime
+ * is in libpython3.X.so). 3.8 - 3.10 have no co_qualname, so frames show
+ * co_name; 3.8 keeps the script path as given on the command line.
+ */
+#define PYENV "/root/.pyenv/versions/"
+#define LIB38 PYENV "3.8.18/lib/python3.8/"
+#define LIB39 PYENV "3.9.18/lib/python3.9/"
+#define LIB310 PYENV "3.10.13/lib/python3.10/"
+#define LIB312 PYENV "3.12.1/lib/python3.12/"
+#define LIB313 PYENV "3.13.0/lib/python3.13/"
 
-/* Same script under pyenv's 3.12.1 (libpython3.12.so, FRAME_OWNED_BY_CSTACK shims). */
-START_TEST(test_py312_threads)
+static const struct want py38_main[] = {
+	{ "blocker", "async_sleep.py", 25, true },
+	{ "main", "async_sleep.py", 33, true },
+	{ "_run", LIB38 "asyncio/events.py", 81, false },
+	{ "_run_once", LIB38 "asyncio/base_events.py", 1859, false },
+	{ "run_forever", LIB38 "asyncio/base_events.py", 570, false },
+	{ "run_until_complete", LIB38 "asyncio/base_events.py", 603, false },
+	{ "run", LIB38 "asyncio/runners.py", 44, false },
+	{ "<module>", "async_sleep.py", 38, false },
+};
+
+static const struct want py38_worker[] = {
+	{ "\xe7\x9d\xa1\xe7\x9c\xa0", "async_sleep.py", 9, false },
+	{ "gr\xc3\xb6\xc3\x9f" "e", "async_sleep.py", 13, false },
+	{ "inner", "async_sleep.py", 20, false },
+	{ "run", "async_sleep.py", 21, false },
+	{ "run", LIB38 "threading.py", 870, false },
+	{ "_bootstrap_inner", LIB38 "threading.py", 932, false },
+	{ "_bootstrap", LIB38 "threading.py", 890, false },
+};
+
+static const struct want py39_main[] = {
+	{ "blocker", SCRIPT, 25, true },
+	{ "main", SCRIPT, 33, true },
+	{ "_run", LIB39 "asyncio/events.py", 80, false },
+	{ "_run_once", LIB39 "asyncio/base_events.py", 1905, false },
+	{ "run_forever", LIB39 "asyncio/base_events.py", 601, false },
+	{ "run_until_complete", LIB39 "asyncio/base_events.py", 634, false },
+	{ "run", LIB39 "asyncio/runners.py", 44, false },
+	{ "<module>", SCRIPT, 38, false },
+};
+
+static const struct want py39_worker[] = {
+	{ "\xe7\x9d\xa1\xe7\x9c\xa0", SCRIPT, 9, false },
+	{ "gr\xc3\xb6\xc3\x9f" "e", SCRIPT, 13, false },
+	{ "inner", SCRIPT, 20, false },
+	{ "run", SCRIPT, 21, false },
+	{ "run", LIB39 "threading.py", 917, false },
+	{ "_bootstrap_inner", LIB39 "threading.py", 980, false },
+	{ "_bootstrap", LIB39 "threading.py", 937, false },
+};
+
+static const struct want py310_main[] = {
+	{ "blocker", SCRIPT, 25, true },
+	{ "main", SCRIPT, 33, true },
+	{ "_run", LIB310 "asyncio/events.py", 80, false },
+	{ "_run_once", LIB310 "asyncio/base_events.py", 1909, false },
+	{ "run_forever", LIB310 "asyncio/base_events.py", 603, false },
+	{ "run_until_complete", LIB310 "asyncio/base_events.py", 636, false },
+	{ "run", LIB310 "asyncio/runners.py", 44, false },
+	{ "<module>", SCRIPT, 38, false },
+};
+
+static const struct want py310_worker[] = {
+	{ "\xe7\x9d\xa1\xe7\x9c\xa0", SCRIPT, 9, false },
+	{ "gr\xc3\xb6\xc3\x9f" "e", SCRIPT, 13, false },
+	{ "inner", SCRIPT, 20, false },
+	{ "run", SCRIPT, 21, false },
+	{ "run", LIB310 "threading.py", 953, false },
+	{ "_bootstrap_inner", LIB310 "threading.py", 1016, false },
+	{ "_bootstrap", LIB310 "threading.py", 973, false },
+};
+
+static const struct want py312_main[] = {
+	{ "blocker", SCRIPT, 25, true },
+	{ "main", SCRIPT, 33, true },
+	{ "Handle._run", LIB312 "asyncio/events.py", 84, false },
+	{ "BaseEventLoop._run_once", LIB312 "asyncio/base_events.py", 1971, false },
+	{ "BaseEventLoop.run_forever", LIB312 "asyncio/base_events.py", 638, false },
+	{ "BaseEventLoop.run_until_complete", LIB312 "asyncio/base_events.py", 671, false },
+	{ "Runner.run", LIB312 "asyncio/runners.py", 118, false },
+	{ "run", LIB312 "asyncio/runners.py", 194, false },
+	{ "<module>", SCRIPT, 38, false },
+};
+
+static const struct want py312_worker[] = {
+	{ "\xe7\x9d\xa1\xe7\x9c\xa0", SCRIPT, 9, false },
+	{ "gr\xc3\xb6\xc3\x9f" "e", SCRIPT, 13, false },
+	{ "Worker.run.<locals>.inner", SCRIPT, 20, false },
+	{ "Worker.run", SCRIPT, 21, false },
+	{ "Thread.run", LIB312 "threading.py", 1010, false },
+	{ "Thread._bootstrap_inner", LIB312 "threading.py", 1073, false },
+	{ "Thread._bootstrap", LIB312 "threading.py", 1030, false },
+};
+
+static const struct want py313_main[] = {
+	{ "blocker", SCRIPT, 25, true },
+	{ "main", SCRIPT, 33, true },
+	{ "Handle._run", LIB313 "asyncio/events.py", 89, false },
+	{ "BaseEventLoop._run_once", LIB313 "asyncio/base_events.py", 2027, false },
+	{ "BaseEventLoop.run_forever", LIB313 "asyncio/base_events.py", 679, false },
+	{ "BaseEventLoop.run_until_complete", LIB313 "asyncio/base_events.py", 708, false },
+	{ "Runner.run", LIB313 "asyncio/runners.py", 118, false },
+	{ "run", LIB313 "asyncio/runners.py", 194, false },
+	{ "<module>", SCRIPT, 38, false },
+};
+
+static const struct want py313_worker[] = {
+	{ "\xe7\x9d\xa1\xe7\x9c\xa0", SCRIPT, 9, false },
+	{ "gr\xc3\xb6\xc3\x9f" "e", SCRIPT, 13, false },
+	{ "Worker.run.<locals>.inner", SCRIPT, 20, false },
+	{ "Worker.run", SCRIPT, 21, false },
+	{ "Thread.run", LIB313 "threading.py", 992, false },
+	{ "Thread._bootstrap_inner", LIB313 "threading.py", 1041, false },
+	{ "Thread._bootstrap", LIB313 "threading.py", 1012, false },
+};
+
+#define WANT(a) a, (int)(sizeof(a) / sizeof(a[0]))
+
+static const struct version_case {
+	const char *tag, *version;
+	const struct want *main;
+	int n_main;
+	const struct want *worker;
+	int n_worker;
+} pyenv_cases[] = {
+	{ "py38", "3.8", WANT(py38_main), WANT(py38_worker) },
+	{ "py39", "3.9", WANT(py39_main), WANT(py39_worker) },
+	{ "py310", "3.10", WANT(py310_main), WANT(py310_worker) },
+	{ "py312", "3.12", WANT(py312_main), WANT(py312_worker) },
+	{ "py313", "3.13", WANT(py313_main), WANT(py313_worker) },
+};
+
+/* Main thread (tid == pid) and the worker thread, per version (a loop test). */
+START_TEST(test_pyenv_versions)
 {
-	static const struct want main_want[] = {
-		{ "blocker", SCRIPT, 25, true },
-		{ "main", SCRIPT, 33, true },
-		{ "Handle._run", LIB312 "asyncio/events.py", 84, false },
-		{ "BaseEventLoop._run_once", LIB312 "asyncio/base_events.py", 1971, false },
-	};
-	static const struct want worker_want[] = {
-		{ "\xe7\x9d\xa1\xe7\x9c\xa0", SCRIPT, 9, false },
-		{ "gr\xc3\xb6\xc3\x9f" "e", SCRIPT, 13, false },
-		{ "Worker.run.<locals>.inner", SCRIPT, 20, false },
-	};
+	const struct version_case *c = &pyenv_cases[_i];
 	struct py_frame frames[64];
 	struct fixture f;
+	char name[64];
 	int n;
 
-	load_fixture("py312_main", &f);
-	ck_assert_str_eq(f.version, "3.12");
+	snprintf(name, sizeof(name), "%s_main", c->tag);
+	load_fixture(name, &f);
+	ck_assert_str_eq(f.version, c->version);
 	n = replay(&f, f.tid, frames, 64);
-	ck_assert_int_eq(n, 9);
-	check_frames(frames, main_want, 4);
-	check_expected_file("py312_main", frames, n);
+	ck_assert_int_eq(n, c->n_main);
+	check_frames(frames, c->main, n);
+	check_expected_file(name, frames, n);
+	/* max keeps the innermost frames */
+	ck_assert_int_eq(replay(&f, f.tid, frames, 2), 2);
+	check_frames(frames, c->main, 2);
+	/* a thread the interpreter does not know has no frames */
 	ck_assert_int_eq(replay(&f, 1, frames, 64), 0);
 	free_fixture(&f);
 
-	load_fixture("py312_worker", &f);
+	snprintf(name, sizeof(name), "%s_worker", c->tag);
+	load_fixture(name, &f);
+	ck_assert_int_ne(f.tid, 0);
 	n = replay(&f, f.tid, frames, 64);
-	ck_assert_int_eq(n, 7);
-	check_frames(frames, worker_want, 3);
-	check_expected_file("py312_worker", frames, n);
+	ck_assert_int_eq(n, c->n_worker);
+	check_frames(frames, c->worker, n);
+	check_expected_file(name, frames, n);
+	free_fixture(&f);
+}
+END_TEST
+
+/*
+ * 3.8 - 3.10 match threads through struct pthread: without its layout the
+ * walk refuses (-ENOTSUP), and a wrong offset matches no thread at all.
+ */
+START_TEST(test_pthread_tid_offset)
+{
+	static const char *const tags[] = { "py38_worker", "py39_worker", "py310_worker" };
+	struct py_frame frames[8];
+	struct fixture f;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(tags) / sizeof(tags[0]); i++) {
+		struct mem_reader mem;
+
+		load_fixture(tags[i], &f);
+		mem = (struct mem_reader){ replay_read, &f };
+		ck_assert_int_eq(f.pthread_tid_offset, 720); /* glibc 2.36 x86-64 */
+		ck_assert_int_eq(py_stack_read_mem(&mem, f.version, f.runtime, f.tid, frames, 8),
+				 -ENOTSUP);
+		ck_assert_int_eq(py_stack_read_mem_ex(&mem, f.version, f.runtime, -1, f.tid, frames, 8),
+				 -ENOTSUP);
+		ck_assert_int_eq(py_stack_read_mem_ex(&mem, f.version, f.runtime, 1 << 20, f.tid,
+						      frames, 8), -ENOTSUP);
+		ck_assert_int_eq(py_stack_read_mem_ex(&mem, f.version, f.runtime, 712, f.tid, frames, 8),
+				 0);
+		free_fixture(&f);
+	}
+}
+END_TEST
+
+/* 3.13 checks the table against _Py_DebugOffsets at the start of _PyRuntime. */
+START_TEST(test_py313_debug_offsets)
+{
+	struct py_frame frames[8];
+	struct fixture f;
+	uint32_t i;
+	int checked = 0;
+
+	load_fixture("py313_main", &f);
+	ck_assert_int_eq(replay(&f, f.tid, frames, 8), 8);
+	for (i = 0; i < f.nseg; i++) {
+		struct segment *s = &f.seg[i];
+
+		if (s->addr != f.runtime || s->len < 584)
+			continue;
+		ck_assert(!memcmp(s->bytes, "xdebugpy", 8));
+		s->bytes[40]++;		/* runtime_state.interpreters_head */
+		ck_assert_int_eq(replay(&f, f.tid, frames, 8), -EPROTONOSUPPORT);
+		s->bytes[40]--;
+		s->bytes[16] = 1;	/* free_threaded: another layout */
+		ck_assert_int_eq(replay(&f, f.tid, frames, 8), -EPROTONOSUPPORT);
+		s->bytes[16] = 0;
+		s->bytes[0] = 'X';	/* no cookie */
+		ck_assert_int_eq(replay(&f, f.tid, frames, 8), -EPROTONOSUPPORT);
+		s->bytes[0] = 'x';
+		ck_assert_int_eq(replay(&f, f.tid, frames, 8), 8);
+		checked = 1;
+	}
+	ck_assert(checked);
 	free_fixture(&f);
 }
 END_TEST
@@ -254,7 +450,9 @@ START_TEST(test_unsupported_version)
 
 		ck_assert_int_eq(py_stack_read_mem(&mem, "3.7", f.runtime, f.tid, frames, 4),
 				 -EPROTONOSUPPORT);
-		ck_assert_int_eq(py_stack_read_mem(&mem, "3.10", f.runtime, f.tid, frames, 4),
+		ck_assert_int_eq(py_stack_read_mem(&mem, "3.6", f.runtime, f.tid, frames, 4),
+				 -EPROTONOSUPPORT);
+		ck_assert_int_eq(py_stack_read_mem(&mem, "3.14", f.runtime, f.tid, frames, 4),
 				 -EPROTONOSUPPORT);
 		ck_assert_int_eq(py_stack_read_mem(&mem, "2.7", f.runtime, f.tid, frames, 4),
 				 -EPROTONOSUPPORT);
@@ -611,9 +809,120 @@ START_TEST(test_hostile_null_and_bad_pointers)
 }
 END_TEST
 
-/* Every word of the fake is random, pointing back into it half the time. */
+/*
+ * 3.8 - 3.10 fakes (PyFrameObject model), same memory: runtime -> interp ->
+ * tstate -> struct pthread (tid at 720, as in glibc) and tstate -> FRAME_A ->
+ * FRAME_B -> NULL. 3.8, 3.9 and 3.10 differ only in f_lasti and line tables.
+ */
+#define PTHREAD (BASE + 0x3000)
+#define PTHREAD_TID 720
+
+static void fake_frame_object_init(struct fake *f, const char *version)
+{
+	int lasti = strcmp(version, "3.10") ? 104 : 96;
+
+	memset(f, 0, sizeof(*f));
+	put64(f, RUNTIME + 32, INTERP);
+	put64(f, INTERP + 8, TSTATE);
+	put64(f, TSTATE + 176, PTHREAD);
+	put32(f, PTHREAD + PTHREAD_TID, TID);
+	put64(f, TSTATE + 24, FRAME_A);
+	put64(f, FRAME_A + 24, FRAME_B);
+	put64(f, FRAME_A + 32, CODE);
+	put32(f, FRAME_A + lasti, 0);
+	put64(f, FRAME_B + 32, CODE);
+	put32(f, FRAME_B + lasti, (uint32_t)-1);	/* not started: the def line */
+	put32(f, CODE + 36, 0x200);	/* CO_ASYNC_GENERATOR */
+	put32(f, CODE + 40, 10);	/* co_firstlineno */
+	put64(f, CODE + 104, FILENAME);
+	put64(f, CODE + 112, NAME);
+	put64(f, CODE + 120, LINETABLE);
+	put_ascii(f, NAME, "fake");
+	put_ascii(f, FILENAME, "fake.py");
+}
+
+static void fake_put_table(struct fake *f, const uint8_t *t, size_t len)
+{
+	put64(f, LINETABLE + 16, len);
+	memcpy(f->mem + (LINETABLE + 32 - BASE), t, len);
+}
+
+static int fake_walk_v(struct fake *f, const char *version, struct py_frame *frames, int max)
+{
+	struct mem_reader mem = { fake_read, f };
+
+	return py_stack_read_mem_ex(&mem, version, RUNTIME, PTHREAD_TID, TID, frames, max);
+}
+
+/* Line of frame A with f_lasti = lasti. */
+static int fake_line(struct fake *f, const char *version, int lasti)
+{
+	struct py_frame frames[2];
+
+	put32(f, FRAME_A + (strcmp(version, "3.10") ? 104 : 96), lasti);
+	ck_assert_int_eq(fake_walk_v(f, version, frames, 2), 2);
+	return frames[0].line;
+}
+
+START_TEST(test_frame_objects)
+{
+	/* 3.8, 3.9 co_lnotab: (byte offset, line delta) */
+	static const uint8_t lnotab[] = { 0, 1, 6, 2, 4, 0xfd };
+	/* 3.10 co_linetable: (byte length, line delta), -128 = no line */
+	static const uint8_t linetable[] = { 4, 1, 2, 0x80, 6, 2, 0, 5, 2, 0xfd };
+	static struct fake f;
+	struct py_frame frames[8];
+
+	fake_frame_object_init(&f, "3.9");
+	fake_put_table(&f, lnotab, sizeof(lnotab));
+	ck_assert_int_eq(fake_walk_v(&f, "3.9", frames, 8), 2);
+	ck_assert_str_eq(frames[0].function, "fake");
+	ck_assert_str_eq(frames[0].file, "fake.py");
+	ck_assert(frames[0].coroutine);
+	ck_assert_int_eq(frames[0].line, 11);
+	ck_assert_int_eq(frames[1].line, 10);
+	ck_assert_int_eq(fake_line(&f, "3.8", 5), 11);
+	ck_assert_int_eq(fake_line(&f, "3.8", 6), 13);
+	ck_assert_int_eq(fake_line(&f, "3.8", 10), 10);
+	ck_assert_int_eq(fake_line(&f, "3.8", 5000), 10);
+
+	fake_frame_object_init(&f, "3.10");
+	fake_put_table(&f, linetable, sizeof(linetable));
+	ck_assert_int_eq(fake_line(&f, "3.10", 0), 11);	/* f_lasti counts code units */
+	ck_assert_int_eq(fake_line(&f, "3.10", 1), 11);
+	ck_assert_int_eq(fake_line(&f, "3.10", 2), 0);	/* no line */
+	ck_assert_int_eq(fake_line(&f, "3.10", 3), 13);
+	ck_assert_int_eq(fake_line(&f, "3.10", 5), 13);
+	ck_assert_int_eq(fake_line(&f, "3.10", 6), 15);
+	ck_assert_int_eq(fake_line(&f, "3.10", 7), 0);	/* past the end */
+	ck_assert_int_eq(fake_walk_v(&f, "3.10", frames, 8), 2);
+	ck_assert_int_eq(frames[1].line, 10);		/* f_lasti -1 */
+
+	/* f_back cycles end the walk */
+	put64(&f, FRAME_B + 24, FRAME_A);
+	ck_assert_int_eq(fake_walk_v(&f, "3.10", frames, 8), 2);
+	put64(&f, FRAME_A + 24, FRAME_A);
+	ck_assert_int_eq(fake_walk_v(&f, "3.10", frames, 8), 1);
+
+	/* another tid, or an exited thread whose struct pthread is gone: no match */
+	fake_frame_object_init(&f, "3.9");
+	put32(&f, PTHREAD + PTHREAD_TID, TID + 1);
+	ck_assert_int_eq(fake_walk_v(&f, "3.9", frames, 8), 0);
+	put64(&f, TSTATE + 176, 0x20000000);
+	ck_assert_int_eq(fake_walk_v(&f, "3.9", frames, 8), 0);
+	put64(&f, TSTATE + 176, 0);
+	ck_assert_int_eq(fake_walk_v(&f, "3.9", frames, 8), 0);
+}
+END_TEST
+
+/*
+ * Every word of the fake is random, pointing back into it half the time;
+ * for 3.8 - 3.10 the thread list is planted so the frame walk runs on garbage.
+ */
 START_TEST(test_hostile_random_memory)
 {
+	static const char *const versions[] = { "3.8", "3.10", "3.11", "3.12", "3.13" };
+	const char *version = versions[_i];
 	static struct fake f;
 	struct py_frame frames[32];
 	unsigned int seed, i;
@@ -632,8 +941,14 @@ START_TEST(test_hostile_random_memory)
 				v = BASE + (v % MEM_SIZE & ~7ULL);
 			put64(&f, BASE + i, v);
 		}
+		if (!strcmp(version, "3.8") || !strcmp(version, "3.10")) {
+			put64(&f, RUNTIME + 32, INTERP);
+			put64(&f, INTERP + 8, TSTATE);
+			put64(&f, TSTATE + 176, PTHREAD);
+			put32(&f, PTHREAD + PTHREAD_TID, TID);
+		}
 		f.garbage = seed & 1;
-		r = fake_walk(&f, frames, 32);
+		r = fake_walk_v(&f, version, frames, 32);
 		ck_assert_int_le(r, 32);
 		ck_assert_int_ge(r, -4095);
 		for (i = 0; r > 0 && i < (unsigned int)r; i++) {
@@ -664,7 +979,9 @@ static Suite *python_stack_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_py311_main_thread);
 	tcase_add_test(tc, test_py311_worker_thread);
-	tcase_add_test(tc, test_py312_threads);
+	tcase_add_loop_test(tc, test_pyenv_versions, 0, sizeof(pyenv_cases) / sizeof(pyenv_cases[0]));
+	tcase_add_test(tc, test_pthread_tid_offset);
+	tcase_add_test(tc, test_py313_debug_offsets);
 	tcase_add_test(tc, test_unsupported_version);
 	tcase_add_test(tc, test_linetable_sample);
 	tcase_add_test(tc, test_linetable_no_columns);
@@ -673,7 +990,8 @@ static Suite *python_stack_suite(void)
 	tcase_add_test(tc, test_hostile_cycles);
 	tcase_add_test(tc, test_hostile_strings);
 	tcase_add_test(tc, test_hostile_null_and_bad_pointers);
-	tcase_add_test(tc, test_hostile_random_memory);
+	tcase_add_test(tc, test_frame_objects);
+	tcase_add_loop_test(tc, test_hostile_random_memory, 0, 5);
 	tcase_add_test(tc, test_open_not_python);
 	suite_add_tcase(s, tc);
 	return s;
