@@ -153,28 +153,63 @@ static bool is_interpreter_module(const char *module)
 }
 
 /*
- * Native frames from the blocking point outwards, then the Python stack. A
- * frame-pointer walk through code built without frame pointers yields
- * garbage after a frame or two: stop at the first address in no module.
+ * The native return addresses of the blocking point. While the thread is
+ * still blocked its stack is stable: unwind it with DWARF CFI from the
+ * registers the kernel saved. Otherwise use the kernel's frame-pointer walk.
  */
-static void fill_native_frames(struct attribution *a, struct stall_record *r, const struct ls_stack *stack,
-			       bool stop_at_interpreter)
+static void capture_native(struct attribution *a, struct stall_record *r, const struct ls_stack *stack, bool live)
 {
-	__u32 i;
+	int n = -1;
 
-	for (i = 0; stack && i < stack->nr_frames && i < LS_MAX_FRAMES && r->nframes < STALL_MAX_FRAMES; i++) {
-		struct stall_frame *f = &r->frames[r->nframes];
+	r->n_native_ips = 0;
+	if (!stack)
+		return;
+	if (live && stack->has_regs) {
+		struct unwind_regs regs;
+
+		memcpy(regs.r, stack->regs, sizeof(regs.r));
+		n = unwind_stack(a->symbolizer, r->pid, r->tid, &regs, NULL, NULL, r->native_ips, STALL_MAX_NATIVE);
+	}
+	if (n <= 0) {
+		n = stack->nr_frames < STALL_MAX_NATIVE ? (int)stack->nr_frames : STALL_MAX_NATIVE;
+		memcpy(r->native_ips, stack->ips, n * sizeof(r->native_ips[0]));
+	}
+	r->n_native_ips = n;
+}
+
+/*
+ * Native frames first, innermost first, then the Python frames already in
+ * r->frames. A frame-pointer walk through code built without frame pointers
+ * yields garbage after a frame or two: stop at the first address in no module.
+ */
+void attribution_symbolize(struct symbolizer *s, struct stall_record *r)
+{
+	struct stall_frame native[STALL_MAX_NATIVE];
+	int n = 0, i, keep;
+
+	for (i = 0; i < r->n_native_ips; i++) {
+		struct stall_frame *f = &native[n];
 
 		memset(f, 0, sizeof(*f));
-		symbolize_ip(a->symbolizer, r->pid, stack->ips[i], i > 0, f);
+		symbolize_ip(s, r->pid, r->native_ips[i], i > 0, f);
 		if (!f->module[0])
 			break;
 		/* "clock_nanosleep@GLIBC_2.2.5": the symbol version is noise here. */
 		f->function[strcspn(f->function, "@")] = 0;
-		r->nframes++;
-		if (stop_at_interpreter && is_interpreter_module(f->module))
+		n++;
+		if (r->native_to_interpreter && is_interpreter_module(f->module))
 			break;
 	}
+	r->n_native_ips = 0;
+	keep = r->nframes + n > STALL_MAX_FRAMES ? STALL_MAX_FRAMES - n : r->nframes;
+	memmove(&r->frames[n], &r->frames[0], keep * sizeof(r->frames[0]));
+	memcpy(&r->frames[0], native, n * sizeof(native[0]));
+	r->nframes = keep + n;
+}
+
+static bool is_python(struct attribution *a, pid_t pid)
+{
+	return python_target(a, pid)->status != -ENOENT;
 }
 
 static void fill_python_frames(struct attribution *a, struct stall_record *r)
@@ -262,10 +297,10 @@ void attribute_live(struct attribution *a, const struct ls_loop *snap, const str
 		if (stacks[1].iter_seq == snap->iter_seq && stacks[1].sys_enter_ns == snap->top.enter_ns)
 			stack = &stacks[1];
 	}
-	fill_native_frames(a, r, stack, true);
+	/* Native frames down to the interpreter, then Python's own; all of them for other runtimes. */
+	capture_native(a, r, stack, true);
+	r->native_to_interpreter = is_python(a, r->pid);
 	fill_python_frames(a, r);
-	if (!r->python[0] && r->nframes == 0)
-		fill_native_frames(a, r, stack, false);
 }
 
 void attribute_end(struct attribution *a, const struct ls_event *e, const struct stall_record *begin,
@@ -290,10 +325,13 @@ void attribute_end(struct attribution *a, const struct ls_event *e, const struct
 	if (begin) {
 		/* The stack seen while it was going on: the loop has moved on since. */
 		memcpy(r->python, begin->python, sizeof(r->python));
+		r->native_to_interpreter = begin->native_to_interpreter;
+		r->n_native_ips = begin->n_native_ips;
+		memcpy(r->native_ips, begin->native_ips, sizeof(r->native_ips));
 		r->nframes = begin->nframes;
 		for (i = 0; i < begin->nframes; i++)
 			r->frames[i] = begin->frames[i];
 	} else {
-		fill_native_frames(a, r, e->stack.nr_frames ? &e->stack : NULL, false);
+		capture_native(a, r, e->stack.nr_frames ? &e->stack : NULL, false);
 	}
 }

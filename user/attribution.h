@@ -5,6 +5,7 @@
 
 #include "loopstall.h"
 #include "stall_record.h"
+#include "symbolize.h"
 
 /*
  * Turns the kernel's view of a stalled loop into a stall record: the
@@ -24,5 +25,11 @@ void attribute_live(struct attribution *a, const struct ls_loop *snap, const str
 /* A stall that ended. begin is the live report of it, if any, whose Python stack is kept. */
 void attribute_end(struct attribution *a, const struct ls_event *e, const struct stall_record *begin,
 		   uint64_t threshold_ns, struct stall_record *r);
+
+/*
+ * Turns r's captured native addresses into frames before its Python frames.
+ * Slow the first time for a binary: called off the detecting thread.
+ */
+void attribution_symbolize(struct symbolizer *s, struct stall_record *r);
 
 #endif

@@ -8,6 +8,7 @@
 
 #define MAX_LOOPS 8192
 #define MAX_OPEN 256
+#define MAX_KNOWN 1024
 
 /* A stall reported as begun and not yet ended. */
 struct open_stall {
@@ -21,8 +22,9 @@ struct detector {
 	struct tracer *tracer;
 	struct attribution *attribution;
 	uint64_t threshold_ns;
-	stall_sink_fn sink;
-	void *sink_ctx;
+	struct detector_callbacks cb;
+	pid_t known[MAX_KNOWN]; /* processes whose loops were seen */
+	int nknown;
 	struct ls_loop *loops; /* scratch for reads */
 	struct stall_record *scratch;
 	struct open_stall open[MAX_OPEN];
@@ -42,8 +44,8 @@ static uint64_t now_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-struct detector *detector_new(struct tracer *t, struct attribution *a, uint64_t threshold_ns, stall_sink_fn sink,
-			      void *sink_ctx)
+struct detector *detector_new(struct tracer *t, struct attribution *a, uint64_t threshold_ns,
+			      const struct detector_callbacks *cb)
 {
 	struct detector *d = calloc(1, sizeof(*d));
 
@@ -52,8 +54,7 @@ struct detector *detector_new(struct tracer *t, struct attribution *a, uint64_t 
 	d->tracer = t;
 	d->attribution = a;
 	d->threshold_ns = threshold_ns;
-	d->sink = sink;
-	d->sink_ctx = sink_ctx;
+	d->cb = *cb;
 	d->loops = calloc(MAX_LOOPS, sizeof(*d->loops));
 	d->scratch = malloc(sizeof(*d->scratch));
 	if (!d->loops || !d->scratch) {
@@ -146,7 +147,7 @@ static void report_begin(struct detector *d, const struct ls_loop *l, uint64_t n
 	s->iter_seq = l->iter_seq;
 	s->last_duration_ns = s->begin->duration_ns;
 	d->nopen++;
-	d->sink(d->sink_ctx, s->begin);
+	d->cb.stall(d->cb.ctx, s->begin);
 }
 
 /* A begun stall whose loop moved on with no end record (lost, or the thread vanished). */
@@ -157,9 +158,33 @@ static void end_without_record(struct detector *d, struct open_stall *s)
 	*r = *s->begin;
 	r->ended = true;
 	r->duration_ns = s->last_duration_ns;
-	d->sink(d->sink_ctx, r);
+	d->cb.stall(d->cb.ctx, r);
 	count_stall(d, r->tid);
 	close_open(d, s);
+}
+
+static void note_process(struct detector *d, pid_t pid)
+{
+	int i;
+
+	for (i = 0; i < d->nknown; i++)
+		if (d->known[i] == pid)
+			return;
+	if (d->nknown < MAX_KNOWN)
+		d->known[d->nknown++] = pid;
+	d->cb.new_process(d->cb.ctx, pid);
+}
+
+void detector_forget(struct detector *d, pid_t pid)
+{
+	int i;
+
+	for (i = 0; i < d->nknown; i++) {
+		if (d->known[i] == pid) {
+			d->known[i] = d->known[--d->nknown];
+			return;
+		}
+	}
 }
 
 void detector_scan(struct detector *d)
@@ -179,6 +204,7 @@ void detector_scan(struct detector *d)
 		const struct ls_loop *l = &d->loops[i];
 		struct open_stall *s;
 
+		note_process(d, l->pid);
 		if (!l->iter_start_ns || now < l->iter_start_ns || now - l->iter_start_ns < d->threshold_ns)
 			continue;
 		s = find_open(d, l->tid, l->iter_seq);
@@ -220,7 +246,7 @@ void detector_stall_ended(struct detector *d, const struct ls_event *e)
 	struct open_stall *s = find_open(d, e->tid, e->iter_seq);
 
 	attribute_end(d->attribution, e, s ? s->begin : NULL, d->threshold_ns, d->scratch);
-	d->sink(d->sink_ctx, d->scratch);
+	d->cb.stall(d->cb.ctx, d->scratch);
 	count_stall(d, e->tid);
 	if (s)
 		close_open(d, s);

@@ -15,10 +15,18 @@
  */
 struct detector;
 
-typedef void (*stall_sink_fn)(void *ctx, const struct stall_record *r);
+struct detector_callbacks {
+	/* A stall began or ended: the record is only valid during the call. */
+	void (*stall)(void *ctx, const struct stall_record *r);
+	/* A process with an event loop was seen for the first time. */
+	void (*new_process)(void *ctx, pid_t pid);
+	void *ctx;
+};
 
-struct detector *detector_new(struct tracer *t, struct attribution *a, uint64_t threshold_ns, stall_sink_fn sink,
-			      void *sink_ctx);
+struct detector *detector_new(struct tracer *t, struct attribution *a, uint64_t threshold_ns,
+			      const struct detector_callbacks *cb);
+/* pid exited: it may be seen again as new (PID reuse). */
+void detector_forget(struct detector *d, pid_t pid);
 void detector_free(struct detector *d);
 /* Reads every loop's state; reports stalls that reached the threshold. Call every few ms. */
 void detector_scan(struct detector *d);

@@ -20,8 +20,9 @@
 #include "detector.h"
 #include "histogram.h"
 #include "options.h"
-#include "output.h"
 #include "preflight.h"
+#include "reporter.h"
+#include "sink.h"
 #include "targets.h"
 #include "tracer.h"
 
@@ -32,6 +33,7 @@ struct app {
 	struct tracer *tracer;
 	struct attribution *attribution;
 	struct detector *detector;
+	struct reporter *reporter;
 	pid_t child; /* started with -- COMMAND */
 	bool child_exited;
 	bool watching_set; /* -p or --: stop when every watched process is gone */
@@ -46,15 +48,18 @@ static uint64_t monotonic_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-static void emit(void *ctx, const struct stall_record *r)
+static void on_stall(void *ctx, const struct stall_record *r)
 {
 	struct app *app = ctx;
 
-	if (app->opts.json)
-		output_json(stdout, r);
-	else
-		output_text(stdout, r);
-	fflush(stdout);
+	reporter_stall(app->reporter, r);
+}
+
+static void on_new_process(void *ctx, pid_t pid)
+{
+	struct app *app = ctx;
+
+	reporter_warm(app->reporter, pid);
 }
 
 /* One line per loop still alive: its iterations while watched, from the kernel's histogram. */
@@ -76,12 +81,8 @@ static void print_summary(struct app *app)
 		s.tid = loops[i].tid;
 		memcpy(s.comm, loops[i].comm, sizeof(s.comm) - 1);
 		s.stalls = detector_stall_count(app->detector, s.tid);
-		if (app->opts.json)
-			output_summary_json(stdout, &s);
-		else
-			output_summary_text(stdout, &s);
+		reporter_summary(app->reporter, &s);
 	}
-	fflush(stdout);
 	free(loops);
 }
 
@@ -95,11 +96,15 @@ static void on_event(void *ctx, const struct ls_event *e)
 		break;
 	case LS_EV_EXEC:
 		attribution_forget(app->attribution, e->pid);
+		reporter_forget(app->reporter, e->pid);
+		detector_forget(app->detector, e->pid);
 		if (app->opts.pattern && target_matches(e->pid, app->opts.pattern))
 			tracer_watch(app->tracer, e->pid);
 		break;
 	case LS_EV_EXIT:
 		attribution_forget(app->attribution, e->pid);
+		reporter_forget(app->reporter, e->pid);
+		detector_forget(app->detector, e->pid);
 		fprintf(stderr, "loopstall: pid %d exited\n", e->pid);
 		if (app->watching_set && tracer_watched_count(app->tracer) == 0)
 			app->all_gone = true;
@@ -289,9 +294,13 @@ int main(int argc, char **argv)
 	code = open_tracer(&app);
 	if (code != EXIT_OK)
 		goto out;
+	struct detector_callbacks cb = { .stall = on_stall, .new_process = on_new_process, .ctx = &app };
+
+	app.reporter = reporter_new(sink_stdout_new(app.opts.json));
 	app.attribution = attribution_new();
-	app.detector = app.attribution ? detector_new(app.tracer, app.attribution, app.opts.threshold_ns, emit, &app)
-				       : NULL;
+	app.detector = app.attribution && app.reporter
+			       ? detector_new(app.tracer, app.attribution, app.opts.threshold_ns, &cb)
+			       : NULL;
 	if (!app.detector) {
 		fprintf(stderr, "loopstall: out of memory\n");
 		code = EXIT_RUNTIME;
@@ -310,6 +319,7 @@ out:
 	detector_free(app.detector);
 	attribution_free(app.attribution);
 	tracer_close(app.tracer);
+	reporter_free(app.reporter); /* delivers what is queued */
 	if (app.child && !app.child_exited)
 		kill(app.child, SIGTERM);
 	return code;

@@ -48,7 +48,7 @@ static void put_frame(FILE *out, const struct stall_frame *f)
 	fputc('}', out);
 }
 
-void output_json(FILE *out, const struct stall_record *r)
+static void put_stall_object(FILE *out, const struct stall_record *r)
 {
 	const char *name = syscall_name(r->syscall_nr);
 	int i;
@@ -84,7 +84,28 @@ void output_json(FILE *out, const struct stall_record *r)
 			fputc(',', out);
 		put_frame(out, &r->frames[i]);
 	}
-	fputs("]}\n", out);
+	fputs("]}", out);
+}
+
+void output_json(FILE *out, const struct stall_record *r)
+{
+	put_stall_object(out, r);
+	fputc('\n', out);
+}
+
+void output_kill_json(FILE *out, const struct kill_record *k)
+{
+	const char *name = sigabbrev_np(k->signal);
+
+	fprintf(out, "{\"event\":\"kill\",\"pid\":%d,\"tid\":%d", k->pid, k->tid);
+	put_string(out, "comm", k->comm);
+	fprintf(out, ",\"signal\":\"%s\",\"signal_number\":%d,\"dry_run\":%s,\"escalated\":%s",
+		name ? name : "?", k->signal, k->dry_run ? "true" : "false", k->escalated ? "true" : "false");
+	if (k->error)
+		put_string(out, "error", strerror(k->error));
+	fputs(",\"stall\":", out);
+	put_stall_object(out, &k->stall);
+	fputs("}\n", out);
 }
 
 void output_summary_json(FILE *out, const struct loop_summary *s)

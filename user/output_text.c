@@ -157,3 +157,21 @@ void output_summary_text(FILE *out, const struct loop_summary *s)
 	put_duration(out, hist_quantile_ns(&s->hist, 1.0));
 	fprintf(out, ", %llu stall%s\n", (unsigned long long)s->stalls, s->stalls == 1 ? "" : "s");
 }
+
+void output_kill_text(FILE *out, const struct kill_record *k)
+{
+	const char *name = sigabbrev_np(k->signal);
+
+	fprintf(out, "KILL pid %d tid %d ", k->pid, k->tid);
+	term_escape(out, k->comm);
+	fprintf(out, " SIG%s after ", name ? name : "?");
+	put_duration(out, k->stall.duration_ns);
+	fputs(" stalled", out);
+	if (k->escalated)
+		fputs(", still alive after the grace period", out);
+	if (k->dry_run)
+		fputs(" (dry run: not sent)", out);
+	if (k->error)
+		fprintf(out, " failed: %s", strerror(k->error));
+	fputc('\n', out);
+}

@@ -4,6 +4,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <time.h>
+#include <linux/types.h>
+
+#include "loopstall.h"
 
 /*
  * The one record every sink renders. Produced by attribution from the
@@ -33,6 +36,7 @@ struct stall_frame {
 };
 
 #define STALL_MAX_FRAMES 192
+#define STALL_MAX_NATIVE 64
 
 struct stall_record {
 	bool ended; /* phase: "begin" while going on, "end" once over */
@@ -60,8 +64,26 @@ struct stall_record {
 	uint64_t other_ns;
 
 	char python[48]; /* interpreter version, or why its stack is missing; "" when not Python */
+
+	/*
+	 * Native return addresses, captured while the stall goes on and turned
+	 * into frames later, off the detecting thread (attribution_symbolize).
+	 */
+	int n_native_ips;
+	bool native_to_interpreter; /* keep native frames down to the interpreter only */
+	uint64_t native_ips[STALL_MAX_NATIVE];
+
 	int nframes;
 	struct stall_frame frames[STALL_MAX_FRAMES];
+};
+
+/* One loop's iterations while watched, from the kernel's histogram; printed at exit. */
+struct loop_summary {
+	pid_t pid;
+	pid_t tid;
+	char comm[16];
+	uint64_t stalls;
+	struct ls_hist hist;
 };
 
 const char *stall_cause_name(enum stall_cause cause);

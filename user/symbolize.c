@@ -302,6 +302,26 @@ static struct cached_process *lookup(struct symbolizer *s, pid_t pid, int *err)
 	return c;
 }
 
+static int warm_module(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr start, void *arg)
+{
+	Dwarf_Addr bias;
+
+	(void)userdata, (void)name, (void)start, (void)arg;
+	dwfl_module_getsymtab(mod);
+	dwfl_module_getdwarf(mod, &bias);
+	return DWARF_CB_OK;
+}
+
+void symbolizer_warm(struct symbolizer *s, pid_t pid)
+{
+	struct cached_process *c;
+	int err;
+
+	c = lookup(s, pid, &err);
+	if (c)
+		dwfl_getmodules(c->dwfl, warm_module, NULL, 0);
+}
+
 /* The module holding addr; rebuilds the view once if none does (dlopen, JIT since). */
 static Dwfl_Module *find_module(struct cached_process *c, Dwarf_Addr addr)
 {

@@ -1,0 +1,52 @@
+#ifndef LOOPSTALL_SINK_H
+#define LOOPSTALL_SINK_H
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "stall_record.h"
+
+/*
+ * Where records go: stdout, a log file, syslog, hooks, metrics. Each sink
+ * gets every record and never knows about another sink. All sinks run on
+ * the reporter thread, never on the one that detects stalls.
+ */
+
+/* loopstall signalled a stalled process (--kill-after). */
+struct kill_record {
+	pid_t pid;
+	pid_t tid;
+	char comm[16];
+	int signal;
+	bool dry_run; /* --dry-run: said, not done */
+	bool escalated; /* SIGKILL after --kill-grace */
+	int error; /* 0, or the errno of a signal that could not be sent */
+	struct stall_record stall; /* the stall that caused it, as it was then */
+};
+
+struct sink;
+
+struct sink_ops {
+	void (*stall)(struct sink *s, const struct stall_record *r);
+	void (*kill)(struct sink *s, const struct kill_record *k);
+	void (*summary)(struct sink *s, const struct loop_summary *ls);
+	void (*tick)(struct sink *s); /* every 100 ms or so: timeouts, reaping */
+	void (*reopen)(struct sink *s); /* SIGHUP */
+	void (*destroy)(struct sink *s);
+};
+
+struct sink {
+	const struct sink_ops *ops;
+	struct sink *next;
+};
+
+void sinks_stall(struct sink *list, const struct stall_record *r);
+void sinks_kill(struct sink *list, const struct kill_record *k);
+void sinks_summary(struct sink *list, const struct loop_summary *ls);
+void sinks_tick(struct sink *list);
+void sinks_reopen(struct sink *list);
+void sinks_destroy(struct sink *list);
+
+struct sink *sink_stdout_new(bool json);
+
+#endif
