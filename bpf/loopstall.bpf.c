@@ -134,6 +134,7 @@ static void record_iteration(__u32 tid, __u64 dur_ns)
 	if (slot >= LS_HIST_BUCKETS)
 		slot = LS_HIST_BUCKETS - 1;
 	__sync_fetch_and_add(&h->slots[slot], 1);
+	__sync_fetch_and_add(&h->sum_ns, dur_ns);
 }
 
 static void emit_stall_end(struct ls_loop *l, __u64 now, bool exited)

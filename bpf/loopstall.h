@@ -72,6 +72,7 @@ struct ls_stack {
 /* Per loop log2 histogram of iteration busy time. Map `hists`, key: tid. */
 struct ls_hist {
 	__u64 slots[LS_HIST_BUCKETS]; /* slot i: [2^i, 2^(i+1)) us; slot 0 also holds < 1 us */
+	__u64 sum_ns; /* total busy time of the iterations counted */
 };
 
 enum ls_event_type {

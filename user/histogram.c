@@ -44,4 +44,5 @@ void hist_delta(const struct ls_hist *a, const struct ls_hist *b, struct ls_hist
 
 	for (i = 0; i < LS_HIST_BUCKETS; i++)
 		out->slots[i] = b->slots[i] >= a->slots[i] ? b->slots[i] - a->slots[i] : b->slots[i];
+	out->sum_ns = b->sum_ns >= a->sum_ns ? b->sum_ns - a->sum_ns : b->sum_ns;
 }
