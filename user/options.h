@@ -18,10 +18,13 @@ enum exit_code {
 #define MAX_PIDS 256
 
 struct options {
+	/* targets */
 	pid_t pids[MAX_PIDS];
 	int npids;
 	const char *pattern; /* -n */
 	char **command; /* after --, NULL-terminated */
+
+	/* detection and output */
 	uint64_t threshold_ns;
 	uint64_t duration_ns; /* 0: until interrupted */
 	const char *btf_path;
@@ -29,6 +32,24 @@ struct options {
 	bool verbose;
 	bool help;
 	bool version;
+
+	/* acting on stalls */
+	uint64_t kill_after_ns; /* 0: never kill */
+	int kill_signal;
+	uint64_t kill_grace_ns;
+	bool dry_run;
+	const char *exec_path; /* --exec hook */
+	uint64_t exec_timeout_ns;
+	const char *metrics_addr; /* HOST:PORT */
+	const char *log_path;
+	uint64_t log_max_size; /* bytes; 0: no rotation */
+	int log_keep;
+	bool syslog;
+
+	/* loopstall top */
+	bool top;
+	bool batch;
+	uint64_t interval_ns;
 };
 
 /* Fills o from argv. On error returns -EINVAL with a one-line message in err. */
