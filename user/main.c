@@ -217,6 +217,19 @@ static int run(struct app *app, int sigfd)
 	return EXIT_OK;
 }
 
+/* Every place records go to, as the options ask. */
+static struct sink *build_sinks(struct app *app)
+{
+	struct sink *list = NULL, *s;
+
+	s = sink_stdout_new(app->opts.json);
+	if (s) {
+		s->next = list;
+		list = s;
+	}
+	return list;
+}
+
 static int setup_signals(void)
 {
 	sigset_t mask;
@@ -296,7 +309,7 @@ int main(int argc, char **argv)
 		goto out;
 	struct detector_callbacks cb = { .stall = on_stall, .new_process = on_new_process, .ctx = &app };
 
-	app.reporter = reporter_new(sink_stdout_new(app.opts.json));
+	app.reporter = reporter_new(build_sinks(&app));
 	app.attribution = attribution_new();
 	app.detector = app.attribution && app.reporter
 			       ? detector_new(app.tracer, app.attribution, app.opts.threshold_ns, &cb)
