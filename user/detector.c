@@ -15,6 +15,7 @@ struct open_stall {
 	pid_t tid;
 	uint64_t iter_seq;
 	uint64_t last_duration_ns;
+	bool overdue; /* reported as lasting kill_after_ns */
 	struct stall_record *begin;
 };
 
@@ -22,6 +23,7 @@ struct detector {
 	struct tracer *tracer;
 	struct attribution *attribution;
 	uint64_t threshold_ns;
+	uint64_t kill_after_ns;
 	struct detector_callbacks cb;
 	pid_t known[MAX_KNOWN]; /* processes whose loops were seen */
 	int nknown;
@@ -45,7 +47,7 @@ static uint64_t now_ns(void)
 }
 
 struct detector *detector_new(struct tracer *t, struct attribution *a, uint64_t threshold_ns,
-			      const struct detector_callbacks *cb)
+			      uint64_t kill_after_ns, const struct detector_callbacks *cb)
 {
 	struct detector *d = calloc(1, sizeof(*d));
 
@@ -54,6 +56,7 @@ struct detector *detector_new(struct tracer *t, struct attribution *a, uint64_t 
 	d->tracer = t;
 	d->attribution = a;
 	d->threshold_ns = threshold_ns;
+	d->kill_after_ns = kill_after_ns;
 	d->cb = *cb;
 	d->loops = calloc(MAX_LOOPS, sizeof(*d->loops));
 	d->scratch = malloc(sizeof(*d->scratch));
@@ -145,6 +148,7 @@ static void report_begin(struct detector *d, const struct ls_loop *l, uint64_t n
 	attribute_live(d->attribution, l, stacks, now, d->threshold_ns, s->begin);
 	s->tid = l->tid;
 	s->iter_seq = l->iter_seq;
+	s->overdue = false;
 	s->last_duration_ns = s->begin->duration_ns;
 	d->nopen++;
 	d->cb.stall(d->cb.ctx, s->begin);
@@ -208,10 +212,19 @@ void detector_scan(struct detector *d)
 		if (!l->iter_start_ns || now < l->iter_start_ns || now - l->iter_start_ns < d->threshold_ns)
 			continue;
 		s = find_open(d, l->tid, l->iter_seq);
-		if (s)
-			s->last_duration_ns = now - l->iter_start_ns;
-		else
+		if (!s) {
 			report_begin(d, l, now);
+			continue;
+		}
+		s->last_duration_ns = now - l->iter_start_ns;
+		if (d->kill_after_ns && s->last_duration_ns >= d->kill_after_ns && !s->overdue) {
+			struct ls_stack stacks[2];
+
+			s->overdue = true;
+			tracer_read_stacks(d->tracer, l->tid, stacks);
+			attribute_live(d->attribution, l, stacks, now, d->threshold_ns, d->scratch);
+			d->cb.overdue(d->cb.ctx, d->scratch);
+		}
 	}
 	/*
 	 * A stall whose loop moved on: the kernel submits its end record before

@@ -20,6 +20,7 @@
 #include "detector.h"
 #include "histogram.h"
 #include "options.h"
+#include "killer.h"
 #include "preflight.h"
 #include "reporter.h"
 #include "sink.h"
@@ -34,6 +35,8 @@ struct app {
 	struct attribution *attribution;
 	struct detector *detector;
 	struct reporter *reporter;
+	struct killer *killer; /* --kill-after */
+	struct counters counters;
 	pid_t child; /* started with -- COMMAND */
 	bool child_exited;
 	bool watching_set; /* -p or --: stop when every watched process is gone */
@@ -52,7 +55,16 @@ static void on_stall(void *ctx, const struct stall_record *r)
 {
 	struct app *app = ctx;
 
+	if (app->killer && !r->ended)
+		killer_stall_began(app->killer, r->pid);
 	reporter_stall(app->reporter, r);
+}
+
+static void on_overdue(void *ctx, const struct stall_record *r)
+{
+	struct app *app = ctx;
+
+	killer_kill(app->killer, r);
 }
 
 static void on_new_process(void *ctx, pid_t pid)
@@ -105,6 +117,8 @@ static void on_event(void *ctx, const struct ls_event *e)
 		attribution_forget(app->attribution, e->pid);
 		reporter_forget(app->reporter, e->pid);
 		detector_forget(app->detector, e->pid);
+		if (app->killer)
+			killer_forget(app->killer, e->pid);
 		fprintf(stderr, "loopstall: pid %d exited\n", e->pid);
 		if (app->watching_set && tracer_watched_count(app->tracer) == 0)
 			app->all_gone = true;
@@ -187,6 +201,8 @@ static int run(struct app *app, int sigfd)
 
 		if (now >= next_scan) {
 			detector_scan(app->detector);
+			if (app->killer)
+				killer_tick(app->killer, now);
 			next_scan = now + period;
 		}
 		if (deadline && now >= deadline)
@@ -307,12 +323,23 @@ int main(int argc, char **argv)
 	code = open_tracer(&app);
 	if (code != EXIT_OK)
 		goto out;
-	struct detector_callbacks cb = { .stall = on_stall, .new_process = on_new_process, .ctx = &app };
+	struct detector_callbacks cb = {
+		.stall = on_stall, .new_process = on_new_process, .overdue = on_overdue, .ctx = &app
+	};
+	struct killer_config kill_cfg = {
+		.signal = app.opts.kill_signal,
+		.grace_ns = app.opts.kill_grace_ns,
+		.dry_run = app.opts.dry_run,
+		.watch_all = !app.opts.npids && !app.opts.pattern && !app.opts.command,
+	};
 
 	app.reporter = reporter_new(build_sinks(&app));
 	app.attribution = attribution_new();
-	app.detector = app.attribution && app.reporter
-			       ? detector_new(app.tracer, app.attribution, app.opts.threshold_ns, &cb)
+	if (app.reporter && app.opts.kill_after_ns)
+		app.killer = killer_new(&kill_cfg, app.tracer, app.reporter, &app.counters);
+	app.detector = app.attribution && app.reporter && (app.killer || !app.opts.kill_after_ns)
+			       ? detector_new(app.tracer, app.attribution, app.opts.threshold_ns,
+					      app.opts.kill_after_ns, &cb)
 			       : NULL;
 	if (!app.detector) {
 		fprintf(stderr, "loopstall: out of memory\n");
@@ -330,6 +357,7 @@ out:
 	if (release_fd >= 0)
 		close(release_fd); /* the child sees EOF and exits without running */
 	detector_free(app.detector);
+	killer_free(app.killer);
 	attribution_free(app.attribution);
 	tracer_close(app.tracer);
 	reporter_free(app.reporter); /* delivers what is queued */

@@ -90,6 +90,14 @@ int tracer_watch(struct tracer *t, pid_t pid)
 	return bpf_map_update_elem(bpf_map__fd(t->skel->maps.watched), &key, &one, BPF_ANY) ? -errno : 0;
 }
 
+bool tracer_is_watched(struct tracer *t, pid_t pid)
+{
+	__u32 key = pid;
+	__u8 value;
+
+	return bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.watched), &key, &value) == 0;
+}
+
 int tracer_watched_count(struct tracer *t)
 {
 	int fd = bpf_map__fd(t->skel->maps.watched), n = 0;

@@ -25,6 +25,7 @@ int tracer_open(const struct tracer_config *cfg, tracer_event_fn on_event, void 
 void tracer_close(struct tracer *t);
 
 int tracer_watch(struct tracer *t, pid_t pid);
+bool tracer_is_watched(struct tracer *t, pid_t pid);
 /* Number of processes still watched (targets and their descendants). */
 int tracer_watched_count(struct tracer *t);
 /* fd to poll for ring buffer records; tracer_consume() delivers them. */
