@@ -5,10 +5,10 @@ set -euo pipefail
 
 PACKAGES=(
 	# build
-	clang llvm make gcc pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev libdw-dev
+	clang llvm make gcc pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev libdw-dev libmicrohttpd-dev
 	linux-libc-dev
 	# tests
-	check python3 python3-pytest python3-fastapi python3-uvicorn gunicorn python3-httpx
+	check python3 python3-pytest python3-fastapi python3-uvicorn gunicorn python3-httpx python3-prometheus-client
 	util-linux procps
 	# benchmark
 	wrk

@@ -21,6 +21,7 @@
 #include "histogram.h"
 #include "options.h"
 #include "killer.h"
+#include "metrics.h"
 #include "preflight.h"
 #include "reporter.h"
 #include "sink.h"
@@ -36,6 +37,7 @@ struct app {
 	struct detector *detector;
 	struct reporter *reporter;
 	struct killer *killer; /* --kill-after */
+	struct metrics *metrics; /* --metrics */
 	struct counters counters;
 	pid_t child; /* started with -- COMMAND */
 	bool child_exited;
@@ -221,6 +223,10 @@ static int run(struct app *app, int sigfd)
 					reap_child(app);
 					continue;
 				}
+				if (si.ssi_signo == SIGHUP) {
+					reporter_reopen(app->reporter); /* logrotate moved the log */
+					continue;
+				}
 				close(ep);
 				return EXIT_OK;
 			}
@@ -233,17 +239,47 @@ static int run(struct app *app, int sigfd)
 	return EXIT_OK;
 }
 
-/* Every place records go to, as the options ask. */
-static struct sink *build_sinks(struct app *app)
+static void push_sink(struct sink **list, struct sink *s)
 {
-	struct sink *list = NULL, *s;
-
-	s = sink_stdout_new(app->opts.json);
 	if (s) {
-		s->next = list;
-		list = s;
+		s->next = *list;
+		*list = s;
 	}
-	return list;
+}
+
+/* Every place records go to, as the options ask. Returns an exit code. */
+static int build_sinks(struct app *app, struct sink **list)
+{
+	struct metrics_sources src = {
+		.tracer = app->tracer, .counters = &app->counters, .threshold_ns = app->opts.threshold_ns
+	};
+	int err;
+
+	*list = NULL;
+	push_sink(list, sink_stdout_new(app->opts.json));
+	if (app->opts.exec_path)
+		push_sink(list, sink_hook_new(app->opts.exec_path, app->opts.exec_timeout_ns, &app->counters));
+	if (app->opts.syslog)
+		push_sink(list, sink_syslog_new());
+	if (app->opts.log_path) {
+		struct sink *log = sink_log_new(app->opts.log_path, app->opts.log_max_size, app->opts.log_keep);
+
+		if (!log) {
+			fprintf(stderr, "loopstall: cannot open log %s: %s\n", app->opts.log_path, strerror(errno));
+			return EXIT_USAGE;
+		}
+		push_sink(list, log);
+	}
+	if (app->opts.metrics_addr) {
+		err = metrics_start(app->opts.metrics_addr, &src, &app->metrics);
+		if (err) {
+			fprintf(stderr, "loopstall: cannot serve metrics on %s: %s\n", app->opts.metrics_addr,
+				err == -EINVAL ? "use HOST:PORT, e.g. 127.0.0.1:9465" : strerror(-err));
+			return EXIT_USAGE;
+		}
+		push_sink(list, metrics_sink(app->metrics));
+	}
+	return EXIT_OK;
 }
 
 static int setup_signals(void)
@@ -326,6 +362,7 @@ int main(int argc, char **argv)
 	struct detector_callbacks cb = {
 		.stall = on_stall, .new_process = on_new_process, .overdue = on_overdue, .ctx = &app
 	};
+	struct sink *sinks;
 	struct killer_config kill_cfg = {
 		.signal = app.opts.kill_signal,
 		.grace_ns = app.opts.kill_grace_ns,
@@ -333,7 +370,14 @@ int main(int argc, char **argv)
 		.watch_all = !app.opts.npids && !app.opts.pattern && !app.opts.command,
 	};
 
-	app.reporter = reporter_new(build_sinks(&app));
+	code = build_sinks(&app, &sinks);
+	if (code != EXIT_OK) {
+		sinks_destroy(sinks);
+		goto out;
+	}
+	app.reporter = reporter_new(sinks);
+	if (app.metrics && app.reporter)
+		metrics_set_reporter(app.metrics, app.reporter);
 	app.attribution = attribution_new();
 	if (app.reporter && app.opts.kill_after_ns)
 		app.killer = killer_new(&kill_cfg, app.tracer, app.reporter, &app.counters);
@@ -359,8 +403,9 @@ out:
 	detector_free(app.detector);
 	killer_free(app.killer);
 	attribution_free(app.attribution);
+	metrics_stop(app.metrics); /* it reads the tracer's maps */
 	tracer_close(app.tracer);
-	reporter_free(app.reporter); /* delivers what is queued */
+	reporter_free(app.reporter); /* delivers what is queued, then destroys the sinks */
 	if (app.child && !app.child_exited)
 		kill(app.child, SIGTERM);
 	return code;

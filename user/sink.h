@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "counters.h"
 #include "stall_record.h"
 
 /*
@@ -47,6 +48,13 @@ void sinks_tick(struct sink *list);
 void sinks_reopen(struct sink *list);
 void sinks_destroy(struct sink *list);
 
+/* Records to stdout, text or JSON lines. */
 struct sink *sink_stdout_new(bool json);
+/* --exec PATH: a hook per stall begin, end and kill. */
+struct sink *sink_hook_new(const char *path, uint64_t timeout_ns, struct counters *counters);
+/* --log FILE: JSON lines, rotated past max_size (0: never) keeping keep files. NULL with errno on failure. */
+struct sink *sink_log_new(const char *path, uint64_t max_size, int keep);
+/* --syslog: a line per stall begin, end and kill. */
+struct sink *sink_syslog_new(void);
 
 #endif
