@@ -102,10 +102,14 @@ static void sweep_held(struct killer *k)
 
 void killer_stall_began(struct killer *k, pid_t pid)
 {
+	struct held_pidfd *h = find_held(k, pid);
 	int fd;
 
-	if (find_held(k, pid))
+	/* A pidfd of an earlier process with this PID (its exit unseen) is stale. */
+	if (h && !has_exited(h->fd))
 		return;
+	if (h)
+		killer_forget(k, pid);
 	if (k->nheld == MAX_PIDFDS)
 		sweep_held(k);
 	if (k->nheld == MAX_PIDFDS)

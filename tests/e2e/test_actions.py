@@ -1,0 +1,319 @@
+"""Acting on stalls: --kill-after, --exec hooks, --metrics, --log and --syslog."""
+import json
+import os
+import signal
+import socket
+import stat
+import subprocess
+import time
+import urllib.request
+
+from prometheus_client.parser import text_string_to_metric_families
+
+from conftest import APPS, PYTHON, free_port, http_get, python_frames, wait_port
+from test_fastapi import start_gunicorn, worker_pids
+
+
+def start_staller(procs, mode="periodic", **env):
+    p = procs([PYTHON, f"{APPS}/stall_loop.py", mode], stdout=subprocess.PIPE, text=True,
+              env=dict(os.environ, **env))
+    assert p.proc.stdout.readline().strip() == "ready"
+    return p
+
+
+def alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def wall(record):
+    """The record's start as a Unix time."""
+    t = time.strptime(record["start"][:19], "%Y-%m-%dT%H:%M:%S")
+    return time.mktime(t) - time.timezone + float("0." + record["start"][20:23])
+
+
+def test_kill_after_kills_the_stalled_worker_and_watches_its_replacement(procs, loopstall):
+    port = free_port()
+    arbiter = start_gunicorn(procs, port)
+    (worker,) = worker_pids(arbiter.pid)
+    ls = loopstall(["-p", str(arbiter.pid), "--kill-after", "800ms", "--kill-signal", "KILL"])
+    ls.wait_ready()
+    http_get(port, "/action/2")
+    _, kill = ls.wait_for(lambda r: r["event"] == "kill", timeout=5)
+    while alive(worker) and time.time() < wall(kill["stall"]) + 3:
+        time.sleep(0.005)
+    died = time.time()
+    assert not alive(worker)
+    assert died - wall(kill["stall"]) < 0.8 + 0.2, (died - wall(kill["stall"]), kill)
+    assert kill["pid"] == worker and kill["signal"] == "KILL" and kill["signal_number"] == 9
+    assert kill["dry_run"] is False and kill["escalated"] is False and "error" not in kill
+    stall = kill["stall"]
+    assert stall["duration_ms"] >= 800 and stall["syscall"] == "clock_nanosleep"
+    assert python_frames(stall)[0]["function"] == "async_func_sync_timeout", stall["stack"]
+    _, end = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "end" and r["pid"] == worker)
+    assert end["exited"] is True
+
+    # gunicorn starts a replacement; it is watched too.
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and [p for p in worker_pids(arbiter.pid) if p != worker] == []:
+        time.sleep(0.1)
+    (replacement,) = worker_pids(arbiter.pid)
+    assert replacement != worker
+    wait_port(port)
+    http_get(port, "/action/2")
+    _, k2 = ls.wait_for(lambda r: r["event"] == "kill" and r["pid"] == replacement, timeout=8)
+    assert python_frames(k2["stall"])[0]["function"] == "async_func_sync_timeout"
+
+
+def test_dry_run_kills_nothing(procs, loopstall):
+    p = start_staller(procs, "sleep")
+    ls = loopstall(["-p", str(p.pid), "--kill-after", "500ms", "--dry-run"])
+    ls.wait_ready()
+    _, kill = ls.wait_for(lambda r: r["event"] == "kill", timeout=5)
+    assert kill["dry_run"] is True and kill["pid"] == p.pid
+    time.sleep(1.0)
+    assert alive(p.pid)
+    assert len([1 for _, r in ls.records() if r["event"] == "kill"]) == 1
+
+
+def test_term_then_kill_after_grace(procs, loopstall):
+    # The forever-blocked loop ignores nothing, but Python runs handlers only between bytecodes:
+    # SIGTERM's default action kills it at once; a process that traps TERM needs the grace SIGKILL.
+    p = procs([PYTHON, "-c", "import signal, asyncio, time\n"
+               "signal.signal(signal.SIGTERM, lambda *a: None)\n"
+               "async def stuck():\n    print('ready', flush=True)\n    await asyncio.sleep(1)\n"
+               "    while True: time.sleep(1000)\n"
+               "asyncio.run(stuck())\n"], stdout=subprocess.PIPE, text=True)
+    assert p.proc.stdout.readline().strip() == "ready"
+    ls = loopstall(["-p", str(p.pid), "--kill-after", "300ms", "--kill-grace", "500ms"])
+    ls.wait_ready()
+    _, term = ls.wait_for(lambda r: r["event"] == "kill" and not r["escalated"], timeout=5)
+    assert term["signal"] == "TERM"
+    _, killed = ls.wait_for(lambda r: r["event"] == "kill" and r["escalated"], timeout=5)
+    assert killed["signal"] == "KILL"
+    deadline = time.monotonic() + 2
+    while alive(p.pid) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not alive(p.pid)
+
+
+def set_next_pid(pid):
+    with open("/proc/sys/kernel/ns_last_pid", "w") as f:
+        f.write(str(pid - 1))
+
+
+def test_recycled_pid_is_never_hit(procs, loopstall):
+    """A stalled process dies before --kill-after; a new process gets its PID: it must survive."""
+    launcher = procs([PYTHON, "-c",
+                      "import subprocess, sys\n"
+                      "for line in sys.stdin:\n"
+                      "    p = subprocess.Popen(line.split(), stdout=subprocess.DEVNULL)\n"
+                      "    print(p.pid, flush=True)\n"],
+                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    ls = loopstall(["-p", str(launcher.pid), "--kill-after", "1500ms", "--kill-signal", "KILL"])
+    ls.wait_ready()
+    launcher.proc.stdin.write(f"{PYTHON} {APPS}/stall_loop.py sleep\n")
+    launcher.proc.stdin.flush()
+    victim = int(launcher.proc.stdout.readline())
+    ls.wait_for(lambda r: r["event"] == "stall" and r["pid"] == victim, timeout=5)
+    os.kill(victim, signal.SIGKILL)
+    newcomer = None
+    for _ in range(20):
+        while alive(victim):
+            time.sleep(0.001)
+        set_next_pid(victim)
+        launcher.proc.stdin.write("sleep 30\n")
+        launcher.proc.stdin.flush()
+        newcomer = int(launcher.proc.stdout.readline())
+        if newcomer == victim:
+            break
+    assert newcomer == victim, "could not recycle the PID"
+    time.sleep(2.0)
+    assert alive(newcomer)
+    assert [r for _, r in ls.records() if r["event"] == "kill"] == []
+    os.kill(newcomer, signal.SIGKILL)
+
+
+HOOK = """#!/bin/sh
+# Records what loopstall hands over; never evaluates it.
+n=$(date +%s%N)
+cat > "{dir}/$n.json"
+env | grep '^LOOPSTALL_' > "{dir}/$n.env"
+sleep {sleep}
+"""
+
+
+def make_hook(tmp_path, sleep=0):
+    hook = tmp_path / "hook.sh"
+    out = tmp_path / "calls"
+    out.mkdir()
+    hook.write_text(HOOK.format(dir=out, sleep=sleep))
+    hook.chmod(stat.S_IRWXU)
+    return hook, out
+
+
+def hook_calls(out):
+    calls = []
+    for f in sorted(out.glob("*.json")):
+        env = dict(line.split("=", 1) for line in f.with_suffix(".env").read_text().splitlines())
+        calls.append((json.loads(f.read_text()), env))
+    return calls
+
+
+def test_hook_gets_json_and_variables(procs, loopstall, tmp_path):
+    hook, out = make_hook(tmp_path)
+    p = start_staller(procs, "periodic")
+    ls = loopstall(["-p", str(p.pid), "--exec", str(hook)])
+    ls.wait_ready()
+    ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "end")
+    time.sleep(0.5)
+    calls = hook_calls(out)
+    assert len(calls) >= 2, calls
+    for record, env in calls[:2]:
+        assert env["LOOPSTALL_EVENT"] == "stall"
+        assert env["LOOPSTALL_PHASE"] == record["phase"]
+        assert env["LOOPSTALL_PID"] == str(p.pid) == str(record["pid"])
+        assert env["LOOPSTALL_TID"] == str(record["tid"])
+        assert env["LOOPSTALL_COMM"] == record["comm"] == "python3"
+        assert env["LOOPSTALL_CAUSE"] == record["cause"] == "syscall"
+        assert int(env["LOOPSTALL_DURATION_MS"]) == int(record["duration_ms"])
+    assert [r["phase"] for r, _ in calls[:2]] == ["begin", "end"]
+
+
+def test_slow_hook_does_not_delay_the_next_report(procs, loopstall, tmp_path):
+    hook, out = make_hook(tmp_path, sleep=5)
+    p = start_staller(procs, "periodic")
+    ls = loopstall(["-p", str(p.pid), "--exec", str(hook), "--exec-timeout", "20s"])
+    ls.wait_ready()
+    begins = []
+    deadline = time.monotonic() + 8
+    while len(begins) < 3 and time.monotonic() < deadline:
+        begins = [(t, r) for t, r in ls.records() if r["event"] == "stall" and r["phase"] == "begin"]
+        time.sleep(0.05)
+    assert len(begins) >= 3, ls.records()
+    for t, r in begins:
+        assert r["duration_ms"] <= r["threshold_ms"] + 20, r
+    # Hooks of earlier stalls were still sleeping when later stalls were reported.
+    assert len(list(out.glob("*.json"))) >= 3
+
+
+def test_hostile_process_name_never_runs(procs, loopstall, tmp_path):
+    hook, out = make_hook(tmp_path)
+    # The name must fit in 15 bytes: "$(touch /tmp/X)" with an X that does not exist yet.
+    letter = next(c for c in "xyzqwvkjhgfdsa" if not os.path.exists(f"/tmp/{c}"))
+    marker = f"/tmp/{letter}"
+    name = f"$(touch {marker})"
+    p = start_staller(procs, "periodic", STALL_COMM=name)
+    ls = loopstall(["-p", str(p.pid), "--exec", str(hook)])
+    ls.wait_ready()
+    _, r = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "end")
+    time.sleep(0.5)
+    assert r["comm"] == name
+    calls = hook_calls(out)
+    assert calls and calls[0][1]["LOOPSTALL_COMM"] == name
+    assert not os.path.exists(marker)
+    # The terminal rendering escapes nothing here (no controls), the JSON one is exact.
+    assert ls.stderr().count(name) == 0
+
+
+def scrape(port):
+    body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+    return {f.name: f for f in text_string_to_metric_families(body)}
+
+
+def sample(families, name, suffix="", **labels):
+    values = [s.value for s in families[name].samples
+              if s.name == name + suffix and all(s.labels.get(k) == v for k, v in labels.items())]
+    assert len(values) == 1, (name, labels, families[name].samples)
+    return values[0]
+
+
+def test_metrics_parse_and_move_with_stalls(procs, loopstall):
+    p = start_staller(procs, "periodic")
+    port = free_port()
+    ls = loopstall(["-p", str(p.pid), "--metrics", f"127.0.0.1:{port}"])
+    ls.wait_ready()
+    ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "end")
+    m1 = scrape(port)
+    pid = str(p.pid)
+    stalls1 = sample(m1, "loopstall_stalls", "_total", pid=pid, cause="syscall")
+    count1 = sample(m1, "loopstall_iteration_seconds", "_count", pid=pid, tid=pid, comm="python3")
+    assert stalls1 >= 1 and count1 >= 1
+    inf = sample(m1, "loopstall_iteration_seconds", "_bucket", pid=pid, le="+Inf")
+    assert inf == count1
+    assert sample(m1, "loopstall_iteration_seconds", "_sum", pid=pid) >= 0.3 * stalls1
+    # Two more stalls; and one scrape while a stall is going on.
+    n = len(ls.stalls(phase="end"))
+    ls.wait_for(lambda r: len(ls.stalls(phase="end")) >= n + 2, timeout=5)
+    ls.wait_for(lambda r: len(ls.stalls(phase="begin")) > len(ls.stalls(phase="end")), timeout=5)
+    m2 = scrape(port)
+    assert sample(m2, "loopstall_stalled", pid=pid) == 1
+    assert sample(m2, "loopstall_stalls", "_total", pid=pid, cause="syscall") >= stalls1 + 2
+    assert sample(m2, "loopstall_iteration_seconds", "_count", pid=pid) > count1
+    for name in ("loopstall_kills", "loopstall_lost_events", "loopstall_hooks_dropped", "loopstall_hooks_failed"):
+        assert sample(m2, name, "_total") == 0
+
+
+def test_metrics_bad_address():
+    from test_cli import one_line_error, run
+    one_line_error(run(["--metrics", "nonsense", "-d", "1s"]), 2, "cannot serve metrics on nonsense")
+
+
+def test_log_rotation(procs, loopstall, tmp_path):
+    log = tmp_path / "stalls.log"
+    p = start_staller(procs, "periodic")
+    ls = loopstall(["-p", str(p.pid), "--log", str(log), "--log-max-size", "3K", "--log-keep", "2"])
+    ls.wait_ready()
+    ls.wait_for(lambda r: len(ls.stalls(phase="end")) >= 6, timeout=12)
+    time.sleep(0.3)
+    assert (tmp_path / "stalls.log.1").exists() and (tmp_path / "stalls.log.2").exists()
+    assert not (tmp_path / "stalls.log.3").exists()
+    for f in (log, tmp_path / "stalls.log.1", tmp_path / "stalls.log.2"):
+        for line in f.read_text().splitlines():
+            assert json.loads(line)["event"] == "stall"
+    assert os.path.getsize(tmp_path / "stalls.log.1") >= 3072
+
+
+def test_log_reopens_on_sighup(procs, loopstall, tmp_path):
+    log = tmp_path / "stalls.log"
+    p = start_staller(procs, "periodic")
+    ls = loopstall(["-p", str(p.pid), "--log", str(log), "--log-max-size", "0"])
+    ls.wait_ready()
+    ls.wait_for(lambda r: len(ls.stalls(phase="end")) >= 1, timeout=5)
+    time.sleep(0.2)
+    # logrotate's way: move the file away, then SIGHUP.
+    os.rename(log, tmp_path / "moved.log")
+    ls.proc.send_signal(signal.SIGHUP)
+    time.sleep(0.2)
+    n = len(ls.stalls(phase="end"))
+    ls.wait_for(lambda r: len(ls.stalls(phase="end")) >= n + 1, timeout=5)
+    time.sleep(0.2)
+    moved = [json.loads(l) for l in (tmp_path / "moved.log").read_text().splitlines()]
+    fresh = [json.loads(l) for l in log.read_text().splitlines()]
+    assert moved and fresh, (moved, fresh)
+    assert all(r["event"] == "stall" for r in moved + fresh)
+    assert ls.proc.poll() is None
+
+
+def test_syslog_lines(procs, loopstall, tmp_path):
+    if os.path.exists("/dev/log"):
+        import pytest
+        pytest.fail("/dev/log exists: this test binds its own syslog socket there")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind("/dev/log")
+    try:
+        p = start_staller(procs, "periodic")
+        ls = loopstall(["-p", str(p.pid), "--syslog"])
+        ls.wait_ready()
+        ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "end")
+        sock.settimeout(2)
+        lines = [sock.recv(4096).decode() for _ in range(2)]
+    finally:
+        sock.close()
+        os.unlink("/dev/log")
+    assert "loopstall[" in lines[0] and "stall phase=begin" in lines[0], lines
+    assert f"pid={p.pid}" in lines[0] and 'comm="python3"' in lines[0] and "syscall=clock_nanosleep" in lines[0]
+    assert 'at="periodic_block (' in lines[0] and "stall phase=end" in lines[1], lines
