@@ -371,6 +371,37 @@ int BPF_PROG(ls_sched_switch, bool preempt, struct task_struct *prev, struct tas
 	return 0;
 }
 
+/*
+ * CPU samples, only of loop threads whose iteration has been busy for half
+ * the threshold or more: what a CPU-bound stall is doing. Everything else
+ * costs one map lookup per tick.
+ */
+SEC("perf_event")
+int ls_sample(struct bpf_perf_event_data *ctx)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct ls_loop *l = bpf_map_lookup_elem(&loops, &tid);
+	struct ls_event *e;
+	long n;
+
+	if (!l || !l->iter_start_ns || bpf_ktime_get_ns() - l->iter_start_ns < threshold_ns / 2)
+		return 0;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		__sync_fetch_and_add(&lost_events, 1);
+		return 0;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->type = LS_EV_SAMPLE;
+	e->pid = l->pid;
+	e->tid = tid;
+	e->iter_seq = l->iter_seq;
+	n = bpf_get_stack(ctx, e->stack.ips, sizeof(e->stack.ips), BPF_F_USER_STACK);
+	e->stack.nr_frames = n > 0 ? n / sizeof(__u64) : 0;
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
 SEC("tp_btf/sched_wakeup")
 int BPF_PROG(ls_sched_wakeup, struct task_struct *p)
 {

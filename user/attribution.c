@@ -182,6 +182,62 @@ static void capture_native(struct attribution *a, struct stall_record *r, const 
  * r->frames. A frame-pointer walk through code built without frame pointers
  * yields garbage after a frame or two: stop at the first address in no module.
  */
+/*
+ * The native (and JS) functions most often on CPU: each sample counts once
+ * for every distinct function among its innermost frames.
+ */
+static void count_native_samples(struct symbolizer *s, struct stall_record *r)
+{
+	struct hot_frame counted[64];
+	int ncounted = 0, i, j, k;
+
+	for (i = 0; i < r->n_samples; i++) {
+		int seen[STALL_SAMPLE_DEPTH], nseen = 0;
+
+		for (j = 0; j < r->sample_depth[i] && j < STALL_SAMPLE_DEPTH; j++) {
+			struct stall_frame f;
+
+			memset(&f, 0, sizeof(f));
+			symbolize_ip(s, r->pid, r->sample_ips[i][j], j > 0, &f);
+			if (!f.module[0] && f.kind != FRAME_JS)
+				break;
+			f.function[strcspn(f.function, "@")] = 0;
+			f.line = 0;
+			f.file[0] = 0;
+			f.ip = 0;
+			for (k = 0; k < ncounted; k++)
+				if (strcmp(counted[k].frame.function, f.function) == 0 &&
+				    strcmp(counted[k].frame.module, f.module) == 0)
+					break;
+			if (k == ncounted) {
+				if (ncounted == 64)
+					continue;
+				counted[ncounted].frame = f;
+				counted[ncounted].samples = 0;
+				counted[ncounted++].python = false;
+			}
+			for (int m = 0; m < nseen; m++)
+				if (seen[m] == k)
+					goto next;
+			seen[nseen++] = k;
+			counted[k].samples++;
+next:;
+		}
+	}
+	/* Most samples first; the innermost wins ties (it was counted first). */
+	for (i = 0; i < ncounted && r->nhot < STALL_MAX_HOT; i++) {
+		int best = -1;
+
+		for (j = 0; j < ncounted; j++)
+			if (counted[j].samples && (best < 0 || counted[j].samples > counted[best].samples))
+				best = j;
+		if (best < 0)
+			break;
+		r->hot[r->nhot++] = counted[best];
+		counted[best].samples = 0;
+	}
+}
+
 void attribution_symbolize(struct symbolizer *s, struct stall_record *r)
 {
 	struct stall_frame native[STALL_MAX_NATIVE];
@@ -192,7 +248,7 @@ void attribution_symbolize(struct symbolizer *s, struct stall_record *r)
 
 		memset(f, 0, sizeof(*f));
 		symbolize_ip(s, r->pid, r->native_ips[i], i > 0, f);
-		if (!f->module[0])
+		if (!f->module[0] && f->kind != FRAME_JS)
 			break;
 		/* "clock_nanosleep@GLIBC_2.2.5": the symbol version is noise here. */
 		f->function[strcspn(f->function, "@")] = 0;
@@ -201,6 +257,23 @@ void attribution_symbolize(struct symbolizer *s, struct stall_record *r)
 			break;
 	}
 	r->n_native_ips = 0;
+	if (r->n_samples > 0)
+		count_native_samples(s, r);
+	/* On CPU with no blocking point and no Python stack: show where the last sample was. */
+	if (n == 0 && r->nframes == 0 && r->n_samples > 0) {
+		const int last = r->n_samples - 1;
+
+		for (i = 0; i < r->sample_depth[last] && n < STALL_MAX_NATIVE; i++) {
+			struct stall_frame *f = &native[n];
+
+			memset(f, 0, sizeof(*f));
+			symbolize_ip(s, r->pid, r->sample_ips[last][i], i > 0, f);
+			if (!f->module[0] && f->kind != FRAME_JS)
+				break;
+			f->function[strcspn(f->function, "@")] = 0;
+			n++;
+		}
+	}
 	keep = r->nframes + n > STALL_MAX_FRAMES ? STALL_MAX_FRAMES - n : r->nframes;
 	memmove(&r->frames[n], &r->frames[0], keep * sizeof(r->frames[0]));
 	memcpy(&r->frames[0], native, n * sizeof(native[0]));
@@ -210,6 +283,15 @@ void attribution_symbolize(struct symbolizer *s, struct stall_record *r)
 static bool is_python(struct attribution *a, pid_t pid)
 {
 	return python_target(a, pid)->status != -ENOENT;
+}
+
+int attribution_python_stack(struct attribution *a, pid_t pid, pid_t tid, struct py_frame *frames, int max)
+{
+	struct python_target *t = python_target(a, pid);
+
+	if (t->status)
+		return t->status == -ENOENT ? 0 : t->status;
+	return py_stack_read(t->py, tid, frames, max);
 }
 
 static void fill_python_frames(struct attribution *a, struct stall_record *r)

@@ -4,6 +4,7 @@
 #include <stdint.h>
 
 #include "loopstall.h"
+#include "python_stack.h"
 #include "stall_record.h"
 #include "symbolize.h"
 
@@ -25,6 +26,9 @@ void attribute_live(struct attribution *a, const struct ls_loop *snap, const str
 /* A stall that ended. begin is the live report of it, if any, whose Python stack is kept. */
 void attribute_end(struct attribution *a, const struct ls_event *e, const struct stall_record *begin,
 		   uint64_t threshold_ns, struct stall_record *r);
+
+/* The Python stack of tid right now, for CPU sampling: count, 0 if not Python, or -errno. */
+int attribution_python_stack(struct attribution *a, pid_t pid, pid_t tid, struct py_frame *frames, int max);
 
 /*
  * Turns r's captured native addresses into frames before its Python frames.

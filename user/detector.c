@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "detector.h"
+#include "samples.h"
 
 #define MAX_LOOPS 8192
 #define MAX_OPEN 256
@@ -28,6 +29,7 @@ struct detector {
 	pid_t known[MAX_KNOWN]; /* processes whose loops were seen */
 	int nknown;
 	struct ls_loop *loops; /* scratch for reads */
+	struct sample_store *samples;
 	struct stall_record *scratch;
 	struct open_stall open[MAX_OPEN];
 	int nopen;
@@ -60,7 +62,8 @@ struct detector *detector_new(struct tracer *t, struct attribution *a, uint64_t 
 	d->cb = *cb;
 	d->loops = calloc(MAX_LOOPS, sizeof(*d->loops));
 	d->scratch = malloc(sizeof(*d->scratch));
-	if (!d->loops || !d->scratch) {
+	d->samples = sample_store_new();
+	if (!d->loops || !d->scratch || !d->samples) {
 		detector_free(d);
 		return NULL;
 	}
@@ -77,7 +80,13 @@ void detector_free(struct detector *d)
 		free(d->open[i].begin);
 	free(d->loops);
 	free(d->scratch);
+	sample_store_free(d->samples);
 	free(d);
+}
+
+void detector_sample(struct detector *d, const struct ls_event *e)
+{
+	samples_add_native(d->samples, e);
 }
 
 uint64_t detector_scan_period_ns(const struct detector *d)
@@ -146,6 +155,7 @@ static void report_begin(struct detector *d, const struct ls_loop *l, uint64_t n
 	if (!s->begin)
 		return;
 	attribute_live(d->attribution, l, stacks, now, d->threshold_ns, s->begin);
+	samples_fill(d->samples, l->tid, l->iter_seq, s->begin);
 	s->tid = l->tid;
 	s->iter_seq = l->iter_seq;
 	s->overdue = false;
@@ -191,6 +201,15 @@ void detector_forget(struct detector *d, pid_t pid)
 	}
 }
 
+static void sample_python(struct detector *d, const struct ls_loop *l)
+{
+	struct py_frame frames[16];
+	int n = attribution_python_stack(d->attribution, l->pid, l->tid, frames, 16);
+
+	if (n > 0)
+		samples_add_python(d->samples, l->tid, l->iter_seq, frames, n);
+}
+
 void detector_scan(struct detector *d)
 {
 	struct {
@@ -209,7 +228,12 @@ void detector_scan(struct detector *d)
 		struct open_stall *s;
 
 		note_process(d, l->pid);
-		if (!l->iter_start_ns || now < l->iter_start_ns || now - l->iter_start_ns < d->threshold_ns)
+		if (!l->iter_start_ns || now < l->iter_start_ns || now - l->iter_start_ns < d->threshold_ns / 2)
+			continue;
+		/* Busy for half the threshold: sample its Python stack while it runs. */
+		if (l->state != LS_BLOCKED)
+			sample_python(d, l);
+		if (now - l->iter_start_ns < d->threshold_ns)
 			continue;
 		s = find_open(d, l->tid, l->iter_seq);
 		if (!s) {
@@ -223,6 +247,7 @@ void detector_scan(struct detector *d)
 			s->overdue = true;
 			tracer_read_stacks(d->tracer, l->tid, stacks);
 			attribute_live(d->attribution, l, stacks, now, d->threshold_ns, d->scratch);
+			samples_fill(d->samples, l->tid, l->iter_seq, d->scratch);
 			d->cb.overdue(d->cb.ctx, d->scratch);
 		}
 	}
@@ -259,6 +284,8 @@ void detector_stall_ended(struct detector *d, const struct ls_event *e)
 	struct open_stall *s = find_open(d, e->tid, e->iter_seq);
 
 	attribute_end(d->attribution, e, s ? s->begin : NULL, d->threshold_ns, d->scratch);
+	samples_fill(d->samples, e->tid, e->iter_seq, d->scratch);
+	samples_drop_until(d->samples, e->tid, e->iter_seq);
 	d->cb.stall(d->cb.ctx, d->scratch);
 	count_stall(d, e->tid);
 	if (s)

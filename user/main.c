@@ -108,6 +108,9 @@ static void on_event(void *ctx, const struct ls_event *e)
 	case LS_EV_STALL_END:
 		detector_stall_ended(app->detector, e);
 		break;
+	case LS_EV_SAMPLE:
+		detector_sample(app->detector, e);
+		break;
 	case LS_EV_EXEC:
 		attribution_forget(app->attribution, e->pid);
 		reporter_forget(app->reporter, e->pid);

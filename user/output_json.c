@@ -31,9 +31,14 @@ static void put_time(FILE *out, const struct timespec *ts)
 	fprintf(out, ",\"start\":\"%s.%03ldZ\"", buf, ts->tv_nsec / 1000000);
 }
 
-static void put_frame(FILE *out, const struct stall_frame *f)
+static const char *kind_name(enum frame_kind kind)
 {
-	fprintf(out, "{\"kind\":\"%s\"", f->kind == FRAME_PYTHON ? "python" : "native");
+	return kind == FRAME_PYTHON ? "python" : kind == FRAME_JS ? "js" : "native";
+}
+
+static void put_frame_fields(FILE *out, const struct stall_frame *f)
+{
+	fprintf(out, "{\"kind\":\"%s\"", kind_name(f->kind));
 	put_string(out, "function", f->function);
 	if (f->file[0])
 		put_string(out, "file", f->file);
@@ -41,10 +46,15 @@ static void put_frame(FILE *out, const struct stall_frame *f)
 		fprintf(out, ",\"line\":%d", f->line);
 	if (f->module[0])
 		put_string(out, "module", f->module);
-	if (f->kind == FRAME_NATIVE)
-		fprintf(out, ",\"addr\":\"0x%llx\"", (unsigned long long)f->ip);
-	else
+	if (f->kind == FRAME_PYTHON)
 		fprintf(out, ",\"coroutine\":%s", f->coroutine ? "true" : "false");
+	else if (f->ip)
+		fprintf(out, ",\"addr\":\"0x%llx\"", (unsigned long long)f->ip);
+}
+
+static void put_frame(FILE *out, const struct stall_frame *f)
+{
+	put_frame_fields(out, f);
 	fputc('}', out);
 }
 
@@ -84,7 +94,18 @@ static void put_stall_object(FILE *out, const struct stall_record *r)
 			fputc(',', out);
 		put_frame(out, &r->frames[i]);
 	}
-	fputs("]}", out);
+	fputc(']', out);
+	fprintf(out, ",\"samples\":{\"native\":%d,\"python\":%d},\"hot\":[", r->n_samples, r->n_py_samples);
+	for (i = 0; i < r->nhot; i++) {
+		fputs(i ? "," : "", out);
+		put_frame_fields(out, &r->hot[i].frame);
+		fprintf(out, ",\"samples\":%u,\"of\":\"%s\"}", r->hot[i].samples,
+			r->hot[i].python ? "python" : "native");
+	}
+	fputc(']', out);
+	if (r->note[0])
+		put_string(out, "note", r->note);
+	fputc('}', out);
 }
 
 void output_json(FILE *out, const struct stall_record *r)

@@ -84,9 +84,15 @@ static void put_location(FILE *out, const struct stall_record *r)
 	const struct stall_frame *inner = NULL, *coro = NULL;
 	int i;
 
+	/* The innermost code of the runtime (Python, then JS), else the innermost native frame. */
+	for (i = 0; i < r->nframes && !inner; i++)
+		if (r->frames[i].kind == FRAME_JS)
+			inner = &r->frames[i];
 	for (i = 0; i < r->nframes; i++) {
 		if (r->frames[i].kind != FRAME_PYTHON)
 			continue;
+		if (inner && inner->kind == FRAME_JS)
+			inner = NULL;
 		if (!inner)
 			inner = &r->frames[i];
 		if (r->frames[i].coroutine) {
@@ -104,6 +110,23 @@ static void put_location(FILE *out, const struct stall_record *r)
 		fputs(" in coroutine ", out);
 		put_frame(out, coro, true);
 	}
+}
+
+/* "    hot: f (app.py:3) 40/50 python samples, g (libc.so.6) 12/50 native samples" */
+static void put_hot(FILE *out, const struct stall_record *r)
+{
+	int i;
+
+	if (!r->nhot)
+		return;
+	fputs("    hot:", out);
+	for (i = 0; i < r->nhot; i++) {
+		fputs(i ? ", " : " ", out);
+		put_frame(out, &r->hot[i].frame, true);
+		fprintf(out, " %u/%d %s", r->hot[i].samples, r->hot[i].python ? r->n_py_samples : r->n_samples,
+			r->hot[i].python ? "python samples" : "native samples");
+	}
+	fputc('\n', out);
 }
 
 void output_text(FILE *out, const struct stall_record *r)
@@ -130,17 +153,25 @@ void output_text(FILE *out, const struct stall_record *r)
 		if (r->exited)
 			fputs(" thread exited", out);
 		fputc('\n', out);
+		put_hot(out, r);
 		return;
 	}
 	fputc('\n', out);
 	for (i = 0; i < r->nframes; i++) {
-		fprintf(out, "    #%-2d %-6s ", i, r->frames[i].kind == FRAME_PYTHON ? "python" : "native");
+		fprintf(out, "    #%-2d %-6s ", i,
+			r->frames[i].kind == FRAME_PYTHON ? "python" : r->frames[i].kind == FRAME_JS ? "js" : "native");
 		put_frame(out, &r->frames[i], false);
 		fputc('\n', out);
 	}
+	put_hot(out, r);
 	if (r->python[0] && strncmp(r->python, "3.", 2) != 0) {
 		fputs("    python: ", out);
 		term_escape(out, r->python);
+		fputc('\n', out);
+	}
+	if (r->note[0]) {
+		fputs("    note: ", out);
+		term_escape(out, r->note);
 		fputc('\n', out);
 	}
 }

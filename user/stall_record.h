@@ -23,6 +23,7 @@ enum stall_cause {
 enum frame_kind {
 	FRAME_NATIVE,
 	FRAME_PYTHON,
+	FRAME_JS, /* a JIT-compiled JavaScript function, named by node's perf map */
 };
 
 struct stall_frame {
@@ -37,6 +38,9 @@ struct stall_frame {
 
 #define STALL_MAX_FRAMES 192
 #define STALL_MAX_NATIVE 64
+#define STALL_MAX_SAMPLES 128 /* native CPU samples kept per stall */
+#define STALL_SAMPLE_DEPTH 32 /* innermost frames kept per sample */
+#define STALL_MAX_HOT 8
 
 struct stall_record {
 	bool ended; /* phase: "begin" while going on, "end" once over */
@@ -75,6 +79,21 @@ struct stall_record {
 
 	int nframes;
 	struct stall_frame frames[STALL_MAX_FRAMES];
+
+	/* CPU samples taken while the loop was busy (from half the threshold on). */
+	int n_samples; /* native samples, raw until symbolized */
+	uint8_t sample_depth[STALL_MAX_SAMPLES];
+	uint64_t sample_ips[STALL_MAX_SAMPLES][STALL_SAMPLE_DEPTH];
+	int n_py_samples;
+	/* The hottest frames over the samples, most samples first: Python, then native/JS. */
+	int nhot;
+	struct hot_frame {
+		struct stall_frame frame;
+		uint32_t samples;
+		bool python; /* counted over Python samples, else native ones */
+	} hot[STALL_MAX_HOT];
+
+	char note[160]; /* what would make the report better, e.g. how to enable node's perf map */
 };
 
 /* One loop's iterations while watched, from the kernel's histogram; printed at exit. */

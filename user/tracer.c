@@ -3,6 +3,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <linux/perf_event.h>
+#include <sys/syscall.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,9 +14,13 @@
 #include "loopstall.skel.h"
 #include "tracer.h"
 
+#define SAMPLE_HZ 199 /* CPU samples of a busy loop: prime, so not in step with timers */
+
 struct tracer {
 	struct loopstall_bpf *skel;
 	struct ring_buffer *rb;
+	struct bpf_link **sample_links; /* one per CPU */
+	int ncpus;
 	tracer_event_fn on_event;
 	void *ctx;
 };
@@ -32,6 +38,41 @@ static int on_ring_record(void *ctx, void *data, size_t size)
 	if (size >= sizeof(struct ls_event))
 		t->on_event(t->ctx, data);
 	return 0;
+}
+
+/* A CPU clock sampler on every online CPU, running ls_sample. */
+static int attach_samplers(struct tracer *t)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_SOFTWARE,
+		.size = sizeof(attr),
+		.config = PERF_COUNT_SW_CPU_CLOCK,
+		.sample_freq = SAMPLE_HZ,
+		.freq = 1,
+	};
+	int cpu, fd, attached = 0;
+
+	t->ncpus = libbpf_num_possible_cpus();
+	if (t->ncpus <= 0)
+		return -EINVAL;
+	t->sample_links = calloc(t->ncpus, sizeof(*t->sample_links));
+	if (!t->sample_links)
+		return -ENOMEM;
+	for (cpu = 0; cpu < t->ncpus; cpu++) {
+		fd = syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+		if (fd < 0) {
+			if (errno == ENODEV)
+				continue; /* offline CPU */
+			return -errno;
+		}
+		t->sample_links[cpu] = bpf_program__attach_perf_event(t->skel->progs.ls_sample, fd);
+		if (!t->sample_links[cpu]) {
+			close(fd);
+			return -errno;
+		}
+		attached++;
+	}
+	return attached ? 0 : -ENODEV;
 }
 
 int tracer_open(const struct tracer_config *cfg, tracer_event_fn on_event, void *ctx, struct tracer **out)
@@ -61,6 +102,9 @@ int tracer_open(const struct tracer_config *cfg, tracer_event_fn on_event, void 
 	err = loopstall_bpf__attach(t->skel);
 	if (err)
 		goto fail;
+	err = attach_samplers(t);
+	if (err)
+		goto fail;
 	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), on_ring_record, t, NULL);
 	if (!t->rb) {
 		err = -errno;
@@ -77,6 +121,9 @@ void tracer_close(struct tracer *t)
 {
 	if (!t)
 		return;
+	for (int cpu = 0; t->sample_links && cpu < t->ncpus; cpu++)
+		bpf_link__destroy(t->sample_links[cpu]);
+	free(t->sample_links);
 	ring_buffer__free(t->rb);
 	loopstall_bpf__destroy(t->skel);
 	free(t);
