@@ -224,18 +224,38 @@ static void count_native_samples(struct symbolizer *s, struct stall_record *r)
 next:;
 		}
 	}
-	/* Most samples first; the innermost wins ties (it was counted first). */
+	/* Most samples first; on a tie JS code, then the innermost (counted first). */
 	for (i = 0; i < ncounted && r->nhot < STALL_MAX_HOT; i++) {
 		int best = -1;
 
-		for (j = 0; j < ncounted; j++)
-			if (counted[j].samples && (best < 0 || counted[j].samples > counted[best].samples))
+		for (j = 0; j < ncounted; j++) {
+			if (!counted[j].samples)
+				continue;
+			if (best < 0 || counted[j].samples > counted[best].samples ||
+			    (counted[j].samples == counted[best].samples && counted[j].frame.kind == FRAME_JS &&
+			     counted[best].frame.kind != FRAME_JS))
 				best = j;
+		}
 		if (best < 0)
 			break;
 		r->hot[r->nhot++] = counted[best];
 		counted[best].samples = 0;
 	}
+}
+
+static bool is_node(const struct stall_record *r, const struct stall_frame *frames, int n)
+{
+	int i;
+
+	if (strcmp(r->comm, "node") == 0)
+		return true;
+	for (i = 0; i < n; i++) {
+		const char *base = strrchr(frames[i].module, '/');
+
+		if (base && strcmp(base + 1, "node") == 0)
+			return true;
+	}
+	return false;
 }
 
 void attribution_symbolize(struct symbolizer *s, struct stall_record *r)
@@ -259,10 +279,13 @@ void attribution_symbolize(struct symbolizer *s, struct stall_record *r)
 	r->n_native_ips = 0;
 	if (r->n_samples > 0)
 		count_native_samples(s, r);
-	/* On CPU with no blocking point and no Python stack: show where the last sample was. */
+	/* On CPU with no blocking point and no Python stack: show the deepest sample. */
 	if (n == 0 && r->nframes == 0 && r->n_samples > 0) {
-		const int last = r->n_samples - 1;
+		int last = 0;
 
+		for (i = 1; i < r->n_samples; i++)
+			if (r->sample_depth[i] >= r->sample_depth[last])
+				last = i;
 		for (i = 0; i < r->sample_depth[last] && n < STALL_MAX_NATIVE; i++) {
 			struct stall_frame *f = &native[n];
 
@@ -274,6 +297,9 @@ void attribution_symbolize(struct symbolizer *s, struct stall_record *r)
 			n++;
 		}
 	}
+	if (is_node(r, native, n) && symbolizer_jit_map_missing(s, r->pid))
+		snprintf(r->note, sizeof(r->note), "JavaScript frames are unnamed: start node with "
+			 "--perf-basic-prof-only-functions (it writes /tmp/perf-%d.map)", r->pid);
 	keep = r->nframes + n > STALL_MAX_FRAMES ? STALL_MAX_FRAMES - n : r->nframes;
 	memmove(&r->frames[n], &r->frames[0], keep * sizeof(r->frames[0]));
 	memcpy(&r->frames[0], native, n * sizeof(native[0]));

@@ -84,9 +84,9 @@ static void put_location(FILE *out, const struct stall_record *r)
 	const struct stall_frame *inner = NULL, *coro = NULL;
 	int i;
 
-	/* The innermost code of the runtime (Python, then JS), else the innermost native frame. */
+	/* The innermost code of the runtime (Python, then the app's JS), else the innermost native frame. */
 	for (i = 0; i < r->nframes && !inner; i++)
-		if (r->frames[i].kind == FRAME_JS)
+		if (r->frames[i].kind == FRAME_JS && !strstr(r->frames[i].function, " node:"))
 			inner = &r->frames[i];
 	for (i = 0; i < r->nframes; i++) {
 		if (r->frames[i].kind != FRAME_PYTHON)

@@ -24,6 +24,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "perf_map.h"
 #include "symbolize.h"
 
 #define CACHE_SLOTS 32
@@ -53,6 +54,8 @@ struct cached_process {
 	uint64_t last_use;
 	struct unwind_call call;
 	struct symbolizer *owner;
+	struct perf_map *jit; /* the JIT's /tmp/perf-PID.map, if it writes one */
+	bool jit_missing;
 };
 
 /* Pages of the live target read during one unwind: a syscall per page, not per word. */
@@ -237,6 +240,7 @@ static void drop(struct cached_process *c)
 
 	if (c->dwfl)
 		dwfl_end(c->dwfl);
+	perf_map_free(c->jit);
 	memset(c, 0, sizeof(*c));
 	c->owner = owner;
 }
@@ -432,6 +436,41 @@ static void resolve(Dwfl_Module *mod, Dwarf_Addr addr, struct cached_symbol *e)
 	}
 }
 
+/* JIT code is in no file: name it from the perf map, (re)loading the map when it has grown. */
+static const char *jit_lookup(struct cached_process *c, uint64_t addr)
+{
+	char path[64];
+	const char *name = NULL;
+	struct stat st;
+
+	if (c->jit)
+		name = perf_map_lookup(c->jit, addr);
+	if (name || !c->live)
+		return name;
+	snprintf(path, sizeof(path), "/proc/%d/root/tmp/perf-%d.map", c->pid, c->pid);
+	if (stat(path, &st)) {
+		c->jit_missing = true;
+		return NULL;
+	}
+	c->jit_missing = false;
+	if (c->jit && (uint64_t)st.st_size <= perf_map_bytes(c->jit))
+		return NULL;
+	perf_map_free(c->jit);
+	c->jit = NULL;
+	if (perf_map_load(path, &c->jit))
+		return NULL;
+	return perf_map_lookup(c->jit, addr);
+}
+
+bool symbolizer_jit_map_missing(struct symbolizer *s, pid_t pid)
+{
+	char path[64];
+
+	(void)s;
+	snprintf(path, sizeof(path), "/proc/%d/root/tmp/perf-%d.map", pid, pid);
+	return access(path, F_OK) != 0;
+}
+
 void symbolize_ip(struct symbolizer *s, pid_t pid, uint64_t ip, bool is_return, struct stall_frame *out)
 {
 	/* A return address points after the call: look up the call itself. */
@@ -446,12 +485,22 @@ void symbolize_ip(struct symbolizer *s, pid_t pid, uint64_t ip, bool is_return, 
 	out->kind = FRAME_NATIVE;
 	out->ip = ip;
 	snprintf(out->function, sizeof(out->function), "0x%llx", (unsigned long long)ip);
+	/* Past the user address space: garbage from a frame-pointer walk. */
+	if (addr >= 0x800000000000ULL)
+		return;
 	c = lookup(s, pid, &err);
 	if (!c)
 		return;
 	mod = find_module(c, addr);
-	if (!mod)
+	if (!mod) {
+		const char *jit = jit_lookup(c, addr);
+
+		if (jit) {
+			out->kind = FRAME_JS;
+			snprintf(out->function, sizeof(out->function), "%s", jit);
+		}
 		return;
+	}
 	modname = dwfl_module_info(mod, NULL, &start, NULL, NULL, NULL, NULL, NULL);
 	if (modname)
 		snprintf(out->module, sizeof(out->module), "%s", modname);
@@ -462,8 +511,18 @@ void symbolize_ip(struct symbolizer *s, pid_t pid, uint64_t ip, bool is_return, 
 		e->offset = offset;
 		resolve(mod, addr, e);
 	}
-	if (e->named)
+	if (e->named) {
 		snprintf(out->function, sizeof(out->function), "%s", e->function);
+	} else {
+		/* Code copied into a module's range at run time (node's interpreter trampolines). */
+		const char *jit = jit_lookup(c, addr);
+
+		if (jit) {
+			out->kind = FRAME_JS;
+			out->module[0] = 0;
+			snprintf(out->function, sizeof(out->function), "%s", jit);
+		}
+	}
 	if (e->file[0]) {
 		snprintf(out->file, sizeof(out->file), "%s", e->file);
 		out->line = e->line;

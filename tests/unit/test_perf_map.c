@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "perf_map.h"
+
+static char path[] = "/tmp/loopstall-perfmap-XXXXXX";
+
+static void write_map(const char *text, size_t len)
+{
+	int fd = mkstemp(path);
+	FILE *f = fdopen(fd, "w");
+
+	fwrite(text, 1, len, f);
+	fclose(f);
+}
+
+static struct perf_map *load(const char *text)
+{
+	struct perf_map *m = NULL;
+
+	strcpy(path, "/tmp/loopstall-perfmap-XXXXXX");
+	write_map(text, strlen(text));
+	ck_assert_int_eq(perf_map_load(path, &m), 0);
+	unlink(path);
+	return m;
+}
+
+START_TEST(finds_symbols)
+{
+	struct perf_map *m = load("3f00 10 LazyCompile:*handler /app/server.js:12\n"
+				  "1000 20 Builtin:ArgumentsAdaptorTrampoline\n"
+				  "0x2000 8 JS:~readSlowly file:///app/x.mjs:3:10\n");
+
+	ck_assert_uint_eq(perf_map_size(m), 3);
+	ck_assert_str_eq(perf_map_lookup(m, 0x3f00), "LazyCompile:*handler /app/server.js:12");
+	ck_assert_str_eq(perf_map_lookup(m, 0x3f0f), "LazyCompile:*handler /app/server.js:12");
+	ck_assert_ptr_null(perf_map_lookup(m, 0x3f10));
+	ck_assert_str_eq(perf_map_lookup(m, 0x1010), "Builtin:ArgumentsAdaptorTrampoline");
+	ck_assert_str_eq(perf_map_lookup(m, 0x2004), "JS:~readSlowly file:///app/x.mjs:3:10");
+	ck_assert_ptr_null(perf_map_lookup(m, 0xfff));
+	ck_assert_ptr_null(perf_map_lookup(m, 0x2008));
+	perf_map_free(m);
+}
+END_TEST
+
+START_TEST(skips_garbage)
+{
+	struct perf_map *m = load("not a line\n"
+				  "zz 10 name\n"
+				  "10 0 zero-size\n"
+				  "10 10\n"
+				  "ffffffffffffffff 10 wraps\n"
+				  "\n"
+				  "\x01\x02\x03 garbage\n"
+				  "40 10 good\n"
+				  "50 10 no newline at end");
+
+	ck_assert_uint_eq(perf_map_size(m), 2);
+	ck_assert_str_eq(perf_map_lookup(m, 0x45), "good");
+	ck_assert_str_eq(perf_map_lookup(m, 0x55), "no newline at end");
+	perf_map_free(m);
+}
+END_TEST
+
+START_TEST(cuts_long_lines_and_names)
+{
+	size_t n = 100000;
+	char *text = malloc(n + 64);
+	struct perf_map *m;
+	const char *name;
+
+	/* One line of 100 KB (skipped whole), then one with a 5000-byte name. */
+	memset(text, 'a', n);
+	memcpy(text, "10 10 ", 6);
+	text[n - 1] = '\n';
+	strcpy(text + n, "80 10 ");
+	m = NULL;
+	{
+		char *big = malloc(n + 6000);
+
+		memcpy(big, text, n + 6);
+		memset(big + n + 6, 'b', 3000);
+		strcpy(big + n + 6 + 3000, "\n");
+		strcpy(path, "/tmp/loopstall-perfmap-XXXXXX");
+		write_map(big, strlen(big));
+		ck_assert_int_eq(perf_map_load(path, &m), 0);
+		unlink(path);
+		free(big);
+	}
+	ck_assert_ptr_null(perf_map_lookup(m, 0x15));
+	name = perf_map_lookup(m, 0x85);
+	ck_assert_ptr_nonnull(name);
+	ck_assert_uint_eq(strlen(name), 127);
+	perf_map_free(m);
+	free(text);
+}
+END_TEST
+
+START_TEST(many_symbols)
+{
+	size_t count = 200000, i;
+	char *text = malloc(count * 32), *p = text;
+	struct perf_map *m;
+
+	for (i = 0; i < count; i++)
+		p += sprintf(p, "%zx %x fn%zu\n", 0x100000 + i * 0x40, 0x40, i);
+	m = load(text);
+	ck_assert_uint_eq(perf_map_size(m), count);
+	ck_assert_str_eq(perf_map_lookup(m, 0x100000 + 12345 * 0x40 + 3), "fn12345");
+	perf_map_free(m);
+	free(text);
+}
+END_TEST
+
+START_TEST(missing_file)
+{
+	struct perf_map *m = NULL;
+
+	ck_assert_int_eq(perf_map_load("/nonexistent/perf-1.map", &m), -ENOENT);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("perf_map");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, finds_symbols);
+	tcase_add_test(tc, skips_garbage);
+	tcase_add_test(tc, cuts_long_lines_and_names);
+	tcase_add_test(tc, many_symbols);
+	tcase_add_test(tc, missing_file);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
