@@ -32,6 +32,16 @@ int main(void)
 	P("runtime_interp_head", offsetof(_PyRuntimeState, interpreters.head));
 	P("interp_next", offsetof(PyInterpreterState, next));
 	P("tstate_next", offsetof(PyThreadState, next));
+	/* the GIL: struct _gil_runtime_state, in _PyRuntime up to 3.11, per interpreter since */
+#if PY_VERSION_HEX < 0x030c0000
+	P("runtime_gil", offsetof(_PyRuntimeState, ceval.gil));
+#else
+	P("runtime_interp_main", offsetof(_PyRuntimeState, interpreters.main));
+	P("interp_gil", offsetof(PyInterpreterState, ceval.gil));
+#endif
+	P("gil_last_holder", offsetof(struct _gil_runtime_state, last_holder));
+	P("gil_locked", offsetof(struct _gil_runtime_state, locked));
+	P("gil_switch_number", offsetof(struct _gil_runtime_state, switch_number));
 #if PY_VERSION_HEX < 0x030b0000
 	/* 3.8 - 3.10: PyFrameObject chain, threads known by pthread_self() */
 	P("runtime_main_thread", offsetof(_PyRuntimeState, main_thread));

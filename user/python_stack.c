@@ -17,6 +17,10 @@
  *         -> PyCodeObject: co_qualname (3.11+) or co_name, co_filename,
  *            and the line table of that version
  *
+ * The GIL (py_gil_state): struct _gil_runtime_state, at _PyRuntime.ceval.gil
+ * (3.8-3.11) or through the main interpreter's ceval.gil pointer (3.12+);
+ * while locked, last_holder is the holder's thread state.
+ *
  * The target keeps running while we read, so every pointer is treated as
  * untrusted: pointers are checked, lists are bounded, strings are capped.
  */
@@ -85,9 +89,16 @@ struct py_layout {
 	/* _PyRuntimeState */
 	uint16_t runtime_interp_head;
 	uint16_t runtime_main_thread;	/* 3.8-3.10: pthread_self() of the main thread */
+	uint16_t runtime_interp_main;	/* 3.12+: interpreters.main */
+	uint16_t runtime_gil;		/* 3.8-3.11: ceval.gil, one GIL for the process; 0 after */
 	/* PyInterpreterState */
 	uint16_t interp_next;
 	uint16_t interp_threads_head;
+	uint16_t interp_gil;		/* 3.12+: ceval.gil, pointer: a GIL per interpreter */
+	/* struct _gil_runtime_state */
+	uint16_t gil_last_holder;	/* PyThreadState *, kept after the GIL is dropped */
+	uint16_t gil_locked;		/* int: 1 taken, 0 free, -1 not created (yet or any more) */
+	uint16_t gil_switch_number;	/* unsigned long, bumped when last_holder changes */
 	/* PyThreadState */
 	uint16_t tstate_next;
 	uint16_t tstate_thread_id;	 /* 3.8-3.10: pthread_self() */
@@ -162,6 +173,10 @@ static const struct py_layout py_layouts[] = {
 		.runtime_main_thread = 72,
 		.interp_next = 0,
 		.interp_threads_head = 8,
+		.runtime_gil = 1152,
+		.gil_last_holder = 8,
+		.gil_locked = 16,
+		.gil_switch_number = 24,
 		.tstate_next = 8,
 		.tstate_thread_id = 176,
 		.tstate_frame = 24,
@@ -191,6 +206,10 @@ static const struct py_layout py_layouts[] = {
 		.runtime_main_thread = 72,
 		.interp_next = 0,
 		.interp_threads_head = 8,
+		.runtime_gil = 352,
+		.gil_last_holder = 8,
+		.gil_locked = 16,
+		.gil_switch_number = 24,
 		.tstate_next = 8,
 		.tstate_thread_id = 176,
 		.tstate_frame = 24,
@@ -220,6 +239,10 @@ static const struct py_layout py_layouts[] = {
 		.runtime_main_thread = 72,
 		.interp_next = 0,
 		.interp_threads_head = 8,
+		.runtime_gil = 352,
+		.gil_last_holder = 8,
+		.gil_locked = 16,
+		.gil_switch_number = 24,
 		.tstate_next = 8,
 		.tstate_thread_id = 176,
 		.tstate_frame = 24,
@@ -248,6 +271,10 @@ static const struct py_layout py_layouts[] = {
 		.runtime_interp_head = 40,
 		.interp_next = 0,
 		.interp_threads_head = 16,
+		.runtime_gil = 360,
+		.gil_last_holder = 8,
+		.gil_locked = 16,
+		.gil_switch_number = 24,
 		.tstate_next = 8,
 		.tstate_native_thread_id = 160,
 		.tstate_frame = 56,
@@ -280,6 +307,11 @@ static const struct py_layout py_layouts[] = {
 		.runtime_interp_head = 40,
 		.interp_next = 0,
 		.interp_threads_head = 72,
+		.runtime_interp_main = 48,
+		.interp_gil = 384,
+		.gil_last_holder = 8,
+		.gil_locked = 16,
+		.gil_switch_number = 24,
 		.tstate_next = 8,
 		.tstate_native_thread_id = 144,
 		.tstate_frame = 56,
@@ -314,6 +346,11 @@ static const struct py_layout py_layouts[] = {
 		.runtime_interp_head = 632,
 		.interp_next = 7264,
 		.interp_threads_head = 7344,
+		.runtime_interp_main = 640,
+		.interp_gil = 16,
+		.gil_last_holder = 8,
+		.gil_locked = 16,
+		.gil_switch_number = 24,
 		.tstate_next = 8,
 		.tstate_native_thread_id = 160,
 		.tstate_frame = 72,
@@ -826,29 +863,64 @@ static int walk_interp_frames(const struct mem_reader *m, const struct py_layout
 }
 
 /*
- * Whether thread state ts runs on kernel thread tid: 1 yes, 0 no or unknown.
- * 3.8-3.10 only know pthread_self(), the address of the C library's struct
- * pthread, which holds the tid at pthread_tid_offset.
+ * Kernel tid of thread state ts: 0 or -errno. 3.8-3.10 only know
+ * pthread_self(), the address of the C library's struct pthread, which holds
+ * the tid at pthread_tid_offset.
  */
-static int tstate_is_tid(const struct mem_reader *m, const struct py_layout *L,
-			 uint64_t ts, int pthread_tid_offset, pid_t tid)
+static int tstate_tid(const struct mem_reader *m, const struct py_layout *L,
+		      uint64_t ts, int pthread_tid_offset, pid_t *tid)
 {
 	uint64_t id;
 	int32_t ktid;
+	int err;
 
-	if (L->tstate_native_thread_id)
-		return !read_ptr(m, ts + L->tstate_native_thread_id, &id) && id == (uint64_t)tid;
-	if (read_ptr(m, ts + L->tstate_thread_id, &id) || !valid_ptr(id, 8))
+	if (L->tstate_native_thread_id) {
+		err = read_ptr(m, ts + L->tstate_native_thread_id, &id);
+		if (err)
+			return err;
+		if (!id || id > INT32_MAX)
+			return -EINVAL;
+		*tid = (pid_t)id;
 		return 0;
-	/* an exited thread's struct pthread may be gone: not this one, go on */
-	if (read_mem(m, id + pthread_tid_offset, &ktid, sizeof(ktid)))
-		return 0;
-	return ktid == tid;
+	}
+	err = read_ptr(m, ts + L->tstate_thread_id, &id);
+	if (err)
+		return err;
+	if (!valid_ptr(id, 8))
+		return -EFAULT;
+	err = read_mem(m, id + pthread_tid_offset, &ktid, sizeof(ktid));
+	if (err)
+		return err;
+	if (ktid <= 0)
+		return -EINVAL; /* glibc zeroes it when the thread exits */
+	*tid = ktid;
+	return 0;
 }
 
-/* Finds the thread state of kernel thread tid: 1 found, 0 not, -errno. */
+/* What find_tstate() looks for: a kernel tid, or a thread state's address. */
+struct tstate_key {
+	pid_t tid;
+	uint64_t addr;		/* nonzero: match this address, not tid */
+	int pthread_tid_offset;
+};
+
+static bool tstate_matches(const struct mem_reader *m, const struct py_layout *L,
+			   uint64_t ts, const struct tstate_key *key)
+{
+	pid_t tid;
+
+	if (key->addr)
+		return ts == key->addr;
+	/* an exited thread's struct pthread may be gone: not this one, go on */
+	return !tstate_tid(m, L, ts, key->pthread_tid_offset, &tid) && tid == key->tid;
+}
+
+/*
+ * Finds a thread state in the thread lists of all interpreters: 1 found
+ * (*out), 0 not, -errno.
+ */
 static int find_tstate(const struct mem_reader *m, const struct py_layout *L,
-		       uint64_t runtime, int pthread_tid_offset, pid_t tid, uint64_t *out)
+		       uint64_t runtime, const struct tstate_key *key, uint64_t *out)
 {
 	uint64_t interp, ts;
 	int i, budget = MAX_THREADS, err;
@@ -865,7 +937,7 @@ static int find_tstate(const struct mem_reader *m, const struct py_layout *L,
 		for (; ts && budget > 0; budget--) {
 			if (!valid_ptr(ts, 8))
 				return -EFAULT;
-			if (tstate_is_tid(m, L, ts, pthread_tid_offset, tid)) {
+			if (tstate_matches(m, L, ts, key)) {
 				*out = ts;
 				return 1;
 			}
@@ -913,6 +985,7 @@ static int check_debug_offsets(const struct mem_reader *m, const struct py_layou
 int py_stack_read_mem_ex(const struct mem_reader *mem, const char *version, uint64_t runtime_addr,
 			 int pthread_tid_offset, pid_t tid, struct py_frame *frames, int max)
 {
+	struct tstate_key key = { 0 };
 	const struct py_layout *L;
 	uint64_t tstate = 0;
 	int r;
@@ -931,7 +1004,9 @@ int py_stack_read_mem_ex(const struct mem_reader *mem, const char *version, uint
 	r = check_debug_offsets(mem, L, runtime_addr);
 	if (r)
 		return r;
-	r = find_tstate(mem, L, runtime_addr, pthread_tid_offset, tid, &tstate);
+	key.tid = tid;
+	key.pthread_tid_offset = pthread_tid_offset;
+	r = find_tstate(mem, L, runtime_addr, &key, &tstate);
 	if (r <= 0)
 		return r;
 	switch (L->frames) {
@@ -947,6 +1022,139 @@ int py_stack_read_mem(const struct mem_reader *mem, const char *version, uint64_
 		      pid_t tid, struct py_frame *frames, int max)
 {
 	return py_stack_read_mem_ex(mem, version, runtime_addr, -1, tid, frames, max);
+}
+
+/* ---- the GIL ------------------------------------------------------------ */
+
+#define GIL_TRIES 4 /* reads of the GIL that changed under us before giving up */
+
+/* The fields of struct _gil_runtime_state we use. */
+struct gil_snapshot {
+	uint64_t last_holder;
+	uint64_t switch_number;
+	int32_t locked;
+};
+
+/*
+ * Address of the GIL: in _PyRuntime for 3.8-3.11; 3.12+ give each
+ * interpreter a pointer to its own (or a shared) one: the main interpreter's.
+ */
+static int gil_addr(const struct mem_reader *m, const struct py_layout *L,
+		    uint64_t runtime, uint64_t *gil)
+{
+	uint64_t interp;
+	int err;
+
+	if (L->runtime_gil) {
+		*gil = runtime + L->runtime_gil;
+		return 0;
+	}
+	if (!L->interp_gil)
+		return -EPROTONOSUPPORT;
+	err = read_ptr(m, runtime + L->runtime_interp_main, &interp);
+	if (err)
+		return err;
+	if (!interp)
+		return -EAGAIN; /* not initialized yet */
+	if (!valid_ptr(interp, 8))
+		return -EFAULT;
+	err = read_ptr(m, interp + L->interp_gil, gil);
+	if (err)
+		return err;
+	if (!*gil)
+		return -EAGAIN;
+	return valid_ptr(*gil, 8) ? 0 : -EFAULT;
+}
+
+static int read_gil(const struct mem_reader *m, const struct py_layout *L, uint64_t gil,
+		    struct gil_snapshot *g)
+{
+	uint8_t buf[64];
+	size_t len = L->gil_locked + 4;
+	int err;
+
+	if (L->gil_last_holder + 8u > len)
+		len = L->gil_last_holder + 8;
+	if (L->gil_switch_number + 8u > len)
+		len = L->gil_switch_number + 8;
+	if (len > sizeof(buf))
+		return -EINVAL;
+	err = read_mem(m, gil, buf, len);
+	if (err)
+		return err;
+	g->last_holder = get_u64(buf, L->gil_last_holder);
+	g->switch_number = get_u64(buf, L->gil_switch_number);
+	g->locked = get_i32(buf, L->gil_locked);
+	return 0;
+}
+
+/*
+ * last_holder is set by take_gil() just after locked, and stays after the
+ * GIL is dropped (it may then point to a freed thread state). So it names
+ * the holder only while locked is 1, and only if it is in a thread list;
+ * reading the GIL again afterwards catches a switch during the lookup.
+ */
+int py_gil_state_mem(const struct mem_reader *mem, const char *version, uint64_t runtime_addr,
+		     int pthread_tid_offset, bool *locked, pid_t *holder_tid)
+{
+	struct tstate_key key = { 0 };
+	struct gil_snapshot a, b;
+	const struct py_layout *L;
+	uint64_t gil, ts;
+	int r, tries;
+
+	if (!mem || !mem->read || !version || !locked || !holder_tid)
+		return -EINVAL;
+	*locked = false;
+	*holder_tid = 0;
+	L = layout_by_name(version);
+	if (!L)
+		return -EPROTONOSUPPORT;
+	if (!valid_ptr(runtime_addr, 8))
+		return -EFAULT;
+	if (!L->tstate_native_thread_id && (pthread_tid_offset < 0 || pthread_tid_offset >= PTHREAD_SCAN))
+		return -ENOTSUP; /* 3.8-3.10 without the struct pthread layout */
+	r = check_debug_offsets(mem, L, runtime_addr);
+	if (r)
+		return r;
+	r = gil_addr(mem, L, runtime_addr, &gil);
+	if (r)
+		return r;
+
+	r = -EAGAIN;
+	for (tries = 0; tries < GIL_TRIES; tries++) {
+		pid_t tid = 0;
+		int found;
+
+		r = read_gil(mem, L, gil, &a);
+		if (r)
+			return r;
+		if (a.locked == -1)
+			return -EAGAIN; /* not created yet, or finalized */
+		if (a.locked != 0 && a.locked != 1)
+			return -EINVAL;
+		if (!a.locked)
+			return 0;
+		key.addr = a.last_holder;
+		found = valid_ptr(a.last_holder, 8) ? find_tstate(mem, L, runtime_addr, &key, &ts) : 0;
+		if (found < 0) {
+			r = found; /* a thread list changed under us: try again */
+			continue;
+		}
+		if (found && tstate_tid(mem, L, a.last_holder, pthread_tid_offset, &tid))
+			tid = 0;
+		r = read_gil(mem, L, gil, &b);
+		if (r)
+			return r;
+		if (a.locked == b.locked && a.last_holder == b.last_holder &&
+		    a.switch_number == b.switch_number) {
+			*locked = true;
+			*holder_tid = tid;
+			return 0;
+		}
+		r = -EAGAIN;
+	}
+	return r;
 }
 
 /* ---- live processes ----------------------------------------------------- */
@@ -1111,6 +1319,20 @@ int py_stack_read(struct py_process *p, pid_t tid, struct py_frame *frames, int 
 			break;
 	}
 	return r;
+}
+
+int py_gil_state(struct py_process *p, bool *locked, pid_t *holder_tid)
+{
+	struct mem_reader mem = { vm_read, &p->pid };
+	int r;
+
+	if (!locked || !holder_tid)
+		return -EINVAL;
+	r = ensure_pthread_tid_offset(p);
+	if (r)
+		return r;
+	return py_gil_state_mem(&mem, p->version, p->runtime_addr, p->pthread_tid_offset,
+				locked, holder_tid);
 }
 
 void py_process_close(struct py_process *p)

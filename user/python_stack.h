@@ -56,6 +56,22 @@ int py_stack_read_mem_ex(const struct mem_reader *mem, const char *version, uint
 			 int pthread_tid_offset, pid_t tid, struct py_frame *frames, int max);
 
 /*
+ * The GIL right now: *locked, and the kernel tid of the thread that holds it
+ * (last_holder's native thread id), or 0 if unknown or not locked. 0 or
+ * -errno (-EPROTONOSUPPORT where the version's layout is unknown, -EAGAIN if
+ * the GIL does not exist yet or kept changing while read). 3.12+: the main
+ * interpreter's GIL. The holder's stack: py_stack_read(p, holder_tid, ...).
+ */
+int py_gil_state(struct py_process *p, bool *locked, pid_t *holder_tid);
+
+/*
+ * Same against a memory reader, for unit tests; pthread_tid_offset as for
+ * py_stack_read_mem_ex() (3.8-3.10 need it: -ENOTSUP without).
+ */
+int py_gil_state_mem(const struct mem_reader *mem, const char *version, uint64_t runtime_addr,
+		     int pthread_tid_offset, bool *locked, pid_t *holder_tid);
+
+/*
  * Line of the code unit at byte offset addr in a 3.11+ location table
  * (co_linetable, see CPython's Objects/locations.md), like PyCode_Addr2Line():
  * firstlineno for addr < 0, -1 if the instruction has no line or addr is

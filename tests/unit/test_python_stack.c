@@ -2,7 +2,8 @@
 /*
  * Unit tests for user/python_stack.c: replays memory recorded from live
  * CPython 3.8 - 3.13 processes (tests/fixtures/python, see its README.md),
- * decodes 3.11 location tables, and walks deliberately broken memory.
+ * finds the GIL holder, decodes 3.11 location tables, and walks
+ * deliberately broken memory.
  */
 #include <check.h>
 #include <errno.h>
@@ -466,6 +467,94 @@ START_TEST(test_unsupported_version)
 }
 END_TEST
 
+/* ---- the GIL ------------------------------------------------------------ */
+
+/*
+ * gil_spin.py: a thread spins in `x += 1` holding the GIL while the asyncio
+ * loop (main thread) waits for it. The fixture's tid is the spinner's, as the
+ * script printed it (threading.Thread.native_id), not as loopstall found it.
+ */
+#define GIL_SCRIPT "/work/main/tests/fixtures/python/gil_spin.py"
+
+static const struct gil_case {
+	const char *tag, *version, *script, *thread_run;
+} gil_cases[] = {
+	{ "py38_gil", "3.8", "gil_spin.py", "run" },
+	{ "py39_gil", "3.9", GIL_SCRIPT, "run" },
+	{ "py310_gil", "3.10", GIL_SCRIPT, "run" },
+	{ "py311_gil", "3.11", GIL_SCRIPT, "Thread.run" },	/* Debian's */
+	{ "py312_gil", "3.12", GIL_SCRIPT, "Thread.run" },
+	{ "py313_gil", "3.13", GIL_SCRIPT, "Thread.run" },
+};
+
+static int replay_gil(struct fixture *f, int pthread_tid_offset, bool *locked, pid_t *holder)
+{
+	struct mem_reader mem = { replay_read, f };
+
+	return py_gil_state_mem(&mem, f->version, f->runtime, pthread_tid_offset, locked, holder);
+}
+
+/* Who holds the GIL, and what it runs (a loop test over the versions). */
+START_TEST(test_gil_holder)
+{
+	const struct gil_case *c = &gil_cases[_i];
+	struct py_frame frames[16];
+	struct fixture f;
+	bool locked = false;
+	pid_t holder = 0;
+	int n;
+
+	load_fixture(c->tag, &f);
+	ck_assert_str_eq(f.version, c->version);
+	ck_assert_int_eq(replay_gil(&f, f.pthread_tid_offset, &locked, &holder), 0);
+	ck_assert(locked);
+	ck_assert_int_eq(holder, f.tid);
+
+	n = replay(&f, holder, frames, 16);
+	ck_assert_int_eq(n, 4);
+	ck_assert_str_eq(frames[0].function, "spin");
+	ck_assert_str_eq(frames[0].file, c->script);
+	ck_assert_msg(frames[0].line == 11 || frames[0].line == 12, "line %d", frames[0].line);
+	ck_assert(!frames[0].coroutine);
+	ck_assert_str_eq(frames[1].function, c->thread_run);
+	check_expected_file(c->tag, frames, n);
+
+	/* 3.8 - 3.10 need the struct pthread layout, as for stacks */
+	if (f.pthread_tid_offset) {
+		ck_assert_int_eq(replay_gil(&f, -1, &locked, &holder), -ENOTSUP);
+		/* a wrong one finds the thread state but no tid: holder unknown */
+		ck_assert_int_eq(replay_gil(&f, 712, &locked, &holder), 0);
+		ck_assert(locked);
+		ck_assert_int_eq(holder, 0);
+	}
+	free_fixture(&f);
+}
+END_TEST
+
+START_TEST(test_gil_bad_arguments)
+{
+	struct fixture f;
+	struct mem_reader mem = { replay_read, &f };
+	bool locked = true;
+	pid_t holder = 5;
+
+	load_fixture("py311_gil", &f);
+	ck_assert_int_eq(py_gil_state_mem(&mem, "3.7", f.runtime, 0, &locked, &holder),
+			 -EPROTONOSUPPORT);
+	ck_assert(!locked);
+	ck_assert_int_eq(holder, 0);
+	ck_assert_int_eq(py_gil_state_mem(&mem, "3.14", f.runtime, 0, &locked, &holder),
+			 -EPROTONOSUPPORT);
+	ck_assert_int_eq(py_gil_state_mem(&mem, NULL, f.runtime, 0, &locked, &holder), -EINVAL);
+	ck_assert_int_eq(py_gil_state_mem(&mem, "3.11", f.runtime, 0, NULL, &holder), -EINVAL);
+	ck_assert_int_eq(py_gil_state_mem(&mem, "3.11", f.runtime, 0, &locked, NULL), -EINVAL);
+	ck_assert_int_eq(py_gil_state_mem(NULL, "3.11", f.runtime, 0, &locked, &holder), -EINVAL);
+	ck_assert_int_eq(py_gil_state_mem(&mem, "3.11", 0, 0, &locked, &holder), -EFAULT);
+	ck_assert_int_eq(py_gil_state_mem(&mem, "3.11", 0x1000, 0, &locked, &holder), -EFAULT);
+	free_fixture(&f);
+}
+END_TEST
+
 /* ---- location tables ---------------------------------------------------- */
 
 /*
@@ -614,6 +703,7 @@ struct fake {
 	uint8_t mem[MEM_SIZE];
 	bool garbage;		/* reads outside mem return pseudo-random words */
 	unsigned int reads;
+	uint64_t bump;		/* if set, a u64 incremented after each read covering it */
 };
 
 static int fake_read(void *ctx, uint64_t addr, void *buf, size_t len)
@@ -624,6 +714,8 @@ static int fake_read(void *ctx, uint64_t addr, void *buf, size_t len)
 	f->reads++;
 	if (addr >= BASE && addr - BASE <= MEM_SIZE && len <= MEM_SIZE - (addr - BASE)) {
 		memcpy(buf, f->mem + (addr - BASE), len);
+		if (f->bump && addr <= f->bump && f->bump + 8 <= addr + len)
+			f->mem[f->bump - BASE]++; /* a GIL switch while we look */
 		return 0;
 	}
 	if (!f->garbage)
@@ -916,6 +1008,122 @@ START_TEST(test_frame_objects)
 END_TEST
 
 /*
+ * The GIL in the fakes: 3.11 keeps it in _PyRuntime (ceval.gil at 360),
+ * 3.12 behind interpreters.main (48) -> ceval.gil (384); both
+ * struct _gil_runtime_state { interval; last_holder @8; locked @16;
+ * switch_number @24 }.
+ */
+#define GIL311 (RUNTIME + 360)
+#define GIL312 (BASE + 0x3800)
+
+static int fake_gil(struct fake *f, const char *version, bool *locked, pid_t *holder)
+{
+	struct mem_reader mem = { fake_read, f };
+
+	return py_gil_state_mem(&mem, version, RUNTIME, PTHREAD_TID, locked, holder);
+}
+
+START_TEST(test_gil_fake)
+{
+	static struct fake f;
+	bool locked;
+	pid_t holder;
+
+	fake_init(&f);
+	put64(&f, GIL311 + 8, TSTATE);
+	put32(&f, GIL311 + 16, 1);
+	ck_assert_int_eq(fake_gil(&f, "3.11", &locked, &holder), 0);
+	ck_assert(locked);
+	ck_assert_int_eq(holder, TID);
+
+	/* free: last_holder is only who had it last, not reported */
+	put32(&f, GIL311 + 16, 0);
+	ck_assert_int_eq(fake_gil(&f, "3.11", &locked, &holder), 0);
+	ck_assert(!locked);
+	ck_assert_int_eq(holder, 0);
+
+	/* not created yet (or finalized), or garbage */
+	put32(&f, GIL311 + 16, (uint32_t)-1);
+	ck_assert_int_eq(fake_gil(&f, "3.11", &locked, &holder), -EAGAIN);
+	put32(&f, GIL311 + 16, 7);
+	ck_assert_int_eq(fake_gil(&f, "3.11", &locked, &holder), -EINVAL);
+	put32(&f, GIL311 + 16, 1);
+
+	/* a holder in no thread list (freed, or not linked yet): unknown */
+	put64(&f, GIL311 + 8, TSTATE2);
+	put64(&f, TSTATE2 + 160, TID + 1);
+	ck_assert_int_eq(fake_gil(&f, "3.11", &locked, &holder), 0);
+	ck_assert(locked);
+	ck_assert_int_eq(holder, 0);
+	put64(&f, TSTATE + 8, TSTATE2);		/* now linked */
+	ck_assert_int_eq(fake_gil(&f, "3.11", &locked, &holder), 0);
+	ck_assert_int_eq(holder, TID + 1);
+	put64(&f, TSTATE2 + 160, 0);		/* no native id yet */
+	ck_assert_int_eq(fake_gil(&f, "3.11", &locked, &holder), 0);
+	ck_assert(locked);
+	ck_assert_int_eq(holder, 0);
+	put64(&f, GIL311 + 8, 0);		/* NULL or misaligned holder */
+	ck_assert_int_eq(fake_gil(&f, "3.11", &locked, &holder), 0);
+	ck_assert_int_eq(holder, 0);
+	put64(&f, GIL311 + 8, TSTATE + 1);
+	ck_assert_int_eq(fake_gil(&f, "3.11", &locked, &holder), 0);
+	ck_assert_int_eq(holder, 0);
+
+	/* the GIL switching on every read: gives up, bounded */
+	put64(&f, GIL311 + 8, TSTATE);
+	f.bump = GIL311 + 24;
+	f.reads = 0;
+	ck_assert_int_eq(fake_gil(&f, "3.11", &locked, &holder), -EAGAIN);
+	ck_assert(!locked);
+	ck_assert_uint_lt(f.reads, 200);
+	f.bump = 0;
+
+	/* a cycling thread list while looking for the holder: bounded */
+	put64(&f, GIL311 + 8, TSTATE2 + 16);
+	put64(&f, TSTATE2 + 8, TSTATE);
+	f.reads = 0;
+	ck_assert_int_eq(fake_gil(&f, "3.11", &locked, &holder), 0);
+	ck_assert_int_eq(holder, 0);
+	ck_assert_uint_lt(f.reads, 100000);
+}
+END_TEST
+
+/* 3.12: the main interpreter's GIL, through a pointer. */
+START_TEST(test_gil_fake_per_interpreter)
+{
+	static struct fake f;
+	bool locked;
+	pid_t holder;
+
+	memset(&f, 0, sizeof(f));
+	put64(&f, RUNTIME + 40, INTERP);	/* interpreters.head */
+	put64(&f, RUNTIME + 48, INTERP);	/* interpreters.main */
+	put64(&f, INTERP + 72, TSTATE);		/* threads.head */
+	put64(&f, TSTATE + 144, TID);		/* native_thread_id */
+	put64(&f, INTERP + 384, GIL312);	/* ceval.gil */
+	put64(&f, GIL312 + 8, TSTATE);
+	put32(&f, GIL312 + 16, 1);
+	ck_assert_int_eq(fake_gil(&f, "3.12", &locked, &holder), 0);
+	ck_assert(locked);
+	ck_assert_int_eq(holder, TID);
+
+	put64(&f, INTERP + 384, 0);		/* no GIL yet */
+	ck_assert_int_eq(fake_gil(&f, "3.12", &locked, &holder), -EAGAIN);
+	put64(&f, INTERP + 384, 0x20000000);	/* unreadable */
+	ck_assert_int_eq(fake_gil(&f, "3.12", &locked, &holder), -EFAULT);
+	put64(&f, INTERP + 384, GIL312 + 4);	/* misaligned */
+	ck_assert_int_eq(fake_gil(&f, "3.12", &locked, &holder), -EFAULT);
+	put64(&f, INTERP + 384, GIL312);
+	put64(&f, RUNTIME + 48, 0);		/* no main interpreter yet */
+	ck_assert_int_eq(fake_gil(&f, "3.12", &locked, &holder), -EAGAIN);
+	put64(&f, RUNTIME + 48, 0xffff880000000000ULL);
+	ck_assert_int_eq(fake_gil(&f, "3.12", &locked, &holder), -EFAULT);
+	ck_assert(!locked);
+	ck_assert_int_eq(holder, 0);
+}
+END_TEST
+
+/*
  * Every word of the fake is random, pointing back into it half the time;
  * for 3.8 - 3.10 the thread list is planted so the frame walk runs on garbage.
  */
@@ -948,6 +1156,16 @@ START_TEST(test_hostile_random_memory)
 			put32(&f, PTHREAD + PTHREAD_TID, TID);
 		}
 		f.garbage = seed & 1;
+		{
+			bool locked;
+			pid_t holder;
+
+			r = fake_gil(&f, version, &locked, &holder);
+			ck_assert_int_le(r, 0);
+			ck_assert_int_ge(r, -4095);
+			ck_assert(r == 0 || (!locked && !holder));
+			ck_assert_int_ge(holder, 0);
+		}
 		r = fake_walk_v(&f, version, frames, 32);
 		ck_assert_int_le(r, 32);
 		ck_assert_int_ge(r, -4095);
@@ -983,6 +1201,8 @@ static Suite *python_stack_suite(void)
 	tcase_add_test(tc, test_pthread_tid_offset);
 	tcase_add_test(tc, test_py313_debug_offsets);
 	tcase_add_test(tc, test_unsupported_version);
+	tcase_add_loop_test(tc, test_gil_holder, 0, sizeof(gil_cases) / sizeof(gil_cases[0]));
+	tcase_add_test(tc, test_gil_bad_arguments);
 	tcase_add_test(tc, test_linetable_sample);
 	tcase_add_test(tc, test_linetable_no_columns);
 	tcase_add_test(tc, test_linetable_corrupt);
@@ -991,6 +1211,8 @@ static Suite *python_stack_suite(void)
 	tcase_add_test(tc, test_hostile_strings);
 	tcase_add_test(tc, test_hostile_null_and_bad_pointers);
 	tcase_add_test(tc, test_frame_objects);
+	tcase_add_test(tc, test_gil_fake);
+	tcase_add_test(tc, test_gil_fake_per_interpreter);
 	tcase_add_loop_test(tc, test_hostile_random_memory, 0, 5);
 	tcase_add_test(tc, test_open_not_python);
 	suite_add_tcase(s, tc);
