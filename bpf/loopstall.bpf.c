@@ -66,7 +66,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 20);
+	__uint(max_entries, 4 << 20); /* room for a few hundred CPU samples in flight */
 } events SEC(".maps");
 
 /* Zeroed values to insert, too large for the BPF stack. */
@@ -290,6 +290,28 @@ int BPF_PROG(ls_sys_exit, struct pt_regs *regs, long ret)
 	return 0;
 }
 
+/* x86_64 user registers in DWARF order, for unwinding in user space. */
+static __always_inline void read_user_regs(struct pt_regs *regs, __u64 *out)
+{
+	out[0] = BPF_CORE_READ(regs, ax);
+	out[1] = BPF_CORE_READ(regs, dx);
+	out[2] = BPF_CORE_READ(regs, cx);
+	out[3] = BPF_CORE_READ(regs, bx);
+	out[4] = BPF_CORE_READ(regs, si);
+	out[5] = BPF_CORE_READ(regs, di);
+	out[6] = BPF_CORE_READ(regs, bp);
+	out[7] = BPF_CORE_READ(regs, sp);
+	out[8] = BPF_CORE_READ(regs, r8);
+	out[9] = BPF_CORE_READ(regs, r9);
+	out[10] = BPF_CORE_READ(regs, r10);
+	out[11] = BPF_CORE_READ(regs, r11);
+	out[12] = BPF_CORE_READ(regs, r12);
+	out[13] = BPF_CORE_READ(regs, r13);
+	out[14] = BPF_CORE_READ(regs, r14);
+	out[15] = BPF_CORE_READ(regs, r15);
+	out[16] = BPF_CORE_READ(regs, ip);
+}
+
 /* The thread goes to sleep inside a syscall: remember where, once per call. */
 static void capture_blocking_stack(void *ctx, struct ls_loop *l)
 {
@@ -314,25 +336,8 @@ static void capture_blocking_stack(void *ctx, struct ls_loop *l)
 		return;
 	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 	s->has_regs = regs != NULL;
-	if (regs) {
-		s->regs[0] = BPF_CORE_READ(regs, ax);
-		s->regs[1] = BPF_CORE_READ(regs, dx);
-		s->regs[2] = BPF_CORE_READ(regs, cx);
-		s->regs[3] = BPF_CORE_READ(regs, bx);
-		s->regs[4] = BPF_CORE_READ(regs, si);
-		s->regs[5] = BPF_CORE_READ(regs, di);
-		s->regs[6] = BPF_CORE_READ(regs, bp);
-		s->regs[7] = BPF_CORE_READ(regs, sp);
-		s->regs[8] = BPF_CORE_READ(regs, r8);
-		s->regs[9] = BPF_CORE_READ(regs, r9);
-		s->regs[10] = BPF_CORE_READ(regs, r10);
-		s->regs[11] = BPF_CORE_READ(regs, r11);
-		s->regs[12] = BPF_CORE_READ(regs, r12);
-		s->regs[13] = BPF_CORE_READ(regs, r13);
-		s->regs[14] = BPF_CORE_READ(regs, r14);
-		s->regs[15] = BPF_CORE_READ(regs, r15);
-		s->regs[16] = BPF_CORE_READ(regs, ip);
-	}
+	if (regs)
+		read_user_regs(regs, s->regs);
 	n = bpf_get_stack(ctx, s->ips, sizeof(s->ips), BPF_F_USER_STACK);
 	s->nr_frames = n > 0 ? n / sizeof(__u64) : 0;
 	s->iter_seq = l->iter_seq;
@@ -381,7 +386,9 @@ int ls_sample(struct bpf_perf_event_data *ctx)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct ls_loop *l = bpf_map_lookup_elem(&loops, &tid);
-	struct ls_event *e;
+	struct ls_sample *e;
+	struct pt_regs *regs;
+	__u64 sp;
 	long n;
 
 	if (!l || !l->iter_start_ns || bpf_ktime_get_ns() - l->iter_start_ns < threshold_ns / 2)
@@ -391,13 +398,26 @@ int ls_sample(struct bpf_perf_event_data *ctx)
 		__sync_fetch_and_add(&lost_events, 1);
 		return 0;
 	}
-	__builtin_memset(e, 0, sizeof(*e));
 	e->type = LS_EV_SAMPLE;
 	e->pid = l->pid;
 	e->tid = tid;
 	e->iter_seq = l->iter_seq;
-	n = bpf_get_stack(ctx, e->stack.ips, sizeof(e->stack.ips), BPF_F_USER_STACK);
-	e->stack.nr_frames = n > 0 ? n / sizeof(__u64) : 0;
+	n = bpf_get_stack(ctx, e->ips, sizeof(e->ips), BPF_F_USER_STACK);
+	e->nr_frames = n > 0 ? n / sizeof(__u64) : 0;
+	/* User registers as saved on entry to the kernel (by this tick or a syscall). */
+	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	e->stack_len = 0;
+	if (regs) {
+		read_user_regs(regs, e->regs);
+		sp = e->regs[7];
+		/* The copy must not run past the stack's top: try smaller copies. */
+		if (!bpf_probe_read_user(e->stack, LS_SAMPLE_STACK, (void *)sp))
+			e->stack_len = LS_SAMPLE_STACK;
+		else if (!bpf_probe_read_user(e->stack, 4096, (void *)sp))
+			e->stack_len = 4096;
+		else if (!bpf_probe_read_user(e->stack, 1024, (void *)sp))
+			e->stack_len = 1024;
+	}
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }

@@ -75,6 +75,22 @@ struct ls_hist {
 	__u64 sum_ns; /* total busy time of the iterations counted */
 };
 
+#define LS_SAMPLE_STACK 8192 /* bytes of user stack copied per CPU sample, for DWARF unwinding */
+
+/* A CPU sample of a busy loop thread (ring buffer record, LS_EV_SAMPLE). */
+struct ls_sample {
+	__u32 type;
+	__u32 pid;
+	__u32 tid;
+	__u32 nr_frames; /* frame-pointer walk in ips */
+	__u64 iter_seq;
+	__u64 regs[LS_NR_REGS]; /* user registers when sampled */
+	__u32 stack_len; /* bytes of stack copied from regs[7] (rsp) */
+	__u32 pad;
+	__u64 ips[LS_MAX_FRAMES];
+	__u8 stack[LS_SAMPLE_STACK];
+};
+
 enum ls_event_type {
 	LS_EV_STALL_END = 1, /* a busy iteration of at least the threshold ended */
 	LS_EV_EXEC = 2, /* a process exec'd (only when matching by name) */

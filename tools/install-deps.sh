@@ -6,10 +6,10 @@ set -euo pipefail
 PACKAGES=(
 	# build
 	clang llvm make gcc pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev libdw-dev libmicrohttpd-dev
-	linux-libc-dev
+	linux-libc-dev libncurses-dev
 	# tests
 	check python3 python3-pytest python3-fastapi python3-uvicorn gunicorn python3-httpx python3-prometheus-client
-	util-linux procps
+	util-linux procps tmux
 	# benchmark
 	wrk
 )

@@ -214,8 +214,11 @@ static void count_native_samples(struct symbolizer *s, struct stall_record *r)
 					continue;
 				counted[ncounted].frame = f;
 				counted[ncounted].samples = 0;
+				counted[ncounted].self = 0;
 				counted[ncounted++].python = false;
 			}
+			if (j == 0)
+				counted[k].self++;
 			for (int m = 0; m < nseen; m++)
 				if (seen[m] == k)
 					goto next;
@@ -224,16 +227,22 @@ static void count_native_samples(struct symbolizer *s, struct stall_record *r)
 next:;
 		}
 	}
-	/* Most samples first; on a tie JS code, then the innermost (counted first). */
+	/*
+	 * Most samples first; on a tie, JS code (the app's), then the most
+	 * samples on CPU in the function itself, then the innermost.
+	 */
 	for (i = 0; i < ncounted && r->nhot < STALL_MAX_HOT; i++) {
 		int best = -1;
 
 		for (j = 0; j < ncounted; j++) {
-			if (!counted[j].samples)
+			const struct hot_frame *c = &counted[j], *b = best < 0 ? NULL : &counted[best];
+
+			if (!c->samples)
 				continue;
-			if (best < 0 || counted[j].samples > counted[best].samples ||
-			    (counted[j].samples == counted[best].samples && counted[j].frame.kind == FRAME_JS &&
-			     counted[best].frame.kind != FRAME_JS))
+			if (!b || c->samples > b->samples ||
+			    (c->samples == b->samples &&
+			     ((c->frame.kind == FRAME_JS) > (b->frame.kind == FRAME_JS) ||
+			      ((c->frame.kind == FRAME_JS) == (b->frame.kind == FRAME_JS) && c->self > b->self))))
 				best = j;
 		}
 		if (best < 0)
@@ -309,6 +318,33 @@ void attribution_symbolize(struct symbolizer *s, struct stall_record *r)
 static bool is_python(struct attribution *a, pid_t pid)
 {
 	return python_target(a, pid)->status != -ENOENT;
+}
+
+/* Reads the sample's copy of the stack; nothing outside it (the thread has moved on). */
+static int read_sample_stack(void *ctx, uint64_t addr, uint64_t *word)
+{
+	const struct ls_sample *s = ctx;
+	uint64_t sp = s->regs[7];
+
+	if (addr < sp || addr + 8 > sp + s->stack_len || s->stack_len > LS_SAMPLE_STACK)
+		return -EFAULT;
+	memcpy(word, s->stack + (addr - sp), 8);
+	return 0;
+}
+
+int attribution_unwind_sample(struct attribution *a, const struct ls_sample *s, uint64_t *ips, int max)
+{
+	struct unwind_regs regs;
+	int n = -1, fp = s->nr_frames < (__u32)max ? (int)s->nr_frames : max;
+
+	if (s->stack_len) {
+		memcpy(regs.r, s->regs, sizeof(regs.r));
+		n = unwind_stack(a->symbolizer, s->pid, s->tid, &regs, read_sample_stack, (void *)s, ips, max);
+	}
+	if (n > 1 && n >= fp)
+		return n;
+	memcpy(ips, s->ips, fp * sizeof(ips[0]));
+	return fp;
 }
 
 int attribution_python_stack(struct attribution *a, pid_t pid, pid_t tid, struct py_frame *frames, int max)

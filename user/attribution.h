@@ -27,6 +27,9 @@ void attribute_live(struct attribution *a, const struct ls_loop *snap, const str
 void attribute_end(struct attribution *a, const struct ls_event *e, const struct stall_record *begin,
 		   uint64_t threshold_ns, struct stall_record *r);
 
+/* The native stack of a CPU sample: DWARF-unwound from its stack copy, else its frame-pointer walk. */
+int attribution_unwind_sample(struct attribution *a, const struct ls_sample *s, uint64_t *ips, int max);
+
 /* The Python stack of tid right now, for CPU sampling: count, 0 if not Python, or -errno. */
 int attribution_python_stack(struct attribution *a, pid_t pid, pid_t tid, struct py_frame *frames, int max);
 

@@ -84,9 +84,12 @@ void detector_free(struct detector *d)
 	free(d);
 }
 
-void detector_sample(struct detector *d, const struct ls_event *e)
+void detector_sample(struct detector *d, const struct ls_sample *s)
 {
-	samples_add_native(d->samples, e);
+	uint64_t ips[STALL_SAMPLE_DEPTH];
+	int n = attribution_unwind_sample(d->attribution, s, ips, STALL_SAMPLE_DEPTH);
+
+	samples_add_native(d->samples, s->tid, s->iter_seq, ips, n);
 }
 
 uint64_t detector_scan_period_ns(const struct detector *d)

@@ -36,7 +36,7 @@ void detector_scan(struct detector *d);
 /* The kernel's record of a stall that ended. */
 void detector_stall_ended(struct detector *d, const struct ls_event *e);
 /* A CPU sample of a busy loop. */
-void detector_sample(struct detector *d, const struct ls_event *e);
+void detector_sample(struct detector *d, const struct ls_sample *s);
 /* Stalls of loop thread tid that ended while watched. */
 uint64_t detector_stall_count(const struct detector *d, pid_t tid);
 /* How often detector_scan must run to report within its latency bound. */

@@ -26,6 +26,7 @@
 #include "reporter.h"
 #include "sink.h"
 #include "targets.h"
+#include "top.h"
 #include "tracer.h"
 
 #define LOOPSTALL_VERSION "0.1.0"
@@ -43,6 +44,7 @@ struct app {
 	bool child_exited;
 	bool watching_set; /* -p or --: stop when every watched process is gone */
 	bool all_gone;
+	struct top *top; /* loopstall top */
 };
 
 static uint64_t monotonic_ns(void)
@@ -108,9 +110,6 @@ static void on_event(void *ctx, const struct ls_event *e)
 	case LS_EV_STALL_END:
 		detector_stall_ended(app->detector, e);
 		break;
-	case LS_EV_SAMPLE:
-		detector_sample(app->detector, e);
-		break;
 	case LS_EV_EXEC:
 		attribution_forget(app->attribution, e->pid);
 		reporter_forget(app->reporter, e->pid);
@@ -129,6 +128,13 @@ static void on_event(void *ctx, const struct ls_event *e)
 			app->all_gone = true;
 		break;
 	}
+}
+
+static void on_sample(void *ctx, const struct ls_sample *s)
+{
+	struct app *app = ctx;
+
+	detector_sample(app->detector, s);
 }
 
 static void watch_one(void *ctx, pid_t pid)
@@ -168,7 +174,7 @@ static int open_tracer(struct app *app)
 		.btf_path = app->opts.btf_path,
 		.verbose = app->opts.verbose,
 	};
-	int err = tracer_open(&cfg, on_event, app, &app->tracer);
+	int err = tracer_open(&cfg, on_event, on_sample, app, &app->tracer);
 
 	if (!err)
 		return EXIT_OK;
@@ -190,6 +196,7 @@ static int run(struct app *app, int sigfd)
 {
 	uint64_t period = detector_scan_period_ns(app->detector), next_scan = monotonic_ns();
 	uint64_t deadline = app->opts.duration_ns ? monotonic_ns() + app->opts.duration_ns : 0;
+	uint64_t next_refresh = monotonic_ns(), wake;
 	struct epoll_event ev = { .events = EPOLLIN }, events[4];
 	int ep = epoll_create1(EPOLL_CLOEXEC), n, i;
 
@@ -199,6 +206,9 @@ static int run(struct app *app, int sigfd)
 	epoll_ctl(ep, EPOLL_CTL_ADD, sigfd, &ev);
 	ev.data.fd = tracer_event_fd(app->tracer);
 	epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	ev.data.fd = top_input_fd(app->top);
+	if (ev.data.fd >= 0)
+		epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
 
 	for (;;) {
 		uint64_t now = monotonic_ns();
@@ -210,11 +220,16 @@ static int run(struct app *app, int sigfd)
 				killer_tick(app->killer, now);
 			next_scan = now + period;
 		}
+		if (app->top && now >= next_refresh) {
+			top_refresh(app->top);
+			next_refresh = now + app->opts.interval_ns;
+		}
 		if (deadline && now >= deadline)
 			break;
 		if (app->all_gone || app->child_exited)
 			break;
-		timeout_ms = (int)((next_scan - now + 999999) / 1000000);
+		wake = app->top && next_refresh < next_scan ? next_refresh : next_scan;
+		timeout_ms = (int)((wake - now + 999999) / 1000000);
 		n = epoll_wait(ep, events, 4, timeout_ms);
 		for (i = 0; i < n; i++) {
 			if (events[i].data.fd == sigfd) {
@@ -232,6 +247,13 @@ static int run(struct app *app, int sigfd)
 				}
 				close(ep);
 				return EXIT_OK;
+			}
+			if (app->top && events[i].data.fd == top_input_fd(app->top)) {
+				if (top_handle_input(app->top)) {
+					close(ep);
+					return EXIT_OK; /* q */
+				}
+				continue;
 			}
 			tracer_consume(app->tracer);
 		}
@@ -259,7 +281,8 @@ static int build_sinks(struct app *app, struct sink **list)
 	int err;
 
 	*list = NULL;
-	push_sink(list, sink_stdout_new(app->opts.json));
+	/* top shows stalls itself, and its batch snapshots own stdout. */
+	push_sink(list, app->top ? top_sink(app->top) : sink_stdout_new(app->opts.json));
 	if (app->opts.exec_path)
 		push_sink(list, sink_hook_new(app->opts.exec_path, app->opts.exec_timeout_ns, &app->counters));
 	if (app->opts.syslog)
@@ -362,6 +385,12 @@ int main(int argc, char **argv)
 	code = open_tracer(&app);
 	if (code != EXIT_OK)
 		goto out;
+	/* Before any thread starts: top blocks SIGWINCH for its signalfd. */
+	if (app.opts.top && !(app.top = top_new(app.tracer, &app.opts))) {
+		fprintf(stderr, "loopstall: out of memory\n");
+		code = EXIT_RUNTIME;
+		goto out;
+	}
 	struct detector_callbacks cb = {
 		.stall = on_stall, .new_process = on_new_process, .overdue = on_overdue, .ctx = &app
 	};
@@ -399,8 +428,11 @@ int main(int argc, char **argv)
 		goto out;
 	describe_targets(&app);
 	code = run(&app, sigfd);
+	top_free(app.top); /* the terminal back first */
+	app.top = NULL;
 	print_summary(&app);
 out:
+	top_free(app.top);
 	if (release_fd >= 0)
 		close(release_fd); /* the child sees EOF and exits without running */
 	detector_free(app.detector);

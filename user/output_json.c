@@ -99,7 +99,7 @@ static void put_stall_object(FILE *out, const struct stall_record *r)
 	for (i = 0; i < r->nhot; i++) {
 		fputs(i ? "," : "", out);
 		put_frame_fields(out, &r->hot[i].frame);
-		fprintf(out, ",\"samples\":%u,\"of\":\"%s\"}", r->hot[i].samples,
+		fprintf(out, ",\"samples\":%u,\"self\":%u,\"of\":\"%s\"}", r->hot[i].samples, r->hot[i].self,
 			r->hot[i].python ? "python" : "native");
 	}
 	fputc(']', out);

@@ -72,15 +72,15 @@ static struct session *find(struct sample_store *st, pid_t tid, uint64_t seq, bo
 	return st->sessions[slot];
 }
 
-void samples_add_native(struct sample_store *st, const struct ls_event *e)
+void samples_add_native(struct sample_store *st, pid_t tid, uint64_t seq, const uint64_t *ips, int n)
 {
-	struct session *s = find(st, e->tid, e->iter_seq, true);
-	int n;
+	struct session *s = find(st, tid, seq, true);
 
 	if (!s || s->n_native == STALL_MAX_SAMPLES)
 		return;
-	n = e->stack.nr_frames < STALL_SAMPLE_DEPTH ? (int)e->stack.nr_frames : STALL_SAMPLE_DEPTH;
-	memcpy(s->ips[s->n_native], e->stack.ips, n * sizeof(uint64_t));
+	if (n > STALL_SAMPLE_DEPTH)
+		n = STALL_SAMPLE_DEPTH;
+	memcpy(s->ips[s->n_native], ips, n * sizeof(uint64_t));
 	s->depth[s->n_native++] = n;
 }
 
@@ -141,6 +141,7 @@ void samples_fill(struct sample_store *st, pid_t tid, uint64_t seq, struct stall
 		memset(h, 0, sizeof(*h));
 		h->python = true;
 		h->samples = sorted[i].count;
+		h->self = sorted[i].count;
 		h->frame.kind = FRAME_PYTHON;
 		h->frame.line = sorted[i].frame.line;
 		h->frame.coroutine = sorted[i].frame.coroutine;

@@ -17,8 +17,8 @@ struct sample_store;
 
 struct sample_store *sample_store_new(void);
 void sample_store_free(struct sample_store *st);
-/* A native sample from the kernel. */
-void samples_add_native(struct sample_store *st, const struct ls_event *e);
+/* A native sample of tid during iteration seq: return addresses, innermost first. */
+void samples_add_native(struct sample_store *st, pid_t tid, uint64_t seq, const uint64_t *ips, int n);
 /* A Python stack of tid, read during iteration seq (innermost first). */
 void samples_add_python(struct sample_store *st, pid_t tid, uint64_t seq, const struct py_frame *frames, int n);
 /* Copies the samples of (tid, seq) into r: raw native stacks, Python hot frames counted. */

@@ -89,7 +89,8 @@ struct stall_record {
 	int nhot;
 	struct hot_frame {
 		struct stall_frame frame;
-		uint32_t samples;
+		uint32_t samples; /* samples with this frame anywhere in them */
+		uint32_t self; /* samples with this frame innermost */
 		bool python; /* counted over Python samples, else native ones */
 	} hot[STALL_MAX_HOT];
 

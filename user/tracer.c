@@ -22,6 +22,7 @@ struct tracer {
 	struct bpf_link **sample_links; /* one per CPU */
 	int ncpus;
 	tracer_event_fn on_event;
+	tracer_sample_fn on_sample;
 	void *ctx;
 };
 
@@ -34,8 +35,11 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 static int on_ring_record(void *ctx, void *data, size_t size)
 {
 	struct tracer *t = ctx;
+	__u32 type = size >= sizeof(__u32) ? *(__u32 *)data : 0;
 
-	if (size >= sizeof(struct ls_event))
+	if (type == LS_EV_SAMPLE && size >= sizeof(struct ls_sample))
+		t->on_sample(t->ctx, data);
+	else if (type != LS_EV_SAMPLE && size >= sizeof(struct ls_event))
 		t->on_event(t->ctx, data);
 	return 0;
 }
@@ -75,7 +79,8 @@ static int attach_samplers(struct tracer *t)
 	return attached ? 0 : -ENODEV;
 }
 
-int tracer_open(const struct tracer_config *cfg, tracer_event_fn on_event, void *ctx, struct tracer **out)
+int tracer_open(const struct tracer_config *cfg, tracer_event_fn on_event, tracer_sample_fn on_sample, void *ctx,
+		struct tracer **out)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = cfg->btf_path);
 	struct tracer *t;
@@ -86,6 +91,7 @@ int tracer_open(const struct tracer_config *cfg, tracer_event_fn on_event, void 
 	if (!t)
 		return -ENOMEM;
 	t->on_event = on_event;
+	t->on_sample = on_sample;
 	t->ctx = ctx;
 	t->skel = loopstall_bpf__open_opts(&opts);
 	if (!t->skel) {

@@ -19,9 +19,11 @@ struct tracer_config {
 };
 
 typedef void (*tracer_event_fn)(void *ctx, const struct ls_event *e);
+typedef void (*tracer_sample_fn)(void *ctx, const struct ls_sample *s);
 
 /* Returns 0 or -errno; on failure nothing stays attached. */
-int tracer_open(const struct tracer_config *cfg, tracer_event_fn on_event, void *ctx, struct tracer **out);
+int tracer_open(const struct tracer_config *cfg, tracer_event_fn on_event, tracer_sample_fn on_sample, void *ctx,
+		struct tracer **out);
 void tracer_close(struct tracer *t);
 
 int tracer_watch(struct tracer *t, pid_t pid);
