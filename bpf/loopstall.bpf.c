@@ -158,10 +158,14 @@ static void emit_stall_end(struct ls_loop *l, __u64 now, bool exited)
 	e->end_ns = now;
 	e->acct = l->acct;
 	/* A syscall still in progress (thread exiting) counts as a candidate. */
-	if (l->cur.nr != LS_NO_SYSCALL && l->cur.blocked_ns > l->top.blocked_ns)
+	e->top = l->top;
+	if (l->cur.nr != LS_NO_SYSCALL && l->cur.nr == l->top.nr) {
 		e->top = l->cur;
-	else
-		e->top = l->top;
+		e->top.total_ns = l->top.total_ns + l->cur.blocked_ns;
+	} else if (l->cur.nr != LS_NO_SYSCALL && l->cur.blocked_ns > l->top.total_ns) {
+		e->top = l->cur;
+		e->top.total_ns = l->cur.blocked_ns;
+	}
 	e->stack.nr_frames = 0;
 	sp = bpf_map_lookup_elem(&stacks, &tid);
 	if (sp) {
@@ -213,6 +217,7 @@ static void begin_iteration(struct ls_loop *l, __u64 now)
 	l->cur.nr = LS_NO_SYSCALL;
 	l->top.nr = LS_NO_SYSCALL;
 	l->top.blocked_ns = 0;
+	l->top.total_ns = 0;
 	l->top.enter_ns = 0;
 }
 
@@ -261,14 +266,23 @@ int BPF_PROG(ls_sys_enter, struct pt_regs *regs, long id)
 	return 0;
 }
 
+/* The blocking point of the call in progress becomes the top one's. */
+static __always_inline void promote_stack(struct ls_loop *l, __u32 tid)
+{
+	struct ls_stack_pair *sp = bpf_map_lookup_elem(&stacks, &tid);
+
+	if (sp && sp->slot[0].sys_enter_ns == l->cur.enter_ns)
+		sp->slot[1] = sp->slot[0];
+}
+
 SEC("tp_btf/sys_exit")
 int BPF_PROG(ls_sys_exit, struct pt_regs *regs, long ret)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)pid_tgid;
-	struct ls_stack_pair *sp;
 	struct ls_loop *l;
 	long id = BPF_CORE_READ(regs, orig_ax);
+	__u64 total;
 
 	if (is_epoll_wait(id)) {
 		l = get_or_create_loop(tid, pid_tgid >> 32);
@@ -280,11 +294,16 @@ int BPF_PROG(ls_sys_exit, struct pt_regs *regs, long ret)
 	if (!l || !l->iter_start_ns || l->cur.nr == LS_NO_SYSCALL)
 		return 0;
 	sync_on_cpu(l, bpf_ktime_get_ns());
-	if (l->cur.blocked_ns > l->top.blocked_ns) {
+	if (l->cur.nr == l->top.nr && l->cur.blocked_ns) {
+		/* The same call again: one wait in slices. Keep the latest blocking point. */
+		total = l->top.total_ns + l->cur.blocked_ns;
 		l->top = l->cur;
-		sp = bpf_map_lookup_elem(&stacks, &tid);
-		if (sp && sp->slot[0].sys_enter_ns == l->cur.enter_ns)
-			sp->slot[1] = sp->slot[0];
+		l->top.total_ns = total;
+		promote_stack(l, tid);
+	} else if (l->cur.blocked_ns > l->top.total_ns) {
+		l->top = l->cur;
+		l->top.total_ns = l->cur.blocked_ns;
+		promote_stack(l, tid);
 	}
 	l->cur.nr = LS_NO_SYSCALL;
 	return 0;

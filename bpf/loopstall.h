@@ -29,12 +29,17 @@ struct ls_account {
 	__u64 blocked_sys_ns; /* the part of blocked_ns spent inside syscalls */
 };
 
-/* The syscall that blocked longest in an iteration, or the one in progress. */
+/*
+ * The syscall that blocked longest in an iteration, or the one in progress.
+ * Calls of one syscall in a row count together (a lock or the GIL waited
+ * for in 5 ms slices is one wait): total_ns.
+ */
 struct ls_syscall {
 	__s32 nr; /* LS_NO_SYSCALL when none */
 	__u32 pad;
-	__u64 enter_ns;
-	__u64 blocked_ns; /* off-CPU time inside this call (completed segments) */
+	__u64 enter_ns; /* of the latest call */
+	__u64 blocked_ns; /* off-CPU time inside the latest call (completed segments) */
+	__u64 total_ns; /* top: off-CPU time of this syscall's calls in a row */
 	__u64 args[6];
 };
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 
 #include "attribution.h"
@@ -252,6 +253,53 @@ next:;
 	}
 }
 
+/* Who holds the GIL while a CPython loop waits in futex, and what it runs. */
+static void read_gil(struct attribution *a, struct stall_record *r)
+{
+	struct python_target *t = python_target(a, r->pid);
+	struct py_frame frame;
+	bool locked;
+	pid_t holder;
+
+	if (t->status || py_gil_state(t->py, &locked, &holder))
+		return;
+	r->gil_locked = locked;
+	r->gil_holder_tid = locked ? holder : 0;
+	if (!locked || holder <= 0 || holder == r->tid || py_stack_read(t->py, holder, &frame, 1) != 1)
+		return;
+	r->gil_holder.kind = FRAME_PYTHON;
+	r->gil_holder.line = frame.line;
+	r->gil_holder.coroutine = frame.coroutine;
+	memcpy(r->gil_holder.function, frame.function, sizeof(r->gil_holder.function));
+	memcpy(r->gil_holder.file, frame.file, sizeof(r->gil_holder.file));
+}
+
+static bool has_frame(const struct stall_frame *frames, int n, const char *function)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(frames[i].function, function) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * A futex wait is a lock, unless a CPython loop waits in the interpreter's
+ * GIL condition variable while another thread holds the GIL. Threading
+ * locks go through PyThread_acquire_lock_timed and semaphores instead.
+ */
+static void refine_futex_cause(struct stall_record *r, const struct stall_frame *native, int n)
+{
+	if (r->cause != CAUSE_SYSCALL || r->syscall_nr != SYS_futex)
+		return;
+	r->cause = CAUSE_LOCK;
+	if (r->gil_locked && r->gil_holder_tid != r->tid &&
+	    (has_frame(native, n, "pthread_cond_timedwait") || has_frame(native, n, "pthread_cond_wait")) &&
+	    !has_frame(native, n, "PyThread_acquire_lock_timed"))
+		r->cause = CAUSE_GIL;
+}
+
 static bool is_node(const struct stall_record *r, const struct stall_frame *frames, int n)
 {
 	int i;
@@ -306,6 +354,7 @@ void attribution_symbolize(struct symbolizer *s, struct stall_record *r)
 			n++;
 		}
 	}
+	refine_futex_cause(r, native, n);
 	if (is_node(r, native, n) && symbolizer_jit_map_missing(s, r->pid))
 		snprintf(r->note, sizeof(r->note), "JavaScript frames are unnamed: start node with "
 			 "--perf-basic-prof-only-functions (it writes /tmp/perf-%d.map)", r->pid);
@@ -408,7 +457,7 @@ void attribute_live(struct attribution *a, const struct ls_loop *snap, const str
 		    uint64_t now_ns, uint64_t threshold_ns, struct stall_record *r)
 {
 	uint64_t running = now_ns > snap->state_since_ns ? now_ns - snap->state_since_ns : 0;
-	uint64_t cur_blocked = snap->cur.blocked_ns;
+	uint64_t cur_blocked = snap->cur.blocked_ns, cur_total;
 	const struct ls_stack *stack = NULL;
 	bool in_syscall = snap->cur.nr != LS_NO_SYSCALL;
 	int i;
@@ -431,13 +480,17 @@ void attribute_live(struct attribution *a, const struct ls_loop *snap, const str
 		break;
 	}
 	choose_cause(r);
-	if (in_syscall && cur_blocked >= snap->top.blocked_ns) {
-		fill_syscall(r, &snap->cur, cur_blocked, true);
+	cur_total = cur_blocked;
+	/* The call in progress, with the same calls just before it, or the top finished one. */
+	if (in_syscall && snap->cur.nr == snap->top.nr)
+		cur_total = snap->top.total_ns + cur_blocked;
+	if (in_syscall && cur_total >= snap->top.total_ns) {
+		fill_syscall(r, &snap->cur, cur_total, true);
 		for (i = 0; i < 2; i++)
 			if (stacks[i].iter_seq == snap->iter_seq && stacks[i].sys_enter_ns == snap->cur.enter_ns)
 				stack = &stacks[i];
 	} else if (snap->top.nr != LS_NO_SYSCALL) {
-		fill_syscall(r, &snap->top, snap->top.blocked_ns, false);
+		fill_syscall(r, &snap->top, snap->top.total_ns, false);
 		if (stacks[1].iter_seq == snap->iter_seq && stacks[1].sys_enter_ns == snap->top.enter_ns)
 			stack = &stacks[1];
 	}
@@ -445,6 +498,8 @@ void attribute_live(struct attribution *a, const struct ls_loop *snap, const str
 	capture_native(a, r, stack, true);
 	r->native_to_interpreter = is_python(a, r->pid);
 	fill_python_frames(a, r);
+	if (r->cause == CAUSE_SYSCALL && r->syscall_ongoing && r->syscall_nr == SYS_futex)
+		read_gil(a, r);
 }
 
 void attribute_end(struct attribution *a, const struct ls_event *e, const struct stall_record *begin,
@@ -462,13 +517,16 @@ void attribute_end(struct attribution *a, const struct ls_event *e, const struct
 	r->other_ns = e->acct.blocked_ns - e->acct.blocked_sys_ns;
 	choose_cause(r);
 	if (e->top.nr != LS_NO_SYSCALL) {
-		fill_syscall(r, &e->top, e->top.blocked_ns, false);
+		fill_syscall(r, &e->top, e->top.total_ns, false);
 		if (begin && begin->syscall_nr == e->top.nr && begin->fd == r->fd)
 			memcpy(r->fd_desc, begin->fd_desc, sizeof(r->fd_desc));
 	}
 	if (begin) {
 		/* The stack seen while it was going on: the loop has moved on since. */
 		memcpy(r->python, begin->python, sizeof(r->python));
+		r->gil_locked = begin->gil_locked;
+		r->gil_holder_tid = begin->gil_holder_tid;
+		r->gil_holder = begin->gil_holder;
 		r->native_to_interpreter = begin->native_to_interpreter;
 		r->n_native_ips = begin->n_native_ips;
 		memcpy(r->native_ips, begin->native_ips, sizeof(r->native_ips));

@@ -88,6 +88,16 @@ static void put_stall_object(FILE *out, const struct stall_record *r)
 		ms(r->cpu_ns), ms(r->blocked_sys_ns), ms(r->runq_ns), ms(r->other_ns));
 	if (r->python[0])
 		put_string(out, "python", r->python);
+	if (r->gil_holder_tid > 0) {
+		fprintf(out, ",\"gil_holder\":{\"tid\":%d", r->gil_holder_tid);
+		if (r->gil_holder.function[0]) {
+			fputs(",\"frame\":", out);
+			put_frame(out, &r->gil_holder);
+		}
+		fputc('}', out);
+	}
+	if (r->throttled_ns)
+		fprintf(out, ",\"throttled_ms\":%.3f", ms(r->throttled_ns));
 	fprintf(out, ",\"exited\":%s,\"stack\":[", r->exited ? "true" : "false");
 	for (i = 0; i < r->nframes; i++) {
 		if (i)

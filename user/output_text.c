@@ -46,7 +46,7 @@ static void put_frame(FILE *out, const struct stall_frame *f, bool short_file)
 }
 
 /* What the loop was doing, in a few words. */
-static void put_cause(FILE *out, const struct stall_record *r)
+void output_cause(FILE *out, const struct stall_record *r)
 {
 	const char *name = syscall_name(r->syscall_nr);
 
@@ -75,6 +75,26 @@ static void put_cause(FILE *out, const struct stall_record *r)
 		fputs("off CPU outside syscalls ", out);
 		put_duration(out, r->other_ns);
 		break;
+	case CAUSE_LOCK:
+		fputs("waiting on a lock (futex) ", out);
+		put_duration(out, r->syscall_ns);
+		break;
+	case CAUSE_GIL:
+		fputs("waiting for the GIL ", out);
+		put_duration(out, r->syscall_ns);
+		if (r->gil_holder_tid > 0) {
+			fprintf(out, " held by tid %d", r->gil_holder_tid);
+			if (r->gil_holder.function[0]) {
+				fputs(" running ", out);
+				put_frame(out, &r->gil_holder, true);
+			}
+		}
+		break;
+	}
+	if (r->cause == CAUSE_RUNQUEUE && r->throttled_ns) {
+		fputs(" (cgroup CPU limit: throttled ", out);
+		put_duration(out, r->throttled_ns);
+		fputc(')', out);
 	}
 }
 
@@ -138,7 +158,7 @@ void output_text(FILE *out, const struct stall_record *r)
 	fputc(' ', out);
 	put_duration(out, r->duration_ns);
 	fputc(' ', out);
-	put_cause(out, r);
+	output_cause(out, r);
 	put_location(out, r);
 	if (r->ended) {
 		fputs(" (cpu ", out);

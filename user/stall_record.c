@@ -8,6 +8,8 @@ const char *stall_cause_name(enum stall_cause cause)
 	case CAUSE_SYSCALL: return "syscall";
 	case CAUSE_RUNQUEUE: return "runqueue";
 	case CAUSE_OTHER: return "other";
+	case CAUSE_LOCK: return "lock";
+	case CAUSE_GIL: return "gil";
 	}
 	return "unknown";
 }

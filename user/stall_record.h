@@ -18,6 +18,8 @@ enum stall_cause {
 	CAUSE_SYSCALL,
 	CAUSE_RUNQUEUE,
 	CAUSE_OTHER, /* off CPU outside any syscall: page faults, ... */
+	CAUSE_LOCK, /* blocked in futex: a mutex, condition variable, semaphore */
+	CAUSE_GIL, /* a CPython loop waiting for the GIL held by another thread */
 };
 
 enum frame_kind {
@@ -61,6 +63,13 @@ struct stall_record {
 	uint64_t syscall_args[6];
 	int fd; /* -1 when the call takes none */
 	char fd_desc[256];
+
+	/* The GIL when a CPython loop was blocked in futex: who held it, running what. */
+	bool gil_locked;
+	pid_t gil_holder_tid; /* 0: unknown */
+	struct stall_frame gil_holder; /* its innermost Python frame, if read */
+
+	uint64_t throttled_ns; /* CPU throttling of the loop's cgroup during the stall (end records) */
 
 	uint64_t cpu_ns;
 	uint64_t blocked_sys_ns;

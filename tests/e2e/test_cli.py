@@ -75,7 +75,7 @@ def test_loop_that_never_comes_back_is_reported(procs, loopstall):
     ls = loopstall(["-p", str(p.pid), "-t", "200ms"])
     ls.wait_ready()
     _, begin = ls.wait_for(lambda r: r["phase"] == "begin", timeout=5)
-    assert begin["cause"] == "syscall" and begin["syscall"] == "futex", begin
+    assert begin["cause"] == "lock" and begin["syscall"] == "futex", begin
     assert python_frames(begin)[0]["function"] == "never_returns", begin["stack"]
     time.sleep(1.0)
     assert ls.stalls(phase="end") == []
