@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cgroup_cpu.h"
 #include "detector.h"
 #include "samples.h"
 
@@ -17,6 +18,8 @@ struct open_stall {
 	uint64_t iter_seq;
 	uint64_t last_duration_ns;
 	bool overdue; /* reported as lasting kill_after_ns */
+	int throttle_err; /* 0 when throttled_ns0 could be read */
+	uint64_t throttled_ns0; /* the cgroup's throttled time when the stall began */
 	struct stall_record *begin;
 };
 
@@ -145,6 +148,15 @@ static void close_open(struct detector *d, struct open_stall *s)
 	*s = d->open[--d->nopen];
 }
 
+/* The CPU limit's share of a stall: how much longer its cgroup was throttled since it began. */
+static void note_throttling(const struct open_stall *s, struct stall_record *r)
+{
+	uint64_t now;
+
+	if (!s->throttle_err && !cgroup_throttled_ns(r->pid, &now) && now > s->throttled_ns0)
+		r->throttled_ns = now - s->throttled_ns0;
+}
+
 static void report_begin(struct detector *d, const struct ls_loop *l, uint64_t now)
 {
 	struct ls_stack stacks[2];
@@ -162,6 +174,7 @@ static void report_begin(struct detector *d, const struct ls_loop *l, uint64_t n
 	s->tid = l->tid;
 	s->iter_seq = l->iter_seq;
 	s->overdue = false;
+	s->throttle_err = cgroup_throttled_ns(l->pid, &s->throttled_ns0);
 	s->last_duration_ns = s->begin->duration_ns;
 	d->nopen++;
 	d->cb.stall(d->cb.ctx, s->begin);
@@ -251,6 +264,7 @@ void detector_scan(struct detector *d)
 			tracer_read_stacks(d->tracer, l->tid, stacks);
 			attribute_live(d->attribution, l, stacks, now, d->threshold_ns, d->scratch);
 			samples_fill(d->samples, l->tid, l->iter_seq, d->scratch);
+			note_throttling(s, d->scratch);
 			d->cb.overdue(d->cb.ctx, d->scratch);
 		}
 	}
@@ -288,6 +302,8 @@ void detector_stall_ended(struct detector *d, const struct ls_event *e)
 
 	attribute_end(d->attribution, e, s ? s->begin : NULL, d->threshold_ns, d->scratch);
 	samples_fill(d->samples, e->tid, e->iter_seq, d->scratch);
+	if (s)
+		note_throttling(s, d->scratch);
 	samples_drop_until(d->samples, e->tid, e->iter_seq);
 	d->cb.stall(d->cb.ctx, d->scratch);
 	count_stall(d, e->tid);

@@ -1,0 +1,70 @@
+"""Every CPython 3.8-3.13 on this machine, and uvloop: the same Python attribution."""
+import glob
+import subprocess
+
+import pytest
+
+from conftest import APPS, PYTHON, python_frames
+
+PYENV = sorted(glob.glob("/root/.pyenv/versions/3.*/bin/python3"))
+SCRIPT = """
+import asyncio, sys, time
+async def late_sleeper():
+    time.sleep(0.4)
+async def main():
+    await asyncio.sleep(0.5)
+    await late_sleeper()
+    await asyncio.sleep(0.3)
+if len(sys.argv) > 1:
+    import uvloop
+    uvloop.install()
+asyncio.run(main())
+"""
+
+
+def interpreters():
+    found = {}
+    for path in PYENV:
+        version = path.split("/")[-3]
+        minor = ".".join(version.split(".")[:2])
+        if minor in ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13"):
+            found[minor] = path
+    return found
+
+
+def run_and_watch(loopstall, argv):
+    ls = loopstall(["-t", "150ms", "--", *argv])
+    _, begin = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "begin", timeout=20)
+    _, end = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "end", timeout=10)
+    assert ls.proc.wait(timeout=20) == 0
+    return begin, end
+
+
+def test_pyenv_interpreters_are_present():
+    # The six versions this machine is said to have; a missing one would silently drop its test.
+    assert sorted(interpreters()) == ["3.10", "3.11", "3.12", "3.13", "3.8", "3.9"], PYENV
+
+
+@pytest.mark.parametrize("minor", ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13"])
+def test_cpython_version(loopstall, minor, tmp_path):
+    script = tmp_path / "late.py"
+    script.write_text(SCRIPT)
+    begin, end = run_and_watch(loopstall, [interpreters()[minor], str(script)])
+    assert begin["python"] == minor, begin
+    frames = python_frames(begin)
+    assert frames[0]["function"] == "late_sleeper" and frames[0]["line"] == 4 and frames[0]["coroutine"], frames
+    assert frames[0]["file"] == str(script)
+    assert frames[1]["function"] == "main" and frames[1]["coroutine"], frames
+    # 3.8-3.10 sleep in select(2), newer ones in clock_nanosleep(2).
+    assert begin["syscall"] in ("clock_nanosleep", "pselect6", "select"), begin
+    assert 350 < end["duration_ms"] < 700, end
+
+
+def test_uvloop(loopstall, tmp_path):
+    script = tmp_path / "late.py"
+    script.write_text(SCRIPT)
+    begin, end = run_and_watch(loopstall, [PYTHON, str(script), "uvloop"])
+    frames = python_frames(begin)
+    assert frames[0]["function"] == "late_sleeper" and frames[0]["coroutine"], frames
+    assert begin["syscall"] == "clock_nanosleep"
+    assert 350 < end["duration_ms"] < 700, end
