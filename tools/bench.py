@@ -61,6 +61,59 @@ def peak_rss_mib(pid):
     return 0.0
 
 
+def scrape(port):
+    import urllib.request
+    body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+    values = {}
+    for line in body.splitlines():
+        if line and not line.startswith("#"):
+            name, value = line.rsplit(" ", 1)
+            values[name] = float(value)
+    return values
+
+
+def report_cpu(values):
+    return sum(v for k, v in values.items() if k.startswith("loopstall_report_cpu_seconds_total"))
+
+
+def stalls(values):
+    return sum(v for k, v in values.items() if k.startswith("loopstall_stalls_total"))
+
+
+def stall_cost(count=15):
+    """CPU of loopstall per stall report (begin and end records), first and repeated."""
+    staller = subprocess.Popen(["/usr/bin/python3", os.path.join(os.path.dirname(__file__), "bench_staller.py"),
+                                str(count)], stdout=subprocess.PIPE, text=True)
+    port = free_port()
+    try:
+        staller.stdout.readline()
+        ls = subprocess.Popen([LOOPSTALL, "-p", str(staller.pid), "--metrics", f"127.0.0.1:{port}"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        ls.stderr.readline()
+        first = None
+        deadline = time.monotonic() + count * 0.6 + 10
+        while time.monotonic() < deadline:
+            values = scrape(port)
+            n = stalls(values)
+            if first is None and n >= 1:
+                first = (n, report_cpu(values))
+            if n >= count:
+                break
+            time.sleep(0.05)
+        last = (stalls(values), report_cpu(values))
+        ls.send_signal(signal.SIGINT)
+        ls.wait(timeout=10)
+    finally:
+        staller.kill()
+        staller.wait()
+    if first is None or last[0] <= first[0]:
+        sys.exit("bench: the staller's stalls were not seen")
+    first_ms = first[1] / first[0] * 1000
+    repeat_ms = (last[1] - first[1]) / (last[0] - first[0]) * 1000
+    print(f"stall report cost (loopstall CPU, begin + end records): first {first_ms:.2f} ms, "
+          f"repeat {repeat_ms:.2f} ms (mean over {int(last[0] - first[0])} more stalls in the warm process)")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=6, help="runs of each kind (default 6)")
@@ -74,7 +127,7 @@ def main():
     try:
         wait_port(port)
         wrk(port, 2, args.connections)  # warm up
-        base, watched, ls_cpu, ls_rss, stalls = [], [], [], [], 0
+        base, watched, ls_cpu, ls_rss, stall_records = [], [], [], [], 0
         for i in range(args.runs):
             base.append(wrk(port, args.seconds, args.connections))
             ls = subprocess.Popen([LOOPSTALL, "--json", "-p", str(server.pid)], stdout=subprocess.PIPE,
@@ -87,7 +140,7 @@ def main():
             ls_rss.append(peak_rss_mib(ls.pid))
             ls.send_signal(signal.SIGINT)
             out, _ = ls.communicate(timeout=10)
-            stalls += sum('"event":"stall"' in line for line in out.splitlines())
+            stall_records += sum('"event":"stall"' in line for line in out.splitlines())
             print(f"run {i + 1}: without {base[-1][0]:.0f} req/s p99 {base[-1][1]:.2f} ms | "
                   f"with {watched[-1][0]:.0f} req/s p99 {watched[-1][1]:.2f} ms | "
                   f"loopstall {ls_cpu[-1]:.2f}% CPU {ls_rss[-1]:.1f} MiB", flush=True)
@@ -100,7 +153,8 @@ def main():
     print(f"\nmedian throughput: without {rps0:.0f} req/s, with {rps1:.0f} req/s, ratio {rps1 / rps0:.3f}")
     print(f"median p99 latency: without {p0:.2f} ms, with {p1:.2f} ms, ratio {p1 / p0:.3f}")
     print(f"loopstall: median CPU {statistics.median(ls_cpu):.2f}% of one core, "
-          f"peak RSS {max(ls_rss):.1f} MiB, stall records {stalls}")
+          f"peak RSS {max(ls_rss):.1f} MiB, stall records {stall_records}")
+    stall_cost()
 
 
 if __name__ == "__main__":

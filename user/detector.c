@@ -29,6 +29,7 @@ struct detector {
 	uint64_t threshold_ns;
 	uint64_t kill_after_ns;
 	struct detector_callbacks cb;
+	struct counters *counters;
 	pid_t known[MAX_KNOWN]; /* processes whose loops were seen */
 	int nknown;
 	struct ls_loop *loops; /* scratch for reads */
@@ -52,7 +53,7 @@ static uint64_t now_ns(void)
 }
 
 struct detector *detector_new(struct tracer *t, struct attribution *a, uint64_t threshold_ns,
-			      uint64_t kill_after_ns, const struct detector_callbacks *cb)
+			      uint64_t kill_after_ns, const struct detector_callbacks *cb, struct counters *counters)
 {
 	struct detector *d = calloc(1, sizeof(*d));
 
@@ -63,6 +64,7 @@ struct detector *detector_new(struct tracer *t, struct attribution *a, uint64_t 
 	d->threshold_ns = threshold_ns;
 	d->kill_after_ns = kill_after_ns;
 	d->cb = *cb;
+	d->counters = counters;
 	d->loops = calloc(MAX_LOOPS, sizeof(*d->loops));
 	d->scratch = malloc(sizeof(*d->scratch));
 	d->samples = sample_store_new();
@@ -89,10 +91,11 @@ void detector_free(struct detector *d)
 
 void detector_sample(struct detector *d, const struct ls_sample *s)
 {
-	uint64_t ips[STALL_SAMPLE_DEPTH];
+	uint64_t ips[STALL_SAMPLE_DEPTH], cpu0 = thread_cpu_ns();
 	int n = attribution_unwind_sample(d->attribution, s, ips, STALL_SAMPLE_DEPTH);
 
 	samples_add_native(d->samples, s->tid, s->iter_seq, ips, n);
+	counter_add(&d->counters->capture_ns, thread_cpu_ns() - cpu0);
 }
 
 uint64_t detector_scan_period_ns(const struct detector *d)
@@ -162,6 +165,8 @@ static void report_begin(struct detector *d, const struct ls_loop *l, uint64_t n
 	struct ls_stack stacks[2];
 	struct open_stall *s;
 
+	uint64_t cpu0 = thread_cpu_ns();
+
 	if (d->nopen == MAX_OPEN)
 		return;
 	tracer_read_stacks(d->tracer, l->tid, stacks);
@@ -177,6 +182,7 @@ static void report_begin(struct detector *d, const struct ls_loop *l, uint64_t n
 	s->throttle_err = cgroup_throttled_ns(l->pid, &s->throttled_ns0);
 	s->last_duration_ns = s->begin->duration_ns;
 	d->nopen++;
+	counter_add(&d->counters->capture_ns, thread_cpu_ns() - cpu0);
 	d->cb.stall(d->cb.ctx, s->begin);
 }
 
@@ -259,12 +265,14 @@ void detector_scan(struct detector *d)
 		s->last_duration_ns = now - l->iter_start_ns;
 		if (d->kill_after_ns && s->last_duration_ns >= d->kill_after_ns && !s->overdue) {
 			struct ls_stack stacks[2];
+			uint64_t cpu0 = thread_cpu_ns();
 
 			s->overdue = true;
 			tracer_read_stacks(d->tracer, l->tid, stacks);
 			attribute_live(d->attribution, l, stacks, now, d->threshold_ns, d->scratch);
 			samples_fill(d->samples, l->tid, l->iter_seq, d->scratch);
 			note_throttling(s, d->scratch);
+			counter_add(&d->counters->capture_ns, thread_cpu_ns() - cpu0);
 			d->cb.overdue(d->cb.ctx, d->scratch);
 		}
 	}
@@ -299,12 +307,14 @@ void detector_scan(struct detector *d)
 void detector_stall_ended(struct detector *d, const struct ls_event *e)
 {
 	struct open_stall *s = find_open(d, e->tid, e->iter_seq);
+	uint64_t cpu0 = thread_cpu_ns();
 
 	attribute_end(d->attribution, e, s ? s->begin : NULL, d->threshold_ns, d->scratch);
 	samples_fill(d->samples, e->tid, e->iter_seq, d->scratch);
 	if (s)
 		note_throttling(s, d->scratch);
 	samples_drop_until(d->samples, e->tid, e->iter_seq);
+	counter_add(&d->counters->capture_ns, thread_cpu_ns() - cpu0);
 	d->cb.stall(d->cb.ctx, d->scratch);
 	count_stall(d, e->tid);
 	if (s)

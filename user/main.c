@@ -407,7 +407,7 @@ int main(int argc, char **argv)
 		sinks_destroy(sinks);
 		goto out;
 	}
-	app.reporter = reporter_new(sinks);
+	app.reporter = reporter_new(sinks, &app.counters);
 	if (app.metrics && app.reporter)
 		metrics_set_reporter(app.metrics, app.reporter);
 	app.attribution = attribution_new();
@@ -415,7 +415,7 @@ int main(int argc, char **argv)
 		app.killer = killer_new(&kill_cfg, app.tracer, app.reporter, &app.counters);
 	app.detector = app.attribution && app.reporter && (app.killer || !app.opts.kill_after_ns)
 			       ? detector_new(app.tracer, app.attribution, app.opts.threshold_ns,
-					      app.opts.kill_after_ns, &cb)
+					      app.opts.kill_after_ns, &cb, &app.counters)
 			       : NULL;
 	if (!app.detector) {
 		fprintf(stderr, "loopstall: out of memory\n");

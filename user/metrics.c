@@ -144,6 +144,14 @@ static void put_counters(struct metrics *m, FILE *f)
 		    tracer_lost_events(m->src.tracer));
 	put_counter(f, "loopstall_reports_dropped_total", "Records dropped because the reporter queue was full.",
 		    dropped_reports);
+	fputs("# HELP loopstall_report_cpu_seconds_total loopstall's own CPU time spent on stall reports, by thread.\n"
+	      "# TYPE loopstall_report_cpu_seconds_total counter\n", f);
+	fprintf(f, "loopstall_report_cpu_seconds_total{thread=\"detector\"} %.6f\n",
+		(double)counter_get(&m->src.counters->capture_ns) / 1e9);
+	fprintf(f, "loopstall_report_cpu_seconds_total{thread=\"reporter\"} %.6f\n",
+		(double)counter_get(&m->src.counters->symbolize_ns) / 1e9);
+	put_counter(f, "loopstall_records_total", "Stall and kill records produced.",
+		    counter_get(&m->src.counters->records));
 	put_counter(f, "loopstall_hooks_run_total", "--exec hooks started.", counter_get(&m->src.counters->hooks_run));
 	put_counter(f, "loopstall_hooks_failed_total", "--exec hooks that failed, timed out or could not start.",
 		    counter_get(&m->src.counters->hooks_failed));

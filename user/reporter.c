@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "attribution.h"
+#include "counters.h"
 #include "reporter.h"
 #include "symbolize.h"
 
@@ -37,6 +38,7 @@ struct reporter {
 	bool stopping;
 	uint64_t dropped;
 	struct sink *sinks;
+	struct counters *counters;
 	struct symbolizer *symbolizer; /* the reporter thread's own: libdwfl is not thread-safe */
 };
 
@@ -77,6 +79,8 @@ static void enqueue(struct reporter *rep, enum job_type type, pid_t pid, const v
 
 static void run_job(struct reporter *rep, struct job *j)
 {
+	uint64_t cpu0 = thread_cpu_ns();
+
 	switch (j->type) {
 	case JOB_STALL:
 		attribution_symbolize(rep->symbolizer, &j->u.stall);
@@ -99,6 +103,10 @@ static void run_job(struct reporter *rep, struct job *j)
 		sinks_reopen(rep->sinks);
 		break;
 	}
+	if (j->type == JOB_STALL || j->type == JOB_KILL)
+		counter_inc(&rep->counters->records);
+	if (j->type == JOB_STALL || j->type == JOB_KILL || j->type == JOB_WARM)
+		counter_add(&rep->counters->symbolize_ns, thread_cpu_ns() - cpu0);
 }
 
 static void *reporter_main(void *arg)
@@ -139,7 +147,7 @@ static void *reporter_main(void *arg)
 	return NULL;
 }
 
-struct reporter *reporter_new(struct sink *sinks)
+struct reporter *reporter_new(struct sink *sinks, struct counters *counters)
 {
 	struct reporter *rep = calloc(1, sizeof(*rep));
 	pthread_condattr_t attr;
@@ -147,6 +155,7 @@ struct reporter *reporter_new(struct sink *sinks)
 	if (!rep)
 		return NULL;
 	rep->sinks = sinks;
+	rep->counters = counters;
 	rep->symbolizer = symbolizer_new();
 	pthread_mutex_init(&rep->lock, NULL);
 	pthread_condattr_init(&attr);

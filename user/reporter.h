@@ -13,8 +13,8 @@
  */
 struct reporter;
 
-/* Takes ownership of the sink list. */
-struct reporter *reporter_new(struct sink *sinks);
+/* Takes ownership of the sink list; counts its CPU time in counters. */
+struct reporter *reporter_new(struct sink *sinks, struct counters *counters);
 /* Delivers what is queued, then stops the thread and destroys the sinks. */
 void reporter_free(struct reporter *rep);
 

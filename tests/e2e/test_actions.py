@@ -29,6 +29,16 @@ def alive(pid):
         return False
 
 
+def fire(port, path):
+    """Sends a request and does not wait: the worker may die before it answers."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    s.sendall(f"GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".encode())
+    FIRED.append(s)
+
+
+FIRED = []
+
+
 def wall(record):
     """The record's start as a Unix time."""
     t = time.strptime(record["start"][:19], "%Y-%m-%dT%H:%M:%S")
@@ -41,7 +51,7 @@ def test_kill_after_kills_the_stalled_worker_and_watches_its_replacement(procs, 
     (worker,) = worker_pids(arbiter.pid)
     ls = loopstall(["-p", str(arbiter.pid), "--kill-after", "800ms", "--kill-signal", "KILL"])
     ls.wait_ready()
-    http_get(port, "/action/2")
+    fire(port, "/action/2")
     _, kill = ls.wait_for(lambda r: r["event"] == "kill", timeout=5)
     while alive(worker) and time.time() < wall(kill["stall"]) + 3:
         time.sleep(0.005)
@@ -62,8 +72,18 @@ def test_kill_after_kills_the_stalled_worker_and_watches_its_replacement(procs, 
         time.sleep(0.1)
     (replacement,) = worker_pids(arbiter.pid)
     assert replacement != worker
-    wait_port(port)
-    http_get(port, "/action/2")
+    # The arbiter holds the socket; the new worker answers once it has booted.
+    deadline = time.monotonic() + 15
+    while True:
+        try:
+            assert "hello" in http_get(port, "/")
+            break
+        except (AssertionError, OSError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+    # The response would come after the task, which is killed first.
+    fire(port, "/action/2")
     _, k2 = ls.wait_for(lambda r: r["event"] == "kill" and r["pid"] == replacement, timeout=8)
     assert python_frames(k2["stall"])[0]["function"] == "async_func_sync_timeout"
 

@@ -190,8 +190,9 @@ static void symbolize_all(struct symbolizer *s, struct fixture *f, const uint64_
 
 /*
  * Frame i is in module (a path suffix); function is its name when given.
- * Names of static functions come from debug info only (libc6-dbg here, none
- * for python3.11): those frames check the module only.
+ * Names of static functions come from separate debug info only, which the
+ * symbolizer does not load (libc6-dbg is slow to open): those frames check
+ * the module only.
  */
 static void expect(const struct stall_frame *frames, int i, const char *function, const char *module)
 {
@@ -268,8 +269,8 @@ START_TEST(test_worker_thread_in_read)
 	expect(frames, 6, "_PyFunction_Vectorcall", PY);
 	expect(frames, 7, "_PyEval_EvalFrameDefault", PY);
 	expect(frames, 11, NULL, PY);
-	expect(frames, 12, "start_thread", LIBC);
-	expect(frames, 13, "clone3", LIBC);
+	expect(frames, 12, NULL, LIBC); /* start_thread: static, named only by separate debug info */
+	expect(frames, 13, NULL, LIBC); /* __clone3: named only by separate debug info */
 	symbolizer_free(s);
 	free(f.stack);
 }
