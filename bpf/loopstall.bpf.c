@@ -16,12 +16,12 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-#define NR_EPOLL_WAIT 232
-#define NR_EPOLL_PWAIT 281
+#define NR_EPOLL_WAIT	232
+#define NR_EPOLL_PWAIT	281
 #define NR_EPOLL_PWAIT2 441
 
 /* Set by user space before load. */
-const volatile bool watch_all = false; /* no target given: every loop on the host */
+const volatile bool watch_all = false;	  /* no target given: every loop on the host */
 const volatile bool report_execs = false; /* matching targets by name */
 const volatile __u32 self_pid = 0;
 const volatile __u64 threshold_ns = 100000000;
@@ -86,11 +86,21 @@ static __always_inline __u32 log2_u64(__u64 v)
 {
 	__u32 r = 0, shift;
 
-	shift = (v > 0xffffffffULL) << 5; v >>= shift; r |= shift;
-	shift = (v > 0xffff) << 4; v >>= shift; r |= shift;
-	shift = (v > 0xff) << 3; v >>= shift; r |= shift;
-	shift = (v > 0xf) << 2; v >>= shift; r |= shift;
-	shift = (v > 0x3) << 1; v >>= shift; r |= shift;
+	shift = (v > 0xffffffffULL) << 5;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0xffff) << 4;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0xff) << 3;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0xf) << 2;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0x3) << 1;
+	v >>= shift;
+	r |= shift;
 	r |= (v >> 1);
 	return r;
 }
@@ -364,8 +374,7 @@ static void capture_blocking_stack(void *ctx, struct ls_loop *l)
 }
 
 SEC("tp_btf/sched_switch")
-int BPF_PROG(ls_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
-	     unsigned int prev_state)
+int BPF_PROG(ls_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next, unsigned int prev_state)
 {
 	__u32 prev_tid = BPF_CORE_READ(prev, pid), next_tid = BPF_CORE_READ(next, pid);
 	struct ls_loop *l;

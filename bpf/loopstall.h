@@ -6,16 +6,16 @@
 #ifndef LOOPSTALL_H
 #define LOOPSTALL_H
 
-#define LS_COMM_LEN 16
-#define LS_MAX_FRAMES 64 /* native user frames kept per blocking point */
+#define LS_COMM_LEN	16
+#define LS_MAX_FRAMES	64 /* native user frames kept per blocking point */
 #define LS_HIST_BUCKETS 32 /* log2 buckets of iteration busy time, in us */
-#define LS_NO_SYSCALL (-1)
+#define LS_NO_SYSCALL	(-1)
 
 /* Where a loop thread is right now, within a busy iteration. */
 enum ls_cpu_state {
 	LS_ON_CPU = 0,
 	LS_RUNNABLE = 1, /* preempted or woken, waiting for a CPU */
-	LS_BLOCKED = 2, /* sleeping: in a syscall, a page fault, ... */
+	LS_BLOCKED = 2,	 /* sleeping: in a syscall, a page fault, ... */
 };
 
 /*
@@ -25,7 +25,7 @@ enum ls_cpu_state {
 struct ls_account {
 	__u64 cpu_ns;
 	__u64 runq_ns;
-	__u64 blocked_ns; /* all off-CPU sleeping */
+	__u64 blocked_ns;     /* all off-CPU sleeping */
 	__u64 blocked_sys_ns; /* the part of blocked_ns spent inside syscalls */
 };
 
@@ -37,9 +37,9 @@ struct ls_account {
 struct ls_syscall {
 	__s32 nr; /* LS_NO_SYSCALL when none */
 	__u32 pad;
-	__u64 enter_ns; /* of the latest call */
+	__u64 enter_ns;	  /* of the latest call */
 	__u64 blocked_ns; /* off-CPU time inside the latest call (completed segments) */
-	__u64 total_ns; /* top: off-CPU time of this syscall's calls in a row */
+	__u64 total_ns;	  /* top: off-CPU time of this syscall's calls in a row */
 	__u64 args[6];
 };
 
@@ -49,7 +49,7 @@ struct ls_loop {
 	__u32 tid;
 	char comm[LS_COMM_LEN];
 	__u64 iter_start_ns; /* 0 while waiting in epoll: the loop is idle */
-	__u64 iter_seq; /* number of iterations begun */
+	__u64 iter_seq;	     /* number of iterations begun */
 	__u64 state_since_ns;
 	__u32 state; /* enum ls_cpu_state */
 	__u32 pad;
@@ -77,7 +77,7 @@ struct ls_stack {
 /* Per loop log2 histogram of iteration busy time. Map `hists`, key: tid. */
 struct ls_hist {
 	__u64 slots[LS_HIST_BUCKETS]; /* slot i: [2^i, 2^(i+1)) us; slot 0 also holds < 1 us */
-	__u64 sum_ns; /* total busy time of the iterations counted */
+	__u64 sum_ns;		      /* total busy time of the iterations counted */
 };
 
 #define LS_SAMPLE_STACK 8192 /* bytes of user stack copied per CPU sample, for DWARF unwinding */
@@ -90,7 +90,7 @@ struct ls_sample {
 	__u32 nr_frames; /* frame-pointer walk in ips */
 	__u64 iter_seq;
 	__u64 regs[LS_NR_REGS]; /* user registers when sampled */
-	__u32 stack_len; /* bytes of stack copied from regs[7] (rsp) */
+	__u32 stack_len;	/* bytes of stack copied from regs[7] (rsp) */
 	__u32 pad;
 	__u64 ips[LS_MAX_FRAMES];
 	__u8 stack[LS_SAMPLE_STACK];
@@ -98,9 +98,9 @@ struct ls_sample {
 
 enum ls_event_type {
 	LS_EV_STALL_END = 1, /* a busy iteration of at least the threshold ended */
-	LS_EV_EXEC = 2, /* a process exec'd (only when matching by name) */
-	LS_EV_EXIT = 3, /* a watched process exited */
-	LS_EV_SAMPLE = 4, /* a CPU sample of a loop busy for half the threshold or more */
+	LS_EV_EXEC = 2,	     /* a process exec'd (only when matching by name) */
+	LS_EV_EXIT = 3,	     /* a watched process exited */
+	LS_EV_SAMPLE = 4,    /* a CPU sample of a loop busy for half the threshold or more */
 };
 
 /* Ring buffer record. Never one per iteration: only stalls and rare process events. */

@@ -7,6 +7,7 @@
 #include <sys/syscall.h>
 #include <time.h>
 
+#include "duration.h"
 #include "attribution.h"
 #include "fd_describe.h"
 #include "python_stack.h"
@@ -89,14 +90,6 @@ static struct python_target *python_target(struct attribution *a, pid_t pid)
 	t->pid = pid;
 	t->status = py_process_open(pid, &t->py);
 	return t;
-}
-
-static uint64_t monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 /* Wall-clock time of a CLOCK_MONOTONIC (bpf_ktime_get_ns) timestamp. */
@@ -225,7 +218,7 @@ static void count_native_samples(struct symbolizer *s, struct stall_record *r)
 					goto next;
 			seen[nseen++] = k;
 			counted[k].samples++;
-next:;
+		next:;
 		}
 	}
 	/*
@@ -356,8 +349,10 @@ void attribution_symbolize(struct symbolizer *s, struct stall_record *r)
 	}
 	refine_futex_cause(r, native, n);
 	if (is_node(r, native, n) && symbolizer_jit_map_missing(s, r->pid))
-		snprintf(r->note, sizeof(r->note), "JavaScript frames are unnamed: start node with "
-			 "--perf-basic-prof-only-functions (it writes /tmp/perf-%d.map)", r->pid);
+		snprintf(r->note, sizeof(r->note),
+			 "JavaScript frames are unnamed: start node with "
+			 "--perf-basic-prof-only-functions (it writes /tmp/perf-%d.map)",
+			 r->pid);
 	keep = r->nframes + n > STALL_MAX_FRAMES ? STALL_MAX_FRAMES - n : r->nframes;
 	memmove(&r->frames[n], &r->frames[0], keep * sizeof(r->frames[0]));
 	memcpy(&r->frames[0], native, n * sizeof(native[0]));
@@ -453,8 +448,8 @@ static void fill_identity(struct stall_record *r, __u32 pid, __u32 tid, const ch
 	r->fd = -1;
 }
 
-void attribute_live(struct attribution *a, const struct ls_loop *snap, const struct ls_stack stacks[2],
-		    uint64_t now_ns, uint64_t threshold_ns, struct stall_record *r)
+void attribute_live(struct attribution *a, const struct ls_loop *snap, const struct ls_stack stacks[2], uint64_t now_ns,
+		    uint64_t threshold_ns, struct stall_record *r)
 {
 	uint64_t running = now_ns > snap->state_since_ns ? now_ns - snap->state_since_ns : 0;
 	uint64_t cur_blocked = snap->cur.blocked_ns, cur_total;

@@ -21,8 +21,8 @@ void attribution_free(struct attribution *a);
 void attribution_forget(struct attribution *a, pid_t pid);
 
 /* A stall still going on. snap was read at now_ns; stacks are the loop's two stack slots. */
-void attribute_live(struct attribution *a, const struct ls_loop *snap, const struct ls_stack stacks[2],
-		    uint64_t now_ns, uint64_t threshold_ns, struct stall_record *r);
+void attribute_live(struct attribution *a, const struct ls_loop *snap, const struct ls_stack stacks[2], uint64_t now_ns,
+		    uint64_t threshold_ns, struct stall_record *r);
 /* A stall that ended. begin is the live report of it, if any, whose Python stack is kept. */
 void attribute_end(struct attribution *a, const struct ls_event *e, const struct stall_record *begin,
 		   uint64_t threshold_ns, struct stall_record *r);

@@ -10,12 +10,12 @@
 struct counters {
 	uint64_t kills;
 	uint64_t hooks_run;
-	uint64_t hooks_failed; /* non-zero exit, killed by a signal, timed out, or could not start */
+	uint64_t hooks_failed;	/* non-zero exit, killed by a signal, timed out, or could not start */
 	uint64_t hooks_dropped; /* over the running limit or a loop's rate limit */
 	/* loopstall's own CPU time spent on reports, by thread (loopstall_report_cpu_seconds_total) */
-	uint64_t capture_ns; /* detecting thread: stacks, fds, Python frames, sample unwinding */
+	uint64_t capture_ns;   /* detecting thread: stacks, fds, Python frames, sample unwinding */
 	uint64_t symbolize_ns; /* reporter thread: symbols (and warming them), sinks */
-	uint64_t records; /* stall and kill records produced */
+	uint64_t records;      /* stall and kill records produced */
 };
 
 /* CPU time of the calling thread, for the counters above. */

@@ -4,12 +4,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "duration.h"
 #include "cgroup_cpu.h"
 #include "detector.h"
 #include "samples.h"
 
 #define MAX_LOOPS 8192
-#define MAX_OPEN 256
+#define MAX_OPEN  256
 #define MAX_KNOWN 1024
 
 /* A stall reported as begun and not yet ended. */
@@ -17,8 +18,8 @@ struct open_stall {
 	pid_t tid;
 	uint64_t iter_seq;
 	uint64_t last_duration_ns;
-	bool overdue; /* reported as lasting kill_after_ns */
-	int throttle_err; /* 0 when throttled_ns0 could be read */
+	bool overdue;		/* reported as lasting kill_after_ns */
+	int throttle_err;	/* 0 when throttled_ns0 could be read */
 	uint64_t throttled_ns0; /* the cgroup's throttled time when the stall began */
 	struct stall_record *begin;
 };
@@ -44,16 +45,8 @@ struct detector {
 	int nended;
 };
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-struct detector *detector_new(struct tracer *t, struct attribution *a, uint64_t threshold_ns,
-			      uint64_t kill_after_ns, const struct detector_callbacks *cb, struct counters *counters)
+struct detector *detector_new(struct tracer *t, struct attribution *a, uint64_t threshold_ns, uint64_t kill_after_ns,
+			      const struct detector_callbacks *cb, struct counters *counters)
 {
 	struct detector *d = calloc(1, sizeof(*d));
 
@@ -244,7 +237,7 @@ void detector_scan(struct detector *d)
 	/* End records first, so a stall that just ended is not taken for a lost one. */
 	tracer_consume(d->tracer);
 	n = tracer_read_loops(d->tracer, d->loops, MAX_LOOPS);
-	now = now_ns();
+	now = monotonic_ns();
 	for (i = 0; i < n; i++) {
 		const struct ls_loop *l = &d->loops[i];
 		struct open_stall *s;

@@ -27,8 +27,8 @@ struct detector_callbacks {
 };
 
 /* kill_after_ns: 0 for no overdue calls. */
-struct detector *detector_new(struct tracer *t, struct attribution *a, uint64_t threshold_ns,
-			      uint64_t kill_after_ns, const struct detector_callbacks *cb, struct counters *counters);
+struct detector *detector_new(struct tracer *t, struct attribution *a, uint64_t threshold_ns, uint64_t kill_after_ns,
+			      const struct detector_callbacks *cb, struct counters *counters);
 /* pid exited: it may be seen again as new (PID reuse). */
 void detector_forget(struct detector *d, pid_t pid);
 void detector_free(struct detector *d);

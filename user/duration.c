@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "duration.h"
 
@@ -13,7 +14,7 @@ static const struct {
 	const char *suffix;
 	double ns;
 } units[] = {
-	{ "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 }, { "m", 60e9 }, { "h", 3600e9 },
+	{"us", 1e3}, {"ms", 1e6}, {"s", 1e9}, {"m", 60e9}, {"h", 3600e9},
 };
 
 int duration_parse(const char *text, uint64_t *ns)
@@ -53,4 +54,12 @@ void duration_format(uint64_t ns, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%llum%02llus", (unsigned long long)(ns / (60 * NSEC_PER_SEC)),
 			 (unsigned long long)(ns / NSEC_PER_SEC % 60));
+}
+
+uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
 }

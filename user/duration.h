@@ -5,7 +5,10 @@
 
 #define NSEC_PER_USEC 1000ULL
 #define NSEC_PER_MSEC 1000000ULL
-#define NSEC_PER_SEC 1000000000ULL
+#define NSEC_PER_SEC  1000000000ULL
+
+/* CLOCK_MONOTONIC in ns: the clock of bpf_ktime_get_ns(), so kernel timestamps compare with it. */
+uint64_t monotonic_ns(void);
 
 /* Parses "250ms", "2s", "1.5s", "1m", "100us", "1h" into nanoseconds. 0 or -EINVAL. */
 int duration_parse(const char *text, uint64_t *ns);

@@ -32,7 +32,7 @@ static void format_address(const char *hex, bool v6, char *buf, size_t len)
 /* Finds socket inode in /proc/PID/net/{tcp,tcp6,udp,udp6}. */
 static int describe_inet(pid_t pid, unsigned long inode, char *buf, size_t len)
 {
-	static const char *const tables[] = { "tcp", "tcp6", "udp", "udp6" };
+	static const char *const tables[] = {"tcp", "tcp6", "udp", "udp6"};
 	char path[64], line[512], local[80], remote[80], lt[64], rt[64];
 	unsigned long ino;
 	size_t t;
@@ -45,8 +45,9 @@ static int describe_inet(pid_t pid, unsigned long inode, char *buf, size_t len)
 		if (!f)
 			continue;
 		while (fgets(line, sizeof(line), f)) {
-			if (sscanf(line, " %*d: %63s %63s %*x %*x:%*x %*x:%*x %*x %*u %*u %lu", local,
-				   remote, &ino) != 3 || ino != inode)
+			if (sscanf(line, " %*d: %63s %63s %*x %*x:%*x %*x:%*x %*x %*u %*u %lu", local, remote, &ino) !=
+				    3 ||
+			    ino != inode)
 				continue;
 			fclose(f);
 			format_address(local, t % 2, lt, sizeof(lt));

@@ -10,9 +10,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "duration.h"
 #include "killer.h"
 
-#define MAX_PIDFDS 256
+#define MAX_PIDFDS  256
 #define MAX_PENDING 32
 
 struct held_pidfd {
@@ -37,14 +38,6 @@ struct killer {
 	struct pending_kill pending[MAX_PENDING];
 	int npending;
 };
-
-static uint64_t monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 struct killer *killer_new(const struct killer_config *cfg, struct tracer *t, struct reporter *rep,
 			  struct counters *counters)
@@ -143,7 +136,7 @@ static int refuse(struct killer *k, pid_t pid)
 
 static bool has_exited(int pidfd)
 {
-	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+	struct pollfd p = {.fd = pidfd, .events = POLLIN};
 
 	return poll(&p, 1, 0) == 1;
 }

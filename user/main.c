@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "duration.h"
 #include "attribution.h"
 #include "detector.h"
 #include "histogram.h"
@@ -37,7 +38,7 @@ struct app {
 	struct attribution *attribution;
 	struct detector *detector;
 	struct reporter *reporter;
-	struct killer *killer; /* --kill-after */
+	struct killer *killer;	 /* --kill-after */
 	struct metrics *metrics; /* --metrics */
 	struct counters counters;
 	pid_t child; /* started with -- COMMAND */
@@ -46,14 +47,6 @@ struct app {
 	bool all_gone;
 	struct top *top; /* loopstall top */
 };
-
-static uint64_t monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 static void on_stall(void *ctx, const struct stall_record *r)
 {
@@ -107,9 +100,7 @@ static void on_event(void *ctx, const struct ls_event *e)
 	struct app *app = ctx;
 
 	switch (e->type) {
-	case LS_EV_STALL_END:
-		detector_stall_ended(app->detector, e);
-		break;
+	case LS_EV_STALL_END: detector_stall_ended(app->detector, e); break;
 	case LS_EV_EXEC:
 		attribution_forget(app->attribution, e->pid);
 		reporter_forget(app->reporter, e->pid);
@@ -197,7 +188,7 @@ static int run(struct app *app, int sigfd)
 	uint64_t period = detector_scan_period_ns(app->detector), next_scan = monotonic_ns();
 	uint64_t deadline = app->opts.duration_ns ? monotonic_ns() + app->opts.duration_ns : 0;
 	uint64_t next_refresh = monotonic_ns(), wake;
-	struct epoll_event ev = { .events = EPOLLIN }, events[4];
+	struct epoll_event ev = {.events = EPOLLIN}, events[4];
 	int ep = epoll_create1(EPOLL_CLOEXEC), n, i;
 
 	if (ep < 0)
@@ -276,8 +267,7 @@ static void push_sink(struct sink **list, struct sink *s)
 static int build_sinks(struct app *app, struct sink **list)
 {
 	struct metrics_sources src = {
-		.tracer = app->tracer, .counters = &app->counters, .threshold_ns = app->opts.threshold_ns
-	};
+		.tracer = app->tracer, .counters = &app->counters, .threshold_ns = app->opts.threshold_ns};
 	int err;
 
 	*list = NULL;
@@ -340,7 +330,7 @@ static void describe_targets(const struct app *app)
 
 int main(int argc, char **argv)
 {
-	struct app app = { 0 };
+	struct app app = {0};
 	char msg[256];
 	int i, code, sigfd, release_fd = -1;
 
@@ -361,9 +351,10 @@ int main(int argc, char **argv)
 		return EXIT_PRIVILEGE;
 	}
 	if (preflight_btf(app.opts.btf_path)) {
-		fprintf(stderr, "loopstall: kernel BTF not readable at %s: loopstall needs a kernel with BTF "
-			"(CONFIG_DEBUG_INFO_BTF) or --btf FILE\n", app.opts.btf_path ? app.opts.btf_path :
-			"/sys/kernel/btf/vmlinux");
+		fprintf(stderr,
+			"loopstall: kernel BTF not readable at %s: loopstall needs a kernel with BTF "
+			"(CONFIG_DEBUG_INFO_BTF) or --btf FILE\n",
+			app.opts.btf_path ? app.opts.btf_path : "/sys/kernel/btf/vmlinux");
 		return EXIT_KERNEL;
 	}
 	for (i = 0; i < app.opts.npids; i++) {
@@ -392,8 +383,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	struct detector_callbacks cb = {
-		.stall = on_stall, .new_process = on_new_process, .overdue = on_overdue, .ctx = &app
-	};
+		.stall = on_stall, .new_process = on_new_process, .overdue = on_overdue, .ctx = &app};
 	struct sink *sinks;
 	struct killer_config kill_cfg = {
 		.signal = app.opts.kill_signal,

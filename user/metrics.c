@@ -10,11 +10,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "duration.h"
 #include "histogram.h"
 #include "metrics.h"
 
 #define MAX_SERIES 4096
-#define MAX_LOOPS 1024
+#define MAX_LOOPS  1024
 
 /* loopstall_stalls_total{pid,comm,cause} */
 struct stall_series {
@@ -52,14 +53,6 @@ static void put_label(FILE *f, const char *key, const char *value, bool first)
 	fputc('"', f);
 }
 
-static uint64_t monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 static void put_loop_labels(FILE *f, const struct ls_loop *l)
 {
 	char comm[LS_COMM_LEN + 1];
@@ -80,8 +73,10 @@ static void put_loops(struct metrics *m, FILE *f)
 	if (!loops)
 		return;
 	n = tracer_read_loops(m->src.tracer, loops, MAX_LOOPS);
-	fputs("# HELP loopstall_iteration_seconds Busy time of event-loop iterations (from the kernel's log2 histogram).\n"
-	      "# TYPE loopstall_iteration_seconds histogram\n", f);
+	fputs("# HELP loopstall_iteration_seconds Busy time of event-loop iterations (from the kernel's log2 "
+	      "histogram).\n"
+	      "# TYPE loopstall_iteration_seconds histogram\n",
+	      f);
 	for (i = 0; i < n; i++) {
 		uint64_t cumulative = 0;
 
@@ -105,7 +100,8 @@ static void put_loops(struct metrics *m, FILE *f)
 		fprintf(f, "} %llu\n", (unsigned long long)cumulative);
 	}
 	fputs("# HELP loopstall_stalled Whether the loop is stalled right now.\n"
-	      "# TYPE loopstall_stalled gauge\n", f);
+	      "# TYPE loopstall_stalled gauge\n",
+	      f);
 	for (i = 0; i < n; i++) {
 		bool stalled = loops[i].iter_start_ns && now > loops[i].iter_start_ns &&
 			       now - loops[i].iter_start_ns >= m->src.threshold_ns;
@@ -128,7 +124,8 @@ static void put_counters(struct metrics *m, FILE *f)
 	int i;
 
 	fputs("# HELP loopstall_stalls_total Stalls that ended, by process and cause.\n"
-	      "# TYPE loopstall_stalls_total counter\n", f);
+	      "# TYPE loopstall_stalls_total counter\n",
+	      f);
 	pthread_mutex_lock(&m->lock);
 	for (i = 0; i < m->nseries; i++) {
 		fprintf(f, "loopstall_stalls_total{pid=\"%d\"", m->series[i].pid);
@@ -145,7 +142,8 @@ static void put_counters(struct metrics *m, FILE *f)
 	put_counter(f, "loopstall_reports_dropped_total", "Records dropped because the reporter queue was full.",
 		    dropped_reports);
 	fputs("# HELP loopstall_report_cpu_seconds_total loopstall's own CPU time spent on stall reports, by thread.\n"
-	      "# TYPE loopstall_report_cpu_seconds_total counter\n", f);
+	      "# TYPE loopstall_report_cpu_seconds_total counter\n",
+	      f);
 	fprintf(f, "loopstall_report_cpu_seconds_total{thread=\"detector\"} %.6f\n",
 		(double)counter_get(&m->src.counters->capture_ns) / 1e9);
 	fprintf(f, "loopstall_report_cpu_seconds_total{thread=\"reporter\"} %.6f\n",

@@ -101,8 +101,8 @@ static int add_pids(struct options *o, const char *list, char *err, size_t len)
 static int parse_duration_arg(const char *opt, const char *arg, uint64_t *ns, char *err, size_t len)
 {
 	if (duration_parse(arg, ns))
-		return fail(err, len, "invalid duration '%s' for %s: use a number and a unit, e.g. 250ms, 2s, 1m",
-			    arg, opt);
+		return fail(err, len, "invalid duration '%s' for %s: use a number and a unit, e.g. 250ms, 2s, 1m", arg,
+			    opt);
 	return 0;
 }
 
@@ -180,28 +180,28 @@ int options_parse(int argc, char **argv, struct options *o, char *err, size_t er
 		OPT_BATCH,
 	};
 	static const struct option longopts[] = {
-		{ "pid", required_argument, NULL, 'p' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "threshold", required_argument, NULL, 't' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "btf", required_argument, NULL, OPT_BTF },
-		{ "kill-after", required_argument, NULL, OPT_KILL_AFTER },
-		{ "kill-signal", required_argument, NULL, OPT_KILL_SIGNAL },
-		{ "kill-grace", required_argument, NULL, OPT_KILL_GRACE },
-		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
-		{ "exec", required_argument, NULL, OPT_EXEC },
-		{ "exec-timeout", required_argument, NULL, OPT_EXEC_TIMEOUT },
-		{ "metrics", required_argument, NULL, OPT_METRICS },
-		{ "log", required_argument, NULL, OPT_LOG },
-		{ "log-max-size", required_argument, NULL, OPT_LOG_MAX_SIZE },
-		{ "log-keep", required_argument, NULL, OPT_LOG_KEEP },
-		{ "syslog", no_argument, NULL, OPT_SYSLOG },
-		{ "interval", required_argument, NULL, 'i' },
-		{ "batch", no_argument, NULL, OPT_BATCH },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		{"pid", required_argument, NULL, 'p'},
+		{"name", required_argument, NULL, 'n'},
+		{"threshold", required_argument, NULL, 't'},
+		{"duration", required_argument, NULL, 'd'},
+		{"json", no_argument, NULL, OPT_JSON},
+		{"btf", required_argument, NULL, OPT_BTF},
+		{"kill-after", required_argument, NULL, OPT_KILL_AFTER},
+		{"kill-signal", required_argument, NULL, OPT_KILL_SIGNAL},
+		{"kill-grace", required_argument, NULL, OPT_KILL_GRACE},
+		{"dry-run", no_argument, NULL, OPT_DRY_RUN},
+		{"exec", required_argument, NULL, OPT_EXEC},
+		{"exec-timeout", required_argument, NULL, OPT_EXEC_TIMEOUT},
+		{"metrics", required_argument, NULL, OPT_METRICS},
+		{"log", required_argument, NULL, OPT_LOG},
+		{"log-max-size", required_argument, NULL, OPT_LOG_MAX_SIZE},
+		{"log-keep", required_argument, NULL, OPT_LOG_KEEP},
+		{"syslog", no_argument, NULL, OPT_SYSLOG},
+		{"interval", required_argument, NULL, 'i'},
+		{"batch", no_argument, NULL, OPT_BATCH},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
 		{},
 	};
 	int c, ret = 0;

@@ -8,11 +8,11 @@
 
 /* Exit codes, documented in README. */
 enum exit_code {
-	EXIT_OK = 0, /* done: duration over, interrupted, or every target gone */
-	EXIT_RUNTIME = 1, /* failed while running */
-	EXIT_USAGE = 2, /* bad option, duration, PID or command */
+	EXIT_OK = 0,	    /* done: duration over, interrupted, or every target gone */
+	EXIT_RUNTIME = 1,   /* failed while running */
+	EXIT_USAGE = 2,	    /* bad option, duration, PID or command */
 	EXIT_PRIVILEGE = 3, /* missing root / CAP_BPF / CAP_PERFMON / CAP_SYS_PTRACE */
-	EXIT_KERNEL = 4, /* no BTF, or the BPF programs cannot load or attach */
+	EXIT_KERNEL = 4,    /* no BTF, or the BPF programs cannot load or attach */
 };
 
 #define MAX_PIDS 256
@@ -22,7 +22,7 @@ struct options {
 	pid_t pids[MAX_PIDS];
 	int npids;
 	const char *pattern; /* -n */
-	char **command; /* after --, NULL-terminated */
+	char **command;	     /* after --, NULL-terminated */
 
 	/* detection and output */
 	uint64_t threshold_ns;

@@ -130,8 +130,8 @@ void output_kill_json(FILE *out, const struct kill_record *k)
 
 	fprintf(out, "{\"event\":\"kill\",\"pid\":%d,\"tid\":%d", k->pid, k->tid);
 	put_string(out, "comm", k->comm);
-	fprintf(out, ",\"signal\":\"%s\",\"signal_number\":%d,\"dry_run\":%s,\"escalated\":%s",
-		name ? name : "?", k->signal, k->dry_run ? "true" : "false", k->escalated ? "true" : "false");
+	fprintf(out, ",\"signal\":\"%s\",\"signal_number\":%d,\"dry_run\":%s,\"escalated\":%s", name ? name : "?",
+		k->signal, k->dry_run ? "true" : "false", k->escalated ? "true" : "false");
 	if (k->error)
 		put_string(out, "error", strerror(k->error));
 	fputs(",\"stall\":", out);
@@ -156,7 +156,8 @@ void output_summary_json(FILE *out, const struct loop_summary *s)
 		if (!s->hist.slots[i])
 			continue;
 		fprintf(out, "%s\"%llu\":%llu", first ? "" : ",",
-			(unsigned long long)(hist_bucket_upper_ns(i) / NSEC_PER_USEC), (unsigned long long)s->hist.slots[i]);
+			(unsigned long long)(hist_bucket_upper_ns(i) / NSEC_PER_USEC),
+			(unsigned long long)s->hist.slots[i]);
 		first = false;
 	}
 	fputs("}}\n", out);

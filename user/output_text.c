@@ -179,7 +179,9 @@ void output_text(FILE *out, const struct stall_record *r)
 	fputc('\n', out);
 	for (i = 0; i < r->nframes; i++) {
 		fprintf(out, "    #%-2d %-6s ", i,
-			r->frames[i].kind == FRAME_PYTHON ? "python" : r->frames[i].kind == FRAME_JS ? "js" : "native");
+			r->frames[i].kind == FRAME_PYTHON ? "python"
+			: r->frames[i].kind == FRAME_JS	  ? "js"
+							  : "native");
 		put_frame(out, &r->frames[i], false);
 		fputc('\n', out);
 	}

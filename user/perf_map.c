@@ -9,8 +9,8 @@
 #include "perf_map.h"
 
 #define MAX_BYTES (256ULL << 20) /* read at most this much of a map */
-#define MAX_LINE 4096
-#define MAX_NAME 127
+#define MAX_LINE  4096
+#define MAX_NAME  127
 
 struct perf_symbol {
 	uint64_t start;

@@ -26,9 +26,9 @@ struct candidate {
 /* Symbols looked up in one file. */
 struct elf_syms {
 	const char *const *names; /* wanted symbols */
-	uint64_t value[2];        /* st_value of names[i], 0 if absent */
-	bool is_exec;              /* ET_EXEC: symbols are absolute */
-	uint64_t bias;             /* load bias for ET_DYN */
+	uint64_t value[2];	  /* st_value of names[i], 0 if absent */
+	bool is_exec;		  /* ET_EXEC: symbols are absolute */
+	uint64_t bias;		  /* load bias for ET_DYN */
 };
 
 static const char *base_name(const char *path)
@@ -118,8 +118,8 @@ static int open_candidate(pid_t pid, const struct candidate *c)
 			fd = open(fn, O_RDONLY | O_CLOEXEC);
 	}
 	if (fd < 0) {
-		snprintf(fn, sizeof(fn), "/proc/%d/map_files/%lx-%lx", (int)pid,
-			 (unsigned long)c->start, (unsigned long)c->end);
+		snprintf(fn, sizeof(fn), "/proc/%d/map_files/%lx-%lx", (int)pid, (unsigned long)c->start,
+			 (unsigned long)c->end);
 		fd = open(fn, O_RDONLY | O_CLOEXEC);
 	}
 	return fd < 0 ? -errno : fd;
@@ -213,8 +213,8 @@ out:
 static void version_from_memory(pid_t pid, uint64_t addr, int *major, int *minor)
 {
 	uint64_t v = 0;
-	struct iovec local = { &v, sizeof(v) };
-	struct iovec remote = { (void *)(uintptr_t)addr, sizeof(v) };
+	struct iovec local = {&v, sizeof(v)};
+	struct iovec remote = {(void *)(uintptr_t)addr, sizeof(v)};
 
 	if (process_vm_readv(pid, &local, 1, &remote, 1, 0) != (ssize_t)sizeof(v))
 		return;
@@ -226,7 +226,7 @@ static void version_from_memory(pid_t pid, uint64_t addr, int *major, int *minor
 
 int py_elf_find(pid_t pid, struct py_elf_info *info)
 {
-	static const char *const names[] = { "_PyRuntime", "Py_Version", NULL };
+	static const char *const names[] = {"_PyRuntime", "Py_Version", NULL};
 	struct candidate c[MAX_CANDIDATES];
 	bool saw_python = false;
 	int n, i, err = -ENOENT;
@@ -237,7 +237,7 @@ int py_elf_find(pid_t pid, struct py_elf_info *info)
 	if (n < 0)
 		return n;
 	for (i = 0; i < n; i++) {
-		struct elf_syms s = { .names = names };
+		struct elf_syms s = {.names = names};
 		uint64_t bias;
 		int r;
 
@@ -267,7 +267,7 @@ int py_elf_find(pid_t pid, struct py_elf_info *info)
 
 int py_elf_libc_symbol(pid_t pid, const char *name, uint64_t *addr)
 {
-	const char *names[] = { name, NULL };
+	const char *names[] = {name, NULL};
 	struct candidate c[MAX_CANDIDATES];
 	int n, i, err = -ENOENT;
 
@@ -277,7 +277,7 @@ int py_elf_libc_symbol(pid_t pid, const char *name, uint64_t *addr)
 	if (n < 0)
 		return n;
 	for (i = 0; i < n; i++) {
-		struct elf_syms s = { .names = names };
+		struct elf_syms s = {.names = names};
 		int r = inspect_file(pid, &c[i], &s);
 
 		if (r < 0) {

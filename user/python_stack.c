@@ -34,17 +34,17 @@
 #include "python_stack.h"
 
 #define MAX_INTERPRETERS 64
-#define MAX_THREADS 4096      /* thread states visited, all interpreters together */
-#define MAX_FRAME_STEPS 1024  /* frames visited, including skipped shim frames */
-#define MAX_LINETABLE 65536   /* bytes of line table read; beyond it line = 0 */
-#define PTHREAD_SCAN 1024     /* bytes of struct pthread searched for the tid */
-#define USER_ADDR_END 0x0000800000000000ULL /* x86-64/arm64 48-bit user space */
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define MAX_THREADS	 4096		       /* thread states visited, all interpreters together */
+#define MAX_FRAME_STEPS	 1024		       /* frames visited, including skipped shim frames */
+#define MAX_LINETABLE	 65536		       /* bytes of line table read; beyond it line = 0 */
+#define PTHREAD_SCAN	 1024		       /* bytes of struct pthread searched for the tid */
+#define USER_ADDR_END	 0x0000800000000000ULL /* x86-64/arm64 48-bit user space */
+#define ARRAY_SIZE(a)	 (sizeof(a) / sizeof((a)[0]))
 
 /* Code flags that make a frame a coroutine (Include/cpython/code.h). */
-#define CO_COROUTINE 0x0080
+#define CO_COROUTINE	      0x0080
 #define CO_ITERABLE_COROUTINE 0x0100
-#define CO_ASYNC_GENERATOR 0x0200
+#define CO_ASYNC_GENERATOR    0x0200
 
 /* How a version links its frames. */
 enum py_frame_model {
@@ -82,44 +82,44 @@ struct py_layout {
 	int major, minor;
 	enum py_frame_model frames;
 	enum py_line_style lines;
-	int owner_generator;	/* FRAME_OWNED_BY_GENERATOR (3.11+) */
-	int owner_cstack;	/* FRAME_OWNED_BY_CSTACK (shim frames to skip), -1 if none */
-	const struct py_debug_field *debug;	/* 3.13+: checked against _Py_DebugOffsets */
+	int owner_generator;		    /* FRAME_OWNED_BY_GENERATOR (3.11+) */
+	int owner_cstack;		    /* FRAME_OWNED_BY_CSTACK (shim frames to skip), -1 if none */
+	const struct py_debug_field *debug; /* 3.13+: checked against _Py_DebugOffsets */
 	size_t n_debug;
 	/* _PyRuntimeState */
 	uint16_t runtime_interp_head;
-	uint16_t runtime_main_thread;	/* 3.8-3.10: pthread_self() of the main thread */
-	uint16_t runtime_interp_main;	/* 3.12+: interpreters.main */
-	uint16_t runtime_gil;		/* 3.8-3.11: ceval.gil, one GIL for the process; 0 after */
+	uint16_t runtime_main_thread; /* 3.8-3.10: pthread_self() of the main thread */
+	uint16_t runtime_interp_main; /* 3.12+: interpreters.main */
+	uint16_t runtime_gil;	      /* 3.8-3.11: ceval.gil, one GIL for the process; 0 after */
 	/* PyInterpreterState */
 	uint16_t interp_next;
 	uint16_t interp_threads_head;
-	uint16_t interp_gil;		/* 3.12+: ceval.gil, pointer: a GIL per interpreter */
+	uint16_t interp_gil; /* 3.12+: ceval.gil, pointer: a GIL per interpreter */
 	/* struct _gil_runtime_state */
-	uint16_t gil_last_holder;	/* PyThreadState *, kept after the GIL is dropped */
-	uint16_t gil_locked;		/* int: 1 taken, 0 free, -1 not created (yet or any more) */
-	uint16_t gil_switch_number;	/* unsigned long, bumped when last_holder changes */
+	uint16_t gil_last_holder;   /* PyThreadState *, kept after the GIL is dropped */
+	uint16_t gil_locked;	    /* int: 1 taken, 0 free, -1 not created (yet or any more) */
+	uint16_t gil_switch_number; /* unsigned long, bumped when last_holder changes */
 	/* PyThreadState */
 	uint16_t tstate_next;
-	uint16_t tstate_thread_id;	 /* 3.8-3.10: pthread_self() */
+	uint16_t tstate_thread_id;	  /* 3.8-3.10: pthread_self() */
 	uint16_t tstate_native_thread_id; /* 3.11+: kernel tid */
-	uint16_t tstate_frame;		/* frame (3.8-3.10), cframe (3.11, 3.12), current_frame (3.13) */
-	int16_t cframe_current_frame;	/* 3.11, 3.12: in _PyCFrame; -1: no _PyCFrame */
+	uint16_t tstate_frame;		  /* frame (3.8-3.10), cframe (3.11, 3.12), current_frame (3.13) */
+	int16_t cframe_current_frame;	  /* 3.11, 3.12: in _PyCFrame; -1: no _PyCFrame */
 	/* PyFrameObject (3.8-3.10) or _PyInterpreterFrame (3.11+) */
-	uint16_t frame_code;		/* f_code; 3.13: f_executable */
-	uint16_t frame_previous;	/* f_back or previous */
-	uint16_t frame_lasti;		/* PyFrameObject: int f_lasti */
-	uint16_t frame_instr;		/* _PyInterpreterFrame: prev_instr; 3.13: instr_ptr */
-	uint16_t frame_owner;		/* _PyInterpreterFrame: char owner */
+	uint16_t frame_code;	 /* f_code; 3.13: f_executable */
+	uint16_t frame_previous; /* f_back or previous */
+	uint16_t frame_lasti;	 /* PyFrameObject: int f_lasti */
+	uint16_t frame_instr;	 /* _PyInterpreterFrame: prev_instr; 3.13: instr_ptr */
+	uint16_t frame_owner;	 /* _PyInterpreterFrame: char owner */
 	/* PyCodeObject */
 	uint16_t code_flags;
 	uint16_t code_firstlineno;
 	uint16_t code_filename;
 	uint16_t code_name;
-	uint16_t code_qualname;		/* 3.11+, 0 before */
-	uint16_t code_linetable;	/* co_lnotab in 3.8, 3.9 */
-	uint16_t code_firsttraceable;	/* 3.11+ */
-	uint16_t code_adaptive;		/* 3.11+: co_code_adaptive, the first code unit */
+	uint16_t code_qualname;	      /* 3.11+, 0 before */
+	uint16_t code_linetable;      /* co_lnotab in 3.8, 3.9 */
+	uint16_t code_firsttraceable; /* 3.11+ */
+	uint16_t code_adaptive;	      /* 3.11+: co_code_adaptive, the first code unit */
 	/* PyASCIIObject / PyCompactUnicodeObject: data follows the struct */
 	uint16_t unicode_length;
 	uint16_t unicode_state;
@@ -130,41 +130,45 @@ struct py_layout {
 	uint16_t bytes_data;
 };
 
-#define DEBUG_FIELD(pos, member) { pos, offsetof(struct py_layout, member) }
+#define DEBUG_FIELD(pos, member)                                                                                       \
+	{                                                                                                              \
+		pos, offsetof(struct py_layout, member)                                                                \
+	}
 
 /* Positions in 3.13's _Py_DebugOffsets (Include/internal/pycore_runtime.h). */
 static const struct py_debug_field py_debug_313[] = {
-	DEBUG_FIELD(40, runtime_interp_head),		/* runtime_state.interpreters_head */
-	DEBUG_FIELD(64, interp_next),			/* interpreter_state.next */
-	DEBUG_FIELD(72, interp_threads_head),		/* interpreter_state.threads_head */
-	DEBUG_FIELD(168, tstate_next),			/* thread_state.next */
-	DEBUG_FIELD(184, tstate_frame),			/* thread_state.current_frame */
-	DEBUG_FIELD(200, tstate_native_thread_id),	/* thread_state.native_thread_id */
-	DEBUG_FIELD(232, frame_previous),		/* interpreter_frame.previous */
-	DEBUG_FIELD(240, frame_code),			/* interpreter_frame.executable */
-	DEBUG_FIELD(248, frame_instr),			/* interpreter_frame.instr_ptr */
-	DEBUG_FIELD(264, frame_owner),			/* interpreter_frame.owner */
-	DEBUG_FIELD(280, code_filename),		/* code_object.filename */
-	DEBUG_FIELD(288, code_name),			/* code_object.name */
-	DEBUG_FIELD(296, code_qualname),		/* code_object.qualname */
-	DEBUG_FIELD(304, code_linetable),		/* code_object.linetable */
-	DEBUG_FIELD(312, code_firstlineno),		/* code_object.firstlineno */
-	DEBUG_FIELD(344, code_adaptive),		/* code_object.co_code_adaptive */
-	DEBUG_FIELD(520, bytes_size),			/* bytes_object.ob_size */
-	DEBUG_FIELD(528, bytes_data),			/* bytes_object.ob_sval */
-	DEBUG_FIELD(544, unicode_state),		/* unicode_object.state */
-	DEBUG_FIELD(552, unicode_length),		/* unicode_object.length */
-	DEBUG_FIELD(560, unicode_ascii_data),		/* unicode_object.asciiobject_size */
+	DEBUG_FIELD(40, runtime_interp_head),	   /* runtime_state.interpreters_head */
+	DEBUG_FIELD(64, interp_next),		   /* interpreter_state.next */
+	DEBUG_FIELD(72, interp_threads_head),	   /* interpreter_state.threads_head */
+	DEBUG_FIELD(168, tstate_next),		   /* thread_state.next */
+	DEBUG_FIELD(184, tstate_frame),		   /* thread_state.current_frame */
+	DEBUG_FIELD(200, tstate_native_thread_id), /* thread_state.native_thread_id */
+	DEBUG_FIELD(232, frame_previous),	   /* interpreter_frame.previous */
+	DEBUG_FIELD(240, frame_code),		   /* interpreter_frame.executable */
+	DEBUG_FIELD(248, frame_instr),		   /* interpreter_frame.instr_ptr */
+	DEBUG_FIELD(264, frame_owner),		   /* interpreter_frame.owner */
+	DEBUG_FIELD(280, code_filename),	   /* code_object.filename */
+	DEBUG_FIELD(288, code_name),		   /* code_object.name */
+	DEBUG_FIELD(296, code_qualname),	   /* code_object.qualname */
+	DEBUG_FIELD(304, code_linetable),	   /* code_object.linetable */
+	DEBUG_FIELD(312, code_firstlineno),	   /* code_object.firstlineno */
+	DEBUG_FIELD(344, code_adaptive),	   /* code_object.co_code_adaptive */
+	DEBUG_FIELD(520, bytes_size),		   /* bytes_object.ob_size */
+	DEBUG_FIELD(528, bytes_data),		   /* bytes_object.ob_sval */
+	DEBUG_FIELD(544, unicode_state),	   /* unicode_object.state */
+	DEBUG_FIELD(552, unicode_length),	   /* unicode_object.length */
+	DEBUG_FIELD(560, unicode_ascii_data),	   /* unicode_object.asciiobject_size */
 };
 
-#define DEBUG_COOKIE "xdebugpy"
-#define DEBUG_VERSION 8		/* u64 PY_VERSION_HEX */
+#define DEBUG_COOKIE	    "xdebugpy"
+#define DEBUG_VERSION	    8	/* u64 PY_VERSION_HEX */
 #define DEBUG_FREE_THREADED 16	/* u64, 1 in --disable-gil builds (other layouts) */
-#define DEBUG_SIZE 584		/* sizeof(_Py_DebugOffsets) in 3.13 */
+#define DEBUG_SIZE	    584 /* sizeof(_Py_DebugOffsets) in 3.13 */
 
 static const struct py_layout py_layouts[] = {
 	{
-		.major = 3, .minor = 8,
+		.major = 3,
+		.minor = 8,
 		.frames = PY_FRAME_OBJECT,
 		.lines = PY_LINES_LNOTAB,
 		.owner_generator = -1,
@@ -197,7 +201,8 @@ static const struct py_layout py_layouts[] = {
 		.bytes_data = 32,
 	},
 	{
-		.major = 3, .minor = 9,
+		.major = 3,
+		.minor = 9,
 		.frames = PY_FRAME_OBJECT,
 		.lines = PY_LINES_LNOTAB,
 		.owner_generator = -1,
@@ -230,7 +235,8 @@ static const struct py_layout py_layouts[] = {
 		.bytes_data = 32,
 	},
 	{
-		.major = 3, .minor = 10,
+		.major = 3,
+		.minor = 10,
 		.frames = PY_FRAME_OBJECT,
 		.lines = PY_LINES_310,
 		.owner_generator = -1,
@@ -263,7 +269,8 @@ static const struct py_layout py_layouts[] = {
 		.bytes_data = 32,
 	},
 	{
-		.major = 3, .minor = 11,
+		.major = 3,
+		.minor = 11,
 		.frames = PY_INTERP_FRAME,
 		.lines = PY_LINES_LOCATIONS,
 		.owner_generator = 1,
@@ -299,7 +306,8 @@ static const struct py_layout py_layouts[] = {
 		.bytes_data = 32,
 	},
 	{
-		.major = 3, .minor = 12,
+		.major = 3,
+		.minor = 12,
 		.frames = PY_INTERP_FRAME,
 		.lines = PY_LINES_LOCATIONS,
 		.owner_generator = 1,
@@ -336,7 +344,8 @@ static const struct py_layout py_layouts[] = {
 		.bytes_data = 32,
 	},
 	{
-		.major = 3, .minor = 13,
+		.major = 3,
+		.minor = 13,
 		.frames = PY_INTERP_FRAME,
 		.lines = PY_LINES_LOCATIONS,
 		.owner_generator = 1,
@@ -490,27 +499,23 @@ int py_location_table_line(const uint8_t *table, size_t len, int firstlineno, in
 			return -1; /* not an entry start: corrupt table */
 		delta = 0;
 		switch (code) {
-		case 15: /* no location */
-			has_line = false;
-			break;
+		case 15: /* no location */ has_line = false; break;
 		case 14: /* long form: line, end line, column, end column */
-			if (lt_svarint(table, len, &pos, &delta) ||
-			    lt_varint(table, len, &pos, &skip) ||
-			    lt_varint(table, len, &pos, &skip) ||
-			    lt_varint(table, len, &pos, &skip))
+			if (lt_svarint(table, len, &pos, &delta) || lt_varint(table, len, &pos, &skip) ||
+			    lt_varint(table, len, &pos, &skip) || lt_varint(table, len, &pos, &skip))
 				return -1;
 			break;
 		case 13: /* no column info */
 			if (lt_svarint(table, len, &pos, &delta))
 				return -1;
 			break;
-		case 10: case 11: case 12: /* one line form: delta 0..2, two column bytes */
+		case 10:
+		case 11:
+		case 12: /* one line form: delta 0..2, two column bytes */
 			delta = code - 10;
 			pos += 2;
 			break;
-		default: /* short form 0-9: same line, one column byte */
-			pos += 1;
-			break;
+		default: /* short form 0-9: same line, one column byte */ pos += 1; break;
 		}
 		line += delta;
 		end = start + ((b & 7) + 1) * 2;
@@ -601,8 +606,7 @@ static size_t put_utf8(char *dst, size_t room, uint32_t c)
  * compact strings (all identifiers and file names in code objects) are
  * handled; their characters follow the header, 1, 2 or 4 bytes each.
  */
-static int read_str(const struct mem_reader *m, const struct py_layout *L,
-		    uint64_t obj, char *dst, size_t cap)
+static int read_str(const struct mem_reader *m, const struct py_layout *L, uint64_t obj, char *dst, size_t cap)
 {
 	uint8_t hdr[128], raw[4 * 256];
 	unsigned int kind, compact, ascii;
@@ -654,7 +658,7 @@ static int read_str(const struct mem_reader *m, const struct py_layout *L,
 struct code_info {
 	uint64_t linetable;
 	int firstlineno;
-	int firsttraceable;	/* 3.11+ */
+	int firsttraceable; /* 3.11+ */
 };
 
 /* Bytes of the code object header that hold every field we use. */
@@ -674,8 +678,7 @@ static size_t code_header_len(const struct py_layout *L)
 }
 
 /* Reads the line table and returns the line of byte offset addr, 0 if unknown. */
-static int code_line(const struct mem_reader *m, const struct py_layout *L,
-		     const struct code_info *ci, int64_t addr)
+static int code_line(const struct mem_reader *m, const struct py_layout *L, const struct code_info *ci, int64_t addr)
 {
 	uint8_t hdr[64], *buf;
 	int64_t size;
@@ -695,15 +698,9 @@ static int code_line(const struct mem_reader *m, const struct py_layout *L,
 		return 0;
 	if (!read_mem(m, ci->linetable + L->bytes_data, buf, size)) {
 		switch (L->lines) {
-		case PY_LINES_LNOTAB:
-			line = lnotab_line(buf, size, ci->firstlineno, addr);
-			break;
-		case PY_LINES_310:
-			line = linetable310_line(buf, size, ci->firstlineno, addr);
-			break;
-		case PY_LINES_LOCATIONS:
-			line = py_location_table_line(buf, size, ci->firstlineno, (int)addr);
-			break;
+		case PY_LINES_LNOTAB: line = lnotab_line(buf, size, ci->firstlineno, addr); break;
+		case PY_LINES_310: line = linetable310_line(buf, size, ci->firstlineno, addr); break;
+		case PY_LINES_LOCATIONS: line = py_location_table_line(buf, size, ci->firstlineno, (int)addr); break;
 		}
 	}
 	free(buf);
@@ -711,8 +708,8 @@ static int code_line(const struct mem_reader *m, const struct py_layout *L,
 }
 
 /* Fills function, file and coroutine of out from a code object, and ci. */
-static int read_code(const struct mem_reader *m, const struct py_layout *L,
-		     uint64_t code, struct py_frame *out, struct code_info *ci)
+static int read_code(const struct mem_reader *m, const struct py_layout *L, uint64_t code, struct py_frame *out,
+		     struct code_info *ci)
 {
 	size_t len = code_header_len(L);
 	uint8_t buf[256];
@@ -726,8 +723,7 @@ static int read_code(const struct mem_reader *m, const struct py_layout *L,
 		return err;
 	memset(out, 0, sizeof(*out));
 	/* 3.8-3.10 code objects have no co_qualname: co_name it is */
-	if (!L->code_qualname ||
-	    read_str(m, L, get_u64(buf, L->code_qualname), out->function, sizeof(out->function)) ||
+	if (!L->code_qualname || read_str(m, L, get_u64(buf, L->code_qualname), out->function, sizeof(out->function)) ||
 	    !out->function[0]) {
 		err = read_str(m, L, get_u64(buf, L->code_name), out->function, sizeof(out->function));
 		if (err)
@@ -756,8 +752,8 @@ static bool seen_before(const uint64_t *seen, int n, uint64_t frame)
 }
 
 /* 3.8-3.10: tstate->frame, then PyFrameObject.f_back; all are Python frames. */
-static int walk_frame_objects(const struct mem_reader *m, const struct py_layout *L,
-			      uint64_t tstate, struct py_frame *frames, int max)
+static int walk_frame_objects(const struct mem_reader *m, const struct py_layout *L, uint64_t tstate,
+			      struct py_frame *frames, int max)
 {
 	uint64_t frame, seen[MAX_FRAME_STEPS];
 	uint8_t buf[128];
@@ -805,8 +801,8 @@ static int walk_frame_objects(const struct mem_reader *m, const struct py_layout
  * _PyInterpreterFrame.previous. Shim and not yet started frames are skipped,
  * like CPython's tracebacks do.
  */
-static int walk_interp_frames(const struct mem_reader *m, const struct py_layout *L,
-			      uint64_t tstate, struct py_frame *frames, int max)
+static int walk_interp_frames(const struct mem_reader *m, const struct py_layout *L, uint64_t tstate,
+			      struct py_frame *frames, int max)
 {
 	uint64_t frame, seen[MAX_FRAME_STEPS];
 	uint8_t buf[128];
@@ -867,8 +863,8 @@ static int walk_interp_frames(const struct mem_reader *m, const struct py_layout
  * pthread_self(), the address of the C library's struct pthread, which holds
  * the tid at pthread_tid_offset.
  */
-static int tstate_tid(const struct mem_reader *m, const struct py_layout *L,
-		      uint64_t ts, int pthread_tid_offset, pid_t *tid)
+static int tstate_tid(const struct mem_reader *m, const struct py_layout *L, uint64_t ts, int pthread_tid_offset,
+		      pid_t *tid)
 {
 	uint64_t id;
 	int32_t ktid;
@@ -900,12 +896,12 @@ static int tstate_tid(const struct mem_reader *m, const struct py_layout *L,
 /* What find_tstate() looks for: a kernel tid, or a thread state's address. */
 struct tstate_key {
 	pid_t tid;
-	uint64_t addr;		/* nonzero: match this address, not tid */
+	uint64_t addr; /* nonzero: match this address, not tid */
 	int pthread_tid_offset;
 };
 
-static bool tstate_matches(const struct mem_reader *m, const struct py_layout *L,
-			   uint64_t ts, const struct tstate_key *key)
+static bool tstate_matches(const struct mem_reader *m, const struct py_layout *L, uint64_t ts,
+			   const struct tstate_key *key)
 {
 	pid_t tid;
 
@@ -919,8 +915,8 @@ static bool tstate_matches(const struct mem_reader *m, const struct py_layout *L
  * Finds a thread state in the thread lists of all interpreters: 1 found
  * (*out), 0 not, -errno.
  */
-static int find_tstate(const struct mem_reader *m, const struct py_layout *L,
-		       uint64_t runtime, const struct tstate_key *key, uint64_t *out)
+static int find_tstate(const struct mem_reader *m, const struct py_layout *L, uint64_t runtime,
+		       const struct tstate_key *key, uint64_t *out)
 {
 	uint64_t interp, ts;
 	int i, budget = MAX_THREADS, err;
@@ -957,8 +953,7 @@ static int find_tstate(const struct mem_reader *m, const struct py_layout *L,
  * the start of _PyRuntime, so a build with another layout (a patch release
  * that moved a field, a free-threaded build) is refused rather than misread.
  */
-static int check_debug_offsets(const struct mem_reader *m, const struct py_layout *L,
-			       uint64_t runtime)
+static int check_debug_offsets(const struct mem_reader *m, const struct py_layout *L, uint64_t runtime)
 {
 	uint8_t buf[DEBUG_SIZE];
 	uint64_t version;
@@ -969,8 +964,8 @@ static int check_debug_offsets(const struct mem_reader *m, const struct py_layou
 	if (read_mem(m, runtime, buf, sizeof(buf)) || memcmp(buf, DEBUG_COOKIE, 8))
 		return -EPROTONOSUPPORT;
 	version = get_u64(buf, DEBUG_VERSION);
-	if (((version >> 24) & 0xff) != (uint64_t)L->major ||
-	    ((version >> 16) & 0xff) != (uint64_t)L->minor || get_u64(buf, DEBUG_FREE_THREADED))
+	if (((version >> 24) & 0xff) != (uint64_t)L->major || ((version >> 16) & 0xff) != (uint64_t)L->minor ||
+	    get_u64(buf, DEBUG_FREE_THREADED))
 		return -EPROTONOSUPPORT;
 	for (i = 0; i < L->n_debug; i++) {
 		uint16_t want;
@@ -985,7 +980,7 @@ static int check_debug_offsets(const struct mem_reader *m, const struct py_layou
 int py_stack_read_mem_ex(const struct mem_reader *mem, const char *version, uint64_t runtime_addr,
 			 int pthread_tid_offset, pid_t tid, struct py_frame *frames, int max)
 {
-	struct tstate_key key = { 0 };
+	struct tstate_key key = {0};
 	const struct py_layout *L;
 	uint64_t tstate = 0;
 	int r;
@@ -1010,16 +1005,14 @@ int py_stack_read_mem_ex(const struct mem_reader *mem, const char *version, uint
 	if (r <= 0)
 		return r;
 	switch (L->frames) {
-	case PY_FRAME_OBJECT:
-		return walk_frame_objects(mem, L, tstate, frames, max);
-	case PY_INTERP_FRAME:
-		return walk_interp_frames(mem, L, tstate, frames, max);
+	case PY_FRAME_OBJECT: return walk_frame_objects(mem, L, tstate, frames, max);
+	case PY_INTERP_FRAME: return walk_interp_frames(mem, L, tstate, frames, max);
 	}
 	return -EPROTONOSUPPORT;
 }
 
-int py_stack_read_mem(const struct mem_reader *mem, const char *version, uint64_t runtime_addr,
-		      pid_t tid, struct py_frame *frames, int max)
+int py_stack_read_mem(const struct mem_reader *mem, const char *version, uint64_t runtime_addr, pid_t tid,
+		      struct py_frame *frames, int max)
 {
 	return py_stack_read_mem_ex(mem, version, runtime_addr, -1, tid, frames, max);
 }
@@ -1039,8 +1032,7 @@ struct gil_snapshot {
  * Address of the GIL: in _PyRuntime for 3.8-3.11; 3.12+ give each
  * interpreter a pointer to its own (or a shared) one: the main interpreter's.
  */
-static int gil_addr(const struct mem_reader *m, const struct py_layout *L,
-		    uint64_t runtime, uint64_t *gil)
+static int gil_addr(const struct mem_reader *m, const struct py_layout *L, uint64_t runtime, uint64_t *gil)
 {
 	uint64_t interp;
 	int err;
@@ -1066,8 +1058,7 @@ static int gil_addr(const struct mem_reader *m, const struct py_layout *L,
 	return valid_ptr(*gil, 8) ? 0 : -EFAULT;
 }
 
-static int read_gil(const struct mem_reader *m, const struct py_layout *L, uint64_t gil,
-		    struct gil_snapshot *g)
+static int read_gil(const struct mem_reader *m, const struct py_layout *L, uint64_t gil, struct gil_snapshot *g)
 {
 	uint8_t buf[64];
 	size_t len = L->gil_locked + 4;
@@ -1094,10 +1085,10 @@ static int read_gil(const struct mem_reader *m, const struct py_layout *L, uint6
  * the holder only while locked is 1, and only if it is in a thread list;
  * reading the GIL again afterwards catches a switch during the lookup.
  */
-int py_gil_state_mem(const struct mem_reader *mem, const char *version, uint64_t runtime_addr,
-		     int pthread_tid_offset, bool *locked, pid_t *holder_tid)
+int py_gil_state_mem(const struct mem_reader *mem, const char *version, uint64_t runtime_addr, int pthread_tid_offset,
+		     bool *locked, pid_t *holder_tid)
 {
-	struct tstate_key key = { 0 };
+	struct tstate_key key = {0};
 	struct gil_snapshot a, b;
 	const struct py_layout *L;
 	uint64_t gil, ts;
@@ -1146,8 +1137,7 @@ int py_gil_state_mem(const struct mem_reader *mem, const char *version, uint64_t
 		r = read_gil(mem, L, gil, &b);
 		if (r)
 			return r;
-		if (a.locked == b.locked && a.last_holder == b.last_holder &&
-		    a.switch_number == b.switch_number) {
+		if (a.locked == b.locked && a.last_holder == b.last_holder && a.switch_number == b.switch_number) {
 			*locked = true;
 			*holder_tid = tid;
 			return 0;
@@ -1162,8 +1152,8 @@ int py_gil_state_mem(const struct mem_reader *mem, const char *version, uint64_t
 static int vm_read(void *ctx, uint64_t addr, void *buf, size_t len)
 {
 	pid_t pid = *(pid_t *)ctx;
-	struct iovec local = { buf, len };
-	struct iovec remote = { (void *)(uintptr_t)addr, len };
+	struct iovec local = {buf, len};
+	struct iovec remote = {(void *)(uintptr_t)addr, len};
 	ssize_t r;
 
 	if (!len)
@@ -1186,8 +1176,7 @@ static int vm_read(void *ctx, uint64_t addr, void *buf, size_t len)
  * pointer or random word that happens to equal the pid makes it ambiguous, and
  * we give up rather than match threads wrongly. Returns the offset or -errno.
  */
-static int find_pthread_tid_offset(const struct mem_reader *m, const struct py_layout *L,
-				   pid_t pid, uint64_t runtime)
+static int find_pthread_tid_offset(const struct mem_reader *m, const struct py_layout *L, pid_t pid, uint64_t runtime)
 {
 	uint8_t pt[PTHREAD_SCAN];
 	uint64_t main_thread, addr;
@@ -1199,10 +1188,9 @@ static int find_pthread_tid_offset(const struct mem_reader *m, const struct py_l
 		return -EFAULT;
 	if (!valid_ptr(main_thread, 8))
 		return -EAGAIN; /* not initialized yet */
-	if (!py_elf_libc_symbol(pid, "_thread_db_pthread_tid", &addr) &&
-	    !read_mem(m, addr, desc, sizeof(desc)) && desc[0] == 32 && desc[1] == 1 &&
-	    desc[2] < PTHREAD_SCAN && !read_mem(m, main_thread + desc[2], &tid, sizeof(tid)) &&
-	    tid == pid)
+	if (!py_elf_libc_symbol(pid, "_thread_db_pthread_tid", &addr) && !read_mem(m, addr, desc, sizeof(desc)) &&
+	    desc[0] == 32 && desc[1] == 1 && desc[2] < PTHREAD_SCAN &&
+	    !read_mem(m, main_thread + desc[2], &tid, sizeof(tid)) && tid == pid)
 		return desc[2];
 	if (read_mem(m, main_thread, pt, sizeof(pt)))
 		return -EFAULT;
@@ -1219,7 +1207,7 @@ static int find_pthread_tid_offset(const struct mem_reader *m, const struct py_l
 /* Learns the struct pthread layout once, when first needed (3.8-3.10). */
 static int ensure_pthread_tid_offset(struct py_process *p)
 {
-	struct mem_reader mem = { vm_read, &p->pid };
+	struct mem_reader mem = {vm_read, &p->pid};
 	int r;
 
 	if (p->layout->tstate_native_thread_id || p->pthread_tid_offset >= 0)
@@ -1233,7 +1221,7 @@ static int ensure_pthread_tid_offset(struct py_process *p)
 
 int py_process_open(pid_t pid, struct py_process **out)
 {
-	struct mem_reader mem = { vm_read, &pid };
+	struct mem_reader mem = {vm_read, &pid};
 	struct py_elf_info *info;
 	const struct py_layout *L;
 	struct py_process *p;
@@ -1299,7 +1287,7 @@ pid_t py_process_pid(const struct py_process *p)
 
 int py_stack_read(struct py_process *p, pid_t tid, struct py_frame *frames, int max)
 {
-	struct mem_reader mem = { vm_read, &p->pid };
+	struct mem_reader mem = {vm_read, &p->pid};
 	int r, tries;
 
 	r = ensure_pthread_tid_offset(p);
@@ -1313,8 +1301,7 @@ int py_stack_read(struct py_process *p, pid_t tid, struct py_frame *frames, int 
 	 * succeeds. A stalled thread does not move, so this is rarely needed.
 	 */
 	for (tries = 0; tries < 3; tries++) {
-		r = py_stack_read_mem_ex(&mem, p->version, p->runtime_addr, p->pthread_tid_offset,
-					 tid, frames, max);
+		r = py_stack_read_mem_ex(&mem, p->version, p->runtime_addr, p->pthread_tid_offset, tid, frames, max);
 		if (r != -EFAULT && r != -EINVAL && r != -ELOOP)
 			break;
 	}
@@ -1323,7 +1310,7 @@ int py_stack_read(struct py_process *p, pid_t tid, struct py_frame *frames, int 
 
 int py_gil_state(struct py_process *p, bool *locked, pid_t *holder_tid)
 {
-	struct mem_reader mem = { vm_read, &p->pid };
+	struct mem_reader mem = {vm_read, &p->pid};
 	int r;
 
 	if (!locked || !holder_tid)
@@ -1331,8 +1318,7 @@ int py_gil_state(struct py_process *p, bool *locked, pid_t *holder_tid)
 	r = ensure_pthread_tid_offset(p);
 	if (r)
 		return r;
-	return py_gil_state_mem(&mem, p->version, p->runtime_addr, p->pthread_tid_offset,
-				locked, holder_tid);
+	return py_gil_state_mem(&mem, p->version, p->runtime_addr, p->pthread_tid_offset, locked, holder_tid);
 }
 
 void py_process_close(struct py_process *p)

@@ -8,9 +8,9 @@
 
 struct py_frame {
 	char function[128]; /* co_qualname (fallback co_name), NUL-terminated, raw bytes (caller escapes) */
-	char file[256];     /* co_filename */
-	int line;           /* current line, 0 if unknown */
-	bool coroutine;     /* code flags have CO_COROUTINE, CO_ITERABLE_COROUTINE or CO_ASYNC_GENERATOR */
+	char file[256];	    /* co_filename */
+	int line;	    /* current line, 0 if unknown */
+	bool coroutine;	    /* code flags have CO_COROUTINE, CO_ITERABLE_COROUTINE or CO_ASYNC_GENERATOR */
 };
 
 /* Memory access indirection so unit tests can replay recorded memory. read() returns 0 or -errno, must fill len bytes. */
@@ -30,7 +30,8 @@ int py_stack_read(struct py_process *p, pid_t tid, struct py_frame *frames, int 
 void py_process_close(struct py_process *p);
 
 /* Same walk against an arbitrary memory reader (used by unit tests with recorded memory): */
-int py_stack_read_mem(const struct mem_reader *mem, const char *version, uint64_t runtime_addr, pid_t tid, struct py_frame *frames, int max);
+int py_stack_read_mem(const struct mem_reader *mem, const char *version, uint64_t runtime_addr, pid_t tid,
+		      struct py_frame *frames, int max);
 
 /* Additions beyond the interface above. */
 
@@ -68,8 +69,8 @@ int py_gil_state(struct py_process *p, bool *locked, pid_t *holder_tid);
  * Same against a memory reader, for unit tests; pthread_tid_offset as for
  * py_stack_read_mem_ex() (3.8-3.10 need it: -ENOTSUP without).
  */
-int py_gil_state_mem(const struct mem_reader *mem, const char *version, uint64_t runtime_addr,
-		     int pthread_tid_offset, bool *locked, pid_t *holder_tid);
+int py_gil_state_mem(const struct mem_reader *mem, const char *version, uint64_t runtime_addr, int pthread_tid_offset,
+		     bool *locked, pid_t *holder_tid);
 
 /*
  * Line of the code unit at byte offset addr in a 3.11+ location table

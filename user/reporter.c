@@ -14,7 +14,7 @@
 #include "symbolize.h"
 
 #define MAX_QUEUED 256
-#define TICK_MS 100
+#define TICK_MS	   100
 
 enum job_type { JOB_STALL, JOB_KILL, JOB_SUMMARY, JOB_WARM, JOB_FORGET, JOB_REOPEN };
 
@@ -90,18 +90,10 @@ static void run_job(struct reporter *rep, struct job *j)
 		attribution_symbolize(rep->symbolizer, &j->u.kill.stall);
 		sinks_kill(rep->sinks, &j->u.kill);
 		break;
-	case JOB_SUMMARY:
-		sinks_summary(rep->sinks, &j->u.summary);
-		break;
-	case JOB_WARM:
-		symbolizer_warm(rep->symbolizer, j->pid);
-		break;
-	case JOB_FORGET:
-		symbolizer_forget(rep->symbolizer, j->pid);
-		break;
-	case JOB_REOPEN:
-		sinks_reopen(rep->sinks);
-		break;
+	case JOB_SUMMARY: sinks_summary(rep->sinks, &j->u.summary); break;
+	case JOB_WARM: symbolizer_warm(rep->symbolizer, j->pid); break;
+	case JOB_FORGET: symbolizer_forget(rep->symbolizer, j->pid); break;
+	case JOB_REOPEN: sinks_reopen(rep->sinks); break;
 	}
 	if (j->type == JOB_STALL || j->type == JOB_KILL)
 		counter_inc(&rep->counters->records);

@@ -5,7 +5,7 @@
 
 #include "samples.h"
 
-#define MAX_SESSIONS 64
+#define MAX_SESSIONS  64
 #define MAX_PY_FRAMES 64 /* distinct Python frames counted per iteration */
 
 struct py_count {

@@ -4,10 +4,10 @@
 
 #include "sink.h"
 
-#define EACH(list, op, ...)                                   \
-	for (struct sink *s = (list); s; s = s->next)         \
-		if (s->ops->op)                               \
-			s->ops->op(s, ##__VA_ARGS__)
+#define EACH(list, op, ...)                                                                                            \
+	for (struct sink *s = (list); s; s = s->next)                                                                  \
+		if (s->ops->op)                                                                                        \
+	s->ops->op(s, ##__VA_ARGS__)
 
 void sinks_stall(struct sink *list, const struct stall_record *r)
 {

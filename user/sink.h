@@ -19,9 +19,9 @@ struct kill_record {
 	pid_t tid;
 	char comm[16];
 	int signal;
-	bool dry_run; /* --dry-run: said, not done */
-	bool escalated; /* SIGKILL after --kill-grace */
-	int error; /* 0, or the errno of a signal that could not be sent */
+	bool dry_run;		   /* --dry-run: said, not done */
+	bool escalated;		   /* SIGKILL after --kill-grace */
+	int error;		   /* 0, or the errno of a signal that could not be sent */
 	struct stall_record stall; /* the stall that caused it, as it was then */
 };
 
@@ -31,7 +31,7 @@ struct sink_ops {
 	void (*stall)(struct sink *s, const struct stall_record *r);
 	void (*kill)(struct sink *s, const struct kill_record *k);
 	void (*summary)(struct sink *s, const struct loop_summary *ls);
-	void (*tick)(struct sink *s); /* every 100 ms or so: timeouts, reaping */
+	void (*tick)(struct sink *s);	/* every 100 ms or so: timeouts, reaping */
 	void (*reopen)(struct sink *s); /* SIGHUP */
 	void (*destroy)(struct sink *s);
 };

@@ -17,12 +17,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "duration.h"
 #include "output.h"
 #include "sink.h"
 
-#define MAX_RUNNING 4
-#define MAX_LOOPS 256
-#define RATE_BURST 5
+#define MAX_RUNNING    4
+#define MAX_LOOPS      256
+#define RATE_BURST     5
 #define RATE_REFILL_NS (6 * 1000000000ULL) /* 10 per minute */
 
 extern char **environ;
@@ -49,14 +50,6 @@ struct hook_sink {
 	struct loop_rate rates[MAX_LOOPS];
 	int nrates;
 };
-
-static uint64_t monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 static bool take_token(struct hook_sink *h, pid_t tid, uint64_t now)
 {
@@ -117,7 +110,7 @@ static void run_hook(struct hook_sink *h, const struct stall_record *r, const st
 	posix_spawnattr_t attr;
 	sigset_t none, defaults;
 	uint64_t now = monotonic_ns();
-	char *argv[] = { (char *)h->path, NULL };
+	char *argv[] = {(char *)h->path, NULL};
 	int fd, n = 0, i, err;
 	pid_t pid;
 

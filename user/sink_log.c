@@ -68,17 +68,17 @@ static void append(struct log_sink *l, char *line, size_t len)
 }
 
 /* Renders through a memory stream, then appends the whole line at once. */
-#define RENDER(l, fn, rec)                                      \
-	do {                                                    \
-		char *buf = NULL;                               \
-		size_t len = 0;                                 \
-		FILE *m = open_memstream(&buf, &len);           \
-		if (!m)                                         \
-			break;                                  \
-		fn(m, rec);                                     \
-		if (fclose(m) == 0)                             \
-			append(l, buf, len);                    \
-		free(buf);                                      \
+#define RENDER(l, fn, rec)                                                                                             \
+	do {                                                                                                           \
+		char *buf = NULL;                                                                                      \
+		size_t len = 0;                                                                                        \
+		FILE *m = open_memstream(&buf, &len);                                                                  \
+		if (!m)                                                                                                \
+			break;                                                                                         \
+		fn(m, rec);                                                                                            \
+		if (fclose(m) == 0)                                                                                    \
+			append(l, buf, len);                                                                           \
+		free(buf);                                                                                             \
 	} while (0)
 
 static void on_stall(struct sink *s, const struct stall_record *r)

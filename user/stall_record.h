@@ -18,8 +18,8 @@ enum stall_cause {
 	CAUSE_SYSCALL,
 	CAUSE_RUNQUEUE,
 	CAUSE_OTHER, /* off CPU outside any syscall: page faults, ... */
-	CAUSE_LOCK, /* blocked in futex: a mutex, condition variable, semaphore */
-	CAUSE_GIL, /* a CPython loop waiting for the GIL held by another thread */
+	CAUSE_LOCK,  /* blocked in futex: a mutex, condition variable, semaphore */
+	CAUSE_GIL,   /* a CPython loop waiting for the GIL held by another thread */
 };
 
 enum frame_kind {
@@ -31,21 +31,21 @@ enum frame_kind {
 struct stall_frame {
 	enum frame_kind kind;
 	bool coroutine; /* python: an async def */
-	int line; /* 0 when unknown */
-	uint64_t ip; /* native */
+	int line;	/* 0 when unknown */
+	uint64_t ip;	/* native */
 	char function[128];
-	char file[256]; /* python source, or native source with debug info */
+	char file[256];	  /* python source, or native source with debug info */
 	char module[256]; /* native: the binary or library */
 };
 
-#define STALL_MAX_FRAMES 192
-#define STALL_MAX_NATIVE 64
-#define STALL_MAX_SAMPLES 128 /* native CPU samples kept per stall */
-#define STALL_SAMPLE_DEPTH 32 /* innermost frames kept per sample */
-#define STALL_MAX_HOT 8
+#define STALL_MAX_FRAMES   192
+#define STALL_MAX_NATIVE   64
+#define STALL_MAX_SAMPLES  128 /* native CPU samples kept per stall */
+#define STALL_SAMPLE_DEPTH 32  /* innermost frames kept per sample */
+#define STALL_MAX_HOT	   8
 
 struct stall_record {
-	bool ended; /* phase: "begin" while going on, "end" once over */
+	bool ended;  /* phase: "begin" while going on, "end" once over */
 	bool exited; /* the thread exited during the stall */
 	pid_t pid;
 	pid_t tid;
@@ -66,7 +66,7 @@ struct stall_record {
 
 	/* The GIL when a CPython loop was blocked in futex: who held it, running what. */
 	bool gil_locked;
-	pid_t gil_holder_tid; /* 0: unknown */
+	pid_t gil_holder_tid;	       /* 0: unknown */
 	struct stall_frame gil_holder; /* its innermost Python frame, if read */
 
 	uint64_t throttled_ns; /* CPU throttling of the loop's cgroup during the stall (end records) */
@@ -99,8 +99,8 @@ struct stall_record {
 	struct hot_frame {
 		struct stall_frame frame;
 		uint32_t samples; /* samples with this frame anywhere in them */
-		uint32_t self; /* samples with this frame innermost */
-		bool python; /* counted over Python samples, else native ones */
+		uint32_t self;	  /* samples with this frame innermost */
+		bool python;	  /* counted over Python samples, else native ones */
 	} hot[STALL_MAX_HOT];
 
 	char note[160]; /* what would make the report better, e.g. how to enable node's perf map */

@@ -27,10 +27,10 @@
 #include "perf_map.h"
 #include "symbolize.h"
 
-#define CACHE_SLOTS 32
-#define STACK_PAGES 8
+#define CACHE_SLOTS	32
+#define STACK_PAGES	8
 #define STACK_PAGE_SIZE 4096ULL
-#define SYMBOL_SLOTS 1024
+#define SYMBOL_SLOTS	1024
 
 /* What the current unwind_stack() call unwinds; repointed on every call. */
 struct unwind_call {
@@ -48,8 +48,8 @@ struct cached_process {
 	pid_t pid;
 	bool live; /* false: reported from a maps file, binaries opened by path */
 	Dwfl *dwfl;
-	bool attached; /* dwfl_attach_state() done: allowed once per Dwfl */
-	bool refreshed; /* rebuilt once for an unknown address already */
+	bool attached;	     /* dwfl_attach_state() done: allowed once per Dwfl */
+	bool refreshed;	     /* rebuilt once for an unknown address already */
 	uint64_t generation; /* tells this Dwfl's modules apart in the symbol cache */
 	uint64_t last_use;
 	struct unwind_call call;
@@ -91,8 +91,8 @@ struct symbolizer {
 /* ---- finding a process's binaries ---------------------------------------- */
 
 /* First line of /proc/PID/maps mapping exactly name: its range, device and inode. */
-static int find_mapping(pid_t pid, const char *name, uint64_t *start, uint64_t *end,
-			unsigned int *dmajor, unsigned int *dminor, uint64_t *ino)
+static int find_mapping(pid_t pid, const char *name, uint64_t *start, uint64_t *end, unsigned int *dmajor,
+			unsigned int *dminor, uint64_t *ino)
 {
 	char path[64], *line = NULL;
 	size_t cap = 0;
@@ -109,8 +109,9 @@ static int find_mapping(pid_t pid, const char *name, uint64_t *start, uint64_t *
 
 		if (line[len - 1] == '\n')
 			line[len - 1] = '\0';
-		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %*s %*x %x:%x %" SCNu64 " %n", start, end,
-			   dmajor, dminor, ino, &pos) < 5 || pos <= 0)
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %*s %*x %x:%x %" SCNu64 " %n", start, end, dmajor, dminor,
+			   ino, &pos) < 5 ||
+		    pos <= 0)
 			continue;
 		if (strcmp(line + pos + strspn(line + pos, " \t"), name) == 0) {
 			err = 0;
@@ -168,8 +169,7 @@ static int open_mapped_file(pid_t pid, const char *name, char **file_name)
 }
 
 /* Dwfl_Callbacks.find_elf: our process-aware opening, then libdwfl's (vDSO, plain paths). */
-static int find_elf(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr base,
-		    char **file_name, Elf **elfp)
+static int find_elf(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr base, char **file_name, Elf **elfp)
 {
 	struct cached_process *c = *userdata;
 
@@ -202,8 +202,7 @@ static const Dwfl_Callbacks proc_callbacks = {
 };
 
 /* dwfl_getmodules callback: hands each module its process, for find_elf. */
-static int set_module_process(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr base,
-			      void *arg)
+static int set_module_process(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr base, void *arg)
 {
 	(void)mod;
 	(void)name;
@@ -400,8 +399,8 @@ static uint64_t mix(uint64_t h, uint64_t v)
  * Dwfl's copy only) and its address inside the ELF file, the same in every
  * process whatever the load address.
  */
-static uint64_t cache_key(struct cached_process *c, Dwfl_Module *mod, Dwarf_Addr addr,
-			  Dwarf_Addr start, uint64_t *offset)
+static uint64_t cache_key(struct cached_process *c, Dwfl_Module *mod, Dwarf_Addr addr, Dwarf_Addr start,
+			  uint64_t *offset)
 {
 	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a offset basis */
 	const unsigned char *bits;
@@ -663,8 +662,8 @@ static int take_frame(Dwfl_Frame *frame, void *arg)
 	return call->n < call->max ? DWARF_CB_OK : DWARF_CB_ABORT;
 }
 
-int unwind_stack(struct symbolizer *s, pid_t pid, pid_t tid, const struct unwind_regs *regs,
-		 unwind_read_fn read, void *ctx, uint64_t *ips, int max)
+int unwind_stack(struct symbolizer *s, pid_t pid, pid_t tid, const struct unwind_regs *regs, unwind_read_fn read,
+		 void *ctx, uint64_t *ips, int max)
 {
 	struct cached_process *c;
 	unsigned int i;
@@ -687,7 +686,12 @@ int unwind_stack(struct symbolizer *s, pid_t pid, pid_t tid, const struct unwind
 	for (i = 0; i < STACK_PAGES; i++)
 		s->pages[i].valid = false; /* the target ran since the last call */
 	c->call = (struct unwind_call){
-		.tid = tid, .regs = regs, .read = read, .ctx = ctx, .ips = ips, .max = max,
+		.tid = tid,
+		.regs = regs,
+		.read = read,
+		.ctx = ctx,
+		.ips = ips,
+		.max = max,
 	};
 	/* Ends in an error when a frame has no CFI: the frames before it stand. */
 	dwfl_getthread_frames(c->dwfl, tid, take_frame, &c->call);

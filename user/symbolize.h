@@ -39,8 +39,8 @@ typedef int (*unwind_read_fn)(void *ctx, uint64_t addr, uint64_t *word);
  * those with is_return). Returns the count (>= 1) or -errno when pid's
  * binaries cannot be opened.
  */
-int unwind_stack(struct symbolizer *s, pid_t pid, pid_t tid, const struct unwind_regs *regs,
-		 unwind_read_fn read, void *ctx, uint64_t *ips, int max);
+int unwind_stack(struct symbolizer *s, pid_t pid, pid_t tid, const struct unwind_regs *regs, unwind_read_fn read,
+		 void *ctx, uint64_t *ips, int max);
 
 /*
  * Test hook: a symbolizer that knows pid only from a recorded copy of its

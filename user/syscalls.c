@@ -11,12 +11,11 @@ static const char *const names[] = {
 
 /* Calls whose first argument is the file descriptor they block on. */
 static const char *const fd_first[] = {
-	"read",	    "write",	 "pread64",  "pwrite64", "readv",     "writev",	   "preadv",
-	"pwritev",  "preadv2",	 "pwritev2", "recvfrom", "sendto",    "recvmsg",   "sendmsg",
-	"recvmmsg", "sendmmsg",	 "connect",  "accept",	 "accept4",   "fsync",	   "fdatasync",
-	"flock",    "fcntl",	 "ioctl",    "ftruncate", "getdents64", "sync_file_range",
-	"fallocate", "splice",	 "tee",	     "shutdown", "lseek",     "fstat",
-	"copy_file_range", "sendfile", "syncfs",
+	"read",	     "write",		"pread64",	   "pwrite64",	"readv",     "writev",	"preadv",   "pwritev",
+	"preadv2",   "pwritev2",	"recvfrom",	   "sendto",	"recvmsg",   "sendmsg", "recvmmsg", "sendmmsg",
+	"connect",   "accept",		"accept4",	   "fsync",	"fdatasync", "flock",	"fcntl",    "ioctl",
+	"ftruncate", "getdents64",	"sync_file_range", "fallocate", "splice",    "tee",	"shutdown", "lseek",
+	"fstat",     "copy_file_range", "sendfile",	   "syncfs",
 };
 
 const char *syscall_name(int nr)

@@ -25,8 +25,8 @@
 #include "top.h"
 #include "top_view.h"
 
-#define MAX_LOOPS 4096
-#define FORGET_NS (30 * NSEC_PER_SEC) /* a gone loop's stalls are kept this long */
+#define MAX_LOOPS  4096
+#define FORGET_NS  (30 * NSEC_PER_SEC) /* a gone loop's stalls are kept this long */
 #define FILTER_LEN 64
 
 /* What the sink learned about one loop thread from its stall records. */
@@ -36,7 +36,7 @@ struct stall_entry {
 	uint64_t worst_ns;
 	uint64_t kills;
 	char culprit[TOP_CULPRIT_LEN];
-	char *report; /* view_report() of the last stall */
+	char *report;	  /* view_report() of the last stall */
 	uint64_t seen_ns; /* last record, or last refresh that saw the loop */
 };
 
@@ -72,7 +72,7 @@ struct top {
 	bool screen_on;
 	int input_fd; /* epoll: stdin and winch_fd */
 	int winch_fd;
-	struct ls_loop *loops; /* scratch for reads */
+	struct ls_loop *loops;	/* scratch for reads */
 	struct loop_snap *prev; /* sorted by tid */
 	int nprev;
 	uint64_t prev_ns;
@@ -85,15 +85,6 @@ struct top {
 	char filter_saved[FILTER_LEN]; /* restored by Esc while editing */
 	struct top_model m;
 };
-
-static uint64_t monotonic_ns(void)
-{
-	struct timespec ts;
-
-	/* The clock of bpf_ktime_get_ns, which stamps iter_start_ns. */
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
-}
 
 static void table_put(struct stall_table *t)
 {
@@ -205,7 +196,7 @@ static int cmp_snap(const void *a, const void *b)
 
 static const struct loop_snap *find_prev(const struct top *tp, pid_t tid)
 {
-	struct loop_snap key = { .tid = tid };
+	struct loop_snap key = {.tid = tid};
 
 	return tp->nprev ? bsearch(&key, tp->prev, tp->nprev, sizeof(key), cmp_snap) : NULL;
 }
@@ -266,9 +257,7 @@ static int collect(struct top *tp)
 		r->hist = s->hist;
 		if (l->iter_start_ns && now > l->iter_start_ns)
 			s->running_ns = r->running_ns = now - l->iter_start_ns;
-		r->state = !l->iter_start_ns		       ? LOOP_IDLE :
-			   r->running_ns >= tp->threshold_ns ? LOOP_STALLED :
-								 LOOP_BUSY;
+		r->state = !l->iter_start_ns ? LOOP_IDLE : r->running_ns >= tp->threshold_ns ? LOOP_STALLED : LOOP_BUSY;
 		p = find_prev(tp, l->tid);
 		/* /proc is read once per loop; an exec changes its pid's comm. */
 		if (p && p->pid == s->pid && strcmp(p->comm, s->comm) == 0)
@@ -351,30 +340,15 @@ static int cmp_rows(const void *x, const void *y, void *arg)
 	int c = 0;
 
 	switch (sort) {
-	case SORT_WORST:
-		c = cmp_worst(a, b);
-		break;
-	case SORT_BUSY:
-		c = cmp_double_desc(a->busy_pct, b->busy_pct);
-		break;
-	case SORT_ITERS:
-		c = cmp_double_desc(a->iters_per_sec, b->iters_per_sec);
-		break;
-	case SORT_P99:
-		c = cmp_u64_desc(a->p99_ns, b->p99_ns);
-		break;
-	case SORT_MAX:
-		c = cmp_u64_desc(a->max_ns, b->max_ns);
-		break;
-	case SORT_STALLS:
-		c = cmp_u64_desc(a->stalls_total, b->stalls_total);
-		break;
-	case SORT_COMM:
-		c = strcmp(a->comm, b->comm);
-		break;
+	case SORT_WORST: c = cmp_worst(a, b); break;
+	case SORT_BUSY: c = cmp_double_desc(a->busy_pct, b->busy_pct); break;
+	case SORT_ITERS: c = cmp_double_desc(a->iters_per_sec, b->iters_per_sec); break;
+	case SORT_P99: c = cmp_u64_desc(a->p99_ns, b->p99_ns); break;
+	case SORT_MAX: c = cmp_u64_desc(a->max_ns, b->max_ns); break;
+	case SORT_STALLS: c = cmp_u64_desc(a->stalls_total, b->stalls_total); break;
+	case SORT_COMM: c = strcmp(a->comm, b->comm); break;
 	case SORT_PID:
-	case SORT_NR:
-		break;
+	case SORT_NR: break;
 	}
 	if (!c)
 		c = (a->pid > b->pid) - (a->pid < b->pid);
@@ -545,31 +519,18 @@ static bool handle_key(struct top *tp, int ch)
 		return ch == 'q';
 	}
 	switch (ch) {
-	case 'q':
-		return true;
+	case 'q': return true;
 	case KEY_UP:
-	case 'k':
-		move_selection(tp, -1);
-		break;
+	case 'k': move_selection(tp, -1); break;
 	case KEY_DOWN:
-	case 'j':
-		move_selection(tp, 1);
-		break;
-	case KEY_PPAGE:
-		move_selection(tp, -page);
-		break;
+	case 'j': move_selection(tp, 1); break;
+	case KEY_PPAGE: move_selection(tp, -page); break;
 	case KEY_NPAGE:
-	case ' ':
-		move_selection(tp, page);
-		break;
+	case ' ': move_selection(tp, page); break;
 	case KEY_HOME:
-	case 'g':
-		move_selection(tp, -MAX_LOOPS);
-		break;
+	case 'g': move_selection(tp, -MAX_LOOPS); break;
 	case KEY_END:
-	case 'G':
-		move_selection(tp, MAX_LOOPS);
-		break;
+	case 'G': move_selection(tp, MAX_LOOPS); break;
 	case '\n':
 	case '\r':
 	case KEY_ENTER:
@@ -585,24 +546,16 @@ static bool handle_key(struct top *tp, int ch)
 		else if (ch == 27)
 			tp->filter[0] = '\0';
 		break;
-	case 's':
-		m->sort = (m->sort + 1) % SORT_NR;
-		break;
-	case 'S':
-		m->sort = (m->sort + SORT_NR - 1) % SORT_NR;
-		break;
+	case 's': m->sort = (m->sort + 1) % SORT_NR; break;
+	case 'S': m->sort = (m->sort + SORT_NR - 1) % SORT_NR; break;
 	case '/':
 		memcpy(tp->filter_saved, tp->filter, sizeof(tp->filter));
 		m->editing_filter = true;
 		m->detail = false;
 		break;
-	case 'p':
-		m->paused = !m->paused;
-		break;
+	case 'p': m->paused = !m->paused; break;
 	case '?':
-	case 'h':
-		m->help = true;
-		break;
+	case 'h': m->help = true; break;
 	}
 	return false;
 }
@@ -640,7 +593,7 @@ int top_input_fd(const struct top *tp)
 /* An epoll fd for main's loop: keys on stdin and SIGWINCH, through a signalfd. */
 static int input_open(struct top *tp)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
+	struct epoll_event ev = {.events = EPOLLIN};
 	sigset_t mask;
 
 	sigemptyset(&mask);

@@ -22,10 +22,10 @@
 #include "output.h"
 #include "top_view.h"
 
-#define MIN_CULPRIT 20 /* narrow terminals hide columns to leave the culprit this much, */
-#define CULPRIT_SHARE 4 /* or 1/4 of the width on wider ones */
-#define PAIR_STALLED 1
-#define CELL_LEN 2048
+#define MIN_CULPRIT   20 /* narrow terminals hide columns to leave the culprit this much, */
+#define CULPRIT_SHARE 4	 /* or 1/4 of the width on wider ones */
+#define PAIR_STALLED  1
+#define CELL_LEN      2048
 
 enum col {
 	COL_PID,
@@ -45,53 +45,46 @@ enum col {
 
 struct column {
 	const char *title;
-	int width; /* 0: the rest of the line */
-	bool right; /* numbers */
-	int drop; /* narrow terminals hide columns by increasing drop; 0: never */
+	int width;	    /* 0: the rest of the line */
+	bool right;	    /* numbers */
+	int drop;	    /* narrow terminals hide columns by increasing drop; 0: never */
 	enum top_sort sort; /* the order this column marks with '*'; SORT_NR: none */
 };
 
 static const struct column columns[COL_NR] = {
-	[COL_PID] = { "PID", 7, false, 0, SORT_PID },
-	[COL_TID] = { "TID", 7, false, 2, SORT_NR },
-	[COL_COMM] = { "COMM", 15, false, 0, SORT_COMM },
-	[COL_RUNTIME] = { "RUNTIME", 7, false, 7, SORT_NR },
-	[COL_STATE] = { "STATE", 14, false, 0, SORT_WORST },
-	[COL_ITERS] = { "ITER/S", 7, true, 4, SORT_ITERS },
-	[COL_BUSY] = { "BUSY%", 6, true, 5, SORT_BUSY },
-	[COL_P50] = { "P50", 7, true, 1, SORT_NR },
-	[COL_P99] = { "P99", 7, true, 6, SORT_P99 },
-	[COL_MAX] = { "MAX", 7, true, 3, SORT_MAX },
-	[COL_STALLS] = { "STALLS", 8, true, 0, SORT_STALLS },
-	[COL_CULPRIT] = { "LAST CULPRIT", 0, false, 0, SORT_NR },
+	[COL_PID] = {"PID", 7, false, 0, SORT_PID},	    [COL_TID] = {"TID", 7, false, 2, SORT_NR},
+	[COL_COMM] = {"COMM", 15, false, 0, SORT_COMM},	    [COL_RUNTIME] = {"RUNTIME", 7, false, 7, SORT_NR},
+	[COL_STATE] = {"STATE", 14, false, 0, SORT_WORST},  [COL_ITERS] = {"ITER/S", 7, true, 4, SORT_ITERS},
+	[COL_BUSY] = {"BUSY%", 6, true, 5, SORT_BUSY},	    [COL_P50] = {"P50", 7, true, 1, SORT_NR},
+	[COL_P99] = {"P99", 7, true, 6, SORT_P99},	    [COL_MAX] = {"MAX", 7, true, 3, SORT_MAX},
+	[COL_STALLS] = {"STALLS", 8, true, 0, SORT_STALLS}, [COL_CULPRIT] = {"LAST CULPRIT", 0, false, 0, SORT_NR},
 };
 
 static const char *const sort_names[SORT_NR] = {
-	[SORT_WORST] = "worst stall", [SORT_BUSY] = "busy%", [SORT_ITERS] = "iter/s", [SORT_P99] = "p99",
-	[SORT_MAX] = "max",	      [SORT_STALLS] = "stalls", [SORT_PID] = "pid",   [SORT_COMM] = "comm",
+	[SORT_WORST] = "worst stall", [SORT_BUSY] = "busy%",	[SORT_ITERS] = "iter/s", [SORT_P99] = "p99",
+	[SORT_MAX] = "max",	      [SORT_STALLS] = "stalls", [SORT_PID] = "pid",	 [SORT_COMM] = "comm",
 };
 
-static const char *const help_text =
-	"loopstall top: one row per event-loop thread, the loop in trouble on top.\n"
-	"\n"
-	"  Up/Down, j/k   select a loop (PgUp/PgDn, Home/End too)\n"
-	"  Enter          details: the last stall's report and the iteration histogram\n"
-	"  Esc            back from the details; clear the filter\n"
-	"  s              next sort order (its column is marked *)\n"
-	"  /              filter: substring of the command name or the PID\n"
-	"  p              pause or resume updates\n"
-	"  ?              this help\n"
-	"  q              quit\n"
-	"\n"
-	"  STATE    idle (waiting in epoll), busy (in an iteration), STALLED (busy\n"
-	"           for the threshold or longer, counting)\n"
-	"  ITER/S   iterations per second over the last interval\n"
-	"  BUSY%    share of the last interval spent in iterations\n"
-	"  P50 P99 MAX  iteration times in the last interval (log2 bucket bounds)\n"
-	"  STALLS   stalls ended in the last interval / since watched\n"
-	"  LAST CULPRIT  the last stall: what blocked, in which function\n"
-	"\n"
-	"Press any key to close this help.\n";
+static const char *const help_text = "loopstall top: one row per event-loop thread, the loop in trouble on top.\n"
+				     "\n"
+				     "  Up/Down, j/k   select a loop (PgUp/PgDn, Home/End too)\n"
+				     "  Enter          details: the last stall's report and the iteration histogram\n"
+				     "  Esc            back from the details; clear the filter\n"
+				     "  s              next sort order (its column is marked *)\n"
+				     "  /              filter: substring of the command name or the PID\n"
+				     "  p              pause or resume updates\n"
+				     "  ?              this help\n"
+				     "  q              quit\n"
+				     "\n"
+				     "  STATE    idle (waiting in epoll), busy (in an iteration), STALLED (busy\n"
+				     "           for the threshold or longer, counting)\n"
+				     "  ITER/S   iterations per second over the last interval\n"
+				     "  BUSY%    share of the last interval spent in iterations\n"
+				     "  P50 P99 MAX  iteration times in the last interval (log2 bucket bounds)\n"
+				     "  STALLS   stalls ended in the last interval / since watched\n"
+				     "  LAST CULPRIT  the last stall: what blocked, in which function\n"
+				     "\n"
+				     "Press any key to close this help.\n";
 
 static SCREEN *screen;
 static bool ascii_only; /* the terminal's locale is not UTF-8: other bytes show as '?' */
@@ -212,18 +205,12 @@ static const char *cause_word(const struct stall_record *r)
 	const char *name = syscall_name(r->syscall_nr);
 
 	switch (r->cause) {
-	case CAUSE_SYSCALL:
-		return name ? name : "syscall";
-	case CAUSE_CPU:
-		return "on CPU";
-	case CAUSE_RUNQUEUE:
-		return "waiting for a CPU";
-	case CAUSE_LOCK:
-		return "lock";
-	case CAUSE_GIL:
-		return "GIL";
-	case CAUSE_OTHER:
-		break;
+	case CAUSE_SYSCALL: return name ? name : "syscall";
+	case CAUSE_CPU: return "on CPU";
+	case CAUSE_RUNQUEUE: return "waiting for a CPU";
+	case CAUSE_LOCK: return "lock";
+	case CAUSE_GIL: return "GIL";
+	case CAUSE_OTHER: break;
 	}
 	return "off CPU";
 }
@@ -308,18 +295,10 @@ static const char *cell(const struct top_row *r, enum col c, char *buf, size_t l
 	char d[32];
 
 	switch (c) {
-	case COL_PID:
-		snprintf(buf, len, "%d", r->pid);
-		break;
-	case COL_TID:
-		snprintf(buf, len, "%d", r->tid);
-		break;
-	case COL_COMM:
-		escaped(r->comm, buf, len);
-		break;
-	case COL_RUNTIME:
-		snprintf(buf, len, "%s", r->runtime);
-		break;
+	case COL_PID: snprintf(buf, len, "%d", r->pid); break;
+	case COL_TID: snprintf(buf, len, "%d", r->tid); break;
+	case COL_COMM: escaped(r->comm, buf, len); break;
+	case COL_RUNTIME: snprintf(buf, len, "%s", r->runtime); break;
 	case COL_STATE:
 		if (r->state == LOOP_STALLED)
 			snprintf(buf, len, "STALLED %s", dur(r->running_ns, d, sizeof(d)));
@@ -332,9 +311,7 @@ static const char *cell(const struct top_row *r, enum col c, char *buf, size_t l
 		else
 			snprintf(buf, len, r->iters_per_sec < 1000 ? "%.1f" : "%.0f", r->iters_per_sec);
 		break;
-	case COL_BUSY:
-		snprintf(buf, len, r->has_window ? "%.1f" : "-", r->busy_pct);
-		break;
+	case COL_BUSY: snprintf(buf, len, r->has_window ? "%.1f" : "-", r->busy_pct); break;
 	case COL_P50:
 	case COL_P99:
 	case COL_MAX: {
@@ -351,9 +328,7 @@ static const char *cell(const struct top_row *r, enum col c, char *buf, size_t l
 			 (unsigned long long)r->stalls_total);
 		break;
 	case COL_CULPRIT:
-	case COL_NR:
-		snprintf(buf, len, "%s", r->culprit);
-		break;
+	case COL_NR: snprintf(buf, len, "%s", r->culprit); break;
 	}
 	return buf;
 }
@@ -372,10 +347,9 @@ static void title_text(const struct top_model *m, char *buf, size_t len)
 
 	localtime_r(&now, &tm);
 	strftime(clock, sizeof(clock), "%H:%M:%S", &tm);
-	snprintf(buf, len, "loopstall top  %s  %d loop%s, %d stalled  threshold %s  sort: %s%s%s%s", clock,
-		 m->nloops, m->nloops == 1 ? "" : "s", m->nstalled, dur(m->threshold_ns, thr, sizeof(thr)),
-		 view_sort_name(m->sort),
-		 m->filter && m->filter[0] ? "  filter: " : "", m->filter ? m->filter : "",
+	snprintf(buf, len, "loopstall top  %s  %d loop%s, %d stalled  threshold %s  sort: %s%s%s%s", clock, m->nloops,
+		 m->nloops == 1 ? "" : "s", m->nstalled, dur(m->threshold_ns, thr, sizeof(thr)),
+		 view_sort_name(m->sort), m->filter && m->filter[0] ? "  filter: " : "", m->filter ? m->filter : "",
 		 m->paused ? "  PAUSED" : "");
 }
 

@@ -31,7 +31,7 @@ struct top_row {
 	const char *runtime;
 	enum loop_state state;
 	uint64_t running_ns; /* how long the current iteration has been busy */
-	bool has_window; /* false on a loop's first refresh */
+	bool has_window;     /* false on a loop's first refresh */
 	double iters_per_sec;
 	double busy_pct;
 	uint64_t p50_ns, p99_ns, max_ns; /* bucket upper bounds; 0: no iteration ended */
@@ -40,7 +40,7 @@ struct top_row {
 	uint64_t worst_stall_ns;
 	uint64_t kills;
 	char culprit[TOP_CULPRIT_LEN]; /* escaped; "" when no stall seen */
-	struct ls_hist hist; /* since watched */
+	struct ls_hist hist;	       /* since watched */
 };
 
 struct top_model {
@@ -49,7 +49,7 @@ struct top_model {
 	int nloops; /* before filtering */
 	int nstalled;
 	int selected; /* index in rows, -1 when none */
-	int first; /* first row on screen */
+	int first;    /* first row on screen */
 	enum top_sort sort;
 	const char *filter;
 	bool editing_filter;

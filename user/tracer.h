@@ -11,11 +11,11 @@
 struct tracer;
 
 struct tracer_config {
-	bool watch_all; /* no target: every loop on the host */
+	bool watch_all;	   /* no target: every loop on the host */
 	bool report_execs; /* deliver LS_EV_EXEC (matching by name) */
 	uint64_t threshold_ns;
 	const char *btf_path; /* NULL: the kernel's own */
-	bool verbose; /* let libbpf print */
+	bool verbose;	      /* let libbpf print */
 };
 
 typedef void (*tracer_event_fn)(void *ctx, const struct ls_event *e);

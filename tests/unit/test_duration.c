@@ -25,9 +25,8 @@ END_TEST
 
 START_TEST(rejects_malformed)
 {
-	static const char *const bad[] = { "",	  "100", "ms",	 "-1s",	 "1 s", "1ss", "1sm",
-					   "abc", "1y",	 "0s",	 "0.0000001us", "1e400s", "nan", " 1s", "1s ",
-					   "99999999h" };
+	static const char *const bad[] = {"",	"100", "ms",	      "-1s",	"1 s", "1ss", "1sm", "abc",
+					  "1y", "0s",  "0.0000001us", "1e400s", "nan", " 1s", "1s ", "99999999h"};
 	uint64_t ns = 42;
 	size_t i;
 

@@ -32,7 +32,10 @@ END_TEST
 START_TEST(json_utf8)
 {
 	/* Valid UTF-8 passes through; invalid bytes become U+FFFD. */
-	ck_assert_str_eq(escaped(json_escape, "gr\xc3\xb6\xc3\x9f" "e \xe7\x9d\xa1"), "gr\xc3\xb6\xc3\x9f" "e \xe7\x9d\xa1");
+	ck_assert_str_eq(escaped(json_escape, "gr\xc3\xb6\xc3\x9f"
+					      "e \xe7\x9d\xa1"),
+			 "gr\xc3\xb6\xc3\x9f"
+			 "e \xe7\x9d\xa1");
 	ck_assert_str_eq(escaped(json_escape, "bad\xff"), "bad\\ufffd");
 	ck_assert_str_eq(escaped(json_escape, "cut\xe7\x9d"), "cut\\ufffd\\ufffd");
 	ck_assert_str_eq(escaped(json_escape, "overlong\xc0\xaf"), "overlong\\ufffd\\ufffd");
@@ -45,7 +48,9 @@ START_TEST(terminal_controls)
 	/* A process name cannot paint the terminal: escape sequences are shown, not sent. */
 	ck_assert_str_eq(escaped(term_escape, "\x1b]0;pwned\x07name"), "\\x1b]0;pwned\\x07name");
 	ck_assert_str_eq(escaped(term_escape, "a\\b"), "a\\\\b");
-	ck_assert_str_eq(escaped(term_escape, "csi\xc2\x9b" "2J"), "csi\\xc2\\x9b2J");
+	ck_assert_str_eq(escaped(term_escape, "csi\xc2\x9b"
+					      "2J"),
+			 "csi\\xc2\\x9b2J");
 	ck_assert_str_eq(escaped(term_escape, "ok \xc3\xa9"), "ok \xc3\xa9");
 }
 END_TEST

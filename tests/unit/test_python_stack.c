@@ -94,7 +94,7 @@ static void free_fixture(struct fixture *f)
 
 static int replay(struct fixture *f, pid_t tid, struct py_frame *frames, int max)
 {
-	struct mem_reader mem = { replay_read, f };
+	struct mem_reader mem = {replay_read, f};
 
 	return py_stack_read_mem_ex(&mem, f->version, f->runtime, f->pthread_tid_offset, tid, frames, max);
 }
@@ -144,21 +144,21 @@ static void check_frames(const struct py_frame *got, const struct want *want, in
 }
 
 #define SCRIPT "/work/main/tests/fixtures/python/async_sleep.py"
-#define LIB "/usr/lib/python3.11/"
+#define LIB    "/usr/lib/python3.11/"
 
 /* Main thread of async_sleep.py: the event loop is stuck in time.sleep(). */
 START_TEST(test_py311_main_thread)
 {
 	static const struct want want[] = {
-		{ "blocker", SCRIPT, 25, true }, /* async generator */
-		{ "main", SCRIPT, 33, true },
-		{ "Handle._run", LIB "asyncio/events.py", 80, false },
-		{ "BaseEventLoop._run_once", LIB "asyncio/base_events.py", 1922, false },
-		{ "BaseEventLoop.run_forever", LIB "asyncio/base_events.py", 607, false },
-		{ "BaseEventLoop.run_until_complete", LIB "asyncio/base_events.py", 640, false },
-		{ "Runner.run", LIB "asyncio/runners.py", 118, false },
-		{ "run", LIB "asyncio/runners.py", 190, false },
-		{ "<module>", SCRIPT, 38, false },
+		{"blocker", SCRIPT, 25, true}, /* async generator */
+		{"main", SCRIPT, 33, true},
+		{"Handle._run", LIB "asyncio/events.py", 80, false},
+		{"BaseEventLoop._run_once", LIB "asyncio/base_events.py", 1922, false},
+		{"BaseEventLoop.run_forever", LIB "asyncio/base_events.py", 607, false},
+		{"BaseEventLoop.run_until_complete", LIB "asyncio/base_events.py", 640, false},
+		{"Runner.run", LIB "asyncio/runners.py", 118, false},
+		{"run", LIB "asyncio/runners.py", 190, false},
+		{"<module>", SCRIPT, 38, false},
 	};
 	struct py_frame frames[64];
 	struct fixture f;
@@ -187,13 +187,15 @@ END_TEST
 START_TEST(test_py311_worker_thread)
 {
 	static const struct want want[] = {
-		{ "\xe7\x9d\xa1\xe7\x9c\xa0", SCRIPT, 9, false },	/* 睡眠 */
-		{ "gr\xc3\xb6\xc3\x9f" "e", SCRIPT, 13, false },	/* größe */
-		{ "Worker.run.<locals>.inner", SCRIPT, 20, false },
-		{ "Worker.run", SCRIPT, 21, false },
-		{ "Thread.run", LIB "threading.py", 975, false },
-		{ "Thread._bootstrap_inner", LIB "threading.py", 1038, false },
-		{ "Thread._bootstrap", LIB "threading.py", 995, false },
+		{"\xe7\x9d\xa1\xe7\x9c\xa0", SCRIPT, 9, false}, /* 睡眠 */
+		{"gr\xc3\xb6\xc3\x9f"
+		 "e",
+		 SCRIPT, 13, false}, /* größe */
+		{"Worker.run.<locals>.inner", SCRIPT, 20, false},
+		{"Worker.run", SCRIPT, 21, false},
+		{"Thread.run", LIB "threading.py", 975, false},
+		{"Thread._bootstrap_inner", LIB "threading.py", 1038, false},
+		{"Thread._bootstrap", LIB "threading.py", 995, false},
 	};
 	struct py_frame frames[64];
 	struct fixture f;
@@ -213,118 +215,128 @@ END_TEST
  * is in libpython3.X.so). 3.8 - 3.10 have no co_qualname, so frames show
  * co_name; 3.8 keeps the script path as given on the command line.
  */
-#define PYENV "/root/.pyenv/versions/"
-#define LIB38 PYENV "3.8.18/lib/python3.8/"
-#define LIB39 PYENV "3.9.18/lib/python3.9/"
+#define PYENV  "/root/.pyenv/versions/"
+#define LIB38  PYENV "3.8.18/lib/python3.8/"
+#define LIB39  PYENV "3.9.18/lib/python3.9/"
 #define LIB310 PYENV "3.10.13/lib/python3.10/"
 #define LIB312 PYENV "3.12.1/lib/python3.12/"
 #define LIB313 PYENV "3.13.0/lib/python3.13/"
 
 static const struct want py38_main[] = {
-	{ "blocker", "async_sleep.py", 25, true },
-	{ "main", "async_sleep.py", 33, true },
-	{ "_run", LIB38 "asyncio/events.py", 81, false },
-	{ "_run_once", LIB38 "asyncio/base_events.py", 1859, false },
-	{ "run_forever", LIB38 "asyncio/base_events.py", 570, false },
-	{ "run_until_complete", LIB38 "asyncio/base_events.py", 603, false },
-	{ "run", LIB38 "asyncio/runners.py", 44, false },
-	{ "<module>", "async_sleep.py", 38, false },
+	{"blocker", "async_sleep.py", 25, true},
+	{"main", "async_sleep.py", 33, true},
+	{"_run", LIB38 "asyncio/events.py", 81, false},
+	{"_run_once", LIB38 "asyncio/base_events.py", 1859, false},
+	{"run_forever", LIB38 "asyncio/base_events.py", 570, false},
+	{"run_until_complete", LIB38 "asyncio/base_events.py", 603, false},
+	{"run", LIB38 "asyncio/runners.py", 44, false},
+	{"<module>", "async_sleep.py", 38, false},
 };
 
 static const struct want py38_worker[] = {
-	{ "\xe7\x9d\xa1\xe7\x9c\xa0", "async_sleep.py", 9, false },
-	{ "gr\xc3\xb6\xc3\x9f" "e", "async_sleep.py", 13, false },
-	{ "inner", "async_sleep.py", 20, false },
-	{ "run", "async_sleep.py", 21, false },
-	{ "run", LIB38 "threading.py", 870, false },
-	{ "_bootstrap_inner", LIB38 "threading.py", 932, false },
-	{ "_bootstrap", LIB38 "threading.py", 890, false },
+	{"\xe7\x9d\xa1\xe7\x9c\xa0", "async_sleep.py", 9, false},
+	{"gr\xc3\xb6\xc3\x9f"
+	 "e",
+	 "async_sleep.py", 13, false},
+	{"inner", "async_sleep.py", 20, false},
+	{"run", "async_sleep.py", 21, false},
+	{"run", LIB38 "threading.py", 870, false},
+	{"_bootstrap_inner", LIB38 "threading.py", 932, false},
+	{"_bootstrap", LIB38 "threading.py", 890, false},
 };
 
 static const struct want py39_main[] = {
-	{ "blocker", SCRIPT, 25, true },
-	{ "main", SCRIPT, 33, true },
-	{ "_run", LIB39 "asyncio/events.py", 80, false },
-	{ "_run_once", LIB39 "asyncio/base_events.py", 1905, false },
-	{ "run_forever", LIB39 "asyncio/base_events.py", 601, false },
-	{ "run_until_complete", LIB39 "asyncio/base_events.py", 634, false },
-	{ "run", LIB39 "asyncio/runners.py", 44, false },
-	{ "<module>", SCRIPT, 38, false },
+	{"blocker", SCRIPT, 25, true},
+	{"main", SCRIPT, 33, true},
+	{"_run", LIB39 "asyncio/events.py", 80, false},
+	{"_run_once", LIB39 "asyncio/base_events.py", 1905, false},
+	{"run_forever", LIB39 "asyncio/base_events.py", 601, false},
+	{"run_until_complete", LIB39 "asyncio/base_events.py", 634, false},
+	{"run", LIB39 "asyncio/runners.py", 44, false},
+	{"<module>", SCRIPT, 38, false},
 };
 
 static const struct want py39_worker[] = {
-	{ "\xe7\x9d\xa1\xe7\x9c\xa0", SCRIPT, 9, false },
-	{ "gr\xc3\xb6\xc3\x9f" "e", SCRIPT, 13, false },
-	{ "inner", SCRIPT, 20, false },
-	{ "run", SCRIPT, 21, false },
-	{ "run", LIB39 "threading.py", 917, false },
-	{ "_bootstrap_inner", LIB39 "threading.py", 980, false },
-	{ "_bootstrap", LIB39 "threading.py", 937, false },
+	{"\xe7\x9d\xa1\xe7\x9c\xa0", SCRIPT, 9, false},
+	{"gr\xc3\xb6\xc3\x9f"
+	 "e",
+	 SCRIPT, 13, false},
+	{"inner", SCRIPT, 20, false},
+	{"run", SCRIPT, 21, false},
+	{"run", LIB39 "threading.py", 917, false},
+	{"_bootstrap_inner", LIB39 "threading.py", 980, false},
+	{"_bootstrap", LIB39 "threading.py", 937, false},
 };
 
 static const struct want py310_main[] = {
-	{ "blocker", SCRIPT, 25, true },
-	{ "main", SCRIPT, 33, true },
-	{ "_run", LIB310 "asyncio/events.py", 80, false },
-	{ "_run_once", LIB310 "asyncio/base_events.py", 1909, false },
-	{ "run_forever", LIB310 "asyncio/base_events.py", 603, false },
-	{ "run_until_complete", LIB310 "asyncio/base_events.py", 636, false },
-	{ "run", LIB310 "asyncio/runners.py", 44, false },
-	{ "<module>", SCRIPT, 38, false },
+	{"blocker", SCRIPT, 25, true},
+	{"main", SCRIPT, 33, true},
+	{"_run", LIB310 "asyncio/events.py", 80, false},
+	{"_run_once", LIB310 "asyncio/base_events.py", 1909, false},
+	{"run_forever", LIB310 "asyncio/base_events.py", 603, false},
+	{"run_until_complete", LIB310 "asyncio/base_events.py", 636, false},
+	{"run", LIB310 "asyncio/runners.py", 44, false},
+	{"<module>", SCRIPT, 38, false},
 };
 
 static const struct want py310_worker[] = {
-	{ "\xe7\x9d\xa1\xe7\x9c\xa0", SCRIPT, 9, false },
-	{ "gr\xc3\xb6\xc3\x9f" "e", SCRIPT, 13, false },
-	{ "inner", SCRIPT, 20, false },
-	{ "run", SCRIPT, 21, false },
-	{ "run", LIB310 "threading.py", 953, false },
-	{ "_bootstrap_inner", LIB310 "threading.py", 1016, false },
-	{ "_bootstrap", LIB310 "threading.py", 973, false },
+	{"\xe7\x9d\xa1\xe7\x9c\xa0", SCRIPT, 9, false},
+	{"gr\xc3\xb6\xc3\x9f"
+	 "e",
+	 SCRIPT, 13, false},
+	{"inner", SCRIPT, 20, false},
+	{"run", SCRIPT, 21, false},
+	{"run", LIB310 "threading.py", 953, false},
+	{"_bootstrap_inner", LIB310 "threading.py", 1016, false},
+	{"_bootstrap", LIB310 "threading.py", 973, false},
 };
 
 static const struct want py312_main[] = {
-	{ "blocker", SCRIPT, 25, true },
-	{ "main", SCRIPT, 33, true },
-	{ "Handle._run", LIB312 "asyncio/events.py", 84, false },
-	{ "BaseEventLoop._run_once", LIB312 "asyncio/base_events.py", 1971, false },
-	{ "BaseEventLoop.run_forever", LIB312 "asyncio/base_events.py", 638, false },
-	{ "BaseEventLoop.run_until_complete", LIB312 "asyncio/base_events.py", 671, false },
-	{ "Runner.run", LIB312 "asyncio/runners.py", 118, false },
-	{ "run", LIB312 "asyncio/runners.py", 194, false },
-	{ "<module>", SCRIPT, 38, false },
+	{"blocker", SCRIPT, 25, true},
+	{"main", SCRIPT, 33, true},
+	{"Handle._run", LIB312 "asyncio/events.py", 84, false},
+	{"BaseEventLoop._run_once", LIB312 "asyncio/base_events.py", 1971, false},
+	{"BaseEventLoop.run_forever", LIB312 "asyncio/base_events.py", 638, false},
+	{"BaseEventLoop.run_until_complete", LIB312 "asyncio/base_events.py", 671, false},
+	{"Runner.run", LIB312 "asyncio/runners.py", 118, false},
+	{"run", LIB312 "asyncio/runners.py", 194, false},
+	{"<module>", SCRIPT, 38, false},
 };
 
 static const struct want py312_worker[] = {
-	{ "\xe7\x9d\xa1\xe7\x9c\xa0", SCRIPT, 9, false },
-	{ "gr\xc3\xb6\xc3\x9f" "e", SCRIPT, 13, false },
-	{ "Worker.run.<locals>.inner", SCRIPT, 20, false },
-	{ "Worker.run", SCRIPT, 21, false },
-	{ "Thread.run", LIB312 "threading.py", 1010, false },
-	{ "Thread._bootstrap_inner", LIB312 "threading.py", 1073, false },
-	{ "Thread._bootstrap", LIB312 "threading.py", 1030, false },
+	{"\xe7\x9d\xa1\xe7\x9c\xa0", SCRIPT, 9, false},
+	{"gr\xc3\xb6\xc3\x9f"
+	 "e",
+	 SCRIPT, 13, false},
+	{"Worker.run.<locals>.inner", SCRIPT, 20, false},
+	{"Worker.run", SCRIPT, 21, false},
+	{"Thread.run", LIB312 "threading.py", 1010, false},
+	{"Thread._bootstrap_inner", LIB312 "threading.py", 1073, false},
+	{"Thread._bootstrap", LIB312 "threading.py", 1030, false},
 };
 
 static const struct want py313_main[] = {
-	{ "blocker", SCRIPT, 25, true },
-	{ "main", SCRIPT, 33, true },
-	{ "Handle._run", LIB313 "asyncio/events.py", 89, false },
-	{ "BaseEventLoop._run_once", LIB313 "asyncio/base_events.py", 2027, false },
-	{ "BaseEventLoop.run_forever", LIB313 "asyncio/base_events.py", 679, false },
-	{ "BaseEventLoop.run_until_complete", LIB313 "asyncio/base_events.py", 708, false },
-	{ "Runner.run", LIB313 "asyncio/runners.py", 118, false },
-	{ "run", LIB313 "asyncio/runners.py", 194, false },
-	{ "<module>", SCRIPT, 38, false },
+	{"blocker", SCRIPT, 25, true},
+	{"main", SCRIPT, 33, true},
+	{"Handle._run", LIB313 "asyncio/events.py", 89, false},
+	{"BaseEventLoop._run_once", LIB313 "asyncio/base_events.py", 2027, false},
+	{"BaseEventLoop.run_forever", LIB313 "asyncio/base_events.py", 679, false},
+	{"BaseEventLoop.run_until_complete", LIB313 "asyncio/base_events.py", 708, false},
+	{"Runner.run", LIB313 "asyncio/runners.py", 118, false},
+	{"run", LIB313 "asyncio/runners.py", 194, false},
+	{"<module>", SCRIPT, 38, false},
 };
 
 static const struct want py313_worker[] = {
-	{ "\xe7\x9d\xa1\xe7\x9c\xa0", SCRIPT, 9, false },
-	{ "gr\xc3\xb6\xc3\x9f" "e", SCRIPT, 13, false },
-	{ "Worker.run.<locals>.inner", SCRIPT, 20, false },
-	{ "Worker.run", SCRIPT, 21, false },
-	{ "Thread.run", LIB313 "threading.py", 992, false },
-	{ "Thread._bootstrap_inner", LIB313 "threading.py", 1041, false },
-	{ "Thread._bootstrap", LIB313 "threading.py", 1012, false },
+	{"\xe7\x9d\xa1\xe7\x9c\xa0", SCRIPT, 9, false},
+	{"gr\xc3\xb6\xc3\x9f"
+	 "e",
+	 SCRIPT, 13, false},
+	{"Worker.run.<locals>.inner", SCRIPT, 20, false},
+	{"Worker.run", SCRIPT, 21, false},
+	{"Thread.run", LIB313 "threading.py", 992, false},
+	{"Thread._bootstrap_inner", LIB313 "threading.py", 1041, false},
+	{"Thread._bootstrap", LIB313 "threading.py", 1012, false},
 };
 
 #define WANT(a) a, (int)(sizeof(a) / sizeof(a[0]))
@@ -336,11 +348,11 @@ static const struct version_case {
 	const struct want *worker;
 	int n_worker;
 } pyenv_cases[] = {
-	{ "py38", "3.8", WANT(py38_main), WANT(py38_worker) },
-	{ "py39", "3.9", WANT(py39_main), WANT(py39_worker) },
-	{ "py310", "3.10", WANT(py310_main), WANT(py310_worker) },
-	{ "py312", "3.12", WANT(py312_main), WANT(py312_worker) },
-	{ "py313", "3.13", WANT(py313_main), WANT(py313_worker) },
+	{"py38", "3.8", WANT(py38_main), WANT(py38_worker)},
+	{"py39", "3.9", WANT(py39_main), WANT(py39_worker)},
+	{"py310", "3.10", WANT(py310_main), WANT(py310_worker)},
+	{"py312", "3.12", WANT(py312_main), WANT(py312_worker)},
+	{"py313", "3.13", WANT(py313_main), WANT(py313_worker)},
 };
 
 /* Main thread (tid == pid) and the worker thread, per version (a loop test). */
@@ -383,7 +395,7 @@ END_TEST
  */
 START_TEST(test_pthread_tid_offset)
 {
-	static const char *const tags[] = { "py38_worker", "py39_worker", "py310_worker" };
+	static const char *const tags[] = {"py38_worker", "py39_worker", "py310_worker"};
 	struct py_frame frames[8];
 	struct fixture f;
 	unsigned int i;
@@ -392,16 +404,12 @@ START_TEST(test_pthread_tid_offset)
 		struct mem_reader mem;
 
 		load_fixture(tags[i], &f);
-		mem = (struct mem_reader){ replay_read, &f };
+		mem = (struct mem_reader){replay_read, &f};
 		ck_assert_int_eq(f.pthread_tid_offset, 720); /* glibc 2.36 x86-64 */
-		ck_assert_int_eq(py_stack_read_mem(&mem, f.version, f.runtime, f.tid, frames, 8),
-				 -ENOTSUP);
-		ck_assert_int_eq(py_stack_read_mem_ex(&mem, f.version, f.runtime, -1, f.tid, frames, 8),
-				 -ENOTSUP);
-		ck_assert_int_eq(py_stack_read_mem_ex(&mem, f.version, f.runtime, 1 << 20, f.tid,
-						      frames, 8), -ENOTSUP);
-		ck_assert_int_eq(py_stack_read_mem_ex(&mem, f.version, f.runtime, 712, f.tid, frames, 8),
-				 0);
+		ck_assert_int_eq(py_stack_read_mem(&mem, f.version, f.runtime, f.tid, frames, 8), -ENOTSUP);
+		ck_assert_int_eq(py_stack_read_mem_ex(&mem, f.version, f.runtime, -1, f.tid, frames, 8), -ENOTSUP);
+		ck_assert_int_eq(py_stack_read_mem_ex(&mem, f.version, f.runtime, 1 << 20, f.tid, frames, 8), -ENOTSUP);
+		ck_assert_int_eq(py_stack_read_mem_ex(&mem, f.version, f.runtime, 712, f.tid, frames, 8), 0);
 		free_fixture(&f);
 	}
 }
@@ -423,13 +431,13 @@ START_TEST(test_py313_debug_offsets)
 		if (s->addr != f.runtime || s->len < 584)
 			continue;
 		ck_assert(!memcmp(s->bytes, "xdebugpy", 8));
-		s->bytes[40]++;		/* runtime_state.interpreters_head */
+		s->bytes[40]++; /* runtime_state.interpreters_head */
 		ck_assert_int_eq(replay(&f, f.tid, frames, 8), -EPROTONOSUPPORT);
 		s->bytes[40]--;
-		s->bytes[16] = 1;	/* free_threaded: another layout */
+		s->bytes[16] = 1; /* free_threaded: another layout */
 		ck_assert_int_eq(replay(&f, f.tid, frames, 8), -EPROTONOSUPPORT);
 		s->bytes[16] = 0;
-		s->bytes[0] = 'X';	/* no cookie */
+		s->bytes[0] = 'X'; /* no cookie */
 		ck_assert_int_eq(replay(&f, f.tid, frames, 8), -EPROTONOSUPPORT);
 		s->bytes[0] = 'x';
 		ck_assert_int_eq(replay(&f, f.tid, frames, 8), 8);
@@ -447,20 +455,14 @@ START_TEST(test_unsupported_version)
 
 	load_fixture("py311_main", &f);
 	{
-		struct mem_reader mem = { replay_read, &f };
+		struct mem_reader mem = {replay_read, &f};
 
-		ck_assert_int_eq(py_stack_read_mem(&mem, "3.7", f.runtime, f.tid, frames, 4),
-				 -EPROTONOSUPPORT);
-		ck_assert_int_eq(py_stack_read_mem(&mem, "3.6", f.runtime, f.tid, frames, 4),
-				 -EPROTONOSUPPORT);
-		ck_assert_int_eq(py_stack_read_mem(&mem, "3.14", f.runtime, f.tid, frames, 4),
-				 -EPROTONOSUPPORT);
-		ck_assert_int_eq(py_stack_read_mem(&mem, "2.7", f.runtime, f.tid, frames, 4),
-				 -EPROTONOSUPPORT);
-		ck_assert_int_eq(py_stack_read_mem(&mem, "3.11x", f.runtime, f.tid, frames, 4),
-				 -EPROTONOSUPPORT);
-		ck_assert_int_eq(py_stack_read_mem(&mem, "", f.runtime, f.tid, frames, 4),
-				 -EPROTONOSUPPORT);
+		ck_assert_int_eq(py_stack_read_mem(&mem, "3.7", f.runtime, f.tid, frames, 4), -EPROTONOSUPPORT);
+		ck_assert_int_eq(py_stack_read_mem(&mem, "3.6", f.runtime, f.tid, frames, 4), -EPROTONOSUPPORT);
+		ck_assert_int_eq(py_stack_read_mem(&mem, "3.14", f.runtime, f.tid, frames, 4), -EPROTONOSUPPORT);
+		ck_assert_int_eq(py_stack_read_mem(&mem, "2.7", f.runtime, f.tid, frames, 4), -EPROTONOSUPPORT);
+		ck_assert_int_eq(py_stack_read_mem(&mem, "3.11x", f.runtime, f.tid, frames, 4), -EPROTONOSUPPORT);
+		ck_assert_int_eq(py_stack_read_mem(&mem, "", f.runtime, f.tid, frames, 4), -EPROTONOSUPPORT);
 		ck_assert_int_eq(py_stack_read_mem(&mem, NULL, f.runtime, f.tid, frames, 4), -EINVAL);
 	}
 	free_fixture(&f);
@@ -479,17 +481,14 @@ END_TEST
 static const struct gil_case {
 	const char *tag, *version, *script, *thread_run;
 } gil_cases[] = {
-	{ "py38_gil", "3.8", "gil_spin.py", "run" },
-	{ "py39_gil", "3.9", GIL_SCRIPT, "run" },
-	{ "py310_gil", "3.10", GIL_SCRIPT, "run" },
-	{ "py311_gil", "3.11", GIL_SCRIPT, "Thread.run" },	/* Debian's */
-	{ "py312_gil", "3.12", GIL_SCRIPT, "Thread.run" },
-	{ "py313_gil", "3.13", GIL_SCRIPT, "Thread.run" },
+	{"py38_gil", "3.8", "gil_spin.py", "run"},	 {"py39_gil", "3.9", GIL_SCRIPT, "run"},
+	{"py310_gil", "3.10", GIL_SCRIPT, "run"},	 {"py311_gil", "3.11", GIL_SCRIPT, "Thread.run"}, /* Debian's */
+	{"py312_gil", "3.12", GIL_SCRIPT, "Thread.run"}, {"py313_gil", "3.13", GIL_SCRIPT, "Thread.run"},
 };
 
 static int replay_gil(struct fixture *f, int pthread_tid_offset, bool *locked, pid_t *holder)
 {
-	struct mem_reader mem = { replay_read, f };
+	struct mem_reader mem = {replay_read, f};
 
 	return py_gil_state_mem(&mem, f->version, f->runtime, pthread_tid_offset, locked, holder);
 }
@@ -534,17 +533,15 @@ END_TEST
 START_TEST(test_gil_bad_arguments)
 {
 	struct fixture f;
-	struct mem_reader mem = { replay_read, &f };
+	struct mem_reader mem = {replay_read, &f};
 	bool locked = true;
 	pid_t holder = 5;
 
 	load_fixture("py311_gil", &f);
-	ck_assert_int_eq(py_gil_state_mem(&mem, "3.7", f.runtime, 0, &locked, &holder),
-			 -EPROTONOSUPPORT);
+	ck_assert_int_eq(py_gil_state_mem(&mem, "3.7", f.runtime, 0, &locked, &holder), -EPROTONOSUPPORT);
 	ck_assert(!locked);
 	ck_assert_int_eq(holder, 0);
-	ck_assert_int_eq(py_gil_state_mem(&mem, "3.14", f.runtime, 0, &locked, &holder),
-			 -EPROTONOSUPPORT);
+	ck_assert_int_eq(py_gil_state_mem(&mem, "3.14", f.runtime, 0, &locked, &holder), -EPROTONOSUPPORT);
 	ck_assert_int_eq(py_gil_state_mem(&mem, NULL, f.runtime, 0, &locked, &holder), -EINVAL);
 	ck_assert_int_eq(py_gil_state_mem(&mem, "3.11", f.runtime, 0, NULL, &holder), -EINVAL);
 	ck_assert_int_eq(py_gil_state_mem(&mem, "3.11", f.runtime, 0, &locked, NULL), -EINVAL);
@@ -581,39 +578,28 @@ END_TEST
  *     return total + len([a, b])
  */
 static const uint8_t sample_linetable[] = {
-	0x80, 0x00, 0xd8, 0x0c, 0x0d, 0x80, 0x45, 0xdd, 0x0d, 0x12, 0x90, 0x31,
-	0x89, 0x58, 0x8c, 0x58, 0xf0, 0x00, 0x06, 0x05, 0x12, 0xf0, 0x00, 0x06,
-	0x05, 0x12, 0x88, 0x01, 0xd8, 0x0b, 0x0c, 0x88, 0x71, 0x89, 0x35, 0xf0,
-	0x00, 0x05, 0x09, 0x12, 0xd8, 0x0c, 0x11, 0x90, 0x61, 0xd8, 0x16, 0x17,
-	0xf1, 0x03, 0x01, 0x17, 0x18, 0xf1, 0x00, 0x01, 0x0d, 0x19, 0x88, 0x45,
-	0x88, 0x45, 0xf0, 0x06, 0x00, 0x0d, 0x12, 0xd8, 0x10, 0x11, 0xf1, 0x03,
-	0x01, 0x0d, 0x12, 0x88, 0x45, 0x88, 0x45, 0xf0, 0x04, 0x04, 0x05, 0x0d,
-	0xdd, 0x0d, 0x11, 0x90, 0x2b, 0xd1, 0x0d, 0x1e, 0xd4, 0x0d, 0x1e, 0xf0,
-	0x00, 0x01, 0x09, 0x15, 0xa0, 0x21, 0xd8, 0x0c, 0x0d, 0x8f, 0x46, 0x8a,
-	0x46, 0x89, 0x48, 0x8c, 0x48, 0x88, 0x48, 0xf0, 0x03, 0x01, 0x09, 0x15,
-	0xf0, 0x00, 0x01, 0x09, 0x15, 0xf0, 0x00, 0x01, 0x09, 0x15, 0xf1, 0x00,
-	0x01, 0x09, 0x15, 0xf4, 0x00, 0x01, 0x09, 0x15, 0xf0, 0x00, 0x01, 0x09,
-	0x15, 0xf0, 0x00, 0x01, 0x09, 0x15, 0xf0, 0x00, 0x01, 0x09, 0x15, 0xf0,
-	0x00, 0x01, 0x09, 0x15, 0xf0, 0x00, 0x01, 0x09, 0x15, 0xf0, 0x00, 0x01,
-	0x09, 0x15, 0xf8, 0xf8, 0xf8, 0xf0, 0x00, 0x01, 0x09, 0x15, 0xf0, 0x00,
-	0x01, 0x09, 0x15, 0xf0, 0x00, 0x01, 0x09, 0x15, 0xf0, 0x00, 0x01, 0x09,
-	0x15, 0xf8, 0xf8, 0xe5, 0x0b, 0x12, 0xf0, 0x00, 0x01, 0x05, 0x0d, 0xf0,
-	0x00, 0x01, 0x05, 0x0d, 0xf0, 0x00, 0x01, 0x05, 0x0d, 0xd8, 0x08, 0x0c,
-	0x88, 0x04, 0xf0, 0x03, 0x01, 0x05, 0x0d, 0xf8, 0xf8, 0xf8, 0xf0, 0x0a,
-	0x00, 0x0c, 0x11, 0x95, 0x33, 0x98, 0x01, 0x98, 0x31, 0x90, 0x76, 0x91,
-	0x3b, 0x94, 0x3b, 0xd1, 0x0b, 0x1e, 0xd0, 0x04, 0x1e,
+	0x80, 0x00, 0xd8, 0x0c, 0x0d, 0x80, 0x45, 0xdd, 0x0d, 0x12, 0x90, 0x31, 0x89, 0x58, 0x8c, 0x58, 0xf0, 0x00,
+	0x06, 0x05, 0x12, 0xf0, 0x00, 0x06, 0x05, 0x12, 0x88, 0x01, 0xd8, 0x0b, 0x0c, 0x88, 0x71, 0x89, 0x35, 0xf0,
+	0x00, 0x05, 0x09, 0x12, 0xd8, 0x0c, 0x11, 0x90, 0x61, 0xd8, 0x16, 0x17, 0xf1, 0x03, 0x01, 0x17, 0x18, 0xf1,
+	0x00, 0x01, 0x0d, 0x19, 0x88, 0x45, 0x88, 0x45, 0xf0, 0x06, 0x00, 0x0d, 0x12, 0xd8, 0x10, 0x11, 0xf1, 0x03,
+	0x01, 0x0d, 0x12, 0x88, 0x45, 0x88, 0x45, 0xf0, 0x04, 0x04, 0x05, 0x0d, 0xdd, 0x0d, 0x11, 0x90, 0x2b, 0xd1,
+	0x0d, 0x1e, 0xd4, 0x0d, 0x1e, 0xf0, 0x00, 0x01, 0x09, 0x15, 0xa0, 0x21, 0xd8, 0x0c, 0x0d, 0x8f, 0x46, 0x8a,
+	0x46, 0x89, 0x48, 0x8c, 0x48, 0x88, 0x48, 0xf0, 0x03, 0x01, 0x09, 0x15, 0xf0, 0x00, 0x01, 0x09, 0x15, 0xf0,
+	0x00, 0x01, 0x09, 0x15, 0xf1, 0x00, 0x01, 0x09, 0x15, 0xf4, 0x00, 0x01, 0x09, 0x15, 0xf0, 0x00, 0x01, 0x09,
+	0x15, 0xf0, 0x00, 0x01, 0x09, 0x15, 0xf0, 0x00, 0x01, 0x09, 0x15, 0xf0, 0x00, 0x01, 0x09, 0x15, 0xf0, 0x00,
+	0x01, 0x09, 0x15, 0xf0, 0x00, 0x01, 0x09, 0x15, 0xf8, 0xf8, 0xf8, 0xf0, 0x00, 0x01, 0x09, 0x15, 0xf0, 0x00,
+	0x01, 0x09, 0x15, 0xf0, 0x00, 0x01, 0x09, 0x15, 0xf0, 0x00, 0x01, 0x09, 0x15, 0xf8, 0xf8, 0xe5, 0x0b, 0x12,
+	0xf0, 0x00, 0x01, 0x05, 0x0d, 0xf0, 0x00, 0x01, 0x05, 0x0d, 0xf0, 0x00, 0x01, 0x05, 0x0d, 0xd8, 0x08, 0x0c,
+	0x88, 0x04, 0xf0, 0x03, 0x01, 0x05, 0x0d, 0xf8, 0xf8, 0xf8, 0xf0, 0x0a, 0x00, 0x0c, 0x11, 0x95, 0x33, 0x98,
+	0x01, 0x98, 0x31, 0x90, 0x76, 0x91, 0x3b, 0x94, 0x3b, 0xd1, 0x0b, 0x1e, 0xd0, 0x04, 0x1e,
 };
 
 static const int sample_lines[] = {
-	1, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
-	3, 3, 3, 3, 4, 4, 4, 4, 4, 5, 5, 6, 5, 5, 5, 5,
-	5, 5, 8, 9, 8, 8, 8, 8, 10, 11, 11, 11, 11, 11, 11, 11,
-	11, 11, 11, 11, 11, 11, 11, 11, 11, 12, 12, 12, 12, 12, 12, 12,
-	12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 11, 11, 11,
-	11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, -1, -1, -1,
-	11, 11, 11, 11, -1, -1, 13, 13, 13, 13, 13, 13, 13, 13, 13, 14,
-	14, 13, -1, -1, -1, 18, 18, 18, 18, 18, 18, 18, 18, 18, 18, 18,
-	18, 18, 18, 18, 18, 18, 18, 18, 18,
+	1,  2,	2,  3,	3,  3,	3,  3,	3,  3,	3,  3,	3,  3,	3,  3,	3,  3,	3,  3,	4,  4,	4,  4,	4,  5,	5,  6,
+	5,  5,	5,  5,	5,  5,	8,  9,	8,  8,	8,  8,	10, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11, 11,
+	11, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 11, 11, 11, 11, 11, 11, 11,
+	11, 11, 11, 11, 11, 11, 11, 11, 11, -1, -1, -1, 11, 11, 11, 11, -1, -1, 13, 13, 13, 13, 13, 13, 13, 13, 13, 14,
+	14, 13, -1, -1, -1, 18, 18, 18, 18, 18, 18, 18, 18, 18, 18, 18, 18, 18, 18, 18, 18, 18, 18, 18, 18,
 };
 
 START_TEST(test_linetable_sample)
@@ -622,11 +608,10 @@ START_TEST(test_linetable_sample)
 	int i;
 
 	for (i = 0; i < units; i++)
-		ck_assert_msg(py_location_table_line(sample_linetable, sizeof(sample_linetable), 1,
-						     2 * i) == sample_lines[i],
-			      "code unit %d: got %d want %d", i,
-			      py_location_table_line(sample_linetable, sizeof(sample_linetable), 1, 2 * i),
-			      sample_lines[i]);
+		ck_assert_msg(
+			py_location_table_line(sample_linetable, sizeof(sample_linetable), 1, 2 * i) == sample_lines[i],
+			"code unit %d: got %d want %d", i,
+			py_location_table_line(sample_linetable, sizeof(sample_linetable), 1, 2 * i), sample_lines[i]);
 	/* odd byte offsets belong to the same code unit */
 	ck_assert_int_eq(py_location_table_line(sample_linetable, sizeof(sample_linetable), 1, 69), 8);
 	/* before the first instruction: the def line; past the end: unknown */
@@ -639,11 +624,11 @@ END_TEST
 START_TEST(test_linetable_no_columns)
 {
 	static const uint8_t t[] = {
-		0xe8, 0x0a,		/* 1 unit, +5 */
-		0xe9, 0x07,		/* 2 units, -3 */
-		0xe8, 0x48, 0x03,	/* 1 unit, +100 (svarint 200 = 8 | 3 << 6) */
-		0xf8,			/* 1 unit, no location */
-		0x80, 0x00,		/* 1 unit, short form: same line */
+		0xe8, 0x0a,	  /* 1 unit, +5 */
+		0xe9, 0x07,	  /* 2 units, -3 */
+		0xe8, 0x48, 0x03, /* 1 unit, +100 (svarint 200 = 8 | 3 << 6) */
+		0xf8,		  /* 1 unit, no location */
+		0x80, 0x00,	  /* 1 unit, short form: same line */
 	};
 
 	ck_assert_int_eq(py_location_table_line(t, sizeof(t), 10, 0), 15);
@@ -658,9 +643,9 @@ END_TEST
 
 START_TEST(test_linetable_corrupt)
 {
-	static const uint8_t not_entry[] = { 0x12, 0x34 };
-	static const uint8_t cut_varint[] = { 0xe8, 0x40 };
-	static const uint8_t long_varint[] = { 0xe8, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x01 };
+	static const uint8_t not_entry[] = {0x12, 0x34};
+	static const uint8_t cut_varint[] = {0xe8, 0x40};
+	static const uint8_t long_varint[] = {0xe8, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x01};
 	uint8_t noise[512];
 	unsigned int i, seed = 1;
 
@@ -684,26 +669,26 @@ END_TEST
  * A fake 3.11 process built by hand. Offsets are the 3.11 ones that
  * tools/check-python-offsets.c prints; only this file's fake needs them.
  */
-#define BASE 0x10000000ULL
-#define MEM_SIZE 0x10000
-#define RUNTIME (BASE + 0x0000)
-#define INTERP (BASE + 0x0100)
-#define TSTATE (BASE + 0x0200)
-#define TSTATE2 (BASE + 0x0400)
-#define CFRAME (BASE + 0x0600)
-#define FRAME_A (BASE + 0x0700)
-#define FRAME_B (BASE + 0x0800)
-#define CODE (BASE + 0x1000)
-#define NAME (BASE + 0x2000)
-#define FILENAME (BASE + 0x2100)
+#define BASE	  0x10000000ULL
+#define MEM_SIZE  0x10000
+#define RUNTIME	  (BASE + 0x0000)
+#define INTERP	  (BASE + 0x0100)
+#define TSTATE	  (BASE + 0x0200)
+#define TSTATE2	  (BASE + 0x0400)
+#define CFRAME	  (BASE + 0x0600)
+#define FRAME_A	  (BASE + 0x0700)
+#define FRAME_B	  (BASE + 0x0800)
+#define CODE	  (BASE + 0x1000)
+#define NAME	  (BASE + 0x2000)
+#define FILENAME  (BASE + 0x2100)
 #define LINETABLE (BASE + 0x2200)
-#define TID 42
+#define TID	  42
 
 struct fake {
 	uint8_t mem[MEM_SIZE];
-	bool garbage;		/* reads outside mem return pseudo-random words */
+	bool garbage; /* reads outside mem return pseudo-random words */
 	unsigned int reads;
-	uint64_t bump;		/* if set, a u64 incremented after each read covering it */
+	uint64_t bump; /* if set, a u64 incremented after each read covering it */
 };
 
 static int fake_read(void *ctx, uint64_t addr, void *buf, size_t len)
@@ -745,7 +730,7 @@ static void put_ascii(struct fake *f, uint64_t obj, const char *s)
 /* runtime -> interp -> tstate(TID) -> cframe -> FRAME_A -> FRAME_B -> NULL */
 static void fake_init(struct fake *f)
 {
-	static const uint8_t table[] = { 0xe8, 0x0a }; /* one unit, line +5 */
+	static const uint8_t table[] = {0xe8, 0x0a}; /* one unit, line +5 */
 
 	memset(f, 0, sizeof(*f));
 	put64(f, RUNTIME + 40, INTERP);
@@ -758,8 +743,8 @@ static void fake_init(struct fake *f)
 	put64(f, FRAME_A + 56, CODE + 184); /* prev_instr: first unit */
 	put64(f, FRAME_B + 32, CODE);
 	put64(f, FRAME_B + 56, CODE + 184);
-	put32(f, CODE + 48, 0x80);	/* CO_COROUTINE */
-	put32(f, CODE + 72, 10);	/* co_firstlineno */
+	put32(f, CODE + 48, 0x80); /* CO_COROUTINE */
+	put32(f, CODE + 72, 10);   /* co_firstlineno */
 	put64(f, CODE + 112, FILENAME);
 	put64(f, CODE + 120, NAME);
 	put64(f, CODE + 128, NAME);
@@ -772,7 +757,7 @@ static void fake_init(struct fake *f)
 
 static int fake_walk(struct fake *f, struct py_frame *frames, int max)
 {
-	struct mem_reader mem = { fake_read, f };
+	struct mem_reader mem = {fake_read, f};
 
 	return py_stack_read_mem(&mem, "3.11", RUNTIME, TID, frames, max);
 }
@@ -858,27 +843,27 @@ START_TEST(test_hostile_null_and_bad_pointers)
 	struct py_frame frames[8];
 
 	fake_init(&f);
-	put64(&f, RUNTIME + 40, 0);		/* no interpreter */
+	put64(&f, RUNTIME + 40, 0); /* no interpreter */
 	ck_assert_int_eq(fake_walk(&f, frames, 8), 0);
 
 	fake_init(&f);
-	put64(&f, TSTATE + 56, 0);		/* no cframe */
+	put64(&f, TSTATE + 56, 0); /* no cframe */
 	ck_assert_int_eq(fake_walk(&f, frames, 8), 0);
 
 	fake_init(&f);
-	put64(&f, CFRAME + 8, 0);		/* no current frame */
+	put64(&f, CFRAME + 8, 0); /* no current frame */
 	ck_assert_int_eq(fake_walk(&f, frames, 8), 0);
 
 	fake_init(&f);
-	put64(&f, FRAME_A + 32, 0);		/* NULL code object */
+	put64(&f, FRAME_A + 32, 0); /* NULL code object */
 	ck_assert_int_eq(fake_walk(&f, frames, 8), -EFAULT);
 
 	fake_init(&f);
-	put64(&f, CODE + 112, 0);		/* NULL co_filename */
+	put64(&f, CODE + 112, 0); /* NULL co_filename */
 	ck_assert_int_eq(fake_walk(&f, frames, 8), -EFAULT);
 
 	fake_init(&f);
-	put64(&f, FRAME_A + 48, 0xdeadbeef);	/* misaligned previous: keep frame A */
+	put64(&f, FRAME_A + 48, 0xdeadbeef); /* misaligned previous: keep frame A */
 	ck_assert_int_eq(fake_walk(&f, frames, 8), 1);
 
 	fake_init(&f);
@@ -886,12 +871,12 @@ START_TEST(test_hostile_null_and_bad_pointers)
 	ck_assert_int_eq(fake_walk(&f, frames, 8), 1);
 
 	fake_init(&f);
-	put64(&f, INTERP + 16, 0x20000000);	/* unreadable thread state */
+	put64(&f, INTERP + 16, 0x20000000); /* unreadable thread state */
 	ck_assert_int_eq(fake_walk(&f, frames, 8), -EFAULT);
 
-	fake_init(&f);				/* unreadable runtime */
+	fake_init(&f); /* unreadable runtime */
 	{
-		struct mem_reader mem = { fake_read, &f };
+		struct mem_reader mem = {fake_read, &f};
 
 		ck_assert_int_eq(py_stack_read_mem(&mem, "3.11", 0x30000000, TID, frames, 8), -EFAULT);
 		ck_assert_int_eq(py_stack_read_mem(&mem, "3.11", 0, TID, frames, 8), -EFAULT);
@@ -906,7 +891,7 @@ END_TEST
  * tstate -> struct pthread (tid at 720, as in glibc) and tstate -> FRAME_A ->
  * FRAME_B -> NULL. 3.8, 3.9 and 3.10 differ only in f_lasti and line tables.
  */
-#define PTHREAD (BASE + 0x3000)
+#define PTHREAD	    (BASE + 0x3000)
 #define PTHREAD_TID 720
 
 static void fake_frame_object_init(struct fake *f, const char *version)
@@ -923,9 +908,9 @@ static void fake_frame_object_init(struct fake *f, const char *version)
 	put64(f, FRAME_A + 32, CODE);
 	put32(f, FRAME_A + lasti, 0);
 	put64(f, FRAME_B + 32, CODE);
-	put32(f, FRAME_B + lasti, (uint32_t)-1);	/* not started: the def line */
-	put32(f, CODE + 36, 0x200);	/* CO_ASYNC_GENERATOR */
-	put32(f, CODE + 40, 10);	/* co_firstlineno */
+	put32(f, FRAME_B + lasti, (uint32_t)-1); /* not started: the def line */
+	put32(f, CODE + 36, 0x200);		 /* CO_ASYNC_GENERATOR */
+	put32(f, CODE + 40, 10);		 /* co_firstlineno */
 	put64(f, CODE + 104, FILENAME);
 	put64(f, CODE + 112, NAME);
 	put64(f, CODE + 120, LINETABLE);
@@ -941,7 +926,7 @@ static void fake_put_table(struct fake *f, const uint8_t *t, size_t len)
 
 static int fake_walk_v(struct fake *f, const char *version, struct py_frame *frames, int max)
 {
-	struct mem_reader mem = { fake_read, f };
+	struct mem_reader mem = {fake_read, f};
 
 	return py_stack_read_mem_ex(&mem, version, RUNTIME, PTHREAD_TID, TID, frames, max);
 }
@@ -959,9 +944,9 @@ static int fake_line(struct fake *f, const char *version, int lasti)
 START_TEST(test_frame_objects)
 {
 	/* 3.8, 3.9 co_lnotab: (byte offset, line delta) */
-	static const uint8_t lnotab[] = { 0, 1, 6, 2, 4, 0xfd };
+	static const uint8_t lnotab[] = {0, 1, 6, 2, 4, 0xfd};
 	/* 3.10 co_linetable: (byte length, line delta), -128 = no line */
-	static const uint8_t linetable[] = { 4, 1, 2, 0x80, 6, 2, 0, 5, 2, 0xfd };
+	static const uint8_t linetable[] = {4, 1, 2, 0x80, 6, 2, 0, 5, 2, 0xfd};
 	static struct fake f;
 	struct py_frame frames[8];
 
@@ -980,15 +965,15 @@ START_TEST(test_frame_objects)
 
 	fake_frame_object_init(&f, "3.10");
 	fake_put_table(&f, linetable, sizeof(linetable));
-	ck_assert_int_eq(fake_line(&f, "3.10", 0), 11);	/* f_lasti counts code units */
+	ck_assert_int_eq(fake_line(&f, "3.10", 0), 11); /* f_lasti counts code units */
 	ck_assert_int_eq(fake_line(&f, "3.10", 1), 11);
-	ck_assert_int_eq(fake_line(&f, "3.10", 2), 0);	/* no line */
+	ck_assert_int_eq(fake_line(&f, "3.10", 2), 0); /* no line */
 	ck_assert_int_eq(fake_line(&f, "3.10", 3), 13);
 	ck_assert_int_eq(fake_line(&f, "3.10", 5), 13);
 	ck_assert_int_eq(fake_line(&f, "3.10", 6), 15);
-	ck_assert_int_eq(fake_line(&f, "3.10", 7), 0);	/* past the end */
+	ck_assert_int_eq(fake_line(&f, "3.10", 7), 0); /* past the end */
 	ck_assert_int_eq(fake_walk_v(&f, "3.10", frames, 8), 2);
-	ck_assert_int_eq(frames[1].line, 10);		/* f_lasti -1 */
+	ck_assert_int_eq(frames[1].line, 10); /* f_lasti -1 */
 
 	/* f_back cycles end the walk */
 	put64(&f, FRAME_B + 24, FRAME_A);
@@ -1018,7 +1003,7 @@ END_TEST
 
 static int fake_gil(struct fake *f, const char *version, bool *locked, pid_t *holder)
 {
-	struct mem_reader mem = { fake_read, f };
+	struct mem_reader mem = {fake_read, f};
 
 	return py_gil_state_mem(&mem, version, RUNTIME, PTHREAD_TID, locked, holder);
 }
@@ -1055,14 +1040,14 @@ START_TEST(test_gil_fake)
 	ck_assert_int_eq(fake_gil(&f, "3.11", &locked, &holder), 0);
 	ck_assert(locked);
 	ck_assert_int_eq(holder, 0);
-	put64(&f, TSTATE + 8, TSTATE2);		/* now linked */
+	put64(&f, TSTATE + 8, TSTATE2); /* now linked */
 	ck_assert_int_eq(fake_gil(&f, "3.11", &locked, &holder), 0);
 	ck_assert_int_eq(holder, TID + 1);
-	put64(&f, TSTATE2 + 160, 0);		/* no native id yet */
+	put64(&f, TSTATE2 + 160, 0); /* no native id yet */
 	ck_assert_int_eq(fake_gil(&f, "3.11", &locked, &holder), 0);
 	ck_assert(locked);
 	ck_assert_int_eq(holder, 0);
-	put64(&f, GIL311 + 8, 0);		/* NULL or misaligned holder */
+	put64(&f, GIL311 + 8, 0); /* NULL or misaligned holder */
 	ck_assert_int_eq(fake_gil(&f, "3.11", &locked, &holder), 0);
 	ck_assert_int_eq(holder, 0);
 	put64(&f, GIL311 + 8, TSTATE + 1);
@@ -1096,25 +1081,25 @@ START_TEST(test_gil_fake_per_interpreter)
 	pid_t holder;
 
 	memset(&f, 0, sizeof(f));
-	put64(&f, RUNTIME + 40, INTERP);	/* interpreters.head */
-	put64(&f, RUNTIME + 48, INTERP);	/* interpreters.main */
-	put64(&f, INTERP + 72, TSTATE);		/* threads.head */
-	put64(&f, TSTATE + 144, TID);		/* native_thread_id */
-	put64(&f, INTERP + 384, GIL312);	/* ceval.gil */
+	put64(&f, RUNTIME + 40, INTERP); /* interpreters.head */
+	put64(&f, RUNTIME + 48, INTERP); /* interpreters.main */
+	put64(&f, INTERP + 72, TSTATE);	 /* threads.head */
+	put64(&f, TSTATE + 144, TID);	 /* native_thread_id */
+	put64(&f, INTERP + 384, GIL312); /* ceval.gil */
 	put64(&f, GIL312 + 8, TSTATE);
 	put32(&f, GIL312 + 16, 1);
 	ck_assert_int_eq(fake_gil(&f, "3.12", &locked, &holder), 0);
 	ck_assert(locked);
 	ck_assert_int_eq(holder, TID);
 
-	put64(&f, INTERP + 384, 0);		/* no GIL yet */
+	put64(&f, INTERP + 384, 0); /* no GIL yet */
 	ck_assert_int_eq(fake_gil(&f, "3.12", &locked, &holder), -EAGAIN);
-	put64(&f, INTERP + 384, 0x20000000);	/* unreadable */
+	put64(&f, INTERP + 384, 0x20000000); /* unreadable */
 	ck_assert_int_eq(fake_gil(&f, "3.12", &locked, &holder), -EFAULT);
-	put64(&f, INTERP + 384, GIL312 + 4);	/* misaligned */
+	put64(&f, INTERP + 384, GIL312 + 4); /* misaligned */
 	ck_assert_int_eq(fake_gil(&f, "3.12", &locked, &holder), -EFAULT);
 	put64(&f, INTERP + 384, GIL312);
-	put64(&f, RUNTIME + 48, 0);		/* no main interpreter yet */
+	put64(&f, RUNTIME + 48, 0); /* no main interpreter yet */
 	ck_assert_int_eq(fake_gil(&f, "3.12", &locked, &holder), -EAGAIN);
 	put64(&f, RUNTIME + 48, 0xffff880000000000ULL);
 	ck_assert_int_eq(fake_gil(&f, "3.12", &locked, &holder), -EFAULT);
@@ -1129,7 +1114,7 @@ END_TEST
  */
 START_TEST(test_hostile_random_memory)
 {
-	static const char *const versions[] = { "3.8", "3.10", "3.11", "3.12", "3.13" };
+	static const char *const versions[] = {"3.8", "3.10", "3.11", "3.12", "3.13"};
 	const char *version = versions[_i];
 	static struct fake f;
 	struct py_frame frames[32];

@@ -19,7 +19,7 @@
 
 #include "symbolize.h"
 
-#define FIXTURES "tests/fixtures/unwind/"
+#define FIXTURES   "tests/fixtures/unwind/"
 #define MAX_FRAMES 128
 
 struct fixture {
@@ -109,8 +109,7 @@ static void check_build_ids(const char *name)
 		build_id(file, here, sizeof(here));
 		ck_assert_msg(strcmp(here, line) == 0,
 			      "%s has build-id '%s' here but '%s' in fixture %s: the fixture only "
-			      "replays on the image it was recorded on; regenerate it as "
-			      FIXTURES "README.md says",
+			      "replays on the image it was recorded on; regenerate it as " FIXTURES "README.md says",
 			      file, here, line, name);
 	}
 	fclose(fp);
@@ -146,8 +145,8 @@ static void load_fixture(const char *name, struct fixture *f)
 		int i = f->nexpected++;
 
 		line[strcspn(line, "\n")] = '\0';
-		ck_assert_msg(sscanf(line, "0x%" SCNx64 "\t%127[^\t]\t%255s", &f->ips[i],
-				     f->functions[i], f->modules[i]) >= 2,
+		ck_assert_msg(sscanf(line, "0x%" SCNx64 "\t%127[^\t]\t%255s", &f->ips[i], f->functions[i],
+				     f->modules[i]) >= 2,
 			      "%s: bad line %s", path, line);
 	}
 	fclose(fp);
@@ -171,8 +170,8 @@ static int unwind_fixture(struct symbolizer *s, struct fixture *f, uint64_t *ips
 
 	ck_assert_int_eq(n, f->nexpected);
 	for (i = 0; i < n; i++)
-		ck_assert_msg(ips[i] == f->ips[i], "frame %d: 0x%" PRIx64 ", recorded live 0x%" PRIx64,
-			      i, ips[i], f->ips[i]);
+		ck_assert_msg(ips[i] == f->ips[i], "frame %d: 0x%" PRIx64 ", recorded live 0x%" PRIx64, i, ips[i],
+			      f->ips[i]);
 	return n;
 }
 
@@ -198,14 +197,14 @@ static void expect(const struct stall_frame *frames, int i, const char *function
 {
 	size_t len = strlen(frames[i].module), mlen = strlen(module);
 
-	ck_assert_msg(len >= mlen && strcmp(frames[i].module + len - mlen, module) == 0,
-		      "frame %d: module %s, want %s", i, frames[i].module, module);
+	ck_assert_msg(len >= mlen && strcmp(frames[i].module + len - mlen, module) == 0, "frame %d: module %s, want %s",
+		      i, frames[i].module, module);
 	if (function)
-		ck_assert_msg(strstr(frames[i].function, function), "frame %d: %s, want %s", i,
-			      frames[i].function, function);
+		ck_assert_msg(strstr(frames[i].function, function), "frame %d: %s, want %s", i, frames[i].function,
+			      function);
 }
 
-#define PY "/usr/bin/python3.11"
+#define PY   "/usr/bin/python3.11"
 #define LIBC "/libc.so.6"
 
 /* ---- tests ----------------------------------------------------------- */
@@ -341,7 +340,7 @@ START_TEST(test_ip_outside_modules)
 {
 	static struct fixture f;
 	struct unwind_regs regs;
-	struct stall_frame frame = { 0 };
+	struct stall_frame frame = {0};
 	uint64_t ips[MAX_FRAMES];
 	struct symbolizer *s;
 	int n;
@@ -363,7 +362,7 @@ END_TEST
 
 START_TEST(test_bad_arguments)
 {
-	struct unwind_regs regs = { { 0 } };
+	struct unwind_regs regs = {{0}};
 	uint64_t ips[4];
 	struct symbolizer *s = symbolizer_new();
 
