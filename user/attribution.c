@@ -400,11 +400,16 @@ int attribution_python_stack(struct attribution *a, pid_t pid, pid_t tid, struct
 	return py_stack_read(t->py, tid, frames, max);
 }
 
-static void fill_python_frames(struct attribution *a, struct stall_record *r)
+/*
+ * A running thread's frames change while we read them: a read can stop
+ * early. Read it a few times and keep the deepest stack; a blocked
+ * thread's is stable and read once.
+ */
+static void fill_python_frames(struct attribution *a, struct stall_record *r, bool running)
 {
 	struct python_target *t = python_target(a, r->pid);
-	struct py_frame frames[64];
-	int n, i;
+	struct py_frame frames[64], again[64];
+	int n, i, tries, m;
 
 	if (t->status == -ENOENT)
 		return; /* not CPython */
@@ -414,6 +419,13 @@ static void fill_python_frames(struct attribution *a, struct stall_record *r)
 	}
 	snprintf(r->python, sizeof(r->python), "%s", py_process_version(t->py));
 	n = py_stack_read(t->py, r->tid, frames, 64);
+	for (tries = running ? 2 : 0; tries > 0; tries--) {
+		m = py_stack_read(t->py, r->tid, again, 64);
+		if (m > n) {
+			memcpy(frames, again, m * sizeof(again[0]));
+			n = m;
+		}
+	}
 	if (n < 0) {
 		snprintf(r->python, sizeof(r->python), "%s, stack unreadable: %s", py_process_version(t->py),
 			 strerror(-n));
@@ -492,7 +504,7 @@ void attribute_live(struct attribution *a, const struct ls_loop *snap, const str
 	/* Native frames down to the interpreter, then Python's own; all of them for other runtimes. */
 	capture_native(a, r, stack, true);
 	r->native_to_interpreter = is_python(a, r->pid);
-	fill_python_frames(a, r);
+	fill_python_frames(a, r, snap->state != LS_BLOCKED);
 	if (r->cause == CAUSE_SYSCALL && r->syscall_ongoing && r->syscall_nr == SYS_futex)
 		read_gil(a, r);
 }

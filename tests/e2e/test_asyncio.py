@@ -19,10 +19,13 @@ def test_cpu_bound_handler_is_cause_cpu_and_named(procs, loopstall):
     _, begin = ls.wait_for(lambda r: r["phase"] == "begin")
     _, end = ls.wait_for(lambda r: r["phase"] == "end")
     assert begin["pid"] == server.pid and begin["tid"] == server.pid
-    assert begin["cause"] == "cpu" and end["cause"] == "cpu", (begin, end)
+    # On a shared 2-core machine the end may count more waiting for a CPU than running.
+    assert begin["cause"] == "cpu" and end["cause"] in ("cpu", "runqueue"), (begin, end)
     assert end["breakdown_ms"]["cpu"] > 400, end
     names = [f["function"] for f in python_frames(begin)]
     assert "cpu_bound_handler" in names, names
+    assert any(h["function"] in ("cpu_bound_handler", "cpu_bound_handler.<locals>.<genexpr>")
+               for h in end["hot"] if h["of"] == "python"), end["hot"]
     assert names[names.index("cpu_bound_handler") + 1] == "handle", names
     handle = python_frames(begin)[names.index("handle")]
     assert handle["coroutine"] is True and handle["file"].endswith("asyncio_server.py")
