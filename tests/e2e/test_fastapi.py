@@ -27,6 +27,9 @@ def test_only_async_def_with_time_sleep_stalls_the_loop(procs, loopstall):
     port = free_port()
     arbiter = start_gunicorn(procs, port)
     (worker,) = worker_pids(arbiter.pid)
+    # A worker's first requests import and build things: a real stall on a loaded machine.
+    http_get(port, "/")
+    http_get(port, "/action/3")
     ls = loopstall(["-p", str(arbiter.pid)])
     ls.wait_ready()
 
