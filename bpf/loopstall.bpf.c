@@ -508,12 +508,16 @@ int BPF_PROG(ls_process_exit, struct task_struct *p)
 	__u32 tid = BPF_CORE_READ(p, pid), pid = BPF_CORE_READ(p, tgid);
 	struct ls_loop *l;
 	struct ls_event *e;
+	bool was_loop = false;
 	__u64 now;
 
 	l = bpf_map_lookup_elem(&loops, &tid);
 	if (l) {
+		was_loop = true;
 		now = bpf_ktime_get_ns();
 		if (l->iter_start_ns && now - l->iter_start_ns >= threshold_ns) {
+			/* Exiting, it runs: close what it was waiting for, as at a wait's entry. */
+			sync_on_cpu(l, now);
 			l->acct.cpu_ns += now - l->state_since_ns;
 			emit_stall_end(l, now, true);
 		}
@@ -521,7 +525,8 @@ int BPF_PROG(ls_process_exit, struct task_struct *p)
 		bpf_map_delete_elem(&stacks, &tid);
 		bpf_map_delete_elem(&hists, &tid);
 	}
-	if (tid != pid || !bpf_map_lookup_elem(&watched, &pid))
+	/* Said of watched processes, and of every loop's process when watching all. */
+	if (tid != pid || (!bpf_map_lookup_elem(&watched, &pid) && !(watch_all && was_loop)))
 		return 0;
 	bpf_map_delete_elem(&watched, &pid);
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);

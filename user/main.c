@@ -16,13 +16,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "duration.h"
 #include "attribution.h"
 #include "detector.h"
+#include "duration.h"
 #include "histogram.h"
-#include "options.h"
 #include "killer.h"
 #include "metrics.h"
+#include "options.h"
 #include "preflight.h"
 #include "reporter.h"
 #include "sink.h"
