@@ -33,10 +33,4 @@ int attribution_unwind_sample(struct attribution *a, const struct ls_sample *s, 
 /* The Python stack of tid right now, for CPU sampling: count, 0 if not Python, or -errno. */
 int attribution_python_stack(struct attribution *a, pid_t pid, pid_t tid, struct py_frame *frames, int max);
 
-/*
- * Turns r's captured native addresses into frames before its Python frames.
- * Slow the first time for a binary: called off the detecting thread.
- */
-void attribution_symbolize(struct symbolizer *s, struct stall_record *r);
-
 #endif

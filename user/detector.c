@@ -4,9 +4,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "duration.h"
 #include "cgroup_cpu.h"
 #include "detector.h"
+#include "duration.h"
 #include "samples.h"
 
 #define MAX_LOOPS 8192

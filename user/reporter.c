@@ -8,9 +8,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "attribution.h"
 #include "counters.h"
 #include "reporter.h"
+#include "resolve.h"
 #include "symbolize.h"
 
 #define MAX_QUEUED 256
@@ -83,11 +83,11 @@ static void run_job(struct reporter *rep, struct job *j)
 
 	switch (j->type) {
 	case JOB_STALL:
-		attribution_symbolize(rep->symbolizer, &j->u.stall);
+		resolve_record(rep->symbolizer, &j->u.stall);
 		sinks_stall(rep->sinks, &j->u.stall);
 		break;
 	case JOB_KILL:
-		attribution_symbolize(rep->symbolizer, &j->u.kill.stall);
+		resolve_record(rep->symbolizer, &j->u.kill.stall);
 		sinks_kill(rep->sinks, &j->u.kill);
 		break;
 	case JOB_SUMMARY: sinks_summary(rep->sinks, &j->u.summary); break;

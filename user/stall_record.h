@@ -80,7 +80,7 @@ struct stall_record {
 
 	/*
 	 * Native return addresses, captured while the stall goes on and turned
-	 * into frames later, off the detecting thread (attribution_symbolize).
+	 * into frames later, off the detecting thread (resolve_record).
 	 */
 	int n_native_ips;
 	bool native_to_interpreter; /* keep native frames down to the interpreter only */

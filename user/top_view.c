@@ -18,8 +18,8 @@
 #include "duration.h"
 #include "escape.h"
 #include "histogram.h"
-#include "syscalls.h"
 #include "output.h"
+#include "syscalls.h"
 #include "top_view.h"
 
 #define MIN_CULPRIT   20 /* narrow terminals hide columns to leave the culprit this much, */
