@@ -271,8 +271,14 @@ static int build_sinks(struct app *app, struct sink **list)
 	int err;
 
 	*list = NULL;
-	/* top shows stalls itself, and its batch snapshots own stdout. */
-	push_sink(list, app->top ? top_sink(app->top) : sink_stdout_new(app->opts.json));
+	/*
+	 * top shows stalls itself; full screen, it owns the terminal. With
+	 * --batch --json, records go to stdout as JSON lines between snapshots.
+	 */
+	if (app->top)
+		push_sink(list, top_sink(app->top));
+	if (!app->top || app->opts.json)
+		push_sink(list, sink_stdout_new(app->opts.json));
 	if (app->opts.exec_path)
 		push_sink(list, sink_hook_new(app->opts.exec_path, app->opts.exec_timeout_ns, &app->counters));
 	if (app->opts.syslog)

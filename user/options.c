@@ -288,5 +288,7 @@ int options_parse(int argc, char **argv, struct options *o, char *err, size_t er
 		return fail(err, errlen, "--exec %s: not an executable file", o->exec_path);
 	if (!o->top && (o->batch || o->interval_ns != NSEC_PER_SEC))
 		return fail(err, errlen, "-i and --batch go with loopstall top");
+	if (o->top && o->json && !o->batch)
+		return fail(err, errlen, "--json in loopstall top goes with --batch (or use --log FILE)");
 	return 0;
 }

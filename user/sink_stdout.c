@@ -10,31 +10,38 @@ struct stdout_sink {
 	bool json;
 };
 
+/* Whole records: with loopstall top --batch, snapshots share stdout (stdio's lock is recursive). */
 static void on_stall(struct sink *s, const struct stall_record *r)
 {
+	flockfile(stdout);
 	if (((struct stdout_sink *)s)->json)
 		output_json(stdout, r);
 	else
 		output_text(stdout, r);
 	fflush(stdout);
+	funlockfile(stdout);
 }
 
 static void on_kill(struct sink *s, const struct kill_record *k)
 {
+	flockfile(stdout);
 	if (((struct stdout_sink *)s)->json)
 		output_kill_json(stdout, k);
 	else
 		output_kill_text(stdout, k);
 	fflush(stdout);
+	funlockfile(stdout);
 }
 
 static void on_summary(struct sink *s, const struct loop_summary *ls)
 {
+	flockfile(stdout);
 	if (((struct stdout_sink *)s)->json)
 		output_summary_json(stdout, ls);
 	else
 		output_summary_text(stdout, ls);
 	fflush(stdout);
+	funlockfile(stdout);
 }
 
 static void destroy(struct sink *s)

@@ -453,7 +453,10 @@ void top_refresh(struct top *tp)
 	if (!tp->batch)
 		screen_start(tp);
 	if (tp->batch) {
+		/* Whole snapshots: --json records from the reporter thread go between them. */
+		flockfile(stdout);
 		view_batch(stdout, &tp->m);
+		funlockfile(stdout);
 		return;
 	}
 	/* Repaints every line: a stderr message may have been written over the screen. */

@@ -262,3 +262,18 @@ def test_batch_when_stdout_is_no_terminal(procs):
     shots = snapshots(r.stdout)
     assert len(shots) >= 3 and row_of(shots[-1], staller.pid), r.stdout
     assert "\x1b" not in r.stdout  # no curses escape sequences in a pipe
+
+
+def test_batch_json_records_flow_between_snapshots(procs):
+    staller = start_loop(procs, 0.3, 0.5)
+    r = subprocess.run([LOOPSTALL, "top", "--batch", "--json", "-i", "500ms", "-p", str(staller.pid), "-d", "3s"],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    records = [json.loads(l) for l in r.stdout.splitlines() if l.startswith("{")]
+    ends = [x for x in records if x["event"] == "stall" and x["phase"] == "end" and x["pid"] == staller.pid]
+    assert ends and ends[0]["cause"] == "syscall", records
+    text = "\n".join(l for l in r.stdout.splitlines() if not l.startswith("{"))
+    assert len(snapshots(text)) >= 4, r.stdout
+    # Full screen, the terminal is the dashboard's: JSON needs --batch (or --log).
+    bad = subprocess.run([LOOPSTALL, "top", "--json"], capture_output=True, text=True, timeout=30)
+    assert bad.returncode == 2 and "--json in loopstall top goes with --batch" in bad.stderr
