@@ -9,7 +9,7 @@ PACKAGES=(
 	linux-libc-dev libncurses-dev
 	# tests
 	check python3 python3-pytest python3-fastapi python3-uvicorn gunicorn python3-httpx python3-prometheus-client
-	util-linux procps tmux
+	util-linux procps tmux redis-server nodejs python3-uvloop
 	# benchmark
 	wrk
 )
