@@ -14,6 +14,10 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <frameobject.h>
+#if PY_VERSION_HEX < 0x030b0000
+#include <longintrepr.h> /* PyLongObject */
+#endif
+#include <structmember.h> /* PyMemberDef before 3.12 */
 #if PY_VERSION_HEX < 0x03090000
 #include <internal/pycore_pystate.h> /* _PyRuntimeState and struct _is */
 #else
@@ -22,6 +26,9 @@
 #endif
 #if PY_VERSION_HEX >= 0x030b0000
 #include <internal/pycore_frame.h>
+#endif
+#if PY_VERSION_HEX >= 0x030d0000
+#include <internal/pycore_genobject.h> /* 3.13 moved PyCoroObject here */
 #endif
 
 #define P(name, expr) printf("\t\t.%s = %zu,\n", name, (size_t)(expr))
@@ -85,6 +92,28 @@ int main(void)
 	P("unicode_compact_data", sizeof(PyCompactUnicodeObject));
 	P("bytes_size", offsetof(PyVarObject, ob_size));
 	P("bytes_data", offsetof(PyBytesObject, ob_sval));
+	/* asyncio task names: objects met on the way from Handle._run to the Task */
+#if PY_VERSION_HEX < 0x030b0000
+	P("frame_gen", offsetof(PyFrameObject, f_gen));
+	P("frame_localsplus", offsetof(PyFrameObject, f_localsplus));
+#else
+	P("frame_localsplus", offsetof(_PyInterpreterFrame, localsplus));
+	P("gen_iframe", offsetof(PyCoroObject, cr_iframe));
+#endif
+	P("type_name", offsetof(PyTypeObject, tp_name));
+	P("type_members", offsetof(PyTypeObject, tp_members));
+	P("type_base", offsetof(PyTypeObject, tp_base));
+	P("cfunc_self", offsetof(PyCFunctionObject, m_self));
+#if PY_VERSION_HEX < 0x030c0000
+	P("long_size", offsetof(PyVarObject, ob_size));
+	P("long_digit", offsetof(PyLongObject, ob_digit));
+#else
+	P("long_size", offsetof(PyLongObject, long_value.lv_tag));
+	P("long_digit", offsetof(PyLongObject, long_value.ob_digit));
+#endif
+	/* PyMemberDef is part of the stable ABI: python_stack.c uses it as is */
+	printf("\t\t/* PyMemberDef: size %zu, name %zu, type %zu, offset %zu */\n", sizeof(PyMemberDef),
+	       offsetof(PyMemberDef, name), offsetof(PyMemberDef, type), offsetof(PyMemberDef, offset));
 	printf("\t},\n");
 	return 0;
 }

@@ -128,6 +128,20 @@ struct py_layout {
 	/* PyBytesObject */
 	uint16_t bytes_size;
 	uint16_t bytes_data;
+	/* asyncio task names (see task_name()) */
+	uint16_t frame_gen;	   /* PyFrameObject: f_gen, the coroutine (3.8-3.10) */
+	uint16_t frame_localsplus; /* PyFrameObject or _PyInterpreterFrame: the first local */
+	uint16_t gen_iframe;	   /* 3.11+: PyCoroObject.cr_iframe, the frame lives in the coroutine */
+	uint16_t type_name;	   /* PyTypeObject: tp_name, a C string */
+	uint16_t type_members;	   /* tp_members, PyMemberDef[] (heap types: their __slots__) */
+	uint16_t type_base;	   /* tp_base */
+	uint16_t cfunc_self;	   /* PyCFunctionObject: m_self */
+	uint16_t wrapper_task;	   /* _asyncio TaskStepMethWrapper.sw_task, TaskWakeupMethWrapper.ww_task */
+	uint16_t task_coro;	   /* _asyncio TaskObj (private, Modules/_asynciomodule.c) */
+	uint16_t task_name;
+	uint16_t long_size;	   /* PyLongObject: ob_size (3.8-3.11) or lv_tag (3.12+) */
+	uint16_t long_digit;	   /* ob_digit[0] */
+	bool long_tagged;	   /* 3.12+: lv_tag = digits << 3 | sign */
 };
 
 #define DEBUG_FIELD(pos, member)                                                                                       \
@@ -199,6 +213,18 @@ static const struct py_layout py_layouts[] = {
 		.unicode_compact_data = 72,
 		.bytes_size = 16,
 		.bytes_data = 32,
+		.frame_gen = 96,
+		.frame_localsplus = 360,
+		.type_name = 24,
+		.type_members = 240,
+		.type_base = 256,
+		.cfunc_self = 24,
+		.wrapper_task = 16,
+		/* TaskObj of Modules/_asynciomodule.c, v3.8.18 */
+		.task_coro = 112,
+		.task_name = 120,
+		.long_size = 16,
+		.long_digit = 24,
 	},
 	{
 		.major = 3,
@@ -233,6 +259,18 @@ static const struct py_layout py_layouts[] = {
 		.unicode_compact_data = 72,
 		.bytes_size = 16,
 		.bytes_data = 32,
+		.frame_gen = 96,
+		.frame_localsplus = 360,
+		.type_name = 24,
+		.type_members = 240,
+		.type_base = 256,
+		.cfunc_self = 24,
+		.wrapper_task = 16,
+		/* TaskObj of Modules/_asynciomodule.c, v3.9.18 */
+		.task_coro = 152,
+		.task_name = 160,
+		.long_size = 16,
+		.long_digit = 24,
 	},
 	{
 		.major = 3,
@@ -267,6 +305,18 @@ static const struct py_layout py_layouts[] = {
 		.unicode_compact_data = 72,
 		.bytes_size = 16,
 		.bytes_data = 32,
+		.frame_gen = 88,
+		.frame_localsplus = 352,
+		.type_name = 24,
+		.type_members = 240,
+		.type_base = 256,
+		.cfunc_self = 24,
+		.wrapper_task = 16,
+		/* TaskObj of Modules/_asynciomodule.c, v3.10.13 */
+		.task_coro = 160,
+		.task_name = 168,
+		.long_size = 16,
+		.long_digit = 24,
 	},
 	{
 		.major = 3,
@@ -304,6 +354,18 @@ static const struct py_layout py_layouts[] = {
 		.unicode_compact_data = 72,
 		.bytes_size = 16,
 		.bytes_data = 32,
+		.frame_localsplus = 72,
+		.gen_iframe = 80,
+		.type_name = 24,
+		.type_members = 240,
+		.type_base = 256,
+		.cfunc_self = 24,
+		.wrapper_task = 16,
+		/* TaskObj of Modules/_asynciomodule.c, v3.11.2 */
+		.task_coro = 136,
+		.task_name = 144,
+		.long_size = 16,
+		.long_digit = 24,
 	},
 	{
 		.major = 3,
@@ -342,6 +404,19 @@ static const struct py_layout py_layouts[] = {
 		.unicode_compact_data = 56,
 		.bytes_size = 16,
 		.bytes_data = 32,
+		.frame_localsplus = 72,
+		.gen_iframe = 72,
+		.type_name = 24,
+		.type_members = 240,
+		.type_base = 256,
+		.cfunc_self = 24,
+		.wrapper_task = 16,
+		/* TaskObj of Modules/_asynciomodule.c, v3.12.1 */
+		.task_coro = 136,
+		.task_name = 144,
+		.long_size = 16,
+		.long_digit = 24,
+		.long_tagged = true,
 	},
 	{
 		.major = 3,
@@ -382,6 +457,19 @@ static const struct py_layout py_layouts[] = {
 		.unicode_compact_data = 56,
 		.bytes_size = 16,
 		.bytes_data = 32,
+		.frame_localsplus = 72,
+		.gen_iframe = 72,
+		.type_name = 24,
+		.type_members = 240,
+		.type_base = 256,
+		.cfunc_self = 24,
+		.wrapper_task = 16,
+		/* TaskObj of Modules/_asynciomodule.c, v3.13.0 */
+		.task_coro = 120,
+		.task_name = 128,
+		.long_size = 16,
+		.long_digit = 24,
+		.long_tagged = true,
 	},
 };
 
@@ -740,6 +828,221 @@ static int read_code(const struct mem_reader *m, const struct py_layout *L, uint
 	return 0;
 }
 
+/* ---- asyncio task names ------------------------------------------------ */
+
+#define OB_TYPE		   8  /* PyObject.ob_type */
+#define MEMBER_SIZE	   40 /* sizeof(PyMemberDef): name, type, offset, flags, doc (stable ABI) */
+#define MEMBER_TYPE	   8
+#define MEMBER_OFFSET	   16
+#define T_OBJECT_EX	   16 /* what __slots__ members are */
+#define MAX_MEMBERS	   64 /* PyMemberDef entries looked at per type */
+#define MAX_BASES	   8  /* types looked at up the tp_base chain */
+#define MAX_SLOT_OFFSET	   4096
+#define PAGE_SIZE_MIN	   4096
+#define HANDLE_RUN_FILE	   "asyncio/events.py"
+
+/*
+ * Whether the C string at addr is want. Read in two pieces split at a page
+ * boundary, so a short string at the end of a mapping can still be read.
+ */
+static bool cstr_is(const struct mem_reader *m, uint64_t addr, const char *want)
+{
+	size_t len = strlen(want) + 1, first;
+	char buf[64];
+
+	if (!addr || len > sizeof(buf))
+		return false;
+	first = PAGE_SIZE_MIN - (addr & (PAGE_SIZE_MIN - 1));
+	if (first > len)
+		first = len;
+	if (read_mem(m, addr, buf, first) || (first < len && read_mem(m, addr + first, buf + first, len - first)))
+		return false;
+	return !memcmp(buf, want, len);
+}
+
+/* Reads obj->ob_type and checks its tp_name; *type gets the type if asked. */
+static bool type_is(const struct mem_reader *m, const struct py_layout *L, uint64_t obj, const char *name,
+		    uint64_t *type)
+{
+	uint64_t t, tp_name;
+
+	if (!valid_ptr(obj, 8) || read_ptr(m, obj + OB_TYPE, &t) || !valid_ptr(t, 8) ||
+	    read_ptr(m, t + L->type_name, &tp_name))
+		return false;
+	if (type)
+		*type = t;
+	return !name || cstr_is(m, tp_name, name);
+}
+
+/*
+ * Offset of the __slots__ member called name in instances of type: from the
+ * tp_members of type or one of its bases, so the slot order of the stdlib
+ * version does not matter. 0 or -errno.
+ */
+static int slot_offset(const struct mem_reader *m, const struct py_layout *L, uint64_t type, const char *name,
+		       uint64_t *off)
+{
+	uint8_t def[MEMBER_SIZE];
+	int depth, i;
+
+	for (depth = 0; depth < MAX_BASES && valid_ptr(type, 8); depth++) {
+		uint64_t members;
+
+		if (read_ptr(m, type + L->type_members, &members))
+			return -EFAULT;
+		for (i = 0; valid_ptr(members, 8) && i < MAX_MEMBERS; i++) {
+			if (read_mem(m, members + (uint64_t)i * MEMBER_SIZE, def, sizeof(def)))
+				return -EFAULT;
+			if (!get_u64(def, 0))
+				break; /* the terminating entry */
+			if (!cstr_is(m, get_u64(def, 0), name))
+				continue;
+			*off = get_u64(def, MEMBER_OFFSET);
+			if (get_i32(def, MEMBER_TYPE) != T_OBJECT_EX || !*off || *off >= MAX_SLOT_OFFSET || (*off & 7))
+				return -EINVAL;
+			return 0;
+		}
+		if (read_ptr(m, type + L->type_base, &type))
+			return -EFAULT;
+	}
+	return -ENOENT;
+}
+
+/*
+ * Task names not given by the user are "Task-N"; 3.12+ keep just N, an int,
+ * until asked. Formats small non-negative ints (two 30-bit digits).
+ */
+static int read_counter_name(const struct mem_reader *m, const struct py_layout *L, uint64_t obj, char *dst,
+			     size_t cap)
+{
+	uint8_t buf[40];
+	uint64_t v, size;
+	uint32_t d[2];
+	int ndigits;
+
+	if (L->long_digit + 8u > sizeof(buf) || read_mem(m, obj, buf, L->long_digit + 8))
+		return -EFAULT;
+	size = get_u64(buf, L->long_size);
+	if (L->long_tagged) {
+		if ((size & 3) == 2 || (size >> 3) > 2)
+			return -EINVAL; /* negative, or too big to be a task counter */
+		ndigits = (size & 3) == 1 ? 0 : (int)(size >> 3);
+	} else {
+		if ((int64_t)size < 0 || size > 2)
+			return -EINVAL;
+		ndigits = (int)size;
+	}
+	memcpy(d, buf + L->long_digit, sizeof(d));
+	v = ndigits > 0 ? d[0] & 0x3fffffff : 0;
+	if (ndigits > 1)
+		v |= (uint64_t)(d[1] & 0x3fffffff) << 30;
+	snprintf(dst, cap, "Task-%llu", (unsigned long long)v);
+	return 0;
+}
+
+/*
+ * Name of the _asyncio.Task whose step Handle._run (frame handle_frame) is
+ * running, if that task's coroutine is coro: self->_callback is the task's
+ * TaskStepMethWrapper (a heap type named "_asyncio.TaskStepMethWrapper" in
+ * 3.12+), TaskWakeupMethWrapper (3.8-3.10) or bound task_wakeup (3.11+),
+ * each of which holds the task. Anything unexpected: -errno and "".
+ */
+static int task_name(const struct mem_reader *m, const struct py_layout *L, uint64_t handle_frame, uint64_t coro,
+		     char *dst, size_t cap)
+{
+	uint64_t self, type, off, cb, task, tcoro, name;
+	uint8_t buf[256];
+
+	dst[0] = '\0';
+	if (!L->task_name || !valid_ptr(coro, 8) || L->task_name + 8u > sizeof(buf) || L->task_coro + 8u > sizeof(buf))
+		return -EPROTONOSUPPORT;
+	if (read_ptr(m, handle_frame + L->frame_localsplus, &self) || !type_is(m, L, self, NULL, &type))
+		return -EFAULT;
+	if (slot_offset(m, L, type, "_callback", &off) || read_ptr(m, self + off, &cb))
+		return -ENOENT;
+	if (type_is(m, L, cb, "TaskStepMethWrapper", NULL) || type_is(m, L, cb, "_asyncio.TaskStepMethWrapper", NULL) ||
+	    type_is(m, L, cb, "TaskWakeupMethWrapper", NULL)) {
+		if (read_ptr(m, cb + L->wrapper_task, &task))
+			return -EFAULT;
+	} else if (type_is(m, L, cb, "builtin_function_or_method", NULL)) {
+		if (read_ptr(m, cb + L->cfunc_self, &task))
+			return -EFAULT;
+	} else {
+		return -ENOENT; /* a callback that is not a task's */
+	}
+	if (!type_is(m, L, task, "_asyncio.Task", NULL))
+		return -ENOENT;
+	if (read_mem(m, task, buf, (L->task_name > L->task_coro ? L->task_name : L->task_coro) + 8))
+		return -EFAULT;
+	tcoro = get_u64(buf, L->task_coro);
+	name = get_u64(buf, L->task_name);
+	if (tcoro != coro)
+		return -ENOENT; /* not the task running this coroutine */
+	if (type_is(m, L, name, "str", NULL))
+		return read_str(m, L, name, dst, cap);
+	if (type_is(m, L, name, "int", NULL))
+		return read_counter_name(m, L, name, dst, cap);
+	return -EINVAL;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n >= k && !strcmp(s + n - k, suffix);
+}
+
+/* Handle._run of asyncio/events.py (3.8-3.10 know only co_name "_run"). */
+static bool is_handle_run(const struct py_frame *f)
+{
+	return (!strcmp(f->function, "Handle._run") || !strcmp(f->function, "_run")) &&
+	       ends_with(f->file, HANDLE_RUN_FILE);
+}
+
+/* The coroutine object a coroutine frame belongs to, or 0. */
+static uint64_t frame_coroutine(const struct mem_reader *m, const struct py_layout *L, uint64_t frame, int owner)
+{
+	uint64_t gen;
+
+	if (L->frames == PY_INTERP_FRAME)
+		return owner == L->owner_generator && frame > L->gen_iframe ? frame - L->gen_iframe : 0;
+	if (read_ptr(m, frame + L->frame_gen, &gen))
+		return 0;
+	return gen;
+}
+
+/*
+ * What the walkers keep beside the frames: their addresses, and one frame
+ * past max (peek), so the outermost coroutine frame still sees its caller.
+ */
+struct walk {
+	struct py_frame *frames;
+	int max;
+	struct py_frame peek;
+	uint64_t addr[MAX_FRAME_STEPS + 1];
+	int8_t owner[MAX_FRAME_STEPS + 1];
+};
+
+static struct py_frame *walk_slot(struct walk *w, int n)
+{
+	return n < w->max ? &w->frames[n] : &w->peek;
+}
+
+/* Names the task on each coroutine frame called by Handle._run; n frames walked (peek included). */
+static void name_tasks(const struct mem_reader *m, const struct py_layout *L, struct walk *w, int n)
+{
+	int i;
+
+	for (i = 0; i + 1 < n && i < w->max; i++) {
+		struct py_frame *f = &w->frames[i];
+
+		if (!f->coroutine || !is_handle_run(walk_slot(w, i + 1)))
+			continue;
+		task_name(m, L, w->addr[i + 1], frame_coroutine(m, L, w->addr[i], w->owner[i]), f->task,
+			  sizeof(f->task));
+	}
+}
+
 /* Linked frames can form a cycle in torn or garbage memory. */
 static bool seen_before(const uint64_t *seen, int n, uint64_t frame)
 {
@@ -752,8 +1055,7 @@ static bool seen_before(const uint64_t *seen, int n, uint64_t frame)
 }
 
 /* 3.8-3.10: tstate->frame, then PyFrameObject.f_back; all are Python frames. */
-static int walk_frame_objects(const struct mem_reader *m, const struct py_layout *L, uint64_t tstate,
-			      struct py_frame *frames, int max)
+static int walk_frame_objects(const struct mem_reader *m, const struct py_layout *L, uint64_t tstate, struct walk *w)
 {
 	uint64_t frame, seen[MAX_FRAME_STEPS];
 	uint8_t buf[128];
@@ -765,7 +1067,8 @@ static int walk_frame_objects(const struct mem_reader *m, const struct py_layout
 	if (err)
 		return err;
 
-	for (steps = 0; frame && n < max && steps < MAX_FRAME_STEPS; steps++) {
+	for (steps = 0; frame && n <= w->max && steps < MAX_FRAME_STEPS; steps++) {
+		struct py_frame *out = walk_slot(w, n);
 		struct code_info ci;
 		int64_t lasti;
 
@@ -781,14 +1084,16 @@ static int walk_frame_objects(const struct mem_reader *m, const struct py_layout
 		err = read_mem(m, frame, buf, L->frame_lasti + 4);
 		if (err)
 			break;
-		err = read_code(m, L, get_u64(buf, L->frame_code), &frames[n], &ci);
+		err = read_code(m, L, get_u64(buf, L->frame_code), out, &ci);
 		if (err)
 			break;
 		/* f_lasti: last instruction started, -1 before the first */
 		lasti = get_i32(buf, L->frame_lasti);
 		if (L->lines == PY_LINES_310)
 			lasti *= 2; /* 3.10 counts 2-byte code units */
-		frames[n].line = code_line(m, L, &ci, lasti);
+		out->line = code_line(m, L, &ci, lasti);
+		w->addr[n] = frame;
+		w->owner[n] = -1;
 		n++;
 		frame = get_u64(buf, L->frame_previous);
 	}
@@ -801,8 +1106,7 @@ static int walk_frame_objects(const struct mem_reader *m, const struct py_layout
  * _PyInterpreterFrame.previous. Shim and not yet started frames are skipped,
  * like CPython's tracebacks do.
  */
-static int walk_interp_frames(const struct mem_reader *m, const struct py_layout *L, uint64_t tstate,
-			      struct py_frame *frames, int max)
+static int walk_interp_frames(const struct mem_reader *m, const struct py_layout *L, uint64_t tstate, struct walk *w)
 {
 	uint64_t frame, seen[MAX_FRAME_STEPS];
 	uint8_t buf[128];
@@ -821,8 +1125,9 @@ static int walk_interp_frames(const struct mem_reader *m, const struct py_layout
 			return err;
 	}
 
-	for (steps = 0; frame && n < max && steps < MAX_FRAME_STEPS; steps++) {
-		uint64_t code, instr;
+	for (steps = 0; frame && n <= w->max && steps < MAX_FRAME_STEPS; steps++) {
+		struct py_frame *out = walk_slot(w, n);
+		uint64_t code, instr, addr = frame;
 		struct code_info ci;
 		int64_t lasti;
 		int owner;
@@ -845,14 +1150,16 @@ static int walk_interp_frames(const struct mem_reader *m, const struct py_layout
 		frame = get_u64(buf, L->frame_previous);
 		if (owner == L->owner_cstack)
 			continue; /* 3.12+ shim frame pushed by C code, not Python */
-		err = read_code(m, L, code, &frames[n], &ci);
+		err = read_code(m, L, code, out, &ci);
 		if (err)
 			break;
 		/* index of the code unit executing (3.13) or last started (3.11, 3.12) */
 		lasti = ((int64_t)(instr - (code + L->code_adaptive))) / 2;
 		if (owner != L->owner_generator && lasti < ci.firsttraceable)
 			continue; /* _PyFrame_IsIncomplete() */
-		frames[n].line = code_line(m, L, &ci, lasti * 2);
+		out->line = code_line(m, L, &ci, lasti * 2);
+		w->addr[n] = addr;
+		w->owner[n] = owner;
 		n++;
 	}
 	return n ? n : err;
@@ -983,6 +1290,7 @@ int py_stack_read_mem_ex(const struct mem_reader *mem, const char *version, uint
 	struct tstate_key key = {0};
 	const struct py_layout *L;
 	uint64_t tstate = 0;
+	struct walk *w;
 	int r;
 
 	if (!mem || !mem->read || !version || (max > 0 && !frames) || max < 0)
@@ -1004,11 +1312,23 @@ int py_stack_read_mem_ex(const struct mem_reader *mem, const char *version, uint
 	r = find_tstate(mem, L, runtime_addr, &key, &tstate);
 	if (r <= 0)
 		return r;
+	w = malloc(sizeof(*w)); /* ~10 KiB: keep it off the stack */
+	if (!w)
+		return -ENOMEM;
+	w->frames = frames;
+	w->max = max;
 	switch (L->frames) {
-	case PY_FRAME_OBJECT: return walk_frame_objects(mem, L, tstate, frames, max);
-	case PY_INTERP_FRAME: return walk_interp_frames(mem, L, tstate, frames, max);
+	case PY_FRAME_OBJECT: r = walk_frame_objects(mem, L, tstate, w); break;
+	case PY_INTERP_FRAME: r = walk_interp_frames(mem, L, tstate, w); break;
+	default: r = -EPROTONOSUPPORT; break;
 	}
-	return -EPROTONOSUPPORT;
+	if (r > 0) {
+		name_tasks(mem, L, w, r);
+		if (r > max)
+			r = max; /* the peek frame */
+	}
+	free(w);
+	return r;
 }
 
 int py_stack_read_mem(const struct mem_reader *mem, const char *version, uint64_t runtime_addr, pid_t tid,

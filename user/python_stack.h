@@ -11,6 +11,12 @@ struct py_frame {
 	char file[256];	    /* co_filename */
 	int line;	    /* current line, 0 if unknown */
 	bool coroutine;	    /* code flags have CO_COROUTINE, CO_ITERABLE_COROUTINE or CO_ASYNC_GENERATOR */
+	/*
+	 * Name of the asyncio Task (C _asyncio.Task) whose coroutine this frame
+	 * runs, set only on the task's outermost coroutine frame (the one called
+	 * by Handle._run), "" elsewhere or when unknown. Raw UTF-8, may be cut.
+	 */
+	char task[64];
 };
 
 /* Memory access indirection so unit tests can replay recorded memory. read() returns 0 or -errno, must fill len bytes. */
