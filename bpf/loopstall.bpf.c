@@ -43,6 +43,19 @@ struct {
 	__type(value, struct ls_loop);
 } loops SEC(".maps");
 
+/*
+ * One bit per thread id: set for loop threads. Every syscall and context
+ * switch on the host asks "is this a loop?"; an array lookup answers it
+ * for the ones that are not, before any hash lookup.
+ */
+#define LOOP_BITS_WORDS 65536 /* 2^22 thread ids: PID_MAX_LIMIT on 64-bit */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, LOOP_BITS_WORDS);
+	__type(key, __u32);
+	__type(value, __u64);
+} loop_bits SEC(".maps");
+
 /* Two stacks per loop thread: [0] the syscall in progress, [1] the top one. */
 struct ls_stack_pair {
 	struct ls_stack slot[2];
@@ -105,12 +118,42 @@ static __always_inline __u32 log2_u64(__u64 v)
 	return r;
 }
 
+static __always_inline bool maybe_loop(__u32 tid)
+{
+	__u32 word = tid >> 6;
+	__u64 *bits;
+
+	if (word >= LOOP_BITS_WORDS)
+		return true; /* beyond the bitmap: let the hash map say */
+	bits = bpf_map_lookup_elem(&loop_bits, &word);
+	return bits && (*bits & (1ULL << (tid & 63)));
+}
+
+static __always_inline void mark_loop(__u32 tid, bool on)
+{
+	__u32 word = tid >> 6;
+	__u64 *bits = bpf_map_lookup_elem(&loop_bits, &word);
+
+	if (!bits)
+		return;
+	if (on)
+		__sync_fetch_and_or(bits, 1ULL << (tid & 63));
+	else
+		__sync_fetch_and_and(bits, ~(1ULL << (tid & 63)));
+}
+
+/* The loop state of the current thread (NULL if it is none). */
+static __always_inline struct ls_loop *find_loop(__u32 tid)
+{
+	return maybe_loop(tid) ? bpf_map_lookup_elem(&loops, &tid) : NULL;
+}
+
 /* The loop state of the current thread, created on first sight if watched. */
 static struct ls_loop *get_or_create_loop(__u32 tid, __u32 pid)
 {
 	struct ls_loop *l, fresh = {};
 
-	l = bpf_map_lookup_elem(&loops, &tid);
+	l = find_loop(tid);
 	if (l)
 		return l;
 	if (pid == self_pid)
@@ -123,7 +166,10 @@ static struct ls_loop *get_or_create_loop(__u32 tid, __u32 pid)
 	fresh.top.nr = LS_NO_SYSCALL;
 	bpf_get_current_comm(fresh.comm, sizeof(fresh.comm));
 	bpf_map_update_elem(&loops, &tid, &fresh, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&loops, &tid);
+	l = bpf_map_lookup_elem(&loops, &tid);
+	if (l)
+		mark_loop(tid, true);
+	return l;
 }
 
 static void record_iteration(__u32 tid, __u64 dur_ns)
@@ -260,7 +306,7 @@ int BPF_PROG(ls_sys_enter, struct pt_regs *regs, long id)
 			end_iteration(l, bpf_ktime_get_ns());
 		return 0;
 	}
-	l = bpf_map_lookup_elem(&loops, &tid);
+	l = find_loop(tid);
 	if (!l || !l->iter_start_ns)
 		return 0;
 	l->cur.enter_ns = bpf_ktime_get_ns();
@@ -300,7 +346,7 @@ int BPF_PROG(ls_sys_exit, struct pt_regs *regs, long ret)
 			begin_iteration(l, bpf_ktime_get_ns());
 		return 0;
 	}
-	l = bpf_map_lookup_elem(&loops, &tid);
+	l = find_loop(tid);
 	if (!l || !l->iter_start_ns || l->cur.nr == LS_NO_SYSCALL)
 		return 0;
 	sync_on_cpu(l, bpf_ktime_get_ns());
@@ -380,7 +426,7 @@ int BPF_PROG(ls_sched_switch, bool preempt, struct task_struct *prev, struct tas
 	struct ls_loop *l;
 	__u64 now = 0;
 
-	l = bpf_map_lookup_elem(&loops, &prev_tid);
+	l = find_loop(prev_tid);
 	if (l && l->iter_start_ns) {
 		now = bpf_ktime_get_ns();
 		l->acct.cpu_ns += now - l->state_since_ns;
@@ -393,7 +439,7 @@ int BPF_PROG(ls_sched_switch, bool preempt, struct task_struct *prev, struct tas
 				capture_blocking_stack(ctx, l);
 		}
 	}
-	l = bpf_map_lookup_elem(&loops, &next_tid);
+	l = find_loop(next_tid);
 	if (l && l->iter_start_ns) {
 		if (!now)
 			now = bpf_ktime_get_ns();
@@ -413,7 +459,7 @@ SEC("perf_event")
 int ls_sample(struct bpf_perf_event_data *ctx)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct ls_loop *l = bpf_map_lookup_elem(&loops, &tid);
+	struct ls_loop *l = find_loop(tid);
 	struct ls_sample *e;
 	struct pt_regs *regs;
 	__u64 sp;
@@ -457,7 +503,7 @@ int BPF_PROG(ls_sched_wakeup, struct task_struct *p)
 	struct ls_loop *l;
 	__u64 now;
 
-	l = bpf_map_lookup_elem(&loops, &tid);
+	l = find_loop(tid);
 	if (!l || !l->iter_start_ns || l->state != LS_BLOCKED)
 		return 0;
 	now = bpf_ktime_get_ns();
@@ -522,6 +568,7 @@ int BPF_PROG(ls_process_exit, struct task_struct *p)
 			emit_stall_end(l, now, true);
 		}
 		bpf_map_delete_elem(&loops, &tid);
+		mark_loop(tid, false);
 		bpf_map_delete_elem(&stacks, &tid);
 		bpf_map_delete_elem(&hists, &tid);
 	}

@@ -20,6 +20,8 @@ _Static_assert(sizeof(((struct py_frame *)0)->function) == sizeof(((struct stall
 	       "python and stall frames hold the same function names");
 _Static_assert(sizeof(((struct py_frame *)0)->file) == sizeof(((struct stall_frame *)0)->file),
 	       "python and stall frames hold the same file names");
+_Static_assert(sizeof(((struct py_frame *)0)->task) == sizeof(((struct stall_frame *)0)->task),
+	       "python and stall frames hold the same task names");
 
 struct python_target {
 	pid_t pid;
@@ -265,8 +267,10 @@ static void fill_python_frames(struct attribution *a, struct stall_record *r, bo
 		f->line = frames[i].line;
 		memcpy(f->function, frames[i].function, sizeof(f->function));
 		memcpy(f->file, frames[i].file, sizeof(f->file));
+		memcpy(f->task, frames[i].task, sizeof(f->task));
 		f->function[sizeof(f->function) - 1] = 0;
 		f->file[sizeof(f->file) - 1] = 0;
+		f->task[sizeof(f->task) - 1] = 0;
 	}
 }
 

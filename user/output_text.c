@@ -43,6 +43,11 @@ static void put_frame(FILE *out, const struct stall_frame *f, bool short_file)
 	}
 	if (f->coroutine)
 		fputs(" [coroutine]", out);
+	if (f->task[0]) {
+		fputs(" [task ", out);
+		term_escape(out, f->task);
+		fputc(']', out);
+	}
 }
 
 /* What the loop was doing, in a few words. */

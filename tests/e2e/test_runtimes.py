@@ -13,7 +13,7 @@ async def late_sleeper():
     time.sleep(0.4)
 async def main():
     await asyncio.sleep(0.5)
-    await late_sleeper()
+    await asyncio.create_task(late_sleeper(), name="sleepy")
     await asyncio.sleep(0.3)
 if len(sys.argv) > 1:
     import uvloop
@@ -54,7 +54,9 @@ def test_cpython_version(loopstall, minor, tmp_path):
     frames = python_frames(begin)
     assert frames[0]["function"] == "late_sleeper" and frames[0]["line"] == 4 and frames[0]["coroutine"], frames
     assert frames[0]["file"] == str(script)
-    assert frames[1]["function"] == "main" and frames[1]["coroutine"], frames
+    # The asyncio task's name, on the task's outermost coroutine frame.
+    assert frames[0]["task"] == "sleepy", frames[0]
+    assert [f for f in frames if f.get("task")] == [frames[0]], frames
     # 3.8-3.10 sleep in select(2), newer ones in clock_nanosleep(2).
     assert begin["syscall"] in ("clock_nanosleep", "pselect6", "select"), begin
     assert 350 < end["duration_ms"] < 700, end
@@ -67,4 +69,6 @@ def test_uvloop(loopstall, tmp_path):
     frames = python_frames(begin)
     assert frames[0]["function"] == "late_sleeper" and frames[0]["coroutine"], frames
     assert begin["syscall"] == "clock_nanosleep"
+    # uvloop runs callbacks from compiled code: the task is not reachable, so not named.
+    assert "task" not in frames[0]
     assert 350 < end["duration_ms"] < 700, end

@@ -99,7 +99,10 @@ static int replay(struct fixture *f, pid_t tid, struct py_frame *frames, int max
 	return py_stack_read_mem_ex(&mem, f->version, f->runtime, f->pthread_tid_offset, tid, frames, max);
 }
 
-/* Compares frames with the recorder's NAME.expected ("func\tfile\tline\tcoro"). */
+/*
+ * Compares frames with the recorder's NAME.expected
+ * ("func\tfile\tline\tcoro[\ttask]": older fixtures have no task column).
+ */
 static void check_expected_file(const char *name, const struct py_frame *frames, int n)
 {
 	char path[256], line[1024];
@@ -111,7 +114,8 @@ static void check_expected_file(const char *name, const struct py_frame *frames,
 	ck_assert_msg(fp, "cannot open %s", path);
 	while (fgets(line, sizeof(line), fp)) {
 		char *func = strtok(line, "\t"), *file = strtok(NULL, "\t");
-		char *lineno = strtok(NULL, "\t"), *coro = strtok(NULL, "\n");
+		char *lineno = strtok(NULL, "\t"), *coro = strtok(NULL, "\t\n");
+		char *task = strtok(NULL, "\n");
 
 		ck_assert_ptr_nonnull(coro);
 		ck_assert_int_lt(i, n);
@@ -119,6 +123,7 @@ static void check_expected_file(const char *name, const struct py_frame *frames,
 		ck_assert_str_eq(frames[i].file, file);
 		ck_assert_int_eq(frames[i].line, atoi(lineno));
 		ck_assert_int_eq(frames[i].coroutine, atoi(coro));
+		ck_assert_str_eq(frames[i].task, task ? task : "");
 		i++;
 	}
 	fclose(fp);
@@ -385,6 +390,144 @@ START_TEST(test_pyenv_versions)
 	ck_assert_int_eq(n, c->n_worker);
 	check_frames(frames, c->worker, n);
 	check_expected_file(name, frames, n);
+	free_fixture(&f);
+}
+END_TEST
+
+/* ---- asyncio task names ------------------------------------------------ */
+
+/*
+ * task_name.py (the task "blocking-task", first step) and task_wakeup.py
+ * (unnamed "Task-2", resumed by its wakeup callback: TaskWakeupMethWrapper in
+ * 3.10, a bound builtin method in 3.11+, and an int counter for a name in
+ * 3.12+). at: the task's outermost coroutine frame, blocker(), called by
+ * Handle._run.
+ */
+static const struct task_case {
+	const char *fixture, *version, *task, *caller;
+	int n, at;
+} task_cases[] = {
+	{"py38_task", "3.8", "blocking-task", "_run", 7, 0},
+	{"py39_task", "3.9", "blocking-task", "_run", 7, 0},
+	{"py310_task", "3.10", "blocking-task", "_run", 7, 0},
+	{"py311_task", "3.11", "blocking-task", "Handle._run", 8, 0},
+	{"py312_task", "3.12", "blocking-task", "Handle._run", 8, 0},
+	{"py313_task", "3.13", "blocking-task", "Handle._run", 8, 0},
+	{"py310_wakeup", "3.10", "Task-2", "_run", 8, 1},
+	{"py311_wakeup", "3.11", "Task-2", "Handle._run", 9, 1},
+	{"py312_wakeup", "3.12", "Task-2", "Handle._run", 9, 1},
+};
+
+static void check_task_frames(const struct task_case *c, const struct py_frame *frames, int n, const char *task)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		ck_assert_str_eq(frames[i].task, i == c->at ? task : "");
+}
+
+/*
+ * Address of the recorded word that points to the str object holding name
+ * (the task's task_name), 0 if none: finds the str by its characters.
+ */
+static uint64_t find_name_ref(struct fixture *f, const char *name, int ascii_data)
+{
+	size_t len = strlen(name) + 1;
+	uint32_t i, j;
+
+	for (i = 0; i < f->nseg; i++) {
+		struct segment *s = &f->seg[i];
+		uint32_t pos;
+
+		for (pos = ascii_data; pos + len <= s->len; pos++) {
+			uint64_t str = s->addr + pos - ascii_data;
+
+			if (memcmp(s->bytes + pos, name, len))
+				continue;
+			for (j = 0; j < f->nseg; j++) {
+				uint32_t k;
+
+				for (k = 0; k + 8 <= f->seg[j].len; k += 8)
+					if (!memcmp(f->seg[j].bytes + k, &str, 8))
+						return f->seg[j].addr + k;
+			}
+		}
+	}
+	return 0;
+}
+
+static uint8_t *fixture_bytes(struct fixture *f, uint64_t addr)
+{
+	uint32_t i;
+
+	for (i = 0; i < f->nseg; i++)
+		if (f->seg[i].addr <= addr && addr + 8 <= f->seg[i].addr + f->seg[i].len)
+			return f->seg[i].bytes + (addr - f->seg[i].addr);
+	return NULL;
+}
+
+START_TEST(test_task_name)
+{
+	const struct task_case *c = &task_cases[_i];
+	struct py_frame frames[64];
+	struct fixture f;
+	int n;
+
+	load_fixture(c->fixture, &f);
+	ck_assert_str_eq(f.version, c->version);
+	n = replay(&f, f.tid, frames, 64);
+	ck_assert_int_eq(n, c->n);
+	check_expected_file(c->fixture, frames, n);
+	ck_assert_str_eq(frames[c->at].function, "blocker");
+	ck_assert(frames[c->at].coroutine);
+	ck_assert_str_eq(frames[c->at + 1].function, c->caller);
+	check_task_frames(c, frames, n, c->task);
+
+	/* max cutting the stack just after the task's frame: it still sees its caller */
+	memset(frames, 0, sizeof(frames));
+	ck_assert_int_eq(replay(&f, f.tid, frames, c->at + 1), c->at + 1);
+	check_task_frames(c, frames, c->at + 1, c->task);
+	free_fixture(&f);
+}
+END_TEST
+
+/*
+ * A task whose task_coro is not the coroutine of the frame, or whose
+ * task_name is garbage, names nothing; the frames are unaffected.
+ */
+START_TEST(test_task_name_cross_check)
+{
+	const struct task_case *c = &task_cases[_i];
+	struct py_frame frames[64];
+	uint64_t ref, saved;
+	struct fixture f;
+	uint8_t *word;
+	/* the characters follow PyASCIIObject: 48 bytes in 3.8 - 3.11, 40 since */
+	int ascii_data = !strcmp(c->version, "3.12") || !strcmp(c->version, "3.13") ? 40 : 48;
+
+	if (strcmp(c->task, "blocking-task"))
+		return; /* the unnamed tasks' names are ints */
+	load_fixture(c->fixture, &f);
+	ref = find_name_ref(&f, c->task, ascii_data);
+	ck_assert_uint_ne(ref, 0);
+	word = fixture_bytes(&f, ref - 8); /* task_coro just precedes task_name (3.8 - 3.13) */
+	ck_assert_ptr_nonnull(word);
+	memcpy(&saved, word, 8);
+
+	*word ^= 0x10; /* another object */
+	ck_assert_int_eq(replay(&f, f.tid, frames, 64), c->n);
+	check_task_frames(c, frames, c->n, "");
+	ck_assert_str_eq(frames[c->at].function, "blocker");
+	memcpy(word, &saved, 8);
+
+	word = fixture_bytes(&f, ref);
+	*word ^= 0x10; /* task_name no longer a str */
+	ck_assert_int_eq(replay(&f, f.tid, frames, 64), c->n);
+	check_task_frames(c, frames, c->n, "");
+	*word ^= 0x10;
+
+	ck_assert_int_eq(replay(&f, f.tid, frames, 64), c->n);
+	check_task_frames(c, frames, c->n, c->task);
 	free_fixture(&f);
 }
 END_TEST
@@ -1183,6 +1326,8 @@ static Suite *python_stack_suite(void)
 	tcase_add_test(tc, test_py311_main_thread);
 	tcase_add_test(tc, test_py311_worker_thread);
 	tcase_add_loop_test(tc, test_pyenv_versions, 0, sizeof(pyenv_cases) / sizeof(pyenv_cases[0]));
+	tcase_add_loop_test(tc, test_task_name, 0, sizeof(task_cases) / sizeof(task_cases[0]));
+	tcase_add_loop_test(tc, test_task_name_cross_check, 0, sizeof(task_cases) / sizeof(task_cases[0]));
 	tcase_add_test(tc, test_pthread_tid_offset);
 	tcase_add_test(tc, test_py313_debug_offsets);
 	tcase_add_test(tc, test_unsupported_version);
