@@ -1624,11 +1624,6 @@ uint64_t py_process_runtime_addr(const struct py_process *p)
 	return p->runtime_addr;
 }
 
-pid_t py_process_pid(const struct py_process *p)
-{
-	return p->pid;
-}
-
 int py_stack_read(struct py_process *p, pid_t tid, struct py_frame *frames, int max)
 {
 	struct mem_reader mem = {vm_read, &p->pid};

@@ -39,13 +39,8 @@ void py_process_close(struct py_process *p);
 int py_stack_read_mem(const struct mem_reader *mem, const char *version, uint64_t runtime_addr, pid_t tid,
 		      struct py_frame *frames, int max);
 
-/* Additions beyond the interface above. */
-
 /* Address of _PyRuntime in the target (for fixture recording). */
 uint64_t py_process_runtime_addr(const struct py_process *p);
-
-/* The pid passed to py_process_open(). */
-pid_t py_process_pid(const struct py_process *p);
 
 /*
  * 3.8-3.10 thread states name their thread by pthread_self(), the address of

@@ -89,7 +89,7 @@ static const char *const help_text = "loopstall top: one row per event-loop thre
 static SCREEN *screen;
 static bool ascii_only; /* the terminal's locale is not UTF-8: other bytes show as '?' */
 
-const char *view_sort_name(enum top_sort s)
+static const char *view_sort_name(enum top_sort s)
 {
 	return s < SORT_NR ? sort_names[s] : "?";
 }

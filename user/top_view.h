@@ -65,7 +65,6 @@ struct top_model {
 void view_culprit(const struct stall_record *r, char *buf, size_t len);
 /* A stall's full report, escaped lines; malloc'd, NULL when out of memory. */
 char *view_report(const struct stall_record *r);
-const char *view_sort_name(enum top_sort s);
 
 /* Full screen on the terminal of stdin/stdout. 0, or -ENOTTY when it cannot start. */
 int view_screen_open(void);
