@@ -8,7 +8,7 @@ BPFTOOL ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
 ARCH := x86
 
 CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -Iuser -Ibpf -I$(BUILD)
-LDLIBS := -lbpf -lelf -lz -ldw -lpthread -lm -lmicrohttpd -lncursesw
+LDLIBS := -lbpf -lelf -lz -ldw -lpthread -lm -lmicrohttpd -lncursesw -lstdc++
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -Ibpf -Wall -Werror
 
 USER_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))

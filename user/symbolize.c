@@ -24,6 +24,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "demangle.h"
 #include "perf_map.h"
 #include "symbolize.h"
 
@@ -436,7 +437,7 @@ static void resolve(Dwfl_Module *mod, Dwarf_Addr addr, struct cached_symbol *e)
 	e->file[0] = '\0';
 	name = dwfl_module_addrinfo(mod, addr, &off, &sym, NULL, NULL, NULL);
 	if (name) {
-		snprintf(e->function, sizeof(e->function), "%s", name);
+		demangle(name, e->function, sizeof(e->function));
 		e->named = true;
 	}
 	line = dwfl_module_getsrc(mod, addr);
