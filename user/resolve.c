@@ -19,6 +19,17 @@ static bool is_interpreter_module(const char *module)
 	return strncmp(base, "python", 6) == 0 || strncmp(base, "libpython", 9) == 0;
 }
 
+static bool hotter_on_tie(const struct hot_frame *c, int c_depth, const struct hot_frame *b, int b_depth)
+{
+	bool c_js = c->frame.kind == FRAME_JS, b_js = b->frame.kind == FRAME_JS;
+
+	if (c_js != b_js)
+		return c_js;
+	if (c->self != b->self)
+		return c->self > b->self;
+	return c_depth < b_depth;
+}
+
 /*
  * The native (and JS) functions most often on CPU: each sample counts once
  * for every distinct function among its innermost frames.
@@ -26,6 +37,7 @@ static bool is_interpreter_module(const char *module)
 static void count_native_samples(struct symbolizer *s, struct stall_record *r)
 {
 	struct hot_frame counted[64];
+	int depth[64]; /* the innermost position each was seen at */
 	int ncounted = 0, i, j, k;
 
 	for (i = 0; i < r->n_samples; i++) {
@@ -52,8 +64,11 @@ static void count_native_samples(struct symbolizer *s, struct stall_record *r)
 				counted[ncounted].frame = f;
 				counted[ncounted].samples = 0;
 				counted[ncounted].self = 0;
-				counted[ncounted++].python = false;
+				counted[ncounted].python = false;
+				depth[ncounted++] = j;
 			}
+			if (j < depth[k])
+				depth[k] = j;
 			if (j == 0)
 				counted[k].self++;
 			for (int m = 0; m < nseen; m++)
@@ -66,7 +81,8 @@ static void count_native_samples(struct symbolizer *s, struct stall_record *r)
 	}
 	/*
 	 * Most samples first; on a tie, JS code (the app's), then the most
-	 * samples on CPU in the function itself, then the innermost.
+	 * samples on CPU in the function itself, then the innermost: frames
+	 * every sample shares (main, the event loop) come last.
 	 */
 	for (i = 0; i < ncounted && r->nhot < STALL_MAX_HOT; i++) {
 		int best = -1;
@@ -77,9 +93,7 @@ static void count_native_samples(struct symbolizer *s, struct stall_record *r)
 			if (!c->samples)
 				continue;
 			if (!b || c->samples > b->samples ||
-			    (c->samples == b->samples &&
-			     ((c->frame.kind == FRAME_JS) > (b->frame.kind == FRAME_JS) ||
-			      ((c->frame.kind == FRAME_JS) == (b->frame.kind == FRAME_JS) && c->self > b->self))))
+			    (c->samples == b->samples && hotter_on_tie(c, depth[j], b, depth[best])))
 				best = j;
 		}
 		if (best < 0)
