@@ -15,6 +15,11 @@ def start_gunicorn(procs, port):
          "--bind", f"127.0.0.1:{port}", "fastapi_app:app"],
         cwd=APPS, env=env, stdout=open(os.devnull, "w"), stderr=open(os.devnull, "w"))
     wait_port(port)
+    # The arbiter listens before its worker exists: wait for the worker to answer.
+    deadline = time.monotonic() + 15
+    while not worker_pids(arbiter.pid) or "hello" not in http_get(port, "/"):
+        assert time.monotonic() < deadline, "the gunicorn worker did not start"
+        time.sleep(0.1)
     return arbiter
 
 
