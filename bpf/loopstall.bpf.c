@@ -148,6 +148,23 @@ static __always_inline struct ls_loop *find_loop(__u32 tid)
 	return maybe_loop(tid) ? bpf_map_lookup_elem(&loops, &tid) : NULL;
 }
 
+/* A process-level record (exec, exit, new loop): rare, never per iteration. */
+static void emit_process_event(__u32 type, __u32 pid, __u32 tid)
+{
+	struct ls_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		__sync_fetch_and_add(&lost_events, 1);
+		return;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->type = type;
+	e->pid = pid;
+	e->tid = tid;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	bpf_ringbuf_submit(e, 0);
+}
+
 /* The loop state of the current thread, created on first sight if watched. */
 static struct ls_loop *get_or_create_loop(__u32 tid, __u32 pid)
 {
@@ -167,8 +184,11 @@ static struct ls_loop *get_or_create_loop(__u32 tid, __u32 pid)
 	bpf_get_current_comm(fresh.comm, sizeof(fresh.comm));
 	bpf_map_update_elem(&loops, &tid, &fresh, BPF_NOEXIST);
 	l = bpf_map_lookup_elem(&loops, &tid);
-	if (l)
-		mark_loop(tid, true);
+	if (!l)
+		return NULL;
+	mark_loop(tid, true);
+	/* User space warms its symbols for the process before a first stall. */
+	emit_process_event(LS_EV_NEW_LOOP, pid, tid);
 	return l;
 }
 
@@ -530,21 +550,8 @@ int BPF_PROG(ls_process_fork, struct task_struct *parent, struct task_struct *ch
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(ls_process_exec, struct task_struct *p)
 {
-	struct ls_event *e;
-
-	if (!report_execs)
-		return 0;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		__sync_fetch_and_add(&lost_events, 1);
-		return 0;
-	}
-	__builtin_memset(e, 0, sizeof(*e));
-	e->type = LS_EV_EXEC;
-	e->pid = BPF_CORE_READ(p, tgid);
-	e->tid = BPF_CORE_READ(p, pid);
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	bpf_ringbuf_submit(e, 0);
+	if (report_execs)
+		emit_process_event(LS_EV_EXEC, BPF_CORE_READ(p, tgid), BPF_CORE_READ(p, pid));
 	return 0;
 }
 
@@ -553,7 +560,6 @@ int BPF_PROG(ls_process_exit, struct task_struct *p)
 {
 	__u32 tid = BPF_CORE_READ(p, pid), pid = BPF_CORE_READ(p, tgid);
 	struct ls_loop *l;
-	struct ls_event *e;
 	bool was_loop = false;
 	__u64 now;
 
@@ -576,16 +582,6 @@ int BPF_PROG(ls_process_exit, struct task_struct *p)
 	if (tid != pid || (!bpf_map_lookup_elem(&watched, &pid) && !(watch_all && was_loop)))
 		return 0;
 	bpf_map_delete_elem(&watched, &pid);
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		__sync_fetch_and_add(&lost_events, 1);
-		return 0;
-	}
-	__builtin_memset(e, 0, sizeof(*e));
-	e->type = LS_EV_EXIT;
-	e->pid = pid;
-	e->tid = tid;
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	bpf_ringbuf_submit(e, 0);
+	emit_process_event(LS_EV_EXIT, pid, tid);
 	return 0;
 }

@@ -101,6 +101,7 @@ enum ls_event_type {
 	LS_EV_EXEC = 2,	     /* a process exec'd (only when matching by name) */
 	LS_EV_EXIT = 3,	     /* a watched process exited */
 	LS_EV_SAMPLE = 4,    /* a CPU sample of a loop busy for half the threshold or more */
+	LS_EV_NEW_LOOP = 5,  /* a watched thread waits in epoll_wait for the first time */
 };
 
 /* Ring buffer record. Never one per iteration: only stalls and rare process events. */

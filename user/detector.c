@@ -11,7 +11,6 @@
 
 #define MAX_LOOPS 8192
 #define MAX_OPEN  256
-#define MAX_KNOWN 1024
 
 /* A stall reported as begun and not yet ended. */
 struct open_stall {
@@ -31,8 +30,6 @@ struct detector {
 	uint64_t kill_after_ns;
 	struct detector_callbacks cb;
 	struct counters *counters;
-	pid_t known[MAX_KNOWN]; /* processes whose loops were seen */
-	int nknown;
 	struct ls_loop *loops; /* scratch for reads */
 	struct sample_store *samples;
 	struct stall_record *scratch;
@@ -192,30 +189,6 @@ static void end_without_record(struct detector *d, struct open_stall *s)
 	close_open(d, s);
 }
 
-static void note_process(struct detector *d, pid_t pid)
-{
-	int i;
-
-	for (i = 0; i < d->nknown; i++)
-		if (d->known[i] == pid)
-			return;
-	if (d->nknown < MAX_KNOWN)
-		d->known[d->nknown++] = pid;
-	d->cb.new_process(d->cb.ctx, pid);
-}
-
-void detector_forget(struct detector *d, pid_t pid)
-{
-	int i;
-
-	for (i = 0; i < d->nknown; i++) {
-		if (d->known[i] == pid) {
-			d->known[i] = d->known[--d->nknown];
-			return;
-		}
-	}
-}
-
 static void sample_python(struct detector *d, const struct ls_loop *l)
 {
 	struct py_frame frames[16];
@@ -242,7 +215,6 @@ void detector_scan(struct detector *d)
 		const struct ls_loop *l = &d->loops[i];
 		struct open_stall *s;
 
-		note_process(d, l->pid);
 		if (!l->iter_start_ns || now < l->iter_start_ns || now - l->iter_start_ns < d->threshold_ns / 2)
 			continue;
 		/* Busy for half the threshold: sample its Python stack while it runs. */

@@ -19,8 +19,6 @@ struct detector;
 struct detector_callbacks {
 	/* A stall began or ended: the record is only valid during the call. */
 	void (*stall)(void *ctx, const struct stall_record *r);
-	/* A process with an event loop was seen for the first time. */
-	void (*new_process)(void *ctx, pid_t pid);
 	/* A stall went on for kill_after_ns: its report as it is now. Once per stall. */
 	void (*overdue)(void *ctx, const struct stall_record *r);
 	void *ctx;
@@ -29,8 +27,6 @@ struct detector_callbacks {
 /* kill_after_ns: 0 for no overdue calls. */
 struct detector *detector_new(struct tracer *t, struct attribution *a, uint64_t threshold_ns, uint64_t kill_after_ns,
 			      const struct detector_callbacks *cb, struct counters *counters);
-/* pid exited: it may be seen again as new (PID reuse). */
-void detector_forget(struct detector *d, pid_t pid);
 void detector_free(struct detector *d);
 /* Reads every loop's state; reports stalls that reached the threshold. Call every few ms. */
 void detector_scan(struct detector *d);

@@ -64,13 +64,6 @@ static void on_overdue(void *ctx, const struct stall_record *r)
 	killer_kill(app->killer, r);
 }
 
-static void on_new_process(void *ctx, pid_t pid)
-{
-	struct app *app = ctx;
-
-	reporter_warm(app->reporter, pid);
-}
-
 /* One line per loop still alive: its iterations while watched, from the kernel's histogram. */
 static void print_summary(struct app *app)
 {
@@ -101,17 +94,16 @@ static void on_event(void *ctx, const struct ls_event *e)
 
 	switch (e->type) {
 	case LS_EV_STALL_END: detector_stall_ended(app->detector, e); break;
+	case LS_EV_NEW_LOOP: reporter_warm(app->reporter, e->pid); break; /* before its first stall */
 	case LS_EV_EXEC:
 		attribution_forget(app->attribution, e->pid);
 		reporter_forget(app->reporter, e->pid);
-		detector_forget(app->detector, e->pid);
 		if (app->opts.pattern && target_matches(e->pid, app->opts.pattern))
 			tracer_watch(app->tracer, e->pid);
 		break;
 	case LS_EV_EXIT:
 		attribution_forget(app->attribution, e->pid);
 		reporter_forget(app->reporter, e->pid);
-		detector_forget(app->detector, e->pid);
 		if (app->killer)
 			killer_forget(app->killer, e->pid);
 		fprintf(stderr, "loopstall: pid %d exited\n", e->pid);
@@ -388,8 +380,7 @@ int main(int argc, char **argv)
 		code = EXIT_RUNTIME;
 		goto out;
 	}
-	struct detector_callbacks cb = {
-		.stall = on_stall, .new_process = on_new_process, .overdue = on_overdue, .ctx = &app};
+	struct detector_callbacks cb = {.stall = on_stall, .overdue = on_overdue, .ctx = &app};
 	struct sink *sinks;
 	struct killer_config kill_cfg = {
 		.signal = app.opts.kill_signal,

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "perf_map.h"
 
@@ -55,6 +56,19 @@ static bool parse_line(char *line, struct perf_symbol *sym)
 	sym->start = start;
 	sym->end = start + size;
 	return sym->name != NULL;
+}
+
+void perf_map_path(pid_t pid, char *buf, size_t len)
+{
+	snprintf(buf, len, "/proc/%d/root/tmp/perf-%d.map", pid, pid);
+}
+
+bool perf_map_exists(pid_t pid)
+{
+	char path[64];
+
+	perf_map_path(pid, path, sizeof(path));
+	return access(path, F_OK) == 0;
 }
 
 int perf_map_load(const char *path, struct perf_map **out)

@@ -1,7 +1,9 @@
 #ifndef LOOPSTALL_PERF_MAP_H
 #define LOOPSTALL_PERF_MAP_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /*
  * A JIT's perf map (/tmp/perf-PID.map, "START SIZE name" in hex, one symbol
@@ -10,6 +12,10 @@
  */
 struct perf_map;
 
+/* Where process pid's map is, seen from here: /proc/PID/root/tmp/perf-PID.map. */
+void perf_map_path(pid_t pid, char *buf, size_t len);
+/* True when process pid writes a perf map. */
+bool perf_map_exists(pid_t pid);
 /* Returns 0, or -errno (-ENOENT when there is no map). */
 int perf_map_load(const char *path, struct perf_map **out);
 /* The name of the symbol holding addr, or NULL. */

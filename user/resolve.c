@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 
+#include "perf_map.h"
 #include "resolve.h"
 
 static bool is_interpreter_module(const char *module)
@@ -189,7 +190,7 @@ void resolve_record(struct symbolizer *s, struct stall_record *r)
 		}
 	}
 	refine_futex_cause(r, native, n);
-	if (is_node(r, native, n) && symbolizer_jit_map_missing(s, r->pid))
+	if (is_node(r, native, n) && !perf_map_exists(r->pid))
 		snprintf(r->note, sizeof(r->note),
 			 "JavaScript frames are unnamed: start node with "
 			 "--perf-basic-prof-only-functions (it writes /tmp/perf-%d.map)",

@@ -36,7 +36,7 @@ struct stall_frame {
 	char function[128];
 	char file[256];	  /* python source, or native source with debug info */
 	char module[256]; /* native: the binary or library */
-	char task[64]; /* python: the asyncio task whose outermost coroutine this is */
+	char task[64];	  /* python: the asyncio task whose outermost coroutine this is */
 };
 
 #define STALL_MAX_FRAMES   192

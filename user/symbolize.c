@@ -461,7 +461,7 @@ static const char *jit_lookup(struct cached_process *c, uint64_t addr)
 		name = perf_map_lookup(c->jit, addr);
 	if (name || !c->live)
 		return name;
-	snprintf(path, sizeof(path), "/proc/%d/root/tmp/perf-%d.map", c->pid, c->pid);
+	perf_map_path(c->pid, path, sizeof(path));
 	if (stat(path, &st)) {
 		c->jit_missing = true;
 		return NULL;
@@ -474,15 +474,6 @@ static const char *jit_lookup(struct cached_process *c, uint64_t addr)
 	if (perf_map_load(path, &c->jit))
 		return NULL;
 	return perf_map_lookup(c->jit, addr);
-}
-
-bool symbolizer_jit_map_missing(struct symbolizer *s, pid_t pid)
-{
-	char path[64];
-
-	(void)s;
-	snprintf(path, sizeof(path), "/proc/%d/root/tmp/perf-%d.map", pid, pid);
-	return access(path, F_OK) != 0;
 }
 
 void symbolize_ip(struct symbolizer *s, pid_t pid, uint64_t ip, bool is_return, struct stall_frame *out)

@@ -17,8 +17,6 @@ struct symbolizer *symbolizer_new(void);
 void symbolizer_free(struct symbolizer *s);
 /* Fills out's function, module and file:line where known. is_return: ip is a return address. */
 void symbolize_ip(struct symbolizer *s, pid_t pid, uint64_t ip, bool is_return, struct stall_frame *out);
-/* True when pid writes no JIT perf map (/tmp/perf-PID.map). */
-bool symbolizer_jit_map_missing(struct symbolizer *s, pid_t pid);
 /* Loads pid's modules, symbol tables and debug info now, so its first stall is reported fast. */
 void symbolizer_warm(struct symbolizer *s, pid_t pid);
 /* Drops what is cached for pid (it exited or exec'd). */

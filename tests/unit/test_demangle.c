@@ -1,21 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
-#include <check.h>
 #include <stdlib.h>
 
 #include "demangle.h"
+#include "run_suite.h"
 
 static char out[128];
 
 START_TEST(cxx_names)
 {
 	ck_assert_str_eq(demangle("_ZN4node5StartEiPPc", out, sizeof(out)), "node::Start");
-	ck_assert_str_eq(demangle("_ZN2v88internal12_GLOBAL__N_16InvokeEPNS0_7IsolateERKNS1_12InvokeParamsE", out,
-				  sizeof(out)),
-			 "v8::internal::(anonymous namespace)::Invoke");
+	ck_assert_str_eq(
+		demangle("_ZN2v88internal12_GLOBAL__N_16InvokeEPNS0_7IsolateERKNS1_12InvokeParamsE", out, sizeof(out)),
+		"v8::internal::(anonymous namespace)::Invoke");
 	ck_assert_str_eq(demangle("_ZNK3foo3barEv", out, sizeof(out)), "foo::bar");
-	ck_assert_str_eq(demangle("_ZN4node6crypto9CryptoJobINS0_12PBKDF2TraitsEE3RunERKN2v820FunctionCallbackInfoINS4_5ValueEEE",
-				  out, sizeof(out)),
-			 "node::crypto::CryptoJob<node::crypto::PBKDF2Traits>::Run");
+	ck_assert_str_eq(
+		demangle(
+			"_ZN4node6crypto9CryptoJobINS0_12PBKDF2TraitsEE3RunERKN2v820FunctionCallbackInfoINS4_5ValueEEE",
+			out, sizeof(out)),
+		"node::crypto::CryptoJob<node::crypto::PBKDF2Traits>::Run");
 }
 END_TEST
 
@@ -39,18 +41,7 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("demangle");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	const TTest *tests[] = {cxx_names, other_names_unchanged, long_names_are_cut};
 
-	tcase_add_test(tc, cxx_names);
-	tcase_add_test(tc, other_names_unchanged);
-	tcase_add_test(tc, long_names_are_cut);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_tests("demangle", tests, sizeof(tests) / sizeof(tests[0]));
 }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-#include <check.h>
 #include <stdlib.h>
 
 #include "duration.h"
+#include "run_suite.h"
 
 START_TEST(parses_units)
 {
@@ -55,18 +55,7 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("duration");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	const TTest *tests[] = {parses_units, rejects_malformed, formats_for_humans};
 
-	tcase_add_test(tc, parses_units);
-	tcase_add_test(tc, rejects_malformed);
-	tcase_add_test(tc, formats_for_humans);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_tests("duration", tests, sizeof(tests) / sizeof(tests[0]));
 }

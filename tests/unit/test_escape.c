@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
-#include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "escape.h"
+#include "run_suite.h"
 
 static char out[1024];
 
@@ -57,18 +57,7 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("escape");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	const TTest *tests[] = {json_specials, json_utf8, terminal_controls};
 
-	tcase_add_test(tc, json_specials);
-	tcase_add_test(tc, json_utf8);
-	tcase_add_test(tc, terminal_controls);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_tests("escape", tests, sizeof(tests) / sizeof(tests[0]));
 }

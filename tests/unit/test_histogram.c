@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
-#include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "histogram.h"
+#include "run_suite.h"
 
 START_TEST(empty_histogram)
 {
@@ -64,19 +64,7 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("histogram");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	const TTest *tests[] = {empty_histogram, bucket_bounds, quantiles, window_delta};
 
-	tcase_add_test(tc, empty_histogram);
-	tcase_add_test(tc, bucket_bounds);
-	tcase_add_test(tc, quantiles);
-	tcase_add_test(tc, window_delta);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_tests("histogram", tests, sizeof(tests) / sizeof(tests[0]));
 }

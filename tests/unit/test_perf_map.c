@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: GPL-2.0
-#include <check.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +6,7 @@
 #include <unistd.h>
 
 #include "perf_map.h"
+#include "run_suite.h"
 
 static char path[] = "/tmp/loopstall-perfmap-XXXXXX";
 
@@ -120,20 +120,7 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("perf_map");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	const TTest *tests[] = {finds_symbols, skips_garbage, cuts_long_lines_and_names, many_symbols, missing_file};
 
-	tcase_add_test(tc, finds_symbols);
-	tcase_add_test(tc, skips_garbage);
-	tcase_add_test(tc, cuts_long_lines_and_names);
-	tcase_add_test(tc, many_symbols);
-	tcase_add_test(tc, missing_file);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_tests("perf_map", tests, sizeof(tests) / sizeof(tests[0]));
 }

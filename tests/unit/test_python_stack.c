@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "python_stack.h"
+#include "run_suite.h"
 
 #define FIXTURES "tests/fixtures/python/"
 
@@ -1351,11 +1352,5 @@ static Suite *python_stack_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(python_stack_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(python_stack_suite());
 }

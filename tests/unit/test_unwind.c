@@ -7,10 +7,9 @@
  * pointers, so a frame-pointer walk would stop after a frame or two.
  */
 #include <check.h>
-#include <elf.h>
+#include <elfutils/libdwelf.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <gelf.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +17,7 @@
 #include <unistd.h>
 
 #include "symbolize.h"
+#include "run_suite.h"
 
 #define FIXTURES   "tests/fixtures/unwind/"
 #define MAX_FRAMES 128
@@ -55,10 +55,11 @@ static int unreadable(void *ctx, uint64_t addr, uint64_t *word)
 	return -EFAULT;
 }
 
-/* Hex build-id of the ELF file at path, "" when none. */
+/* Hex build-id of the ELF file at path, "" when it has none or is no ELF. */
 static void build_id(const char *path, char *hex, size_t size)
 {
-	Elf_Scn *scn = NULL;
+	const unsigned char *id;
+	ssize_t len, i;
 	Elf *elf;
 	int fd;
 
@@ -68,25 +69,9 @@ static void build_id(const char *path, char *hex, size_t size)
 		return;
 	elf_version(EV_CURRENT);
 	elf = elf_begin(fd, ELF_C_READ, NULL);
-	while (elf && (scn = elf_nextscn(elf, scn))) {
-		GElf_Shdr shdr;
-		GElf_Nhdr nhdr;
-		size_t off = 0, name_off, desc_off, i;
-		Elf_Data *data;
-
-		if (!gelf_getshdr(scn, &shdr) || shdr.sh_type != SHT_NOTE)
-			continue;
-		data = elf_getdata(scn, NULL);
-		while (data && (off = gelf_getnote(data, off, &nhdr, &name_off, &desc_off)) > 0) {
-			if (nhdr.n_type != NT_GNU_BUILD_ID || nhdr.n_namesz != 4 ||
-			    memcmp((char *)data->d_buf + name_off, "GNU", 4))
-				continue;
-			for (i = 0; i < nhdr.n_descsz && 2 * i + 3 <= size; i++)
-				sprintf(hex + 2 * i, "%02x", ((unsigned char *)data->d_buf)[desc_off + i]);
-			goto out;
-		}
-	}
-out:
+	len = elf ? dwelf_elf_gnu_build_id(elf, (const void **)&id) : -1;
+	for (i = 0; i < len && (size_t)(2 * i + 3) <= size; i++)
+		sprintf(hex + 2 * i, "%02x", id[i]);
 	elf_end(elf);
 	close(fd);
 }
@@ -398,11 +383,5 @@ static Suite *unwind_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(unwind_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(unwind_suite());
 }
