@@ -42,9 +42,13 @@ def test_busy_lua_script_is_cpu_in_the_lua_vm(procs, loopstall, tmp_path):
     _, end = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "end")
     assert end["cause"] == "cpu", end
     assert end["samples"]["native"] >= 20, end["samples"]
-    hot = [h["function"] for h in end["hot"]]
-    assert "lua_pcall" in hot and "evalGenericCommand" in hot, end["hot"]
-    assert "lua_pcall" in [f["function"] for f in end["stack"]]
+    # Where the CPU went: the Lua VM's code inside redis (unnamed in Debian's stripped binary),
+    # entered through lua_pcall. Which frames rank first in "hot" by inclusive samples depends on
+    # how many samples fell in the command's own code around the script (call, processCommand).
+    assert any("redis" in h["module"] and h["function"].startswith("0x") for h in end["hot"]), end["hot"]
+    stack = [f["function"] for f in end["stack"]]
+    assert "lua_pcall" in stack and "evalGenericCommand" in stack, stack
+    assert stack.index("lua_pcall") < stack.index("evalGenericCommand")
 
 
 def test_every_spike_redis_records_is_reported(procs, loopstall, tmp_path):
