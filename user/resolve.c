@@ -31,6 +31,41 @@ static bool hotter_on_tie(const struct hot_frame *c, int c_depth, const struct h
 	return c_depth < b_depth;
 }
 
+/* Move up to r->nhot == limit of the hottest counted frames (only JS ones if js_only) to r->hot. */
+static void pick_hottest(struct hot_frame *counted, const int *depth, int ncounted, bool js_only, int limit,
+			 struct stall_record *r)
+{
+	while (r->nhot < limit) {
+		int best = -1, j;
+
+		for (j = 0; j < ncounted; j++) {
+			const struct hot_frame *c = &counted[j], *b = best < 0 ? NULL : &counted[best];
+
+			if (!c->samples || (js_only && c->frame.kind != FRAME_JS))
+				continue;
+			if (!b || c->samples > b->samples ||
+			    (c->samples == b->samples && hotter_on_tie(c, depth[j], b, depth[best])))
+				best = j;
+		}
+		if (best < 0)
+			return;
+		r->hot[r->nhot++] = counted[best];
+		counted[best].samples = 0;
+	}
+}
+
+/* Frame j of CPU sample i, named; false past the last one in a known module or the perf map. */
+static bool sample_frame(struct symbolizer *s, const struct stall_record *r, int i, int j, struct stall_frame *f)
+{
+	if (j >= r->sample_depth[i] || j >= STALL_SAMPLE_DEPTH)
+		return false;
+	memset(f, 0, sizeof(*f));
+	symbolize_ip(s, r->pid, r->sample_ips[i][j], j > 0, f);
+	/* "clock_nanosleep@GLIBC_2.2.5": the symbol version is noise here. */
+	f->function[strcspn(f->function, "@")] = 0;
+	return f->module[0] || f->kind == FRAME_JS;
+}
+
 /*
  * The native (and JS) functions most often on CPU: each sample counts once
  * for every distinct function among its innermost frames.
@@ -44,14 +79,9 @@ static void count_native_samples(struct symbolizer *s, struct stall_record *r)
 	for (i = 0; i < r->n_samples; i++) {
 		int seen[STALL_SAMPLE_DEPTH], nseen = 0;
 
-		for (j = 0; j < r->sample_depth[i] && j < STALL_SAMPLE_DEPTH; j++) {
-			struct stall_frame f;
+		struct stall_frame f;
 
-			memset(&f, 0, sizeof(f));
-			symbolize_ip(s, r->pid, r->sample_ips[i][j], j > 0, &f);
-			if (!f.module[0] && f.kind != FRAME_JS)
-				break;
-			f.function[strcspn(f.function, "@")] = 0;
+		for (j = 0; sample_frame(s, r, i, j, &f); j++) {
 			f.line = 0;
 			f.file[0] = 0;
 			f.ip = 0;
@@ -81,27 +111,44 @@ static void count_native_samples(struct symbolizer *s, struct stall_record *r)
 		}
 	}
 	/*
-	 * Most samples first; on a tie, JS code (the app's), then the most
-	 * samples on CPU in the function itself, then the innermost: frames
-	 * every sample shares (main, the event loop) come last.
+	 * The app's JS functions first (up to STALL_MAX_HOT_JS, as Python
+	 * frames have theirs): inner native frames such as a hash's block
+	 * function outnumber them whenever a sample stops unwinding early,
+	 * and would fill the list. Then the rest by most samples; on a tie,
+	 * JS, then the most samples on CPU in the function itself, then the
+	 * innermost: frames every sample shares (main, the loop) come last.
 	 */
-	for (i = 0; i < ncounted && r->nhot < STALL_MAX_HOT; i++) {
-		int best = -1;
+	pick_hottest(counted, depth, ncounted, true, r->nhot + STALL_MAX_HOT_JS, r);
+	pick_hottest(counted, depth, ncounted, false, STALL_MAX_HOT, r);
+}
 
-		for (j = 0; j < ncounted; j++) {
-			const struct hot_frame *c = &counted[j], *b = best < 0 ? NULL : &counted[best];
+/*
+ * The sample that shows the most of the hot frames, the deepest on a tie:
+ * the path the stall spent its time on, not one caught on the way out.
+ */
+static int typical_sample(struct symbolizer *s, const struct stall_record *r)
+{
+	int best = 0, best_hits = -1, i, j, h;
 
-			if (!c->samples)
-				continue;
-			if (!b || c->samples > b->samples ||
-			    (c->samples == b->samples && hotter_on_tie(c, depth[j], b, depth[best])))
-				best = j;
+	for (i = 0; i < r->n_samples; i++) {
+		struct stall_frame f;
+		bool seen[STALL_MAX_HOT] = {false};
+		int hits = 0;
+
+		for (j = 0; sample_frame(s, r, i, j, &f); j++)
+			for (h = 0; h < r->nhot; h++)
+				if (!seen[h] && !r->hot[h].python &&
+				    strcmp(r->hot[h].frame.function, f.function) == 0 &&
+				    strcmp(r->hot[h].frame.module, f.module) == 0) {
+					seen[h] = true;
+					hits++;
+				}
+		if (hits > best_hits || (hits == best_hits && r->sample_depth[i] > r->sample_depth[best])) {
+			best = i;
+			best_hits = hits;
 		}
-		if (best < 0)
-			break;
-		r->hot[r->nhot++] = counted[best];
-		counted[best].samples = 0;
 	}
+	return best;
 }
 
 static bool has_frame(const struct stall_frame *frames, int n, const char *function)
@@ -171,23 +218,12 @@ void resolve_record(struct symbolizer *s, struct stall_record *r)
 	r->n_native_ips = 0;
 	if (r->n_samples > 0)
 		count_native_samples(s, r);
-	/* On CPU with no blocking point and no Python stack: show the deepest sample. */
+	/* On CPU with no blocking point and no Python stack: show a typical sample. */
 	if (n == 0 && r->nframes == 0 && r->n_samples > 0) {
-		int last = 0;
+		int typical = typical_sample(s, r);
 
-		for (i = 1; i < r->n_samples; i++)
-			if (r->sample_depth[i] >= r->sample_depth[last])
-				last = i;
-		for (i = 0; i < r->sample_depth[last] && n < STALL_MAX_NATIVE; i++) {
-			struct stall_frame *f = &native[n];
-
-			memset(f, 0, sizeof(*f));
-			symbolize_ip(s, r->pid, r->sample_ips[last][i], i > 0, f);
-			if (!f->module[0] && f->kind != FRAME_JS)
-				break;
-			f->function[strcspn(f->function, "@")] = 0;
+		while (n < STALL_MAX_NATIVE && sample_frame(s, r, typical, n, &native[n]))
 			n++;
-		}
 	}
 	refine_futex_cause(r, native, n);
 	if (is_node(r, native, n) && !perf_map_exists(r->pid))
