@@ -11,7 +11,6 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
-#include <bpf/bpf_core_read.h>
 #include "loopstall.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -333,12 +332,12 @@ int BPF_PROG(ls_sys_enter, struct pt_regs *regs, long id)
 	sync_on_cpu(l, l->cur.enter_ns);
 	l->cur.nr = id;
 	l->cur.blocked_ns = 0;
-	l->cur.args[0] = BPF_CORE_READ(regs, di);
-	l->cur.args[1] = BPF_CORE_READ(regs, si);
-	l->cur.args[2] = BPF_CORE_READ(regs, dx);
-	l->cur.args[3] = BPF_CORE_READ(regs, r10);
-	l->cur.args[4] = BPF_CORE_READ(regs, r8);
-	l->cur.args[5] = BPF_CORE_READ(regs, r9);
+	l->cur.args[0] = regs->di;
+	l->cur.args[1] = regs->si;
+	l->cur.args[2] = regs->dx;
+	l->cur.args[3] = regs->r10;
+	l->cur.args[4] = regs->r8;
+	l->cur.args[5] = regs->r9;
 	return 0;
 }
 
@@ -357,7 +356,7 @@ int BPF_PROG(ls_sys_exit, struct pt_regs *regs, long ret)
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)pid_tgid;
 	struct ls_loop *l;
-	long id = BPF_CORE_READ(regs, orig_ax);
+	long id = regs->orig_ax;
 	__u64 total;
 
 	if (is_epoll_wait(id)) {
@@ -388,23 +387,23 @@ int BPF_PROG(ls_sys_exit, struct pt_regs *regs, long ret)
 /* x86_64 user registers in DWARF order, for unwinding in user space. */
 static __always_inline void read_user_regs(struct pt_regs *regs, __u64 *out)
 {
-	out[0] = BPF_CORE_READ(regs, ax);
-	out[1] = BPF_CORE_READ(regs, dx);
-	out[2] = BPF_CORE_READ(regs, cx);
-	out[3] = BPF_CORE_READ(regs, bx);
-	out[4] = BPF_CORE_READ(regs, si);
-	out[5] = BPF_CORE_READ(regs, di);
-	out[6] = BPF_CORE_READ(regs, bp);
-	out[7] = BPF_CORE_READ(regs, sp);
-	out[8] = BPF_CORE_READ(regs, r8);
-	out[9] = BPF_CORE_READ(regs, r9);
-	out[10] = BPF_CORE_READ(regs, r10);
-	out[11] = BPF_CORE_READ(regs, r11);
-	out[12] = BPF_CORE_READ(regs, r12);
-	out[13] = BPF_CORE_READ(regs, r13);
-	out[14] = BPF_CORE_READ(regs, r14);
-	out[15] = BPF_CORE_READ(regs, r15);
-	out[16] = BPF_CORE_READ(regs, ip);
+	out[0] = regs->ax;
+	out[1] = regs->dx;
+	out[2] = regs->cx;
+	out[3] = regs->bx;
+	out[4] = regs->si;
+	out[5] = regs->di;
+	out[6] = regs->bp;
+	out[7] = regs->sp;
+	out[8] = regs->r8;
+	out[9] = regs->r9;
+	out[10] = regs->r10;
+	out[11] = regs->r11;
+	out[12] = regs->r12;
+	out[13] = regs->r13;
+	out[14] = regs->r14;
+	out[15] = regs->r15;
+	out[16] = regs->ip;
 }
 
 /* The thread goes to sleep inside a syscall: remember where, once per call. */
@@ -442,7 +441,7 @@ static void capture_blocking_stack(void *ctx, struct ls_loop *l)
 SEC("tp_btf/sched_switch")
 int BPF_PROG(ls_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next, unsigned int prev_state)
 {
-	__u32 prev_tid = BPF_CORE_READ(prev, pid), next_tid = BPF_CORE_READ(next, pid);
+	__u32 prev_tid = prev->pid, next_tid = next->pid;
 	struct ls_loop *l;
 	__u64 now = 0;
 
@@ -519,7 +518,7 @@ int ls_sample(struct bpf_perf_event_data *ctx)
 SEC("tp_btf/sched_wakeup")
 int BPF_PROG(ls_sched_wakeup, struct task_struct *p)
 {
-	__u32 tid = BPF_CORE_READ(p, pid);
+	__u32 tid = p->pid;
 	struct ls_loop *l;
 	__u64 now;
 
@@ -537,7 +536,7 @@ int BPF_PROG(ls_sched_wakeup, struct task_struct *p)
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(ls_process_fork, struct task_struct *parent, struct task_struct *child)
 {
-	__u32 ppid = BPF_CORE_READ(parent, tgid), cpid = BPF_CORE_READ(child, tgid);
+	__u32 ppid = parent->tgid, cpid = child->tgid;
 	__u8 one = 1;
 
 	if (watch_all || ppid == cpid)
@@ -551,14 +550,14 @@ SEC("tp_btf/sched_process_exec")
 int BPF_PROG(ls_process_exec, struct task_struct *p)
 {
 	if (report_execs)
-		emit_process_event(LS_EV_EXEC, BPF_CORE_READ(p, tgid), BPF_CORE_READ(p, pid));
+		emit_process_event(LS_EV_EXEC, p->tgid, p->pid);
 	return 0;
 }
 
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(ls_process_exit, struct task_struct *p)
 {
-	__u32 tid = BPF_CORE_READ(p, pid), pid = BPF_CORE_READ(p, tgid);
+	__u32 tid = p->pid, pid = p->tgid;
 	struct ls_loop *l;
 	bool was_loop = false;
 	__u64 now;
