@@ -64,7 +64,10 @@ e2e: deps $(BUILD)/loopstall
 test: export PATH := /usr/bin:/usr/sbin:/bin:/sbin:$(PATH)
 test: unit e2e
 
-bench: deps $(BUILD)/loopstall
+$(BUILD)/bench_hotpath: tools/bench_hotpath.c | $(BUILD)/.dirs
+	$(CC) $(CFLAGS) $< -lpthread -o $@
+
+bench: deps $(BUILD)/loopstall $(BUILD)/bench_hotpath
 	/usr/bin/python3 tools/bench.py
 
 format:

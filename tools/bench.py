@@ -1,8 +1,9 @@
 #!/usr/bin/python3
-"""Overhead of loopstall on a saturated uvicorn server.
+"""Overhead of loopstall: its hot path, a saturated uvicorn server, stall reports.
 
-Alternates wrk runs without and with loopstall attached (-p PID) in one
-session and prints medians and ratios: throughput, p99 latency, and
+Alternates runs without and with loopstall attached (-p PID) in one session
+and prints medians and ratios: nanoseconds per syscall, loop iteration and
+context switch (tools/bench_hotpath.c); wrk throughput and p99 latency; and
 loopstall's own CPU time and peak RSS. Usage (as root, from the repo root):
 
     make bench            # or: tools/bench.py [--runs 6] [--seconds 5]
@@ -19,6 +20,7 @@ import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 LOOPSTALL = os.path.join(ROOT, "build", "loopstall")
+HOTPATH = os.path.join(ROOT, "build", "bench_hotpath")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
@@ -114,12 +116,50 @@ def stall_cost(count=15):
           f"repeat {repeat_ms:.2f} ms (mean over {int(last[0] - first[0])} more stalls in the warm process)")
 
 
+def hotpath_once(op, count, attach):
+    """ns per op of one bench_hotpath run, with loopstall watching it or not."""
+    bench = subprocess.Popen([HOTPATH, op, str(count)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    ls = None
+    try:
+        bench.stdout.readline()
+        if attach:
+            ls = subprocess.Popen([LOOPSTALL, "-p", str(bench.pid)], stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE, text=True)
+            ls.stderr.readline()
+        bench.stdin.write("go\n")
+        bench.stdin.flush()
+        ns = float(bench.stdout.readline())
+    finally:
+        bench.wait(timeout=60)
+        if ls:
+            ls.send_signal(signal.SIGINT)
+            ls.wait(timeout=10)
+    return ns
+
+
+def hotpath(runs):
+    """What the BPF programs add per syscall, per loop iteration and per context switch."""
+    cases = [("syscall", 2_000_000, "getppid() on a thread that is no loop"),
+             ("loop", 500_000, "epoll loop iteration (epoll_wait + getppid), watched"),
+             ("switch", 100_000, "round trip between two threads (2 switches + 4 syscalls)")]
+    for op, count, what in cases:
+        without, with_ = [], []
+        for _ in range(runs):
+            without.append(hotpath_once(op, count, False))
+            with_.append(hotpath_once(op, count, True))
+        m0, m1 = statistics.median(without), statistics.median(with_)
+        print(f"hot path, {what}: without {m0:.0f} ns, with {m1:.0f} ns, +{m1 - m0:.0f} ns "
+              f"(ratio {m1 / m0:.3f}, medians of {runs})", flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=6, help="runs of each kind (default 6)")
     ap.add_argument("--seconds", type=int, default=5, help="length of one wrk run (default 5)")
     ap.add_argument("--connections", type=int, default=32)
     args = ap.parse_args()
+
+    hotpath(args.runs)
 
     port = free_port()
     server = subprocess.Popen(["/usr/bin/python3", "-m", "uvicorn", "bench_app:app", "--port", str(port),
