@@ -130,6 +130,7 @@ def hotpath_once(op, count, attach):
         bench.stdin.flush()
         ns = float(bench.stdout.readline())
     finally:
+        bench.stdin.close()  # ends it unstarted if loopstall failed
         bench.wait(timeout=60)
         if ls:
             ls.send_signal(signal.SIGINT)
