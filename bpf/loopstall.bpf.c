@@ -244,9 +244,9 @@ static void emit_stall_end(struct ls_loop *l, __u64 now, bool exited)
 	e->stack.nr_frames = 0;
 	sp = bpf_map_lookup_elem(&stacks, &tid);
 	if (sp) {
-		if (sp->slot[1].iter_seq == l->iter_seq && sp->slot[1].sys_enter_ns == e->top.enter_ns)
+		if (sp->slot[1].iter_seq == l->iter_seq && sp->slot[1].call_seq == e->top.call_seq)
 			e->stack = sp->slot[1];
-		else if (sp->slot[0].iter_seq == l->iter_seq && sp->slot[0].sys_enter_ns == e->top.enter_ns)
+		else if (sp->slot[0].iter_seq == l->iter_seq && sp->slot[0].call_seq == e->top.call_seq)
 			e->stack = sp->slot[0];
 	}
 	bpf_ringbuf_submit(e, 0);
@@ -293,7 +293,7 @@ static void begin_iteration(struct ls_loop *l, __u64 now)
 	l->top.nr = LS_NO_SYSCALL;
 	l->top.blocked_ns = 0;
 	l->top.total_ns = 0;
-	l->top.enter_ns = 0;
+	l->top.call_seq = 0;
 }
 
 static void end_iteration(struct ls_loop *l, __u64 now)
@@ -328,8 +328,10 @@ int BPF_PROG(ls_sys_enter, struct pt_regs *regs, long id)
 	l = find_loop(tid);
 	if (!l || !l->iter_start_ns)
 		return 0;
-	l->cur.enter_ns = bpf_ktime_get_ns();
-	sync_on_cpu(l, l->cur.enter_ns);
+	/* The clock is the costliest read here: only needed when a sched event was missed. */
+	if (l->state != LS_ON_CPU)
+		sync_on_cpu(l, bpf_ktime_get_ns());
+	l->cur.call_seq = ++l->calls;
 	l->cur.nr = id;
 	l->cur.blocked_ns = 0;
 	l->cur.args[0] = regs->di;
@@ -346,7 +348,7 @@ static __always_inline void promote_stack(struct ls_loop *l, __u32 tid)
 {
 	struct ls_stack_pair *sp = bpf_map_lookup_elem(&stacks, &tid);
 
-	if (sp && sp->slot[0].sys_enter_ns == l->cur.enter_ns)
+	if (sp && sp->slot[0].call_seq == l->cur.call_seq)
 		sp->slot[1] = sp->slot[0];
 }
 
@@ -368,7 +370,8 @@ int BPF_PROG(ls_sys_exit, struct pt_regs *regs, long ret)
 	l = find_loop(tid);
 	if (!l || !l->iter_start_ns || l->cur.nr == LS_NO_SYSCALL)
 		return 0;
-	sync_on_cpu(l, bpf_ktime_get_ns());
+	if (l->state != LS_ON_CPU)
+		sync_on_cpu(l, bpf_ktime_get_ns());
 	if (l->cur.nr == l->top.nr && l->cur.blocked_ns) {
 		/* The same call again: one wait in slices. Keep the latest blocking point. */
 		total = l->top.total_ns + l->cur.blocked_ns;
@@ -426,7 +429,7 @@ static void capture_blocking_stack(void *ctx, struct ls_loop *l)
 			return;
 	}
 	s = &sp->slot[0];
-	if (s->iter_seq == l->iter_seq && s->sys_enter_ns == l->cur.enter_ns)
+	if (s->iter_seq == l->iter_seq && s->call_seq == l->cur.call_seq)
 		return;
 	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 	s->has_regs = regs != NULL;
@@ -435,7 +438,7 @@ static void capture_blocking_stack(void *ctx, struct ls_loop *l)
 	n = bpf_get_stack(ctx, s->ips, sizeof(s->ips), BPF_F_USER_STACK);
 	s->nr_frames = n > 0 ? n / sizeof(__u64) : 0;
 	s->iter_seq = l->iter_seq;
-	s->sys_enter_ns = l->cur.enter_ns;
+	s->call_seq = l->cur.call_seq;
 }
 
 SEC("tp_btf/sched_switch")

@@ -37,7 +37,7 @@ struct ls_account {
 struct ls_syscall {
 	__s32 nr; /* LS_NO_SYSCALL when none */
 	__u32 pad;
-	__u64 enter_ns;	  /* of the latest call */
+	__u64 call_seq;	  /* the latest call's number (ls_loop.calls): identifies it */
 	__u64 blocked_ns; /* off-CPU time inside the latest call (completed segments) */
 	__u64 total_ns;	  /* top: off-CPU time of this syscall's calls in a row */
 	__u64 args[6];
@@ -51,6 +51,7 @@ struct ls_loop {
 	__u64 iter_start_ns; /* 0 while waiting in epoll: the loop is idle */
 	__u64 iter_seq;	     /* number of iterations begun */
 	__u64 state_since_ns;
+	__u64 calls; /* syscalls entered, to number them */
 	__u32 state; /* enum ls_cpu_state */
 	__u32 pad;
 	struct ls_account acct;
@@ -67,7 +68,7 @@ struct ls_loop {
  */
 struct ls_stack {
 	__u64 iter_seq;
-	__u64 sys_enter_ns; /* identifies the syscall it belongs to */
+	__u64 call_seq; /* identifies the syscall it belongs to */
 	__u32 nr_frames;
 	__u32 has_regs;
 	__u64 regs[LS_NR_REGS];

@@ -323,11 +323,11 @@ void attribute_live(struct attribution *a, const struct ls_loop *snap, const str
 	if (in_syscall && cur_total >= snap->top.total_ns) {
 		fill_syscall(r, &snap->cur, cur_total, true);
 		for (i = 0; i < 2; i++)
-			if (stacks[i].iter_seq == snap->iter_seq && stacks[i].sys_enter_ns == snap->cur.enter_ns)
+			if (stacks[i].iter_seq == snap->iter_seq && stacks[i].call_seq == snap->cur.call_seq)
 				stack = &stacks[i];
 	} else if (snap->top.nr != LS_NO_SYSCALL) {
 		fill_syscall(r, &snap->top, snap->top.total_ns, false);
-		if (stacks[1].iter_seq == snap->iter_seq && stacks[1].sys_enter_ns == snap->top.enter_ns)
+		if (stacks[1].iter_seq == snap->iter_seq && stacks[1].call_seq == snap->top.call_seq)
 			stack = &stacks[1];
 	}
 	/* Native frames down to the interpreter, then Python's own; all of them for other runtimes. */
