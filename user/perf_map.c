@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "perf_map.h"
@@ -58,17 +60,62 @@ static bool parse_line(char *line, struct perf_symbol *sym)
 	return sym->name != NULL;
 }
 
-void perf_map_path(pid_t pid, char *buf, size_t len)
+/* Where process pid's map is, seen from here. */
+static void perf_map_path(pid_t pid, char *buf, size_t len)
 {
 	snprintf(buf, len, "/proc/%d/root/tmp/perf-%d.map", pid, pid);
+}
+
+/* When process pid started, in seconds since the epoch (0 if unknown). */
+static time_t process_start(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long start_ticks = 0, btime = 0;
+	FILE *f;
+	int i;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+	fclose(f);
+	/* Field 22, starttime, counted from the state (field 3) after the comm. */
+	for (i = 3; p && i <= 22; i++)
+		p = strchr(p + 1, ' ');
+	if (!p || sscanf(p, " %llu", &start_ticks) != 1)
+		return 0;
+	f = fopen("/proc/stat", "re");
+	if (!f)
+		return 0;
+	while (fgets(buf, sizeof(buf), f))
+		if (sscanf(buf, "btime %llu", &btime) == 1)
+			break;
+	fclose(f);
+	return btime ? (time_t)(btime + start_ticks / sysconf(_SC_CLK_TCK)) : 0;
+}
+
+bool perf_map_find(pid_t pid, char *path, size_t len, struct stat *st)
+{
+	struct stat proc;
+	char dir[32];
+
+	perf_map_path(pid, path, len);
+	snprintf(dir, sizeof(dir), "/proc/%d", pid);
+	if (stat(path, st) || !S_ISREG(st->st_mode) || stat(dir, &proc))
+		return false;
+	if (st->st_uid != proc.st_uid && st->st_uid != 0)
+		return false;
+	/* btime has whole seconds: allow one. */
+	return st->st_mtime + 1 >= process_start(pid);
 }
 
 bool perf_map_exists(pid_t pid)
 {
 	char path[64];
+	struct stat st;
 
-	perf_map_path(pid, path, sizeof(path));
-	return access(path, F_OK) == 0;
+	return perf_map_find(pid, path, sizeof(path), &st);
 }
 
 int perf_map_load(const char *path, struct perf_map **out)

@@ -3,6 +3,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 /*
@@ -12,8 +13,12 @@
  */
 struct perf_map;
 
-/* Where process pid's map is, seen from here: /proc/PID/root/tmp/perf-PID.map. */
-void perf_map_path(pid_t pid, char *buf, size_t len);
+/*
+ * Finds process pid's map (/proc/PID/root/tmp/perf-PID.map): true, with its path and stat, when there is one
+ * of this process's, not one left by an earlier process with the same PID
+ * (older than the process) nor one another user planted.
+ */
+bool perf_map_find(pid_t pid, char *path, size_t len, struct stat *st);
 /* True when process pid writes a perf map. */
 bool perf_map_exists(pid_t pid);
 /* Returns 0, or -errno (-ENOENT when there is no map). */

@@ -461,8 +461,7 @@ static const char *jit_lookup(struct cached_process *c, uint64_t addr)
 		name = perf_map_lookup(c->jit, addr);
 	if (name || !c->live)
 		return name;
-	perf_map_path(c->pid, path, sizeof(path));
-	if (stat(path, &st)) {
+	if (!perf_map_find(c->pid, path, sizeof(path), &st)) {
 		c->jit_missing = true;
 		return NULL;
 	}

@@ -1,6 +1,7 @@
 """Node.js: JavaScript functions named from node's perf map."""
 import os
 import subprocess
+import time
 
 from conftest import APPS, free_port, http_get, wait_port
 
@@ -56,9 +57,16 @@ def test_pbkdf2_is_cpu_with_the_js_function_named(procs, loopstall, tmp_path):
 
 def test_without_perf_map_the_report_says_how(procs, loopstall, tmp_path):
     node, port, _ = start_node(procs, tmp_path, flags=[])
+    # A map left by an earlier process with the same PID (older than node) is not node's.
+    stale = f"/tmp/perf-{node.pid}.map"
+    with open(stale, "w") as f:
+        f.write("0 7fffffffffff stale_function\n")
+    os.utime(stale, (time.time() - 3600, time.time() - 3600))
     ls = loopstall(["-p", str(node.pid)])
     ls.wait_ready()
     http_get(port, "/pbkdf2")
     _, end = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "end")
     assert js_functions(end) == []
+    assert not any("stale_function" in f["function"] for f in end["stack"]), end["stack"]
     assert "--perf-basic-prof-only-functions" in end.get("note", ""), end
+    os.unlink(stale)
