@@ -78,7 +78,6 @@ static void count_native_samples(struct symbolizer *s, struct stall_record *r)
 
 	for (i = 0; i < r->n_samples; i++) {
 		int seen[STALL_SAMPLE_DEPTH], nseen = 0;
-
 		struct stall_frame f;
 
 		for (j = 0; sample_frame(s, r, i, j, &f); j++) {
