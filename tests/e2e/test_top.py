@@ -10,12 +10,14 @@ import signal
 import subprocess
 import tempfile
 import time
+import urllib.request
 import uuid
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 import conftest
-from conftest import APPS, PYTHON
+from conftest import APPS, PYTHON, python_frames
 
 # LOOPSTALL_BIN tests another build (e.g. make BUILD=/tmp/x) with these tests.
 LOOPSTALL = os.environ.get("LOOPSTALL_BIN", conftest.LOOPSTALL)
@@ -217,6 +219,44 @@ def test_80x24_resize_and_escaped_comm(procs, dashboard):
     assert re.match(rf"{evil.pid}\s+{re.escape(EVIL_SHOWN)}\s+python\s+(idle|busy|STALLED)", row), row
     assert "STALLS" in header(screen) and "LAST CULPRIT" in header(screen)
     d.wait_for(lambda s: "STALLED" in (row_of(s, evil.pid) or ""), what="STALLED at 80x24")
+    d.keys("q")
+    d.wait_for(lambda s: "loopstall exited 0" in s, timeout=3, what="exit")
+
+
+def test_records_keep_flowing_while_full_screen(procs, dashboard, tmp_path):
+    """Full screen, stalls and kills still reach --log, --exec and --metrics."""
+    staller = start_loop(procs, 3, 0.3)  # blocks 3 s: killed after 500 ms
+    idle = start_loop(procs, 0, 0.2)  # keeps loopstall going once the staller is gone
+    log = tmp_path / "stalls.jsonl"
+    calls = tmp_path / "calls"
+    calls.mkdir()
+    hook = tmp_path / "hook.sh"
+    hook.write_text(f'#!/bin/sh\ncat > "{calls}/$(date +%s%N).json"\n')
+    hook.chmod(0o700)
+    port = conftest.free_port()
+    d = dashboard(["-p", f"{staller.pid},{idle.pid}", "-i", "300ms", "--log", str(log), "--exec", str(hook),
+                   "--metrics", f"127.0.0.1:{port}", "--kill-after", "500ms"])
+    d.wait_for(lambda s: row_of(s, staller.pid), what="the row")
+    assert staller.proc.wait(timeout=10) == -signal.SIGTERM
+
+    deadline = time.monotonic() + 5
+    while True:
+        logged = [json.loads(l) for l in log.read_text().splitlines()] if log.exists() else []
+        hooked = [json.loads(f.read_text()) for f in sorted(calls.glob("*.json"))]
+        if ({"begin", "kill"} <= {r.get("phase", r["event"]) for r in logged}
+                and "kill" in {r["event"] for r in hooked}) or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    kill = next(r for r in logged if r["event"] == "kill")
+    assert kill["pid"] == staller.pid and kill["signal"] == "TERM", kill
+    assert python_frames(kill["stall"])[0]["function"] == "periodic_block", kill
+    assert any(r["event"] == "stall" and r["phase"] == "begin" and r["pid"] == staller.pid for r in logged), logged
+    assert any(r["event"] == "kill" and r["pid"] == staller.pid for r in hooked), hooked
+    body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+    kills = [s.value for f in text_string_to_metric_families(body) for s in f.samples
+             if s.name == "loopstall_kills_total"]
+    assert kills == [1], body
+    assert d.running()
     d.keys("q")
     d.wait_for(lambda s: "loopstall exited 0" in s, timeout=3, what="exit")
 
