@@ -64,10 +64,17 @@ e2e: deps $(BUILD)/loopstall
 test: export PATH := /usr/bin:/usr/sbin:/bin:/sbin:$(PATH)
 test: unit e2e
 
+# The benchmark's own helpers: a timed hot path, and empty programs on loopstall's tracepoints.
 $(BUILD)/bench_hotpath: tools/bench_hotpath.c | $(BUILD)/.dirs
 	$(CC) $(CFLAGS) $< -lpthread -o $@
 
-bench: deps $(BUILD)/loopstall $(BUILD)/bench_hotpath
+$(BUILD)/bench_floor.bpf.o: tools/bench_floor.bpf.c $(BUILD)/vmlinux.h
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/bench_floor: tools/bench_floor.c | $(BUILD)/.dirs
+	$(CC) $(CFLAGS) $< -lbpf -o $@
+
+bench: deps $(BUILD)/loopstall $(BUILD)/bench_hotpath $(BUILD)/bench_floor $(BUILD)/bench_floor.bpf.o
 	/usr/bin/python3 tools/bench.py
 
 format:

@@ -1,10 +1,13 @@
 #!/usr/bin/python3
-"""Overhead of loopstall: its hot path, a saturated uvicorn server, stall reports.
+"""Overhead of loopstall: its hot path, saturated servers, stall reports.
 
-Alternates runs without and with loopstall attached (-p PID) in one session
-and prints medians and ratios: nanoseconds per syscall, loop iteration and
-context switch (tools/bench_hotpath.c); wrk throughput and p99 latency; and
-loopstall's own CPU time and peak RSS. Usage (as root, from the repo root):
+Alternates runs in one session and prints medians and ratios: nanoseconds
+per syscall, loop iteration and context switch (tools/bench_hotpath.c) and
+redis-benchmark throughput, each without loopstall, with the "floor" (empty
+programs on the same tracepoints, tools/bench_floor.bpf.c) and with
+loopstall -p PID; wrk throughput and p99 latency on uvicorn without and with
+loopstall, and loopstall's own CPU time and peak RSS; the CPU cost of a stall
+report. Usage (as root, from the repo root):
 
     make bench            # or: tools/bench.py [--runs 6] [--seconds 5]
 """
@@ -21,6 +24,8 @@ import time
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 LOOPSTALL = os.path.join(ROOT, "build", "loopstall")
 HOTPATH = os.path.join(ROOT, "build", "bench_hotpath")
+FLOOR = os.path.join(ROOT, "build", "bench_floor")
+FLOOR_OBJ = os.path.join(ROOT, "build", "bench_floor.bpf.o")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
@@ -37,7 +42,7 @@ def wait_port(port):
             return
         except OSError:
             time.sleep(0.05)
-    sys.exit(f"bench: uvicorn did not listen on {port}")
+    sys.exit(f"bench: nothing listens on port {port}")
 
 
 def wrk(port, seconds, connections):
@@ -116,41 +121,85 @@ def stall_cost(count=15):
           f"repeat {repeat_ms:.2f} ms (mean over {int(last[0] - first[0])} more stalls in the warm process)")
 
 
-def hotpath_once(op, count, attach):
-    """ns per op of one bench_hotpath run, with loopstall watching it or not."""
+VARIANTS = ("without", "floor", "loopstall")
+
+
+def attach(variant, pid):
+    """Starts what a run is measured with: nothing, the floor's empty programs, or loopstall -p PID."""
+    if variant == "without":
+        return None
+    argv = [FLOOR, FLOOR_OBJ] if variant == "floor" else [LOOPSTALL, "-p", str(pid)]
+    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if not p.stderr.readline().startswith(("loopstall: watching", "bench_floor: attached")):
+        p.kill()
+        sys.exit(f"bench: {argv[0]} did not attach")
+    return p
+
+
+def detach(p):
+    if p:
+        p.send_signal(signal.SIGINT)
+        p.wait(timeout=10)
+
+
+def compare(what, unit, runs, measure):
+    """Alternates measure(variant) over VARIANTS, runs times, and prints the medians."""
+    values = {v: [] for v in VARIANTS}
+    for _ in range(runs):
+        for v in VARIANTS:
+            values[v].append(measure(v))
+    m = {v: statistics.median(values[v]) for v in VARIANTS}
+    print(f"{what}: without {m['without']:.0f} {unit}, floor {m['floor']:.0f} {unit}, "
+          f"loopstall {m['loopstall']:.0f} {unit} (ratio to without: floor {m['floor'] / m['without']:.3f}, "
+          f"loopstall {m['loopstall'] / m['without']:.3f}; medians of {runs})", flush=True)
+
+
+def hotpath_once(op, count, variant):
+    """ns per op of one bench_hotpath run."""
     bench = subprocess.Popen([HOTPATH, op, str(count)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    ls = None
+    tracer = None
     try:
         bench.stdout.readline()
-        if attach:
-            ls = subprocess.Popen([LOOPSTALL, "-p", str(bench.pid)], stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.PIPE, text=True)
-            ls.stderr.readline()
+        tracer = attach(variant, bench.pid)
         bench.stdin.write("go\n")
         bench.stdin.flush()
-        ns = float(bench.stdout.readline())
+        return float(bench.stdout.readline())
     finally:
-        bench.stdin.close()  # ends it unstarted if loopstall failed
+        bench.stdin.close()  # ends it unstarted if attaching failed
         bench.wait(timeout=60)
-        if ls:
-            ls.send_signal(signal.SIGINT)
-            ls.wait(timeout=10)
-    return ns
+        detach(tracer)
 
 
 def hotpath(runs):
     """What the BPF programs add per syscall, per loop iteration and per context switch."""
-    cases = [("syscall", 2_000_000, "getppid() on a thread that is no loop"),
-             ("loop", 500_000, "epoll loop iteration (epoll_wait + getppid), watched"),
-             ("switch", 100_000, "round trip between two threads (2 switches + 4 syscalls)")]
+    cases = [("syscall", 2_000_000, "hot path, getppid() on a thread that is no loop"),
+             ("loop", 500_000, "hot path, epoll loop iteration (epoll_wait + getppid), watched"),
+             ("switch", 100_000, "hot path, round trip between two threads (2 switches + 4 syscalls)")]
     for op, count, what in cases:
-        without, with_ = [], []
-        for _ in range(runs):
-            without.append(hotpath_once(op, count, False))
-            with_.append(hotpath_once(op, count, True))
-        m0, m1 = statistics.median(without), statistics.median(with_)
-        print(f"hot path, {what}: without {m0:.0f} ns, with {m1:.0f} ns, +{m1 - m0:.0f} ns "
-              f"(ratio {m1 / m0:.3f}, medians of {runs})", flush=True)
+        compare(what, "ns", runs, lambda v: hotpath_once(op, count, v))
+
+
+def redis(runs):
+    """A syscall-heavy loop: redis-benchmark GET against redis-server."""
+    port = free_port()
+    server = subprocess.Popen(["redis-server", "--port", str(port), "--save", "", "--appendonly", "no"],
+                              stdout=subprocess.DEVNULL)
+    try:
+        wait_port(port)
+
+        def once(variant):
+            tracer = attach(variant, server.pid)
+            try:
+                out = subprocess.run(["redis-benchmark", "-p", str(port), "-t", "get", "-n", "200000", "-c", "32",
+                                      "-q"], capture_output=True, text=True, check=True).stdout
+            finally:
+                detach(tracer)
+            return float(re.search(r"GET: ([\d.]+) requests per second", out).group(1))
+
+        compare("redis-benchmark GET", "req/s", runs, once)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 def main():
@@ -161,6 +210,7 @@ def main():
     args = ap.parse_args()
 
     hotpath(args.runs)
+    redis(args.runs)
 
     port = free_port()
     server = subprocess.Popen(["/usr/bin/python3", "-m", "uvicorn", "bench_app:app", "--port", str(port),

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bench_floor OBJECT: loads and attaches the empty programs of OBJECT
+ * (tools/bench_floor.bpf.c), says so on stderr (as loopstall says
+ * "watching"), and holds them until SIGINT or SIGTERM.
+ */
+#include <bpf/libbpf.h>
+#include <signal.h>
+#include <stdio.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+int main(int argc, char **argv)
+{
+	struct bpf_object *obj;
+	struct bpf_program *prog;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: bench_floor OBJECT\n");
+		return 2;
+	}
+	obj = bpf_object__open_file(argv[1], NULL);
+	if (!obj || bpf_object__load(obj)) {
+		fprintf(stderr, "bench_floor: cannot load %s\n", argv[1]);
+		return 4;
+	}
+	bpf_object__for_each_program(prog, obj)
+	{
+		if (!bpf_program__attach(prog)) {
+			fprintf(stderr, "bench_floor: cannot attach %s\n", bpf_program__name(prog));
+			return 4;
+		}
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	fprintf(stderr, "bench_floor: attached\n");
+	while (!stop)
+		pause();
+	bpf_object__close(obj);
+	return 0;
+}
