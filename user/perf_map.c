@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Parsing and searching JIT perf maps. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,8 +67,7 @@ static void perf_map_path(pid_t pid, char *buf, size_t len)
 	snprintf(buf, len, "/proc/%d/root/tmp/perf-%d.map", pid, pid);
 }
 
-/* When process pid started, in seconds since the epoch (0 if unknown). */
-static time_t process_start(pid_t pid)
+time_t process_start_time(pid_t pid)
 {
 	char path[64], buf[1024], *p;
 	unsigned long long start_ticks = 0, btime = 0;
@@ -95,19 +95,19 @@ static time_t process_start(pid_t pid)
 	return btime ? (time_t)(btime + start_ticks / sysconf(_SC_CLK_TCK)) : 0;
 }
 
-bool perf_map_find(pid_t pid, char *path, size_t len, struct stat *st)
+bool perf_map_find(pid_t pid, time_t started, char *path, size_t len, struct stat *st)
 {
 	struct stat proc;
 	char dir[32];
 
 	perf_map_path(pid, path, len);
 	snprintf(dir, sizeof(dir), "/proc/%d", pid);
-	if (stat(path, st) || !S_ISREG(st->st_mode) || stat(dir, &proc))
+	if (lstat(path, st) || !S_ISREG(st->st_mode) || stat(dir, &proc))
 		return false;
 	if (st->st_uid != proc.st_uid && st->st_uid != 0)
 		return false;
-	/* btime has whole seconds: allow one. */
-	return st->st_mtime + 1 >= process_start(pid);
+	/* The start time has whole seconds: allow one. */
+	return st->st_mtime + 1 >= started;
 }
 
 bool perf_map_exists(pid_t pid)
@@ -115,7 +115,7 @@ bool perf_map_exists(pid_t pid)
 	char path[64];
 	struct stat st;
 
-	return perf_map_find(pid, path, sizeof(path), &st);
+	return perf_map_find(pid, process_start_time(pid), path, sizeof(path), &st);
 }
 
 int perf_map_load(const char *path, struct perf_map **out)
@@ -123,10 +123,16 @@ int perf_map_load(const char *path, struct perf_map **out)
 	struct perf_map *m;
 	char line[MAX_LINE];
 	size_t cap = 0;
-	FILE *f = fopen(path, "re");
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "r");
 
-	if (!f)
-		return -errno;
+	if (!f) {
+		int err = errno;
+
+		if (fd >= 0)
+			close(fd);
+		return -err;
+	}
 	m = calloc(1, sizeof(*m));
 	if (!m) {
 		fclose(f);

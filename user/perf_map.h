@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
 
 /*
  * A JIT's perf map (/tmp/perf-PID.map, "START SIZE name" in hex, one symbol
@@ -13,12 +14,15 @@
  */
 struct perf_map;
 
+/* When process pid started, in seconds since the epoch (0 if unknown). */
+time_t process_start_time(pid_t pid);
 /*
- * Finds process pid's map (/proc/PID/root/tmp/perf-PID.map): true, with its path and stat, when there is one
- * of this process's, not one left by an earlier process with the same PID
- * (older than the process) nor one another user planted.
+ * Finds process pid's map (/proc/PID/root/tmp/perf-PID.map): true, with its
+ * path and stat, when there is one of this process's: a regular file, not
+ * older than the process (started, from process_start_time(); a map left by
+ * an earlier process with the same PID is), owned by the process's user or root.
  */
-bool perf_map_find(pid_t pid, char *path, size_t len, struct stat *st);
+bool perf_map_find(pid_t pid, time_t started, char *path, size_t len, struct stat *st);
 /* True when process pid writes a perf map. */
 bool perf_map_exists(pid_t pid);
 /* Returns 0, or -errno (-ENOENT when there is no map). */

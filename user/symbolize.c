@@ -57,6 +57,7 @@ struct cached_process {
 	struct symbolizer *owner;
 	struct perf_map *jit; /* the JIT's /tmp/perf-PID.map, if it writes one */
 	bool jit_missing;
+	time_t started; /* the process's start, to tell its perf map from a stale one */
 };
 
 /* Pages of the live target read during one unwind: a syscall per page, not per word. */
@@ -461,7 +462,9 @@ static const char *jit_lookup(struct cached_process *c, uint64_t addr)
 		name = perf_map_lookup(c->jit, addr);
 	if (name || !c->live)
 		return name;
-	if (!perf_map_find(c->pid, path, sizeof(path), &st)) {
+	if (!c->started)
+		c->started = process_start_time(c->pid);
+	if (!perf_map_find(c->pid, c->started, path, sizeof(path), &st)) {
 		c->jit_missing = true;
 		return NULL;
 	}

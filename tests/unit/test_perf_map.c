@@ -3,6 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "perf_map.h"
@@ -118,9 +121,51 @@ START_TEST(missing_file)
 }
 END_TEST
 
+/* A map at /tmp/perf-PID.map for this process, as a JIT writes one. */
+static void write_own_map(const char *at)
+{
+	FILE *f = fopen(at, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fputs("1000 10 JS:~f\n", f);
+	fclose(f);
+}
+
+START_TEST(finds_only_the_process_own_map)
+{
+	pid_t pid = getpid();
+	time_t started = process_start_time(pid), hour_ago = time(NULL) - 3600;
+	struct timeval old[2] = {{hour_ago, 0}, {hour_ago, 0}};
+	char mine[64], other[64], found[64];
+	struct stat st;
+
+	ck_assert(started > 0 && started <= time(NULL));
+	snprintf(mine, sizeof(mine), "/tmp/perf-%d.map", pid);
+	snprintf(other, sizeof(other), "/tmp/perf-%d.map.target", pid);
+	write_own_map(mine);
+	ck_assert(perf_map_find(pid, started, found, sizeof(found), &st));
+	ck_assert_uint_eq(st.st_size, 14);
+	/* Older than the process: left by an earlier one with the same PID. */
+	ck_assert_int_eq(utimes(mine, old), 0);
+	ck_assert(!perf_map_find(pid, started, found, sizeof(found), &st));
+	/* Fresh, but another user's. */
+	write_own_map(mine);
+	ck_assert_int_eq(chown(mine, 65534, 65534), 0);
+	ck_assert(!perf_map_find(pid, started, found, sizeof(found), &st));
+	/* A symlink, even to a good map. */
+	unlink(mine);
+	write_own_map(other);
+	ck_assert_int_eq(symlink(other, mine), 0);
+	ck_assert(!perf_map_find(pid, started, found, sizeof(found), &st));
+	unlink(mine);
+	unlink(other);
+}
+END_TEST
+
 int main(void)
 {
-	const TTest *tests[] = {finds_symbols, skips_garbage, cuts_long_lines_and_names, many_symbols, missing_file};
+	const TTest *tests[] = {finds_symbols, skips_garbage, cuts_long_lines_and_names,
+				many_symbols,  missing_file,  finds_only_the_process_own_map};
 
 	return run_tests("perf_map", tests, sizeof(tests) / sizeof(tests[0]));
 }
