@@ -155,6 +155,6 @@ def test_command_mode_and_text_output(loopstall):
     assert "native clock_nanosleep" in frames[0], frames
     # asyncio.run's task: the coroutine is named with it.
     assert any(l.endswith("python late_sleeper (<string>:3) [coroutine] [task Task-1]") for l in frames), frames
-    # time.sleep(0.5) sleeps 500 ms and a little more.
+    # time.sleep(0.5) sleeps about 500 ms (its deadline is taken before the syscall, the timer has slack).
     m = re.search(r"\(cpu \S+, syscall (\d+)ms, runqueue \S+, other \S+\)$", end[0])
-    assert m and 500 <= int(m.group(1)) <= 530, end
+    assert m and 495 <= int(m.group(1)) <= 530, end

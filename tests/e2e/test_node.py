@@ -61,12 +61,14 @@ def test_without_perf_map_the_report_says_how(procs, loopstall, tmp_path):
     stale = f"/tmp/perf-{node.pid}.map"
     with open(stale, "w") as f:
         f.write("0 7fffffffffff stale_function\n")
-    os.utime(stale, (time.time() - 3600, time.time() - 3600))
-    ls = loopstall(["-p", str(node.pid)])
-    ls.wait_ready()
-    http_get(port, "/pbkdf2")
-    _, end = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "end")
+    try:
+        os.utime(stale, (time.time() - 3600, time.time() - 3600))
+        ls = loopstall(["-p", str(node.pid)])
+        ls.wait_ready()
+        http_get(port, "/pbkdf2")
+        _, end = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "end")
+    finally:
+        os.unlink(stale)
     assert js_functions(end) == []
     assert not any("stale_function" in f["function"] for f in end["stack"]), end["stack"]
     assert "--perf-basic-prof-only-functions" in end.get("note", ""), end
-    os.unlink(stale)

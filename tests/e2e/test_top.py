@@ -231,7 +231,8 @@ def test_records_keep_flowing_while_full_screen(procs, dashboard, tmp_path):
     calls = tmp_path / "calls"
     calls.mkdir()
     hook = tmp_path / "hook.sh"
-    hook.write_text(f'#!/bin/sh\ncat > "{calls}/$(date +%s%N).json"\n')
+    # Written whole, then renamed: a reader never sees half a record.
+    hook.write_text(f'#!/bin/sh\nf="{calls}/$(date +%s%N)"\ncat > "$f.tmp" && mv "$f.tmp" "$f.json"\n')
     hook.chmod(0o700)
     port = conftest.free_port()
     d = dashboard(["-p", f"{staller.pid},{idle.pid}", "-i", "300ms", "--log", str(log), "--exec", str(hook),
@@ -247,7 +248,9 @@ def test_records_keep_flowing_while_full_screen(procs, dashboard, tmp_path):
                 and "kill" in {r["event"] for r in hooked}) or time.monotonic() > deadline:
             break
         time.sleep(0.05)
-    kill = next(r for r in logged if r["event"] == "kill")
+    kills = [r for r in logged if r["event"] == "kill"]
+    assert kills, logged
+    kill = kills[0]
     assert kill["pid"] == staller.pid and kill["signal"] == "TERM", kill
     assert python_frames(kill["stall"])[0]["function"] == "periodic_block", kill
     assert any(r["event"] == "stall" and r["phase"] == "begin" and r["pid"] == staller.pid for r in logged), logged
