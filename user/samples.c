@@ -135,7 +135,7 @@ void samples_fill(struct sample_store *st, pid_t tid, uint64_t seq, struct stall
 	r->n_py_samples = s->n_python;
 	memcpy(sorted, s->counts, s->ncounts * sizeof(sorted[0]));
 	qsort(sorted, s->ncounts, sizeof(sorted[0]), by_count);
-	for (i = 0; i < s->ncounts && r->nhot < 3; i++) {
+	for (i = 0; i < s->ncounts && r->nhot < STALL_MAX_HOT_PY; i++) {
 		struct hot_frame *h = &r->hot[r->nhot++];
 
 		memset(h, 0, sizeof(*h));

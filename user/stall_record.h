@@ -44,7 +44,8 @@ struct stall_frame {
 #define STALL_MAX_SAMPLES  128 /* native CPU samples kept per stall */
 #define STALL_SAMPLE_DEPTH 32  /* innermost frames kept per sample */
 #define STALL_MAX_HOT	   8
-#define STALL_MAX_HOT_JS   3 /* of them at most for the hottest JS functions */
+#define STALL_MAX_HOT_PY   3 /* of them reserved for the hottest Python frames */
+#define STALL_MAX_HOT_JS   3 /* and for the hottest JS functions */
 
 struct stall_record {
 	bool ended;  /* phase: "begin" while going on, "end" once over */
