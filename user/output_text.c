@@ -137,12 +137,16 @@ static void put_location(FILE *out, const struct stall_record *r)
 	}
 }
 
-/* "    hot: f (app.py:3) 40/50 python samples, g (libc.so.6) 12/50 native samples" */
+/*
+ * "    hot: f (app.py:3) 40/50 python samples, g (libc.so.6) 12/50 native samples",
+ * for stalls at least a tenth on CPU: samples of one mostly blocked name what
+ * ran in passing (JSON has them all the same).
+ */
 static void put_hot(FILE *out, const struct stall_record *r)
 {
 	int i;
 
-	if (!r->nhot)
+	if (!r->nhot || r->cpu_ns * 10 < r->duration_ns)
 		return;
 	fputs("    hot:", out);
 	for (i = 0; i < r->nhot; i++) {

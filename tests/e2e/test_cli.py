@@ -158,3 +158,22 @@ def test_command_mode_and_text_output(loopstall):
     # time.sleep(0.5) sleeps about 500 ms (its deadline is taken before the syscall, the timer has slack).
     m = re.search(r"\(cpu \S+, syscall (\d+)ms, runqueue \S+, other \S+\)$", end[0])
     assert m and 495 <= int(m.group(1)) <= 530, end
+    # Blocked, not on CPU: no hot line (a sample taken in passing would name the wrong code).
+    assert not any(l.startswith("    hot:") for l in text), text
+
+
+def test_text_hot_line_for_a_cpu_stall(loopstall):
+    ls = loopstall(["-t", "150ms", "--", PYTHON, "-c",
+                    "import asyncio, time\n"
+                    "def spin(seconds):\n"
+                    "    end = time.monotonic() + seconds\n"
+                    "    while time.monotonic() < end: pass\n"
+                    "async def busy():\n"
+                    "    spin(0.6)\n"
+                    "asyncio.run(busy())\n"], json_output=False)
+    assert ls.proc.wait(timeout=20) == 0
+    time.sleep(0.2)
+    text = [l for _, l in ls.lines]
+    end = [i for i, l in enumerate(text) if l.startswith("STALL END pid")]
+    assert len(end) == 1, text
+    assert text[end[0] + 1].startswith("    hot: spin (<string>:4) "), text
