@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The hot path loopstall's BPF programs add to every thread, timed in a
- * tight loop (tools/bench.py runs it with and without loopstall attached):
+ * tight loop (tools/bench.py runs it without tracing, with the floor's empty
+ * programs and with loopstall attached):
  *
  *   bench_hotpath syscall N   N getppid() calls: a thread that is no loop
  *   bench_hotpath loop N      N iterations of an epoll loop (an always-ready
@@ -9,7 +10,7 @@
  *   bench_hotpath switch N    N round trips between two threads on one CPU
  *                             over eventfds: 2 context switches and wakeups
  *
- * It prints "ready", waits for a line on stdin (so loopstall can attach
+ * It prints "ready", waits for a line on stdin (so the tracer can attach
  * first), runs, and prints the nanoseconds per operation.
  */
 #include <pthread.h>
