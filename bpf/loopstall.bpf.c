@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * loopstall's kernel side. A thread that waits in epoll_wait is an event
- * loop; one iteration runs from the return of a wait to the entry of the
- * next. For each busy iteration we split the time into on CPU, runnable
- * (waiting for a CPU) and blocked (in which syscall), keep a log2 histogram
- * of iteration times, and send a ring buffer record only for iterations that
- * reach the stall threshold. User space reads `loops` to see stalls that are
- * still going on.
+ * loop; one iteration runs from the return of a wait to the next wait: to
+ * where the loop goes to sleep in it, or, if it returns at once, to its
+ * return. Nothing runs at syscall entry: a program there would cost every
+ * syscall on the host (about 150 ns on the CI VM). A syscall is seen when
+ * the loop sleeps in it (sched_switch) and when it returns. For
+ * each busy iteration we split the time into on CPU, runnable (waiting for
+ * a CPU) and blocked (in which syscall), keep a log2 histogram of iteration
+ * times, and send a ring buffer record only for iterations that reach the
+ * stall threshold. User space reads `loops` to see stalls that are still
+ * going on.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -18,6 +22,7 @@ char LICENSE[] SEC("license") = "GPL";
 #define NR_EPOLL_WAIT	232
 #define NR_EPOLL_PWAIT	281
 #define NR_EPOLL_PWAIT2 441
+#define ENOSYS		38 /* in pt_regs->ax while a syscall is in progress */
 
 /* Set by user space before load. */
 const volatile bool watch_all = false;	  /* no target given: every loop on the host */
@@ -312,37 +317,6 @@ static void end_iteration(struct ls_loop *l, __u64 now)
 	l->cur.nr = LS_NO_SYSCALL;
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(ls_sys_enter, struct pt_regs *regs, long id)
-{
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)pid_tgid;
-	struct ls_loop *l;
-
-	if (is_epoll_wait(id)) {
-		l = get_or_create_loop(tid, pid_tgid >> 32);
-		if (l)
-			end_iteration(l, bpf_ktime_get_ns());
-		return 0;
-	}
-	l = find_loop(tid);
-	if (!l || !l->iter_start_ns)
-		return 0;
-	/* The clock is the costliest read here: only needed when a sched event was missed. */
-	if (l->state != LS_ON_CPU)
-		sync_on_cpu(l, bpf_ktime_get_ns());
-	l->cur.call_seq = ++l->calls;
-	l->cur.nr = id;
-	l->cur.blocked_ns = 0;
-	l->cur.args[0] = regs->di;
-	l->cur.args[1] = regs->si;
-	l->cur.args[2] = regs->dx;
-	l->cur.args[3] = regs->r10;
-	l->cur.args[4] = regs->r8;
-	l->cur.args[5] = regs->r9;
-	return 0;
-}
-
 /* The blocking point of the call in progress becomes the top one's. */
 static __always_inline void promote_stack(struct ls_loop *l, __u32 tid)
 {
@@ -359,19 +333,26 @@ int BPF_PROG(ls_sys_exit, struct pt_regs *regs, long ret)
 	__u32 tid = (__u32)pid_tgid;
 	struct ls_loop *l;
 	long id = regs->orig_ax;
-	__u64 total;
+	__u64 total, now;
 
 	if (is_epoll_wait(id)) {
 		l = get_or_create_loop(tid, pid_tgid >> 32);
-		if (l)
-			begin_iteration(l, bpf_ktime_get_ns());
+		if (!l)
+			return 0;
+		now = bpf_ktime_get_ns();
+		/* A wait that returned without blocking ends the iteration only now. */
+		end_iteration(l, now);
+		begin_iteration(l, now);
 		return 0;
 	}
 	l = find_loop(tid);
-	if (!l || !l->iter_start_ns || l->cur.nr == LS_NO_SYSCALL)
+	if (!l || !l->iter_start_ns)
 		return 0;
 	if (l->state != LS_ON_CPU)
 		sync_on_cpu(l, bpf_ktime_get_ns());
+	/* Only calls that slept were recorded (at sched_switch): the rest were CPU time. */
+	if (l->cur.nr == LS_NO_SYSCALL)
+		return 0;
 	if (l->cur.nr == l->top.nr && l->cur.blocked_ns) {
 		/* The same call again: one wait in slices. Keep the latest blocking point. */
 		total = l->top.total_ns + l->cur.blocked_ns;
@@ -441,6 +422,43 @@ static void capture_blocking_stack(void *ctx, struct ls_loop *l)
 	s->call_seq = l->cur.call_seq;
 }
 
+/*
+ * The loop thread goes to sleep. In the kernel's entry code a syscall in
+ * progress has its number in orig_ax and -ENOSYS in ax (a page fault has
+ * its error code in orig_ax and the user's rax in ax). Asleep in a wait,
+ * its iteration is over; asleep in another call, that call is recorded
+ * with its arguments and where it was made. Calls that never sleep cost
+ * the loop nothing here: no program runs at syscall entry.
+ */
+static void block_loop(void *ctx, struct ls_loop *l, struct task_struct *task, __u64 now)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	long nr = regs->orig_ax;
+	bool in_syscall = nr >= 0 && (long)regs->ax == -ENOSYS;
+
+	if (in_syscall && is_epoll_wait(nr)) {
+		end_iteration(l, now);
+		return;
+	}
+	l->acct.cpu_ns += now - l->state_since_ns;
+	l->state_since_ns = now;
+	l->state = LS_BLOCKED;
+	if (!in_syscall)
+		return;
+	if (l->cur.nr == LS_NO_SYSCALL) {
+		l->cur.nr = nr;
+		l->cur.call_seq = ++l->calls;
+		l->cur.blocked_ns = 0;
+		l->cur.args[0] = regs->di;
+		l->cur.args[1] = regs->si;
+		l->cur.args[2] = regs->dx;
+		l->cur.args[3] = regs->r10;
+		l->cur.args[4] = regs->r8;
+		l->cur.args[5] = regs->r9;
+	}
+	capture_blocking_stack(ctx, l);
+}
+
 SEC("tp_btf/sched_switch")
 int BPF_PROG(ls_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next, unsigned int prev_state)
 {
@@ -451,14 +469,12 @@ int BPF_PROG(ls_sched_switch, bool preempt, struct task_struct *prev, struct tas
 	l = find_loop(prev_tid);
 	if (l && l->iter_start_ns) {
 		now = bpf_ktime_get_ns();
-		l->acct.cpu_ns += now - l->state_since_ns;
-		l->state_since_ns = now;
 		if (preempt || prev_state == 0) {
+			l->acct.cpu_ns += now - l->state_since_ns;
+			l->state_since_ns = now;
 			l->state = LS_RUNNABLE;
 		} else {
-			l->state = LS_BLOCKED;
-			if (l->cur.nr != LS_NO_SYSCALL)
-				capture_blocking_stack(ctx, l);
+			block_loop(ctx, l, prev, now);
 		}
 	}
 	l = find_loop(next_tid);
@@ -570,7 +586,7 @@ int BPF_PROG(ls_process_exit, struct task_struct *p)
 		was_loop = true;
 		now = bpf_ktime_get_ns();
 		if (l->iter_start_ns && now - l->iter_start_ns >= threshold_ns) {
-			/* Exiting, it runs: close what it was waiting for, as at a wait's entry. */
+			/* Exiting, it runs: close what it was waiting for, as at a wait. */
 			sync_on_cpu(l, now);
 			l->acct.cpu_ns += now - l->state_since_ns;
 			emit_stall_end(l, now, true);

@@ -51,7 +51,7 @@ struct ls_loop {
 	__u64 iter_start_ns; /* 0 while waiting in epoll: the loop is idle */
 	__u64 iter_seq;	     /* number of iterations begun */
 	__u64 state_since_ns;
-	__u64 calls; /* syscalls entered, to number them */
+	__u64 calls; /* syscalls slept in, to number them */
 	__u32 state; /* enum ls_cpu_state */
 	__u32 pad;
 	struct ls_account acct;

@@ -9,12 +9,6 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(floor_sys_enter, struct pt_regs *regs, long id)
-{
-	return 0;
-}
-
 SEC("tp_btf/sys_exit")
 int BPF_PROG(floor_sys_exit, struct pt_regs *regs, long ret)
 {
