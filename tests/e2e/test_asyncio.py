@@ -19,9 +19,12 @@ def test_cpu_bound_handler_is_cause_cpu_and_named(procs, loopstall):
     _, begin = ls.wait_for(lambda r: r["phase"] == "begin")
     _, end = ls.wait_for(lambda r: r["phase"] == "end")
     assert begin["pid"] == server.pid and begin["tid"] == server.pid
-    # On a shared 2-core machine the end may count more waiting for a CPU than running.
+    # On a shared 2-core machine the end may count more waiting for a CPU than running (the handler
+    # burns until a deadline, so it then runs less): either way, never blocked.
     assert begin["cause"] == "cpu" and end["cause"] in ("cpu", "runqueue"), (begin, end)
-    assert end["breakdown_ms"]["cpu"] > 400, end
+    split = end["breakdown_ms"]
+    assert split["cpu"] + split["runqueue"] > 0.95 * end["duration_ms"], end
+    assert split["cpu"] > 100 and split["syscall"] < 10, end
     names = [f["function"] for f in python_frames(begin)]
     assert "cpu_bound_handler" in names, names
     assert any(h["function"] in ("cpu_bound_handler", "cpu_bound_handler.<locals>.<genexpr>")
