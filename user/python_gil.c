@@ -89,13 +89,9 @@ int py_gil_state_mem(const struct mem_reader *mem, const char *version, uint64_t
 		return -EINVAL;
 	*locked = false;
 	*holder_tid = 0;
-	L = py_layout_by_name(version);
-	if (!L)
-		return -EPROTONOSUPPORT;
-	if (!py_valid_ptr(runtime_addr, 8))
-		return -EFAULT;
-	if (!L->tstate_native_thread_id && (pthread_tid_offset < 0 || pthread_tid_offset >= PTHREAD_SCAN))
-		return -ENOTSUP; /* 3.8-3.10 without the struct pthread layout */
+	r = py_layout_for_target(version, runtime_addr, pthread_tid_offset, &L);
+	if (r)
+		return r;
 	r = py_check_debug_offsets(mem, L, runtime_addr);
 	if (r)
 		return r;

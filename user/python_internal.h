@@ -124,6 +124,13 @@ struct py_layout {
 const struct py_layout *py_find_layout(int major, int minor);
 /* The row of version "major.minor", NULL if not supported or malformed. */
 const struct py_layout *py_layout_by_name(const char *version);
+/*
+ * The row for reading a target of `version` whose _PyRuntime is at
+ * runtime_addr: 0, or -EPROTONOSUPPORT (no row), -EFAULT (implausible
+ * address), -ENOTSUP (3.8-3.10 need the struct pthread tid offset).
+ */
+int py_layout_for_target(const char *version, uint64_t runtime_addr, int pthread_tid_offset,
+			 const struct py_layout **out);
 
 /* ---- memory and strings (python_stack.c) ------------------------------- */
 

@@ -4,6 +4,7 @@
  * per major.minor (3.8 to 3.13), and its lookup by version. struct
  * py_layout, which says what each offset is, is in python_internal.h.
  */
+#include <errno.h>
 #include <stdio.h>
 
 #include "python_internal.h"
@@ -370,4 +371,19 @@ const struct py_layout *py_layout_by_name(const char *version)
 	if (!version || sscanf(version, "%d.%d%c", &major, &minor, &end) != 2)
 		return NULL;
 	return py_find_layout(major, minor);
+}
+
+int py_layout_for_target(const char *version, uint64_t runtime_addr, int pthread_tid_offset,
+			 const struct py_layout **out)
+{
+	const struct py_layout *L = py_layout_by_name(version);
+
+	if (!L)
+		return -EPROTONOSUPPORT;
+	if (!py_valid_ptr(runtime_addr, 8))
+		return -EFAULT;
+	if (!L->tstate_native_thread_id && (pthread_tid_offset < 0 || pthread_tid_offset >= PTHREAD_SCAN))
+		return -ENOTSUP; /* 3.8-3.10 without the struct pthread layout */
+	*out = L;
+	return 0;
 }

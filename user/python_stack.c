@@ -261,15 +261,22 @@ static int read_code(const struct mem_reader *m, const struct py_layout *L, uint
 	return 0;
 }
 
-/* Linked frames can form a cycle in torn or garbage memory. */
-static bool seen_before(const uint64_t *seen, int n, uint64_t frame)
+/*
+ * Step `steps` of a walk may follow frame: a plausible address, not seen
+ * before on this walk (linked frames can form a cycle in torn or garbage
+ * memory). 0 and frame remembered, or -EFAULT / -ELOOP.
+ */
+static int check_frame(uint64_t *seen, int steps, uint64_t frame)
 {
 	int i;
 
-	for (i = 0; i < n; i++)
+	if (!py_valid_ptr(frame, 8))
+		return -EFAULT;
+	for (i = 0; i < steps; i++)
 		if (seen[i] == frame)
-			return true;
-	return false;
+			return -ELOOP;
+	seen[steps] = frame;
+	return 0;
 }
 
 /* 3.8-3.10: tstate->frame, then PyFrameObject.f_back; all are Python frames. */
@@ -290,15 +297,9 @@ static int walk_frame_objects(const struct mem_reader *m, const struct py_layout
 		struct code_info ci;
 		int64_t lasti;
 
-		if (!py_valid_ptr(frame, 8)) {
-			err = -EFAULT;
+		err = check_frame(seen, steps, frame);
+		if (err)
 			break;
-		}
-		if (seen_before(seen, steps, frame)) {
-			err = -ELOOP;
-			break;
-		}
-		seen[steps] = frame;
 		err = py_read_mem(m, frame, buf, L->frame_lasti + 4);
 		if (err)
 			break;
@@ -350,15 +351,9 @@ static int walk_interp_frames(const struct mem_reader *m, const struct py_layout
 		int64_t lasti;
 		int owner;
 
-		if (!py_valid_ptr(frame, 8)) {
-			err = -EFAULT;
+		err = check_frame(seen, steps, frame);
+		if (err)
 			break;
-		}
-		if (seen_before(seen, steps, frame)) {
-			err = -ELOOP;
-			break;
-		}
-		seen[steps] = frame;
 		err = py_read_mem(m, frame, buf, L->frame_owner + 1);
 		if (err)
 			break;
@@ -506,13 +501,9 @@ int py_stack_read_mem_ex(const struct mem_reader *mem, const char *version, uint
 
 	if (!mem || !mem->read || !version || (max > 0 && !frames) || max < 0)
 		return -EINVAL;
-	L = py_layout_by_name(version);
-	if (!L)
-		return -EPROTONOSUPPORT;
-	if (!py_valid_ptr(runtime_addr, 8))
-		return -EFAULT;
-	if (!L->tstate_native_thread_id && (pthread_tid_offset < 0 || pthread_tid_offset >= PTHREAD_SCAN))
-		return -ENOTSUP; /* 3.8-3.10 without the struct pthread layout */
+	r = py_layout_for_target(version, runtime_addr, pthread_tid_offset, &L);
+	if (r)
+		return r;
 	if (!max)
 		return 0;
 	r = py_check_debug_offsets(mem, L, runtime_addr);

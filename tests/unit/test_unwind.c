@@ -7,7 +7,6 @@
  * pointers, so a frame-pointer walk would stop after a frame or two.
  */
 #include <check.h>
-#include <elfutils/libdwelf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -16,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../fixtures/unwind/build_id.h"
 #include "symbolize.h"
 #include "run_suite.h"
 
@@ -53,27 +53,6 @@ static int unreadable(void *ctx, uint64_t addr, uint64_t *word)
 	(void)addr;
 	(void)word;
 	return -EFAULT;
-}
-
-/* Hex build-id of the ELF file at path, "" when it has none or is no ELF. */
-static void build_id(const char *path, char *hex, size_t size)
-{
-	const unsigned char *id;
-	ssize_t len, i;
-	Elf *elf;
-	int fd;
-
-	hex[0] = '\0';
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return;
-	elf_version(EV_CURRENT);
-	elf = elf_begin(fd, ELF_C_READ, NULL);
-	len = elf ? dwelf_elf_gnu_build_id(elf, (const void **)&id) : -1;
-	for (i = 0; i < len && (size_t)(2 * i + 3) <= size; i++)
-		sprintf(hex + 2 * i, "%02x", id[i]);
-	elf_end(elf);
-	close(fd);
 }
 
 /* The fixture replays only against the binaries it was recorded with. */
