@@ -391,10 +391,9 @@ static __always_inline void read_user_regs(struct pt_regs *regs, __u64 *out)
 }
 
 /* The thread goes to sleep inside a syscall: remember where, once per call. */
-static void capture_blocking_stack(void *ctx, struct ls_loop *l)
+static void capture_blocking_stack(void *ctx, struct ls_loop *l, struct pt_regs *regs)
 {
 	struct ls_stack_pair *sp;
-	struct pt_regs *regs;
 	struct ls_stack *s;
 	__u32 zero = 0, tid = l->tid;
 	long n;
@@ -412,10 +411,8 @@ static void capture_blocking_stack(void *ctx, struct ls_loop *l)
 	s = &sp->slot[0];
 	if (s->iter_seq == l->iter_seq && s->call_seq == l->cur.call_seq)
 		return;
-	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-	s->has_regs = regs != NULL;
-	if (regs)
-		read_user_regs(regs, s->regs);
+	s->has_regs = 1;
+	read_user_regs(regs, s->regs);
 	n = bpf_get_stack(ctx, s->ips, sizeof(s->ips), BPF_F_USER_STACK);
 	s->nr_frames = n > 0 ? n / sizeof(__u64) : 0;
 	s->iter_seq = l->iter_seq;
@@ -456,7 +453,7 @@ static void block_loop(void *ctx, struct ls_loop *l, struct task_struct *task, _
 		l->cur.args[4] = regs->r8;
 		l->cur.args[5] = regs->r9;
 	}
-	capture_blocking_stack(ctx, l);
+	capture_blocking_stack(ctx, l, regs);
 }
 
 SEC("tp_btf/sched_switch")
