@@ -8,15 +8,17 @@ BPFTOOL ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
 ARCH := x86
 
 CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -Iuser -Ibpf -I$(BUILD)
+DEPFLAGS = -MMD -MP
 LDLIBS := -lbpf -lelf -lz -ldw -lpthread -lm -lmicrohttpd -lncursesw -lstdc++
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -Ibpf -Wall -Werror
 
-USER_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
+# Every .c under user/, one folder per stage of the data flow (README: How it works).
+USER_SRCS := $(filter-out user/cli/main.c,$(shell find user -name '*.c' | sort))
 USER_OBJS := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(USER_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
-.PHONY: all deps test unit e2e bench demo clean format
+.PHONY: all deps test unit layers e2e bench demo clean format
 
 all: deps $(BUILD)/loopstall
 
@@ -42,13 +44,17 @@ $(BUILD)/syscall_table.h: /usr/include/x86_64-linux-gnu/asm/unistd_64.h | $(BUIL
 
 GENERATED := $(BUILD)/loopstall.skel.h $(BUILD)/syscall_table.h
 
-$(BUILD)/obj/%.o: user/%.c $(wildcard user/*.h) bpf/loopstall.h $(GENERATED) | $(BUILD)/.dirs
-	$(CC) $(CFLAGS) -c $< -o $@
+# Header dependencies come from the compiler (-MMD): an object rebuilds when a header it includes changes.
+$(BUILD)/obj/%.o: user/%.c $(GENERATED) | $(BUILD)/.dirs
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+-include $(USER_OBJS:.o=.d) $(BUILD)/obj/cli/main.d
 
 $(BUILD)/libloopstall.a: $(USER_OBJS)
 	ar rcs $@ $^
 
-$(BUILD)/loopstall: $(BUILD)/obj/main.o $(BUILD)/libloopstall.a
+$(BUILD)/loopstall: $(BUILD)/obj/cli/main.o $(BUILD)/libloopstall.a
 	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libloopstall.a
@@ -57,12 +63,16 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libloopstall.a
 unit: deps $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
 
+# Each folder of user/ includes only itself and the folders below it, and no includes go round in a circle.
+layers: $(BUILD)/libloopstall.a $(BUILD)/obj/cli/main.o
+	/usr/bin/python3 tools/check-layers.py $(BUILD)/obj
+
 e2e: deps $(BUILD)/loopstall
 	cd tests/e2e && python3 -m pytest -v -p no:cacheprovider .
 
 # Debian's python3 (with pytest, fastapi, ...), not a pyenv one first on PATH.
 test: export PATH := /usr/bin:/usr/sbin:/bin:/sbin:$(PATH)
-test: unit e2e
+test: layers unit e2e
 
 # The benchmark's own helpers: a timed hot path, and empty programs on loopstall's tracepoints.
 $(BUILD)/bench_hotpath: tools/bench_hotpath.c | $(BUILD)/.dirs
@@ -78,7 +88,7 @@ bench: deps $(BUILD)/loopstall $(BUILD)/bench_hotpath $(BUILD)/bench_floor $(BUI
 	/usr/bin/python3 tools/bench.py
 
 format:
-	clang-format -i bpf/*.c bpf/*.h user/*.c user/*.h tests/unit/*.c
+	clang-format -i bpf/*.c bpf/*.h $$(find user -name '*.[ch]') tests/unit/*.c
 
 clean:
 	rm -rf $(BUILD)

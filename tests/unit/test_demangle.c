@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <stdlib.h>
 
-#include "demangle.h"
+#include "symbols/demangle.h"
 #include "run_suite.h"
 
 static char out[128];

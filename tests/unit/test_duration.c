@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <stdlib.h>
 
-#include "duration.h"
+#include "base/duration.h"
 #include "run_suite.h"
 
 START_TEST(parses_units)

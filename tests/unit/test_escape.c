@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "escape.h"
+#include "base/escape.h"
 #include "run_suite.h"
 
 static char out[1024];

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "histogram.h"
+#include "base/histogram.h"
 #include "run_suite.h"
 
 START_TEST(empty_histogram)

@@ -8,7 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "perf_map.h"
+#include "base/proc.h"
+#include "runtimes/node/perf_map.h"
 #include "run_suite.h"
 
 static char path[] = "/tmp/loopstall-perfmap-XXXXXX";
@@ -134,29 +135,32 @@ static void write_own_map(const char *at)
 START_TEST(finds_only_the_process_own_map)
 {
 	pid_t pid = getpid();
-	time_t started = process_start_time(pid), hour_ago = time(NULL) - 3600;
+	time_t started = proc_start_time(pid), hour_ago = time(NULL) - 3600;
 	struct timeval old[2] = {{hour_ago, 0}, {hour_ago, 0}};
-	char mine[64], other[64], found[64];
+	char mine[64], other[64];
 	struct stat st;
+	int fd;
 
 	ck_assert(started > 0 && started <= time(NULL));
 	snprintf(mine, sizeof(mine), "/tmp/perf-%d.map", pid);
 	snprintf(other, sizeof(other), "/tmp/perf-%d.map.target", pid);
 	write_own_map(mine);
-	ck_assert(perf_map_find(pid, started, found, sizeof(found), &st));
+	fd = perf_map_open(pid, started, &st);
+	ck_assert_int_ge(fd, 0);
 	ck_assert_uint_eq(st.st_size, 14);
+	close(fd);
 	/* Older than the process: left by an earlier one with the same PID. */
 	ck_assert_int_eq(utimes(mine, old), 0);
-	ck_assert(!perf_map_find(pid, started, found, sizeof(found), &st));
+	ck_assert_int_eq(perf_map_open(pid, started, &st), -EPERM);
 	/* Fresh, but another user's. */
 	write_own_map(mine);
 	ck_assert_int_eq(chown(mine, 65534, 65534), 0);
-	ck_assert(!perf_map_find(pid, started, found, sizeof(found), &st));
+	ck_assert_int_eq(perf_map_open(pid, started, &st), -EPERM);
 	/* A symlink, even to a good map. */
 	unlink(mine);
 	write_own_map(other);
 	ck_assert_int_eq(symlink(other, mine), 0);
-	ck_assert(!perf_map_find(pid, started, found, sizeof(found), &st));
+	ck_assert_int_eq(perf_map_open(pid, started, &st), -EPERM);
 	unlink(mine);
 	unlink(other);
 }

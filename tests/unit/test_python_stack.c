@@ -12,7 +12,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "python_stack.h"
+#include "base/proc.h"
+#include "runtimes/python/gil.h"
+#include "runtimes/python/lines.h"
+#include "runtimes/python/process.h"
+#include "runtimes/python/stack.h"
 #include "run_suite.h"
 
 #define FIXTURES "tests/fixtures/python/"
@@ -1310,11 +1314,14 @@ END_TEST
 START_TEST(test_open_not_python)
 {
 	struct py_process *p = NULL;
+	struct proc_maps *maps;
 
 	/* this test binary is not CPython */
-	ck_assert_int_eq(py_process_open(getpid(), &p), -ENOENT);
+	ck_assert_int_eq(proc_maps_read(getpid(), &maps), 0);
+	ck_assert_int_eq(py_process_open(getpid(), maps, &p), -ENOENT);
 	ck_assert_ptr_null(p);
-	ck_assert_int_eq(py_process_open(0, &p), -EINVAL);
+	ck_assert_int_eq(py_process_open(0, maps, &p), -EINVAL);
+	proc_maps_free(maps);
 }
 END_TEST
 

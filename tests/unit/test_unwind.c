@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "../fixtures/unwind/build_id.h"
-#include "symbolize.h"
+#include "symbols/symbolize.h"
 #include "run_suite.h"
 
 #define FIXTURES   "tests/fixtures/unwind/"

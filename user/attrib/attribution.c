@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: GPL-2.0
+/* From kernel accounting to one stall record: cause, syscall, fd, stacks. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+#include "attrib/attribution.h"
+#include "base/duration.h"
+#include "attrib/fd_describe.h"
+#include "symbols/symbolize.h"
+#include "base/syscalls.h"
+
+struct attribution {
+	struct symbolizer *symbolizer;
+	struct runtimes *runtimes; /* the detecting thread's own */
+};
+
+struct attribution *attribution_new(struct runtimes *rt)
+{
+	struct attribution *a = calloc(1, sizeof(*a));
+
+	if (!a)
+		return NULL;
+	a->runtimes = rt;
+	a->symbolizer = symbolizer_new();
+	if (!a->symbolizer) {
+		free(a);
+		return NULL;
+	}
+	return a;
+}
+
+void attribution_free(struct attribution *a)
+{
+	if (!a)
+		return;
+	symbolizer_free(a->symbolizer);
+	free(a);
+}
+
+void attribution_forget(struct attribution *a, pid_t pid)
+{
+	symbolizer_forget(a->symbolizer, pid);
+	runtimes_forget(a->runtimes, pid);
+}
+
+struct symbolizer *attribution_symbolizer(struct attribution *a)
+{
+	return a->symbolizer;
+}
+
+/* Wall-clock time of a CLOCK_MONOTONIC (bpf_ktime_get_ns) timestamp. */
+static struct timespec wall_time_of(uint64_t mono_ns)
+{
+	struct timespec now;
+	uint64_t ago = monotonic_ns() - mono_ns;
+	int64_t wall;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	wall = now.tv_sec * 1000000000LL + now.tv_nsec - (int64_t)ago;
+	now.tv_sec = wall / 1000000000LL;
+	now.tv_nsec = wall % 1000000000LL;
+	return now;
+}
+
+/* The dominant share of the stall's time names its cause. */
+static void choose_cause(struct stall_record *r)
+{
+	uint64_t best = r->cpu_ns;
+
+	r->cause = CAUSE_CPU;
+	if (r->blocked_sys_ns > best)
+		best = r->blocked_sys_ns, r->cause = CAUSE_SYSCALL;
+	if (r->runq_ns > best)
+		best = r->runq_ns, r->cause = CAUSE_RUNQUEUE;
+	if (r->other_ns > best)
+		r->cause = CAUSE_OTHER;
+}
+
+static void fill_syscall(struct stall_record *r, const struct ls_syscall *sc, uint64_t blocked_ns, bool ongoing)
+{
+	int fd_arg;
+
+	r->syscall_nr = sc->nr;
+	r->syscall_ongoing = ongoing;
+	r->syscall_ns = blocked_ns;
+	memcpy(r->syscall_args, sc->args, sizeof(r->syscall_args));
+	r->fd = -1;
+	fd_arg = syscall_fd_arg(sc->nr);
+	if (fd_arg >= 0) {
+		r->fd = (int)sc->args[fd_arg];
+		/* Only while it is going on is the fd surely the one it blocked on. */
+		if (ongoing && fd_describe(r->pid, r->fd, r->fd_desc, sizeof(r->fd_desc)) != 0)
+			r->fd_desc[0] = 0;
+	}
+}
+
+/*
+ * The native return addresses of the blocking point. While the thread is
+ * still blocked its stack is stable: unwind it with DWARF CFI from the
+ * registers the kernel saved. Otherwise use the kernel's frame-pointer walk.
+ */
+static void capture_native(struct attribution *a, struct stall_record *r, const struct ls_stack *stack, bool live)
+{
+	int n = -1;
+
+	r->n_native_ips = 0;
+	if (!stack)
+		return;
+	if (live && stack->has_regs) {
+		struct unwind_regs regs;
+
+		memcpy(regs.r, stack->regs, sizeof(regs.r));
+		n = unwind_stack(a->symbolizer, r->pid, r->tid, &regs, NULL, NULL, r->native_ips, STALL_MAX_NATIVE);
+	}
+	if (n <= 0) {
+		n = stack->nr_frames < STALL_MAX_NATIVE ? (int)stack->nr_frames : STALL_MAX_NATIVE;
+		memcpy(r->native_ips, stack->ips, n * sizeof(r->native_ips[0]));
+	}
+	r->n_native_ips = n;
+}
+
+/* Reads the sample's copy of the stack; nothing outside it (the thread has moved on). */
+static int read_sample_stack(void *ctx, uint64_t addr, uint64_t *word)
+{
+	const struct ls_sample *s = ctx;
+	uint64_t sp = s->regs[7];
+
+	if (addr < sp || addr + 8 > sp + s->stack_len || s->stack_len > LS_SAMPLE_STACK)
+		return -EFAULT;
+	memcpy(word, s->stack + (addr - sp), 8);
+	return 0;
+}
+
+int attribution_unwind_sample(struct attribution *a, const struct ls_sample *s, uint64_t *ips, int max)
+{
+	struct unwind_regs regs;
+	int n = -1, fp = s->nr_frames < (__u32)max ? (int)s->nr_frames : max;
+
+	if (s->stack_len) {
+		memcpy(regs.r, s->regs, sizeof(regs.r));
+		n = unwind_stack(a->symbolizer, s->pid, s->tid, &regs, read_sample_stack, (void *)s, ips, max);
+	}
+	if (n > 1 && n >= fp)
+		return n;
+	memcpy(ips, s->ips, fp * sizeof(ips[0]));
+	return fp;
+}
+
+int attribution_runtime_stack(struct attribution *a, pid_t pid, pid_t tid, struct stall_frame *frames, int max)
+{
+	return runtimes_read_stack(a->runtimes, pid, tid, frames, max);
+}
+
+static void fill_identity(struct stall_record *r, __u32 pid, __u32 tid, const char *comm, uint64_t seq,
+			  uint64_t start_ns, uint64_t threshold_ns)
+{
+	memset(r, 0, sizeof(*r));
+	r->pid = pid;
+	r->tid = tid;
+	memcpy(r->comm, comm, LS_COMM_LEN);
+	r->comm[LS_COMM_LEN - 1] = 0;
+	r->iter_seq = seq;
+	r->start_wall = wall_time_of(start_ns);
+	r->threshold_ns = threshold_ns;
+	r->syscall_nr = -1;
+	r->fd = -1;
+}
+
+void attribute_live(struct attribution *a, const struct ls_loop *snap, const struct ls_stack stacks[2], uint64_t now_ns,
+		    uint64_t threshold_ns, struct stall_record *r)
+{
+	uint64_t running = now_ns > snap->state_since_ns ? now_ns - snap->state_since_ns : 0;
+	uint64_t cur_blocked = snap->cur.blocked_ns, cur_total;
+	const struct ls_stack *stack = NULL;
+	bool in_syscall = snap->cur.nr != LS_NO_SYSCALL;
+	int i;
+
+	fill_identity(r, snap->pid, snap->tid, snap->comm, snap->iter_seq, snap->iter_start_ns, threshold_ns);
+	r->duration_ns = now_ns - snap->iter_start_ns;
+	r->cpu_ns = snap->acct.cpu_ns;
+	r->runq_ns = snap->acct.runq_ns;
+	r->blocked_sys_ns = snap->acct.blocked_sys_ns;
+	r->other_ns = snap->acct.blocked_ns - snap->acct.blocked_sys_ns;
+	/* Add the segment in progress, which the kernel has not closed yet. */
+	switch (snap->state) {
+	case LS_ON_CPU: r->cpu_ns += running; break;
+	case LS_RUNNABLE: r->runq_ns += running; break;
+	case LS_BLOCKED:
+		if (in_syscall)
+			r->blocked_sys_ns += running, cur_blocked += running;
+		else
+			r->other_ns += running;
+		break;
+	}
+	choose_cause(r);
+	cur_total = cur_blocked;
+	/* The call in progress, with the same calls just before it, or the top finished one. */
+	if (in_syscall && snap->cur.nr == snap->top.nr)
+		cur_total = snap->top.total_ns + cur_blocked;
+	if (in_syscall && cur_total >= snap->top.total_ns) {
+		fill_syscall(r, &snap->cur, cur_total, true);
+		for (i = 0; i < 2; i++)
+			if (stacks[i].iter_seq == snap->iter_seq && stacks[i].call_seq == snap->cur.call_seq)
+				stack = &stacks[i];
+	} else if (snap->top.nr != LS_NO_SYSCALL) {
+		fill_syscall(r, &snap->top, snap->top.total_ns, false);
+		if (stacks[1].iter_seq == snap->iter_seq && stacks[1].call_seq == snap->top.call_seq)
+			stack = &stacks[1];
+	}
+	/* Native frames down to the interpreter, then the runtime's own (Python's); all native ones else. */
+	capture_native(a, r, stack, true);
+	r->native_to_interpreter = runtimes_has_frames(a->runtimes, r->pid);
+	runtimes_fill_record(a->runtimes, r, snap->state != LS_BLOCKED);
+	if (r->cause == CAUSE_SYSCALL && r->syscall_ongoing && r->syscall_nr == SYS_futex)
+		runtimes_fill_holder(a->runtimes, r);
+}
+
+void attribute_end(struct attribution *a, const struct ls_event *e, const struct stall_record *begin,
+		   uint64_t threshold_ns, struct stall_record *r)
+{
+	int i;
+
+	fill_identity(r, e->pid, e->tid, e->comm, e->iter_seq, e->iter_start_ns, threshold_ns);
+	r->ended = true;
+	r->exited = e->exited;
+	r->duration_ns = e->end_ns - e->iter_start_ns;
+	r->cpu_ns = e->acct.cpu_ns;
+	r->runq_ns = e->acct.runq_ns;
+	r->blocked_sys_ns = e->acct.blocked_sys_ns;
+	r->other_ns = e->acct.blocked_ns - e->acct.blocked_sys_ns;
+	choose_cause(r);
+	if (e->top.nr != LS_NO_SYSCALL) {
+		fill_syscall(r, &e->top, e->top.total_ns, false);
+		if (begin && begin->syscall_nr == e->top.nr && begin->fd == r->fd)
+			memcpy(r->fd_desc, begin->fd_desc, sizeof(r->fd_desc));
+	}
+	if (begin) {
+		/* The stack seen while it was going on: the loop has moved on since. */
+		memcpy(r->runtime, begin->runtime, sizeof(r->runtime));
+		memcpy(r->runtime_status, begin->runtime_status, sizeof(r->runtime_status));
+		r->runtime_error = begin->runtime_error;
+		r->holder = begin->holder;
+		r->native_to_interpreter = begin->native_to_interpreter;
+		r->n_native_ips = begin->n_native_ips;
+		memcpy(r->native_ips, begin->native_ips, sizeof(r->native_ips));
+		r->nframes = begin->nframes;
+		for (i = 0; i < begin->nframes; i++)
+			r->frames[i] = begin->frames[i];
+	} else {
+		capture_native(a, r, e->stack.nr_frames ? &e->stack : NULL, false);
+	}
+}

@@ -1,0 +1,39 @@
+#ifndef LOOPSTALL_ATTRIBUTION_H
+#define LOOPSTALL_ATTRIBUTION_H
+#include <linux/types.h>
+#include <stdint.h>
+
+#include "loopstall.h"
+#include "runtimes/runtime.h"
+#include "record/stall_record.h"
+#include "symbols/symbolize.h"
+
+/*
+ * Turns the kernel's view of a stalled loop into a stall record: the
+ * dominant cause, the blocking syscall and its fd, native frames and the
+ * runtime's frames (Python's) read from the target's memory.
+ */
+struct attribution;
+
+/* rt: the runtime registry of the detecting thread (shared with top there). */
+struct attribution *attribution_new(struct runtimes *rt);
+void attribution_free(struct attribution *a);
+/* Forgets cached knowledge of a process that exited or exec'd. */
+void attribution_forget(struct attribution *a, pid_t pid);
+
+/* A stall still going on. snap was read at now_ns; stacks are the loop's two stack slots. */
+void attribute_live(struct attribution *a, const struct ls_loop *snap, const struct ls_stack stacks[2], uint64_t now_ns,
+		    uint64_t threshold_ns, struct stall_record *r);
+/* A stall that ended. begin is the live report of it, if any, whose Python stack is kept. */
+void attribute_end(struct attribution *a, const struct ls_event *e, const struct stall_record *begin,
+		   uint64_t threshold_ns, struct stall_record *r);
+
+/* The native stack of a CPU sample: DWARF-unwound from its stack copy, else its frame-pointer walk. */
+int attribution_unwind_sample(struct attribution *a, const struct ls_sample *s, uint64_t *ips, int max);
+
+/* The runtime's stack of tid right now, for CPU sampling: count, 0 if it reads none, or -errno. */
+int attribution_runtime_stack(struct attribution *a, pid_t pid, pid_t tid, struct stall_frame *frames, int max);
+/* The detecting thread's symbolizer (the reporter warms it ahead of a process's first stall). */
+struct symbolizer *attribution_symbolizer(struct attribution *a);
+
+#endif

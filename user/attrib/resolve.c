@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The second half of attribution, on the reporter thread: captured native
+ * addresses and CPU samples become named frames and hot frames, and what
+ * the names tell refines the cause (a futex wait for the GIL is "gil").
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+
+#include <stdlib.h>
+
+#include "attrib/resolve.h"
+
+struct resolver {
+	struct symbolizer *symbolizer;
+	struct runtimes *runtimes;
+};
+
+struct resolver *resolver_new(void)
+{
+	struct resolver *rs = calloc(1, sizeof(*rs));
+
+	if (!rs)
+		return NULL;
+	rs->symbolizer = symbolizer_new();
+	rs->runtimes = runtimes_new();
+	if (!rs->symbolizer || !rs->runtimes) {
+		resolver_free(rs);
+		return NULL;
+	}
+	return rs;
+}
+
+void resolver_free(struct resolver *rs)
+{
+	if (!rs)
+		return;
+	symbolizer_free(rs->symbolizer);
+	runtimes_free(rs->runtimes);
+	free(rs);
+}
+
+void resolver_forget(struct resolver *rs, pid_t pid)
+{
+	symbolizer_forget(rs->symbolizer, pid);
+	runtimes_forget(rs->runtimes, pid);
+}
+
+void resolver_warm(struct resolver *rs, pid_t pid)
+{
+	symbolizer_warm(rs->symbolizer, pid);
+}
+
+/*
+ * Names one address: a function of a module, else JIT code the runtime
+ * knows (code in no module, or copied into an unnamed range of one, like
+ * node's interpreter trampolines).
+ */
+static void name_ip(struct resolver *rs, pid_t pid, uint64_t ip, bool is_return, struct stall_frame *f)
+{
+	char jit[sizeof(f->function)];
+
+	memset(f, 0, sizeof(*f));
+	if (symbolize_ip(rs->symbolizer, pid, ip, is_return, f))
+		return;
+	if (runtimes_name_jit(rs->runtimes, pid, is_return && ip ? ip - 1 : ip, jit, sizeof(jit)) == 0) {
+		f->kind = FRAME_JS;
+		f->module[0] = 0;
+		f->file[0] = 0;
+		f->line = 0;
+		snprintf(f->function, sizeof(f->function), "%s", jit);
+	}
+}
+
+static bool hotter_on_tie(const struct hot_frame *c, int c_depth, const struct hot_frame *b, int b_depth)
+{
+	bool c_js = c->frame.kind == FRAME_JS, b_js = b->frame.kind == FRAME_JS;
+
+	if (c_js != b_js)
+		return c_js;
+	if (c->self != b->self)
+		return c->self > b->self;
+	return c_depth < b_depth;
+}
+
+/* Move up to r->nhot == limit of the hottest counted frames (only JS ones if js_only) to r->hot. */
+static void pick_hottest(struct hot_frame *counted, const int *depth, int ncounted, bool js_only, int limit,
+			 struct stall_record *r)
+{
+	while (r->nhot < limit) {
+		int best = -1, j;
+
+		for (j = 0; j < ncounted; j++) {
+			const struct hot_frame *c = &counted[j], *b = best < 0 ? NULL : &counted[best];
+
+			if (!c->samples || (js_only && c->frame.kind != FRAME_JS))
+				continue;
+			if (!b || c->samples > b->samples ||
+			    (c->samples == b->samples && hotter_on_tie(c, depth[j], b, depth[best])))
+				best = j;
+		}
+		if (best < 0)
+			return;
+		r->hot[r->nhot++] = counted[best];
+		counted[best].samples = 0;
+	}
+}
+
+/* Frame j of CPU sample i, named; false past the last one in a known module or the perf map. */
+static bool sample_frame(struct resolver *rs, const struct stall_record *r, int i, int j, struct stall_frame *f)
+{
+	if (j >= r->sample_depth[i] || j >= STALL_SAMPLE_DEPTH)
+		return false;
+	name_ip(rs, r->pid, r->sample_ips[i][j], j > 0, f);
+	/* "clock_nanosleep@GLIBC_2.2.5": the symbol version is noise here. */
+	f->function[strcspn(f->function, "@")] = 0;
+	return f->module[0] || f->kind == FRAME_JS;
+}
+
+/*
+ * The native (and JS) functions most often on CPU: each sample counts once
+ * for every distinct function among its innermost frames.
+ */
+static void count_native_samples(struct resolver *rs, struct stall_record *r)
+{
+	struct hot_frame counted[64];
+	int depth[64]; /* the innermost position each was seen at */
+	int ncounted = 0, i, j, k;
+
+	for (i = 0; i < r->n_samples; i++) {
+		int seen[STALL_SAMPLE_DEPTH], nseen = 0;
+		struct stall_frame f;
+
+		for (j = 0; sample_frame(rs, r, i, j, &f); j++) {
+			f.line = 0;
+			f.file[0] = 0;
+			f.ip = 0;
+			for (k = 0; k < ncounted; k++)
+				if (strcmp(counted[k].frame.function, f.function) == 0 &&
+				    strcmp(counted[k].frame.module, f.module) == 0)
+					break;
+			if (k == ncounted) {
+				if (ncounted == 64)
+					continue;
+				counted[ncounted].frame = f;
+				counted[ncounted].samples = 0;
+				counted[ncounted].self = 0;
+				counted[ncounted].of_runtime = false;
+				depth[ncounted++] = j;
+			}
+			if (j < depth[k])
+				depth[k] = j;
+			if (j == 0)
+				counted[k].self++;
+			for (int m = 0; m < nseen; m++)
+				if (seen[m] == k)
+					goto next;
+			seen[nseen++] = k;
+			counted[k].samples++;
+		next:;
+		}
+	}
+	/*
+	 * The app's JS functions first (up to STALL_MAX_HOT_JS, as Python
+	 * frames have theirs): inner native frames such as a hash's block
+	 * function outnumber them whenever a sample stops unwinding early,
+	 * and would fill the list. Then the rest by most samples; on a tie,
+	 * JS, then the most samples on CPU in the function itself, then the
+	 * innermost: frames every sample shares (main, the loop) come last.
+	 */
+	pick_hottest(counted, depth, ncounted, true, r->nhot + STALL_MAX_HOT_JS, r);
+	pick_hottest(counted, depth, ncounted, false, STALL_MAX_HOT, r);
+}
+
+/*
+ * The sample that shows the most of the hot frames, the deepest on a tie:
+ * the path the stall spent its time on, not one caught on the way out.
+ */
+static int typical_sample(struct resolver *rs, const struct stall_record *r)
+{
+	int best = 0, best_hits = -1, i, j, h;
+
+	for (i = 0; i < r->n_samples; i++) {
+		struct stall_frame f;
+		bool seen[STALL_MAX_HOT] = {false};
+		int hits = 0;
+
+		for (j = 0; sample_frame(rs, r, i, j, &f); j++)
+			for (h = 0; h < r->nhot; h++)
+				if (!seen[h] && !r->hot[h].of_runtime &&
+				    strcmp(r->hot[h].frame.function, f.function) == 0 &&
+				    strcmp(r->hot[h].frame.module, f.module) == 0) {
+					seen[h] = true;
+					hits++;
+				}
+		if (hits > best_hits || (hits == best_hits && r->sample_depth[i] > r->sample_depth[best])) {
+			best = i;
+			best_hits = hits;
+		}
+	}
+	return best;
+}
+
+/*
+ * Native frames first, innermost first, then the Python frames already in
+ * r->frames. A frame-pointer walk through code built without frame pointers
+ * yields garbage after a frame or two: stop at the first address in no module.
+ */
+void resolve_record(struct resolver *rs, struct stall_record *r)
+{
+	struct stall_frame native[STALL_MAX_NATIVE];
+	int n = 0, i, keep;
+
+	for (i = 0; i < r->n_native_ips; i++) {
+		struct stall_frame *f = &native[n];
+
+		name_ip(rs, r->pid, r->native_ips[i], i > 0, f);
+		if (!f->module[0] && f->kind != FRAME_JS)
+			break;
+		/* "clock_nanosleep@GLIBC_2.2.5": the symbol version is noise here. */
+		f->function[strcspn(f->function, "@")] = 0;
+		n++;
+		if (r->native_to_interpreter && runtimes_is_interpreter(rs->runtimes, r->pid, f->module))
+			break;
+	}
+	r->n_native_ips = 0;
+	if (r->n_samples > 0)
+		count_native_samples(rs, r);
+	/* On CPU with no blocking point and no Python stack: show a typical sample. */
+	if (n == 0 && r->nframes == 0 && r->n_samples > 0) {
+		int typical = typical_sample(rs, r);
+
+		while (n < STALL_MAX_NATIVE && sample_frame(rs, r, typical, n, &native[n]))
+			n++;
+	}
+	/* A futex wait is a lock, unless its runtime says which (the GIL). */
+	if (r->cause == CAUSE_SYSCALL && r->syscall_nr == SYS_futex)
+		r->cause = CAUSE_LOCK;
+	runtimes_refine(rs->runtimes, r, native, n);
+	keep = r->nframes + n > STALL_MAX_FRAMES ? STALL_MAX_FRAMES - n : r->nframes;
+	memmove(&r->frames[n], &r->frames[0], keep * sizeof(r->frames[0]));
+	memcpy(&r->frames[0], native, n * sizeof(native[0]));
+	r->nframes = keep + n;
+}

@@ -1,0 +1,453 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * loopstall: detect stalled event loops from outside, with BPF.
+ * main wires options, targets, the tracer, the detector and the output
+ * together, and runs loopstall's own event loop: ring buffer records,
+ * signals, and a short periodic scan of the loops' state.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "attrib/attribution.h"
+#include "detect/detector.h"
+#include "base/duration.h"
+#include "base/histogram.h"
+#include "detect/killer.h"
+#include "sinks/metrics.h"
+#include "cli/options.h"
+#include "cli/preflight.h"
+#include "sinks/reporter.h"
+#include "sinks/sink.h"
+#include "cli/targets.h"
+#include "top/top.h"
+#include "trace/tracer.h"
+
+#define LOOPSTALL_VERSION "0.1.0"
+
+struct app {
+	struct options opts;
+	struct tracer *tracer;
+	struct runtimes *runtimes; /* the detecting thread's registry (detector and top) */
+	struct attribution *attribution;
+	struct detector *detector;
+	struct reporter *reporter;
+	struct killer *killer;	 /* --kill-after */
+	struct metrics *metrics; /* --metrics */
+	struct counters counters;
+	pid_t child; /* started with -- COMMAND */
+	bool child_exited;
+	bool watching_set; /* -p or --: stop when every watched process is gone */
+	bool all_gone;
+	struct top *top; /* loopstall top */
+};
+
+static void on_stall(void *ctx, const struct stall_record *r)
+{
+	struct app *app = ctx;
+
+	if (app->killer && !r->ended)
+		killer_stall_began(app->killer, r->pid);
+	reporter_stall(app->reporter, r);
+}
+
+static void on_kill(void *ctx, const struct kill_record *k)
+{
+	struct app *app = ctx;
+
+	reporter_kill(app->reporter, k);
+}
+
+static void on_overdue(void *ctx, const struct stall_record *r)
+{
+	struct app *app = ctx;
+
+	killer_kill(app->killer, r);
+}
+
+/* One line per loop still alive: its iterations while watched, from the kernel's histogram. */
+static void print_summary(struct app *app)
+{
+	struct ls_loop *loops = calloc(1024, sizeof(*loops));
+	struct loop_summary s;
+	int n, i;
+
+	if (!loops)
+		return;
+	tracer_consume(app->tracer);
+	n = tracer_read_loops(app->tracer, loops, 1024);
+	for (i = 0; i < n; i++) {
+		memset(&s, 0, sizeof(s));
+		if (tracer_read_hist(app->tracer, loops[i].tid, &s.hist) || !hist_count(&s.hist))
+			continue;
+		s.pid = loops[i].pid;
+		s.tid = loops[i].tid;
+		memcpy(s.comm, loops[i].comm, sizeof(s.comm) - 1);
+		s.stalls = detector_stall_count(app->detector, s.tid);
+		reporter_summary(app->reporter, &s);
+	}
+	free(loops);
+}
+
+static void on_event(void *ctx, const struct ls_event *e)
+{
+	struct app *app = ctx;
+
+	switch (e->type) {
+	case LS_EV_STALL_END: detector_stall_ended(app->detector, e); break;
+	case LS_EV_NEW_LOOP: reporter_warm(app->reporter, e->pid); break; /* before its first stall */
+	case LS_EV_EXEC:
+		attribution_forget(app->attribution, e->pid);
+		reporter_forget(app->reporter, e->pid);
+		if (app->opts.pattern && target_matches(e->pid, app->opts.pattern))
+			tracer_watch(app->tracer, e->pid);
+		break;
+	case LS_EV_EXIT:
+		attribution_forget(app->attribution, e->pid);
+		reporter_forget(app->reporter, e->pid);
+		if (app->killer)
+			killer_forget(app->killer, e->pid);
+		fprintf(stderr, "loopstall: pid %d exited\n", e->pid);
+		if (app->watching_set && tracer_watched_count(app->tracer) == 0)
+			app->all_gone = true;
+		break;
+	}
+}
+
+static void on_sample(void *ctx, const struct ls_sample *s)
+{
+	struct app *app = ctx;
+
+	detector_sample(app->detector, s);
+}
+
+static void watch_one(void *ctx, pid_t pid)
+{
+	struct app *app = ctx;
+
+	tracer_watch(app->tracer, pid);
+}
+
+/* Puts the targets in the kernel's watched set. Returns an exit code. */
+static int watch_targets(struct app *app, int release_fd)
+{
+	int i;
+
+	for (i = 0; i < app->opts.npids; i++) {
+		tracer_watch(app->tracer, app->opts.pids[i]);
+		target_for_each_descendant(app->opts.pids[i], watch_one, app);
+	}
+	if (app->opts.pattern)
+		target_for_each_match(app->opts.pattern, watch_one, app);
+	if (app->child) {
+		tracer_watch(app->tracer, app->child);
+		if (target_release(release_fd)) {
+			fprintf(stderr, "loopstall: cannot start %s\n", app->opts.command[0]);
+			return EXIT_RUNTIME;
+		}
+	}
+	return EXIT_OK;
+}
+
+static int open_tracer(struct app *app)
+{
+	struct tracer_config cfg = {
+		.watch_all = !app->opts.npids && !app->opts.pattern && !app->opts.command,
+		.report_execs = app->opts.pattern != NULL,
+		.threshold_ns = app->opts.threshold_ns,
+		.btf_path = app->opts.btf_path,
+		.verbose = app->opts.verbose,
+	};
+	int err = tracer_open(&cfg, on_event, on_sample, app, &app->tracer);
+
+	if (!err)
+		return EXIT_OK;
+	fprintf(stderr, "loopstall: cannot load BPF programs: %s%s\n", strerror(-err),
+		app->opts.verbose ? "" : " (run with -v for details)");
+	return err == -EPERM ? EXIT_PRIVILEGE : EXIT_KERNEL;
+}
+
+/* Reaps the started command; true once it has exited. */
+static void reap_child(struct app *app)
+{
+	int status;
+
+	if (app->child && waitpid(app->child, &status, WNOHANG) == app->child)
+		app->child_exited = true;
+}
+
+static int run(struct app *app, int sigfd)
+{
+	uint64_t period = detector_scan_period_ns(app->detector), next_scan = monotonic_ns();
+	uint64_t deadline = app->opts.duration_ns ? monotonic_ns() + app->opts.duration_ns : 0;
+	uint64_t next_refresh = monotonic_ns(), wake;
+	struct epoll_event ev = {.events = EPOLLIN}, events[4];
+	int ep = epoll_create1(EPOLL_CLOEXEC), n, i;
+
+	if (ep < 0)
+		return EXIT_RUNTIME;
+	ev.data.fd = sigfd;
+	epoll_ctl(ep, EPOLL_CTL_ADD, sigfd, &ev);
+	ev.data.fd = tracer_event_fd(app->tracer);
+	epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	ev.data.fd = top_input_fd(app->top);
+	if (ev.data.fd >= 0)
+		epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
+
+	for (;;) {
+		uint64_t now = monotonic_ns();
+		int timeout_ms;
+
+		if (now >= next_scan) {
+			detector_scan(app->detector);
+			if (app->killer)
+				killer_tick(app->killer, now);
+			next_scan = now + period;
+		}
+		if (app->top && now >= next_refresh) {
+			top_refresh(app->top);
+			next_refresh = now + app->opts.interval_ns;
+		}
+		if (deadline && now >= deadline)
+			break;
+		if (app->all_gone || app->child_exited)
+			break;
+		wake = app->top && next_refresh < next_scan ? next_refresh : next_scan;
+		timeout_ms = (int)((wake - now + 999999) / 1000000);
+		n = epoll_wait(ep, events, 4, timeout_ms);
+		for (i = 0; i < n; i++) {
+			if (events[i].data.fd == sigfd) {
+				struct signalfd_siginfo si;
+
+				if (read(sigfd, &si, sizeof(si)) != sizeof(si))
+					continue;
+				if (si.ssi_signo == SIGCHLD) {
+					reap_child(app);
+					continue;
+				}
+				if (si.ssi_signo == SIGHUP) {
+					reporter_reopen(app->reporter); /* logrotate moved the log */
+					continue;
+				}
+				close(ep);
+				return EXIT_OK;
+			}
+			if (app->top && events[i].data.fd == top_input_fd(app->top)) {
+				if (top_handle_input(app->top)) {
+					close(ep);
+					return EXIT_OK; /* q */
+				}
+				continue;
+			}
+			tracer_consume(app->tracer);
+		}
+	}
+	/* Stalls that ended just now still have their records in the ring. */
+	tracer_consume(app->tracer);
+	close(ep);
+	return EXIT_OK;
+}
+
+static void push_sink(struct sink **list, struct sink *s)
+{
+	if (s) {
+		s->next = *list;
+		*list = s;
+	}
+}
+
+/* Every place records go to, as the options ask. Returns an exit code. */
+static int build_sinks(struct app *app, struct sink **list)
+{
+	struct metrics_sources src = {
+		.tracer = app->tracer, .counters = &app->counters, .threshold_ns = app->opts.threshold_ns};
+	int err;
+
+	*list = NULL;
+	/*
+	 * top shows stalls itself; full screen, it owns the terminal. With
+	 * --batch --json, records go to stdout as JSON lines between snapshots.
+	 */
+	if (app->top)
+		push_sink(list, top_sink(app->top));
+	if (!app->top || app->opts.json)
+		push_sink(list, sink_stdout_new(app->opts.json));
+	if (app->opts.exec_path)
+		push_sink(list, sink_hook_new(app->opts.exec_path, app->opts.exec_timeout_ns, &app->counters));
+	if (app->opts.syslog)
+		push_sink(list, sink_syslog_new());
+	if (app->opts.log_path) {
+		struct sink *log = sink_log_new(app->opts.log_path, app->opts.log_max_size, app->opts.log_keep);
+
+		if (!log) {
+			fprintf(stderr, "loopstall: cannot open log %s: %s\n", app->opts.log_path, strerror(errno));
+			return EXIT_USAGE;
+		}
+		push_sink(list, log);
+	}
+	if (app->opts.metrics_addr) {
+		err = metrics_start(app->opts.metrics_addr, &src, &app->metrics);
+		if (err) {
+			fprintf(stderr, "loopstall: cannot serve metrics on %s: %s\n", app->opts.metrics_addr,
+				err == -EINVAL ? "use HOST:PORT, e.g. 127.0.0.1:9465" : strerror(-err));
+			return EXIT_USAGE;
+		}
+		push_sink(list, metrics_sink(app->metrics));
+	}
+	return EXIT_OK;
+}
+
+static int setup_signals(void)
+{
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGCHLD);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL))
+		return -1;
+	return signalfd(-1, &mask, SFD_CLOEXEC);
+}
+
+static void describe_targets(const struct app *app)
+{
+	char thr[32];
+
+	snprintf(thr, sizeof(thr), "%llums", (unsigned long long)(app->opts.threshold_ns / 1000000));
+	if (app->opts.npids)
+		fprintf(stderr, "loopstall: watching %d process%s and descendants, threshold %s\n", app->opts.npids,
+			app->opts.npids > 1 ? "es" : "", thr);
+	else if (app->opts.pattern)
+		fprintf(stderr, "loopstall: watching processes matching the pattern, threshold %s\n", thr);
+	else if (app->child)
+		fprintf(stderr, "loopstall: watching pid %d, threshold %s\n", app->child, thr);
+	else
+		fprintf(stderr, "loopstall: watching every event loop on the host, threshold %s\n", thr);
+}
+
+int main(int argc, char **argv)
+{
+	struct app app = {0};
+	char msg[256];
+	int i, code, sigfd, release_fd = -1;
+
+	if (options_parse(argc, argv, &app.opts, msg, sizeof(msg))) {
+		fprintf(stderr, "loopstall: %s\n", msg);
+		return EXIT_USAGE;
+	}
+	if (app.opts.help) {
+		options_usage(stdout);
+		return EXIT_OK;
+	}
+	if (app.opts.version) {
+		printf("loopstall %s\n", LOOPSTALL_VERSION);
+		return EXIT_OK;
+	}
+	if (preflight_capabilities(msg, sizeof(msg))) {
+		fprintf(stderr, "loopstall: missing %s (run as root)\n", msg);
+		return EXIT_PRIVILEGE;
+	}
+	if (preflight_btf(app.opts.btf_path)) {
+		fprintf(stderr,
+			"loopstall: kernel BTF not readable at %s: loopstall needs a kernel with BTF "
+			"(CONFIG_DEBUG_INFO_BTF) or --btf FILE\n",
+			app.opts.btf_path ? app.opts.btf_path : "/sys/kernel/btf/vmlinux");
+		return EXIT_KERNEL;
+	}
+	for (i = 0; i < app.opts.npids; i++) {
+		if (!target_exists(app.opts.pids[i])) {
+			fprintf(stderr, "loopstall: no process with PID %d\n", app.opts.pids[i]);
+			return EXIT_USAGE;
+		}
+	}
+	app.watching_set = app.opts.npids > 0 || app.opts.command;
+	sigfd = setup_signals();
+	if (sigfd < 0) {
+		fprintf(stderr, "loopstall: cannot set up signals: %s\n", strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	if (app.opts.command && target_spawn(app.opts.command, &app.child, &release_fd)) {
+		fprintf(stderr, "loopstall: cannot start %s: %s\n", app.opts.command[0], strerror(errno));
+		return EXIT_USAGE;
+	}
+	code = open_tracer(&app);
+	if (code != EXIT_OK)
+		goto out;
+	app.runtimes = runtimes_new();
+	app.attribution = app.runtimes ? attribution_new(app.runtimes) : NULL;
+	if (!app.attribution) {
+		fprintf(stderr, "loopstall: out of memory\n");
+		code = EXIT_RUNTIME;
+		goto out;
+	}
+	/* Before any thread starts: top blocks SIGWINCH for its signalfd. */
+	if (app.opts.top && !(app.top = top_new(app.tracer, &(struct top_config){.threshold_ns = app.opts.threshold_ns,
+									  .batch = app.opts.batch,
+									  .runtimes = app.runtimes}))) {
+		fprintf(stderr, "loopstall: out of memory\n");
+		code = EXIT_RUNTIME;
+		goto out;
+	}
+	struct detector_callbacks cb = {.stall = on_stall, .overdue = on_overdue, .ctx = &app};
+	struct sink *sinks;
+	struct killer_config kill_cfg = {
+		.signal = app.opts.kill_signal,
+		.grace_ns = app.opts.kill_grace_ns,
+		.dry_run = app.opts.dry_run,
+		.watch_all = !app.opts.npids && !app.opts.pattern && !app.opts.command,
+		.report = on_kill,
+		.ctx = &app,
+	};
+
+	code = build_sinks(&app, &sinks);
+	if (code != EXIT_OK) {
+		sinks_destroy(sinks);
+		goto out;
+	}
+	app.reporter = reporter_new(sinks, &app.counters, attribution_symbolizer(app.attribution));
+	if (app.metrics && app.reporter)
+		metrics_set_reporter(app.metrics, app.reporter);
+	if (app.reporter && app.opts.kill_after_ns)
+		app.killer = killer_new(&kill_cfg, app.tracer, &app.counters);
+	app.detector = app.reporter && (app.killer || !app.opts.kill_after_ns)
+			       ? detector_new(app.tracer, app.attribution, app.opts.threshold_ns,
+					      app.opts.kill_after_ns, &cb, &app.counters)
+			       : NULL;
+	if (!app.detector) {
+		fprintf(stderr, "loopstall: out of memory\n");
+		code = EXIT_RUNTIME;
+		goto out;
+	}
+	code = watch_targets(&app, release_fd);
+	release_fd = -1;
+	if (code != EXIT_OK)
+		goto out;
+	describe_targets(&app);
+	code = run(&app, sigfd);
+	top_free(app.top); /* the terminal back first */
+	app.top = NULL;
+	print_summary(&app);
+out:
+	top_free(app.top);
+	if (release_fd >= 0)
+		close(release_fd); /* the child sees EOF and exits without running */
+	detector_free(app.detector);
+	killer_free(app.killer);
+	metrics_stop(app.metrics); /* it reads the tracer's maps */
+	tracer_close(app.tracer);
+	reporter_free(app.reporter); /* delivers what is queued, then destroys the sinks */
+	attribution_free(app.attribution); /* after the reporter, which warms its symbolizer */
+	runtimes_free(app.runtimes);
+	if (app.child && !app.child_exited)
+		kill(app.child, SIGTERM);
+	return code;
+}

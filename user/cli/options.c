@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Command line: options into one struct with defaults, like libbpf-tools' env. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "base/duration.h"
+#include "cli/options.h"
+
+static const char usage_text[] =
+	"Usage: loopstall [OPTIONS] [-p PID[,PID...]]... [-n PATTERN] [-- COMMAND [ARGS...]]\n"
+	"       loopstall top [OPTIONS] [targets as above]\n"
+	"Detects stalled event loops (threads that wait in epoll_wait) and says why they stall.\n"
+	"\n"
+	"Targets (none: every event loop on the host):\n"
+	"  -p, --pid PID[,PID]     watch these processes and their descendants, also later ones\n"
+	"  -n, --name PATTERN      watch processes whose comm or command line contains PATTERN\n"
+	"  -- COMMAND [ARGS...]    start COMMAND and watch it\n"
+	"\n"
+	"Options:\n"
+	"  -t, --threshold DUR     report iterations busy for at least DUR (default 100ms)\n"
+	"  -d, --duration DUR      exit after DUR\n"
+	"      --json              one JSON object per line instead of text\n"
+	"      --btf FILE          kernel BTF to use instead of /sys/kernel/btf/vmlinux\n"
+	"  -v, --verbose           show libbpf's messages\n"
+	"  -h, --help              show this help\n"
+	"  -V, --version           show the version\n"
+	"\n"
+	"Acting on stalls:\n"
+	"      --kill-after DUR    signal a process whose loop stays stalled for DUR\n"
+	"      --kill-signal SIG   signal to send, name or number (default TERM)\n"
+	"      --kill-grace DUR    SIGKILL if still alive DUR later (default 2s)\n"
+	"      --dry-run           say what would be killed, kill nothing\n"
+	"      --exec PATH         run PATH for each stall begin, end and kill (JSON on stdin)\n"
+	"      --exec-timeout DUR  kill a hook running longer (default 10s)\n"
+	"      --metrics HOST:PORT serve Prometheus metrics at /metrics\n"
+	"      --log FILE          append every record to FILE as JSON lines\n"
+	"      --log-max-size SIZE rotate FILE past SIZE (default 10M; 0: never)\n"
+	"      --log-keep N        rotated files kept (default 5)\n"
+	"      --syslog            one line per stall and kill to syslog\n"
+	"\n"
+	"loopstall top:\n"
+	"  -i, --interval DUR      refresh every DUR (default 1s)\n"
+	"      --batch             print plain-text snapshots (also when stdout is no terminal)\n"
+	"\n"
+	"DUR is a number with a unit: 250ms, 2s, 1.5s, 1m (also us, h).\n"
+	"SIZE is bytes with an optional K, M or G suffix.\n"
+	"Exit status: 0 done, 1 runtime error, 2 bad usage or target, 3 missing privileges,\n"
+	"4 kernel unsupported (no BTF, BPF cannot load).\n";
+
+void options_usage(FILE *out)
+{
+	fputs(usage_text, out);
+}
+
+static int fail(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static int add_pids(struct options *o, const char *list, char *err, size_t len)
+{
+	char *copy = strdup(list), *tok, *save = NULL, *end;
+	int ret = 0, added = 0;
+
+	if (!copy)
+		return fail(err, len, "out of memory");
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		long pid;
+
+		errno = 0;
+		pid = strtol(tok, &end, 10);
+		if (errno || *end || end == tok || pid <= 0 || pid > 0x3fffffff) {
+			ret = fail(err, len, "invalid PID '%s'", tok);
+			break;
+		}
+		if (o->npids == MAX_PIDS) {
+			ret = fail(err, len, "too many PIDs (at most %d)", MAX_PIDS);
+			break;
+		}
+		o->pids[o->npids++] = pid;
+		added++;
+	}
+	if (!ret && !added)
+		ret = fail(err, len, "invalid PID list '%s'", list);
+	free(copy);
+	return ret;
+}
+
+static int parse_duration_arg(const char *opt, const char *arg, uint64_t *ns, char *err, size_t len)
+{
+	if (duration_parse(arg, ns))
+		return fail(err, len, "invalid duration '%s' for %s: use a number and a unit, e.g. 250ms, 2s, 1m", arg,
+			    opt);
+	return 0;
+}
+
+static int parse_signal(const char *arg, int *sig, char *err, size_t len)
+{
+	const char *name = strncasecmp(arg, "SIG", 3) == 0 ? arg + 3 : arg;
+	char *end;
+	long n;
+	int i;
+
+	n = strtol(arg, &end, 10);
+	if (*arg && !*end) {
+		if (n > 0 && n < NSIG)
+			return *sig = n, 0;
+		return fail(err, len, "invalid signal '%s'", arg);
+	}
+	for (i = 1; i < SIGRTMIN; i++) {
+		const char *abbrev = sigabbrev_np(i);
+
+		if (abbrev && strcasecmp(abbrev, name) == 0)
+			return *sig = i, 0;
+	}
+	return fail(err, len, "invalid signal '%s' (e.g. TERM, KILL, ABRT or a number)", arg);
+}
+
+static int parse_size(const char *arg, uint64_t *bytes, char *err, size_t len)
+{
+	char *end;
+	unsigned long long n;
+
+	errno = 0;
+	n = strtoull(arg, &end, 10);
+	if (errno || end == arg || arg[0] == '-')
+		return fail(err, len, "invalid size '%s': use bytes with an optional K, M or G", arg);
+	switch (*end) {
+	case 'K': n <<= 10, end++; break;
+	case 'M': n <<= 20, end++; break;
+	case 'G': n <<= 30, end++; break;
+	}
+	if (*end)
+		return fail(err, len, "invalid size '%s': use bytes with an optional K, M or G", arg);
+	*bytes = n;
+	return 0;
+}
+
+static int parse_count(const char *opt, const char *arg, int *count, char *err, size_t len)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || n < 0 || n > 1000)
+		return fail(err, len, "invalid number '%s' for %s", arg, opt);
+	*count = n;
+	return 0;
+}
+
+int options_parse(int argc, char **argv, struct options *o, char *err, size_t errlen)
+{
+	enum {
+		OPT_JSON = 256,
+		OPT_BTF,
+		OPT_KILL_AFTER,
+		OPT_KILL_SIGNAL,
+		OPT_KILL_GRACE,
+		OPT_DRY_RUN,
+		OPT_EXEC,
+		OPT_EXEC_TIMEOUT,
+		OPT_METRICS,
+		OPT_LOG,
+		OPT_LOG_MAX_SIZE,
+		OPT_LOG_KEEP,
+		OPT_SYSLOG,
+		OPT_BATCH,
+	};
+	static const struct option longopts[] = {
+		{"pid", required_argument, NULL, 'p'},
+		{"name", required_argument, NULL, 'n'},
+		{"threshold", required_argument, NULL, 't'},
+		{"duration", required_argument, NULL, 'd'},
+		{"json", no_argument, NULL, OPT_JSON},
+		{"btf", required_argument, NULL, OPT_BTF},
+		{"kill-after", required_argument, NULL, OPT_KILL_AFTER},
+		{"kill-signal", required_argument, NULL, OPT_KILL_SIGNAL},
+		{"kill-grace", required_argument, NULL, OPT_KILL_GRACE},
+		{"dry-run", no_argument, NULL, OPT_DRY_RUN},
+		{"exec", required_argument, NULL, OPT_EXEC},
+		{"exec-timeout", required_argument, NULL, OPT_EXEC_TIMEOUT},
+		{"metrics", required_argument, NULL, OPT_METRICS},
+		{"log", required_argument, NULL, OPT_LOG},
+		{"log-max-size", required_argument, NULL, OPT_LOG_MAX_SIZE},
+		{"log-keep", required_argument, NULL, OPT_LOG_KEEP},
+		{"syslog", no_argument, NULL, OPT_SYSLOG},
+		{"interval", required_argument, NULL, 'i'},
+		{"batch", no_argument, NULL, OPT_BATCH},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{},
+	};
+	int c, ret = 0;
+
+	memset(o, 0, sizeof(*o));
+	o->threshold_ns = 100 * NSEC_PER_MSEC;
+	o->kill_signal = SIGTERM;
+	o->kill_grace_ns = 2 * NSEC_PER_SEC;
+	o->exec_timeout_ns = 10 * NSEC_PER_SEC;
+	o->log_max_size = 10 << 20;
+	o->log_keep = 5;
+	o->interval_ns = NSEC_PER_SEC;
+	opterr = 0;
+	optind = 1;
+	if (argc > 1 && strcmp(argv[1], "top") == 0) {
+		o->top = true;
+		optind = 2;
+	}
+	/* '+': stop at the first non-option, so "-- cmd -x" keeps -x for cmd. */
+	while ((c = getopt_long(argc, argv, "+:p:n:t:d:i:vhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			ret = add_pids(o, optarg, err, errlen);
+			if (ret)
+				return ret;
+			break;
+		case 'n':
+			if (!optarg[0])
+				return fail(err, errlen, "empty pattern for -n");
+			o->pattern = optarg;
+			break;
+		case 't':
+			ret = parse_duration_arg("--threshold", optarg, &o->threshold_ns, err, errlen);
+			if (ret)
+				return ret;
+			break;
+		case 'd':
+			ret = parse_duration_arg("--duration", optarg, &o->duration_ns, err, errlen);
+			if (ret)
+				return ret;
+			break;
+		case OPT_JSON: o->json = true; break;
+		case OPT_BTF: o->btf_path = optarg; break;
+		case OPT_KILL_AFTER:
+			ret = parse_duration_arg("--kill-after", optarg, &o->kill_after_ns, err, errlen);
+			break;
+		case OPT_KILL_SIGNAL: ret = parse_signal(optarg, &o->kill_signal, err, errlen); break;
+		case OPT_KILL_GRACE:
+			ret = parse_duration_arg("--kill-grace", optarg, &o->kill_grace_ns, err, errlen);
+			break;
+		case OPT_DRY_RUN: o->dry_run = true; break;
+		case OPT_EXEC: o->exec_path = optarg; break;
+		case OPT_EXEC_TIMEOUT:
+			ret = parse_duration_arg("--exec-timeout", optarg, &o->exec_timeout_ns, err, errlen);
+			break;
+		case OPT_METRICS: o->metrics_addr = optarg; break;
+		case OPT_LOG: o->log_path = optarg; break;
+		case OPT_LOG_MAX_SIZE: ret = parse_size(optarg, &o->log_max_size, err, errlen); break;
+		case OPT_LOG_KEEP: ret = parse_count("--log-keep", optarg, &o->log_keep, err, errlen); break;
+		case OPT_SYSLOG: o->syslog = true; break;
+		case 'i': ret = parse_duration_arg("--interval", optarg, &o->interval_ns, err, errlen); break;
+		case OPT_BATCH: o->batch = true; break;
+		case 'v': o->verbose = true; break;
+		case 'h': o->help = true; return 0;
+		case 'V': o->version = true; return 0;
+		case ':': return fail(err, errlen, "option %s needs a value", argv[optind - 1]);
+		default: return fail(err, errlen, "unknown option '%s' (see --help)", argv[optind - 1]);
+		}
+		if (ret)
+			return ret;
+	}
+	if (optind < argc) {
+		if (strcmp(argv[optind - 1], "--") != 0)
+			return fail(err, errlen, "unexpected argument '%s' (a command goes after --)", argv[optind]);
+		o->command = &argv[optind];
+	} else if (optind > 1 && strcmp(argv[optind - 1], "--") == 0) {
+		return fail(err, errlen, "no command after --");
+	}
+	if ((o->npids > 0) + (o->pattern != NULL) + (o->command != NULL) > 1)
+		return fail(err, errlen, "choose one kind of target: -p, -n or -- COMMAND");
+	if (o->dry_run && !o->kill_after_ns)
+		return fail(err, errlen, "--dry-run goes with --kill-after");
+	if (o->exec_path && access(o->exec_path, X_OK))
+		return fail(err, errlen, "--exec %s: not an executable file", o->exec_path);
+	if (!o->top && (o->batch || o->interval_ns != NSEC_PER_SEC))
+		return fail(err, errlen, "-i and --batch go with loopstall top");
+	if (o->top && o->json && !o->batch)
+		return fail(err, errlen, "--json in loopstall top goes with --batch (or use --log FILE)");
+	return 0;
+}

@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Finding target processes in /proc and starting a command to watch. */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/targets.h"
+
+bool target_exists(pid_t pid)
+{
+	char path[32];
+
+	snprintf(path, sizeof(path), "/proc/%d", pid);
+	return pid > 0 && access(path, F_OK) == 0;
+}
+
+static pid_t parent_of(pid_t pid)
+{
+	char path[32], buf[512], *p;
+	int ppid = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	/* comm may hold spaces and parens: the fields resume after the last ')'. */
+	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')))
+		sscanf(p + 1, " %*c %d", &ppid);
+	fclose(f);
+	return ppid;
+}
+
+/* Every process's (pid, ppid) at this moment. */
+static int list_processes(pid_t **pids, pid_t **ppids)
+{
+	DIR *dir = opendir("/proc");
+	struct dirent *de;
+	int n = 0, cap = 0;
+
+	*pids = *ppids = NULL;
+	if (!dir)
+		return -errno;
+	while ((de = readdir(dir))) {
+		pid_t pid;
+
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		pid = atoi(de->d_name);
+		if (n == cap) {
+			cap = cap ? cap * 2 : 512;
+			*pids = realloc(*pids, cap * sizeof(pid_t));
+			*ppids = realloc(*ppids, cap * sizeof(pid_t));
+			if (!*pids || !*ppids) {
+				closedir(dir);
+				return -ENOMEM;
+			}
+		}
+		(*pids)[n] = pid;
+		(*ppids)[n] = parent_of(pid);
+		n++;
+	}
+	closedir(dir);
+	return n;
+}
+
+int target_for_each_descendant(pid_t root, target_fn fn, void *ctx)
+{
+	pid_t *pids, *ppids, *queue;
+	int n, head = 0, tail = 0, i;
+
+	n = list_processes(&pids, &ppids);
+	if (n < 0)
+		return n;
+	queue = malloc((n + 1) * sizeof(pid_t));
+	if (!queue) {
+		free(pids);
+		free(ppids);
+		return -ENOMEM;
+	}
+	queue[tail++] = root;
+	while (head < tail) {
+		pid_t parent = queue[head++];
+
+		for (i = 0; i < n; i++) {
+			if (ppids[i] != parent || tail > n)
+				continue;
+			queue[tail++] = pids[i];
+			fn(ctx, pids[i]);
+		}
+	}
+	free(queue);
+	free(pids);
+	free(ppids);
+	return 0;
+}
+
+static bool file_contains(const char *path, const char *pattern, bool nul_separated)
+{
+	char buf[4096];
+	ssize_t n, i;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	for (i = 0; nul_separated && i < n - 1; i++)
+		if (buf[i] == 0)
+			buf[i] = ' ';
+	return strstr(buf, pattern) != NULL;
+}
+
+bool target_matches(pid_t pid, const char *pattern)
+{
+	char path[48];
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	if (file_contains(path, pattern, false))
+		return true;
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+	return file_contains(path, pattern, true);
+}
+
+int target_for_each_match(const char *pattern, target_fn fn, void *ctx)
+{
+	DIR *dir = opendir("/proc");
+	struct dirent *de;
+	pid_t self = getpid();
+
+	if (!dir)
+		return -errno;
+	while ((de = readdir(dir))) {
+		pid_t pid;
+
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		pid = atoi(de->d_name);
+		if (pid != self && target_matches(pid, pattern))
+			fn(ctx, pid);
+	}
+	closedir(dir);
+	return 0;
+}
+
+int target_spawn(char **argv, pid_t *pid, int *release_fd)
+{
+	int gate[2];
+	char go;
+	pid_t child;
+
+	if (pipe2(gate, O_CLOEXEC))
+		return -errno;
+	child = fork();
+	if (child < 0) {
+		close(gate[0]);
+		close(gate[1]);
+		return -errno;
+	}
+	if (child == 0) {
+		sigset_t none;
+
+		close(gate[1]);
+		/* loopstall blocks signals to read them from a signalfd: not the command. */
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		/* Wait until loopstall watches us, so no early stall is missed. */
+		if (read(gate[0], &go, 1) != 1)
+			_exit(127);
+		execvp(argv[0], argv);
+		fprintf(stderr, "loopstall: cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(gate[0]);
+	*pid = child;
+	*release_fd = gate[1];
+	return 0;
+}
+
+int target_release(int release_fd)
+{
+	int err = write(release_fd, "g", 1) == 1 ? 0 : -errno;
+
+	close(release_fd);
+	return err;
+}

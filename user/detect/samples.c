@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Per-iteration CPU samples of busy loops. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect/samples.h"
+
+#define MAX_SESSIONS  64
+#define MAX_RT_FRAMES 64 /* distinct runtime frames counted per iteration */
+
+struct frame_count {
+	struct stall_frame frame;
+	uint32_t count;
+};
+
+/* The samples of one busy iteration of one loop thread. */
+struct session {
+	pid_t tid;
+	uint64_t seq;
+	uint64_t born; /* for evicting the oldest when full */
+	int n_native;
+	uint8_t depth[STALL_MAX_SAMPLES];
+	uint64_t ips[STALL_MAX_SAMPLES][STALL_SAMPLE_DEPTH];
+	int n_runtime;
+	int ncounts;
+	struct frame_count counts[MAX_RT_FRAMES];
+};
+
+struct sample_store {
+	struct session *sessions[MAX_SESSIONS];
+	uint64_t clock;
+};
+
+struct sample_store *sample_store_new(void)
+{
+	return calloc(1, sizeof(struct sample_store));
+}
+
+void sample_store_free(struct sample_store *st)
+{
+	int i;
+
+	if (!st)
+		return;
+	for (i = 0; i < MAX_SESSIONS; i++)
+		free(st->sessions[i]);
+	free(st);
+}
+
+static struct session *find(struct sample_store *st, pid_t tid, uint64_t seq, bool create)
+{
+	int i, slot = -1;
+
+	for (i = 0; i < MAX_SESSIONS; i++) {
+		struct session *s = st->sessions[i];
+
+		if (s && s->tid == tid && s->seq == seq)
+			return s;
+		/* A free slot, else the oldest session (a thread that exited mid-stall). */
+		if (slot < 0 || (st->sessions[slot] && (!s || s->born < st->sessions[slot]->born)))
+			slot = i;
+	}
+	if (!create)
+		return NULL;
+	free(st->sessions[slot]);
+	st->sessions[slot] = calloc(1, sizeof(struct session));
+	if (st->sessions[slot]) {
+		st->sessions[slot]->tid = tid;
+		st->sessions[slot]->seq = seq;
+		st->sessions[slot]->born = ++st->clock;
+	}
+	return st->sessions[slot];
+}
+
+void samples_add_native(struct sample_store *st, pid_t tid, uint64_t seq, const uint64_t *ips, int n)
+{
+	struct session *s = find(st, tid, seq, true);
+
+	if (!s || s->n_native == STALL_MAX_SAMPLES)
+		return;
+	if (n > STALL_SAMPLE_DEPTH)
+		n = STALL_SAMPLE_DEPTH;
+	memcpy(s->ips[s->n_native], ips, n * sizeof(uint64_t));
+	s->depth[s->n_native++] = n;
+}
+
+static bool same_frame(const struct stall_frame *a, const struct stall_frame *b)
+{
+	return a->line == b->line && strcmp(a->function, b->function) == 0 && strcmp(a->file, b->file) == 0;
+}
+
+void samples_add_runtime(struct sample_store *st, pid_t tid, uint64_t seq, const struct stall_frame *frames, int n)
+{
+	struct session *s = find(st, tid, seq, true);
+	int i, j;
+
+	if (!s || n <= 0)
+		return;
+	s->n_runtime++;
+	/* Self counts: the innermost frame is where the time goes. */
+	for (i = 0; i < n && i < 1; i++) {
+		for (j = 0; j < s->ncounts && !same_frame(&s->counts[j].frame, &frames[i]); j++)
+			;
+		if (j == s->ncounts) {
+			if (s->ncounts == MAX_RT_FRAMES)
+				continue;
+			s->counts[s->ncounts].frame = frames[i];
+			s->counts[s->ncounts++].count = 0;
+		}
+		s->counts[j].count++;
+	}
+}
+
+static int by_count(const void *a, const void *b)
+{
+	const struct frame_count *x = a, *y = b;
+
+	return (int)y->count - (int)x->count;
+}
+
+void samples_fill(struct sample_store *st, pid_t tid, uint64_t seq, struct stall_record *r)
+{
+	struct session *s = find(st, tid, seq, false);
+	struct frame_count sorted[MAX_RT_FRAMES];
+	int i;
+
+	r->n_samples = 0;
+	r->n_runtime_samples = 0;
+	r->nhot = 0;
+	if (!s)
+		return;
+	r->n_samples = s->n_native;
+	memcpy(r->sample_depth, s->depth, sizeof(s->depth));
+	memcpy(r->sample_ips, s->ips, sizeof(s->ips));
+	r->n_runtime_samples = s->n_runtime;
+	memcpy(sorted, s->counts, s->ncounts * sizeof(sorted[0]));
+	qsort(sorted, s->ncounts, sizeof(sorted[0]), by_count);
+	for (i = 0; i < s->ncounts && r->nhot < STALL_MAX_HOT_RT; i++) {
+		struct hot_frame *h = &r->hot[r->nhot++];
+
+		memset(h, 0, sizeof(*h));
+		h->of_runtime = true;
+		h->samples = sorted[i].count;
+		h->self = sorted[i].count;
+		h->frame = sorted[i].frame;
+		h->frame.task[0] = 0;
+	}
+}
+
+void samples_drop_until(struct sample_store *st, pid_t tid, uint64_t seq)
+{
+	int i;
+
+	for (i = 0; i < MAX_SESSIONS; i++) {
+		struct session *s = st->sessions[i];
+
+		if (s && s->tid == tid && s->seq <= seq) {
+			free(s);
+			st->sessions[i] = NULL;
+		}
+	}
+}

@@ -1,0 +1,28 @@
+#ifndef LOOPSTALL_SAMPLES_H
+#define LOOPSTALL_SAMPLES_H
+#include <linux/types.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "loopstall.h"
+#include "record/stall_record.h"
+
+/*
+ * CPU samples of busy loops, per iteration: native stacks from the kernel's
+ * sampler and the runtime's stacks (Python's) read at each scan. A stall record gets the
+ * samples of its iteration.
+ */
+struct sample_store;
+
+struct sample_store *sample_store_new(void);
+void sample_store_free(struct sample_store *st);
+/* A native sample of tid during iteration seq: return addresses, innermost first. */
+void samples_add_native(struct sample_store *st, pid_t tid, uint64_t seq, const uint64_t *ips, int n);
+/* A runtime stack of tid, read during iteration seq (innermost first). */
+void samples_add_runtime(struct sample_store *st, pid_t tid, uint64_t seq, const struct stall_frame *frames, int n);
+/* Copies the samples of (tid, seq) into r: raw native stacks, the runtime's hot frames counted. */
+void samples_fill(struct sample_store *st, pid_t tid, uint64_t seq, struct stall_record *r);
+/* Forgets the samples of tid's iterations up to seq (they ended). */
+void samples_drop_until(struct sample_store *st, pid_t tid, uint64_t seq);
+
+#endif

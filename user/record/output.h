@@ -1,0 +1,18 @@
+#ifndef LOOPSTALL_OUTPUT_H
+#define LOOPSTALL_OUTPUT_H
+#include <stdio.h>
+
+#include "record/stall_record.h"
+
+/* Two renderings of one stall record: a human line (plus its stack) and a JSON line. */
+void output_text(FILE *out, const struct stall_record *r);
+/* The cause part of the human line: "blocked in read 1.20s on fd 7 (pipe:[123])". */
+void output_cause(FILE *out, const struct stall_record *r);
+void output_json(FILE *out, const struct stall_record *r);
+
+void output_summary_text(FILE *out, const struct loop_summary *s);
+void output_summary_json(FILE *out, const struct loop_summary *s);
+void output_kill_text(FILE *out, const struct kill_record *k);
+void output_kill_json(FILE *out, const struct kill_record *k);
+
+#endif

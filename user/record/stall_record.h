@@ -1,0 +1,147 @@
+#ifndef LOOPSTALL_STALL_RECORD_H
+#define LOOPSTALL_STALL_RECORD_H
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+#include <linux/types.h>
+
+#include "loopstall.h"
+
+/*
+ * record/: the one record every sink renders, produced by attribution from
+ * the kernel's view of a stalled loop; the culprit rule (culprit.c); its
+ * renderings, text and JSON (output_*.c), which therefore never disagree.
+ */
+
+enum stall_cause {
+	CAUSE_CPU,
+	CAUSE_SYSCALL,
+	CAUSE_RUNQUEUE,
+	CAUSE_OTHER, /* off CPU outside any syscall: page faults, ... */
+	CAUSE_LOCK,  /* blocked in futex: a mutex, condition variable, semaphore */
+	CAUSE_GIL,   /* a CPython loop waiting for the GIL held by another thread */
+};
+
+enum frame_kind {
+	FRAME_NATIVE,
+	FRAME_PYTHON,
+	FRAME_JS, /* a JIT-compiled JavaScript function, named by node's perf map */
+};
+
+/* "native", "python", "js". */
+const char *frame_kind_name(enum frame_kind kind);
+
+struct stall_frame {
+	enum frame_kind kind;
+	bool coroutine; /* python: an async def */
+	int line;	/* 0 when unknown */
+	uint64_t ip;	/* native */
+	char function[128];
+	char file[256];	  /* python source, or native source with debug info */
+	char module[256]; /* native: the binary or library */
+	char task[64];	  /* python: the asyncio task whose outermost coroutine this is */
+};
+
+/* Who holds the lock a loop waits for, where its runtime can tell. */
+struct lock_holder {
+	char lock[8]; /* "gil"; "" when nothing is known */
+	bool held;    /* the lock was taken when looked at */
+	pid_t tid;    /* its holder, 0 if unknown */
+	struct stall_frame frame; /* the holder's innermost frame; function "" if unread */
+};
+
+#define STALL_MAX_FRAMES   192
+#define STALL_MAX_NATIVE   64
+#define STALL_MAX_SAMPLES  128 /* native CPU samples kept per stall */
+#define STALL_SAMPLE_DEPTH 32  /* innermost frames kept per sample */
+#define STALL_MAX_HOT	   8
+#define STALL_MAX_HOT_RT   3 /* of them reserved for the hottest frames of the runtime (Python) */
+#define STALL_MAX_HOT_JS   3 /* and for the hottest JS functions */
+
+struct stall_record {
+	bool ended;  /* phase: "begin" while going on, "end" once over */
+	bool exited; /* the thread exited during the stall */
+	pid_t pid;
+	pid_t tid;
+	char comm[16];
+	uint64_t iter_seq;
+	struct timespec start_wall; /* when the loop left its wait */
+	uint64_t duration_ns;
+	uint64_t threshold_ns;
+	enum stall_cause cause;
+
+	/* The dominant syscall, when cause is CAUSE_SYSCALL. */
+	int syscall_nr; /* -1 when none */
+	bool syscall_ongoing;
+	uint64_t syscall_ns; /* blocked time inside it */
+	uint64_t syscall_args[6];
+	int fd; /* -1 when the call takes none */
+	char fd_desc[256];
+
+	/* The runtime's lock when the loop was blocked in futex (CPython's GIL): who held it, running what. */
+	struct lock_holder holder;
+
+	uint64_t throttled_ns; /* CPU throttling of the loop's cgroup during the stall (end records) */
+
+	uint64_t cpu_ns;
+	uint64_t blocked_sys_ns;
+	uint64_t runq_ns;
+	uint64_t other_ns;
+
+	char runtime[16];	 /* "python", "node": whose frames are in the stack; "" when none */
+	char runtime_status[80]; /* its version ("3.11"), or why its frames are missing */
+	bool runtime_error;	 /* runtime_status says why frames are missing */
+
+	/*
+	 * Native return addresses, captured while the stall goes on and turned
+	 * into frames later, off the detecting thread (resolve_record).
+	 */
+	int n_native_ips;
+	bool native_to_interpreter; /* keep native frames down to the interpreter only */
+	uint64_t native_ips[STALL_MAX_NATIVE];
+
+	int nframes;
+	struct stall_frame frames[STALL_MAX_FRAMES];
+
+	/* CPU samples taken while the loop was busy (from half the threshold on). */
+	int n_samples; /* native samples, raw until symbolized */
+	uint8_t sample_depth[STALL_MAX_SAMPLES];
+	uint64_t sample_ips[STALL_MAX_SAMPLES][STALL_SAMPLE_DEPTH];
+	int n_runtime_samples; /* stacks read by the runtime (Python) at scans */
+	/* The hottest frames over the samples, most samples first: the runtime's, then native/JS. */
+	int nhot;
+	struct hot_frame {
+		struct stall_frame frame;
+		uint32_t samples; /* samples with this frame anywhere in them */
+		uint32_t self;	  /* samples with this frame innermost */
+		bool of_runtime;  /* counted over the runtime's samples, else native ones */
+	} hot[STALL_MAX_HOT];
+
+	char note[160]; /* what would make the report better, e.g. how to enable node's perf map */
+};
+
+/* One loop's iterations while watched, from the kernel's histogram; printed at exit. */
+struct loop_summary {
+	pid_t pid;
+	pid_t tid;
+	char comm[16];
+	uint64_t stalls;
+	struct ls_hist hist;
+};
+
+/* loopstall signalled a stalled process (--kill-after). */
+struct kill_record {
+	pid_t pid;
+	pid_t tid;
+	char comm[16];
+	int signal;
+	bool dry_run;		   /* --dry-run: said, not done */
+	bool escalated;		   /* SIGKILL after --kill-grace */
+	int error;		   /* 0, or the errno of a signal that could not be sent */
+	struct stall_record stall; /* the stall that caused it, as it was then */
+};
+
+const char *stall_cause_name(enum stall_cause cause);
+
+#endif

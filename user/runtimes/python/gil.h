@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef LOOPSTALL_PY_GIL_H
+#define LOOPSTALL_PY_GIL_H
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "runtimes/python/memory.h"
+
+/*
+ * The GIL of a target of `version` whose _PyRuntime is at runtime_addr:
+ * *locked, and the kernel tid of the thread that holds it (last_holder's
+ * native thread id), or 0 if unknown or not locked. 0 or -errno
+ * (-EPROTONOSUPPORT where the version's layout is unknown, -EAGAIN if the
+ * GIL does not exist yet or kept changing while read). 3.12+: the main
+ * interpreter's GIL. pthread_tid_offset as for py_stack_read_mem_ex()
+ * (3.8-3.10 need it: -ENOTSUP without).
+ */
+int py_gil_state_mem(const struct mem_reader *mem, const char *version, uint64_t runtime_addr, int pthread_tid_offset,
+		     bool *locked, pid_t *holder_tid);
+
+#endif

@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A live CPython process: where its interpreter is (elf.c), which layout row
+ * it needs, the struct pthread layout 3.8-3.10 need, and its stacks and GIL
+ * read with process_vm_readv() only: no ptrace stop, nothing injected.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+
+#include "runtimes/python/elf.h"
+#include "runtimes/python/gil.h"
+#include "runtimes/python/layouts.h"
+#include "runtimes/python/process.h"
+#include "runtimes/python/stack.h"
+#include "runtimes/python/tstate.h"
+
+struct py_process {
+	pid_t pid;
+	const struct py_layout *layout;
+	uint64_t runtime_addr;
+	uint64_t libc_tid_desc; /* glibc's _thread_db_pthread_tid, 0 if none */
+	int pthread_tid_offset; /* 3.8-3.10, -1 if unknown */
+	char version[16];
+};
+
+static int vm_read(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	pid_t pid = *(pid_t *)ctx;
+	struct iovec local = {buf, len};
+	struct iovec remote = {(void *)(uintptr_t)addr, len};
+	ssize_t r;
+
+	if (!len)
+		return 0;
+	r = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+	if (r < 0)
+		return -errno;
+	return (size_t)r == len ? 0 : -EFAULT; /* short: ran into an unmapped page */
+}
+
+/*
+ * 3.8-3.10 thread states know their thread only as pthread_self(), the
+ * address of the C library's struct pthread, which holds the kernel tid.
+ * glibc publishes where, for libthread_db: _thread_db_pthread_tid in
+ * libc.so.6 is {bits, count, offset} of that field. We take the offset from
+ * there (exact for whatever glibc the target runs, nothing guessed) and check
+ * it on the main thread (_PyRuntime.main_thread), whose tid is the pid.
+ * Without glibc's descriptor (musl, static builds) we search the main thread's
+ * struct pthread for the pid and accept it only if it occurs exactly once: a
+ * pointer or random word that happens to equal the pid makes it ambiguous, and
+ * we give up rather than match threads wrongly. Returns the offset or -errno.
+ */
+static int find_pthread_tid_offset(const struct mem_reader *m, const struct py_layout *L, pid_t pid, uint64_t runtime,
+				   uint64_t addr)
+{
+	uint8_t pt[PTHREAD_SCAN];
+	uint64_t main_thread;
+	uint32_t desc[3];
+	int32_t tid;
+	int off, found = -1;
+
+	if (py_read_ptr(m, runtime + L->runtime_main_thread, &main_thread))
+		return -EFAULT;
+	if (!py_valid_ptr(main_thread, 8))
+		return -EAGAIN; /* not initialized yet */
+	if (addr && !py_read_mem(m, addr, desc, sizeof(desc)) &&
+	    desc[0] == 32 && desc[1] == 1 && desc[2] < PTHREAD_SCAN &&
+	    !py_read_mem(m, main_thread + desc[2], &tid, sizeof(tid)) && tid == pid)
+		return desc[2];
+	if (py_read_mem(m, main_thread, pt, sizeof(pt)))
+		return -EFAULT;
+	for (off = 0; off + 4 <= PTHREAD_SCAN; off += 4) {
+		if (py_get_i32(pt, off) != pid)
+			continue;
+		if (found >= 0)
+			return -ENOTSUP; /* ambiguous */
+		found = off;
+	}
+	return found >= 0 ? found : -ENOTSUP;
+}
+
+/* Learns the struct pthread layout once, when first needed (3.8-3.10). */
+static int ensure_pthread_tid_offset(struct py_process *p)
+{
+	struct mem_reader mem = {vm_read, &p->pid};
+	int r;
+
+	if (p->layout->tstate_native_thread_id || p->pthread_tid_offset >= 0)
+		return 0;
+	r = find_pthread_tid_offset(&mem, p->layout, p->pid, p->runtime_addr, p->libc_tid_desc);
+	if (r < 0)
+		return r;
+	p->pthread_tid_offset = r;
+	return 0;
+}
+
+int py_process_open(pid_t pid, const struct proc_maps *maps, struct py_process **out)
+{
+	struct mem_reader mem = {vm_read, &pid};
+	struct py_elf_info *info;
+	const struct py_layout *L;
+	struct py_process *p;
+	int err;
+
+	if (!out || pid <= 0 || !maps)
+		return -EINVAL;
+	info = malloc(sizeof(*info)); /* has a PATH_MAX buffer: keep it off the stack */
+	if (!info)
+		return -ENOMEM;
+	err = py_elf_find(pid, maps, info);
+	if (err)
+		goto out;
+	L = py_find_layout(info->major, info->minor);
+	if (!L) {
+		err = -EPROTONOSUPPORT;
+		goto out;
+	}
+	err = py_check_debug_offsets(&mem, L, info->runtime_addr);
+	if (err)
+		goto out;
+	p = calloc(1, sizeof(*p));
+	if (!p) {
+		err = -ENOMEM;
+		goto out;
+	}
+	p->pid = pid;
+	p->layout = L;
+	p->runtime_addr = info->runtime_addr;
+	p->pthread_tid_offset = -1;
+	if (!L->tstate_native_thread_id && py_elf_libc_symbol(pid, maps, "_thread_db_pthread_tid", &p->libc_tid_desc))
+		p->libc_tid_desc = 0; /* not glibc: found by a search instead */
+	snprintf(p->version, sizeof(p->version), "%d.%d", L->major, L->minor);
+	/* may fail while the interpreter starts up: py_stack_read() tries again */
+	ensure_pthread_tid_offset(p);
+	*out = p;
+out:
+	free(info);
+	return err;
+}
+
+int py_process_pthread_tid_offset(struct py_process *p)
+{
+	int r = ensure_pthread_tid_offset(p);
+
+	if (r)
+		return r;
+	return p->layout->tstate_native_thread_id ? 0 : p->pthread_tid_offset;
+}
+
+const char *py_process_version(const struct py_process *p)
+{
+	return p->version;
+}
+
+uint64_t py_process_runtime_addr(const struct py_process *p)
+{
+	return p->runtime_addr;
+}
+
+int py_stack_read(struct py_process *p, pid_t tid, struct py_frame *frames, int max)
+{
+	struct mem_reader mem = {vm_read, &p->pid};
+	int r, tries;
+
+	r = ensure_pthread_tid_offset(p);
+	if (r)
+		return r;
+
+	/*
+	 * A thread running Python code pushes and pops frames while we read, so
+	 * a walk can meet a half-built frame or a stale C-stack _PyCFrame. Such
+	 * torn reads show up as -EFAULT/-EINVAL/-ELOOP; a quick retry usually
+	 * succeeds. A stalled thread does not move, so this is rarely needed.
+	 */
+	for (tries = 0; tries < 3; tries++) {
+		r = py_stack_read_mem_ex(&mem, p->version, p->runtime_addr, p->pthread_tid_offset, tid, frames, max);
+		if (r != -EFAULT && r != -EINVAL && r != -ELOOP)
+			break;
+	}
+	return r;
+}
+
+int py_gil_state(struct py_process *p, bool *locked, pid_t *holder_tid)
+{
+	struct mem_reader mem = {vm_read, &p->pid};
+	int r;
+
+	if (!locked || !holder_tid)
+		return -EINVAL;
+	r = ensure_pthread_tid_offset(p);
+	if (r)
+		return r;
+	return py_gil_state_mem(&mem, p->version, p->runtime_addr, p->pthread_tid_offset, locked, holder_tid);
+}
+
+void py_process_close(struct py_process *p)
+{
+	free(p);
+}

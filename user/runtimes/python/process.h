@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef LOOPSTALL_PY_PROCESS_H
+#define LOOPSTALL_PY_PROCESS_H
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "base/proc.h"
+#include "runtimes/python/frame.h"
+
+struct py_process; /* opaque, per target process: version, layout row, address of _PyRuntime */
+
+/*
+ * Finds the interpreter in process pid, whose mappings are maps: returns 0,
+ * -ENOENT if pid is not CPython, -EPROTONOSUPPORT if the version is not
+ * supported, or another -errno.
+ */
+int py_process_open(pid_t pid, const struct proc_maps *maps, struct py_process **out);
+void py_process_close(struct py_process *p);
+/* "3.8" ... "3.13", valid for the life of p */
+const char *py_process_version(const struct py_process *p);
+/* Up to max frames of thread tid, innermost first: the count, or -errno (see py_stack_read_mem_ex()). */
+int py_stack_read(struct py_process *p, pid_t tid, struct py_frame *frames, int max);
+/*
+ * The GIL right now: *locked, and its holder's kernel tid (0 if unknown or
+ * not locked). 0 or -errno (see py_gil_state_mem()).
+ */
+int py_gil_state(struct py_process *p, bool *locked, pid_t *holder_tid);
+
+/* Address of _PyRuntime in the target (for fixture recording). */
+uint64_t py_process_runtime_addr(const struct py_process *p);
+/*
+ * 3.8-3.10 thread states name their thread by pthread_self(), the address of
+ * the C library's struct pthread; the kernel tid is a field of it. Returns
+ * that field's offset in process p (see process.c for how it is found), 0
+ * for 3.11+ (not needed), or -errno.
+ */
+int py_process_pthread_tid_offset(struct py_process *p);
+
+#endif

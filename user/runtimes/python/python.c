@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0
+/* CPython behind the runtime interface. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+
+#include "runtimes/python/elf.h"
+#include "runtimes/python/process.h"
+#include "runtimes/python/python.h"
+
+#define MAX_PY_FRAMES 64
+
+_Static_assert(sizeof(((struct py_frame *)0)->function) == sizeof(((struct stall_frame *)0)->function),
+	       "python and stall frames hold the same function names");
+_Static_assert(sizeof(((struct py_frame *)0)->file) == sizeof(((struct stall_frame *)0)->file),
+	       "python and stall frames hold the same file names");
+_Static_assert(sizeof(((struct py_frame *)0)->task) == sizeof(((struct stall_frame *)0)->task),
+	       "python and stall frames hold the same task names");
+
+static bool recognize(const struct proc_maps *maps, const char *exe)
+{
+	int i;
+
+	if (py_is_python_file(exe))
+		return true;
+	/* An interpreter embedded in another program (uwsgi, a C server) shows in its mappings. */
+	for (i = 0; i < maps->n; i++)
+		if (maps->v[i].path[0] == '/' && py_is_python_file(maps->v[i].path))
+			return true;
+	return false;
+}
+
+static int open_process(pid_t pid, const struct proc_maps *maps, void **state)
+{
+	return py_process_open(pid, maps, (struct py_process **)state);
+}
+
+static void close_process(void *state)
+{
+	py_process_close(state);
+}
+
+static void status(void *state, int err, char *buf, size_t len)
+{
+	if (err)
+		snprintf(buf, len, "unreadable: %s", strerror(-err));
+	else
+		snprintf(buf, len, "%s", py_process_version(state));
+}
+
+static void to_stall_frame(const struct py_frame *p, struct stall_frame *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->kind = FRAME_PYTHON;
+	f->coroutine = p->coroutine;
+	f->line = p->line;
+	memcpy(f->function, p->function, sizeof(f->function));
+	memcpy(f->file, p->file, sizeof(f->file));
+	memcpy(f->task, p->task, sizeof(f->task));
+	f->function[sizeof(f->function) - 1] = 0;
+	f->file[sizeof(f->file) - 1] = 0;
+	f->task[sizeof(f->task) - 1] = 0;
+}
+
+/*
+ * A running thread's frames change while we read them: a read can stop
+ * early. Read it a few times and keep the deepest stack; a blocked
+ * thread's is stable and read once.
+ */
+static int read_stack(void *state, pid_t tid, bool running, struct stall_frame *out, int max)
+{
+	struct py_frame frames[MAX_PY_FRAMES], again[MAX_PY_FRAMES];
+	int n, m, i, tries;
+
+	if (max > MAX_PY_FRAMES)
+		max = MAX_PY_FRAMES;
+	n = py_stack_read(state, tid, frames, max);
+	for (tries = running ? 2 : 0; tries > 0; tries--) {
+		m = py_stack_read(state, tid, again, max);
+		if (m > n) {
+			memcpy(frames, again, m * sizeof(again[0]));
+			n = m;
+		}
+	}
+	for (i = 0; i < n; i++)
+		to_stall_frame(&frames[i], &out[i]);
+	return n;
+}
+
+/* Who holds the GIL, and its innermost Python frame. */
+static int lock_holder(void *state, pid_t tid, struct lock_holder *out)
+{
+	struct py_frame frame;
+	bool locked;
+	pid_t holder;
+	int err = py_gil_state(state, &locked, &holder);
+
+	if (err)
+		return err;
+	memset(out, 0, sizeof(*out));
+	snprintf(out->lock, sizeof(out->lock), "gil");
+	out->held = locked;
+	out->tid = locked ? holder : 0;
+	if (locked && holder > 0 && holder != tid && py_stack_read(state, holder, &frame, 1) == 1)
+		to_stall_frame(&frame, &out->frame);
+	return 0;
+}
+
+static bool has_frame(const struct stall_frame *frames, int n, const char *function)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(frames[i].function, function) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * A futex wait is for the GIL when the loop waits in the interpreter's GIL
+ * condition variable while another thread holds it. Threading locks go
+ * through PyThread_acquire_lock_timed and semaphores instead.
+ */
+static void refine(struct stall_record *r, const struct stall_frame *native, int n)
+{
+	if (r->cause == CAUSE_LOCK && r->holder.held && r->holder.tid != r->tid &&
+	    (has_frame(native, n, "pthread_cond_timedwait") || has_frame(native, n, "pthread_cond_wait")) &&
+	    !has_frame(native, n, "PyThread_acquire_lock_timed"))
+		r->cause = CAUSE_GIL;
+}
+
+const struct runtime_ops python_runtime = {
+	.name = "python",
+	.recognize = recognize,
+	.open = open_process,
+	.close = close_process,
+	.status = status,
+	.read_stack = read_stack,
+	.lock_holder = lock_holder,
+	.is_interpreter = py_is_python_file,
+	.refine = refine,
+};

@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The Python stack of one thread, walked over a memory reader (a live
+ * process, see process.c, or a recording replayed by the unit tests):
+ *
+ *   the thread's state (tstate.c), then its frames, innermost first:
+ *     3.8-3.10: ->frame, PyFrameObject (->f_back ...), f_lasti
+ *     3.11+:    ->cframe->current_frame (3.13: ->current_frame),
+ *               _PyInterpreterFrame (->previous ...), prev_instr/instr_ptr
+ *       -> PyCodeObject: co_qualname (3.11+) or co_name, co_filename,
+ *          and the line table of that version (lines.c)
+ *
+ * then the asyncio task names (task.c). The target keeps running while we
+ * read, so every pointer is untrusted: checked, lists bounded, strings capped.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtimes/python/lines.h"
+#include "runtimes/python/stack.h"
+#include "runtimes/python/strings.h"
+#include "runtimes/python/task.h"
+#include "runtimes/python/tstate.h"
+
+#define MAX_LINETABLE 65536 /* bytes of line table read; beyond it line = 0 */
+
+/* Code flags that make a frame a coroutine (Include/cpython/code.h). */
+#define CO_COROUTINE	      0x0080
+#define CO_ITERABLE_COROUTINE 0x0100
+#define CO_ASYNC_GENERATOR    0x0200
+
+/* What a frame needs from its code object besides names. */
+struct code_info {
+	uint64_t linetable;
+	int firstlineno;
+	int firsttraceable; /* 3.11+ */
+};
+
+/* Bytes of the code object header that hold every field we use. */
+static size_t code_header_len(const struct py_layout *L)
+{
+	size_t n = L->code_linetable + 8;
+
+	if (L->code_qualname + 8u > n)
+		n = L->code_qualname + 8;
+	if (L->code_name + 8u > n)
+		n = L->code_name + 8;
+	if (L->code_filename + 8u > n)
+		n = L->code_filename + 8;
+	if (L->code_firsttraceable + 4u > n)
+		n = L->code_firsttraceable + 4;
+	return n;
+}
+
+/* Reads the line table and returns the line of byte offset addr, 0 if unknown. */
+static int code_line(const struct mem_reader *m, const struct py_layout *L, const struct code_info *ci, int64_t addr)
+{
+	uint8_t hdr[64], *buf;
+	int64_t size;
+	int line = -1;
+
+	if (!py_valid_ptr(ci->linetable, 8) || addr > INT32_MAX || L->bytes_data > sizeof(hdr))
+		return 0;
+	if (py_read_mem(m, ci->linetable, hdr, L->bytes_data))
+		return 0;
+	size = (int64_t)py_get_u64(hdr, L->bytes_size);
+	if (size <= 0)
+		return 0;
+	if (size > MAX_LINETABLE)
+		size = MAX_LINETABLE;
+	buf = malloc(size);
+	if (!buf)
+		return 0;
+	if (!py_read_mem(m, ci->linetable + L->bytes_data, buf, size)) {
+		switch (L->lines) {
+		case PY_LINES_LNOTAB: line = py_lnotab_line(buf, size, ci->firstlineno, addr); break;
+		case PY_LINES_310: line = py_linetable310_line(buf, size, ci->firstlineno, addr); break;
+		case PY_LINES_LOCATIONS: line = py_location_table_line(buf, size, ci->firstlineno, (int)addr); break;
+		}
+	}
+	free(buf);
+	return line > 0 ? line : 0;
+}
+
+/* Fills function, file and coroutine of out from a code object, and ci. */
+static int read_code(const struct mem_reader *m, const struct py_layout *L, uint64_t code, struct py_frame *out,
+		     struct code_info *ci)
+{
+	size_t len = code_header_len(L);
+	uint8_t buf[256];
+	int32_t flags;
+	int err;
+
+	if (!py_valid_ptr(code, 8) || len > sizeof(buf))
+		return -EFAULT;
+	err = py_read_mem(m, code, buf, len);
+	if (err)
+		return err;
+	memset(out, 0, sizeof(*out));
+	/* 3.8-3.10 code objects have no co_qualname: co_name it is */
+	if (!L->code_qualname ||
+	    py_read_str(m, L, py_get_u64(buf, L->code_qualname), out->function, sizeof(out->function)) ||
+	    !out->function[0]) {
+		err = py_read_str(m, L, py_get_u64(buf, L->code_name), out->function, sizeof(out->function));
+		if (err)
+			return err;
+	}
+	err = py_read_str(m, L, py_get_u64(buf, L->code_filename), out->file, sizeof(out->file));
+	if (err)
+		return err;
+	flags = py_get_i32(buf, L->code_flags);
+	out->coroutine = flags & (CO_COROUTINE | CO_ITERABLE_COROUTINE | CO_ASYNC_GENERATOR);
+	ci->linetable = py_get_u64(buf, L->code_linetable);
+	ci->firstlineno = py_get_i32(buf, L->code_firstlineno);
+	ci->firsttraceable = L->code_firsttraceable ? py_get_i32(buf, L->code_firsttraceable) : 0;
+	return 0;
+}
+
+/*
+ * Step `steps` of a walk may follow frame: a plausible address, not seen
+ * before on this walk (linked frames can form a cycle in torn or garbage
+ * memory). 0 and frame remembered, or -EFAULT / -ELOOP.
+ */
+static int check_frame(uint64_t *seen, int steps, uint64_t frame)
+{
+	int i;
+
+	if (!py_valid_ptr(frame, 8))
+		return -EFAULT;
+	for (i = 0; i < steps; i++)
+		if (seen[i] == frame)
+			return -ELOOP;
+	seen[steps] = frame;
+	return 0;
+}
+
+/* 3.8-3.10: tstate->frame, then PyFrameObject.f_back; all are Python frames. */
+static int walk_frame_objects(const struct mem_reader *m, const struct py_layout *L, uint64_t tstate, struct walk *w)
+{
+	uint64_t frame, seen[MAX_FRAME_STEPS];
+	uint8_t buf[128];
+	int n = 0, steps, err;
+
+	if (L->frame_lasti + 4u > sizeof(buf))
+		return -EINVAL;
+	err = py_read_ptr(m, tstate + L->tstate_frame, &frame);
+	if (err)
+		return err;
+
+	for (steps = 0; frame && n <= w->max && steps < MAX_FRAME_STEPS; steps++) {
+		struct py_frame *out = walk_slot(w, n);
+		struct code_info ci;
+		int64_t lasti;
+
+		err = check_frame(seen, steps, frame);
+		if (err)
+			break;
+		err = py_read_mem(m, frame, buf, L->frame_lasti + 4);
+		if (err)
+			break;
+		err = read_code(m, L, py_get_u64(buf, L->frame_code), out, &ci);
+		if (err)
+			break;
+		/* f_lasti: last instruction started, -1 before the first */
+		lasti = py_get_i32(buf, L->frame_lasti);
+		if (L->lines == PY_LINES_310)
+			lasti *= 2; /* 3.10 counts 2-byte code units */
+		out->line = code_line(m, L, &ci, lasti);
+		w->addr[n] = frame;
+		w->owner[n] = -1;
+		n++;
+		frame = py_get_u64(buf, L->frame_previous);
+	}
+	/* Garbage part way up the stack (the target kept running): keep what we have */
+	return n ? n : err;
+}
+
+/*
+ * 3.11+: tstate->cframe->current_frame (3.13: tstate->current_frame), then
+ * _PyInterpreterFrame.previous. Shim and not yet started frames are skipped,
+ * like CPython's tracebacks do.
+ */
+static int walk_interp_frames(const struct mem_reader *m, const struct py_layout *L, uint64_t tstate, struct walk *w)
+{
+	uint64_t frame, seen[MAX_FRAME_STEPS];
+	uint8_t buf[128];
+	int n = 0, steps, err;
+
+	if (L->frame_owner >= sizeof(buf))
+		return -EINVAL;
+	err = py_read_ptr(m, tstate + L->tstate_frame, &frame);
+	if (err)
+		return err;
+	if (L->cframe_current_frame >= 0 && frame) {
+		if (!py_valid_ptr(frame, 8))
+			return -EFAULT;
+		err = py_read_ptr(m, frame + L->cframe_current_frame, &frame);
+		if (err)
+			return err;
+	}
+
+	for (steps = 0; frame && n <= w->max && steps < MAX_FRAME_STEPS; steps++) {
+		struct py_frame *out = walk_slot(w, n);
+		uint64_t code, instr, addr = frame;
+		struct code_info ci;
+		int64_t lasti;
+		int owner;
+
+		err = check_frame(seen, steps, frame);
+		if (err)
+			break;
+		err = py_read_mem(m, frame, buf, L->frame_owner + 1);
+		if (err)
+			break;
+		code = py_get_u64(buf, L->frame_code);
+		instr = py_get_u64(buf, L->frame_instr);
+		owner = (int8_t)buf[L->frame_owner];
+		frame = py_get_u64(buf, L->frame_previous);
+		if (owner == L->owner_cstack)
+			continue; /* 3.12+ shim frame pushed by C code, not Python */
+		err = read_code(m, L, code, out, &ci);
+		if (err)
+			break;
+		/* index of the code unit executing (3.13) or last started (3.11, 3.12) */
+		lasti = ((int64_t)(instr - (code + L->code_adaptive))) / 2;
+		if (owner != L->owner_generator && lasti < ci.firsttraceable)
+			continue; /* _PyFrame_IsIncomplete() */
+		out->line = code_line(m, L, &ci, lasti * 2);
+		w->addr[n] = addr;
+		w->owner[n] = owner;
+		n++;
+	}
+	return n ? n : err;
+}
+
+int py_stack_read_mem_ex(const struct mem_reader *mem, const char *version, uint64_t runtime_addr,
+			 int pthread_tid_offset, pid_t tid, struct py_frame *frames, int max)
+{
+	struct tstate_key key = {0};
+	const struct py_layout *L;
+	uint64_t tstate = 0;
+	struct walk *w;
+	int r;
+
+	if (!mem || !mem->read || !version || (max > 0 && !frames) || max < 0)
+		return -EINVAL;
+	r = py_layout_for_target(version, runtime_addr, pthread_tid_offset, &L);
+	if (r)
+		return r;
+	if (!max)
+		return 0;
+	r = py_check_debug_offsets(mem, L, runtime_addr);
+	if (r)
+		return r;
+	key.tid = tid;
+	key.pthread_tid_offset = pthread_tid_offset;
+	r = py_find_tstate(mem, L, runtime_addr, &key, &tstate);
+	if (r <= 0)
+		return r;
+	w = malloc(sizeof(*w)); /* ~10 KiB: keep it off the stack */
+	if (!w)
+		return -ENOMEM;
+	w->frames = frames;
+	w->max = max;
+	switch (L->frames) {
+	case PY_FRAME_OBJECT: r = walk_frame_objects(mem, L, tstate, w); break;
+	case PY_INTERP_FRAME: r = walk_interp_frames(mem, L, tstate, w); break;
+	default: r = -EPROTONOSUPPORT; break;
+	}
+	if (r > 0) {
+		py_name_tasks(mem, L, w, r);
+		if (r > max)
+			r = max; /* the peek frame */
+	}
+	free(w);
+	return r;
+}
+
+int py_stack_read_mem(const struct mem_reader *mem, const char *version, uint64_t runtime_addr, pid_t tid,
+		      struct py_frame *frames, int max)
+{
+	return py_stack_read_mem_ex(mem, version, runtime_addr, -1, tid, frames, max);
+}
+

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef LOOPSTALL_PY_STACK_H
+#define LOOPSTALL_PY_STACK_H
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "runtimes/python/frame.h"
+#include "runtimes/python/memory.h"
+
+/*
+ * Fills up to max frames of thread tid (the kernel TID) of a target of
+ * `version` ("3.11") whose _PyRuntime is at runtime_addr, innermost first.
+ * Returns the count (0 if that thread has no Python frames or no thread
+ * state) or -errno. Never loops forever or crashes on garbage memory: the
+ * threads and frames walked are bounded, pointers checked, strings capped.
+ * 3.8-3.10 need pthread_tid_offset (process.h): -ENOTSUP without (-1).
+ */
+int py_stack_read_mem_ex(const struct mem_reader *mem, const char *version, uint64_t runtime_addr,
+			 int pthread_tid_offset, pid_t tid, struct py_frame *frames, int max);
+/* The same without the offset, enough for 3.11+. */
+int py_stack_read_mem(const struct mem_reader *mem, const char *version, uint64_t runtime_addr, pid_t tid,
+		      struct py_frame *frames, int max);
+
+#endif

@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * asyncio task names (py_name_tasks): the coroutine frame called by
+ * Handle._run gets the name of the task being stepped: Handle._run's self
+ * ->_callback (slot offset from its type's tp_members) -> the C Task, whose
+ * task_coro must be that frame's coroutine.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "runtimes/python/strings.h"
+#include "runtimes/python/task.h"
+
+#define OB_TYPE		8  /* PyObject.ob_type */
+#define MEMBER_SIZE	40 /* sizeof(PyMemberDef): name, type, offset, flags, doc (stable ABI) */
+#define MEMBER_TYPE	8
+#define MEMBER_OFFSET	16
+#define T_OBJECT_EX	16 /* what __slots__ members are */
+#define MAX_MEMBERS	64 /* PyMemberDef entries looked at per type */
+#define MAX_BASES	8  /* types looked at up the tp_base chain */
+#define MAX_SLOT_OFFSET 4096
+#define PAGE_SIZE_MIN	4096
+#define HANDLE_RUN_FILE "asyncio/events.py"
+
+/*
+ * Whether the C string at addr is want. Read in two pieces split at a page
+ * boundary, so a short string at the end of a mapping can still be read.
+ */
+static bool cstr_is(const struct mem_reader *m, uint64_t addr, const char *want)
+{
+	size_t len = strlen(want) + 1, first;
+	char buf[64];
+
+	if (!addr || len > sizeof(buf))
+		return false;
+	first = PAGE_SIZE_MIN - (addr & (PAGE_SIZE_MIN - 1));
+	if (first > len)
+		first = len;
+	if (py_read_mem(m, addr, buf, first) || (first < len && py_read_mem(m, addr + first, buf + first, len - first)))
+		return false;
+	return !memcmp(buf, want, len);
+}
+
+/* Reads obj->ob_type and checks its tp_name; *type gets the type if asked. */
+static bool type_is(const struct mem_reader *m, const struct py_layout *L, uint64_t obj, const char *name,
+		    uint64_t *type)
+{
+	uint64_t t, tp_name;
+
+	if (!py_valid_ptr(obj, 8) || py_read_ptr(m, obj + OB_TYPE, &t) || !py_valid_ptr(t, 8) ||
+	    py_read_ptr(m, t + L->type_name, &tp_name))
+		return false;
+	if (type)
+		*type = t;
+	return !name || cstr_is(m, tp_name, name);
+}
+
+/*
+ * Offset of the __slots__ member called name in instances of type: from the
+ * tp_members of type or one of its bases, so the slot order of the stdlib
+ * version does not matter. 0 or -errno.
+ */
+static int slot_offset(const struct mem_reader *m, const struct py_layout *L, uint64_t type, const char *name,
+		       uint64_t *off)
+{
+	uint8_t def[MEMBER_SIZE];
+	int depth, i;
+
+	for (depth = 0; depth < MAX_BASES && py_valid_ptr(type, 8); depth++) {
+		uint64_t members;
+
+		if (py_read_ptr(m, type + L->type_members, &members))
+			return -EFAULT;
+		for (i = 0; py_valid_ptr(members, 8) && i < MAX_MEMBERS; i++) {
+			if (py_read_mem(m, members + (uint64_t)i * MEMBER_SIZE, def, sizeof(def)))
+				return -EFAULT;
+			if (!py_get_u64(def, 0))
+				break; /* the terminating entry */
+			if (!cstr_is(m, py_get_u64(def, 0), name))
+				continue;
+			*off = py_get_u64(def, MEMBER_OFFSET);
+			if (py_get_i32(def, MEMBER_TYPE) != T_OBJECT_EX || !*off || *off >= MAX_SLOT_OFFSET ||
+			    (*off & 7))
+				return -EINVAL;
+			return 0;
+		}
+		if (py_read_ptr(m, type + L->type_base, &type))
+			return -EFAULT;
+	}
+	return -ENOENT;
+}
+
+/*
+ * Task names not given by the user are "Task-N"; 3.12+ keep just N, an int,
+ * until asked. Formats small non-negative ints (two 30-bit digits).
+ */
+static int read_counter_name(const struct mem_reader *m, const struct py_layout *L, uint64_t obj, char *dst, size_t cap)
+{
+	uint8_t buf[40];
+	uint64_t v, size;
+	uint32_t d[2];
+	int ndigits;
+
+	if (L->long_digit + 8u > sizeof(buf) || py_read_mem(m, obj, buf, L->long_digit + 8))
+		return -EFAULT;
+	size = py_get_u64(buf, L->long_size);
+	if (L->long_tagged) {
+		if ((size & 3) == 2 || (size >> 3) > 2)
+			return -EINVAL; /* negative, or too big to be a task counter */
+		ndigits = (size & 3) == 1 ? 0 : (int)(size >> 3);
+	} else {
+		if ((int64_t)size < 0 || size > 2)
+			return -EINVAL;
+		ndigits = (int)size;
+	}
+	memcpy(d, buf + L->long_digit, sizeof(d));
+	v = ndigits > 0 ? d[0] & 0x3fffffff : 0;
+	if (ndigits > 1)
+		v |= (uint64_t)(d[1] & 0x3fffffff) << 30;
+	snprintf(dst, cap, "Task-%llu", (unsigned long long)v);
+	return 0;
+}
+
+/*
+ * Name of the _asyncio.Task whose step Handle._run (frame handle_frame) is
+ * running, if that task's coroutine is coro: self->_callback is the task's
+ * TaskStepMethWrapper (a heap type named "_asyncio.TaskStepMethWrapper" in
+ * 3.12+), TaskWakeupMethWrapper (3.8-3.10) or bound task_wakeup (3.11+),
+ * each of which holds the task. Anything unexpected: -errno and "".
+ */
+static int task_name(const struct mem_reader *m, const struct py_layout *L, uint64_t handle_frame, uint64_t coro,
+		     char *dst, size_t cap)
+{
+	uint64_t self, type, off, cb, task, tcoro, name;
+	uint8_t buf[256];
+
+	dst[0] = '\0';
+	if (!L->task_name || !py_valid_ptr(coro, 8) || L->task_name + 8u > sizeof(buf) ||
+	    L->task_coro + 8u > sizeof(buf))
+		return -EPROTONOSUPPORT;
+	if (py_read_ptr(m, handle_frame + L->frame_localsplus, &self) || !type_is(m, L, self, NULL, &type))
+		return -EFAULT;
+	if (slot_offset(m, L, type, "_callback", &off) || py_read_ptr(m, self + off, &cb))
+		return -ENOENT;
+	if (type_is(m, L, cb, "TaskStepMethWrapper", NULL) || type_is(m, L, cb, "_asyncio.TaskStepMethWrapper", NULL) ||
+	    type_is(m, L, cb, "TaskWakeupMethWrapper", NULL)) {
+		if (py_read_ptr(m, cb + L->wrapper_task, &task))
+			return -EFAULT;
+	} else if (type_is(m, L, cb, "builtin_function_or_method", NULL)) {
+		if (py_read_ptr(m, cb + L->cfunc_self, &task))
+			return -EFAULT;
+	} else {
+		return -ENOENT; /* a callback that is not a task's */
+	}
+	if (!type_is(m, L, task, "_asyncio.Task", NULL))
+		return -ENOENT;
+	if (py_read_mem(m, task, buf, (L->task_name > L->task_coro ? L->task_name : L->task_coro) + 8))
+		return -EFAULT;
+	tcoro = py_get_u64(buf, L->task_coro);
+	name = py_get_u64(buf, L->task_name);
+	if (tcoro != coro)
+		return -ENOENT; /* not the task running this coroutine */
+	if (type_is(m, L, name, "str", NULL))
+		return py_read_str(m, L, name, dst, cap);
+	if (type_is(m, L, name, "int", NULL))
+		return read_counter_name(m, L, name, dst, cap);
+	return -EINVAL;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n >= k && !strcmp(s + n - k, suffix);
+}
+
+/* Handle._run of asyncio/events.py (3.8-3.10 know only co_name "_run"). */
+static bool is_handle_run(const struct py_frame *f)
+{
+	return (!strcmp(f->function, "Handle._run") || !strcmp(f->function, "_run")) &&
+	       ends_with(f->file, HANDLE_RUN_FILE);
+}
+
+/* The coroutine object a coroutine frame belongs to, or 0. */
+static uint64_t frame_coroutine(const struct mem_reader *m, const struct py_layout *L, uint64_t frame, int owner)
+{
+	uint64_t gen;
+
+	if (L->frames == PY_INTERP_FRAME)
+		return owner == L->owner_generator && frame > L->gen_iframe ? frame - L->gen_iframe : 0;
+	if (py_read_ptr(m, frame + L->frame_gen, &gen))
+		return 0;
+	return gen;
+}
+
+/* Names the task on each coroutine frame called by Handle._run; n frames walked (peek included). */
+void py_name_tasks(const struct mem_reader *m, const struct py_layout *L, struct walk *w, int n)
+{
+	int i;
+
+	for (i = 0; i + 1 < n && i < w->max; i++) {
+		struct py_frame *f = &w->frames[i];
+
+		if (!f->coroutine || !is_handle_run(walk_slot(w, i + 1)))
+			continue;
+		task_name(m, L, w->addr[i + 1], frame_coroutine(m, L, w->addr[i], w->owner[i]), f->task,
+			  sizeof(f->task));
+	}
+}

@@ -1,0 +1,73 @@
+#ifndef LOOPSTALL_RUNTIME_H
+#define LOOPSTALL_RUNTIME_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "base/proc.h"
+#include "record/stall_record.h"
+
+/*
+ * runtimes/: the language runtimes loopstall reads from outside, one folder
+ * each behind struct runtime_ops, and the registry (registry.c) that asks
+ * them in turn and keeps their per-process state. A runtime recognizes a
+ * process, reads a stalled thread's frames from its memory, names JIT code
+ * and lock holders, says which native modules are its interpreter, and has
+ * the last word on a record. Adding one is a new folder and one line in the
+ * registry.
+ *
+ * Every operation but recognize may be NULL: the runtime has nothing to say.
+ */
+struct runtime_ops {
+	const char *name; /* "python", "node", "redis": shown as the loop's runtime */
+	/* Cheap: is this process ours, from its mappings and the executable's base name? */
+	bool (*recognize)(const struct proc_maps *maps, const char *exe);
+	/*
+	 * Per-process state for the calls below, made when first needed: 0 and
+	 * *state, or -errno (then status says why, and nothing else is asked).
+	 */
+	int (*open)(pid_t pid, const struct proc_maps *maps, void **state);
+	void (*close)(void *state);
+	/* The version read, or why frames cannot be read (err from open, or 0). */
+	void (*status)(void *state, int err, char *buf, size_t len);
+	/* Frames of thread tid now, innermost first: count or -errno. running: it may be moving. */
+	int (*read_stack)(void *state, pid_t tid, bool running, struct stall_frame *out, int max);
+	/* The holder of the runtime's lock (the GIL) while tid waits: 0, or -errno when unknown. */
+	int (*lock_holder)(void *state, pid_t tid, struct lock_holder *out);
+	/* Native frames below the runtime's own stop at its interpreter's module. */
+	bool (*is_interpreter)(const char *module);
+	/* The name of JIT code at addr (no module, or an unnamed range): 0, or -ENOENT. */
+	int (*name_jit)(void *state, pid_t pid, uint64_t addr, char *buf, size_t len);
+	/* Last touches once native frames are named (reporter thread): cause, notes. */
+	void (*refine)(struct stall_record *r, const struct stall_frame *native, int n);
+};
+
+/*
+ * The registry: which runtime each process is, and that runtime's state for
+ * it. Not thread-safe: each thread that asks keeps its own.
+ */
+struct runtimes;
+
+struct runtimes *runtimes_new(void);
+void runtimes_free(struct runtimes *rt);
+/* pid exited or exec'd: what is known of it is stale. */
+void runtimes_forget(struct runtimes *rt, pid_t pid);
+/* The runtime of pid, NULL when none claims it. Reads /proc once per process. */
+const struct runtime_ops *runtimes_of(struct runtimes *rt, pid_t pid);
+/* Its name, "other" when none. */
+const char *runtimes_name(struct runtimes *rt, pid_t pid);
+
+/* Whether the runtime of pid reads frames of its own (native frames then stop at its interpreter). */
+bool runtimes_has_frames(struct runtimes *rt, pid_t pid);
+/* Into r: runtime, runtime_status and the frames of r->tid, appended after r->nframes. */
+void runtimes_fill_record(struct runtimes *rt, struct stall_record *r, bool running);
+/* Frames of tid for a CPU sample: count, 0 when the runtime reads none, or -errno. */
+int runtimes_read_stack(struct runtimes *rt, pid_t pid, pid_t tid, struct stall_frame *out, int max);
+/* r->holder, where the runtime of r->pid knows who holds its lock. */
+void runtimes_fill_holder(struct runtimes *rt, struct stall_record *r);
+bool runtimes_is_interpreter(struct runtimes *rt, pid_t pid, const char *module);
+int runtimes_name_jit(struct runtimes *rt, pid_t pid, uint64_t addr, char *buf, size_t len);
+void runtimes_refine(struct runtimes *rt, struct stall_record *r, const struct stall_frame *native, int n);
+
+#endif

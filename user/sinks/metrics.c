@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Prometheus metrics over libmicrohttpd. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/duration.h"
+#include "base/histogram.h"
+#include "sinks/metrics.h"
+
+#define MAX_SERIES 4096
+#define MAX_LOOPS  1024
+
+/* loopstall_stalls_total{pid,comm,cause} */
+struct stall_series {
+	pid_t pid;
+	char comm[16];
+	enum stall_cause cause;
+	uint64_t count;
+};
+
+struct metrics {
+	struct sink sink; /* first: the sink is the metrics object */
+	struct MHD_Daemon *daemon;
+	struct metrics_sources src;
+	pthread_mutex_t lock; /* guards series and reporter */
+	struct stall_series series[MAX_SERIES];
+	int nseries;
+};
+
+/* Label values are untrusted: escape backslash, quote and newline as the format asks. */
+static void put_label(FILE *f, const char *key, const char *value, bool first)
+{
+	const char *p;
+
+	fprintf(f, "%s%s=\"", first ? "" : ",", key);
+	for (p = value; *p; p++) {
+		if (*p == '\\')
+			fputs("\\\\", f);
+		else if (*p == '"')
+			fputs("\\\"", f);
+		else if (*p == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
+static void put_loop_labels(FILE *f, const struct ls_loop *l)
+{
+	char comm[LS_COMM_LEN + 1];
+
+	memcpy(comm, l->comm, LS_COMM_LEN);
+	comm[LS_COMM_LEN] = 0;
+	fprintf(f, "pid=\"%u\",tid=\"%u\"", l->pid, l->tid);
+	put_label(f, "comm", comm, false);
+}
+
+static void put_loops(struct metrics *m, FILE *f)
+{
+	struct ls_loop *loops = calloc(MAX_LOOPS, sizeof(*loops));
+	uint64_t now = monotonic_ns();
+	struct ls_hist h;
+	int n, i, b;
+
+	if (!loops)
+		return;
+	n = tracer_read_loops(m->src.tracer, loops, MAX_LOOPS);
+	fputs("# HELP loopstall_iteration_seconds Busy time of event-loop iterations (from the kernel's log2 "
+	      "histogram).\n"
+	      "# TYPE loopstall_iteration_seconds histogram\n",
+	      f);
+	for (i = 0; i < n; i++) {
+		uint64_t cumulative = 0;
+
+		if (tracer_read_hist(m->src.tracer, loops[i].tid, &h))
+			continue;
+		for (b = 0; b < LS_HIST_BUCKETS; b++) {
+			cumulative += h.slots[b];
+			fputs("loopstall_iteration_seconds_bucket{", f);
+			put_loop_labels(f, &loops[i]);
+			fprintf(f, ",le=\"%g\"} %llu\n", (double)hist_bucket_upper_ns(b) / 1e9,
+				(unsigned long long)cumulative);
+		}
+		fputs("loopstall_iteration_seconds_bucket{", f);
+		put_loop_labels(f, &loops[i]);
+		fprintf(f, ",le=\"+Inf\"} %llu\n", (unsigned long long)cumulative);
+		fputs("loopstall_iteration_seconds_sum{", f);
+		put_loop_labels(f, &loops[i]);
+		fprintf(f, "} %.9f\n", (double)h.sum_ns / 1e9);
+		fputs("loopstall_iteration_seconds_count{", f);
+		put_loop_labels(f, &loops[i]);
+		fprintf(f, "} %llu\n", (unsigned long long)cumulative);
+	}
+	fputs("# HELP loopstall_stalled Whether the loop is stalled right now.\n"
+	      "# TYPE loopstall_stalled gauge\n",
+	      f);
+	for (i = 0; i < n; i++) {
+		bool stalled = loops[i].iter_start_ns && now > loops[i].iter_start_ns &&
+			       now - loops[i].iter_start_ns >= m->src.threshold_ns;
+
+		fputs("loopstall_stalled{", f);
+		put_loop_labels(f, &loops[i]);
+		fprintf(f, "} %d\n", stalled);
+	}
+	free(loops);
+}
+
+static void put_counter(FILE *f, const char *name, const char *help, uint64_t value)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", name, help, name, name, (unsigned long long)value);
+}
+
+static void put_counters(struct metrics *m, FILE *f)
+{
+	uint64_t dropped_reports;
+	int i;
+
+	fputs("# HELP loopstall_stalls_total Stalls that ended, by process and cause.\n"
+	      "# TYPE loopstall_stalls_total counter\n",
+	      f);
+	pthread_mutex_lock(&m->lock);
+	for (i = 0; i < m->nseries; i++) {
+		fprintf(f, "loopstall_stalls_total{pid=\"%d\"", m->series[i].pid);
+		put_label(f, "comm", m->series[i].comm, false);
+		fprintf(f, ",cause=\"%s\"} %llu\n", stall_cause_name(m->series[i].cause),
+			(unsigned long long)m->series[i].count);
+	}
+	dropped_reports = m->src.reporter ? reporter_dropped(m->src.reporter) : 0;
+	pthread_mutex_unlock(&m->lock);
+	put_counter(f, "loopstall_kills_total", "Signals sent to stalled processes.",
+		    counter_get(&m->src.counters->kills));
+	put_counter(f, "loopstall_lost_events_total", "Kernel records lost to a full ring buffer.",
+		    tracer_lost_events(m->src.tracer));
+	put_counter(f, "loopstall_reports_dropped_total", "Records dropped because the reporter queue was full.",
+		    dropped_reports);
+	fputs("# HELP loopstall_report_cpu_seconds_total loopstall's own CPU time spent on stall reports, by thread.\n"
+	      "# TYPE loopstall_report_cpu_seconds_total counter\n",
+	      f);
+	fprintf(f, "loopstall_report_cpu_seconds_total{thread=\"detector\"} %.6f\n",
+		(double)counter_get(&m->src.counters->capture_ns) / 1e9);
+	fprintf(f, "loopstall_report_cpu_seconds_total{thread=\"reporter\"} %.6f\n",
+		(double)counter_get(&m->src.counters->symbolize_ns) / 1e9);
+	put_counter(f, "loopstall_records_total", "Stall and kill records produced.",
+		    counter_get(&m->src.counters->records));
+	put_counter(f, "loopstall_hooks_run_total", "--exec hooks started.", counter_get(&m->src.counters->hooks_run));
+	put_counter(f, "loopstall_hooks_failed_total", "--exec hooks that failed, timed out or could not start.",
+		    counter_get(&m->src.counters->hooks_failed));
+	put_counter(f, "loopstall_hooks_dropped_total", "--exec hooks not run: too many running or too frequent.",
+		    counter_get(&m->src.counters->hooks_dropped));
+}
+
+static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+			      const char *version, const char *upload, size_t *upload_size, void **state)
+{
+	struct metrics *m = cls;
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	char *body = NULL;
+	size_t len = 0;
+	unsigned int status = MHD_HTTP_OK;
+	FILE *f;
+
+	(void)version, (void)upload, (void)upload_size, (void)state;
+	f = open_memstream(&body, &len);
+	if (!f)
+		return MHD_NO;
+	if (strcmp(method, "GET") != 0) {
+		status = MHD_HTTP_METHOD_NOT_ALLOWED;
+		fputs("only GET\n", f);
+	} else if (strcmp(url, "/metrics") != 0) {
+		status = MHD_HTTP_NOT_FOUND;
+		fputs("loopstall serves /metrics\n", f);
+	} else {
+		put_loops(m, f);
+		put_counters(m, f);
+	}
+	if (fclose(f)) {
+		free(body);
+		return MHD_NO;
+	}
+	resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+	ret = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static void count_stall(struct sink *s, const struct stall_record *r)
+{
+	struct metrics *m = (struct metrics *)s;
+	int i;
+
+	if (!r->ended)
+		return;
+	pthread_mutex_lock(&m->lock);
+	for (i = 0; i < m->nseries; i++) {
+		struct stall_series *x = &m->series[i];
+
+		if (x->pid == r->pid && x->cause == r->cause && strcmp(x->comm, r->comm) == 0)
+			break;
+	}
+	if (i == m->nseries && m->nseries < MAX_SERIES) {
+		m->series[i].pid = r->pid;
+		m->series[i].cause = r->cause;
+		memcpy(m->series[i].comm, r->comm, sizeof(m->series[i].comm));
+		m->series[i].count = 0;
+		m->nseries++;
+	}
+	if (i < m->nseries)
+		m->series[i].count++;
+	pthread_mutex_unlock(&m->lock);
+}
+
+/* The sink list owns the metrics object; metrics_stop() has stopped its server by now. */
+static void sink_destroy(struct sink *s)
+{
+	struct metrics *m = (struct metrics *)s;
+
+	if (m->daemon)
+		MHD_stop_daemon(m->daemon);
+	pthread_mutex_destroy(&m->lock);
+	free(m);
+}
+
+static const struct sink_ops metrics_ops = {
+	.stall = count_stall,
+	.destroy = sink_destroy,
+};
+
+/* "HOST:PORT" or ":PORT" (127.0.0.1); IPv4 or [IPv6]. */
+static int parse_addr(const char *text, struct sockaddr_storage *ss, socklen_t *len)
+{
+	char host[256];
+	const char *colon = strrchr(text, ':');
+	char *end;
+	long port;
+	size_t hlen;
+
+	if (!colon)
+		return -EINVAL;
+	port = strtol(colon + 1, &end, 10);
+	if (*end || colon[1] == 0 || port <= 0 || port > 65535)
+		return -EINVAL;
+	hlen = colon - text;
+	if (hlen >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, text, hlen);
+	host[hlen] = 0;
+	if (hlen == 0)
+		strcpy(host, "127.0.0.1");
+	memset(ss, 0, sizeof(*ss));
+	if (host[0] == '[' && hlen > 2 && host[hlen - 1] == ']') {
+		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+
+		host[hlen - 1] = 0;
+		if (inet_pton(AF_INET6, host + 1, &a6->sin6_addr) != 1)
+			return -EINVAL;
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons(port);
+		*len = sizeof(*a6);
+		return 0;
+	} else {
+		struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+
+		if (inet_pton(AF_INET, host, &a4->sin_addr) != 1)
+			return -EINVAL;
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons(port);
+		*len = sizeof(*a4);
+		return 0;
+	}
+}
+
+int metrics_start(const char *addr, const struct metrics_sources *src, struct metrics **out)
+{
+	struct sockaddr_storage ss;
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD;
+	struct metrics *m;
+	socklen_t len;
+	int err;
+
+	err = parse_addr(addr, &ss, &len);
+	if (err)
+		return err;
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	m->sink.ops = &metrics_ops;
+	m->src = *src;
+	pthread_mutex_init(&m->lock, NULL);
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	errno = 0;
+	m->daemon = MHD_start_daemon(flags, 0, NULL, NULL, answer, m, MHD_OPTION_SOCK_ADDR, &ss,
+				     MHD_OPTION_CONNECTION_TIMEOUT, 10U, MHD_OPTION_END);
+	if (!m->daemon) {
+		err = errno ? -errno : -EADDRINUSE;
+		sink_destroy(&m->sink);
+		return err;
+	}
+	*out = m;
+	return 0;
+}
+
+void metrics_set_reporter(struct metrics *m, struct reporter *rep)
+{
+	pthread_mutex_lock(&m->lock);
+	m->src.reporter = rep;
+	pthread_mutex_unlock(&m->lock);
+}
+
+struct sink *metrics_sink(struct metrics *m)
+{
+	return &m->sink;
+}
+
+void metrics_stop(struct metrics *m)
+{
+	if (!m || !m->daemon)
+		return;
+	MHD_stop_daemon(m->daemon);
+	m->daemon = NULL;
+}

@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: GPL-2.0
+/* A queue of records and one thread that symbolizes them and feeds the sinks. */
+#include <errno.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/counters.h"
+#include "sinks/reporter.h"
+#include "attrib/resolve.h"
+
+#define MAX_QUEUED 256
+#define TICK_MS	   100
+
+enum job_type { JOB_STALL, JOB_KILL, JOB_SUMMARY, JOB_WARM, JOB_FORGET, JOB_REOPEN };
+
+struct job {
+	enum job_type type;
+	pid_t pid;
+	struct job *next;
+	union {
+		struct stall_record stall;
+		struct kill_record kill;
+		struct loop_summary summary;
+	} u;
+};
+
+struct reporter {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	struct job *head, *tail;
+	int queued;
+	bool stopping;
+	uint64_t dropped;
+	struct sink *sinks;
+	struct counters *counters;
+	struct resolver *resolver;	/* the reporter thread's own symbolizer and runtimes */
+	struct symbolizer *detector_sym; /* the detecting thread's, warmed from here */
+};
+
+/* Queues a job; payload (of size bytes) is copied into it. */
+static void enqueue(struct reporter *rep, enum job_type type, pid_t pid, const void *payload, size_t size)
+{
+	struct job *j;
+
+	pthread_mutex_lock(&rep->lock);
+	if (rep->queued >= MAX_QUEUED || rep->stopping) {
+		rep->dropped++;
+		pthread_mutex_unlock(&rep->lock);
+		return;
+	}
+	pthread_mutex_unlock(&rep->lock);
+	j = malloc(offsetof(struct job, u) + size);
+	if (!j) {
+		pthread_mutex_lock(&rep->lock);
+		rep->dropped++;
+		pthread_mutex_unlock(&rep->lock);
+		return;
+	}
+	j->type = type;
+	j->pid = pid;
+	j->next = NULL;
+	if (size)
+		memcpy(&j->u, payload, size);
+	pthread_mutex_lock(&rep->lock);
+	if (rep->tail)
+		rep->tail->next = j;
+	else
+		rep->head = j;
+	rep->tail = j;
+	rep->queued++;
+	pthread_cond_signal(&rep->wake);
+	pthread_mutex_unlock(&rep->lock);
+}
+
+static void run_job(struct reporter *rep, struct job *j)
+{
+	uint64_t cpu0 = thread_cpu_ns();
+
+	switch (j->type) {
+	case JOB_STALL:
+		resolve_record(rep->resolver, &j->u.stall);
+		sinks_stall(rep->sinks, &j->u.stall);
+		break;
+	case JOB_KILL:
+		resolve_record(rep->resolver, &j->u.kill.stall);
+		sinks_kill(rep->sinks, &j->u.kill);
+		break;
+	case JOB_SUMMARY: sinks_summary(rep->sinks, &j->u.summary); break;
+	case JOB_WARM:
+		/* Both threads' symbols: the detector's first unwind of pid loads nothing. */
+		resolver_warm(rep->resolver, j->pid);
+		if (rep->detector_sym)
+			symbolizer_warm(rep->detector_sym, j->pid);
+		break;
+	case JOB_FORGET: resolver_forget(rep->resolver, j->pid); break;
+	case JOB_REOPEN: sinks_reopen(rep->sinks); break;
+	}
+	if (j->type == JOB_STALL || j->type == JOB_KILL)
+		counter_inc(&rep->counters->records);
+	if (j->type == JOB_STALL || j->type == JOB_KILL || j->type == JOB_WARM)
+		counter_add(&rep->counters->symbolize_ns, thread_cpu_ns() - cpu0);
+}
+
+static void *reporter_main(void *arg)
+{
+	struct reporter *rep = arg;
+	struct timespec deadline;
+	struct job *j;
+
+	pthread_mutex_lock(&rep->lock);
+	for (;;) {
+		while (!rep->head && !rep->stopping) {
+			clock_gettime(CLOCK_MONOTONIC, &deadline);
+			deadline.tv_nsec += TICK_MS * 1000000L;
+			if (deadline.tv_nsec >= 1000000000L) {
+				deadline.tv_sec++;
+				deadline.tv_nsec -= 1000000000L;
+			}
+			if (pthread_cond_timedwait(&rep->wake, &rep->lock, &deadline) == ETIMEDOUT) {
+				pthread_mutex_unlock(&rep->lock);
+				sinks_tick(rep->sinks);
+				pthread_mutex_lock(&rep->lock);
+			}
+		}
+		j = rep->head;
+		if (!j)
+			break; /* stopping, and everything delivered */
+		rep->head = j->next;
+		if (!rep->head)
+			rep->tail = NULL;
+		rep->queued--;
+		pthread_mutex_unlock(&rep->lock);
+		run_job(rep, j);
+		free(j);
+		sinks_tick(rep->sinks);
+		pthread_mutex_lock(&rep->lock);
+	}
+	pthread_mutex_unlock(&rep->lock);
+	return NULL;
+}
+
+struct reporter *reporter_new(struct sink *sinks, struct counters *counters, struct symbolizer *detector_sym)
+{
+	struct reporter *rep = calloc(1, sizeof(*rep));
+	pthread_condattr_t attr;
+
+	if (!rep)
+		return NULL;
+	rep->sinks = sinks;
+	rep->counters = counters;
+	rep->resolver = resolver_new();
+	rep->detector_sym = detector_sym;
+	pthread_mutex_init(&rep->lock, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&rep->wake, &attr);
+	pthread_condattr_destroy(&attr);
+	if (!rep->resolver || pthread_create(&rep->thread, NULL, reporter_main, rep)) {
+		resolver_free(rep->resolver);
+		free(rep);
+		return NULL;
+	}
+	return rep;
+}
+
+void reporter_free(struct reporter *rep)
+{
+	if (!rep)
+		return;
+	pthread_mutex_lock(&rep->lock);
+	rep->stopping = true;
+	pthread_cond_signal(&rep->wake);
+	pthread_mutex_unlock(&rep->lock);
+	pthread_join(rep->thread, NULL);
+	sinks_destroy(rep->sinks);
+	resolver_free(rep->resolver);
+	pthread_mutex_destroy(&rep->lock);
+	pthread_cond_destroy(&rep->wake);
+	free(rep);
+}
+
+void reporter_stall(struct reporter *rep, const struct stall_record *r)
+{
+	enqueue(rep, JOB_STALL, r->pid, r, sizeof(*r));
+}
+
+void reporter_kill(struct reporter *rep, const struct kill_record *k)
+{
+	enqueue(rep, JOB_KILL, k->pid, k, sizeof(*k));
+}
+
+void reporter_summary(struct reporter *rep, const struct loop_summary *ls)
+{
+	enqueue(rep, JOB_SUMMARY, ls->pid, ls, sizeof(*ls));
+}
+
+void reporter_warm(struct reporter *rep, pid_t pid)
+{
+	enqueue(rep, JOB_WARM, pid, NULL, 0);
+}
+
+void reporter_forget(struct reporter *rep, pid_t pid)
+{
+	enqueue(rep, JOB_FORGET, pid, NULL, 0);
+}
+
+void reporter_reopen(struct reporter *rep)
+{
+	enqueue(rep, JOB_REOPEN, 0, NULL, 0);
+}
+
+uint64_t reporter_dropped(struct reporter *rep)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&rep->lock);
+	n = rep->dropped;
+	pthread_mutex_unlock(&rep->lock);
+	return n;
+}

@@ -1,0 +1,38 @@
+#ifndef LOOPSTALL_REPORTER_H
+#define LOOPSTALL_REPORTER_H
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "sinks/sink.h"
+#include "symbols/symbolize.h"
+#include "record/stall_record.h"
+
+/*
+ * The reporter thread: symbolizes captured records and hands them to the
+ * sinks, so that nothing slow (a binary's first symbolization, a hook, a
+ * full disk) delays detecting the next stall. Records keep their order.
+ */
+struct reporter;
+
+/*
+ * Takes ownership of the sink list; counts its CPU time in counters.
+ * detector_sym: the detecting thread's symbolizer, warmed with the
+ * reporter's own for each new loop's process (may be NULL).
+ */
+struct reporter *reporter_new(struct sink *sinks, struct counters *counters, struct symbolizer *detector_sym);
+/* Delivers what is queued, then stops the thread and destroys the sinks. */
+void reporter_free(struct reporter *rep);
+
+/* Each copies what it is given. A full queue drops the record and counts it. */
+void reporter_stall(struct reporter *rep, const struct stall_record *r);
+void reporter_kill(struct reporter *rep, const struct kill_record *k);
+void reporter_summary(struct reporter *rep, const struct loop_summary *ls);
+/* Loads pid's symbols ahead of its first stall, for both threads. */
+void reporter_warm(struct reporter *rep, pid_t pid);
+/* pid exited or exec'd: its cached symbols are stale. */
+void reporter_forget(struct reporter *rep, pid_t pid);
+/* SIGHUP: sinks reopen their files. */
+void reporter_reopen(struct reporter *rep);
+uint64_t reporter_dropped(struct reporter *rep);
+
+#endif

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Fan-out of records to every sink that implements the call. */
+#include <stddef.h>
+
+#include "sinks/sink.h"
+
+#define EACH(list, op, ...)                                                                                            \
+	for (struct sink *s = (list); s; s = s->next)                                                                  \
+		if (s->ops->op)                                                                                        \
+	s->ops->op(s, ##__VA_ARGS__)
+
+void sinks_stall(struct sink *list, const struct stall_record *r)
+{
+	EACH(list, stall, r);
+}
+
+void sinks_kill(struct sink *list, const struct kill_record *k)
+{
+	EACH(list, kill, k);
+}
+
+void sinks_summary(struct sink *list, const struct loop_summary *ls)
+{
+	EACH(list, summary, ls);
+}
+
+void sinks_tick(struct sink *list)
+{
+	EACH(list, tick);
+}
+
+void sinks_reopen(struct sink *list)
+{
+	EACH(list, reopen);
+}
+
+void sinks_destroy(struct sink *list)
+{
+	struct sink *next;
+
+	for (; list; list = next) {
+		next = list->next;
+		list->ops->destroy(list);
+	}
+}

@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * --exec PATH: runs PATH for each stall begin, stall end and kill, with the
+ * record's JSON on stdin and LOOPSTALL_* variables in its environment. PATH
+ * is executed directly, never through a shell. Hooks never delay anything:
+ * at most MAX_RUNNING at once, each loop at most RATE_BURST in a row and then
+ * one per RATE_REFILL_NS, and a hook running past --exec-timeout is killed.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/duration.h"
+#include "record/output.h"
+#include "sinks/sink.h"
+
+#define MAX_RUNNING    4
+#define MAX_LOOPS      256
+#define RATE_BURST     5
+#define RATE_REFILL_NS (6 * 1000000000ULL) /* 10 per minute */
+
+extern char **environ;
+
+struct running_hook {
+	pid_t pid;
+	uint64_t deadline_ns;
+};
+
+/* A token bucket per loop thread. */
+struct loop_rate {
+	pid_t tid;
+	double tokens;
+	uint64_t updated_ns;
+};
+
+struct hook_sink {
+	struct sink base;
+	const char *path;
+	uint64_t timeout_ns;
+	struct counters *counters;
+	struct running_hook running[MAX_RUNNING];
+	int nrunning;
+	struct loop_rate rates[MAX_LOOPS];
+	int nrates;
+};
+
+static bool take_token(struct hook_sink *h, pid_t tid, uint64_t now)
+{
+	struct loop_rate *r = NULL, *oldest = &h->rates[0];
+	int i;
+
+	for (i = 0; i < h->nrates && !r; i++) {
+		if (h->rates[i].tid == tid)
+			r = &h->rates[i];
+		else if (h->rates[i].updated_ns < oldest->updated_ns)
+			oldest = &h->rates[i];
+	}
+	if (!r) {
+		r = h->nrates < MAX_LOOPS ? &h->rates[h->nrates++] : oldest;
+		r->tid = tid;
+		r->tokens = RATE_BURST;
+		r->updated_ns = now;
+	}
+	r->tokens += (double)(now - r->updated_ns) / RATE_REFILL_NS;
+	if (r->tokens > RATE_BURST)
+		r->tokens = RATE_BURST;
+	r->updated_ns = now;
+	if (r->tokens < 1)
+		return false;
+	r->tokens -= 1;
+	return true;
+}
+
+/* The record as a file on the hook's stdin: written whole, no pipe to block on. */
+static int record_file(const struct stall_record *r, const struct kill_record *k)
+{
+	int fd = memfd_create("loopstall-record", MFD_CLOEXEC);
+	FILE *f;
+
+	if (fd < 0)
+		return -1;
+	f = fdopen(dup(fd), "w");
+	if (!f) {
+		close(fd);
+		return -1;
+	}
+	if (k)
+		output_kill_json(f, k);
+	else
+		output_json(f, r);
+	if (fclose(f) || lseek(fd, 0, SEEK_SET) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void run_hook(struct hook_sink *h, const struct stall_record *r, const struct kill_record *k)
+{
+	const struct stall_record *st = k ? &k->stall : r;
+	char vars[7][320], *envp[512];
+	posix_spawn_file_actions_t actions;
+	posix_spawnattr_t attr;
+	sigset_t none, defaults;
+	uint64_t now = monotonic_ns();
+	char *argv[] = {(char *)h->path, NULL};
+	int fd, n = 0, i, err;
+	pid_t pid;
+
+	if (h->nrunning == MAX_RUNNING || !take_token(h, st->tid, now)) {
+		counter_inc(&h->counters->hooks_dropped);
+		fprintf(stderr, "loopstall: hook dropped for tid %d (too many running or too frequent)\n", st->tid);
+		return;
+	}
+	fd = record_file(r, k);
+	if (fd < 0) {
+		counter_inc(&h->counters->hooks_failed);
+		return;
+	}
+	/* The target's comm is data: it travels in a variable, never through a shell. */
+	snprintf(vars[0], sizeof(vars[0]), "LOOPSTALL_EVENT=%s", k ? "kill" : "stall");
+	snprintf(vars[1], sizeof(vars[1]), "LOOPSTALL_PHASE=%s", k ? "" : r->ended ? "end" : "begin");
+	snprintf(vars[2], sizeof(vars[2]), "LOOPSTALL_PID=%d", st->pid);
+	snprintf(vars[3], sizeof(vars[3]), "LOOPSTALL_TID=%d", st->tid);
+	snprintf(vars[4], sizeof(vars[4]), "LOOPSTALL_COMM=%s", st->comm);
+	snprintf(vars[5], sizeof(vars[5]), "LOOPSTALL_DURATION_MS=%llu",
+		 (unsigned long long)(st->duration_ns / 1000000));
+	snprintf(vars[6], sizeof(vars[6]), "LOOPSTALL_CAUSE=%s", stall_cause_name(st->cause));
+	for (i = 0; environ[i] && n < 500; i++)
+		if (strncmp(environ[i], "LOOPSTALL_", 10) != 0)
+			envp[n++] = environ[i];
+	for (i = 0; i < 7; i++)
+		envp[n++] = vars[i];
+	envp[n] = NULL;
+
+	/* loopstall's threads block these signals to read them from a signalfd; hooks must not. */
+	sigemptyset(&none);
+	sigemptyset(&defaults);
+	sigaddset(&defaults, SIGINT);
+	sigaddset(&defaults, SIGTERM);
+	sigaddset(&defaults, SIGHUP);
+	sigaddset(&defaults, SIGCHLD);
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &defaults);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	posix_spawn_file_actions_init(&actions);
+	posix_spawn_file_actions_adddup2(&actions, fd, STDIN_FILENO);
+	err = posix_spawn(&pid, h->path, &actions, &attr, argv, envp);
+	posix_spawn_file_actions_destroy(&actions);
+	posix_spawnattr_destroy(&attr);
+	close(fd);
+	if (err) {
+		counter_inc(&h->counters->hooks_failed);
+		fprintf(stderr, "loopstall: hook %s could not start: %s\n", h->path, strerror(err));
+		return;
+	}
+	counter_inc(&h->counters->hooks_run);
+	h->running[h->nrunning].pid = pid;
+	h->running[h->nrunning++].deadline_ns = now + h->timeout_ns;
+}
+
+static void on_stall(struct sink *s, const struct stall_record *r)
+{
+	run_hook((struct hook_sink *)s, r, NULL);
+}
+
+static void on_kill(struct sink *s, const struct kill_record *k)
+{
+	run_hook((struct hook_sink *)s, NULL, k);
+}
+
+/* Reaps finished hooks and kills the ones past their timeout. */
+static void on_tick(struct sink *s)
+{
+	struct hook_sink *h = (struct hook_sink *)s;
+	uint64_t now = monotonic_ns();
+	int i, status;
+
+	for (i = h->nrunning - 1; i >= 0; i--) {
+		struct running_hook *run = &h->running[i];
+		pid_t done = waitpid(run->pid, &status, WNOHANG);
+
+		if (done == 0 && now >= run->deadline_ns) {
+			/* Still our unreaped child, so the PID cannot have been reused. */
+			kill(run->pid, SIGKILL);
+			waitpid(run->pid, &status, 0);
+			counter_inc(&h->counters->hooks_failed);
+			fprintf(stderr, "loopstall: hook %s (pid %d) timed out and was killed\n", h->path, run->pid);
+		} else if (done == 0) {
+			continue;
+		} else if (done == run->pid && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+			counter_inc(&h->counters->hooks_failed);
+			if (WIFEXITED(status))
+				fprintf(stderr, "loopstall: hook %s (pid %d) exited with status %d\n", h->path,
+					run->pid, WEXITSTATUS(status));
+			else
+				fprintf(stderr, "loopstall: hook %s (pid %d) killed by signal %d\n", h->path, run->pid,
+					WTERMSIG(status));
+		}
+		*run = h->running[--h->nrunning];
+	}
+}
+
+static void destroy(struct sink *s)
+{
+	struct hook_sink *h = (struct hook_sink *)s;
+	uint64_t deadline = monotonic_ns() + 500000000ULL;
+
+	/* Give running hooks half a second to finish, then end them. */
+	while (h->nrunning && monotonic_ns() < deadline) {
+		on_tick(s);
+		if (h->nrunning)
+			usleep(10000);
+	}
+	for (int i = 0; i < h->nrunning; i++) {
+		kill(h->running[i].pid, SIGKILL);
+		waitpid(h->running[i].pid, NULL, 0);
+	}
+	free(h);
+}
+
+static const struct sink_ops hook_ops = {
+	.stall = on_stall,
+	.kill = on_kill,
+	.tick = on_tick,
+	.destroy = destroy,
+};
+
+struct sink *sink_hook_new(const char *path, uint64_t timeout_ns, struct counters *counters)
+{
+	struct hook_sink *h = calloc(1, sizeof(*h));
+
+	if (!h)
+		return NULL;
+	h->base.ops = &hook_ops;
+	h->path = path;
+	h->timeout_ns = timeout_ns;
+	h->counters = counters;
+	return &h->base;
+}

@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * --syslog: one structured line per stall begin, stall end and kill, e.g.
+ *   stall phase=begin pid=7 tid=7 comm="python3" duration_ms=103 cause=syscall
+ *   syscall=clock_nanosleep at="async_func (app.py:22)"
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "base/escape.h"
+#include "sinks/sink.h"
+#include "base/syscalls.h"
+
+/* key="value" with the value escaped as in JSON: no newline or quote breaks the line. */
+static void put_quoted(FILE *f, const char *key, const char *value)
+{
+	fprintf(f, " %s=\"", key);
+	json_escape(f, value);
+	fputc('"', f);
+}
+
+static const struct stall_frame *culprit(const struct stall_record *r)
+{
+	int i;
+
+	for (i = 0; i < r->nframes; i++)
+		if (r->frames[i].kind == FRAME_PYTHON)
+			return &r->frames[i];
+	return r->nframes ? &r->frames[0] : NULL;
+}
+
+static void put_stall_fields(FILE *f, const struct stall_record *r)
+{
+	const struct stall_frame *at = culprit(r);
+	const char *sc = syscall_name(r->syscall_nr);
+	char where[512];
+
+	fprintf(f, " pid=%d tid=%d", r->pid, r->tid);
+	put_quoted(f, "comm", r->comm);
+	fprintf(f, " duration_ms=%llu cause=%s", (unsigned long long)(r->duration_ns / 1000000),
+		stall_cause_name(r->cause));
+	if (sc && r->cause == CAUSE_SYSCALL)
+		fprintf(f, " syscall=%s", sc);
+	if (at) {
+		if (at->kind == FRAME_PYTHON)
+			snprintf(where, sizeof(where), "%s (%s:%d)", at->function, at->file, at->line);
+		else
+			snprintf(where, sizeof(where), "%s (%s)", at->function, at->module);
+		put_quoted(f, "at", where);
+	}
+}
+
+static void log_line(int priority, void (*fill)(FILE *, const void *), const void *rec)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+
+	if (!m)
+		return;
+	fill(m, rec);
+	if (fclose(m) == 0)
+		syslog(priority, "%s", buf);
+	free(buf);
+}
+
+static void fill_stall(FILE *f, const void *rec)
+{
+	const struct stall_record *r = rec;
+
+	fprintf(f, "stall phase=%s", r->ended ? "end" : "begin");
+	put_stall_fields(f, r);
+}
+
+static void fill_kill(FILE *f, const void *rec)
+{
+	const struct kill_record *k = rec;
+	const char *name = sigabbrev_np(k->signal);
+
+	fprintf(f, "kill signal=%s dry_run=%s escalated=%s", name ? name : "?", k->dry_run ? "true" : "false",
+		k->escalated ? "true" : "false");
+	if (k->error)
+		put_quoted(f, "error", strerror(k->error));
+	put_stall_fields(f, &k->stall);
+}
+
+static void on_stall(struct sink *s, const struct stall_record *r)
+{
+	(void)s;
+	log_line(r->ended ? LOG_NOTICE : LOG_WARNING, fill_stall, r);
+}
+
+static void on_kill(struct sink *s, const struct kill_record *k)
+{
+	(void)s;
+	log_line(LOG_WARNING, fill_kill, k);
+}
+
+static void destroy(struct sink *s)
+{
+	closelog();
+	free(s);
+}
+
+static const struct sink_ops syslog_ops = {
+	.stall = on_stall,
+	.kill = on_kill,
+	.destroy = destroy,
+};
+
+struct sink *sink_syslog_new(void)
+{
+	struct sink *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->ops = &syslog_ops;
+	openlog("loopstall", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	return s;
+}

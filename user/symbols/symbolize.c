@@ -1,0 +1,703 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Native stacks of live processes through libdwfl: unwinding with DWARF CFI
+ * and frames to function, module and line.
+ *
+ * One Dwfl per process holds its modules (from /proc/PID/maps), their ELF
+ * files, CFI and symbol tables, all loaded lazily and then kept: a second
+ * stall in the same process reuses them. Unwinding goes through
+ * dwfl_attach_state() with our own thread callbacks instead of
+ * dwfl_linux_proc_attach(), which would ptrace-stop the target: the thread is
+ * blocked in a syscall, so its registers (given by the caller) and its stack
+ * stay put while we read them with process_vm_readv.
+ */
+#include <elfutils/libdwfl.h>
+#include <errno.h>
+#include <pthread.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "base/duration.h"
+#include "base/proc.h"
+#include "symbols/demangle.h"
+#include "symbols/symbolize.h"
+
+#define CACHE_SLOTS	32
+#define STACK_PAGES	8
+#define STACK_PAGE_SIZE 4096ULL
+#define SYMBOL_SLOTS	1024
+#define REFRESH_NS	NSEC_PER_SEC /* an address in no module re-reads the maps at most this often */
+
+/* What the current unwind_stack() call unwinds; repointed on every call. */
+struct unwind_call {
+	pid_t tid;
+	const struct unwind_regs *regs;
+	unwind_read_fn read; /* NULL: the live process */
+	void *ctx;
+	uint64_t *ips;
+	int max;
+	int n;
+	uint64_t last_sp;
+};
+
+struct cached_process {
+	pid_t pid;
+	bool live; /* false: reported from a maps file, binaries opened by path */
+	Dwfl *dwfl;
+	struct proc_maps *maps; /* what dwfl was built from (live processes) */
+	bool attached;		/* dwfl_attach_state() done: allowed once per Dwfl */
+	uint64_t checked_ns;	/* maps last compared with the process's, for an unknown address */
+	uint64_t generation;	/* tells this Dwfl's modules apart in the symbol cache */
+	uint64_t last_use;
+	struct unwind_call call;
+	struct symbolizer *owner;
+};
+
+/* Pages of the live target read during one unwind: a syscall per page, not per word. */
+struct stack_page {
+	bool valid;
+	uint64_t addr;
+	uint8_t bytes[STACK_PAGE_SIZE];
+};
+
+/*
+ * One resolved address of one binary, shared by every process mapping it:
+ * looking up a symbol scans the whole symbol table and a line loads DWARF,
+ * which we do once per binary and address, not per process and stall.
+ */
+struct cached_symbol {
+	uint64_t binary; /* hash of the build-id (see cache_key); 0: empty slot */
+	uint64_t offset; /* address in the ELF file */
+	bool named;
+	int line;
+	char function[128];
+	char file[256];
+};
+
+struct symbolizer {
+	/*
+	 * Held by every call: another thread warms a process here (installs
+	 * a Dwfl built outside the lock) while its owner unwinds.
+	 */
+	pthread_mutex_t lock;
+	struct cached_process slots[CACHE_SLOTS];
+	uint64_t clock;
+	uint64_t generations;
+	struct cached_symbol symbols[SYMBOL_SLOTS];
+	struct stack_page pages[STACK_PAGES];
+	unsigned int next_page;
+};
+
+/* ---- finding a process's binaries ---------------------------------------- */
+
+/* The file c's process maps as name, opened as it sees it (base/proc.c). */
+static int open_mapped_file(struct cached_process *c, const char *name, char **file_name)
+{
+	const struct proc_mapping *m = c->maps ? proc_maps_find(c->maps, name) : NULL;
+	char path[PATH_MAX + 64];
+	int fd;
+
+	if (!m)
+		return -1;
+	fd = proc_open_mapped(c->pid, m, path, sizeof(path));
+	if (fd < 0)
+		return -1;
+	*file_name = strdup(path);
+	if (!*file_name) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Dwfl_Callbacks.find_elf: our process-aware opening, then libdwfl's (vDSO, plain paths). */
+static int find_elf(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr base, char **file_name, Elf **elfp)
+{
+	struct cached_process *c = *userdata;
+
+	if (c && c->live && name[0] == '/') {
+		int fd = open_mapped_file(c, name, file_name);
+
+		if (fd >= 0)
+			return fd;
+	}
+	return dwfl_linux_proc_find_elf(mod, userdata, name, base, file_name, elfp);
+}
+
+/*
+ * Debug info only from the binaries themselves, never from separate debug
+ * files: decompressing libc's (libc6-dbg) alone costs ~55 ms of a stall's
+ * first report, for line numbers inside libc that name nothing of the app.
+ */
+static int no_separate_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
+				 const char *file_name, const char *debuglink_file, GElf_Word debuglink_crc,
+				 char **debuginfo_file_name)
+{
+	(void)mod, (void)userdata, (void)modname, (void)base, (void)file_name, (void)debuglink_file;
+	(void)debuglink_crc, (void)debuginfo_file_name;
+	return -1;
+}
+
+static const Dwfl_Callbacks proc_callbacks = {
+	.find_elf = find_elf,
+	.find_debuginfo = no_separate_debuginfo,
+};
+
+/* dwfl_getmodules callback: hands each module its process, for find_elf. */
+static int set_module_process(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr base, void *arg)
+{
+	(void)mod;
+	(void)name;
+	(void)base;
+	*userdata = arg;
+	return DWARF_CB_OK;
+}
+
+/*
+ * Builds c's Dwfl from maps (a live process's, which c keeps, to open its
+ * files and to see when they change), or from a recorded maps file.
+ */
+static int report_process(struct cached_process *c, struct proc_maps *maps, FILE *recorded)
+{
+	Dwfl *dwfl = dwfl_begin(&proc_callbacks);
+	FILE *f = recorded ? recorded : fmemopen(maps->text, maps->len ? maps->len : 1, "r");
+	int err;
+
+	if (!dwfl || !f) {
+		if (dwfl)
+			dwfl_end(dwfl);
+		proc_maps_free(maps);
+		return -ENOMEM;
+	}
+	err = dwfl_linux_proc_maps_report(dwfl, f);
+	if (!recorded)
+		fclose(f);
+	if (err == 0 && dwfl_report_end(dwfl, NULL, NULL) != 0)
+		err = EINVAL;
+	if (err) {
+		dwfl_end(dwfl);
+		proc_maps_free(maps);
+		/* libdwfl returns a positive errno, or -1 for its own errors */
+		return err > 0 ? -err : -ESRCH;
+	}
+	proc_maps_free(c->maps);
+	c->maps = maps;
+	dwfl_getmodules(dwfl, set_module_process, c, 0);
+	c->dwfl = dwfl;
+	c->attached = false;
+	c->generation = __atomic_add_fetch(&c->owner->generations, 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
+/* Builds c's Dwfl from the live process's mappings now. */
+static int report_live(struct cached_process *c)
+{
+	struct proc_maps *maps;
+	int err = proc_maps_read(c->pid, &maps);
+
+	if (err)
+		return err;
+	c->checked_ns = monotonic_ns();
+	return report_process(c, maps, NULL);
+}
+
+/* ---- the per-process cache ----------------------------------------------- */
+
+struct symbolizer *symbolizer_new(void)
+{
+	struct symbolizer *s = calloc(1, sizeof(struct symbolizer));
+	int i;
+
+	if (!s)
+		return NULL;
+	pthread_mutex_init(&s->lock, NULL);
+	for (i = 0; i < CACHE_SLOTS; i++)
+		s->slots[i].owner = s;
+	return s;
+}
+
+static void drop(struct cached_process *c)
+{
+	struct symbolizer *owner = c->owner;
+
+	if (c->dwfl)
+		dwfl_end(c->dwfl);
+	proc_maps_free(c->maps);
+	memset(c, 0, sizeof(*c));
+	c->owner = owner;
+}
+
+void symbolizer_free(struct symbolizer *s)
+{
+	int i;
+
+	if (!s)
+		return;
+	for (i = 0; i < CACHE_SLOTS; i++)
+		drop(&s->slots[i]);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+void symbolizer_forget(struct symbolizer *s, pid_t pid)
+{
+	int i;
+
+	pthread_mutex_lock(&s->lock);
+	for (i = 0; i < CACHE_SLOTS; i++)
+		if (s->slots[i].dwfl && s->slots[i].pid == pid)
+			drop(&s->slots[i]);
+	pthread_mutex_unlock(&s->lock);
+}
+
+static struct cached_process *find_slot(struct symbolizer *s, pid_t pid)
+{
+	int i;
+
+	for (i = 0; i < CACHE_SLOTS; i++)
+		if (s->slots[i].dwfl && s->slots[i].pid == pid)
+			return &s->slots[i];
+	return NULL;
+}
+
+/* A free slot, or the least recently used one emptied. */
+static struct cached_process *free_slot(struct symbolizer *s)
+{
+	struct cached_process *victim = &s->slots[0];
+	int i;
+
+	for (i = 0; i < CACHE_SLOTS; i++) {
+		struct cached_process *c = &s->slots[i];
+
+		if (!c->dwfl || c->last_use < victim->last_use)
+			victim = c;
+	}
+	drop(victim);
+	return victim;
+}
+
+/* The cached view of pid's mappings, building it on first use. */
+static struct cached_process *lookup(struct symbolizer *s, pid_t pid, int *err)
+{
+	struct cached_process *c = find_slot(s, pid);
+
+	if (c) {
+		c->last_use = ++s->clock;
+		return c;
+	}
+	c = free_slot(s);
+	c->pid = pid;
+	c->live = true;
+	*err = report_live(c);
+	if (*err) {
+		drop(c);
+		return NULL;
+	}
+	c->last_use = ++s->clock;
+	return c;
+}
+
+/* Symbols, DWARF and CFI of every module: what a first stall would otherwise load. */
+static int warm_module(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr start, void *arg)
+{
+	Dwarf_Addr bias;
+
+	(void)userdata, (void)name, (void)start, (void)arg;
+	dwfl_module_getsymtab(mod);
+	dwfl_module_getdwarf(mod, &bias);
+	dwfl_module_eh_cfi(mod, &bias);
+	dwfl_module_dwarf_cfi(mod, &bias);
+	return DWARF_CB_OK;
+}
+
+/*
+ * The slow part (opening and parsing the binaries) runs outside the lock on
+ * a Dwfl of our own, which is then installed: the owner of s, unwinding
+ * under the lock meanwhile, never waits for it.
+ */
+void symbolizer_warm(struct symbolizer *s, pid_t pid)
+{
+	struct cached_process built = {.pid = pid, .live = true, .owner = s}, *c;
+	bool present;
+
+	pthread_mutex_lock(&s->lock);
+	present = find_slot(s, pid) != NULL;
+	pthread_mutex_unlock(&s->lock);
+	if (present || report_live(&built))
+		return;
+	dwfl_getmodules(built.dwfl, warm_module, NULL, 0);
+	pthread_mutex_lock(&s->lock);
+	if (find_slot(s, pid)) {
+		pthread_mutex_unlock(&s->lock);
+		drop(&built);
+		return;
+	}
+	c = free_slot(s);
+	*c = built;
+	c->last_use = ++s->clock;
+	dwfl_getmodules(c->dwfl, set_module_process, c, 0); /* find_elf's process is the slot now */
+	pthread_mutex_unlock(&s->lock);
+}
+
+/*
+ * The module holding addr. None: the process may have mapped a library
+ * since (Python imports C extensions lazily): re-read its maps, at most once
+ * a REFRESH_NS, and rebuild the view when its mapped files changed.
+ */
+static Dwfl_Module *find_module(struct cached_process *c, Dwarf_Addr addr)
+{
+	Dwfl_Module *mod = dwfl_addrmodule(c->dwfl, addr);
+	struct proc_maps *now;
+	uint64_t t = monotonic_ns();
+
+	if (mod || !c->live || t - c->checked_ns < REFRESH_NS)
+		return mod;
+	c->checked_ns = t;
+	if (proc_maps_read(c->pid, &now))
+		return NULL;
+	if (proc_maps_same(now, c->maps)) {
+		proc_maps_free(now);
+		return NULL;
+	}
+	dwfl_end(c->dwfl);
+	c->dwfl = NULL;
+	if (report_process(c, now, NULL)) {
+		drop(c);
+		return NULL;
+	}
+	return dwfl_addrmodule(c->dwfl, addr);
+}
+
+struct symbolizer *symbolizer_from_maps(pid_t pid, const char *maps_path)
+{
+	struct symbolizer *s;
+	struct cached_process *c;
+	FILE *maps;
+	int err;
+
+	maps = fopen(maps_path, "re");
+	if (!maps)
+		return NULL;
+	s = symbolizer_new();
+	if (!s) {
+		fclose(maps);
+		errno = ENOMEM;
+		return NULL;
+	}
+	c = &s->slots[0];
+	c->pid = pid;
+	err = report_process(c, NULL, maps);
+	fclose(maps);
+	if (err) {
+		symbolizer_free(s);
+		errno = -err;
+		return NULL;
+	}
+	c->last_use = ++s->clock;
+	return s;
+}
+
+/* ---- symbolization ------------------------------------------------------- */
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+	h ^= v;
+	h *= 0x100000001b3ULL; /* FNV-1a prime */
+	return h ^ (h >> 29);
+}
+
+/*
+ * Where addr is for the symbol cache: its binary (the build-id, else this
+ * Dwfl's copy only) and its address inside the ELF file, the same in every
+ * process whatever the load address.
+ */
+static uint64_t cache_key(struct cached_process *c, Dwfl_Module *mod, Dwarf_Addr addr, Dwarf_Addr start,
+			  uint64_t *offset)
+{
+	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a offset basis */
+	const unsigned char *bits;
+	GElf_Addr vaddr, bias;
+	int len, i;
+
+	/* loads the file, and with it the build-id */
+	if (dwfl_module_getelf(mod, &bias)) {
+		len = dwfl_module_build_id(mod, &bits, &vaddr);
+		if (len > 0) {
+			for (i = 0; i < len; i++)
+				h = mix(h, bits[i]);
+			*offset = addr - bias;
+			return h ? h : 1;
+		}
+	}
+	*offset = addr - start;
+	h = mix(mix(h, c->generation), start);
+	return h ? h : 1;
+}
+
+/* Resolves addr in mod into e: the slow part, once per binary and address. */
+static void resolve(Dwfl_Module *mod, Dwarf_Addr addr, struct cached_symbol *e)
+{
+	const char *name, *file;
+	Dwfl_Line *line;
+	GElf_Off off;
+	GElf_Sym sym;
+	int lineno = 0;
+
+	e->named = false;
+	e->line = 0;
+	e->file[0] = '\0';
+	name = dwfl_module_addrinfo(mod, addr, &off, &sym, NULL, NULL, NULL);
+	if (name) {
+		demangle(name, e->function, sizeof(e->function));
+		e->named = true;
+	}
+	line = dwfl_module_getsrc(mod, addr);
+	if (line) {
+		file = dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL);
+		if (file) {
+			snprintf(e->file, sizeof(e->file), "%s", file);
+			e->line = lineno;
+		}
+	}
+}
+
+/* symbolize_ip() with the lock held. */
+static bool symbolize_locked(struct symbolizer *s, pid_t pid, uint64_t ip, bool is_return, struct stall_frame *out)
+{
+	/* A return address points after the call: look up the call itself. */
+	Dwarf_Addr addr = is_return && ip ? ip - 1 : ip, start;
+	struct cached_process *c;
+	struct cached_symbol *e;
+	const char *modname;
+	Dwfl_Module *mod;
+	uint64_t binary, offset;
+	int err;
+
+	out->kind = FRAME_NATIVE;
+	out->ip = ip;
+	snprintf(out->function, sizeof(out->function), "0x%llx", (unsigned long long)ip);
+	/* Past the user address space: garbage from a frame-pointer walk. */
+	if (addr >= 0x800000000000ULL)
+		return false;
+	c = lookup(s, pid, &err);
+	if (!c)
+		return false;
+	mod = find_module(c, addr);
+	if (!mod)
+		return false;
+	modname = dwfl_module_info(mod, NULL, &start, NULL, NULL, NULL, NULL, NULL);
+	if (modname)
+		snprintf(out->module, sizeof(out->module), "%s", modname);
+	binary = cache_key(c, mod, addr, start, &offset);
+	e = &s->symbols[mix(binary, offset) % SYMBOL_SLOTS];
+	if (e->binary != binary || e->offset != offset) {
+		e->binary = binary;
+		e->offset = offset;
+		resolve(mod, addr, e);
+	}
+	if (e->named)
+		snprintf(out->function, sizeof(out->function), "%s", e->function);
+	if (e->file[0]) {
+		snprintf(out->file, sizeof(out->file), "%s", e->file);
+		out->line = e->line;
+	}
+	return e->named;
+}
+
+bool symbolize_ip(struct symbolizer *s, pid_t pid, uint64_t ip, bool is_return, struct stall_frame *out)
+{
+	bool named;
+
+	pthread_mutex_lock(&s->lock);
+	named = symbolize_locked(s, pid, ip, is_return, out);
+	pthread_mutex_unlock(&s->lock);
+	return named;
+}
+
+/* ---- unwinding ----------------------------------------------------------- */
+
+/* The cached page of the live target at page_addr, reading it on a miss. */
+static const uint8_t *live_page(struct symbolizer *s, pid_t pid, uint64_t page_addr)
+{
+	struct stack_page *p;
+	struct iovec local, remote;
+	unsigned int i;
+
+	for (i = 0; i < STACK_PAGES; i++)
+		if (s->pages[i].valid && s->pages[i].addr == page_addr)
+			return s->pages[i].bytes;
+	p = &s->pages[s->next_page];
+	s->next_page = (s->next_page + 1) % STACK_PAGES;
+	local.iov_base = p->bytes;
+	local.iov_len = STACK_PAGE_SIZE;
+	remote.iov_base = (void *)(uintptr_t)page_addr;
+	remote.iov_len = STACK_PAGE_SIZE;
+	p->valid = process_vm_readv(pid, &local, 1, &remote, 1, 0) == (ssize_t)STACK_PAGE_SIZE;
+	p->addr = page_addr;
+	return p->valid ? p->bytes : NULL;
+}
+
+static int read_live(struct symbolizer *s, pid_t pid, uint64_t addr, uint64_t *word)
+{
+	uint8_t bytes[8];
+	size_t done = 0;
+
+	if (addr > UINT64_MAX - sizeof(bytes))
+		return -EFAULT;
+	/* a word may straddle two pages */
+	while (done < sizeof(bytes)) {
+		uint64_t a = addr + done;
+		uint64_t off = a % STACK_PAGE_SIZE;
+		const uint8_t *page = live_page(s, pid, a - off);
+		size_t n = sizeof(bytes) - done;
+
+		if (!page)
+			return -EFAULT;
+		if (n > STACK_PAGE_SIZE - off)
+			n = STACK_PAGE_SIZE - off;
+		memcpy(bytes + done, page + off, n);
+		done += n;
+	}
+	memcpy(word, bytes, sizeof(bytes));
+	return 0;
+}
+
+static bool memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *arg)
+{
+	struct cached_process *c = arg;
+	uint64_t word;
+	int err;
+
+	(void)dwfl;
+	if (c->call.read)
+		err = c->call.read(c->call.ctx, addr, &word);
+	else
+		err = read_live(c->owner, c->pid, addr, &word);
+	if (err)
+		return false;
+	*result = word;
+	return true;
+}
+
+/* Only ever the one thread of the current call. */
+static pid_t next_thread(Dwfl *dwfl, void *arg, void **thread_argp)
+{
+	(void)dwfl;
+	(void)arg;
+	(void)thread_argp;
+	return 0;
+}
+
+static bool get_thread(Dwfl *dwfl, pid_t tid, void *arg, void **thread_argp)
+{
+	struct cached_process *c = arg;
+
+	(void)dwfl;
+	*thread_argp = c;
+	return tid == c->call.tid;
+}
+
+static bool set_initial_registers(Dwfl_Thread *thread, void *arg)
+{
+	struct cached_process *c = arg;
+	Dwarf_Word regs[17];
+	int i;
+
+	for (i = 0; i < 17; i++)
+		regs[i] = c->call.regs->r[i];
+	dwfl_thread_state_register_pc(thread, regs[16]);
+	return dwfl_thread_state_registers(thread, 0, 17, regs);
+}
+
+static const Dwfl_Thread_Callbacks thread_callbacks = {
+	.next_thread = next_thread,
+	.get_thread = get_thread,
+	.memory_read = memory_read,
+	.set_initial_registers = set_initial_registers,
+};
+
+static int take_frame(Dwfl_Frame *frame, void *arg)
+{
+	struct unwind_call *call = arg;
+	Dwarf_Addr pc;
+	Dwarf_Word sp;
+
+	if (!dwfl_frame_pc(frame, &pc, NULL) || pc == 0)
+		return DWARF_CB_ABORT;
+	/* Callers live higher on the stack: a CFA that does not grow is a loop. */
+	if (dwfl_frame_reg(frame, 7, &sp) == 0) {
+		if (call->n > 0 && sp <= call->last_sp)
+			return DWARF_CB_ABORT;
+		call->last_sp = sp;
+	}
+	call->ips[call->n++] = pc;
+	return call->n < call->max ? DWARF_CB_OK : DWARF_CB_ABORT;
+}
+
+/* One walk of c's thread from regs: the count, or -errno. */
+static int unwind_once(struct symbolizer *s, struct cached_process *c, pid_t tid, const struct unwind_regs *regs,
+		       unwind_read_fn read, void *ctx, uint64_t *ips, int max)
+{
+	unsigned int i;
+
+	if (!c->attached) {
+		if (!dwfl_attach_state(c->dwfl, NULL, c->pid, &thread_callbacks, c))
+			return -ENOEXEC; /* none of its binaries could be opened */
+		c->attached = true;
+	}
+	for (i = 0; i < STACK_PAGES; i++)
+		s->pages[i].valid = false; /* the target ran since the last call */
+	c->call = (struct unwind_call){
+		.tid = tid,
+		.regs = regs,
+		.read = read,
+		.ctx = ctx,
+		.ips = ips,
+		.max = max,
+	};
+	/* Ends in an error when a frame has no CFI: the frames before it stand. */
+	dwfl_getthread_frames(c->dwfl, tid, take_frame, &c->call);
+	if (c->call.n == 0)
+		ips[c->call.n++] = regs->r[16];
+	return c->call.n;
+}
+
+int unwind_stack(struct symbolizer *s, pid_t pid, pid_t tid, const struct unwind_regs *regs, unwind_read_fn read,
+		 void *ctx, uint64_t *ips, int max)
+{
+	struct cached_process *c;
+	uint64_t generation;
+	int err = 0, n;
+
+	if (!s || !regs || !ips || max < 1)
+		return -EINVAL;
+	pthread_mutex_lock(&s->lock);
+	c = lookup(s, pid, &err);
+	if (!c) {
+		pthread_mutex_unlock(&s->lock);
+		return err;
+	}
+	/* mapped since the view was built: rebuild it before attaching */
+	find_module(c, regs->r[16]);
+	n = c->dwfl ? unwind_once(s, c, tid, regs, read, ctx, ips, max) : -ESRCH;
+	/*
+	 * The walk stopped at an address in no module: a library mapped since
+	 * (dlopen). When that rebuilds the view, walk again.
+	 */
+	if (n > 0 && n < max && c->dwfl && !dwfl_addrmodule(c->dwfl, ips[n - 1] - (n > 1))) {
+		generation = c->generation;
+		find_module(c, ips[n - 1] - (n > 1));
+		if (c->dwfl && c->generation != generation)
+			n = unwind_once(s, c, tid, regs, read, ctx, ips, max);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return n;
+}

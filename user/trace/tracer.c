@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Loads and attaches bpf/loopstall.bpf.c through its skeleton; reads its maps. */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <linux/perf_event.h>
+#include <sys/syscall.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "loopstall.skel.h"
+#include "trace/tracer.h"
+
+#define SAMPLE_HZ 199 /* CPU samples of a busy loop: prime, so not in step with timers */
+
+struct tracer {
+	struct loopstall_bpf *skel;
+	struct ring_buffer *rb;
+	struct bpf_link **sample_links; /* one per CPU */
+	int ncpus;
+	tracer_event_fn on_event;
+	tracer_sample_fn on_sample;
+	void *ctx;
+};
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	(void)level;
+	return vfprintf(stderr, fmt, args);
+}
+
+static int on_ring_record(void *ctx, void *data, size_t size)
+{
+	struct tracer *t = ctx;
+	__u32 type = size >= sizeof(__u32) ? *(__u32 *)data : 0;
+
+	if (type == LS_EV_SAMPLE && size >= sizeof(struct ls_sample))
+		t->on_sample(t->ctx, data);
+	else if (type != LS_EV_SAMPLE && size >= sizeof(struct ls_event))
+		t->on_event(t->ctx, data);
+	return 0;
+}
+
+/* A CPU clock sampler on every online CPU, running ls_sample. */
+static int attach_samplers(struct tracer *t)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_SOFTWARE,
+		.size = sizeof(attr),
+		.config = PERF_COUNT_SW_CPU_CLOCK,
+		.sample_freq = SAMPLE_HZ,
+		.freq = 1,
+	};
+	int cpu, fd, attached = 0;
+
+	t->ncpus = libbpf_num_possible_cpus();
+	if (t->ncpus <= 0)
+		return -EINVAL;
+	t->sample_links = calloc(t->ncpus, sizeof(*t->sample_links));
+	if (!t->sample_links)
+		return -ENOMEM;
+	for (cpu = 0; cpu < t->ncpus; cpu++) {
+		fd = syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+		if (fd < 0) {
+			if (errno == ENODEV)
+				continue; /* offline CPU */
+			return -errno;
+		}
+		t->sample_links[cpu] = bpf_program__attach_perf_event(t->skel->progs.ls_sample, fd);
+		if (!t->sample_links[cpu]) {
+			close(fd);
+			return -errno;
+		}
+		attached++;
+	}
+	return attached ? 0 : -ENODEV;
+}
+
+int tracer_open(const struct tracer_config *cfg, tracer_event_fn on_event, tracer_sample_fn on_sample, void *ctx,
+		struct tracer **out)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = cfg->btf_path);
+	struct tracer *t;
+	int err;
+
+	libbpf_set_print(cfg->verbose ? libbpf_print : NULL);
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->on_event = on_event;
+	t->on_sample = on_sample;
+	t->ctx = ctx;
+	t->skel = loopstall_bpf__open_opts(&opts);
+	if (!t->skel) {
+		err = -errno;
+		goto fail;
+	}
+	t->skel->rodata->watch_all = cfg->watch_all;
+	t->skel->rodata->report_execs = cfg->report_execs;
+	t->skel->rodata->self_pid = getpid();
+	t->skel->rodata->threshold_ns = cfg->threshold_ns;
+	err = loopstall_bpf__load(t->skel);
+	if (err)
+		goto fail;
+	err = loopstall_bpf__attach(t->skel);
+	if (err)
+		goto fail;
+	err = attach_samplers(t);
+	if (err)
+		goto fail;
+	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), on_ring_record, t, NULL);
+	if (!t->rb) {
+		err = -errno;
+		goto fail;
+	}
+	*out = t;
+	return 0;
+fail:
+	tracer_close(t);
+	return err < 0 ? err : -EINVAL;
+}
+
+void tracer_close(struct tracer *t)
+{
+	if (!t)
+		return;
+	for (int cpu = 0; t->sample_links && cpu < t->ncpus; cpu++)
+		bpf_link__destroy(t->sample_links[cpu]);
+	free(t->sample_links);
+	ring_buffer__free(t->rb);
+	loopstall_bpf__destroy(t->skel);
+	free(t);
+}
+
+int tracer_watch(struct tracer *t, pid_t pid)
+{
+	__u32 key = pid;
+	__u8 one = 1;
+
+	return bpf_map_update_elem(bpf_map__fd(t->skel->maps.watched), &key, &one, BPF_ANY) ? -errno : 0;
+}
+
+bool tracer_is_watched(struct tracer *t, pid_t pid)
+{
+	__u32 key = pid;
+	__u8 value;
+
+	return bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.watched), &key, &value) == 0;
+}
+
+int tracer_watched_count(struct tracer *t)
+{
+	int fd = bpf_map__fd(t->skel->maps.watched), n = 0;
+	__u32 key, next;
+	void *prev = NULL;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		n++;
+		key = next;
+		prev = &key;
+	}
+	return n;
+}
+
+int tracer_event_fd(struct tracer *t)
+{
+	return ring_buffer__epoll_fd(t->rb);
+}
+
+int tracer_consume(struct tracer *t)
+{
+	return ring_buffer__consume(t->rb);
+}
+
+/* One syscall for many loops: the scan runs every few milliseconds. */
+static int read_loops_batch(int fd, struct ls_loop *out, int max)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	__u32 keys[256], token;
+	void *in = NULL;
+	int got = 0;
+
+	while (got < max) {
+		__u32 n = max - got < 256 ? max - got : 256;
+		int err = bpf_map_lookup_batch(fd, in, &token, keys, out + got, &n, &opts);
+
+		got += n;
+		in = &token;
+		if (err)
+			return errno == ENOENT ? got : -errno;
+	}
+	return got;
+}
+
+int tracer_read_loops(struct tracer *t, struct ls_loop *out, int max)
+{
+	int fd = bpf_map__fd(t->skel->maps.loops), n;
+	__u32 key, next;
+	void *prev = NULL;
+
+	n = read_loops_batch(fd, out, max);
+	if (n >= 0)
+		return n;
+	/* Kernels without batch lookups for hash maps: a key at a time. */
+	n = 0;
+	while (n < max && bpf_map_get_next_key(fd, prev, &next) == 0) {
+		if (bpf_map_lookup_elem(fd, &next, &out[n]) == 0)
+			n++;
+		key = next;
+		prev = &key;
+	}
+	return n;
+}
+
+int tracer_read_stacks(struct tracer *t, pid_t tid, struct ls_stack out[2])
+{
+	__u32 key = tid;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.stacks), &key, out)) {
+		memset(out, 0, 2 * sizeof(*out));
+		return -errno;
+	}
+	return 0;
+}
+
+int tracer_read_hist(struct tracer *t, pid_t tid, struct ls_hist *out)
+{
+	__u32 key = tid;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.hists), &key, out)) {
+		memset(out, 0, sizeof(*out));
+		return -errno;
+	}
+	return 0;
+}
+
+uint64_t tracer_lost_events(struct tracer *t)
+{
+	return t->skel->bss->lost_events;
+}
