@@ -146,6 +146,23 @@ static __always_inline void mark_loop(__u32 tid, bool on)
 		__sync_fetch_and_and(bits, ~(1ULL << (tid & 63)));
 }
 
+/*
+ * Around every update of a loop's state, for readers in user space (see
+ * struct ls_loop). Plain stores: a loop's state changes on one CPU at a
+ * time but for rare races, which at worst tear one copy the reader clamps.
+ */
+static __always_inline void loop_write_begin(struct ls_loop *l)
+{
+	l->seq_end++;
+	asm volatile("" ::: "memory");
+}
+
+static __always_inline void loop_write_end(struct ls_loop *l)
+{
+	asm volatile("" ::: "memory");
+	l->seq = l->seq_end;
+}
+
 /* The loop state of the current thread (NULL if it is none). */
 static __always_inline struct ls_loop *find_loop(__u32 tid)
 {
@@ -340,19 +357,26 @@ int BPF_PROG(ls_sys_exit, struct pt_regs *regs, long ret)
 		if (!l)
 			return 0;
 		now = bpf_ktime_get_ns();
+		loop_write_begin(l);
 		/* A wait that returned without blocking ends the iteration only now. */
 		end_iteration(l, now);
 		begin_iteration(l, now);
+		loop_write_end(l);
 		return 0;
 	}
 	l = find_loop(tid);
 	if (!l || !l->iter_start_ns)
 		return 0;
+	/* Only calls that slept were recorded (at sched_switch): the rest were CPU time. */
+	if (l->state == LS_ON_CPU && l->cur.nr == LS_NO_SYSCALL)
+		return 0;
+	loop_write_begin(l);
 	if (l->state != LS_ON_CPU)
 		sync_on_cpu(l, bpf_ktime_get_ns());
-	/* Only calls that slept were recorded (at sched_switch): the rest were CPU time. */
-	if (l->cur.nr == LS_NO_SYSCALL)
+	if (l->cur.nr == LS_NO_SYSCALL) {
+		loop_write_end(l);
 		return 0;
+	}
 	if (l->cur.nr == l->top.nr && l->cur.blocked_ns) {
 		/* The same call again: one wait in slices. Keep the latest blocking point. */
 		total = l->top.total_ns + l->cur.blocked_ns;
@@ -365,6 +389,7 @@ int BPF_PROG(ls_sys_exit, struct pt_regs *regs, long ret)
 		promote_stack(l, tid);
 	}
 	l->cur.nr = LS_NO_SYSCALL;
+	loop_write_end(l);
 	return 0;
 }
 
@@ -466,6 +491,7 @@ int BPF_PROG(ls_sched_switch, bool preempt, struct task_struct *prev, struct tas
 	l = find_loop(prev_tid);
 	if (l && l->iter_start_ns) {
 		now = bpf_ktime_get_ns();
+		loop_write_begin(l);
 		if (preempt || prev_state == 0) {
 			l->acct.cpu_ns += now - l->state_since_ns;
 			l->state_since_ns = now;
@@ -473,14 +499,17 @@ int BPF_PROG(ls_sched_switch, bool preempt, struct task_struct *prev, struct tas
 		} else {
 			block_loop(ctx, l, prev, now);
 		}
+		loop_write_end(l);
 	}
 	l = find_loop(next_tid);
 	if (l && l->iter_start_ns) {
 		if (!now)
 			now = bpf_ktime_get_ns();
+		loop_write_begin(l);
 		close_off_cpu(l, now);
 		l->state = LS_ON_CPU;
 		l->state_since_ns = now;
+		loop_write_end(l);
 	}
 	return 0;
 }
@@ -542,9 +571,11 @@ int BPF_PROG(ls_sched_wakeup, struct task_struct *p)
 	if (!l || !l->iter_start_ns || l->state != LS_BLOCKED)
 		return 0;
 	now = bpf_ktime_get_ns();
+	loop_write_begin(l);
 	close_off_cpu(l, now);
 	l->state = LS_RUNNABLE;
 	l->state_since_ns = now;
+	loop_write_end(l);
 	return 0;
 }
 
@@ -584,9 +615,11 @@ int BPF_PROG(ls_process_exit, struct task_struct *p)
 		now = bpf_ktime_get_ns();
 		if (l->iter_start_ns && now - l->iter_start_ns >= threshold_ns) {
 			/* Exiting, it runs: close what it was waiting for, as at a wait. */
+			loop_write_begin(l);
 			sync_on_cpu(l, now);
 			l->acct.cpu_ns += now - l->state_since_ns;
 			emit_stall_end(l, now, true);
+			loop_write_end(l);
 		}
 		bpf_map_delete_elem(&loops, &tid);
 		mark_loop(tid, false);

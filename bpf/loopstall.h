@@ -43,8 +43,14 @@ struct ls_syscall {
 	__u64 args[6];
 };
 
-/* Per loop thread state, map `loops`, key: tid. Read by user space. */
+/*
+ * Per loop thread state, map `loops`, key: tid. Read by user space while the
+ * programs update it: each update begins by bumping seq_end (the last field
+ * a copy reads) and ends by setting seq (the first) to it, so a copy that
+ * overlapped an update has seq != seq_end and is read again.
+ */
 struct ls_loop {
+	__u64 seq;
 	__u32 pid;
 	__u32 tid;
 	char comm[LS_COMM_LEN];
@@ -57,6 +63,7 @@ struct ls_loop {
 	struct ls_account acct;
 	struct ls_syscall cur; /* syscall in progress, if any */
 	struct ls_syscall top; /* longest-blocked finished syscall of the iteration */
+	__u64 seq_end;
 };
 
 #define LS_NR_REGS 17 /* x86_64 user registers in DWARF order: rax rdx rcx rbx rsi rdi rbp rsp r8-r15 rip */

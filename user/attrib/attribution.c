@@ -10,6 +10,7 @@
 #include "attrib/attribution.h"
 #include "base/duration.h"
 #include "attrib/fd_describe.h"
+#include "trace/loops.h"
 #include "symbols/symbolize.h"
 #include "base/syscalls.h"
 
@@ -64,6 +65,12 @@ static struct timespec wall_time_of(uint64_t mono_ns)
 	now.tv_sec = wall / 1000000000LL;
 	now.tv_nsec = wall % 1000000000LL;
 	return now;
+}
+
+/* a - b, or 0: the kernel's counters of a torn copy may disagree. */
+static uint64_t minus(uint64_t a, uint64_t b)
+{
+	return a > b ? a - b : 0;
 }
 
 /* The dominant share of the stall's time names its cause. */
@@ -173,18 +180,18 @@ static void fill_identity(struct stall_record *r, __u32 pid, __u32 tid, const ch
 void attribute_live(struct attribution *a, const struct ls_loop *snap, const struct ls_stack stacks[2], uint64_t now_ns,
 		    uint64_t threshold_ns, struct stall_record *r)
 {
-	uint64_t running = now_ns > snap->state_since_ns ? now_ns - snap->state_since_ns : 0;
+	uint64_t running = minus(now_ns, snap->state_since_ns);
 	uint64_t cur_blocked = snap->cur.blocked_ns, cur_total;
 	const struct ls_stack *stack = NULL;
 	bool in_syscall = snap->cur.nr != LS_NO_SYSCALL;
 	int i;
 
 	fill_identity(r, snap->pid, snap->tid, snap->comm, snap->iter_seq, snap->iter_start_ns, threshold_ns);
-	r->duration_ns = now_ns - snap->iter_start_ns;
+	r->duration_ns = loop_busy_ns(snap, now_ns);
 	r->cpu_ns = snap->acct.cpu_ns;
 	r->runq_ns = snap->acct.runq_ns;
 	r->blocked_sys_ns = snap->acct.blocked_sys_ns;
-	r->other_ns = snap->acct.blocked_ns - snap->acct.blocked_sys_ns;
+	r->other_ns = minus(snap->acct.blocked_ns, snap->acct.blocked_sys_ns);
 	/* Add the segment in progress, which the kernel has not closed yet. */
 	switch (snap->state) {
 	case LS_ON_CPU: r->cpu_ns += running; break;
@@ -227,11 +234,11 @@ void attribute_end(struct attribution *a, const struct ls_event *e, const struct
 	fill_identity(r, e->pid, e->tid, e->comm, e->iter_seq, e->iter_start_ns, threshold_ns);
 	r->ended = true;
 	r->exited = e->exited;
-	r->duration_ns = e->end_ns - e->iter_start_ns;
+	r->duration_ns = minus(e->end_ns, e->iter_start_ns);
 	r->cpu_ns = e->acct.cpu_ns;
 	r->runq_ns = e->acct.runq_ns;
 	r->blocked_sys_ns = e->acct.blocked_sys_ns;
-	r->other_ns = e->acct.blocked_ns - e->acct.blocked_sys_ns;
+	r->other_ns = minus(e->acct.blocked_ns, e->acct.blocked_sys_ns);
 	choose_cause(r);
 	if (e->top.nr != LS_NO_SYSCALL) {
 		fill_syscall(r, &e->top, e->top.total_ns, false);

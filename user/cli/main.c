@@ -28,6 +28,7 @@
 #include "sinks/sink.h"
 #include "cli/targets.h"
 #include "top/top.h"
+#include "trace/loops.h"
 #include "trace/tracer.h"
 
 #define LOOPSTALL_VERSION "0.1.0"
@@ -75,25 +76,24 @@ static void on_overdue(void *ctx, const struct stall_record *r)
 /* One line per loop still alive: its iterations while watched, from the kernel's histogram. */
 static void print_summary(struct app *app)
 {
-	struct ls_loop *loops = calloc(1024, sizeof(*loops));
+	struct loops_snapshot loops = {0};
 	struct loop_summary s;
-	int n, i;
+	int i;
 
-	if (!loops)
-		return;
 	tracer_consume(app->tracer);
-	n = tracer_read_loops(app->tracer, loops, 1024);
-	for (i = 0; i < n; i++) {
+	if (loops_read(app->tracer, &loops))
+		return;
+	for (i = 0; i < loops.n; i++) {
 		memset(&s, 0, sizeof(s));
-		if (tracer_read_hist(app->tracer, loops[i].tid, &s.hist) || !hist_count(&s.hist))
+		if (tracer_read_hist(app->tracer, loops.v[i].tid, &s.hist) || !hist_count(&s.hist))
 			continue;
-		s.pid = loops[i].pid;
-		s.tid = loops[i].tid;
-		memcpy(s.comm, loops[i].comm, sizeof(s.comm) - 1);
+		s.pid = loops.v[i].pid;
+		s.tid = loops.v[i].tid;
+		memcpy(s.comm, loops.v[i].comm, sizeof(s.comm) - 1);
 		s.stalls = detector_stall_count(app->detector, s.tid);
 		reporter_summary(app->reporter, &s);
 	}
-	free(loops);
+	loops_snapshot_free(&loops);
 }
 
 static void on_event(void *ctx, const struct ls_event *e)

@@ -8,9 +8,9 @@
 #include "detect/detector.h"
 #include "base/duration.h"
 #include "detect/samples.h"
+#include "trace/loops.h"
 
-#define MAX_LOOPS 8192
-#define MAX_OPEN  256
+#define MAX_OPEN 256
 
 /* A stall reported as begun and not yet ended. */
 struct open_stall {
@@ -30,7 +30,7 @@ struct detector {
 	uint64_t kill_after_ns;
 	struct detector_callbacks cb;
 	struct counters *counters;
-	struct ls_loop *loops; /* scratch for reads */
+	struct loops_snapshot loops;
 	struct sample_store *samples;
 	struct stall_record *scratch;
 	struct open_stall open[MAX_OPEN];
@@ -38,8 +38,8 @@ struct detector {
 	struct {
 		pid_t tid;
 		uint64_t count;
-	} ended[MAX_LOOPS]; /* stalls per loop, for the summary */
-	int nended;
+	} *ended; /* stalls per loop, for the summary */
+	int nended, ended_cap;
 };
 
 struct detector *detector_new(struct tracer *t, struct attribution *a, uint64_t threshold_ns, uint64_t kill_after_ns,
@@ -55,10 +55,9 @@ struct detector *detector_new(struct tracer *t, struct attribution *a, uint64_t 
 	d->kill_after_ns = kill_after_ns;
 	d->cb = *cb;
 	d->counters = counters;
-	d->loops = calloc(MAX_LOOPS, sizeof(*d->loops));
 	d->scratch = malloc(sizeof(*d->scratch));
 	d->samples = sample_store_new();
-	if (!d->loops || !d->scratch || !d->samples) {
+	if (!d->scratch || !d->samples) {
 		detector_free(d);
 		return NULL;
 	}
@@ -73,7 +72,8 @@ void detector_free(struct detector *d)
 		return;
 	for (i = 0; i < d->nopen; i++)
 		free(d->open[i].begin);
-	free(d->loops);
+	loops_snapshot_free(&d->loops);
+	free(d->ended);
 	free(d->scratch);
 	sample_store_free(d->samples);
 	free(d);
@@ -119,10 +119,17 @@ static void count_stall(struct detector *d, pid_t tid)
 			return;
 		}
 	}
-	if (d->nended < MAX_LOOPS) {
-		d->ended[d->nended].tid = tid;
-		d->ended[d->nended++].count = 1;
+	if (d->nended == d->ended_cap) {
+		int cap = d->ended_cap ? 2 * d->ended_cap : 64;
+		void *more = realloc(d->ended, cap * sizeof(d->ended[0]));
+
+		if (!more)
+			return;
+		d->ended = more;
+		d->ended_cap = cap;
 	}
+	d->ended[d->nended].tid = tid;
+	d->ended[d->nended++].count = 1;
 }
 
 uint64_t detector_stall_count(const struct detector *d, pid_t tid)
@@ -205,29 +212,32 @@ void detector_scan(struct detector *d)
 		uint64_t iter_seq;
 	} stale[MAX_OPEN];
 	int n, i, j, nstale = 0;
-	uint64_t now;
+	uint64_t now, busy;
 
 	/* End records first, so a stall that just ended is not taken for a lost one. */
 	tracer_consume(d->tracer);
-	n = tracer_read_loops(d->tracer, d->loops, MAX_LOOPS);
-	now = monotonic_ns();
+	if (loops_read(d->tracer, &d->loops))
+		return;
+	n = d->loops.n;
+	now = d->loops.now_ns;
 	for (i = 0; i < n; i++) {
-		const struct ls_loop *l = &d->loops[i];
+		const struct ls_loop *l = &d->loops.v[i];
 		struct open_stall *s;
 
-		if (!l->iter_start_ns || now < l->iter_start_ns || now - l->iter_start_ns < d->threshold_ns / 2)
+		busy = loop_busy_ns(l, now);
+		if (busy < d->threshold_ns / 2 || !busy)
 			continue;
 		/* Busy for half the threshold: sample its runtime's stack while it runs. */
 		if (l->state != LS_BLOCKED)
 			sample_runtime(d, l);
-		if (now - l->iter_start_ns < d->threshold_ns)
+		if (!loop_is_stalled(l, now, d->threshold_ns))
 			continue;
 		s = find_open(d, l->tid, l->iter_seq);
 		if (!s) {
 			report_begin(d, l, now);
 			continue;
 		}
-		s->last_duration_ns = now - l->iter_start_ns;
+		s->last_duration_ns = busy;
 		if (d->kill_after_ns && s->last_duration_ns >= d->kill_after_ns && !s->overdue) {
 			struct ls_stack stacks[2];
 			uint64_t cpu0 = thread_cpu_ns();
@@ -251,8 +261,8 @@ void detector_scan(struct detector *d)
 		bool ongoing = false;
 
 		for (i = 0; i < n && !ongoing; i++)
-			ongoing = d->loops[i].tid == (__u32)s->tid && d->loops[i].iter_seq == s->iter_seq &&
-				  d->loops[i].iter_start_ns;
+			ongoing = d->loops.v[i].tid == (__u32)s->tid && d->loops.v[i].iter_seq == s->iter_seq &&
+				  d->loops.v[i].iter_start_ns;
 		if (!ongoing && nstale < MAX_OPEN) {
 			stale[nstale].tid = s->tid;
 			stale[nstale++].iter_seq = s->iter_seq;

@@ -9,6 +9,7 @@
 #include "base/duration.h"
 #include "base/escape.h"
 #include "base/histogram.h"
+#include "record/culprit.h"
 #include "record/output.h"
 #include "base/syscalls.h"
 
@@ -20,34 +21,9 @@ static void put_duration(FILE *out, uint64_t ns)
 	fputs(buf, out);
 }
 
-static const char *basename_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	return slash ? slash + 1 : path;
-}
-
 static void put_frame(FILE *out, const struct stall_frame *f, bool short_file)
 {
-	term_escape(out, f->function);
-	if (f->kind == FRAME_PYTHON || f->file[0]) {
-		fputs(" (", out);
-		term_escape(out, short_file ? basename_of(f->file) : f->file);
-		if (f->line)
-			fprintf(out, ":%d", f->line);
-		fputc(')', out);
-	} else if (f->module[0]) {
-		fputs(" (", out);
-		term_escape(out, basename_of(f->module));
-		fputc(')', out);
-	}
-	if (f->coroutine)
-		fputs(" [coroutine]", out);
-	if (f->task[0]) {
-		fputs(" [task ", out);
-		term_escape(out, f->task);
-		fputc(']', out);
-	}
+	frame_put(out, f, FRAME_TAGS | (short_file ? FRAME_SHORT : 0), term_escape);
 }
 
 /* What the loop was doing, in a few words. */
@@ -103,37 +79,18 @@ void output_cause(FILE *out, const struct stall_record *r)
 	}
 }
 
-/* Where: the innermost Python frame, and the coroutine around it if that is not one. */
+/* Where: the culprit, and the coroutine around it if that is not one. */
 static void put_location(FILE *out, const struct stall_record *r)
 {
-	const struct stall_frame *inner = NULL, *coro = NULL;
-	int i;
+	struct culprit c = culprit_of(r);
 
-	/* The innermost code of the runtime (Python, then the app's JS), else the innermost native frame. */
-	for (i = 0; i < r->nframes && !inner; i++)
-		if (r->frames[i].kind == FRAME_JS && !strstr(r->frames[i].function, " node:"))
-			inner = &r->frames[i];
-	for (i = 0; i < r->nframes; i++) {
-		if (r->frames[i].kind != FRAME_PYTHON)
-			continue;
-		if (inner && inner->kind == FRAME_JS)
-			inner = NULL;
-		if (!inner)
-			inner = &r->frames[i];
-		if (r->frames[i].coroutine) {
-			coro = &r->frames[i];
-			break;
-		}
-	}
-	if (!inner && r->nframes)
-		inner = &r->frames[0];
-	if (!inner)
+	if (!c.at)
 		return;
 	fputs(" at ", out);
-	put_frame(out, inner, true);
-	if (coro && coro != inner) {
+	put_frame(out, c.at, true);
+	if (c.coroutine) {
 		fputs(" in coroutine ", out);
-		put_frame(out, coro, true);
+		put_frame(out, c.coroutine, true);
 	}
 }
 

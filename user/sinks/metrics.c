@@ -13,9 +13,9 @@
 #include "base/duration.h"
 #include "base/histogram.h"
 #include "sinks/metrics.h"
+#include "trace/loops.h"
 
 #define MAX_SERIES 4096
-#define MAX_LOOPS  1024
 
 /* loopstall_stalls_total{pid,comm,cause} */
 struct stall_series {
@@ -65,14 +65,15 @@ static void put_loop_labels(FILE *f, const struct ls_loop *l)
 
 static void put_loops(struct metrics *m, FILE *f)
 {
-	struct ls_loop *loops = calloc(MAX_LOOPS, sizeof(*loops));
-	uint64_t now = monotonic_ns();
+	struct loops_snapshot snap = {0};
+	struct ls_loop *loops;
 	struct ls_hist h;
 	int n, i, b;
 
-	if (!loops)
+	if (loops_read(m->src.tracer, &snap))
 		return;
-	n = tracer_read_loops(m->src.tracer, loops, MAX_LOOPS);
+	loops = snap.v;
+	n = snap.n;
 	fputs("# HELP loopstall_iteration_seconds Busy time of event-loop iterations (from the kernel's log2 "
 	      "histogram).\n"
 	      "# TYPE loopstall_iteration_seconds histogram\n",
@@ -103,14 +104,13 @@ static void put_loops(struct metrics *m, FILE *f)
 	      "# TYPE loopstall_stalled gauge\n",
 	      f);
 	for (i = 0; i < n; i++) {
-		bool stalled = loops[i].iter_start_ns && now > loops[i].iter_start_ns &&
-			       now - loops[i].iter_start_ns >= m->src.threshold_ns;
+		bool stalled = loop_is_stalled(&loops[i], snap.now_ns, m->src.threshold_ns);
 
 		fputs("loopstall_stalled{", f);
 		put_loop_labels(f, &loops[i]);
 		fprintf(f, "} %d\n", stalled);
 	}
-	free(loops);
+	loops_snapshot_free(&snap);
 }
 
 static void put_counter(FILE *f, const char *name, const char *help, uint64_t value)

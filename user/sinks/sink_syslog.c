@@ -10,6 +10,7 @@
 #include <syslog.h>
 
 #include "base/escape.h"
+#include "record/culprit.h"
 #include "sinks/sink.h"
 #include "base/syscalls.h"
 
@@ -21,21 +22,10 @@ static void put_quoted(FILE *f, const char *key, const char *value)
 	fputc('"', f);
 }
 
-static const struct stall_frame *culprit(const struct stall_record *r)
-{
-	int i;
-
-	for (i = 0; i < r->nframes; i++)
-		if (r->frames[i].kind == FRAME_PYTHON)
-			return &r->frames[i];
-	return r->nframes ? &r->frames[0] : NULL;
-}
-
 static void put_stall_fields(FILE *f, const struct stall_record *r)
 {
-	const struct stall_frame *at = culprit(r);
+	const struct stall_frame *at = culprit_of(r).at;
 	const char *sc = syscall_name(r->syscall_nr);
-	char where[512];
 
 	fprintf(f, " pid=%d tid=%d", r->pid, r->tid);
 	put_quoted(f, "comm", r->comm);
@@ -44,11 +34,9 @@ static void put_stall_fields(FILE *f, const struct stall_record *r)
 	if (sc && r->cause == CAUSE_SYSCALL)
 		fprintf(f, " syscall=%s", sc);
 	if (at) {
-		if (at->kind == FRAME_PYTHON)
-			snprintf(where, sizeof(where), "%s (%s:%d)", at->function, at->file, at->line);
-		else
-			snprintf(where, sizeof(where), "%s (%s)", at->function, at->module);
-		put_quoted(f, "at", where);
+		fputs(" at=\"", f);
+		frame_put(f, at, 0, json_escape);
+		fputc('"', f);
 	}
 }
 

@@ -23,9 +23,9 @@
 #include "base/histogram.h"
 #include "runtimes/runtime.h"
 #include "top/top.h"
+#include "trace/loops.h"
 #include "top/top_view.h"
 
-#define MAX_LOOPS  4096
 #define FORGET_NS  (30 * NSEC_PER_SEC) /* a gone loop's stalls are kept this long */
 #define FILTER_LEN 64
 
@@ -73,7 +73,7 @@ struct top {
 	bool screen_on;
 	int input_fd; /* epoll: stdin and winch_fd */
 	int winch_fd;
-	struct ls_loop *loops;	/* scratch for reads */
+	struct loops_snapshot loops;
 	struct loop_snap *prev; /* sorted by tid */
 	int nprev;
 	uint64_t prev_ns;
@@ -225,16 +225,19 @@ static void window(struct top_row *r, const struct loop_snap *p, const struct lo
 /* Reads every loop from the kernel and rebuilds tp->all and tp->prev. */
 static int collect(struct top *tp)
 {
-	uint64_t now = monotonic_ns(), dt = tp->prev_ns && now > tp->prev_ns ? now - tp->prev_ns : 0;
+	uint64_t now, dt;
 	const struct loop_snap *p;
 	struct loop_snap *snaps;
 	struct stall_entry *e;
 	struct top_row *rows;
 	int n, i;
 
-	n = tracer_read_loops(tp->tracer, tp->loops, MAX_LOOPS);
+	n = loops_read(tp->tracer, &tp->loops);
 	if (n < 0)
 		return n;
+	n = tp->loops.n;
+	now = tp->loops.now_ns;
+	dt = tp->prev_ns && now > tp->prev_ns ? now - tp->prev_ns : 0;
 	snaps = calloc(n ? n : 1, sizeof(*snaps));
 	rows = calloc(n ? n : 1, sizeof(*rows));
 	if (!snaps || !rows) {
@@ -243,7 +246,7 @@ static int collect(struct top *tp)
 		return -ENOMEM;
 	}
 	for (i = 0; i < n; i++) {
-		const struct ls_loop *l = &tp->loops[i];
+		const struct ls_loop *l = &tp->loops.v[i];
 		struct top_row *r = &rows[i];
 		struct loop_snap *s = &snaps[i];
 
@@ -256,9 +259,10 @@ static int collect(struct top *tp)
 		if (tracer_read_hist(tp->tracer, l->tid, &s->hist))
 			memset(&s->hist, 0, sizeof(s->hist));
 		r->hist = s->hist;
-		if (l->iter_start_ns && now > l->iter_start_ns)
-			s->running_ns = r->running_ns = now - l->iter_start_ns;
-		r->state = !l->iter_start_ns ? LOOP_IDLE : r->running_ns >= tp->threshold_ns ? LOOP_STALLED : LOOP_BUSY;
+		s->running_ns = r->running_ns = loop_busy_ns(l, now);
+		r->state = !l->iter_start_ns			       ? LOOP_IDLE
+			   : loop_is_stalled(l, now, tp->threshold_ns) ? LOOP_STALLED
+								       : LOOP_BUSY;
 		p = find_prev(tp, l->tid);
 		/* The registry reads /proc once per process; an exec changes its pid's comm. */
 		if (p && p->pid == s->pid && strcmp(p->comm, s->comm) == 0) {
@@ -535,9 +539,9 @@ static bool handle_key(struct top *tp, int ch)
 	case KEY_NPAGE:
 	case ' ': move_selection(tp, page); break;
 	case KEY_HOME:
-	case 'g': move_selection(tp, -MAX_LOOPS); break;
+	case 'g': move_selection(tp, -m->nrows); break;
 	case KEY_END:
-	case 'G': move_selection(tp, MAX_LOOPS); break;
+	case 'G': move_selection(tp, m->nrows); break;
 	case '\n':
 	case '\r':
 	case KEY_ENTER:
@@ -636,9 +640,8 @@ struct top *top_new(struct tracer *t, const struct top_config *cfg)
 	tp->m.sort = SORT_WORST;
 	tp->m.filter = tp->filter;
 	tp->m.threshold_ns = cfg->threshold_ns;
-	tp->loops = calloc(MAX_LOOPS, sizeof(*tp->loops));
 	tp->table = calloc(1, sizeof(*tp->table));
-	if (!tp->loops || !tp->table) {
+	if (!tp->table) {
 		free(tp->table);
 		tp->table = NULL;
 		top_free(tp);
@@ -668,7 +671,7 @@ void top_free(struct top *tp)
 		close(tp->winch_fd);
 	if (tp->table)
 		table_put(tp->table);
-	free(tp->loops);
+	loops_snapshot_free(&tp->loops);
 	free(tp->prev);
 	free(tp->all);
 	free(tp->shown);

@@ -20,6 +20,7 @@
 #include "base/histogram.h"
 #include "record/output.h"
 #include "base/syscalls.h"
+#include "record/culprit.h"
 #include "top/top_view.h"
 
 #define MIN_CULPRIT   20 /* narrow terminals hide columns to leave the culprit this much, */
@@ -108,13 +109,6 @@ static const char *escaped(const char *s, char *buf, size_t len)
 	return buf;
 }
 
-static const char *base_name(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	return slash ? slash + 1 : path;
-}
-
 static const char *dur(uint64_t ns, char *buf, size_t len)
 {
 	duration_format(ns, buf, len);
@@ -181,23 +175,10 @@ static const char *fit(const char *s, int width, bool right, char *out, size_t l
 	return out;
 }
 
-/* One native or Python frame: "function (file:line)" or "function (module)". */
+/* One frame: "function (file:line)" or "function (module)"; the long form with its tags. */
 static void put_frame(FILE *f, const struct stall_frame *fr, bool short_form)
 {
-	term_escape(f, fr->function[0] ? fr->function : "?");
-	if (fr->kind == FRAME_PYTHON || fr->file[0]) {
-		fputs(" (", f);
-		term_escape(f, short_form ? base_name(fr->file) : fr->file);
-		if (fr->line)
-			fprintf(f, ":%d", fr->line);
-		fputc(')', f);
-	} else if (fr->module[0]) {
-		fputs(" (", f);
-		term_escape(f, base_name(fr->module));
-		fputc(')', f);
-	}
-	if (!short_form && fr->coroutine)
-		fputs(" [coroutine]", f);
+	frame_put(f, fr, short_form ? FRAME_SHORT : FRAME_TAGS, term_escape);
 }
 
 static const char *cause_word(const struct stall_record *r)
@@ -215,24 +196,9 @@ static const char *cause_word(const struct stall_record *r)
 	return "off CPU";
 }
 
-/* The innermost Python frame; else the innermost native one that is not the syscall's own wrapper. */
-static const struct stall_frame *culprit_frame(const struct stall_record *r)
-{
-	const char *word = cause_word(r);
-	int i;
-
-	for (i = 0; i < r->nframes; i++)
-		if (r->frames[i].kind == FRAME_PYTHON)
-			return &r->frames[i];
-	for (i = 0; i < r->nframes; i++)
-		if (r->cause != CAUSE_SYSCALL || !strstr(r->frames[i].function, word))
-			return &r->frames[i];
-	return r->nframes ? &r->frames[0] : NULL;
-}
-
 void view_culprit(const struct stall_record *r, char *buf, size_t len)
 {
-	const struct stall_frame *where = culprit_frame(r);
+	const struct stall_frame *where = culprit_of(r).at;
 	FILE *f;
 
 	memset(buf, 0, len);

@@ -175,44 +175,14 @@ int tracer_consume(struct tracer *t)
 	return ring_buffer__consume(t->rb);
 }
 
-/* One syscall for many loops: the scan runs every few milliseconds. */
-static int read_loops_batch(int fd, struct ls_loop *out, int max)
+int tracer_loops_fd(struct tracer *t)
 {
-	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	__u32 keys[256], token;
-	void *in = NULL;
-	int got = 0;
-
-	while (got < max) {
-		__u32 n = max - got < 256 ? max - got : 256;
-		int err = bpf_map_lookup_batch(fd, in, &token, keys, out + got, &n, &opts);
-
-		got += n;
-		in = &token;
-		if (err)
-			return errno == ENOENT ? got : -errno;
-	}
-	return got;
+	return bpf_map__fd(t->skel->maps.loops);
 }
 
-int tracer_read_loops(struct tracer *t, struct ls_loop *out, int max)
+int tracer_loops_capacity(struct tracer *t)
 {
-	int fd = bpf_map__fd(t->skel->maps.loops), n;
-	__u32 key, next;
-	void *prev = NULL;
-
-	n = read_loops_batch(fd, out, max);
-	if (n >= 0)
-		return n;
-	/* Kernels without batch lookups for hash maps: a key at a time. */
-	n = 0;
-	while (n < max && bpf_map_get_next_key(fd, prev, &next) == 0) {
-		if (bpf_map_lookup_elem(fd, &next, &out[n]) == 0)
-			n++;
-		key = next;
-		prev = &key;
-	}
-	return n;
+	return (int)bpf_map__max_entries(t->skel->maps.loops);
 }
 
 int tracer_read_stacks(struct tracer *t, pid_t tid, struct ls_stack out[2])

@@ -7,7 +7,10 @@
 
 #include "loopstall.h"
 
-/* The BPF side's lifetime: open, configure, load, attach, read, detach. */
+/*
+ * trace/: the BPF side's lifetime (open, configure, load, attach, read,
+ * detach), its CPU samplers, and the loops snapshot (loops.h).
+ */
 struct tracer;
 
 struct tracer_config {
@@ -33,8 +36,9 @@ int tracer_watched_count(struct tracer *t);
 /* fd to poll for ring buffer records; tracer_consume() delivers them. */
 int tracer_event_fd(struct tracer *t);
 int tracer_consume(struct tracer *t);
-/* Reads up to max loop states. Returns the count or -errno. */
-int tracer_read_loops(struct tracer *t, struct ls_loop *out, int max);
+/* The per-loop map, read through trace/loops.h, and how many loops it holds at most. */
+int tracer_loops_fd(struct tracer *t);
+int tracer_loops_capacity(struct tracer *t);
 /* The two stack slots of a loop thread (zeroed when none). */
 int tracer_read_stacks(struct tracer *t, pid_t tid, struct ls_stack out[2]);
 int tracer_read_hist(struct tracer *t, pid_t tid, struct ls_hist *out);
