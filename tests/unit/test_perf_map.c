@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,10 +168,109 @@ START_TEST(finds_only_the_process_own_map)
 }
 END_TEST
 
+/* A JIT reuses code space: of the lines starting at one address, the last one names it. */
+START_TEST(later_lines_win_ties)
+{
+	char *text = malloc(64 * 5000);
+	size_t len = 0;
+	struct perf_map *m;
+	int i;
+
+	/* Enough lines for a sort that is not stable to reorder them. */
+	for (i = 0; i < 5000; i++)
+		len += sprintf(text + len, "%x 10 v%d\n", 0x1000 + (i % 7) * 0x100, i);
+	m = load(text);
+	ck_assert_str_eq(perf_map_lookup(m, 0x1000), "v4998");
+	ck_assert_str_eq(perf_map_lookup(m, 0x1605), "v4997");
+	perf_map_free(m);
+	free(text);
+}
+END_TEST
+
+START_TEST(empty_and_all_garbage_maps)
+{
+	struct perf_map *m = load("");
+
+	ck_assert_uint_eq(perf_map_size(m), 0);
+	ck_assert_ptr_null(perf_map_lookup(m, 0x1000));
+	perf_map_free(m);
+	m = load("nothing here\n\n zz zz\n");
+	ck_assert_uint_eq(perf_map_size(m), 0);
+	ck_assert_ptr_null(perf_map_lookup(m, 0));
+	perf_map_free(m);
+}
+END_TEST
+
+static volatile int swapping;
+
+/* Renames a foreign-owned map and a good one over the process's map, over and over. */
+static void *swap_maps(void *arg)
+{
+	const char *const *names = arg;
+
+	while (swapping) {
+		link(names[1], names[3]);
+		rename(names[3], names[0]);
+		link(names[2], names[3]);
+		rename(names[3], names[0]);
+	}
+	return NULL;
+}
+
+/*
+ * The checks apply to the file that is read: a map swapped between a check
+ * on its path and the open (another user's, renamed over it) is never read.
+ */
+START_TEST(checks_the_file_it_reads)
+{
+	pid_t pid = getpid();
+	time_t started = proc_start_time(pid);
+	char mine[64], bad[64], good[64], tmp[64];
+	const char *names[] = {mine, bad, good, tmp};
+	pthread_t swapper;
+	int i, fd, loaded = 0;
+	struct stat st;
+
+	snprintf(mine, sizeof(mine), "/tmp/perf-%d.map", pid);
+	snprintf(bad, sizeof(bad), "/tmp/perf-%d.map.bad", pid);
+	snprintf(good, sizeof(good), "/tmp/perf-%d.map.good", pid);
+	snprintf(tmp, sizeof(tmp), "/tmp/perf-%d.map.tmp", pid);
+	write_own_map(good);
+	write_own_map(bad);
+	ck_assert_int_eq(chown(bad, 65534, 65534), 0);
+	ck_assert_int_eq(truncate(bad, 0), 0);
+	fd = open(bad, O_WRONLY);
+	ck_assert_int_eq(write(fd, "1000 10 JS:~forged\n", 19), 19);
+	close(fd);
+	swapping = 1;
+	ck_assert_int_eq(pthread_create(&swapper, NULL, swap_maps, names), 0);
+	for (i = 0; i < 20000; i++) {
+		struct perf_map *m = NULL;
+
+		fd = perf_map_open(pid, started, &st);
+		if (fd < 0)
+			continue;
+		ck_assert_int_eq(perf_map_read(fd, &m), 0);
+		close(fd);
+		ck_assert_str_eq(perf_map_lookup(m, 0x1000), "JS:~f");
+		loaded++;
+		perf_map_free(m);
+	}
+	swapping = 0;
+	pthread_join(swapper, NULL);
+	ck_assert_int_gt(loaded, 0);
+	unlink(mine);
+	unlink(bad);
+	unlink(good);
+	unlink(tmp);
+}
+END_TEST
+
 int main(void)
 {
-	const TTest *tests[] = {finds_symbols, skips_garbage, cuts_long_lines_and_names,
-				many_symbols,  missing_file,  finds_only_the_process_own_map};
+	const TTest *tests[] = {finds_symbols,	       skips_garbage,		   cuts_long_lines_and_names,
+				many_symbols,	       missing_file,		   finds_only_the_process_own_map,
+				later_lines_win_ties, empty_and_all_garbage_maps, checks_the_file_it_reads};
 
 	return run_tests("perf_map", tests, sizeof(tests) / sizeof(tests[0]));
 }

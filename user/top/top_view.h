@@ -1,5 +1,6 @@
 #ifndef LOOPSTALL_TOP_VIEW_H
 #define LOOPSTALL_TOP_VIEW_H
+#include <linux/types.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The culprit rule over stacks as each runtime records them, and the frame format. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+
+#include "base/escape.h"
+#include "record/culprit.h"
+#include "run_suite.h"
+
+static struct stall_record *record(void)
+{
+	struct stall_record *r = calloc(1, sizeof(*r));
+
+	r->syscall_nr = -1;
+	r->fd = -1;
+	return r;
+}
+
+static struct stall_frame *push(struct stall_record *r, enum frame_kind kind, const char *function, const char *where,
+				int line)
+{
+	struct stall_frame *f = &r->frames[r->nframes++];
+
+	f->kind = kind;
+	snprintf(f->function, sizeof(f->function), "%s", function);
+	if (kind == FRAME_PYTHON)
+		snprintf(f->file, sizeof(f->file), "%s", where);
+	else if (where)
+		snprintf(f->module, sizeof(f->module), "%s", where);
+	f->line = line;
+	return f;
+}
+
+static char *put(const struct stall_frame *f, unsigned int form)
+{
+	static char buf[512];
+	FILE *m = fmemopen(buf, sizeof(buf), "w");
+
+	frame_put(m, f, form, term_escape);
+	fclose(m);
+	return buf;
+}
+
+/* CPython: native frames down to the interpreter, then the Python stack. */
+START_TEST(python_frame_and_its_coroutine)
+{
+	struct stall_record *r = record();
+	struct culprit c;
+
+	r->syscall_nr = SYS_clock_nanosleep;
+	push(r, FRAME_NATIVE, "clock_nanosleep", "/usr/lib/x86_64-linux-gnu/libc.so.6", 0);
+	push(r, FRAME_NATIVE, "0x5d64b4", "/usr/bin/python3.11", 0);
+	push(r, FRAME_PYTHON, "helper", "/app/util.py", 3);
+	push(r, FRAME_PYTHON, "handler", "/app/main.py", 9)->coroutine = true;
+	push(r, FRAME_PYTHON, "Runner.run", "/usr/lib/python3.11/asyncio/runners.py", 118);
+	c = culprit_of(r);
+	ck_assert_str_eq(c.at->function, "helper");
+	ck_assert_ptr_nonnull(c.coroutine);
+	ck_assert_str_eq(c.coroutine->function, "handler");
+	ck_assert_str_eq(put(c.at, FRAME_SHORT | FRAME_TAGS), "helper (util.py:3)");
+	ck_assert_str_eq(put(c.coroutine, FRAME_SHORT | FRAME_TAGS), "handler (main.py:9) [coroutine]");
+	ck_assert_str_eq(put(c.coroutine, 0), "handler (/app/main.py:9)");
+	free(r);
+}
+END_TEST
+
+/* A coroutine is its own culprit: no "in coroutine" beside it. */
+START_TEST(python_coroutine_alone)
+{
+	struct stall_record *r = record();
+	struct culprit c;
+
+	push(r, FRAME_PYTHON, "handler", "/app/main.py", 9)->coroutine = true;
+	c = culprit_of(r);
+	ck_assert_str_eq(c.at->function, "handler");
+	ck_assert_ptr_null(c.coroutine);
+	free(r);
+}
+END_TEST
+
+/* Node: the application's JavaScript, not node's own scripts nor the native frames under them. */
+START_TEST(node_application_function)
+{
+	struct stall_record *r = record();
+
+	r->syscall_nr = SYS_read;
+	push(r, FRAME_NATIVE, "read", "/usr/lib/x86_64-linux-gnu/libc.so.6", 0);
+	push(r, FRAME_NATIVE, "uv_fs_read", "/usr/bin/node", 0);
+	push(r, FRAME_JS, "JS:~readFileSync node:fs:441:22", NULL, 0);
+	push(r, FRAME_JS, "JS:~handler /app/server.js:12:3", NULL, 0);
+	ck_assert_str_eq(culprit_of(r).at->function, "JS:~handler /app/server.js:12:3");
+	free(r);
+}
+END_TEST
+
+/* Native only: the innermost frame that is not the syscall's own libc wrapper. */
+START_TEST(native_skips_the_syscall_wrapper)
+{
+	struct stall_record *r = record();
+
+	r->cause = CAUSE_SYSCALL;
+	r->syscall_nr = SYS_clock_nanosleep;
+	push(r, FRAME_NATIVE, "clock_nanosleep", "/usr/lib/x86_64-linux-gnu/libc.so.6", 0);
+	push(r, FRAME_NATIVE, "debugCommand", "/usr/bin/redis-server", 0);
+	push(r, FRAME_NATIVE, "call", "/usr/bin/redis-server", 0);
+	ck_assert_str_eq(culprit_of(r).at->function, "debugCommand");
+	ck_assert_str_eq(put(culprit_of(r).at, FRAME_SHORT), "debugCommand (redis-server)");
+	free(r);
+}
+END_TEST
+
+START_TEST(no_frames_no_culprit)
+{
+	struct stall_record *r = record();
+
+	ck_assert_ptr_null(culprit_of(r).at);
+	/* Only the wrapper: it is all there is. */
+	r->syscall_nr = SYS_read;
+	push(r, FRAME_NATIVE, "read", "/usr/lib/x86_64-linux-gnu/libc.so.6", 0);
+	ck_assert_str_eq(culprit_of(r).at->function, "read");
+	free(r);
+}
+END_TEST
+
+/* Target strings go through the escape function, tags included. */
+START_TEST(frames_are_escaped)
+{
+	struct stall_record *r = record();
+	struct stall_frame *f = push(r, FRAME_PYTHON, "\x1b[31mevil", "/app/\x1b]0;x.py", 1);
+
+	snprintf(f->task, sizeof(f->task), "t\x07");
+	ck_assert_str_eq(put(f, FRAME_SHORT | FRAME_TAGS), "\\x1b[31mevil (\\x1b]0;x.py:1) [task t\\x07]");
+	free(r);
+}
+END_TEST
+
+int main(void)
+{
+	const TTest *tests[] = {python_frame_and_its_coroutine, python_coroutine_alone, node_application_function,
+				native_skips_the_syscall_wrapper, no_frames_no_culprit, frames_are_escaped};
+
+	return run_tests("culprit", tests, sizeof(tests) / sizeof(tests[0]));
+}
