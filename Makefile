@@ -58,7 +58,10 @@ $(BUILD)/loopstall: $(BUILD)/obj/cli/main.o $(BUILD)/libloopstall.a
 	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libloopstall.a
-	$(CC) $(CFLAGS) $< $(BUILD)/libloopstall.a $$(pkg-config --cflags --libs check) $(LDLIBS) -o $@
+	$(CC) $(CFLAGS) $< $(BUILD)/libloopstall.a $$(pkg-config --cflags --libs check) $(LDLIBS) $(TEST_LDFLAGS) -o $@
+
+# Fails allocations on purpose to count what a failure path leaves behind.
+$(BUILD)/tests/test_targets: TEST_LDFLAGS := -Wl,--wrap=realloc -Wl,--wrap=free
 
 unit: deps $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done

@@ -337,3 +337,66 @@ def test_syslog_lines(procs, loopstall, tmp_path):
     assert "loopstall[" in lines[0] and "stall phase=begin" in lines[0], lines
     assert f"pid={p.pid}" in lines[0] and 'comm="python3"' in lines[0] and "syscall=clock_nanosleep" in lines[0]
     assert 'at="periodic_block (' in lines[0] and "stall phase=end" in lines[1], lines
+
+
+def test_summary_and_metrics_see_every_loop(procs, loopstall):
+    """1100 loops: past the 1024 that the SUMMARY records and /metrics read before."""
+    p = procs([PYTHON, f"{APPS}/many_loops.py", "1100"], stdout=subprocess.PIPE, text=True)
+    assert p.proc.stdout.readline().strip() == "ready"
+    tids = set(os.listdir(f"/proc/{p.pid}/task")) - {str(p.pid)}
+    port = free_port()
+    ls = loopstall(["-p", str(p.pid), "--metrics", f"127.0.0.1:{port}", "-d", "4s"])
+    ls.wait_ready()
+    time.sleep(2)
+    m = scrape(port)
+    stalled = {s.labels["tid"] for s in m["loopstall_stalled"].samples if s.labels["pid"] == str(p.pid)}
+    counted = {s.labels["tid"] for s in m["loopstall_iteration_seconds"].samples
+               if s.name == "loopstall_iteration_seconds_count" and s.value > 0}
+    assert tids <= stalled, len(stalled)
+    assert tids <= counted, len(counted)
+    assert ls.proc.wait(timeout=15) == 0
+    summaries = {str(r["tid"]) for _, r in ls.records() if r["event"] == "summary"}
+    assert tids <= summaries, len(summaries)
+
+
+def test_exec_that_cannot_run_is_an_error_at_start(tmp_path):
+    from test_cli import one_line_error, run
+    script = tmp_path / "no-shebang.sh"
+    script.write_text("echo hi\n")
+    script.chmod(0o755)
+    one_line_error(run(["--exec", str(tmp_path), "-d", "1s"]), 2, f"cannot run hook {tmp_path}: Is a directory")
+    one_line_error(run(["--exec", "/etc/passwd", "-d", "1s"]), 2, "cannot run hook /etc/passwd: Permission denied")
+    one_line_error(run(["--exec", str(script), "-d", "1s"]), 2, "Exec format error")
+    one_line_error(run(["--exec", "/nonexistent", "-d", "1s"]), 2, "No such file or directory")
+
+
+def test_log_on_a_full_disk_keeps_whole_lines(procs, loopstall, tmp_path):
+    """A full disk cuts writes short: no half line stays, ENOSPC is said once, logging resumes."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "none", str(disk)], check=True)
+    try:
+        filler = disk / "filler"
+        with open(filler, "wb") as f:
+            try:
+                f.write(b"x" * (64 << 10))
+            except OSError:
+                pass
+        os.truncate(filler, os.path.getsize(filler) - 6000)  # room for a record or two, not more
+        log = disk / "stalls.log"
+        p = start_staller(procs, "periodic")
+        ls = loopstall(["-p", str(p.pid), "--log", str(log)])
+        ls.wait_ready()
+        ls.wait_for(lambda r: len(ls.stalls(phase="end")) >= 4, timeout=12)
+        ls.wait_for(lambda r: "No space left on device" in ls.stderr(), timeout=5)
+        os.unlink(filler)
+        n = len(ls.stalls(phase="end"))
+        ls.wait_for(lambda r: len(ls.stalls(phase="end")) >= n + 2, timeout=8)
+        assert ls.stop() == 0
+        lines = log.read_text().splitlines()
+        assert len(lines) >= 3
+        for line in lines:
+            assert json.loads(line)["event"] in ("stall", "summary"), line[:80]
+        assert ls.stderr().count("No space left on device") == 1, ls.stderr()
+    finally:
+        subprocess.run(["umount", "-l", str(disk)])

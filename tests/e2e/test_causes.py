@@ -1,5 +1,6 @@
 """Waits for other threads and for CPUs: gil, lock, runqueue and cgroup CPU throttling."""
 import os
+import time
 import subprocess
 
 import pytest
@@ -70,3 +71,48 @@ def test_cgroup_throttling_is_said(procs, loopstall):
         p.stop()
     finally:
         os.rmdir(cgroup)
+
+
+def test_socket_peer_is_looked_up_off_the_detecting_thread(procs, loopstall):
+    """The network tables of a busy host are read by the reporter, not where stalls are detected."""
+    from test_actions import sample, scrape
+    from test_binaries import command, commanded
+    from conftest import free_port
+    holder = procs([PYTHON, f"{APPS}/many_sockets.py", "9000"], stdout=subprocess.PIPE, text=True)
+    port = int(holder.proc.stdout.readline())
+    with open("/proc/net/tcp") as f:
+        assert sum(1 for _ in f) > 10000
+    p = commanded(procs, PYTHON)
+    metrics = free_port()
+    ls = loopstall(["-p", str(p.pid), "--metrics", f"127.0.0.1:{metrics}"])
+    ls.wait_ready()
+    command(p, "sleep 0.3")  # the first stall of the process: its symbols load
+    ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "end")
+    before = sample(scrape(metrics), "loopstall_report_cpu_seconds", "_total", thread="detector")
+    command(p, f"recv {port} 0.5")
+    _, begin = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "begin" and r.get("syscall") == "recvfrom")
+    _, end = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "end" and r.get("syscall") == "recvfrom")
+    for r in (begin, end):
+        assert r["fd_target"].startswith("tcp 127.0.0.1:") and r["fd_target"].endswith(f" -> 127.0.0.1:{port}"), r
+    spent = sample(scrape(metrics), "loopstall_report_cpu_seconds", "_total", thread="detector") - before
+    assert spent < 0.005, f"the detecting thread spent {spent * 1000:.1f} ms on one stall"
+
+
+def test_first_stall_of_a_process_costs_the_detecting_thread_little(procs, loopstall):
+    """A new loop's symbols and CFI are loaded ahead of its first stall, off the detecting thread."""
+    from test_actions import sample, scrape
+    from test_binaries import command, commanded
+    from conftest import free_port
+    metrics = free_port()
+    ls = loopstall(["-n", "commanded.py", "--metrics", f"127.0.0.1:{metrics}"])
+    ls.wait_ready()
+    # Every C extension of the standard library imported before its first wait: 40-odd more files mapped.
+    p = procs([PYTHON, f"{APPS}/commanded.py", "load"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert p.proc.stdout.readline().strip() == "ready"
+    time.sleep(1)  # its first wait: the reporter warms both threads' symbols meanwhile
+    before = sample(scrape(metrics), "loopstall_report_cpu_seconds", "_total", thread="detector")
+    command(p, "sleep 0.3")
+    _, begin = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "end")
+    assert begin["stack"][0]["function"] == "clock_nanosleep", begin["stack"]
+    spent = sample(scrape(metrics), "loopstall_report_cpu_seconds", "_total", thread="detector") - before
+    assert spent < 0.002, f"the detecting thread spent {spent * 1000:.2f} ms on a first stall"

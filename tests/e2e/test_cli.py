@@ -62,6 +62,23 @@ def test_not_root_names_missing_capabilities():
 
 def test_without_btf():
     one_line_error(run(["--btf", "/nonexistent/vmlinux", "-d", "1s"]), 4, "kernel BTF not readable")
+    one_line_error(run(["--btf", "/etc/passwd", "-d", "1s"]), 4, "/etc/passwd is not a BTF file")
+
+
+def test_bpf_load_failure_says_why_without_verbose(tmp_path):
+    """libbpf's warnings say why a load failed, without -v (its debug lines only with -v)."""
+    broken = tmp_path / "broken.btf"
+    with open("/sys/kernel/btf/vmlinux", "rb") as f:
+        broken.write_bytes(f.read(4096))  # a BTF header whose data is cut short
+    r = run(["--btf", str(broken), "-d", "1s"])
+    assert r.returncode == 4, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert any(l.startswith("libbpf: ") and "BTF" in l for l in lines[:-1]), r.stderr
+    assert lines[-1].startswith("loopstall: cannot load BPF programs: "), r.stderr
+    assert f"with the BTF of {broken}" in lines[-1]
+    assert not any("libbpf: loading" in l or "libbpf: prog" in l for l in lines), r.stderr
+    verbose = run(["--btf", str(broken), "-d", "1s", "-v"])
+    assert len(verbose.stderr.splitlines()) > len(lines), verbose.stderr
 
 
 def test_non_event_loop_target_reports_nothing(procs):

@@ -72,3 +72,4 @@ def test_without_perf_map_the_report_says_how(procs, loopstall, tmp_path):
     assert js_functions(end) == []
     assert not any("stale_function" in f["function"] for f in end["stack"]), end["stack"]
     assert "--perf-basic-prof-only-functions" in end.get("note", ""), end
+

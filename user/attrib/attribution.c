@@ -48,9 +48,10 @@ void attribution_forget(struct attribution *a, pid_t pid)
 	runtimes_forget(a->runtimes, pid);
 }
 
-struct symbolizer *attribution_symbolizer(struct attribution *a)
+void attribution_warm(struct attribution *a, pid_t pid)
 {
-	return a->symbolizer;
+	symbolizer_warm(a->symbolizer, pid);
+	runtimes_warm(a->runtimes, pid);
 }
 
 /* Wall-clock time of a CLOCK_MONOTONIC (bpf_ktime_get_ns) timestamp. */

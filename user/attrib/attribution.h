@@ -33,7 +33,11 @@ int attribution_unwind_sample(struct attribution *a, const struct ls_sample *s, 
 
 /* The runtime's stack of tid right now, for CPU sampling: count, 0 if it reads none, or -errno. */
 int attribution_runtime_stack(struct attribution *a, pid_t pid, pid_t tid, struct stall_frame *frames, int max);
-/* The detecting thread's symbolizer (the reporter warms it ahead of a process's first stall). */
-struct symbolizer *attribution_symbolizer(struct attribution *a);
+/*
+ * Loads what the first stall of pid needs (its binaries' symbols and CFI,
+ * its runtime's state) now. The one call another thread may make: the
+ * reporter makes it for every new loop's process.
+ */
+void attribution_warm(struct attribution *a, pid_t pid);
 
 #endif

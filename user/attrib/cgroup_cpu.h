@@ -9,5 +9,7 @@
  * 0 or -errno (-ENOENT: no CPU controller to read).
  */
 int cgroup_throttled_ns(pid_t pid, uint64_t *ns);
+/* The same from a /proc/PID/cgroup file and the cgroup mount at sysfs ("/sys/fs/cgroup"), for tests. */
+int cgroup_throttled_ns_at(const char *cgroup_file, const char *sysfs, uint64_t *ns);
 
 #endif

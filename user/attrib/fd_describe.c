@@ -87,7 +87,6 @@ static int describe_unix(pid_t pid, unsigned long inode, char *buf, size_t len)
 int fd_describe(pid_t pid, int fd, char *buf, size_t len)
 {
 	char path[64], target[512];
-	unsigned long inode;
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/%d/fd/%d", pid, fd);
@@ -95,12 +94,18 @@ int fd_describe(pid_t pid, int fd, char *buf, size_t len)
 	if (n < 0)
 		return -errno;
 	target[n] = 0;
-	if (sscanf(target, "socket:[%lu]", &inode) == 1) {
-		if (describe_inet(pid, inode, buf, len) == 0 || describe_unix(pid, inode, buf, len) == 0)
-			return 0;
-		snprintf(buf, len, "socket");
-		return 0;
-	}
 	snprintf(buf, len, "%s", target);
 	return 0;
+}
+
+int fd_describe_socket(pid_t pid, char *buf, size_t len)
+{
+	unsigned long inode;
+	char end;
+
+	if (sscanf(buf, "socket:[%lu%c", &inode, &end) != 2 || end != ']')
+		return -EINVAL;
+	if (describe_inet(pid, inode, buf, len) == 0 || describe_unix(pid, inode, buf, len) == 0)
+		return 0;
+	return -ENOENT;
 }

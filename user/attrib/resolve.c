@@ -11,11 +11,23 @@
 
 #include <stdlib.h>
 
+#include "attrib/fd_describe.h"
 #include "attrib/resolve.h"
+
+#define SOCKET_CACHE 64
+
+/* A socket described lately: a stall's end record finds it even when the socket is closed by then. */
+struct described_socket {
+	pid_t pid;
+	char link[32]; /* "socket:[INODE]" */
+	char desc[sizeof(((struct stall_record *)0)->fd_desc)];
+};
 
 struct resolver {
 	struct symbolizer *symbolizer;
 	struct runtimes *runtimes;
+	struct described_socket sockets[SOCKET_CACHE];
+	unsigned int next_socket;
 };
 
 struct resolver *resolver_new(void)
@@ -203,6 +215,28 @@ static int typical_sample(struct resolver *rs, const struct stall_record *r)
 	return best;
 }
 
+/* "socket:[INODE]" as the detecting thread read it: the peer, from the network tables. */
+static void describe_socket(struct resolver *rs, struct stall_record *r)
+{
+	struct described_socket *d;
+	int i;
+
+	if (strncmp(r->fd_desc, "socket:[", 8) != 0 || strlen(r->fd_desc) >= sizeof(d->link))
+		return;
+	for (i = 0; i < SOCKET_CACHE; i++) {
+		d = &rs->sockets[i];
+		if (d->pid == r->pid && strcmp(d->link, r->fd_desc) == 0) {
+			memcpy(r->fd_desc, d->desc, sizeof(r->fd_desc));
+			return;
+		}
+	}
+	d = &rs->sockets[rs->next_socket++ % SOCKET_CACHE];
+	d->pid = r->pid;
+	snprintf(d->link, sizeof(d->link), "%s", r->fd_desc);
+	fd_describe_socket(r->pid, r->fd_desc, sizeof(r->fd_desc));
+	memcpy(d->desc, r->fd_desc, sizeof(d->desc));
+}
+
 /*
  * Native frames first, innermost first, then the Python frames already in
  * r->frames. A frame-pointer walk through code built without frame pointers
@@ -226,6 +260,7 @@ void resolve_record(struct resolver *rs, struct stall_record *r)
 			break;
 	}
 	r->n_native_ips = 0;
+	describe_socket(rs, r);
 	if (r->n_samples > 0)
 		count_native_samples(rs, r);
 	/* On CPU with no blocking point and no Python stack: show a typical sample. */

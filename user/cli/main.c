@@ -66,6 +66,12 @@ static void on_kill(void *ctx, const struct kill_record *k)
 	reporter_kill(app->reporter, k);
 }
 
+/* Reporter thread: a new loop's process, loaded for the detecting thread ahead of its first stall. */
+static void warm_detector(void *ctx, pid_t pid)
+{
+	attribution_warm(ctx, pid);
+}
+
 static void on_overdue(void *ctx, const struct stall_record *r)
 {
 	struct app *app = ctx;
@@ -169,8 +175,12 @@ static int open_tracer(struct app *app)
 
 	if (!err)
 		return EXIT_OK;
-	fprintf(stderr, "loopstall: cannot load BPF programs: %s%s\n", strerror(-err),
-		app->opts.verbose ? "" : " (run with -v for details)");
+	char why[128];
+
+	tracer_strerror(err, why, sizeof(why));
+	fprintf(stderr, "loopstall: cannot load BPF programs: %s%s%s%s\n", why,
+		app->opts.btf_path ? " (with the BTF of " : "", app->opts.btf_path ? app->opts.btf_path : "",
+		app->opts.btf_path ? ")" : "");
 	return err == -EPERM ? EXIT_PRIVILEGE : EXIT_KERNEL;
 }
 
@@ -255,20 +265,24 @@ static int run(struct app *app, int sigfd)
 	return EXIT_OK;
 }
 
-static void push_sink(struct sink **list, struct sink *s)
+/* A sink that cannot start is an error at start. */
+static int add_sink(struct sink **list, int err, struct sink *s, const char *what, const char *arg)
 {
-	if (s) {
-		s->next = *list;
-		*list = s;
+	if (err) {
+		fprintf(stderr, "loopstall: %s%s: %s\n", what, arg, strerror(-err));
+		return EXIT_USAGE;
 	}
+	sinks_push(list, s);
+	return EXIT_OK;
 }
 
-/* Every place records go to, as the options ask. Returns an exit code. */
+/* Every place records go to, as the options ask. Returns an exit code; *list holds what was made. */
 static int build_sinks(struct app *app, struct sink **list)
 {
 	struct metrics_sources src = {
 		.tracer = app->tracer, .counters = &app->counters, .threshold_ns = app->opts.threshold_ns};
-	int err;
+	struct sink *s = NULL;
+	int err, code = EXIT_OK;
 
 	*list = NULL;
 	/*
@@ -276,32 +290,34 @@ static int build_sinks(struct app *app, struct sink **list)
 	 * --batch --json, records go to stdout as JSON lines between snapshots.
 	 */
 	if (app->top)
-		push_sink(list, top_sink(app->top));
-	if (!app->top || app->opts.json)
-		push_sink(list, sink_stdout_new(app->opts.json));
-	if (app->opts.exec_path)
-		push_sink(list, sink_hook_new(app->opts.exec_path, app->opts.exec_timeout_ns, &app->counters));
-	if (app->opts.syslog)
-		push_sink(list, sink_syslog_new());
-	if (app->opts.log_path) {
-		struct sink *log = sink_log_new(app->opts.log_path, app->opts.log_max_size, app->opts.log_keep);
-
-		if (!log) {
-			fprintf(stderr, "loopstall: cannot open log %s: %s\n", app->opts.log_path, strerror(errno));
-			return EXIT_USAGE;
-		}
-		push_sink(list, log);
+		sinks_push(list, top_sink(app->top));
+	if (!app->top || app->opts.json) {
+		err = sink_stdout_new(app->opts.json, &s);
+		code = add_sink(list, err, s, "cannot write records to stdout", "");
 	}
-	if (app->opts.metrics_addr) {
+	if (code == EXIT_OK && app->opts.exec_path) {
+		err = sink_hook_new(app->opts.exec_path, app->opts.exec_timeout_ns, &app->counters, &s);
+		code = add_sink(list, err, s, "cannot run hook ", app->opts.exec_path);
+	}
+	if (code == EXIT_OK && app->opts.syslog) {
+		err = sink_syslog_new(&s);
+		code = add_sink(list, err, s, "cannot log to syslog", "");
+	}
+	if (code == EXIT_OK && app->opts.log_path) {
+		err = sink_log_new(app->opts.log_path, app->opts.log_max_size, app->opts.log_keep, &s);
+		code = add_sink(list, err, s, "cannot open log ", app->opts.log_path);
+	}
+	if (code == EXIT_OK && app->opts.metrics_addr) {
 		err = metrics_start(app->opts.metrics_addr, &src, &app->metrics);
-		if (err) {
-			fprintf(stderr, "loopstall: cannot serve metrics on %s: %s\n", app->opts.metrics_addr,
-				err == -EINVAL ? "use HOST:PORT, e.g. 127.0.0.1:9465" : strerror(-err));
+		if (err == -EINVAL) {
+			fprintf(stderr, "loopstall: cannot serve metrics on %s: use HOST:PORT, e.g. 127.0.0.1:9465\n",
+				app->opts.metrics_addr);
 			return EXIT_USAGE;
 		}
-		push_sink(list, metrics_sink(app->metrics));
+		code = add_sink(list, err, err ? NULL : metrics_sink(app->metrics), "cannot serve metrics on ",
+			       app->opts.metrics_addr);
 	}
-	return EXIT_OK;
+	return code;
 }
 
 static int setup_signals(void)
@@ -356,7 +372,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "loopstall: missing %s (run as root)\n", msg);
 		return EXIT_PRIVILEGE;
 	}
-	if (preflight_btf(app.opts.btf_path)) {
+	code = preflight_btf(app.opts.btf_path);
+	if (code == -ENOEXEC) {
+		fprintf(stderr, "loopstall: %s is not a BTF file\n", app.opts.btf_path);
+		return EXIT_KERNEL;
+	}
+	if (code) {
 		fprintf(stderr,
 			"loopstall: kernel BTF not readable at %s: loopstall needs a kernel with BTF "
 			"(CONFIG_DEBUG_INFO_BTF) or --btf FILE\n",
@@ -413,7 +434,7 @@ int main(int argc, char **argv)
 		sinks_destroy(sinks);
 		goto out;
 	}
-	app.reporter = reporter_new(sinks, &app.counters, attribution_symbolizer(app.attribution));
+	app.reporter = reporter_new(sinks, &app.counters, warm_detector, app.attribution);
 	if (app.metrics && app.reporter)
 		metrics_set_reporter(app.metrics, app.reporter);
 	if (app.reporter && app.opts.kill_after_ns)

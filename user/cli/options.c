@@ -284,8 +284,6 @@ int options_parse(int argc, char **argv, struct options *o, char *err, size_t er
 		return fail(err, errlen, "choose one kind of target: -p, -n or -- COMMAND");
 	if (o->dry_run && !o->kill_after_ns)
 		return fail(err, errlen, "--dry-run goes with --kill-after");
-	if (o->exec_path && access(o->exec_path, X_OK))
-		return fail(err, errlen, "--exec %s: not an executable file", o->exec_path);
 	if (!o->top && (o->batch || o->interval_ns != NSEC_PER_SEC))
 		return fail(err, errlen, "-i and --batch go with loopstall top");
 	if (o->top && o->json && !o->batch)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/capability.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -46,5 +47,16 @@ int preflight_capabilities(char *missing, size_t len)
 
 int preflight_btf(const char *path)
 {
-	return access(path ? path : "/sys/kernel/btf/vmlinux", R_OK) ? -errno : 0;
+	unsigned char magic[4] = {0};
+	int fd = open(path ? path : "/sys/kernel/btf/vmlinux", O_RDONLY | O_CLOEXEC), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (read(fd, magic, sizeof(magic)) < 0)
+		err = -errno;
+	close(fd);
+	/* Raw BTF starts with 0xeB9F (little endian); libbpf also reads the .BTF section of an ELF file. */
+	if (!err && !(magic[0] == 0x9f && magic[1] == 0xeb) && memcmp(magic, "\x7f" "ELF", 4) != 0)
+		err = -ENOEXEC;
+	return err;
 }

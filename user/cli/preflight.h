@@ -6,7 +6,7 @@
 
 /* 0 when CAP_BPF, CAP_PERFMON and CAP_SYS_PTRACE are effective; else -EPERM and their names in missing. */
 int preflight_capabilities(char *missing, size_t len);
-/* 0 when the BTF file (NULL: the kernel's) is readable; else -errno. */
+/* 0 when the BTF file (NULL: the kernel's) is readable and holds BTF (raw, or an ELF file's); else -errno (-ENOEXEC: not BTF). */
 int preflight_btf(const char *path);
 
 #endif

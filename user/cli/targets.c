@@ -54,10 +54,19 @@ static int list_processes(pid_t **pids, pid_t **ppids)
 			continue;
 		pid = atoi(de->d_name);
 		if (n == cap) {
+			pid_t *more_pids, *more_ppids;
+
 			cap = cap ? cap * 2 : 512;
-			*pids = realloc(*pids, cap * sizeof(pid_t));
-			*ppids = realloc(*ppids, cap * sizeof(pid_t));
-			if (!*pids || !*ppids) {
+			more_pids = realloc(*pids, cap * sizeof(pid_t));
+			if (more_pids)
+				*pids = more_pids;
+			more_ppids = more_pids ? realloc(*ppids, cap * sizeof(pid_t)) : NULL;
+			if (more_ppids)
+				*ppids = more_ppids;
+			if (!more_pids || !more_ppids) {
+				free(*pids);
+				free(*ppids);
+				*pids = *ppids = NULL;
 				closedir(dir);
 				return -ENOMEM;
 			}

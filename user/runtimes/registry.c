@@ -5,6 +5,7 @@
  * runtime's state per process, least recently used out first.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,13 +35,19 @@ struct process {
 };
 
 struct runtimes {
+	/* Held by every call: another thread may warm a process here (runtimes_warm). */
+	pthread_mutex_t lock;
 	struct process slots[SLOTS];
 	uint64_t clock;
 };
 
 struct runtimes *runtimes_new(void)
 {
-	return calloc(1, sizeof(struct runtimes));
+	struct runtimes *rt = calloc(1, sizeof(struct runtimes));
+
+	if (rt)
+		pthread_mutex_init(&rt->lock, NULL);
+	return rt;
 }
 
 static void drop(struct process *p)
@@ -59,6 +66,7 @@ void runtimes_free(struct runtimes *rt)
 		return;
 	for (i = 0; i < SLOTS; i++)
 		drop(&rt->slots[i]);
+	pthread_mutex_destroy(&rt->lock);
 	free(rt);
 }
 
@@ -66,9 +74,11 @@ void runtimes_forget(struct runtimes *rt, pid_t pid)
 {
 	int i;
 
+	pthread_mutex_lock(&rt->lock);
 	for (i = 0; i < SLOTS; i++)
 		if (rt->slots[i].pid == pid)
 			drop(&rt->slots[i]);
+	pthread_mutex_unlock(&rt->lock);
 }
 
 static const struct runtime_ops *identify(const struct proc_maps *maps, const char *exe)
@@ -81,29 +91,15 @@ static const struct runtime_ops *identify(const struct proc_maps *maps, const ch
 	return NULL;
 }
 
-/* pid's entry, identified on first sight. */
-static struct process *lookup(struct runtimes *rt, pid_t pid)
+/* Reads pid's maps and asks the runtimes: p->ops (NULL: none), p->maps kept for open. */
+static void identify_process(struct process *p, pid_t pid)
 {
-	struct process *p, *victim = &rt->slots[0];
 	char exe[256];
-	int i;
 
-	for (i = 0; i < SLOTS; i++) {
-		p = &rt->slots[i];
-		if (p->pid == pid) {
-			p->last_use = ++rt->clock;
-			return p;
-		}
-		if (!p->pid || (victim->pid && p->last_use < victim->last_use))
-			victim = p;
-	}
-	drop(victim);
-	p = victim;
 	p->pid = pid;
-	p->last_use = ++rt->clock;
 	if (proc_maps_read(pid, &p->maps)) {
 		p->maps = NULL;
-		return p; /* gone, or unreadable: no runtime */
+		return; /* gone, or unreadable: no runtime */
 	}
 	proc_exe_name(pid, exe, sizeof(exe));
 	p->ops = identify(p->maps, exe);
@@ -111,7 +107,85 @@ static struct process *lookup(struct runtimes *rt, pid_t pid)
 		proc_maps_free(p->maps);
 		p->maps = NULL;
 	}
+}
+
+static struct process *find(struct runtimes *rt, pid_t pid)
+{
+	int i;
+
+	for (i = 0; i < SLOTS; i++)
+		if (rt->slots[i].pid == pid)
+			return &rt->slots[i];
+	return NULL;
+}
+
+/* An empty slot, or the least recently used one emptied. */
+static struct process *free_slot(struct runtimes *rt)
+{
+	struct process *victim = &rt->slots[0];
+	int i;
+
+	for (i = 0; i < SLOTS; i++) {
+		struct process *p = &rt->slots[i];
+
+		if (!p->pid || (victim->pid && p->last_use < victim->last_use))
+			victim = p;
+	}
+	drop(victim);
+	return victim;
+}
+
+/* pid's entry, identified on first sight. */
+static struct process *lookup(struct runtimes *rt, pid_t pid)
+{
+	struct process *p = find(rt, pid);
+
+	if (!p) {
+		p = free_slot(rt);
+		identify_process(p, pid);
+	}
+	p->last_use = ++rt->clock;
 	return p;
+}
+
+static void open_state(struct process *p)
+{
+	p->opened = true;
+	p->err = p->ops->open(p->pid, p->maps, &p->state);
+	if (p->err)
+		p->state = NULL;
+	proc_maps_free(p->maps);
+	p->maps = NULL;
+}
+
+/*
+ * The slow part (reading the maps, the runtime's open: CPython's ELF
+ * symbols) runs outside the lock on an entry of our own, installed after:
+ * the owner, reading stacks under the lock meanwhile, never waits for it.
+ */
+void runtimes_warm(struct runtimes *rt, pid_t pid)
+{
+	struct process built = {0}, *p;
+	bool present;
+
+	pthread_mutex_lock(&rt->lock);
+	present = find(rt, pid) != NULL;
+	pthread_mutex_unlock(&rt->lock);
+	if (present)
+		return;
+	identify_process(&built, pid);
+	if (built.ops && built.ops->open)
+		open_state(&built);
+	pthread_mutex_lock(&rt->lock);
+	if (find(rt, pid)) {
+		pthread_mutex_unlock(&rt->lock);
+		drop(&built);
+		return;
+	}
+	p = free_slot(rt);
+	*p = built;
+	p->last_use = ++rt->clock;
+	pthread_mutex_unlock(&rt->lock);
 }
 
 /* pid's entry with its runtime's state, or NULL when there is none to ask. */
@@ -121,20 +195,19 @@ static struct process *opened(struct runtimes *rt, pid_t pid)
 
 	if (!p->ops || !p->ops->open)
 		return NULL;
-	if (!p->opened) {
-		p->opened = true;
-		p->err = p->ops->open(pid, p->maps, &p->state);
-		if (p->err)
-			p->state = NULL;
-		proc_maps_free(p->maps);
-		p->maps = NULL;
-	}
+	if (!p->opened)
+		open_state(p);
 	return p;
 }
 
 const struct runtime_ops *runtimes_of(struct runtimes *rt, pid_t pid)
 {
-	return lookup(rt, pid)->ops;
+	const struct runtime_ops *ops;
+
+	pthread_mutex_lock(&rt->lock);
+	ops = lookup(rt, pid)->ops;
+	pthread_mutex_unlock(&rt->lock);
+	return ops;
 }
 
 const char *runtimes_name(struct runtimes *rt, pid_t pid)
@@ -151,13 +224,25 @@ bool runtimes_has_frames(struct runtimes *rt, pid_t pid)
 	return ops && ops->read_stack;
 }
 
-void runtimes_fill_record(struct runtimes *rt, struct stall_record *r, bool running)
+bool runtimes_is_interpreter(struct runtimes *rt, pid_t pid, const char *module)
 {
-	struct process *p = opened(rt, r->pid);
+	const struct runtime_ops *ops = runtimes_of(rt, pid);
+
+	return ops && ops->is_interpreter && ops->is_interpreter(module);
+}
+
+void runtimes_refine(struct runtimes *rt, struct stall_record *r, const struct stall_frame *native, int n)
+{
+	const struct runtime_ops *ops = runtimes_of(rt, r->pid);
+
+	if (ops && ops->refine)
+		ops->refine(r, native, n);
+}
+
+static void fill_record(struct process *p, struct stall_record *r, bool running)
+{
 	int n;
 
-	if (!p)
-		return;
 	snprintf(r->runtime, sizeof(r->runtime), "%s", p->ops->name);
 	if (p->ops->status)
 		p->ops->status(p->state, p->err, r->runtime_status, sizeof(r->runtime_status));
@@ -174,45 +259,50 @@ void runtimes_fill_record(struct runtimes *rt, struct stall_record *r, bool runn
 		 ", stack unreadable: %s", strerror(-n));
 }
 
+void runtimes_fill_record(struct runtimes *rt, struct stall_record *r, bool running)
+{
+	struct process *p;
+
+	pthread_mutex_lock(&rt->lock);
+	p = opened(rt, r->pid);
+	if (p)
+		fill_record(p, r, running);
+	pthread_mutex_unlock(&rt->lock);
+}
+
 int runtimes_read_stack(struct runtimes *rt, pid_t pid, pid_t tid, struct stall_frame *out, int max)
 {
-	struct process *p = opened(rt, pid);
+	struct process *p;
+	int n = 0;
 
-	if (!p || !p->ops->read_stack)
-		return 0;
-	if (p->err)
-		return p->err;
-	return p->ops->read_stack(p->state, tid, true, out, max);
+	pthread_mutex_lock(&rt->lock);
+	p = opened(rt, pid);
+	if (p && p->ops->read_stack)
+		n = p->err ? p->err : p->ops->read_stack(p->state, tid, true, out, max);
+	pthread_mutex_unlock(&rt->lock);
+	return n;
 }
 
 void runtimes_fill_holder(struct runtimes *rt, struct stall_record *r)
 {
-	struct process *p = opened(rt, r->pid);
+	struct process *p;
 
+	pthread_mutex_lock(&rt->lock);
+	p = opened(rt, r->pid);
 	if (p && !p->err && p->ops->lock_holder && p->ops->lock_holder(p->state, r->tid, &r->holder))
 		memset(&r->holder, 0, sizeof(r->holder));
-}
-
-bool runtimes_is_interpreter(struct runtimes *rt, pid_t pid, const char *module)
-{
-	const struct runtime_ops *ops = runtimes_of(rt, pid);
-
-	return ops && ops->is_interpreter && ops->is_interpreter(module);
+	pthread_mutex_unlock(&rt->lock);
 }
 
 int runtimes_name_jit(struct runtimes *rt, pid_t pid, uint64_t addr, char *buf, size_t len)
 {
-	struct process *p = opened(rt, pid);
+	struct process *p;
+	int err = -ENOENT;
 
-	if (!p || p->err || !p->ops->name_jit)
-		return -ENOENT;
-	return p->ops->name_jit(p->state, pid, addr, buf, len);
-}
-
-void runtimes_refine(struct runtimes *rt, struct stall_record *r, const struct stall_frame *native, int n)
-{
-	const struct runtime_ops *ops = runtimes_of(rt, r->pid);
-
-	if (ops && ops->refine)
-		ops->refine(r, native, n);
+	pthread_mutex_lock(&rt->lock);
+	p = opened(rt, pid);
+	if (p && !p->err && p->ops->name_jit)
+		err = p->ops->name_jit(p->state, pid, addr, buf, len);
+	pthread_mutex_unlock(&rt->lock);
+	return err;
 }

@@ -45,12 +45,14 @@ struct runtime_ops {
 
 /*
  * The registry: which runtime each process is, and that runtime's state for
- * it. Not thread-safe: each thread that asks keeps its own.
+ * it. Each thread that asks keeps its own; another thread may only warm it.
  */
 struct runtimes;
 
 struct runtimes *runtimes_new(void);
 void runtimes_free(struct runtimes *rt);
+/* Identifies pid and opens its runtime's state now, ahead of its first stall (from any thread). */
+void runtimes_warm(struct runtimes *rt, pid_t pid);
 /* pid exited or exec'd: what is known of it is stale. */
 void runtimes_forget(struct runtimes *rt, pid_t pid);
 /* The runtime of pid, NULL when none claims it. Reads /proc once per process. */

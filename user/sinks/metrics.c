@@ -235,6 +235,7 @@ static void sink_destroy(struct sink *s)
 }
 
 static const struct sink_ops metrics_ops = {
+	.name = "metrics",
 	.stall = count_stall,
 	.destroy = sink_destroy,
 };

@@ -32,6 +32,7 @@ struct reporter {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
+	pthread_cond_t room; /* signalled when a job leaves a full queue */
 	struct job *head, *tail;
 	int queued;
 	bool stopping;
@@ -39,15 +40,22 @@ struct reporter {
 	struct sink *sinks;
 	struct counters *counters;
 	struct resolver *resolver;	/* the reporter thread's own symbolizer and runtimes */
-	struct symbolizer *detector_sym; /* the detecting thread's, warmed from here */
+	reporter_warm_fn warm_detector; /* the detecting thread's symbols and runtimes, warmed from here */
+	void *warm_ctx;
 };
 
-/* Queues a job; payload (of size bytes) is copied into it. */
-static void enqueue(struct reporter *rep, enum job_type type, pid_t pid, const void *payload, size_t size)
+/*
+ * Queues a job; payload (of size bytes) is copied into it. A full queue
+ * drops it (and counts it), unless wait: then the caller waits for room
+ * (the summary at exit, where nothing is left to detect).
+ */
+static void enqueue(struct reporter *rep, enum job_type type, pid_t pid, const void *payload, size_t size, bool wait)
 {
 	struct job *j;
 
 	pthread_mutex_lock(&rep->lock);
+	while (wait && rep->queued >= MAX_QUEUED && !rep->stopping)
+		pthread_cond_wait(&rep->room, &rep->lock);
 	if (rep->queued >= MAX_QUEUED || rep->stopping) {
 		rep->dropped++;
 		pthread_mutex_unlock(&rep->lock);
@@ -94,8 +102,8 @@ static void run_job(struct reporter *rep, struct job *j)
 	case JOB_WARM:
 		/* Both threads' symbols: the detector's first unwind of pid loads nothing. */
 		resolver_warm(rep->resolver, j->pid);
-		if (rep->detector_sym)
-			symbolizer_warm(rep->detector_sym, j->pid);
+		if (rep->warm_detector)
+			rep->warm_detector(rep->warm_ctx, j->pid);
 		break;
 	case JOB_FORGET: resolver_forget(rep->resolver, j->pid); break;
 	case JOB_REOPEN: sinks_reopen(rep->sinks); break;
@@ -134,6 +142,7 @@ static void *reporter_main(void *arg)
 		if (!rep->head)
 			rep->tail = NULL;
 		rep->queued--;
+		pthread_cond_signal(&rep->room);
 		pthread_mutex_unlock(&rep->lock);
 		run_job(rep, j);
 		free(j);
@@ -144,24 +153,32 @@ static void *reporter_main(void *arg)
 	return NULL;
 }
 
-struct reporter *reporter_new(struct sink *sinks, struct counters *counters, struct symbolizer *detector_sym)
+struct reporter *reporter_new(struct sink *sinks, struct counters *counters, reporter_warm_fn warm, void *ctx)
 {
 	struct reporter *rep = calloc(1, sizeof(*rep));
 	pthread_condattr_t attr;
 
-	if (!rep)
+	if (!rep) {
+		sinks_destroy(sinks);
 		return NULL;
+	}
 	rep->sinks = sinks;
 	rep->counters = counters;
 	rep->resolver = resolver_new();
-	rep->detector_sym = detector_sym;
+	rep->warm_detector = warm;
+	rep->warm_ctx = ctx;
 	pthread_mutex_init(&rep->lock, NULL);
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&rep->wake, &attr);
+	pthread_cond_init(&rep->room, NULL);
 	pthread_condattr_destroy(&attr);
 	if (!rep->resolver || pthread_create(&rep->thread, NULL, reporter_main, rep)) {
 		resolver_free(rep->resolver);
+		sinks_destroy(sinks);
+		pthread_mutex_destroy(&rep->lock);
+		pthread_cond_destroy(&rep->wake);
+		pthread_cond_destroy(&rep->room);
 		free(rep);
 		return NULL;
 	}
@@ -177,41 +194,43 @@ void reporter_free(struct reporter *rep)
 	pthread_cond_signal(&rep->wake);
 	pthread_mutex_unlock(&rep->lock);
 	pthread_join(rep->thread, NULL);
+	sinks_flush(rep->sinks);
 	sinks_destroy(rep->sinks);
 	resolver_free(rep->resolver);
 	pthread_mutex_destroy(&rep->lock);
 	pthread_cond_destroy(&rep->wake);
+	pthread_cond_destroy(&rep->room);
 	free(rep);
 }
 
 void reporter_stall(struct reporter *rep, const struct stall_record *r)
 {
-	enqueue(rep, JOB_STALL, r->pid, r, sizeof(*r));
+	enqueue(rep, JOB_STALL, r->pid, r, sizeof(*r), false);
 }
 
 void reporter_kill(struct reporter *rep, const struct kill_record *k)
 {
-	enqueue(rep, JOB_KILL, k->pid, k, sizeof(*k));
+	enqueue(rep, JOB_KILL, k->pid, k, sizeof(*k), false);
 }
 
 void reporter_summary(struct reporter *rep, const struct loop_summary *ls)
 {
-	enqueue(rep, JOB_SUMMARY, ls->pid, ls, sizeof(*ls));
+	enqueue(rep, JOB_SUMMARY, ls->pid, ls, sizeof(*ls), true);
 }
 
 void reporter_warm(struct reporter *rep, pid_t pid)
 {
-	enqueue(rep, JOB_WARM, pid, NULL, 0);
+	enqueue(rep, JOB_WARM, pid, NULL, 0, false);
 }
 
 void reporter_forget(struct reporter *rep, pid_t pid)
 {
-	enqueue(rep, JOB_FORGET, pid, NULL, 0);
+	enqueue(rep, JOB_FORGET, pid, NULL, 0, false);
 }
 
 void reporter_reopen(struct reporter *rep)
 {
-	enqueue(rep, JOB_REOPEN, 0, NULL, 0);
+	enqueue(rep, JOB_REOPEN, 0, NULL, 0, false);
 }
 
 uint64_t reporter_dropped(struct reporter *rep)

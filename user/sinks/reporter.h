@@ -4,7 +4,6 @@
 #include <sys/types.h>
 
 #include "sinks/sink.h"
-#include "symbols/symbolize.h"
 #include "record/stall_record.h"
 
 /*
@@ -14,16 +13,19 @@
  */
 struct reporter;
 
+typedef void (*reporter_warm_fn)(void *ctx, pid_t pid);
+
 /*
- * Takes ownership of the sink list; counts its CPU time in counters.
- * detector_sym: the detecting thread's symbolizer, warmed with the
- * reporter's own for each new loop's process (may be NULL).
+ * Takes ownership of the sink list (destroyed on failure too); counts its
+ * CPU time in counters. warm (may be NULL) is called on the reporter thread
+ * for each new loop's process, beside the reporter's own warming: the
+ * detecting thread's.
  */
-struct reporter *reporter_new(struct sink *sinks, struct counters *counters, struct symbolizer *detector_sym);
+struct reporter *reporter_new(struct sink *sinks, struct counters *counters, reporter_warm_fn warm, void *ctx);
 /* Delivers what is queued, then stops the thread and destroys the sinks. */
 void reporter_free(struct reporter *rep);
 
-/* Each copies what it is given. A full queue drops the record and counts it. */
+/* Each copies what it is given. A full queue drops the record and counts it; summaries wait for room. */
 void reporter_stall(struct reporter *rep, const struct stall_record *r);
 void reporter_kill(struct reporter *rep, const struct kill_record *k);
 void reporter_summary(struct reporter *rep, const struct loop_summary *ls);

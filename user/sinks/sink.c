@@ -34,6 +34,17 @@ void sinks_reopen(struct sink *list)
 	EACH(list, reopen);
 }
 
+void sinks_flush(struct sink *list)
+{
+	EACH(list, flush);
+}
+
+void sinks_push(struct sink **list, struct sink *s)
+{
+	s->next = *list;
+	*list = s;
+}
+
 void sinks_destroy(struct sink *list)
 {
 	struct sink *next;

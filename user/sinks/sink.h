@@ -8,19 +8,30 @@
 #include "record/stall_record.h"
 
 /*
- * Where records go: stdout, a log file, syslog, hooks, metrics. Each sink
- * gets every record and never knows about another sink. All sinks run on
- * the reporter thread, never on the one that detects stalls.
+ * sinks/: where records go (stdout, a log file, syslog, hooks, metrics,
+ * loopstall top), and the reporter thread that feeds them. Each sink gets
+ * every record and never knows about another sink.
+ *
+ * The rules of a sink:
+ * - Its calls run on the reporter thread, never on the one that detects
+ *   stalls; they must return promptly, for the next sink waits.
+ * - A sink whose work can block (a child to wait for, a server to answer)
+ *   owns a thread for it: hooks are spawned and reaped without waiting,
+ *   metrics are served from libmicrohttpd's own thread.
+ * - Its constructor returns 0 or -errno, never a half-made sink: a sink
+ *   that cannot start is an error at start, said in one line.
  */
 
 struct sink;
 
 struct sink_ops {
+	const char *name; /* "stdout", "log", ...: for messages */
 	void (*stall)(struct sink *s, const struct stall_record *r);
 	void (*kill)(struct sink *s, const struct kill_record *k);
 	void (*summary)(struct sink *s, const struct loop_summary *ls);
 	void (*tick)(struct sink *s);	/* every 100 ms or so: timeouts, reaping */
 	void (*reopen)(struct sink *s); /* SIGHUP */
+	void (*flush)(struct sink *s);	/* at exit, after the last record: finish what is pending */
 	void (*destroy)(struct sink *s);
 };
 
@@ -34,15 +45,21 @@ void sinks_kill(struct sink *list, const struct kill_record *k);
 void sinks_summary(struct sink *list, const struct loop_summary *ls);
 void sinks_tick(struct sink *list);
 void sinks_reopen(struct sink *list);
+void sinks_flush(struct sink *list);
 void sinks_destroy(struct sink *list);
+/* Puts s at the head of *list. */
+void sinks_push(struct sink **list, struct sink *s);
 
 /* Records to stdout, text or JSON lines. */
-struct sink *sink_stdout_new(bool json);
-/* --exec PATH: a hook per stall begin, end and kill. */
-struct sink *sink_hook_new(const char *path, uint64_t timeout_ns, struct counters *counters);
-/* --log FILE: JSON lines, rotated past max_size (0: never) keeping keep files. NULL with errno on failure. */
-struct sink *sink_log_new(const char *path, uint64_t max_size, int keep);
+int sink_stdout_new(bool json, struct sink **out);
+/*
+ * --exec PATH: a hook per stall begin, end and kill. -EISDIR, -EACCES or
+ * -ENOEXEC when PATH is no executable file (a script needs its #! line).
+ */
+int sink_hook_new(const char *path, uint64_t timeout_ns, struct counters *counters, struct sink **out);
+/* --log FILE: JSON lines, rotated past max_size (0: never) keeping keep files. */
+int sink_log_new(const char *path, uint64_t max_size, int keep, struct sink **out);
 /* --syslog: a line per stall begin, end and kill. */
-struct sink *sink_syslog_new(void);
+int sink_syslog_new(struct sink **out);
 
 #endif

@@ -7,12 +7,14 @@
  * one per RATE_REFILL_NS, and a hook running past --exec-timeout is killed.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -209,12 +211,12 @@ static void on_tick(struct sink *s)
 	}
 }
 
-static void destroy(struct sink *s)
+/* Give running hooks half a second to finish, then end them. */
+static void flush(struct sink *s)
 {
 	struct hook_sink *h = (struct hook_sink *)s;
 	uint64_t deadline = monotonic_ns() + 500000000ULL;
 
-	/* Give running hooks half a second to finish, then end them. */
 	while (h->nrunning && monotonic_ns() < deadline) {
 		on_tick(s);
 		if (h->nrunning)
@@ -224,25 +226,65 @@ static void destroy(struct sink *s)
 		kill(h->running[i].pid, SIGKILL);
 		waitpid(h->running[i].pid, NULL, 0);
 	}
-	free(h);
+	h->nrunning = 0;
+}
+
+static void destroy(struct sink *s)
+{
+	flush(s);
+	free(s);
 }
 
 static const struct sink_ops hook_ops = {
+	.name = "hook",
 	.stall = on_stall,
 	.kill = on_kill,
 	.tick = on_tick,
+	.flush = flush,
 	.destroy = destroy,
 };
 
-struct sink *sink_hook_new(const char *path, uint64_t timeout_ns, struct counters *counters)
+/*
+ * PATH is run directly, never by a shell: it must be a regular executable
+ * file, and a script must start with "#!" (execve refuses it otherwise).
+ */
+static int check_executable(const char *path)
 {
-	struct hook_sink *h = calloc(1, sizeof(*h));
+	char head[4] = {0};
+	struct stat st;
+	int fd;
 
+	if (stat(path, &st))
+		return -errno;
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
+	if (!S_ISREG(st.st_mode) || access(path, X_OK))
+		return -EACCES;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (read(fd, head, sizeof(head)) < 2)
+		head[0] = 0;
+	close(fd);
+	if (memcmp(head, "#!", 2) != 0 && memcmp(head, "\x7f" "ELF", 4) != 0)
+		return -ENOEXEC;
+	return 0;
+}
+
+int sink_hook_new(const char *path, uint64_t timeout_ns, struct counters *counters, struct sink **out)
+{
+	struct hook_sink *h;
+	int err = check_executable(path);
+
+	if (err)
+		return err;
+	h = calloc(1, sizeof(*h));
 	if (!h)
-		return NULL;
+		return -ENOMEM;
 	h->base.ops = &hook_ops;
 	h->path = path;
 	h->timeout_ns = timeout_ns;
 	h->counters = counters;
-	return &h->base;
+	*out = &h->base;
+	return 0;
 }

@@ -50,15 +50,47 @@ static void rotate(struct log_sink *l)
 	l->fd = open_log(l->path);
 }
 
+/*
+ * Whole records or none: a short write (a full disk) is finished if the
+ * rest goes, else cut back to where the record began, so the next record
+ * does not end up glued to half of this one. 0 or -errno.
+ */
+static int write_whole(int fd, const char *line, size_t len)
+{
+	struct stat st;
+	size_t done = 0;
+	ssize_t n;
+
+	if (fstat(fd, &st))
+		return -errno;
+	while (done < len) {
+		n = write(fd, line + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			int err = n < 0 ? -errno : -ENOSPC;
+
+			/* Cannot cut it back: end the half line at least. */
+			if (done && ftruncate(fd, st.st_size) && write(fd, "\n", 1) < 0)
+				err = -errno;
+			return err;
+		}
+		done += n;
+	}
+	return 0;
+}
+
 static void append(struct log_sink *l, char *line, size_t len)
 {
 	struct stat st;
+	int err;
 
 	if (l->fd < 0)
 		l->fd = open_log(l->path);
-	if (l->fd < 0 || write(l->fd, line, len) != (ssize_t)len) {
+	err = l->fd < 0 ? -errno : write_whole(l->fd, line, len);
+	if (err) {
 		if (!l->failed)
-			fprintf(stderr, "loopstall: cannot write %s: %s\n", l->path, strerror(errno));
+			fprintf(stderr, "loopstall: cannot write %s: %s\n", l->path, strerror(-err));
 		l->failed = true;
 		return;
 	}
@@ -114,31 +146,42 @@ static void destroy(struct sink *s)
 	free(l);
 }
 
+/* What is written is on the disk before loopstall exits. */
+static void flush(struct sink *s)
+{
+	struct log_sink *l = (struct log_sink *)s;
+
+	if (l->fd >= 0)
+		fdatasync(l->fd);
+}
+
 static const struct sink_ops log_ops = {
+	.name = "log",
 	.stall = on_stall,
 	.kill = on_kill,
 	.summary = on_summary,
 	.reopen = reopen,
+	.flush = flush,
 	.destroy = destroy,
 };
 
-struct sink *sink_log_new(const char *path, uint64_t max_size, int keep)
+int sink_log_new(const char *path, uint64_t max_size, int keep, struct sink **out)
 {
 	struct log_sink *l = calloc(1, sizeof(*l));
 
 	if (!l)
-		return NULL;
+		return -ENOMEM;
 	l->base.ops = &log_ops;
 	l->path = path;
 	l->max_size = max_size;
 	l->keep = keep;
 	l->fd = open_log(path);
 	if (l->fd < 0) {
-		int err = errno;
+		int err = -errno;
 
 		free(l);
-		errno = err;
-		return NULL;
+		return err;
 	}
-	return &l->base;
+	*out = &l->base;
+	return 0;
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Records to stdout, as text or JSON lines, flushed per record. */
+#include <errno.h>
 #include <stdlib.h>
 
 #include "record/output.h"
@@ -44,25 +45,34 @@ static void on_summary(struct sink *s, const struct loop_summary *ls)
 	funlockfile(stdout);
 }
 
+static void flush(struct sink *s)
+{
+	(void)s;
+	fflush(stdout);
+}
+
 static void destroy(struct sink *s)
 {
 	free(s);
 }
 
 static const struct sink_ops stdout_ops = {
+	.name = "stdout",
 	.stall = on_stall,
 	.kill = on_kill,
 	.summary = on_summary,
+	.flush = flush,
 	.destroy = destroy,
 };
 
-struct sink *sink_stdout_new(bool json)
+int sink_stdout_new(bool json, struct sink **out)
 {
 	struct stdout_sink *s = calloc(1, sizeof(*s));
 
 	if (!s)
-		return NULL;
+		return -ENOMEM;
 	s->base.ops = &stdout_ops;
 	s->json = json;
-	return &s->base;
+	*out = &s->base;
+	return 0;
 }

@@ -4,6 +4,7 @@
  *   stall phase=begin pid=7 tid=7 comm="python3" duration_ms=103 cause=syscall
  *   syscall=clock_nanosleep at="async_func (app.py:22)"
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,18 +94,20 @@ static void destroy(struct sink *s)
 }
 
 static const struct sink_ops syslog_ops = {
+	.name = "syslog",
 	.stall = on_stall,
 	.kill = on_kill,
 	.destroy = destroy,
 };
 
-struct sink *sink_syslog_new(void)
+int sink_syslog_new(struct sink **out)
 {
 	struct sink *s = calloc(1, sizeof(*s));
 
 	if (!s)
-		return NULL;
+		return -ENOMEM;
 	s->ops = &syslog_ops;
 	openlog("loopstall", LOG_PID | LOG_NDELAY, LOG_DAEMON);
-	return s;
+	*out = s;
+	return 0;
 }

@@ -34,7 +34,7 @@
 #define STACK_PAGES	8
 #define STACK_PAGE_SIZE 4096ULL
 #define SYMBOL_SLOTS	1024
-#define REFRESH_NS	NSEC_PER_SEC /* an address in no module re-reads the maps at most this often */
+#define REFRESH_NS	(100 * NSEC_PER_MSEC) /* an address in no module re-reads the maps at most this often */
 
 /* What the current unwind_stack() call unwinds; repointed on every call. */
 struct unwind_call {

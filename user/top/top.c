@@ -175,6 +175,7 @@ static void sink_destroy(struct sink *s)
 }
 
 static const struct sink_ops top_sink_ops = {
+	.name = "top",
 	.stall = sink_stall,
 	.kill = sink_kill,
 	.destroy = sink_destroy,

@@ -26,9 +26,13 @@ struct tracer {
 	void *ctx;
 };
 
+static bool verbose;
+
+/* libbpf's warnings always (why a load failed), its info and debug lines with -v, as bcc's tools do. */
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
 {
-	(void)level;
+	if (level != LIBBPF_WARN && !verbose)
+		return 0;
 	return vfprintf(stderr, fmt, args);
 }
 
@@ -86,7 +90,8 @@ int tracer_open(const struct tracer_config *cfg, tracer_event_fn on_event, trace
 	struct tracer *t;
 	int err;
 
-	libbpf_set_print(cfg->verbose ? libbpf_print : NULL);
+	verbose = cfg->verbose;
+	libbpf_set_print(libbpf_print);
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
@@ -133,6 +138,13 @@ void tracer_close(struct tracer *t)
 	ring_buffer__free(t->rb);
 	loopstall_bpf__destroy(t->skel);
 	free(t);
+}
+
+void tracer_strerror(int err, char *buf, size_t len)
+{
+	/* libbpf's own errors (-4000 and beyond) have their own texts */
+	if (libbpf_strerror(err, buf, len))
+		snprintf(buf, len, "%s", strerror(-err));
 }
 
 int tracer_watch(struct tracer *t, pid_t pid)

@@ -2,6 +2,7 @@
 #define LOOPSTALL_TRACER_H
 #include <linux/types.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -28,6 +29,8 @@ typedef void (*tracer_sample_fn)(void *ctx, const struct ls_sample *s);
 int tracer_open(const struct tracer_config *cfg, tracer_event_fn on_event, tracer_sample_fn on_sample, void *ctx,
 		struct tracer **out);
 void tracer_close(struct tracer *t);
+/* What an error of tracer_open() means, for people. */
+void tracer_strerror(int err, char *buf, size_t len);
 
 int tracer_watch(struct tracer *t, pid_t pid);
 bool tracer_is_watched(struct tracer *t, pid_t pid);
