@@ -9,9 +9,12 @@
 #include "symbols/symbolize.h"
 
 /*
- * Turns the kernel's view of a stalled loop into a stall record: the
- * dominant cause, the blocking syscall and its fd, native frames and the
- * runtime's frames (Python's) read from the target's memory.
+ * attrib/: from the kernel's view of a stalled loop to a stall record. Here,
+ * on the detecting thread while the stall goes on: the dominant cause, the
+ * blocking syscall and its fd (fd_describe.c), native return addresses and
+ * the runtime's frames (Python's) read from the target's memory, CPU
+ * throttling (cgroup_cpu.c). On the reporter thread (resolve.h): names for
+ * the addresses, the hot frames, what the names tell of the cause.
  */
 struct attribution;
 

@@ -6,6 +6,12 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+/*
+ * cli/: the command line (here), the checks made before BPF (preflight.c),
+ * the targets (targets.c), and main.c, which wires the stages together and
+ * runs loopstall's own event loop.
+ */
+
 /* Exit codes, documented in README. */
 enum exit_code {
 	EXIT_OK = 0,	    /* done: duration over, interrupted, or every target gone */

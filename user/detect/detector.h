@@ -10,6 +10,9 @@
 #include "trace/tracer.h"
 
 /*
+ * detect/: the loops being watched, their stall state machine (here), CPU
+ * samples of busy loops (samples.c) and kill deadlines (killer.c).
+ *
  * The loop registry and its stall state machine. A loop whose current
  * iteration has been busy for the threshold gets a "begin" report while it
  * is still stalled; the kernel's end-of-stall record closes it with an "end".

@@ -17,7 +17,9 @@
  *   stalls; they must return promptly, for the next sink waits.
  * - A sink whose work can block (a child to wait for, a server to answer)
  *   owns a thread for it: hooks are spawned and reaped without waiting,
- *   metrics are served from libmicrohttpd's own thread.
+ *   metrics are served from libmicrohttpd's own thread. Writes to stdout,
+ *   a file or syslog are made in place: they wait only when their reader or
+ *   disk stops, and then delay the other sinks, never detection.
  * - Its constructor returns 0 or -errno, never a half-made sink: a sink
  *   that cannot start is an error at start, said in one line.
  */

@@ -8,6 +8,8 @@
 #include "trace/tracer.h"
 
 /*
+ * top/: loopstall top, the data (here) and its rendering (top_view.c).
+ *
  * loopstall top: a live table of every watched event loop, full-screen with
  * ncurses, or plain-text snapshots on stdout in batch mode (--batch, or
  * stdout no terminal). Runs on the main thread; stall records reach it
