@@ -29,16 +29,41 @@ const volatile bool watch_all = false;	  /* no target given: every loop on the h
 const volatile bool report_execs = false; /* matching targets by name */
 const volatile __u32 self_pid = 0;
 const volatile __u64 threshold_ns = 100000000;
+const volatile __u64 tick_ns = 10000000; /* one clock tick (USER_HZ) in ns, the unit of start times */
 
 /* Lost ring buffer records, read by user space. */
 __u64 lost_events = 0;
 
+/*
+ * The watched processes: tgid -> when it started, in clock ticks since boot
+ * (as /proc/PID/stat says), so a PID taken over by another process after
+ * its own exited unseen is not watched (0: any process with that PID).
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
 	__type(key, __u32); /* tgid */
-	__type(value, __u8);
+	__type(value, __u64);
 } watched SEC(".maps");
+
+static __always_inline __u64 start_ticks(struct task_struct *task)
+{
+	return task->group_leader->start_boottime / tick_ns;
+}
+
+/* Whether the current process is the one watched under its PID; a stale entry is dropped. */
+static bool is_watched(__u32 pid)
+{
+	__u64 *start = bpf_map_lookup_elem(&watched, &pid);
+
+	if (!start)
+		return false;
+	if (*start && *start != start_ticks(bpf_get_current_task_btf())) {
+		bpf_map_delete_elem(&watched, &pid);
+		return false;
+	}
+	return true;
+}
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -196,7 +221,7 @@ static struct ls_loop *get_or_create_loop(__u32 tid, __u32 pid)
 		return l;
 	if (pid == self_pid)
 		return NULL;
-	if (!watch_all && !bpf_map_lookup_elem(&watched, &pid))
+	if (!watch_all && !is_watched(pid))
 		return NULL;
 	fresh.pid = pid;
 	fresh.tid = tid;
@@ -584,20 +609,35 @@ SEC("tp_btf/sched_process_fork")
 int BPF_PROG(ls_process_fork, struct task_struct *parent, struct task_struct *child)
 {
 	__u32 ppid = parent->tgid, cpid = child->tgid;
-	__u8 one = 1;
+	__u64 start = child->start_boottime / tick_ns;
 
 	if (watch_all || ppid == cpid)
 		return 0;
-	if (bpf_map_lookup_elem(&watched, &ppid))
-		bpf_map_update_elem(&watched, &cpid, &one, BPF_ANY);
+	if (is_watched(ppid))
+		bpf_map_update_elem(&watched, &cpid, &start, BPF_ANY);
 	return 0;
 }
 
+/*
+ * A new program: user space forgets what it knew of the process (its
+ * runtime, its binaries), and the exec'ing thread is a new loop if it waits
+ * again, under its new name. Said of watched processes, and of every
+ * process when matching by name.
+ */
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(ls_process_exec, struct task_struct *p)
 {
-	if (report_execs)
-		emit_process_event(LS_EV_EXEC, p->tgid, p->pid);
+	__u32 tid = p->pid, pid = p->tgid;
+	bool watched_now = watch_all || bpf_map_lookup_elem(&watched, &pid);
+
+	if (bpf_map_lookup_elem(&loops, &tid)) {
+		bpf_map_delete_elem(&loops, &tid);
+		mark_loop(tid, false);
+		bpf_map_delete_elem(&stacks, &tid);
+		bpf_map_delete_elem(&hists, &tid);
+	}
+	if (report_execs || watched_now)
+		emit_process_event(LS_EV_EXEC, pid, tid);
 	return 0;
 }
 

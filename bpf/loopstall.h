@@ -106,7 +106,7 @@ struct ls_sample {
 
 enum ls_event_type {
 	LS_EV_STALL_END = 1, /* a busy iteration of at least the threshold ended */
-	LS_EV_EXEC = 2,	     /* a process exec'd (only when matching by name) */
+	LS_EV_EXEC = 2,	     /* a watched process exec'd (any process, when matching by name) */
 	LS_EV_EXIT = 3,	     /* a watched process exited */
 	LS_EV_SAMPLE = 4,    /* a CPU sample of a loop busy for half the threshold or more */
 	LS_EV_NEW_LOOP = 5,  /* a watched thread waits in epoll_wait for the first time */

@@ -400,3 +400,73 @@ def test_log_on_a_full_disk_keeps_whole_lines(procs, loopstall, tmp_path):
         assert ls.stderr().count("No space left on device") == 1, ls.stderr()
     finally:
         subprocess.run(["umount", "-l", str(disk)])
+
+
+def start_zombie(procs):
+    """A child that exited and is not reaped yet (its parent reaps it on a line on stdin): its PID and the parent."""
+    parent = procs([PYTHON, "-c", "import os, sys\npid = os.fork()\nif pid == 0: os._exit(0)\n"
+                               "print(pid, flush=True)\nsys.stdin.readline()\nos.waitpid(pid, 0)\n"
+                               "print('reaped', flush=True)\nsys.stdin.readline()\n"],
+                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    zombie = int(parent.proc.stdout.readline())
+    for _ in range(100):
+        with open(f"/proc/{zombie}/stat") as f:
+            if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                return zombie, parent
+        time.sleep(0.01)
+    raise AssertionError("no zombie")
+
+
+def test_target_gone_at_attach_is_dropped_and_its_pid_never_signalled(procs, loopstall):
+    """A -p target already gone (exited, not reaped) is said and dropped; a process given its PID is never touched."""
+    idle = start_staller(procs, "periodic")  # keeps loopstall running
+    gone, parent = start_zombie(procs)
+    ls = loopstall(["-p", f"{gone},{idle.pid}", "--kill-after", "400ms", "--kill-signal", "KILL", "-t", "100ms"])
+    ls.wait_ready()
+    assert f"pid {gone} exited" in ls.stderr()
+    parent.proc.stdin.write("\n")
+    parent.proc.stdin.flush()
+    assert parent.proc.stdout.readline().strip() == "reaped"
+    # A staller forced onto the PID of the target that is gone.
+    newcomer = None
+    for _ in range(50):
+        set_next_pid(gone)
+        p = procs([PYTHON, f"{APPS}/stall_loop.py", "sleep"], stdout=subprocess.PIPE, text=True)
+        if p.pid == gone:
+            newcomer = p
+            break
+        p.stop()
+    assert newcomer, "could not give the PID to a new process"
+    assert newcomer.proc.stdout.readline().strip() == "ready"
+    time.sleep(3.0)  # it stalls in time.sleep(1000) from 1 s on
+    assert alive(newcomer.pid)
+    assert [r for _, r in ls.records() if r["event"] == "kill"] == []
+    assert [r for r in ls.stalls() if r["pid"] == gone] == []
+
+
+def test_only_target_a_zombie_exits_at_once(procs, loopstall):
+    zombie, _ = start_zombie(procs)
+    ls = loopstall(["-p", str(zombie)])
+    assert ls.proc.wait(timeout=10) == 0
+    assert f"pid {zombie} exited" in ls.stderr()
+
+
+def test_exec_refreshes_the_runtime_and_the_name(procs, loopstall, tmp_path):
+    """A watched Python process exec()s node: its stalls are node's, named node, with no Python error."""
+    from test_node import start_node  # noqa: F401 (the same server)
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    port = free_port()
+    script = (f"import os, time\nprint('ready', flush=True)\ntime.sleep(1.5)\n"
+              f"os.execvp('node', ['node', '{APPS}/node_server.js', '{port}', '{fifo}'])\n")
+    p = procs([PYTHON, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert p.proc.stdout.readline().strip() == "ready"
+    ls = loopstall(["-p", str(p.pid)])
+    ls.wait_ready()
+    assert p.proc.stdout.readline().strip() == "ready"  # node's
+    wait_port(port)
+    http_get(port, "/fifo")
+    _, begin = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "begin" and r["pid"] == p.pid)
+    assert begin["comm"] == "node", begin
+    assert begin.get("runtime") == "node" and "python" not in begin, begin
+    assert any(f.get("module", "").endswith("/node") for f in begin["stack"]), begin["stack"]

@@ -47,6 +47,11 @@ def test_malformed_durations():
     one_line_error(run(["-d", "1x"]), 2, "invalid duration")
 
 
+def test_command_that_cannot_run():
+    one_line_error(run(["-d", "5s", "--", "/nonexistent/command"]), 1,
+                   "cannot run /nonexistent/command: No such file or directory")
+
+
 def test_bad_options():
     one_line_error(run(["--bogus"]), 2, "unknown option")
     one_line_error(run(["-p", "1", "-n", "x"]), 2, "one kind of target")

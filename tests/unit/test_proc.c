@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The /proc layer: parsing maps, comparing them, opening a mapped file as the target sees it. */
 #include <check.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -137,7 +138,18 @@ END_TEST
 
 START_TEST(exe_and_start_time)
 {
+	struct proc_stat st, again;
 	char exe[256];
+
+	ck_assert_int_eq(proc_stat_read(getpid(), &st), 0);
+	ck_assert_int_eq(st.state, 'R');
+	ck_assert_int_eq(st.ppid, getppid());
+	ck_assert_int_eq(proc_stat_read(getppid(), &again), 0);
+	ck_assert(again.start <= st.start);
+	ck_assert(proc_alive(getpid(), st.start));
+	ck_assert(!proc_alive(getpid(), st.start + 1)); /* another process with this PID */
+	ck_assert(proc_alive(getpid(), 0));
+	ck_assert_int_eq(proc_stat_read(-1, &st), -ESRCH);
 
 	ck_assert_int_eq(proc_exe_name(getpid(), exe, sizeof(exe)), 0);
 	ck_assert_str_eq(exe, "test_proc");

@@ -230,24 +230,52 @@ int proc_open_mapped(pid_t pid, const struct proc_mapping *m, char *opened_as, s
 	return fd;
 }
 
-time_t proc_start_time(pid_t pid)
+int proc_stat_read(pid_t pid, struct proc_stat *st)
 {
 	char path[64], buf[1024], *p;
-	unsigned long long start_ticks = 0, btime = 0;
-	FILE *f;
-	int i;
+	ssize_t n;
+	int fd, i;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
-	fclose(f);
-	/* Field 22, starttime, counted from the state (field 3) after the comm. */
-	for (i = 3; p && i <= 22; i++)
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -ESRCH : -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -ESRCH;
+	buf[n] = '\0';
+	/* The comm may hold spaces and parens: the fields resume after the last ')'. */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %c %d", &st->state, &st->ppid) != 2)
+		return -EINVAL;
+	/* Field 22, starttime, counted from the state (field 3). */
+	for (i = 2; p && i <= 21; i++)
 		p = strchr(p + 1, ' ');
-	if (!p || sscanf(p, " %llu", &start_ticks) != 1)
+	if (!p || sscanf(p, " %llu", &st->start) != 1)
+		return -EINVAL;
+	return 0;
+}
+
+bool proc_alive(pid_t pid, unsigned long long start)
+{
+	struct proc_stat st;
+
+	if (pid <= 0 || proc_stat_read(pid, &st))
+		return false;
+	return st.state != 'Z' && st.state != 'X' && (!start || st.start == start);
+}
+
+time_t proc_start_time(pid_t pid)
+{
+	char buf[1024];
+	unsigned long long start_ticks, btime = 0;
+	struct proc_stat st;
+	FILE *f;
+
+	if (proc_stat_read(pid, &st))
 		return 0;
+	start_ticks = st.start;
 	f = fopen("/proc/stat", "re");
 	if (!f)
 		return 0;

@@ -58,6 +58,17 @@ bool proc_maps_same(const struct proc_maps *a, const struct proc_maps *b);
  */
 int proc_open_mapped(pid_t pid, const struct proc_mapping *m, char *opened_as, size_t len);
 
+/* What /proc/PID/stat says of a process. */
+struct proc_stat {
+	char state;		  /* 'R', 'S', 'D', 'T', 't', 'Z' (zombie), 'X' ... */
+	pid_t ppid;
+	unsigned long long start; /* when it started, in clock ticks since boot: with the PID, who it is */
+};
+
+/* 0 or -errno (-ESRCH: no such process). */
+int proc_stat_read(pid_t pid, struct proc_stat *st);
+/* Whether pid is alive (not gone, not a zombie) and, when start is not 0, still the process that started then. */
+bool proc_alive(pid_t pid, unsigned long long start);
 /* When pid started, in seconds since the epoch; 0 if unknown. */
 time_t proc_start_time(pid_t pid);
 /* The base name of the executable of pid ("python3.11"), "" if unreadable. 0 or -errno. */

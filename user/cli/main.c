@@ -26,6 +26,7 @@
 #include "cli/preflight.h"
 #include "sinks/reporter.h"
 #include "sinks/sink.h"
+#include "base/proc.h"
 #include "cli/targets.h"
 #include "top/top.h"
 #include "trace/loops.h"
@@ -44,6 +45,7 @@ struct app {
 	struct metrics *metrics; /* --metrics */
 	struct counters counters;
 	pid_t child; /* started with -- COMMAND */
+	struct spawned spawned;
 	bool child_exited;
 	bool watching_set; /* -p or --: stop when every watched process is gone */
 	bool all_gone;
@@ -102,6 +104,25 @@ static void print_summary(struct app *app)
 	loops_snapshot_free(&loops);
 }
 
+/*
+ * Watches pid as the process it is now (its PID and start time). One that
+ * is gone by the time it is in the kernel's set (exited during attach, a
+ * zombie) is taken out again and said to have exited: its exit was not seen,
+ * and its PID may be another process's soon.
+ */
+static void watch_checked(struct app *app, pid_t pid)
+{
+	struct proc_stat st;
+
+	if (proc_stat_read(pid, &st) == 0 && st.state != 'Z' && st.state != 'X') {
+		tracer_watch(app->tracer, pid, st.start);
+		/* From here on its exit is seen; was it still there? */
+		if (proc_alive(pid, st.start) || !tracer_unwatch(app->tracer, pid))
+			return;
+	}
+	fprintf(stderr, "loopstall: pid %d exited\n", pid);
+}
+
 static void on_event(void *ctx, const struct ls_event *e)
 {
 	struct app *app = ctx;
@@ -113,7 +134,7 @@ static void on_event(void *ctx, const struct ls_event *e)
 		attribution_forget(app->attribution, e->pid);
 		reporter_forget(app->reporter, e->pid);
 		if (app->opts.pattern && target_matches(e->pid, app->opts.pattern))
-			tracer_watch(app->tracer, e->pid);
+			watch_checked(app, e->pid);
 		break;
 	case LS_EV_EXIT:
 		attribution_forget(app->attribution, e->pid);
@@ -136,29 +157,31 @@ static void on_sample(void *ctx, const struct ls_sample *s)
 
 static void watch_one(void *ctx, pid_t pid)
 {
-	struct app *app = ctx;
-
-	tracer_watch(app->tracer, pid);
+	watch_checked(ctx, pid);
 }
 
 /* Puts the targets in the kernel's watched set. Returns an exit code. */
-static int watch_targets(struct app *app, int release_fd)
+static int watch_targets(struct app *app)
 {
-	int i;
+	int i, err;
 
 	for (i = 0; i < app->opts.npids; i++) {
-		tracer_watch(app->tracer, app->opts.pids[i]);
+		watch_checked(app, app->opts.pids[i]);
 		target_for_each_descendant(app->opts.pids[i], watch_one, app);
 	}
 	if (app->opts.pattern)
 		target_for_each_match(app->opts.pattern, watch_one, app);
 	if (app->child) {
-		tracer_watch(app->tracer, app->child);
-		if (target_release(release_fd)) {
-			fprintf(stderr, "loopstall: cannot start %s\n", app->opts.command[0]);
+		watch_checked(app, app->child);
+		err = target_release(&app->spawned);
+		if (err) {
+			fprintf(stderr, "loopstall: cannot run %s: %s\n", app->opts.command[0], strerror(-err));
 			return EXIT_RUNTIME;
 		}
 	}
+	/* Every target may be gone already. */
+	if (app->watching_set && tracer_watched_count(app->tracer) == 0)
+		app->all_gone = true;
 	return EXIT_OK;
 }
 
@@ -354,7 +377,7 @@ int main(int argc, char **argv)
 {
 	struct app app = {0};
 	char msg[256];
-	int i, code, sigfd, release_fd = -1;
+	int i, code, sigfd;
 
 	if (options_parse(argc, argv, &app.opts, msg, sizeof(msg))) {
 		fprintf(stderr, "loopstall: %s\n", msg);
@@ -396,9 +419,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "loopstall: cannot set up signals: %s\n", strerror(errno));
 		return EXIT_RUNTIME;
 	}
-	if (app.opts.command && target_spawn(app.opts.command, &app.child, &release_fd)) {
-		fprintf(stderr, "loopstall: cannot start %s: %s\n", app.opts.command[0], strerror(errno));
-		return EXIT_USAGE;
+	app.spawned.gate_fd = app.spawned.report_fd = -1;
+	if (app.opts.command) {
+		code = target_spawn(app.opts.command, &app.spawned);
+		if (code) {
+			fprintf(stderr, "loopstall: cannot start %s: %s\n", app.opts.command[0], strerror(-code));
+			return EXIT_RUNTIME;
+		}
+		app.child = app.spawned.pid;
 	}
 	code = open_tracer(&app);
 	if (code != EXIT_OK)
@@ -448,8 +476,7 @@ int main(int argc, char **argv)
 		code = EXIT_RUNTIME;
 		goto out;
 	}
-	code = watch_targets(&app, release_fd);
-	release_fd = -1;
+	code = watch_targets(&app);
 	if (code != EXIT_OK)
 		goto out;
 	describe_targets(&app);
@@ -459,8 +486,7 @@ int main(int argc, char **argv)
 	print_summary(&app);
 out:
 	top_free(app.top);
-	if (release_fd >= 0)
-		close(release_fd); /* the child sees EOF and exits without running */
+	target_abandon(&app.spawned);
 	detector_free(app.detector);
 	killer_free(app.killer);
 	metrics_stop(app.metrics); /* it reads the tracer's maps */

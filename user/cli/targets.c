@@ -110,23 +110,41 @@ int target_for_each_descendant(pid_t root, target_fn fn, void *ctx)
 	return 0;
 }
 
-static bool file_contains(const char *path, const char *pattern, bool nul_separated)
+#define MAX_CMDLINE (1u << 20) /* bytes of a command line searched: more than ARG_MAX allows */
+
+/* Whether the file (NULs read as spaces, for cmdline) contains pattern; read whole up to MAX_CMDLINE. */
+static bool file_contains(const char *path, const char *pattern)
 {
-	char buf[4096];
-	ssize_t n, i;
+	size_t cap = 4096, len = 0;
+	char *buf = malloc(cap + 1), *more;
+	bool found = false;
+	ssize_t n;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = 0;
-	for (i = 0; nul_separated && i < n - 1; i++)
+	if (fd < 0 || !buf)
+		goto out;
+	while ((n = read(fd, buf + len, cap - len)) > 0) {
+		len += n;
+		if (len < cap)
+			continue;
+		if (cap >= MAX_CMDLINE)
+			break;
+		more = realloc(buf, 2 * cap + 1);
+		if (!more)
+			break;
+		buf = more;
+		cap *= 2;
+	}
+	for (size_t i = 0; i < len; i++)
 		if (buf[i] == 0)
 			buf[i] = ' ';
-	return strstr(buf, pattern) != NULL;
+	buf[len] = 0;
+	found = len > 0 && strstr(buf, pattern) != NULL;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return found;
 }
 
 bool target_matches(pid_t pid, const char *pattern)
@@ -134,10 +152,10 @@ bool target_matches(pid_t pid, const char *pattern)
 	char path[48];
 
 	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-	if (file_contains(path, pattern, false))
+	if (file_contains(path, pattern))
 		return true;
 	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
-	return file_contains(path, pattern, true);
+	return file_contains(path, pattern);
 }
 
 int target_for_each_match(const char *pattern, target_fn fn, void *ctx)
@@ -161,24 +179,34 @@ int target_for_each_match(const char *pattern, target_fn fn, void *ctx)
 	return 0;
 }
 
-int target_spawn(char **argv, pid_t *pid, int *release_fd)
+int target_spawn(char **argv, struct spawned *out)
 {
-	int gate[2];
+	int gate[2], report[2], err;
 	char go;
 	pid_t child;
 
 	if (pipe2(gate, O_CLOEXEC))
 		return -errno;
-	child = fork();
-	if (child < 0) {
+	if (pipe2(report, O_CLOEXEC)) {
+		err = -errno;
 		close(gate[0]);
 		close(gate[1]);
-		return -errno;
+		return err;
+	}
+	child = fork();
+	if (child < 0) {
+		err = -errno;
+		close(gate[0]);
+		close(gate[1]);
+		close(report[0]);
+		close(report[1]);
+		return err;
 	}
 	if (child == 0) {
 		sigset_t none;
 
 		close(gate[1]);
+		close(report[0]);
 		/* loopstall blocks signals to read them from a signalfd: not the command. */
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
@@ -186,19 +214,40 @@ int target_spawn(char **argv, pid_t *pid, int *release_fd)
 		if (read(gate[0], &go, 1) != 1)
 			_exit(127);
 		execvp(argv[0], argv);
-		fprintf(stderr, "loopstall: cannot run %s: %s\n", argv[0], strerror(errno));
+		/* The report pipe closes on a successful exec; here it carries why not. */
+		err = errno;
+		if (write(report[1], &err, sizeof(err)) < 0)
+			_exit(126);
 		_exit(127);
 	}
 	close(gate[0]);
-	*pid = child;
-	*release_fd = gate[1];
+	close(report[1]);
+	out->pid = child;
+	out->gate_fd = gate[1];
+	out->report_fd = report[0];
 	return 0;
 }
 
-int target_release(int release_fd)
+int target_release(struct spawned *s)
 {
-	int err = write(release_fd, "g", 1) == 1 ? 0 : -errno;
+	int err = write(s->gate_fd, "g", 1) == 1 ? 0 : -errno, exec_err;
 
-	close(release_fd);
+	close(s->gate_fd);
+	s->gate_fd = -1;
+	/* EOF: the command is running; an errno: it could not be. */
+	if (!err && read(s->report_fd, &exec_err, sizeof(exec_err)) == sizeof(exec_err))
+		err = -exec_err;
+	close(s->report_fd);
+	s->report_fd = -1;
 	return err;
+}
+
+void target_abandon(struct spawned *s)
+{
+	/* The child sees EOF on its gate and exits without running. */
+	if (s->gate_fd >= 0)
+		close(s->gate_fd);
+	if (s->report_fd >= 0)
+		close(s->report_fd);
+	s->gate_fd = s->report_fd = -1;
 }

@@ -15,11 +15,18 @@ bool target_matches(pid_t pid, const char *pattern);
 /* Calls fn for every process matching pattern now, except loopstall itself. */
 int target_for_each_match(const char *pattern, target_fn fn, void *ctx);
 
-/*
- * Forks argv[0] stopped before exec; target_release() lets it exec once it
- * is watched. Returns 0 or -errno.
- */
-int target_spawn(char **argv, pid_t *pid, int *release_fd);
-int target_release(int release_fd);
+/* A command forked and held before exec until it is watched. */
+struct spawned {
+	pid_t pid;
+	int gate_fd;   /* a byte here lets it exec */
+	int report_fd; /* EOF once it exec'd, or the errno of a failed exec */
+};
+
+/* Forks argv[0] held before exec: 0 or -errno. */
+int target_spawn(char **argv, struct spawned *out);
+/* Lets it exec: 0 once it runs, or -errno (-ENOENT: no such command). */
+int target_release(struct spawned *s);
+/* Gives it up unreleased: it exits without running. */
+void target_abandon(struct spawned *s);
 
 #endif

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "base/duration.h"
+#include "base/proc.h"
 #include "detect/killer.h"
 
 #define MAX_PIDFDS  256
@@ -121,12 +122,21 @@ void killer_forget(struct killer *k, pid_t pid)
 	*h = k->held[--k->nheld];
 }
 
-/* Never loopstall itself, PID 1, or a process outside the watched set. */
-static int refuse(struct killer *k, pid_t pid)
+/*
+ * Never loopstall itself, PID 1, or a process outside the watched set: the
+ * process the pidfd holds must be the one watched under its PID, by start
+ * time (read from /proc, then the pidfd asked whether it is still alive:
+ * then /proc spoke of it, not of a process that took its PID since).
+ */
+static int refuse(struct killer *k, pid_t pid, int pidfd)
 {
+	struct proc_stat st;
+
 	if (pid == getpid() || pid == 1)
 		return EPERM;
-	if (!k->cfg.watch_all && !tracer_is_watched(k->tracer, pid))
+	if (proc_stat_read(pid, &st) || has_exited(pidfd))
+		return ESRCH;
+	if (!k->cfg.watch_all && !tracer_is_watched(k->tracer, pid, st.start))
 		return EPERM;
 	return 0;
 }
@@ -152,9 +162,8 @@ void killer_kill(struct killer *k, const struct stall_record *r)
 	rec->signal = k->cfg.signal;
 	rec->dry_run = k->cfg.dry_run;
 	rec->stall = *r;
-	rec->error = refuse(k, r->pid);
-	if (!rec->error && !h)
-		rec->error = ESRCH; /* no pidfd: it was already gone when the stall began */
+	/* No pidfd: it was already gone when the stall began. */
+	rec->error = h ? refuse(k, r->pid, h->fd) : ESRCH;
 	if (!rec->error && !rec->dry_run && pidfd_send_signal(h->fd, rec->signal, NULL, 0))
 		rec->error = errno;
 	if (!rec->error && !rec->dry_run)

@@ -107,6 +107,7 @@ int tracer_open(const struct tracer_config *cfg, tracer_event_fn on_event, trace
 	t->skel->rodata->report_execs = cfg->report_execs;
 	t->skel->rodata->self_pid = getpid();
 	t->skel->rodata->threshold_ns = cfg->threshold_ns;
+	t->skel->rodata->tick_ns = 1000000000ULL / sysconf(_SC_CLK_TCK);
 	err = loopstall_bpf__load(t->skel);
 	if (err)
 		goto fail;
@@ -147,20 +148,29 @@ void tracer_strerror(int err, char *buf, size_t len)
 		snprintf(buf, len, "%s", strerror(-err));
 }
 
-int tracer_watch(struct tracer *t, pid_t pid)
+int tracer_watch(struct tracer *t, pid_t pid, unsigned long long start)
 {
 	__u32 key = pid;
-	__u8 one = 1;
+	__u64 value = start;
 
-	return bpf_map_update_elem(bpf_map__fd(t->skel->maps.watched), &key, &one, BPF_ANY) ? -errno : 0;
+	return bpf_map_update_elem(bpf_map__fd(t->skel->maps.watched), &key, &value, BPF_ANY) ? -errno : 0;
 }
 
-bool tracer_is_watched(struct tracer *t, pid_t pid)
+bool tracer_unwatch(struct tracer *t, pid_t pid)
 {
 	__u32 key = pid;
-	__u8 value;
 
-	return bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.watched), &key, &value) == 0;
+	return bpf_map_delete_elem(bpf_map__fd(t->skel->maps.watched), &key) == 0;
+}
+
+bool tracer_is_watched(struct tracer *t, pid_t pid, unsigned long long start)
+{
+	__u32 key = pid;
+	__u64 value;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.watched), &key, &value))
+		return false;
+	return !value || value == start;
 }
 
 int tracer_watched_count(struct tracer *t)

@@ -32,8 +32,16 @@ void tracer_close(struct tracer *t);
 /* What an error of tracer_open() means, for people. */
 void tracer_strerror(int err, char *buf, size_t len);
 
-int tracer_watch(struct tracer *t, pid_t pid);
-bool tracer_is_watched(struct tracer *t, pid_t pid);
+/*
+ * Watches process pid, which started at start (clock ticks since boot, as
+ * /proc/PID/stat says; 0: whichever process has the PID). Its children
+ * forked from now on are watched too.
+ */
+int tracer_watch(struct tracer *t, pid_t pid, unsigned long long start);
+/* True when pid was in the watched set. */
+bool tracer_unwatch(struct tracer *t, pid_t pid);
+/* Whether pid, started at start, is the process watched under that PID. */
+bool tracer_is_watched(struct tracer *t, pid_t pid, unsigned long long start);
 /* Number of processes still watched (targets and their descendants). */
 int tracer_watched_count(struct tracer *t);
 /* fd to poll for ring buffer records; tracer_consume() delivers them. */
