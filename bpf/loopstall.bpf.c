@@ -23,6 +23,7 @@ char LICENSE[] SEC("license") = "GPL";
 #define NR_EPOLL_PWAIT	281
 #define NR_EPOLL_PWAIT2 441
 #define ENOSYS		38 /* in pt_regs->ax while a syscall is in progress */
+#define TASK_STOPPED_BITS 0x0c /* __TASK_STOPPED | __TASK_TRACED in a task's state */
 
 /* Set by user space before load. */
 const volatile bool watch_all = false;	  /* no target given: every loop on the host */
@@ -306,6 +307,8 @@ static __always_inline void close_off_cpu(struct ls_loop *l, __u64 now)
 
 	if (l->state == LS_RUNNABLE) {
 		l->acct.runq_ns += d;
+	} else if (l->state == LS_STOPPED) {
+		l->acct.stopped_ns += d;
 	} else if (l->state == LS_BLOCKED) {
 		l->acct.blocked_ns += d;
 		if (l->cur.nr != LS_NO_SYSCALL) {
@@ -521,6 +524,11 @@ int BPF_PROG(ls_sched_switch, bool preempt, struct task_struct *prev, struct tas
 			l->acct.cpu_ns += now - l->state_since_ns;
 			l->state_since_ns = now;
 			l->state = LS_RUNNABLE;
+		} else if (prev_state & TASK_STOPPED_BITS) {
+			/* SIGSTOP or a debugger: not running, and not waiting for anything it asked for. */
+			l->acct.cpu_ns += now - l->state_since_ns;
+			l->state_since_ns = now;
+			l->state = LS_STOPPED;
 		} else {
 			block_loop(ctx, l, prev, now);
 		}
@@ -593,7 +601,7 @@ int BPF_PROG(ls_sched_wakeup, struct task_struct *p)
 	__u64 now;
 
 	l = find_loop(tid);
-	if (!l || !l->iter_start_ns || l->state != LS_BLOCKED)
+	if (!l || !l->iter_start_ns || (l->state != LS_BLOCKED && l->state != LS_STOPPED))
 		return 0;
 	now = bpf_ktime_get_ns();
 	loop_write_begin(l);

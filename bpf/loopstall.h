@@ -16,6 +16,7 @@ enum ls_cpu_state {
 	LS_ON_CPU = 0,
 	LS_RUNNABLE = 1, /* preempted or woken, waiting for a CPU */
 	LS_BLOCKED = 2,	 /* sleeping: in a syscall, a page fault, ... */
+	LS_STOPPED = 3,	 /* stopped by a signal (SIGSTOP) or a debugger */
 };
 
 /*
@@ -27,6 +28,7 @@ struct ls_account {
 	__u64 runq_ns;
 	__u64 blocked_ns;     /* all off-CPU sleeping */
 	__u64 blocked_sys_ns; /* the part of blocked_ns spent inside syscalls */
+	__u64 stopped_ns;
 };
 
 /*

@@ -116,3 +116,39 @@ def test_first_stall_of_a_process_costs_the_detecting_thread_little(procs, loops
     assert begin["stack"][0]["function"] == "clock_nanosleep", begin["stack"]
     spent = sample(scrape(metrics), "loopstall_report_cpu_seconds", "_total", thread="detector") - before
     assert spent < 0.002, f"the detecting thread spent {spent * 1000:.2f} ms on a first stall"
+
+
+def test_stopped_target_is_its_own_cause(procs, loopstall):
+    """SIGSTOP (or a debugger) stops the loop: cause "stopped", not "other"."""
+    import signal
+    p = procs([PYTHON, f"{APPS}/stall_loop.py", "periodic"], stdout=subprocess.PIPE, text=True)
+    assert p.proc.stdout.readline().strip() == "ready"
+    ls = loopstall(["-p", str(p.pid), "-t", "200ms"], json_output=False)
+    ls.wait_ready()
+    time.sleep(0.5)
+    os.kill(p.pid, signal.SIGSTOP)
+    time.sleep(1.0)
+    os.kill(p.pid, signal.SIGCONT)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not any("STALL END" in l and "stopped" in l for _, l in ls.lines):
+        time.sleep(0.05)
+    ls.stop()
+    text = "\n".join(l for _, l in ls.lines)
+    begin = [l for _, l in ls.lines if l.startswith("STALL pid") and "stopped (SIGSTOP or a debugger)" in l]
+    end = [l for _, l in ls.lines if l.startswith("STALL END") and "stopped (SIGSTOP or a debugger)" in l]
+    assert begin and end, text
+    assert ", stopped " in end[0], end[0]
+
+
+def test_stopped_target_json(procs, loopstall):
+    import signal
+    p = procs([PYTHON, f"{APPS}/stall_loop.py", "periodic"], stdout=subprocess.PIPE, text=True)
+    assert p.proc.stdout.readline().strip() == "ready"
+    ls = loopstall(["-p", str(p.pid), "-t", "200ms"])
+    ls.wait_ready()
+    time.sleep(0.5)
+    os.kill(p.pid, signal.SIGSTOP)
+    _, begin = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "begin" and r["cause"] == "stopped")
+    os.kill(p.pid, signal.SIGCONT)
+    _, end = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "end" and r["cause"] == "stopped")
+    assert end["breakdown_ms"]["stopped"] >= 150, end

@@ -42,7 +42,7 @@ def test_unknown_pid():
 
 
 def test_malformed_durations():
-    for bad in ["100", "abc", "5 s", "-1s", "1y", ""]:
+    for bad in ["100", "abc", "5 s", "-1s", "1y", "", "0x10ms", "+1s", " 1s", "1e3ms"]:
         one_line_error(run(["-t", bad]), 2, "invalid duration")
     one_line_error(run(["-d", "1x"]), 2, "invalid duration")
 
@@ -50,6 +50,15 @@ def test_malformed_durations():
 def test_command_that_cannot_run():
     one_line_error(run(["-d", "5s", "--", "/nonexistent/command"]), 1,
                    "cannot run /nonexistent/command: No such file or directory")
+
+
+def test_inputs_that_cannot_work():
+    one_line_error(run(["-p", "1,,2"]), 2, "invalid PID '' in '1,,2'")
+    one_line_error(run(["-p", "1,"]), 2, "invalid PID")
+    one_line_error(run(["--log-max-size", "17179869184G", "--log", "/tmp/x.log"]), 2, "too large")
+    one_line_error(run(["-i", "1s"]), 2, "-i and --batch go with loopstall top")  # even the default value
+    r = run(["-p", ",".join(["1"] * 300), "-d", "100ms"])  # one PID 300 times: watched once
+    assert r.returncode == 0 and "watching 1 process and" in r.stderr, r.stderr
 
 
 def test_bad_options():

@@ -26,7 +26,8 @@ END_TEST
 START_TEST(rejects_malformed)
 {
 	static const char *const bad[] = {"",	"100", "ms",	      "-1s",	"1 s", "1ss", "1sm", "abc",
-					  "1y", "0s",  "0.0000001us", "1e400s", "nan", " 1s", "1s ", "99999999h"};
+					  "1y", "0s",  "0.0000001us", "1e400s", "nan", " 1s", "1s ", "99999999h",
+					  "0x10ms", "+1s", "1e3ms", "1.5.3s", "1,5s", "\t1s", "1.s.", "inf"};
 	uint64_t ns = 42;
 	size_t i;
 

@@ -85,7 +85,9 @@ static void choose_cause(struct stall_record *r)
 	if (r->runq_ns > best)
 		best = r->runq_ns, r->cause = CAUSE_RUNQUEUE;
 	if (r->other_ns > best)
-		r->cause = CAUSE_OTHER;
+		best = r->other_ns, r->cause = CAUSE_OTHER;
+	if (r->stopped_ns > best)
+		r->cause = CAUSE_STOPPED;
 }
 
 static void fill_syscall(struct stall_record *r, const struct ls_syscall *sc, uint64_t blocked_ns, bool ongoing)
@@ -193,10 +195,12 @@ void attribute_live(struct attribution *a, const struct ls_loop *snap, const str
 	r->runq_ns = snap->acct.runq_ns;
 	r->blocked_sys_ns = snap->acct.blocked_sys_ns;
 	r->other_ns = minus(snap->acct.blocked_ns, snap->acct.blocked_sys_ns);
+	r->stopped_ns = snap->acct.stopped_ns;
 	/* Add the segment in progress, which the kernel has not closed yet. */
 	switch (snap->state) {
 	case LS_ON_CPU: r->cpu_ns += running; break;
 	case LS_RUNNABLE: r->runq_ns += running; break;
+	case LS_STOPPED: r->stopped_ns += running; break;
 	case LS_BLOCKED:
 		if (in_syscall)
 			r->blocked_sys_ns += running, cur_blocked += running;
@@ -240,6 +244,7 @@ void attribute_end(struct attribution *a, const struct ls_event *e, const struct
 	r->runq_ns = e->acct.runq_ns;
 	r->blocked_sys_ns = e->acct.blocked_sys_ns;
 	r->other_ns = minus(e->acct.blocked_ns, e->acct.blocked_sys_ns);
+	r->stopped_ns = e->acct.stopped_ns;
 	choose_cause(r);
 	if (e->top.nr != LS_NO_SYSCALL) {
 		fill_syscall(r, &e->top, e->top.total_ns, false);

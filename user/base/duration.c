@@ -19,22 +19,29 @@ static const struct {
 
 int duration_parse(const char *text, uint64_t *ns)
 {
-	char *end;
+	const char *p = text;
+	char number[32];
 	double value;
-	size_t i;
+	size_t i, n;
+	int dots = 0;
 
+	/* Digits with at most one '.', then the unit: no sign, space, hex or exponent. */
 	if (!text || !isdigit((unsigned char)text[0]))
 		return -EINVAL;
-	errno = 0;
-	value = strtod(text, &end);
-	if (errno || end == text || !isfinite(value))
+	for (; isdigit((unsigned char)*p) || *p == '.'; p++)
+		dots += *p == '.';
+	n = p - text;
+	if (dots > 1 || n >= sizeof(number))
 		return -EINVAL;
+	memcpy(number, text, n);
+	number[n] = '\0';
+	value = strtod(number, NULL);
 	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (strcmp(end, units[i].suffix) == 0) {
+		if (strcmp(p, units[i].suffix) == 0) {
 			double total = value * units[i].ns;
 
 			/* A year is plenty; beyond that is a typo. */
-			if (total < 1 || total > 365.0 * 24 * 3600e9)
+			if (!isfinite(total) || total < 1 || total > 365.0 * 24 * 3600e9)
 				return -EINVAL;
 			*ns = (uint64_t)total;
 			return 0;

@@ -69,33 +69,38 @@ static int fail(char *err, size_t len, const char *fmt, ...)
 	return -EINVAL;
 }
 
+/* "PID[,PID...]": every element a PID; the same PID twice is watched once. */
 static int add_pids(struct options *o, const char *list, char *err, size_t len)
 {
-	char *copy = strdup(list), *tok, *save = NULL, *end;
-	int ret = 0, added = 0;
+	const char *p = list;
 
-	if (!copy)
-		return fail(err, len, "out of memory");
-	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+	if (!*p)
+		return fail(err, len, "invalid PID list '%s'", list);
+	for (;;) {
+		size_t n = strcspn(p, ",");
+		char tok[16], *end;
 		long pid;
+		int i;
 
+		if (n == 0 || n >= sizeof(tok))
+			return fail(err, len, "invalid PID '%.*s' in '%s'", (int)(n < 16 ? n : 16), p, list);
+		memcpy(tok, p, n);
+		tok[n] = '\0';
 		errno = 0;
 		pid = strtol(tok, &end, 10);
-		if (errno || *end || end == tok || pid <= 0 || pid > 0x3fffffff) {
-			ret = fail(err, len, "invalid PID '%s'", tok);
-			break;
+		if (errno || *end || !(tok[0] >= '0' && tok[0] <= '9') || pid <= 0 || pid > 0x3fffffff)
+			return fail(err, len, "invalid PID '%s'", tok);
+		for (i = 0; i < o->npids && o->pids[i] != pid; i++)
+			;
+		if (i == o->npids) {
+			if (o->npids == MAX_PIDS)
+				return fail(err, len, "too many PIDs (at most %d)", MAX_PIDS);
+			o->pids[o->npids++] = pid;
 		}
-		if (o->npids == MAX_PIDS) {
-			ret = fail(err, len, "too many PIDs (at most %d)", MAX_PIDS);
-			break;
-		}
-		o->pids[o->npids++] = pid;
-		added++;
+		if (!p[n])
+			return 0;
+		p += n + 1;
 	}
-	if (!ret && !added)
-		ret = fail(err, len, "invalid PID list '%s'", list);
-	free(copy);
-	return ret;
 }
 
 static int parse_duration_arg(const char *opt, const char *arg, uint64_t *ns, char *err, size_t len)
@@ -132,19 +137,23 @@ static int parse_size(const char *arg, uint64_t *bytes, char *err, size_t len)
 {
 	char *end;
 	unsigned long long n;
+	unsigned int shift = 0;
 
 	errno = 0;
 	n = strtoull(arg, &end, 10);
-	if (errno || end == arg || arg[0] == '-')
+	if (errno || end == arg || !(arg[0] >= '0' && arg[0] <= '9'))
 		return fail(err, len, "invalid size '%s': use bytes with an optional K, M or G", arg);
 	switch (*end) {
-	case 'K': n <<= 10, end++; break;
-	case 'M': n <<= 20, end++; break;
-	case 'G': n <<= 30, end++; break;
+	case 'K': shift = 10, end++; break;
+	case 'M': shift = 20, end++; break;
+	case 'G': shift = 30, end++; break;
 	}
 	if (*end)
 		return fail(err, len, "invalid size '%s': use bytes with an optional K, M or G", arg);
-	*bytes = n;
+	/* 1 EiB is plenty: beyond it the number wraps around to a small one. */
+	if (n > (1ULL << (60 - shift)))
+		return fail(err, len, "size '%s' too large", arg);
+	*bytes = n << shift;
 	return 0;
 }
 
@@ -204,6 +213,7 @@ int options_parse(int argc, char **argv, struct options *o, char *err, size_t er
 		{"version", no_argument, NULL, 'V'},
 		{},
 	};
+	bool interval_given = false;
 	int c, ret = 0;
 
 	memset(o, 0, sizeof(*o));
@@ -231,6 +241,8 @@ int options_parse(int argc, char **argv, struct options *o, char *err, size_t er
 		case 'n':
 			if (!optarg[0])
 				return fail(err, errlen, "empty pattern for -n");
+			if (o->pattern)
+				return fail(err, errlen, "one -n PATTERN at a time");
 			o->pattern = optarg;
 			break;
 		case 't':
@@ -262,7 +274,10 @@ int options_parse(int argc, char **argv, struct options *o, char *err, size_t er
 		case OPT_LOG_MAX_SIZE: ret = parse_size(optarg, &o->log_max_size, err, errlen); break;
 		case OPT_LOG_KEEP: ret = parse_count("--log-keep", optarg, &o->log_keep, err, errlen); break;
 		case OPT_SYSLOG: o->syslog = true; break;
-		case 'i': ret = parse_duration_arg("--interval", optarg, &o->interval_ns, err, errlen); break;
+		case 'i':
+			ret = parse_duration_arg("--interval", optarg, &o->interval_ns, err, errlen);
+			interval_given = true;
+			break;
 		case OPT_BATCH: o->batch = true; break;
 		case 'v': o->verbose = true; break;
 		case 'h': o->help = true; return 0;
@@ -284,7 +299,7 @@ int options_parse(int argc, char **argv, struct options *o, char *err, size_t er
 		return fail(err, errlen, "choose one kind of target: -p, -n or -- COMMAND");
 	if (o->dry_run && !o->kill_after_ns)
 		return fail(err, errlen, "--dry-run goes with --kill-after");
-	if (!o->top && (o->batch || o->interval_ns != NSEC_PER_SEC))
+	if (!o->top && (o->batch || interval_given))
 		return fail(err, errlen, "-i and --batch go with loopstall top");
 	if (o->top && o->json && !o->batch)
 		return fail(err, errlen, "--json in loopstall top goes with --batch (or use --log FILE)");

@@ -56,6 +56,10 @@ void output_cause(FILE *out, const struct stall_record *r)
 		fputs("off CPU outside syscalls ", out);
 		put_duration(out, r->other_ns);
 		break;
+	case CAUSE_STOPPED:
+		fputs("stopped (SIGSTOP or a debugger) ", out);
+		put_duration(out, r->stopped_ns);
+		break;
 	case CAUSE_LOCK:
 		fputs("waiting on a lock (futex) ", out);
 		put_duration(out, r->syscall_ns);
@@ -135,6 +139,10 @@ void output_text(FILE *out, const struct stall_record *r)
 		put_duration(out, r->runq_ns);
 		fputs(", other ", out);
 		put_duration(out, r->other_ns);
+		if (r->stopped_ns) {
+			fputs(", stopped ", out);
+			put_duration(out, r->stopped_ns);
+		}
 		fputc(')', out);
 		if (r->exited)
 			fputs(" thread exited", out);

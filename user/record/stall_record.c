@@ -10,6 +10,7 @@ const char *stall_cause_name(enum stall_cause cause)
 	case CAUSE_OTHER: return "other";
 	case CAUSE_LOCK: return "lock";
 	case CAUSE_GIL: return "gil";
+	case CAUSE_STOPPED: return "stopped";
 	}
 	return "unknown";
 }

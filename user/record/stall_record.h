@@ -21,6 +21,7 @@ enum stall_cause {
 	CAUSE_OTHER, /* off CPU outside any syscall: page faults, ... */
 	CAUSE_LOCK,  /* blocked in futex: a mutex, condition variable, semaphore */
 	CAUSE_GIL,   /* a CPython loop waiting for the GIL held by another thread */
+	CAUSE_STOPPED, /* stopped by a signal (SIGSTOP, Ctrl-Z) or a debugger */
 };
 
 enum frame_kind {
@@ -88,6 +89,7 @@ struct stall_record {
 	uint64_t blocked_sys_ns;
 	uint64_t runq_ns;
 	uint64_t other_ns;
+	uint64_t stopped_ns;
 
 	char runtime[16];	 /* "python", "node": whose frames are in the stack; "" when none */
 	char runtime_status[80]; /* its version ("3.11"), or why its frames are missing */

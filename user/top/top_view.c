@@ -191,6 +191,7 @@ static const char *cause_word(const struct stall_record *r)
 	case CAUSE_RUNQUEUE: return "waiting for a CPU";
 	case CAUSE_LOCK: return "lock";
 	case CAUSE_GIL: return "GIL";
+	case CAUSE_STOPPED: return "stopped";
 	case CAUSE_OTHER: break;
 	}
 	return "off CPU";
