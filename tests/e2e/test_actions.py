@@ -1,5 +1,6 @@
 """Acting on stalls: --kill-after, --exec hooks, --metrics, --log and --syslog."""
 import json
+import re
 import os
 import signal
 import socket
@@ -470,3 +471,86 @@ def test_exec_refreshes_the_runtime_and_the_name(procs, loopstall, tmp_path):
     assert begin["comm"] == "node", begin
     assert begin.get("runtime") == "node" and "python" not in begin, begin
     assert any(f.get("module", "").endswith("/node") for f in begin["stack"]), begin["stack"]
+
+
+def test_chatty_hook_never_writes_into_the_records(procs, loopstall, tmp_path):
+    """A hook's stdout and stderr go to loopstall's stderr, prefixed, escaped and bounded; stdout is records only."""
+    hook = tmp_path / "chatty.sh"
+    hook.write_text("#!/bin/sh\necho 'from stdout'\necho 'from stderr \033[31mred' >&2\n"
+                    "i=0; while [ $i -lt 2000 ]; do echo \"line $i\"; i=$((i+1)); done\n")
+    hook.chmod(0o755)
+    p = start_staller(procs, "periodic")
+    ls = loopstall(["-p", str(p.pid), "--exec", str(hook)])
+    ls.wait_ready()
+    ls.wait_for(lambda r: len(ls.stalls(phase="end")) >= 3, timeout=10)
+    time.sleep(0.5)
+    assert ls.stop() == 0
+    for _, line in ls.lines:
+        assert json.loads(line)["event"] in ("stall", "summary"), line
+    err = ls.stderr()
+    assert re.search(r"loopstall: hook \d+: from stdout", err), err
+    assert re.search(r"loopstall: hook \d+: from stderr \\x1b\[31mred", err), err
+    assert "\x1b" not in err
+    assert "more output, not shown" in err
+    assert err.count("loopstall: hook") < 400, len(err)
+
+
+def test_hostile_name_is_escaped_in_every_sink(procs, loopstall, tmp_path):
+    """ESC, a bidi override and U+2028 in a thread name: escaped in text, JSON, metrics, hook variables and syslog."""
+    name = "\x1b[31m\u202eab\u2028c"  # 15 bytes
+    assert len(name.encode()) <= 15
+    hook, out = make_hook(tmp_path)
+    p = start_staller(procs, "periodic", STALL_COMM=name)
+    port = free_port()
+    log = tmp_path / "stalls.log"
+    ls = loopstall(["-p", str(p.pid), "--exec", str(hook), "--metrics", f"127.0.0.1:{port}", "--log", str(log)],
+                   json_output=False)
+    ls.wait_ready()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not any(l.startswith("STALL END") for _, l in ls.lines):
+        time.sleep(0.05)
+    body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read()
+    time.sleep(0.5)
+    ls.stop()
+    text = "\n".join(l for _, l in ls.lines)
+    for rendering in (text, body.decode(), hook_calls(out)[0][1]["LOOPSTALL_COMM"]):
+        assert "\x1b" not in rendering and "\u202e" not in rendering and "\u2028" not in rendering, rendering[:300]
+    assert "\\x1b[31m\\u202eab\\u2028c" in text
+    assert 'comm="\\\\x1b[31m\\\\u202eab\\\\u2028c"' in body.decode()
+    assert hook_calls(out)[0][1]["LOOPSTALL_COMM"] == "\\x1b[31m\\u202eab\\u2028c"
+    raw = log.read_bytes()
+    assert b"\x1b" not in raw and "\u202e".encode() not in raw and "\u2028".encode() not in raw
+    assert json.loads(raw.splitlines()[0])["comm"] == name  # the JSON says it exactly
+
+
+def test_idle_metrics_connections_do_not_starve_scrapes(procs, loopstall):
+    """1500 idle connections (past the default ulimit -n 1024): a scrape still answers, -n matches still work."""
+    import resource
+    port = free_port()
+    ls = loopstall(["-n", "stall_loop.py", "--metrics", f"127.0.0.1:{port}"])
+    ls.wait_ready()
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    idle = []
+    try:
+        for _ in range(min(1500, hard - 200)):
+            try:
+                idle.append(socket.create_connection(("127.0.0.1", port), timeout=2))
+            except OSError:
+                break
+        deadline, answered = time.monotonic() + 8, False
+        while time.monotonic() < deadline and not answered:
+            try:
+                answered = "loopstall_records_total" in scrape_text(port)
+            except OSError:
+                time.sleep(0.2)
+        assert answered, "no scrape answered"
+        p = start_staller(procs, "periodic")  # started now: matched by -n, watched, reported
+        ls.wait_for(lambda r: r["event"] == "stall" and r["pid"] == p.pid, timeout=10)
+    finally:
+        for s in idle:
+            s.close()
+
+
+def scrape_text(port):
+    return urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2).read().decode()

@@ -73,3 +73,27 @@ def test_without_perf_map_the_report_says_how(procs, loopstall, tmp_path):
     assert not any("stale_function" in f["function"] for f in end["stack"]), end["stack"]
     assert "--perf-basic-prof-only-functions" in end.get("note", ""), end
 
+
+
+def test_perf_map_past_the_bounds_is_ignored_and_nothing_freezes(procs, loopstall, tmp_path):
+    """A 300 MiB perf map (any watched user can write one): refused at once, said once; records
+    keep flowing and SIGINT still detaches within a second."""
+    node, port, _ = start_node(procs, tmp_path, flags=[])
+    huge = f"/tmp/perf-{node.pid}.map"
+    with open(huge, "w") as f:
+        f.write("1000 10 JS:~planted\n")
+        f.truncate(300 << 20)
+    try:
+        ls = loopstall(["-p", str(node.pid)])
+        ls.wait_ready()
+        for i in range(3):
+            http_get(port, "/pbkdf2")
+            ls.wait_for(lambda r: len(ls.stalls(phase="end")) > i, timeout=10)
+        t0 = time.monotonic()
+        assert ls.stop() == 0
+        assert time.monotonic() - t0 < 1.0
+    finally:
+        os.unlink(huge)
+    ends = ls.stalls(phase="end")
+    assert all("past loopstall's bounds" in r.get("note", "") for r in ends), ends
+    assert ls.stderr().count("perf map is past loopstall's bounds") == 1, ls.stderr()

@@ -55,9 +55,41 @@ START_TEST(terminal_controls)
 }
 END_TEST
 
+/* Text that reads backwards or breaks lines though it is valid UTF-8: shown as code points. */
+START_TEST(deceptive_characters)
+{
+	const char *name = "evil\xe2\x80\xae" "exe.txt\xe2\x80\xa8" "x"; /* U+202E, U+2028 */
+
+	ck_assert_str_eq(escaped(term_escape, name), "evil\\u202eexe.txt\\u2028x");
+	ck_assert_str_eq(escaped(json_escape, name), "evil\\u202eexe.txt\\u2028x");
+	ck_assert_str_eq(escaped(label_escape, name), "evil\\\\u202eexe.txt\\\\u2028x");
+	ck_assert_str_eq(escaped(term_escape, "\xe2\x81\xa6iso"), "\\u2066iso");
+}
+END_TEST
+
+/* Prometheus label values: the format's own escapes, and controls or invalid UTF-8 as text. */
+START_TEST(label_values)
+{
+	ck_assert_str_eq(escaped(label_escape, "a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
+	ck_assert_str_eq(escaped(label_escape, "\x1b[31mred"), "\\\\x1b[31mred");
+	ck_assert_str_eq(escaped(label_escape, "bad\xff\xfe"), "bad\\\\xff\\\\xfe");
+	ck_assert_str_eq(escaped(label_escape, "ok \xc3\xa9"), "ok \xc3\xa9");
+}
+END_TEST
+
+START_TEST(escape_into_a_buffer)
+{
+	char buf[8];
+
+	escape_into(buf, sizeof(buf), term_escape, "\x1b\x1b\x1b");
+	ck_assert_str_eq(buf, "\\x1b\\x"); /* cut to fit */
+}
+END_TEST
+
 int main(void)
 {
-	const TTest *tests[] = {json_specials, json_utf8, terminal_controls};
+	const TTest *tests[] = {json_specials,	      json_utf8,    terminal_controls,
+				deceptive_characters, label_values, escape_into_a_buffer};
 
 	return run_tests("escape", tests, sizeof(tests) / sizeof(tests[0]));
 }

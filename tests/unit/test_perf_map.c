@@ -201,6 +201,34 @@ START_TEST(empty_and_all_garbage_maps)
 }
 END_TEST
 
+/* Past the bounds, a map is refused whole, at once, whatever it holds. */
+START_TEST(huge_maps_are_refused)
+{
+	struct perf_map *m = NULL;
+	char *text;
+	size_t len = 0;
+	int fd, i;
+
+	strcpy(path, "/tmp/loopstall-perfmap-XXXXXX");
+	fd = mkstemp(path);
+	ck_assert_int_eq(ftruncate(fd, 300ULL << 20), 0); /* 300 MiB of nothing, sparse */
+	close(fd);
+	ck_assert_int_eq(perf_map_load(path, &m), -EFBIG);
+	ck_assert_ptr_null(m);
+	unlink(path);
+	/* Small lines, too many of them. */
+	text = malloc(12 * (PERF_MAP_MAX_SYMBOLS + 10));
+	for (i = 0; i < (int)PERF_MAP_MAX_SYMBOLS + 10; i++)
+		len += sprintf(text + len, "%x 1 f\n", i);
+	ck_assert_uint_le(len, PERF_MAP_MAX_BYTES);
+	strcpy(path, "/tmp/loopstall-perfmap-XXXXXX");
+	write_map(text, len);
+	ck_assert_int_eq(perf_map_load(path, &m), -E2BIG);
+	unlink(path);
+	free(text);
+}
+END_TEST
+
 static volatile int swapping;
 
 /* Renames a foreign-owned map and a good one over the process's map, over and over. */
@@ -270,7 +298,8 @@ int main(void)
 {
 	const TTest *tests[] = {finds_symbols,	       skips_garbage,		   cuts_long_lines_and_names,
 				many_symbols,	       missing_file,		   finds_only_the_process_own_map,
-				later_lines_win_ties, empty_and_all_garbage_maps, checks_the_file_it_reads};
+				later_lines_win_ties, empty_and_all_garbage_maps, checks_the_file_it_reads,
+				huge_maps_are_refused};
 
 	return run_tests("perf_map", tests, sizeof(tests) / sizeof(tests[0]));
 }

@@ -2,6 +2,7 @@
 /* Escaping untrusted strings for JSON and for terminals. */
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "base/escape.h"
 
@@ -34,6 +35,28 @@ static size_t utf8_seq_len(const unsigned char *s)
 	if (cp >= 0x80 && cp < 0xa0)
 		return 0;
 	return n;
+}
+
+/* The code point of the valid n-byte UTF-8 sequence at s. */
+static unsigned int code_point(const unsigned char *s, size_t n)
+{
+	unsigned int cp = n == 1 ? s[0] : n == 2 ? s[0] & 0x1f : n == 3 ? s[0] & 0x0f : s[0] & 0x07;
+	size_t i;
+
+	for (i = 1; i < n; i++)
+		cp = (cp << 6) | (s[i] & 0x3f);
+	return cp;
+}
+
+/*
+ * Characters that reorder or break what a reader sees though they are
+ * valid text: bidirectional overrides and isolates (a name that reads
+ * backwards, U+202E), and the line and paragraph separators (U+2028, U+2029).
+ */
+static bool is_deceptive(unsigned int cp)
+{
+	return (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200e || cp == 0x200f ||
+	       cp == 0x061c || cp == 0x2028 || cp == 0x2029;
 }
 
 void json_escape(FILE *out, const char *s)
@@ -76,7 +99,10 @@ void json_escape(FILE *out, const char *s)
 			p++;
 			continue;
 		}
-		fwrite(p, 1, n, out);
+		if (n == 3 && is_deceptive(code_point(p, n)))
+			fprintf(out, "\\u%04x", code_point(p, n));
+		else
+			fwrite(p, 1, n, out);
 		p += n;
 	}
 }
@@ -101,7 +127,52 @@ void term_escape(FILE *out, const char *s)
 			p++;
 			continue;
 		}
-		fwrite(p, 1, n, out);
+		if (n >= 2 && is_deceptive(code_point(p, n)))
+			fprintf(out, "\\u%04x", code_point(p, n));
+		else
+			fwrite(p, 1, n, out);
 		p += n;
 	}
+}
+
+void label_escape(FILE *out, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n;
+
+	while (*p) {
+		if (*p == '\\' || *p == '"') {
+			fputc('\\', out);
+			fputc(*p++, out);
+			continue;
+		}
+		if (*p == '\n') {
+			fputs("\\n", out);
+			p++;
+			continue;
+		}
+		n = utf8_seq_len(p);
+		/* The format allows these only escaped or not at all: shown as the text \xNN. */
+		if (n == 0 || *p < 0x20 || *p == 0x7f) {
+			fprintf(out, "\\\\x%02x", *p++);
+			continue;
+		}
+		if (n >= 2 && is_deceptive(code_point(p, n)))
+			fprintf(out, "\\\\u%04x", code_point(p, n));
+		else
+			fwrite(p, 1, n, out);
+		p += n;
+	}
+}
+
+void escape_into(char *buf, size_t len, escape_fn escape, const char *s)
+{
+	FILE *f;
+
+	memset(buf, 0, len);
+	f = fmemopen(buf, len - 1, "w");
+	if (!f)
+		return;
+	escape(f, s);
+	fclose(f);
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -373,6 +374,20 @@ static void describe_targets(const struct app *app)
 		fprintf(stderr, "loopstall: watching every event loop on the host, threshold %s\n", thr);
 }
 
+/*
+ * The soft limit of open files up to the hard one: a process with many
+ * modules, many targets and idle scrapers must not run loopstall out of fds.
+ */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct app app = {0};
@@ -428,6 +443,7 @@ int main(int argc, char **argv)
 		}
 		app.child = app.spawned.pid;
 	}
+	raise_fd_limit(); /* after the command forked: it keeps the limit it was given */
 	code = open_tracer(&app);
 	if (code != EXIT_OK)
 		goto out;

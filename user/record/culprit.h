@@ -3,6 +3,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "base/escape.h"
 #include "record/stall_record.h"
 
 /*
@@ -26,8 +27,6 @@ enum frame_form {
 	FRAME_SHORT = 1, /* files and modules by their base names */
 	FRAME_TAGS = 2,	 /* " [coroutine]", " [task NAME]" */
 };
-
-typedef void (*escape_fn)(FILE *out, const char *s);
 
 /* "function (file:line)" or "function (module)", every string through escape. */
 void frame_put(FILE *out, const struct stall_frame *f, unsigned int form, escape_fn escape);

@@ -233,10 +233,13 @@ bool runtimes_is_interpreter(struct runtimes *rt, pid_t pid, const char *module)
 
 void runtimes_refine(struct runtimes *rt, struct stall_record *r, const struct stall_frame *native, int n)
 {
-	const struct runtime_ops *ops = runtimes_of(rt, r->pid);
+	struct process *p;
 
-	if (ops && ops->refine)
-		ops->refine(r, native, n);
+	pthread_mutex_lock(&rt->lock);
+	p = lookup(rt, r->pid);
+	if (p->ops && p->ops->refine)
+		p->ops->refine(p->opened && !p->err ? p->state : NULL, r, native, n);
+	pthread_mutex_unlock(&rt->lock);
 }
 
 static void fill_record(struct process *p, struct stall_record *r, bool running)

@@ -39,8 +39,8 @@ struct runtime_ops {
 	bool (*is_interpreter)(const char *module);
 	/* The name of JIT code at addr (no module, or an unnamed range): 0, or -ENOENT. */
 	int (*name_jit)(void *state, pid_t pid, uint64_t addr, char *buf, size_t len);
-	/* Last touches once native frames are named (reporter thread): cause, notes. */
-	void (*refine)(struct stall_record *r, const struct stall_frame *native, int n);
+	/* Last touches once native frames are named (reporter thread): cause, notes. state may be NULL. */
+	void (*refine)(void *state, struct stall_record *r, const struct stall_frame *native, int n);
 };
 
 /*

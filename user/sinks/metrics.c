@@ -12,10 +12,14 @@
 
 #include "base/duration.h"
 #include "base/histogram.h"
+#include "base/escape.h"
 #include "sinks/metrics.h"
 #include "trace/loops.h"
 
-#define MAX_SERIES 4096
+#define MAX_SERIES	    4096
+#define MAX_CONNECTIONS	    64 /* scrapers at once: loopstall's own fds stay free */
+#define CONNECTION_TIMEOUT_S 3 /* an idle connection is closed after this */
+#define LISTEN_BACKLOG	    16 /* connections waiting beyond the limit: a scrape is not queued behind thousands */
 
 /* loopstall_stalls_total{pid,comm,cause} */
 struct stall_series {
@@ -34,22 +38,11 @@ struct metrics {
 	int nseries;
 };
 
-/* Label values are untrusted: escape backslash, quote and newline as the format asks. */
+/* Label values are untrusted: escaped as base/escape.h says. */
 static void put_label(FILE *f, const char *key, const char *value, bool first)
 {
-	const char *p;
-
 	fprintf(f, "%s%s=\"", first ? "" : ",", key);
-	for (p = value; *p; p++) {
-		if (*p == '\\')
-			fputs("\\\\", f);
-		else if (*p == '"')
-			fputs("\\\"", f);
-		else if (*p == '\n')
-			fputs("\\n", f);
-		else
-			fputc(*p, f);
-	}
+	label_escape(f, value);
 	fputc('"', f);
 }
 
@@ -284,10 +277,18 @@ static int parse_addr(const char *text, struct sockaddr_storage *ss, socklen_t *
 	}
 }
 
+static bool is_loopback(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr) >> 24) == 127;
+	return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)ss)->sin6_addr);
+}
+
 int metrics_start(const char *addr, const struct metrics_sources *src, struct metrics **out)
 {
 	struct sockaddr_storage ss;
-	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD;
+	/* epoll: past fd 1024, which select() cannot watch, connections still work. */
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL;
 	struct metrics *m;
 	socklen_t len;
 	int err;
@@ -305,12 +306,18 @@ int metrics_start(const char *addr, const struct metrics_sources *src, struct me
 		flags |= MHD_USE_IPv6;
 	errno = 0;
 	m->daemon = MHD_start_daemon(flags, 0, NULL, NULL, answer, m, MHD_OPTION_SOCK_ADDR, &ss,
-				     MHD_OPTION_CONNECTION_TIMEOUT, 10U, MHD_OPTION_END);
+				     MHD_OPTION_CONNECTION_LIMIT, (unsigned int)MAX_CONNECTIONS,
+				     MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)LISTEN_BACKLOG,
+				     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CONNECTION_TIMEOUT_S, MHD_OPTION_END);
 	if (!m->daemon) {
 		err = errno ? -errno : -EADDRINUSE;
 		sink_destroy(&m->sink);
 		return err;
 	}
+	if (!is_loopback(&ss))
+		fprintf(stderr, "loopstall: warning: --metrics %s is reachable from other hosts: process names, PIDs and "
+				"stall causes are served to anyone who connects\n",
+			addr);
 	*out = m;
 	return 0;
 }

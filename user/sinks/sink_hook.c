@@ -21,6 +21,8 @@
 
 #include "base/duration.h"
 #include "record/output.h"
+#include "base/escape.h"
+#include "sinks/hook_output.h"
 #include "sinks/sink.h"
 
 #define MAX_RUNNING    4
@@ -33,6 +35,7 @@ extern char **environ;
 struct running_hook {
 	pid_t pid;
 	uint64_t deadline_ns;
+	struct hook_output output;
 };
 
 /* A token bucket per loop thread. */
@@ -107,13 +110,14 @@ static int record_file(const struct stall_record *r, const struct kill_record *k
 static void run_hook(struct hook_sink *h, const struct stall_record *r, const struct kill_record *k)
 {
 	const struct stall_record *st = k ? &k->stall : r;
-	char vars[7][320], *envp[512];
+	char vars[7][320], *envp[512], comm[128];
 	posix_spawn_file_actions_t actions;
 	posix_spawnattr_t attr;
 	sigset_t none, defaults;
 	uint64_t now = monotonic_ns();
 	char *argv[] = {(char *)h->path, NULL};
-	int fd, n = 0, i, err;
+	int fd, out_fd, n = 0, i, err;
+	struct hook_output output;
 	pid_t pid;
 
 	if (h->nrunning == MAX_RUNNING || !take_token(h, st->tid, now)) {
@@ -126,12 +130,19 @@ static void run_hook(struct hook_sink *h, const struct stall_record *r, const st
 		counter_inc(&h->counters->hooks_failed);
 		return;
 	}
+	if (hook_output_open(&output, &out_fd)) {
+		close(fd);
+		counter_inc(&h->counters->hooks_failed);
+		return;
+	}
 	/* The target's comm is data: it travels in a variable, never through a shell. */
 	snprintf(vars[0], sizeof(vars[0]), "LOOPSTALL_EVENT=%s", k ? "kill" : "stall");
 	snprintf(vars[1], sizeof(vars[1]), "LOOPSTALL_PHASE=%s", k ? "" : r->ended ? "end" : "begin");
 	snprintf(vars[2], sizeof(vars[2]), "LOOPSTALL_PID=%d", st->pid);
 	snprintf(vars[3], sizeof(vars[3]), "LOOPSTALL_TID=%d", st->tid);
-	snprintf(vars[4], sizeof(vars[4]), "LOOPSTALL_COMM=%s", st->comm);
+	/* Escaped as for a terminal: a script that echoes it paints nothing (the JSON has it exact). */
+	escape_into(comm, sizeof(comm), term_escape, st->comm);
+	snprintf(vars[4], sizeof(vars[4]), "LOOPSTALL_COMM=%s", comm);
 	snprintf(vars[5], sizeof(vars[5]), "LOOPSTALL_DURATION_MS=%llu",
 		 (unsigned long long)(st->duration_ns / 1000000));
 	snprintf(vars[6], sizeof(vars[6]), "LOOPSTALL_CAUSE=%s", stall_cause_name(st->cause));
@@ -155,17 +166,24 @@ static void run_hook(struct hook_sink *h, const struct stall_record *r, const st
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 	posix_spawn_file_actions_init(&actions);
 	posix_spawn_file_actions_adddup2(&actions, fd, STDIN_FILENO);
+	/* Its output is never mixed into the records on stdout. */
+	posix_spawn_file_actions_adddup2(&actions, out_fd, STDOUT_FILENO);
+	posix_spawn_file_actions_adddup2(&actions, out_fd, STDERR_FILENO);
 	err = posix_spawn(&pid, h->path, &actions, &attr, argv, envp);
 	posix_spawn_file_actions_destroy(&actions);
 	posix_spawnattr_destroy(&attr);
 	close(fd);
+	close(out_fd);
 	if (err) {
+		hook_output_close(&output);
 		counter_inc(&h->counters->hooks_failed);
 		fprintf(stderr, "loopstall: hook %s could not start: %s\n", h->path, strerror(err));
 		return;
 	}
 	counter_inc(&h->counters->hooks_run);
+	output.pid = pid;
 	h->running[h->nrunning].pid = pid;
+	h->running[h->nrunning].output = output;
 	h->running[h->nrunning++].deadline_ns = now + h->timeout_ns;
 }
 
@@ -188,7 +206,10 @@ static void on_tick(struct sink *s)
 
 	for (i = h->nrunning - 1; i >= 0; i--) {
 		struct running_hook *run = &h->running[i];
-		pid_t done = waitpid(run->pid, &status, WNOHANG);
+		pid_t done;
+
+		hook_output_drain(&run->output);
+		done = waitpid(run->pid, &status, WNOHANG);
 
 		if (done == 0 && now >= run->deadline_ns) {
 			/* Still our unreaped child, so the PID cannot have been reused. */
@@ -207,6 +228,7 @@ static void on_tick(struct sink *s)
 				fprintf(stderr, "loopstall: hook %s (pid %d) killed by signal %d\n", h->path, run->pid,
 					WTERMSIG(status));
 		}
+		hook_output_close(&run->output);
 		*run = h->running[--h->nrunning];
 	}
 }
@@ -225,6 +247,7 @@ static void flush(struct sink *s)
 	for (int i = 0; i < h->nrunning; i++) {
 		kill(h->running[i].pid, SIGKILL);
 		waitpid(h->running[i].pid, NULL, 0);
+		hook_output_close(&h->running[i].output);
 	}
 	h->nrunning = 0;
 }

@@ -98,14 +98,7 @@ static const char *view_sort_name(enum top_sort s)
 /* s escaped for a terminal, into buf (cut to fit). */
 static const char *escaped(const char *s, char *buf, size_t len)
 {
-	FILE *f;
-
-	memset(buf, 0, len);
-	f = fmemopen(buf, len - 1, "w");
-	if (!f)
-		return buf;
-	term_escape(f, s);
-	fclose(f);
+	escape_into(buf, len, term_escape, s);
 	return buf;
 }
 

@@ -13,20 +13,22 @@
 #include "base/proc.h"
 #include "runtimes/node/perf_map.h"
 
-#define MAX_BYTES (256ULL << 20) /* read at most this much of a map */
-#define MAX_LINE  4096
-#define MAX_NAME  127
+#define MAX_LINE 4096
+#define MAX_NAME 127
 
 struct perf_symbol {
 	uint64_t start;
 	uint64_t end;
-	size_t line; /* later lines win ties: the JIT reused that code space */
-	char *name;
+	uint32_t line; /* later lines win ties: the JIT reused that code space */
+	uint32_t name; /* offset in names */
 };
 
+/* At most PERF_MAP_MAX_BYTES of names and PERF_MAP_MAX_SYMBOLS symbols: bounded memory. */
 struct perf_map {
 	struct perf_symbol *syms;
-	size_t n;
+	size_t n, cap;
+	char *names;
+	size_t names_len, names_cap;
 	uint64_t bytes;
 };
 
@@ -39,12 +41,12 @@ static int by_start(const void *a, const void *b)
 	return x->line < y->line ? -1 : x->line > y->line;
 }
 
-/* "START SIZE name": START and SIZE in hex (optional 0x), name to the end of the line. */
-static bool parse_line(char *line, struct perf_symbol *sym)
+/* "START SIZE name": START and SIZE in hex (optional 0x), name to the end of the line, cut to MAX_NAME. */
+static bool parse_line(const char *line, uint64_t *start_out, uint64_t *end_out, const char **name, size_t *len)
 {
 	unsigned long long start, size;
-	char *p = line, *end;
-	size_t len;
+	const char *p = line;
+	char *end;
 
 	start = strtoull(p, &end, 16);
 	if (end == p || *end != ' ')
@@ -54,15 +56,49 @@ static bool parse_line(char *line, struct perf_symbol *sym)
 	if (end == p || *end != ' ' || size == 0 || start + size < start)
 		return false;
 	p = end + 1;
-	len = strcspn(p, "\n");
-	if (len == 0)
+	*len = strcspn(p, "\n");
+	if (*len == 0)
 		return false;
-	if (len > MAX_NAME)
-		len = MAX_NAME;
-	sym->name = strndup(p, len);
-	sym->start = start;
-	sym->end = start + size;
-	return sym->name != NULL;
+	if (*len > MAX_NAME)
+		*len = MAX_NAME;
+	*name = p;
+	*start_out = start;
+	*end_out = start + size;
+	return true;
+}
+
+/* Appends a symbol: 0, or -ENOMEM / -E2BIG past the bounds. */
+static int add_symbol(struct perf_map *m, uint64_t start, uint64_t end, const char *name, size_t len)
+{
+	if (m->n == PERF_MAP_MAX_SYMBOLS)
+		return -E2BIG;
+	if (m->n == m->cap) {
+		size_t cap = m->cap ? 2 * m->cap : 1024;
+		struct perf_symbol *more = realloc(m->syms, cap * sizeof(*more));
+
+		if (!more)
+			return -ENOMEM;
+		m->syms = more;
+		m->cap = cap;
+	}
+	if (m->names_len + len + 1 > m->names_cap) {
+		size_t cap = m->names_cap ? 2 * m->names_cap : 65536;
+		char *more;
+
+		while (cap < m->names_len + len + 1)
+			cap *= 2;
+		more = realloc(m->names, cap);
+		if (!more)
+			return -ENOMEM;
+		m->names = more;
+		m->names_cap = cap;
+	}
+	m->syms[m->n] = (struct perf_symbol){.start = start, .end = end, .line = m->n, .name = m->names_len};
+	memcpy(m->names + m->names_len, name, len);
+	m->names[m->names_len + len] = '\0';
+	m->names_len += len + 1;
+	m->n++;
+	return 0;
 }
 
 /*
@@ -121,25 +157,32 @@ int perf_map_read(int fd, struct perf_map **out)
 {
 	struct perf_map *m;
 	char line[MAX_LINE];
-	size_t cap = 0;
-	int dup_fd = dup(fd);
-	FILE *f = dup_fd < 0 ? NULL : fdopen(dup_fd, "r");
+	struct stat st;
+	int dup_fd, err = 0;
+	FILE *f;
 
+	/* A map past the bound is refused whole: reading part of it would name code wrongly. */
+	if (fstat(fd, &st))
+		return -errno;
+	if ((uint64_t)st.st_size > PERF_MAP_MAX_BYTES)
+		return -EFBIG;
+	dup_fd = dup(fd);
+	f = dup_fd < 0 ? NULL : fdopen(dup_fd, "r");
 	if (!f) {
-		int err = errno;
-
+		err = -errno;
 		if (dup_fd >= 0)
 			close(dup_fd);
-		return -err;
+		return err;
 	}
 	m = calloc(1, sizeof(*m));
 	if (!m) {
 		fclose(f);
 		return -ENOMEM;
 	}
-	while (m->bytes < MAX_BYTES && fgets(line, sizeof(line), f)) {
-		size_t len = strlen(line);
-		struct perf_symbol sym;
+	while (!err && m->bytes < PERF_MAP_MAX_BYTES && fgets(line, sizeof(line), f)) {
+		size_t len = strlen(line), name_len;
+		uint64_t start, end;
+		const char *name;
 
 		m->bytes += len;
 		if (len == sizeof(line) - 1 && line[len - 1] != '\n') {
@@ -150,21 +193,14 @@ int perf_map_read(int fd, struct perf_map **out)
 				m->bytes++;
 			continue;
 		}
-		if (!parse_line(line, &sym))
-			continue;
-		if (m->n == cap) {
-			struct perf_symbol *more = realloc(m->syms, (cap = cap ? cap * 2 : 1024) * sizeof(*more));
-
-			if (!more) {
-				free(sym.name);
-				break;
-			}
-			m->syms = more;
-		}
-		sym.line = m->n;
-		m->syms[m->n++] = sym;
+		if (parse_line(line, &start, &end, &name, &name_len))
+			err = add_symbol(m, start, end, name, name_len);
 	}
 	fclose(f);
+	if (err || m->bytes > PERF_MAP_MAX_BYTES) {
+		perf_map_free(m);
+		return err ? err : -EFBIG; /* it grew past the bound while read */
+	}
 	if (m->n)
 		qsort(m->syms, m->n, sizeof(*m->syms), by_start);
 	*out = m;
@@ -186,7 +222,7 @@ const char *perf_map_lookup(const struct perf_map *m, uint64_t addr)
 			hi = mid;
 	}
 	if (lo > 0 && addr < m->syms[lo - 1].end)
-		found = m->syms[lo - 1].name;
+		found = m->names + m->syms[lo - 1].name;
 	return found;
 }
 
@@ -202,12 +238,9 @@ uint64_t perf_map_bytes(const struct perf_map *m)
 
 void perf_map_free(struct perf_map *m)
 {
-	size_t i;
-
 	if (!m)
 		return;
-	for (i = 0; i < m->n; i++)
-		free(m->syms[i].name);
 	free(m->syms);
+	free(m->names);
 	free(m);
 }

@@ -10,8 +10,11 @@
 /*
  * A JIT's perf map (/tmp/perf-PID.map, "START SIZE name" in hex, one symbol
  * a line), as node writes with --perf-basic-prof. The file is the target's
- * and untrusted: malformed lines are skipped, long lines and huge files cut.
+ * and untrusted: malformed lines are skipped, long names cut, and a map
+ * past the bounds below is refused whole (-EFBIG, -E2BIG).
  */
+#define PERF_MAP_MAX_BYTES   (16u << 20)
+#define PERF_MAP_MAX_SYMBOLS (512u << 10)
 struct perf_map;
 
 /*
@@ -23,7 +26,7 @@ struct perf_map;
 int perf_map_open(pid_t pid, time_t started, struct stat *st);
 /* True when process pid writes a perf map. */
 bool perf_map_exists(pid_t pid);
-/* Reads a map from fd (which stays open): 0 or -errno. */
+/* Reads a map from fd (which stays open): 0 or -errno (-EFBIG, -E2BIG: past the bounds). */
 int perf_map_read(int fd, struct perf_map **out);
 /* Returns 0, or -errno (-ENOENT when there is no map). */
 int perf_map_load(const char *path, struct perf_map **out);

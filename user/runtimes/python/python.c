@@ -122,8 +122,9 @@ static bool has_frame(const struct stall_frame *frames, int n, const char *funct
  * condition variable while another thread holds it. Threading locks go
  * through PyThread_acquire_lock_timed and semaphores instead.
  */
-static void refine(struct stall_record *r, const struct stall_frame *native, int n)
+static void refine(void *state, struct stall_record *r, const struct stall_frame *native, int n)
 {
+	(void)state;
 	if (r->cause == CAUSE_LOCK && r->holder.held && r->holder.tid != r->tid &&
 	    (has_frame(native, n, "pthread_cond_timedwait") || has_frame(native, n, "pthread_cond_wait")) &&
 	    !has_frame(native, n, "PyThread_acquire_lock_timed"))
