@@ -7,7 +7,9 @@ CLANG ?= clang
 BPFTOOL ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
 ARCH := x86
 
-CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -Iuser -Ibpf -I$(BUILD)
+# SANITIZE: extra compile and link flags, set by the sanitizer build (make sanitized).
+SANITIZE ?=
+CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -Iuser -Ibpf -I$(BUILD) $(SANITIZE)
 DEPFLAGS = -MMD -MP
 LDLIBS := -lbpf -lelf -lz -ldw -lpthread -lm -lmicrohttpd -lncursesw -lstdc++
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -Ibpf -Wall -Werror
@@ -18,7 +20,7 @@ USER_OBJS := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(USER_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
-.PHONY: all deps test unit layers e2e bench demo clean format
+.PHONY: all deps test unit unit-bins layers fuzz fuzz-short sanitized e2e bench demo clean format
 
 all: deps $(BUILD)/loopstall
 
@@ -63,6 +65,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libloopstall.a
 # Fails allocations on purpose to count what a failure path leaves behind.
 $(BUILD)/tests/test_targets: TEST_LDFLAGS := -Wl,--wrap=realloc -Wl,--wrap=free
 
+unit-bins: $(UNIT_BINS)
 unit: deps $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
 
@@ -73,9 +76,49 @@ layers: $(BUILD)/libloopstall.a $(BUILD)/obj/cli/main.o
 e2e: deps $(BUILD)/loopstall
 	cd tests/e2e && python3 -m pytest -v -p no:cacheprovider .
 
+# libFuzzer harnesses (tests/fuzz/) for every parser of what targets control, each built with
+# clang from the sources it exercises, with ASan and UBSan.
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-D_GNU_SOURCE -Iuser -Ibpf -I$(BUILD)
+FUZZERS := perf_map proc_maps python proc_files cli escape
+fuzz_perf_map_SRCS := user/runtimes/node/perf_map.c user/base/proc.c
+fuzz_proc_maps_SRCS := user/base/proc.c
+fuzz_python_SRCS := $(addprefix user/runtimes/python/,memory.c layouts.c strings.c lines.c tstate.c task.c gil.c stack.c)
+fuzz_proc_files_SRCS := user/attrib/cgroup_cpu.c user/attrib/fd_describe.c
+fuzz_cli_SRCS := user/cli/options.c user/base/duration.c
+fuzz_escape_SRCS := user/base/escape.c
+
+define FUZZER_RULE
+$(BUILD)/fuzz/fuzz_$(1): tests/fuzz/fuzz_$(1).c $$(fuzz_$(1)_SRCS) | $(BUILD)/.dirs
+	@mkdir -p $(BUILD)/fuzz
+	$(CLANG) $(FUZZ_CFLAGS) $$^ -o $$@
+endef
+$(foreach f,$(FUZZERS),$(eval $(call FUZZER_RULE,$(f))))
+FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZERS))
+
+# A few seconds each in make test; make fuzz FUZZ_SECONDS=600 for as long as asked.
+FUZZ_SECONDS ?= 300
+fuzz-short: deps $(FUZZ_BINS)
+	@bash tools/run-fuzzers.sh 3 $(FUZZERS)
+fuzz: deps $(FUZZ_BINS)
+	@bash tools/run-fuzzers.sh $(FUZZ_SECONDS) $(FUZZERS)
+
+# loopstall and the unit tests built with ASan and UBSan in build/sanitized/: the unit tests, then
+# the end-to-end tests that need no precise timing, against that binary.
+SAN_BUILD := $(BUILD)/sanitized
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+SAN_E2E := test_cli.py test_asyncio.py test_binaries.py test_actions.py test_causes.py test_node.py test_redis.py
+sanitized: deps
+	$(MAKE) --no-print-directory BUILD=$(SAN_BUILD) SANITIZE="$(SAN_FLAGS)" $(SAN_BUILD)/loopstall unit-bins
+	@set -e; for t in $(SAN_BUILD)/tests/test_*; do echo "== sanitized $$t"; \
+		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 $$t; done
+	cd tests/e2e && LOOPSTALL_BIN=$(abspath $(SAN_BUILD))/loopstall ASAN_OPTIONS=detect_leaks=1 \
+		python3 -m pytest -q -p no:cacheprovider -k "not costs_the_detecting and not off_the_detecting" $(SAN_E2E)
+
 # Debian's python3 (with pytest, fastapi, ...), not a pyenv one first on PATH.
 test: export PATH := /usr/bin:/usr/sbin:/bin:/sbin:$(PATH)
-test: layers unit e2e
+sanitized: export PATH := /usr/bin:/usr/sbin:/bin:/sbin:$(PATH)
+test: layers unit fuzz-short e2e sanitized
 
 # The benchmark's own helpers: a timed hot path, and empty programs on loopstall's tracepoints.
 $(BUILD)/bench_hotpath: tools/bench_hotpath.c | $(BUILD)/.dirs

@@ -8,6 +8,7 @@ PACKAGES=(
 	clang llvm make gcc pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev libdw-dev libmicrohttpd-dev
 	linux-libc-dev libncurses-dev
 	# tests
+	libclang-rt-dev
 	check python3 python3-pytest python3-fastapi python3-uvicorn gunicorn python3-httpx python3-prometheus-client
 	util-linux procps tmux redis-server nodejs python3-uvloop
 	# benchmark

@@ -16,7 +16,8 @@ import time
 import pytest
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-LOOPSTALL = os.path.join(ROOT, "build", "loopstall")
+# LOOPSTALL_BIN: another build of it, e.g. the sanitized one (make sanitized).
+LOOPSTALL = os.environ.get("LOOPSTALL_BIN") or os.path.join(ROOT, "build", "loopstall")
 APPS = os.path.join(os.path.dirname(__file__), "apps")
 # Debian's interpreter has fastapi, uvicorn and gunicorn; a pyenv one first on PATH does not.
 PYTHON = "/usr/bin/python3"

@@ -13,11 +13,15 @@
 /* Hex address "0100007F:1F90" (or 32 hex digits for IPv6) as text. */
 static void format_address(const char *hex, bool v6, char *buf, size_t len)
 {
-	unsigned char addr[16];
+	unsigned char addr[16] = {0};
 	char text[INET6_ADDRSTRLEN] = "?";
 	unsigned int port = 0, word;
 	int i, words = v6 ? 4 : 1;
 
+	if (strlen(hex) < (size_t)words * 8 + 2 || hex[words * 8] != ':') {
+		snprintf(buf, len, "?");
+		return;
+	}
 	for (i = 0; i < words; i++) {
 		if (sscanf(hex + i * 8, "%8x", &word) != 1)
 			break;
@@ -29,18 +33,18 @@ static void format_address(const char *hex, bool v6, char *buf, size_t len)
 	snprintf(buf, len, v6 ? "[%s]:%u" : "%s:%u", text, port);
 }
 
-/* Finds socket inode in /proc/PID/net/{tcp,tcp6,udp,udp6}. */
-static int describe_inet(pid_t pid, unsigned long inode, char *buf, size_t len)
+/* Finds socket inode in NET/{tcp,tcp6,udp,udp6}. */
+static int describe_inet(const char *net, unsigned long inode, char *buf, size_t len)
 {
 	static const char *const tables[] = {"tcp", "tcp6", "udp", "udp6"};
-	char path[64], line[512], local[80], remote[80], lt[64], rt[64];
+	char path[4200], line[512], local[80], remote[80], lt[64], rt[64];
 	unsigned long ino;
 	size_t t;
 
 	for (t = 0; t < 4; t++) {
 		FILE *f;
 
-		snprintf(path, sizeof(path), "/proc/%d/net/%s", pid, tables[t]);
+		snprintf(path, sizeof(path), "%s/%s", net, tables[t]);
 		f = fopen(path, "re");
 		if (!f)
 			continue;
@@ -60,14 +64,14 @@ static int describe_inet(pid_t pid, unsigned long inode, char *buf, size_t len)
 	return -ENOENT;
 }
 
-static int describe_unix(pid_t pid, unsigned long inode, char *buf, size_t len)
+static int describe_unix(const char *net, unsigned long inode, char *buf, size_t len)
 {
-	char path[64], line[512], name[256];
+	char path[4200], line[512], name[256];
 	unsigned long ino;
 	FILE *f;
 	int n;
 
-	snprintf(path, sizeof(path), "/proc/%d/net/unix", pid);
+	snprintf(path, sizeof(path), "%s/unix", net);
 	f = fopen(path, "re");
 	if (!f)
 		return -errno;
@@ -98,14 +102,22 @@ int fd_describe(pid_t pid, int fd, char *buf, size_t len)
 	return 0;
 }
 
-int fd_describe_socket(pid_t pid, char *buf, size_t len)
+int fd_describe_socket_in(const char *net, char *buf, size_t len)
 {
 	unsigned long inode;
 	char end;
 
 	if (sscanf(buf, "socket:[%lu%c", &inode, &end) != 2 || end != ']')
 		return -EINVAL;
-	if (describe_inet(pid, inode, buf, len) == 0 || describe_unix(pid, inode, buf, len) == 0)
+	if (describe_inet(net, inode, buf, len) == 0 || describe_unix(net, inode, buf, len) == 0)
 		return 0;
 	return -ENOENT;
+}
+
+int fd_describe_socket(pid_t pid, char *buf, size_t len)
+{
+	char net[64];
+
+	snprintf(net, sizeof(net), "/proc/%d/net", pid);
+	return fd_describe_socket_in(net, buf, len);
 }

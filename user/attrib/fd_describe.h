@@ -16,5 +16,7 @@
 int fd_describe(pid_t pid, int fd, char *buf, size_t len);
 /* buf holds "socket:[INODE]": replaced with what that socket is. 0, or -ENOENT (not found: buf unchanged). */
 int fd_describe_socket(pid_t pid, char *buf, size_t len);
+/* The same from the tables in directory net (tcp, tcp6, udp, udp6, unix), for tests. */
+int fd_describe_socket_in(const char *net, char *buf, size_t len);
 
 #endif

@@ -225,11 +225,13 @@ int options_parse(int argc, char **argv, struct options *o, char *err, size_t er
 	o->log_keep = 5;
 	o->interval_ns = NSEC_PER_SEC;
 	opterr = 0;
-	optind = 1;
+	/* "loopstall top ...": parse what follows "top" as if it were the program name. */
 	if (argc > 1 && strcmp(argv[1], "top") == 0) {
 		o->top = true;
-		optind = 2;
+		argc--;
+		argv++;
 	}
+	optind = 0; /* 0, not 1: getopt forgets all it kept of an earlier parse (a cluster cut short) */
 	/* '+': stop at the first non-option, so "-- cmd -x" keeps -x for cmd. */
 	while ((c = getopt_long(argc, argv, "+:p:n:t:d:i:vhV", longopts, NULL)) != -1) {
 		switch (c) {

@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libFuzzer: the CPython reader over hostile memory. The input is a
+ * recording in the format of tests/fixtures/python/*.bin (which seed the
+ * corpus): a version, _PyRuntime's address, a tid and memory segments; the
+ * stack walk, task names and the GIL read it as if it were the target's.
+ * Also the three line-table decoders over the raw bytes.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "runtimes/python/gil.h"
+#include "runtimes/python/lines.h"
+#include "runtimes/python/stack.h"
+
+#define MAX_SEGS 4096
+
+struct seg {
+	uint64_t addr;
+	uint32_t len;
+	const uint8_t *bytes;
+};
+
+struct image {
+	struct seg segs[MAX_SEGS];
+	int n;
+};
+
+static int read_image(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	const struct image *im = ctx;
+
+	for (int i = 0; i < im->n; i++) {
+		const struct seg *s = &im->segs[i];
+
+		if (addr >= s->addr && addr - s->addr <= s->len && len <= s->len - (addr - s->addr)) {
+			memcpy(buf, s->bytes + (addr - s->addr), len);
+			return 0;
+		}
+	}
+	return -EFAULT;
+}
+
+static int take(const uint8_t **p, size_t *left, void *out, size_t n)
+{
+	if (*left < n)
+		return -1;
+	memcpy(out, *p, n);
+	*p += n;
+	*left -= n;
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct image im;
+	struct mem_reader mem = {read_image, &im};
+	struct py_frame frames[32];
+	const uint8_t *p = data;
+	size_t left = size;
+	char magic[8], version[9] = {0};
+	uint64_t runtime;
+	uint32_t tid, nseg;
+	int32_t tidoff;
+	bool locked;
+	pid_t holder;
+
+	/* Line tables first: any bytes are one. */
+	for (int addr = -2; addr < 64; addr += 7) {
+		(void)py_location_table_line(data, size, 1, addr);
+		(void)py_lnotab_line(data, size, 1, addr);
+		(void)py_linetable310_line(data, size, 1, addr);
+	}
+	if (take(&p, &left, magic, 8) || memcmp(magic, "LSPYFIX2", 8) || take(&p, &left, version, 8) ||
+	    take(&p, &left, &runtime, 8) || take(&p, &left, &tid, 4) || take(&p, &left, &tidoff, 4) ||
+	    take(&p, &left, &nseg, 4))
+		return 0;
+	version[8] = 0;
+	im.n = 0;
+	while (im.n < MAX_SEGS && nseg--) {
+		struct seg *s = &im.segs[im.n];
+
+		if (take(&p, &left, &s->addr, 8) || take(&p, &left, &s->len, 4) || left < s->len)
+			break;
+		s->bytes = p;
+		p += s->len;
+		left -= s->len;
+		im.n++;
+	}
+	(void)py_stack_read_mem_ex(&mem, version, runtime, tidoff, (pid_t)tid, frames, 32);
+	(void)py_stack_read_mem_ex(&mem, version, runtime, tidoff, (pid_t)tid, frames, 1);
+	(void)py_gil_state_mem(&mem, version, runtime, tidoff, &locked, &holder);
+	return 0;
+}
