@@ -33,6 +33,7 @@ pids+=($!)
 for i in 1 2 3; do
 	setsid /usr/bin/python3 "$apps/stall_loop.py" periodic >/dev/null 2>&1 &
 	pids+=($!)
+	disown
 done
 build/loopstall --json --log "$work/stalls.log" --log-max-size 0 --exec "$work/hook.sh" \
 	--metrics "127.0.0.1:$metrics" --syslog --kill-after 2s --kill-signal KILL >/dev/null 2>"$work/stderr" &
@@ -58,6 +59,7 @@ while [ $SECONDS -lt $end ]; do
 	if [ $((SECONDS % 10)) -eq 0 ]; then
 		setsid /usr/bin/python3 "$apps/stall_loop.py" forever >/dev/null 2>&1 &
 		pids+=($!)
+		disown
 	fi
 	sleep 1
 	if [ $SECONDS -ge $next ]; then

@@ -161,6 +161,16 @@ def test_name_pattern_includes_processes_started_later(procs, loopstall):
     assert python_frames(r)[0]["function"] == "periodic_block"
 
 
+def test_name_pattern_past_4k_of_command_line(procs, loopstall):
+    """-n reads the whole command line: a pattern 10 KiB in still matches."""
+    marker = "needle-" + str(os.getpid())
+    p = procs([PYTHON, f"{APPS}/stall_loop.py", "periodic", "x" * 10000, marker], stdout=subprocess.PIPE, text=True)
+    assert p.proc.stdout.readline().strip() == "ready"
+    ls = loopstall(["-n", marker])
+    ls.wait_ready()
+    ls.wait_for(lambda r: r["pid"] == p.pid and r["phase"] == "end", timeout=6)
+
+
 def test_no_target_watches_every_loop(procs, loopstall):
     p = start_staller(procs)
     ls = loopstall([])
