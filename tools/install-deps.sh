@@ -10,7 +10,7 @@ PACKAGES=(
 	# tests
 	libclang-rt-dev
 	check python3 python3-pytest python3-fastapi python3-uvicorn gunicorn python3-httpx python3-prometheus-client
-	util-linux procps tmux redis-server nodejs python3-uvloop
+	util-linux procps tmux redis-server nodejs python3-uvloop nginx-light
 	# benchmark
 	wrk
 )

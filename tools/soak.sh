@@ -4,6 +4,7 @@
 # --metrics, --syslog, --kill-after). Prints loopstall's RSS, open fds and
 # CPU each minute, then the records it made against those the log holds.
 # Usage (as root, from the repo root, after make): tools/soak.sh MINUTES
+# LOOPSTALL_BIN runs another build (make sanitized: build/sanitized/loopstall).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 minutes=${1:?usage: tools/soak.sh MINUTES}
@@ -35,7 +36,8 @@ for i in 1 2 3; do
 	pids+=($!)
 	disown
 done
-build/loopstall --json --log "$work/stalls.log" --log-max-size 0 --exec "$work/hook.sh" \
+ulimit -c unlimited
+"${LOOPSTALL_BIN:-build/loopstall}" --json --log "$work/stalls.log" --log-max-size 0 --exec "$work/hook.sh" \
 	--metrics "127.0.0.1:$metrics" --syslog --kill-after 2s --kill-signal KILL >/dev/null 2>"$work/stderr" &
 ls_pid=$!
 pids+=($ls_pid)
@@ -48,12 +50,13 @@ metric() { # the sum of a counter's samples
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$ls_pid/stat"; }
 hz=$(getconf CLK_TCK)
 
-echo "minute  rss_mib  fds  cpu%   records  log_lines  dropped  lost  hooks_dropped"
+echo "minute  rss_mib  anon_mib  fds  cpu%   records  log_lines  dropped  lost  hooks_dropped"
 start_ticks=$(cpu_ticks)
 end=$((SECONDS + minutes * 60))
 minute=0
 next=$((SECONDS + 60))
 while [ $SECONDS -lt $end ]; do
+	kill -0 $ls_pid 2>/dev/null || { echo "soak: loopstall died" >&2; cat "$work/stderr" >&2; exit 1; }
 	curl -s -o /dev/null "http://127.0.0.1:$port/action/2" &
 	curl -s -o /dev/null "http://127.0.0.1:$port/" &
 	if [ $((SECONDS % 10)) -eq 0 ]; then
@@ -66,8 +69,9 @@ while [ $SECONDS -lt $end ]; do
 		minute=$((minute + 1))
 		next=$((next + 60))
 		now=$(cpu_ticks)
-		printf "%6d  %7.1f  %3d  %5.2f  %8d  %9d  %7d  %4d  %13d\n" "$minute" \
+		printf "%6d  %7.1f  %8.1f  %3d  %5.2f  %8d  %9d  %7d  %4d  %13d\n" "$minute" \
 			"$(awk '/VmRSS/ { print $2 / 1024 }' "/proc/$ls_pid/status")" \
+			"$(awk '/RssAnon/ { print $2 / 1024 }' "/proc/$ls_pid/status")" \
 			"$(ls "/proc/$ls_pid/fd" | wc -l)" \
 			"$(awk -v t=$((now - start_ticks)) -v hz="$hz" 'BEGIN { print t * 100 / hz / 60 }')" \
 			"$(metric loopstall_records_total)" "$(wc -l < "$work/stalls.log")" \

@@ -58,11 +58,97 @@ START_TEST(python_frame_and_its_coroutine)
 	push(r, FRAME_PYTHON, "Runner.run", "/usr/lib/python3.11/asyncio/runners.py", 118);
 	c = culprit_of(r);
 	ck_assert_str_eq(c.at->function, "helper");
+	ck_assert_ptr_null(c.via); /* the interpreter's address is no name, the syscall's wrapper no news */
 	ck_assert_ptr_nonnull(c.coroutine);
 	ck_assert_str_eq(c.coroutine->function, "handler");
 	ck_assert_str_eq(put(c.at, FRAME_SHORT | FRAME_TAGS), "helper (util.py:3)");
 	ck_assert_str_eq(put(c.coroutine, FRAME_SHORT | FRAME_TAGS), "handler (main.py:9) [coroutine]");
 	ck_assert_str_eq(put(c.coroutine, 0), "handler (/app/main.py:9)");
+	free(r);
+}
+END_TEST
+
+/*
+ * Python code that blocks straight in a C function (open(), a Lock): no
+ * via, not the libc internals under it (seen: "__open" for openat,
+ * "__new_sem_wait_slow64.constprop.0" for a threading.Lock).
+ */
+START_TEST(python_via_is_never_libc_internals)
+{
+	struct stall_record *r = record();
+
+	r->syscall_nr = SYS_futex;
+	push(r, FRAME_NATIVE, "__futex_abstimed_wait_common", "/usr/lib/x86_64-linux-gnu/libc.so.6", 0);
+	push(r, FRAME_NATIVE, "__new_sem_wait_slow64.constprop.0", "/usr/lib/x86_64-linux-gnu/libc.so.6", 0);
+	push(r, FRAME_NATIVE, "PyThread_acquire_lock_timed", "/usr/bin/python3.11", 0)->interpreter = true;
+	push(r, FRAME_PYTHON, "read_cache", "/app/waits.py", 39);
+	ck_assert_str_eq(culprit_of(r).at->function, "read_cache");
+	ck_assert_ptr_null(culprit_of(r).via);
+	r->nframes = 0;
+	r->syscall_nr = SYS_openat;
+	push(r, FRAME_NATIVE, "__open", "/usr/lib/x86_64-linux-gnu/libc.so.6", 0);
+	push(r, FRAME_NATIVE, "python3.11+0x5acfdf", "/usr/bin/python3.11", 0)->interpreter = true;
+	push(r, FRAME_PYTHON, "open_fifo", "/app/waits.py", 27);
+	ck_assert_str_eq(culprit_of(r).at->function, "open_fifo");
+	ck_assert_ptr_null(culprit_of(r).via);
+	free(r);
+}
+END_TEST
+
+/* The application's function, not the standard library's frame that blocked: via names the library call. */
+START_TEST(python_application_over_the_standard_library)
+{
+	struct stall_record *r = record();
+	struct culprit c;
+
+	r->syscall_nr = SYS_poll;
+	snprintf(r->runtime, sizeof(r->runtime), "python");
+	push(r, FRAME_NATIVE, "__poll", "/usr/lib/x86_64-linux-gnu/libc.so.6", 0);
+	push(r, FRAME_PYTHON, "SocketIO.readinto", "/usr/lib/python3.11/socket.py", 706);
+	push(r, FRAME_PYTHON, "HTTPResponse.begin", "/usr/lib/python3.11/http/client.py", 318);
+	push(r, FRAME_PYTHON, "urlopen", "/usr/lib/python3.11/urllib/request.py", 216);
+	push(r, FRAME_PYTHON, "fetch_stock", "/srv/shop/shop.py", 9);
+	push(r, FRAME_PYTHON, "reserve_items", "/srv/shop/shop.py", 20)->coroutine = true;
+	push(r, FRAME_PYTHON, "Handle._run", "/usr/lib/python3.11/asyncio/events.py", 80);
+	push(r, FRAME_PYTHON, "run", "/usr/lib/python3/dist-packages/uvicorn/server.py", 60)->coroutine = true;
+	c = culprit_of(r);
+	ck_assert_str_eq(c.at->function, "fetch_stock");
+	ck_assert_str_eq(c.via->function, "urlopen");
+	ck_assert_str_eq(put(c.via, FRAME_SHORT), "urlopen (request.py:216)");
+	ck_assert_str_eq(c.coroutine->function, "reserve_items");
+	free(r);
+}
+END_TEST
+
+/* Only library code (a server framework idle in its own code): the innermost Python frame. */
+START_TEST(python_only_library_frames)
+{
+	struct stall_record *r = record();
+
+	push(r, FRAME_PYTHON, "Server.serve", "/root/.pyenv/versions/3.12.1/lib/python3.12/asyncio/base_events.py", 1);
+	push(r, FRAME_PYTHON, "main", "/usr/lib/python3/dist-packages/gunicorn/app.py", 2);
+	ck_assert_str_eq(culprit_of(r).at->function, "Server.serve");
+	ck_assert_ptr_null(culprit_of(r).via);
+	free(r);
+}
+END_TEST
+
+/* A native server: its executable's own function, the C library call under it. */
+START_TEST(native_server_function)
+{
+	struct stall_record *r = record();
+	struct culprit c;
+
+	r->syscall_nr = SYS_clock_nanosleep;
+	snprintf(r->exe, sizeof(r->exe), "/usr/bin/redis-server");
+	push(r, FRAME_NATIVE, "clock_nanosleep", "/usr/lib/x86_64-linux-gnu/libc.so.6", 0);
+	push(r, FRAME_NATIVE, "__nanosleep", "/usr/lib/x86_64-linux-gnu/libc.so.6", 0);
+	push(r, FRAME_NATIVE, "usleep", "/usr/lib/x86_64-linux-gnu/libc.so.6", 0);
+	push(r, FRAME_NATIVE, "debugCommand", "/usr/bin/redis-server", 0);
+	push(r, FRAME_NATIVE, "call", "/usr/bin/redis-server", 0);
+	c = culprit_of(r);
+	ck_assert_str_eq(c.at->function, "debugCommand");
+	ck_assert_str_eq(c.via->function, "usleep");
 	free(r);
 }
 END_TEST
@@ -90,8 +176,12 @@ START_TEST(node_application_function)
 	push(r, FRAME_NATIVE, "read", "/usr/lib/x86_64-linux-gnu/libc.so.6", 0);
 	push(r, FRAME_NATIVE, "uv_fs_read", "/usr/bin/node", 0);
 	push(r, FRAME_JS, "JS:~readFileSync node:fs:441:22", NULL, 0);
+	push(r, FRAME_JS, "JS:~parse /app/node_modules/yaml/index.js:3:1", NULL, 0);
 	push(r, FRAME_JS, "JS:~handler /app/server.js:12:3", NULL, 0);
+	snprintf(r->runtime, sizeof(r->runtime), "node");
+	snprintf(r->exe, sizeof(r->exe), "/usr/bin/node");
 	ck_assert_str_eq(culprit_of(r).at->function, "JS:~handler /app/server.js:12:3");
+	ck_assert_str_eq(culprit_of(r).via->function, "JS:~parse /app/node_modules/yaml/index.js:3:1");
 	free(r);
 }
 END_TEST
@@ -139,8 +229,16 @@ END_TEST
 
 int main(void)
 {
-	const TTest *tests[] = {python_frame_and_its_coroutine, python_coroutine_alone, node_application_function,
-				native_skips_the_syscall_wrapper, no_frames_no_culprit, frames_are_escaped};
+	const TTest *tests[] = {python_frame_and_its_coroutine,
+				python_via_is_never_libc_internals,
+				python_application_over_the_standard_library,
+				python_only_library_frames,
+				native_server_function,
+				python_coroutine_alone,
+				node_application_function,
+				native_skips_the_syscall_wrapper,
+				no_frames_no_culprit,
+				frames_are_escaped};
 
 	return run_tests("culprit", tests, sizeof(tests) / sizeof(tests[0]));
 }

@@ -10,6 +10,8 @@
 #include "attrib/attribution.h"
 #include "base/duration.h"
 #include "attrib/fd_describe.h"
+#include "attrib/waited_for.h"
+#include "base/proc.h"
 #include "trace/loops.h"
 #include "symbols/symbolize.h"
 #include "base/syscalls.h"
@@ -26,7 +28,7 @@ struct attribution *attribution_new(struct runtimes *rt)
 	if (!a)
 		return NULL;
 	a->runtimes = rt;
-	a->symbolizer = symbolizer_new();
+	a->symbolizer = symbolizer_new(false); /* unwinding: CFI is in the binaries */
 	if (!a->symbolizer) {
 		free(a);
 		return NULL;
@@ -178,6 +180,7 @@ static void fill_identity(struct stall_record *r, __u32 pid, __u32 tid, const ch
 	r->threshold_ns = threshold_ns;
 	r->syscall_nr = -1;
 	r->fd = -1;
+	proc_exe_path(pid, r->exe, sizeof(r->exe));
 }
 
 void attribute_live(struct attribution *a, const struct ls_loop *snap, const struct ls_stack stacks[2], uint64_t now_ns,
@@ -229,6 +232,9 @@ void attribute_live(struct attribution *a, const struct ls_loop *snap, const str
 	runtimes_fill_record(a->runtimes, r, snap->state != LS_BLOCKED);
 	if (r->cause == CAUSE_SYSCALL && r->syscall_ongoing && r->syscall_nr == SYS_futex)
 		runtimes_fill_holder(a->runtimes, r);
+	/* While it is still blocked, its arguments point at what it waits for. */
+	if (r->cause == CAUSE_SYSCALL && r->syscall_ongoing)
+		waited_for_read(a->runtimes, r);
 }
 
 void attribute_end(struct attribution *a, const struct ls_event *e, const struct stall_record *begin,
@@ -253,10 +259,13 @@ void attribute_end(struct attribution *a, const struct ls_event *e, const struct
 	}
 	if (begin) {
 		/* The stack seen while it was going on: the loop has moved on since. */
+		memcpy(r->exe, begin->exe, sizeof(r->exe));
 		memcpy(r->runtime, begin->runtime, sizeof(r->runtime));
 		memcpy(r->runtime_status, begin->runtime_status, sizeof(r->runtime_status));
 		r->runtime_error = begin->runtime_error;
 		r->holder = begin->holder;
+		if (begin->syscall_nr == e->top.nr)
+			r->waited = begin->waited;
 		r->native_to_interpreter = begin->native_to_interpreter;
 		r->n_native_ips = begin->n_native_ips;
 		memcpy(r->native_ips, begin->native_ips, sizeof(r->native_ips));

@@ -21,7 +21,7 @@ struct attribution;
 /* rt: the runtime registry of the detecting thread (shared with top there). */
 struct attribution *attribution_new(struct runtimes *rt);
 void attribution_free(struct attribution *a);
-/* Forgets cached knowledge of a process that exited or exec'd. */
+/* Forgets cached knowledge of a process that exited or exec'd (from any thread, as attribution_warm). */
 void attribution_forget(struct attribution *a, pid_t pid);
 
 /* A stall still going on. snap was read at now_ns; stacks are the loop's two stack slots. */

@@ -13,6 +13,7 @@
 
 #include "attrib/fd_describe.h"
 #include "attrib/resolve.h"
+#include "record/culprit.h"
 
 #define SOCKET_CACHE 64
 
@@ -36,7 +37,7 @@ struct resolver *resolver_new(void)
 
 	if (!rs)
 		return NULL;
-	rs->symbolizer = symbolizer_new();
+	rs->symbolizer = symbolizer_new(true);
 	rs->runtimes = runtimes_new();
 	if (!rs->symbolizer || !rs->runtimes) {
 		resolver_free(rs);
@@ -86,38 +87,51 @@ static void name_ip(struct resolver *rs, pid_t pid, uint64_t ip, bool is_return,
 	}
 }
 
-static bool hotter_on_tie(const struct hot_frame *c, int c_depth, const struct hot_frame *b, int b_depth)
+/* The next hot frame: the most samples in the function itself, then in all, then the innermost. */
+static bool hotter(const struct hot_frame *c, int c_depth, const struct hot_frame *b, int b_depth)
 {
-	bool c_js = c->frame.kind == FRAME_JS, b_js = b->frame.kind == FRAME_JS;
-
-	if (c_js != b_js)
-		return c_js;
 	if (c->self != b->self)
 		return c->self > b->self;
+	if (c->samples != b->samples)
+		return c->samples > b->samples;
 	return c_depth < b_depth;
 }
 
-/* Move up to r->nhot == limit of the hottest counted frames (only JS ones if js_only) to r->hot. */
-static void pick_hottest(struct hot_frame *counted, const int *depth, int ncounted, bool js_only, int limit,
-			 struct stall_record *r)
+/*
+ * Moves the best counted frame that passes want (by inclusive samples if
+ * by_inclusive, else by hotter()) to r->hot. False when none is left.
+ */
+static bool pick(struct hot_frame *counted, const int *depth, int ncounted, struct stall_record *r,
+		 bool (*want)(const struct stall_record *r, const struct hot_frame *h), bool by_inclusive)
 {
-	while (r->nhot < limit) {
-		int best = -1, j;
+	int best = -1, j;
 
-		for (j = 0; j < ncounted; j++) {
-			const struct hot_frame *c = &counted[j], *b = best < 0 ? NULL : &counted[best];
+	if (r->nhot == STALL_MAX_HOT)
+		return false;
+	for (j = 0; j < ncounted; j++) {
+		const struct hot_frame *c = &counted[j], *b = best < 0 ? NULL : &counted[best];
 
-			if (!c->samples || (js_only && c->frame.kind != FRAME_JS))
-				continue;
-			if (!b || c->samples > b->samples ||
-			    (c->samples == b->samples && hotter_on_tie(c, depth[j], b, depth[best])))
-				best = j;
-		}
-		if (best < 0)
-			return;
-		r->hot[r->nhot++] = counted[best];
-		counted[best].samples = 0;
+		if (!c->samples || (want && !want(r, c)))
+			continue;
+		if (!b || (by_inclusive && c->samples != b->samples ? c->samples > b->samples
+								      : hotter(c, depth[j], b, depth[best])))
+			best = j;
 	}
+	if (best < 0)
+		return false;
+	r->hot[r->nhot++] = counted[best];
+	counted[best].samples = 0; /* taken */
+	return true;
+}
+
+static bool is_app(const struct stall_record *r, const struct hot_frame *h)
+{
+	return frame_is_application(r, &h->frame);
+}
+
+static bool is_leaf_library(const struct stall_record *r, const struct hot_frame *h)
+{
+	return h->self > 0 && !frame_is_application(r, &h->frame);
 }
 
 /* Frame j of CPU sample i, named; false past the last one in a known module or the perf map. */
@@ -175,15 +189,18 @@ static void count_native_samples(struct resolver *rs, struct stall_record *r)
 		}
 	}
 	/*
-	 * The app's JS functions first (up to STALL_MAX_HOT_JS, as Python
-	 * frames have theirs): inner native frames such as a hash's block
-	 * function outnumber them whenever a sample stops unwinding early,
-	 * and would fill the list. Then the rest by most samples; on a tie,
-	 * JS, then the most samples on CPU in the function itself, then the
-	 * innermost: frames every sample shares (main, the loop) come last.
+	 * Where the time went: the application's hottest functions (up to
+	 * STALL_MAX_HOT_APP, by inclusive samples: its code calls what runs),
+	 * the hottest library function that ran itself (deflate, a hash's
+	 * block function), then the rest by samples in the function itself.
+	 * Interpreter plumbing that every sample passes through but that never
+	 * runs itself (the eval loop, the event loop) comes last.
 	 */
-	pick_hottest(counted, depth, ncounted, true, r->nhot + STALL_MAX_HOT_JS, r);
-	pick_hottest(counted, depth, ncounted, false, STALL_MAX_HOT, r);
+	for (i = 0; i < STALL_MAX_HOT_APP && pick(counted, depth, ncounted, r, is_app, true); i++)
+		;
+	pick(counted, depth, ncounted, r, is_leaf_library, false);
+	while (pick(counted, depth, ncounted, r, NULL, false))
+		;
 }
 
 /*
@@ -215,26 +232,35 @@ static int typical_sample(struct resolver *rs, const struct stall_record *r)
 	return best;
 }
 
-/* "socket:[INODE]" as the detecting thread read it: the peer, from the network tables. */
-static void describe_socket(struct resolver *rs, struct stall_record *r)
+/* "socket:[INODE]" as the detecting thread read it (desc, len bytes): the peer, from the network tables. */
+static void describe_socket(struct resolver *rs, pid_t pid, char *desc, size_t len)
 {
 	struct described_socket *d;
 	int i;
 
-	if (strncmp(r->fd_desc, "socket:[", 8) != 0 || strlen(r->fd_desc) >= sizeof(d->link))
+	if (strncmp(desc, "socket:[", 8) != 0 || strlen(desc) >= sizeof(d->link))
 		return;
 	for (i = 0; i < SOCKET_CACHE; i++) {
 		d = &rs->sockets[i];
-		if (d->pid == r->pid && strcmp(d->link, r->fd_desc) == 0) {
-			memcpy(r->fd_desc, d->desc, sizeof(r->fd_desc));
+		if (d->pid == pid && strcmp(d->link, desc) == 0) {
+			snprintf(desc, len, "%s", d->desc);
 			return;
 		}
 	}
 	d = &rs->sockets[rs->next_socket++ % SOCKET_CACHE];
-	d->pid = r->pid;
-	snprintf(d->link, sizeof(d->link), "%s", r->fd_desc);
-	fd_describe_socket(r->pid, r->fd_desc, sizeof(r->fd_desc));
-	memcpy(d->desc, r->fd_desc, sizeof(d->desc));
+	d->pid = pid;
+	snprintf(d->link, sizeof(d->link), "%s", desc);
+	fd_describe_socket(pid, desc, len);
+	snprintf(d->desc, sizeof(d->desc), "%s", desc);
+}
+
+static void describe_sockets(struct resolver *rs, struct stall_record *r)
+{
+	int i;
+
+	describe_socket(rs, r->pid, r->fd_desc, sizeof(r->fd_desc));
+	for (i = 0; i < r->waited.nfds; i++)
+		describe_socket(rs, r->pid, r->waited.fds[i].target, sizeof(r->waited.fds[i].target));
 }
 
 /*
@@ -256,19 +282,29 @@ void resolve_record(struct resolver *rs, struct stall_record *r)
 		/* "clock_nanosleep@GLIBC_2.2.5": the symbol version is noise here. */
 		f->function[strcspn(f->function, "@")] = 0;
 		n++;
-		if (r->native_to_interpreter && runtimes_is_interpreter(rs->runtimes, r->pid, f->module))
+		f->interpreter = runtimes_is_interpreter(rs->runtimes, r->pid, f->module);
+		if (r->native_to_interpreter && f->interpreter)
 			break;
 	}
 	r->n_native_ips = 0;
-	describe_socket(rs, r);
+	describe_sockets(rs, r);
 	if (r->n_samples > 0)
 		count_native_samples(rs, r);
-	/* On CPU with no blocking point and no Python stack: show a typical sample. */
-	if (n == 0 && r->nframes == 0 && r->n_samples > 0) {
+	/*
+	 * On CPU: the native stack is where the samples say it spent its time,
+	 * not where it happened to block for a moment (an incidental mprotect).
+	 */
+	if ((r->cause == CAUSE_CPU || (n == 0 && r->nframes == 0)) && r->n_samples > 0) {
 		int typical = typical_sample(rs, r);
 
-		while (n < STALL_MAX_NATIVE && sample_frame(rs, r, typical, n, &native[n]))
-			n++;
+		n = 0;
+		while (n < STALL_MAX_NATIVE && sample_frame(rs, r, typical, n, &native[n])) {
+			struct stall_frame *f = &native[n++];
+
+			f->interpreter = runtimes_is_interpreter(rs->runtimes, r->pid, f->module);
+			if (r->native_to_interpreter && f->interpreter)
+				break;
+		}
 	}
 	/* A futex wait is a lock, unless its runtime says which (the GIL). */
 	if (r->cause == CAUSE_SYSCALL && r->syscall_nr == SYS_futex)

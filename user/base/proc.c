@@ -286,7 +286,7 @@ time_t proc_start_time(pid_t pid)
 	return btime ? (time_t)(btime + start_ticks / sysconf(_SC_CLK_TCK)) : 0;
 }
 
-int proc_exe_name(pid_t pid, char *buf, size_t len)
+int proc_exe_path(pid_t pid, char *buf, size_t len)
 {
 	char path[64], exe[PATH_MAX];
 	ssize_t n;
@@ -299,6 +299,15 @@ int proc_exe_name(pid_t pid, char *buf, size_t len)
 	exe[n] = '\0';
 	if (n > (ssize_t)strlen(DELETED) && strcmp(exe + n - strlen(DELETED), DELETED) == 0)
 		exe[n - strlen(DELETED)] = '\0';
-	snprintf(buf, len, "%s", base_name(exe));
+	snprintf(buf, len, "%s", exe);
 	return 0;
+}
+
+int proc_exe_name(pid_t pid, char *buf, size_t len)
+{
+	char exe[PATH_MAX];
+	int err = proc_exe_path(pid, exe, sizeof(exe));
+
+	snprintf(buf, len, "%s", err ? "" : base_name(exe));
+	return err;
 }

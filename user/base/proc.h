@@ -73,6 +73,8 @@ bool proc_alive(pid_t pid, unsigned long long start);
 time_t proc_start_time(pid_t pid);
 /* The base name of the executable of pid ("python3.11"), "" if unreadable. 0 or -errno. */
 int proc_exe_name(pid_t pid, char *buf, size_t len);
+/* Its path as the process maps it (without " (deleted)"), "" if unreadable. 0 or -errno. */
+int proc_exe_path(pid_t pid, char *buf, size_t len);
 
 /* The file name part of path. */
 const char *base_name(const char *path);

@@ -24,9 +24,11 @@
 #include "detect/killer.h"
 #include "sinks/metrics.h"
 #include "cli/options.h"
+#include "record/output.h"
 #include "cli/preflight.h"
 #include "sinks/reporter.h"
 #include "sinks/sink.h"
+#include "base/escape.h"
 #include "base/proc.h"
 #include "cli/targets.h"
 #include "top/top.h"
@@ -49,6 +51,7 @@ struct app {
 	struct spawned spawned;
 	bool child_exited;
 	bool watching_set; /* -p or --: stop when every watched process is gone */
+	int matched;	   /* -n: processes that matched at start */
 	bool all_gone;
 	struct top *top; /* loopstall top */
 };
@@ -73,6 +76,12 @@ static void on_kill(void *ctx, const struct kill_record *k)
 static void warm_detector(void *ctx, pid_t pid)
 {
 	attribution_warm(ctx, pid);
+}
+
+/* Reporter thread: and dropped again, in order after it, when the process exits or execs. */
+static void forget_detector(void *ctx, pid_t pid)
+{
+	attribution_forget(ctx, pid);
 }
 
 static void on_overdue(void *ctx, const struct stall_record *r)
@@ -111,17 +120,32 @@ static void print_summary(struct app *app)
  * zombie) is taken out again and said to have exited: its exit was not seen,
  * and its PID may be another process's soon.
  */
-static void watch_checked(struct app *app, pid_t pid)
+static bool watch_checked(struct app *app, pid_t pid)
 {
 	struct proc_stat st;
 
 	if (proc_stat_read(pid, &st) == 0 && st.state != 'Z' && st.state != 'X') {
 		tracer_watch(app->tracer, pid, st.start);
 		/* From here on its exit is seen; was it still there? */
-		if (proc_alive(pid, st.start) || !tracer_unwatch(app->tracer, pid))
-			return;
+		if (proc_alive(pid, st.start))
+			return true;
+		if (!tracer_unwatch(app->tracer, pid))
+			return false; /* its exit was seen, and is said */
 	}
 	fprintf(stderr, "loopstall: pid %d exited\n", pid);
+	return false;
+}
+
+/* -n: a process that exec'd a program that matches is watched from now on, and that is said. */
+static void watch_new_match(struct app *app, const struct ls_event *e)
+{
+	char comm[LS_COMM_LEN * 4 + 1];
+
+	if (tracer_is_watched(app->tracer, e->pid, 0) || !target_matches(e->pid, app->opts.pattern) ||
+	    !watch_checked(app, e->pid))
+		return;
+	escape_into(comm, sizeof(comm), term_escape, e->comm);
+	fprintf(stderr, "loopstall: pid %d (%s) matches the pattern: watched\n", e->pid, comm);
 }
 
 static void on_event(void *ctx, const struct ls_event *e)
@@ -134,8 +158,8 @@ static void on_event(void *ctx, const struct ls_event *e)
 	case LS_EV_EXEC:
 		attribution_forget(app->attribution, e->pid);
 		reporter_forget(app->reporter, e->pid);
-		if (app->opts.pattern && target_matches(e->pid, app->opts.pattern))
-			watch_checked(app, e->pid);
+		if (app->opts.pattern)
+			watch_new_match(app, e);
 		break;
 	case LS_EV_EXIT:
 		attribution_forget(app->attribution, e->pid);
@@ -158,7 +182,9 @@ static void on_sample(void *ctx, const struct ls_sample *s)
 
 static void watch_one(void *ctx, pid_t pid)
 {
-	watch_checked(ctx, pid);
+	struct app *app = ctx;
+
+	app->matched += watch_checked(app, pid);
 }
 
 /* Puts the targets in the kernel's watched set. Returns an exit code. */
@@ -367,7 +393,9 @@ static void describe_targets(const struct app *app)
 		fprintf(stderr, "loopstall: watching %d process%s and descendants, threshold %s\n", app->opts.npids,
 			app->opts.npids > 1 ? "es" : "", thr);
 	else if (app->opts.pattern)
-		fprintf(stderr, "loopstall: watching processes matching the pattern, threshold %s\n", thr);
+		fprintf(stderr, "loopstall: watching %d process%s matching the pattern now (and those that come to match), "
+				"threshold %s\n",
+			app->matched, app->matched == 1 ? "" : "es", thr);
 	else if (app->child)
 		fprintf(stderr, "loopstall: watching pid %d, threshold %s\n", app->child, thr);
 	else
@@ -398,6 +426,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "loopstall: %s\n", msg);
 		return EXIT_USAGE;
 	}
+	output_set_stack_depth(app.opts.stack_depth);
 	if (app.opts.help) {
 		options_usage(stdout);
 		return EXIT_OK;
@@ -478,7 +507,8 @@ int main(int argc, char **argv)
 		sinks_destroy(sinks);
 		goto out;
 	}
-	app.reporter = reporter_new(sinks, &app.counters, warm_detector, app.attribution);
+	app.reporter = reporter_new(sinks, &app.counters,
+				    &(struct detector_cache){warm_detector, forget_detector, app.attribution});
 	if (app.metrics && app.reporter)
 		metrics_set_reporter(app.metrics, app.reporter);
 	if (app.reporter && app.opts.kill_after_ns)
@@ -497,6 +527,7 @@ int main(int argc, char **argv)
 		goto out;
 	describe_targets(&app);
 	code = run(&app, sigfd);
+	detector_finish(app.detector);
 	top_free(app.top); /* the terminal back first */
 	app.top = NULL;
 	print_summary(&app);

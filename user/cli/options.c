@@ -27,6 +27,8 @@ static const char usage_text[] =
 	"  -t, --threshold DUR     report iterations busy for at least DUR (default 100ms)\n"
 	"  -d, --duration DUR      exit after DUR\n"
 	"      --json              one JSON object per line instead of text\n"
+	"      --stack-depth N     frames shown per stack (default: text to the culprit and 5 more,\n"
+	"                          JSON all)\n"
 	"      --btf FILE          kernel BTF to use instead of /sys/kernel/btf/vmlinux\n"
 	"  -v, --verbose           show libbpf's messages\n"
 	"  -h, --help              show this help\n"
@@ -187,6 +189,7 @@ int options_parse(int argc, char **argv, struct options *o, char *err, size_t er
 		OPT_LOG_KEEP,
 		OPT_SYSLOG,
 		OPT_BATCH,
+		OPT_STACK_DEPTH,
 	};
 	static const struct option longopts[] = {
 		{"pid", required_argument, NULL, 'p'},
@@ -208,6 +211,7 @@ int options_parse(int argc, char **argv, struct options *o, char *err, size_t er
 		{"syslog", no_argument, NULL, OPT_SYSLOG},
 		{"interval", required_argument, NULL, 'i'},
 		{"batch", no_argument, NULL, OPT_BATCH},
+		{"stack-depth", required_argument, NULL, OPT_STACK_DEPTH},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
@@ -281,6 +285,11 @@ int options_parse(int argc, char **argv, struct options *o, char *err, size_t er
 			interval_given = true;
 			break;
 		case OPT_BATCH: o->batch = true; break;
+		case OPT_STACK_DEPTH:
+			ret = parse_count("--stack-depth", optarg, &o->stack_depth, err, errlen);
+			if (!ret && !o->stack_depth)
+				ret = fail(err, errlen, "--stack-depth needs at least 1 frame");
+			break;
 		case 'v': o->verbose = true; break;
 		case 'h': o->help = true; return 0;
 		case 'V': o->version = true; return 0;

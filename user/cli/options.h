@@ -35,6 +35,7 @@ struct options {
 	uint64_t duration_ns; /* 0: until interrupted */
 	const char *btf_path;
 	bool json;
+	int stack_depth; /* --stack-depth, 0: the defaults */
 	bool verbose;
 	bool help;
 	bool version;

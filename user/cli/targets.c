@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/proc.h"
 #include "cli/targets.h"
 
 bool target_exists(pid_t pid)
@@ -22,19 +23,9 @@ bool target_exists(pid_t pid)
 
 static pid_t parent_of(pid_t pid)
 {
-	char path[32], buf[512], *p;
-	int ppid = -1;
-	FILE *f;
+	struct proc_stat st;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	/* comm may hold spaces and parens: the fields resume after the last ')'. */
-	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')))
-		sscanf(p + 1, " %*c %d", &ppid);
-	fclose(f);
-	return ppid;
+	return proc_stat_read(pid, &st) ? -1 : st.ppid;
 }
 
 /* Every process's (pid, ppid) at this moment. */

@@ -279,6 +279,29 @@ void detector_scan(struct detector *d)
 	}
 }
 
+void detector_finish(struct detector *d)
+{
+	uint64_t now = monotonic_ns();
+	int i;
+
+	tracer_consume(d->tracer); /* the ones that just ended have their own record */
+	for (i = d->nopen - 1; i >= 0; i--) {
+		struct open_stall *s = &d->open[i];
+		struct stall_record *r = d->scratch;
+
+		*r = *s->begin;
+		r->ended = true;
+		r->unfinished = true;
+		r->duration_ns = s->last_duration_ns;
+		for (int j = 0; j < d->loops.n; j++)
+			if (d->loops.v[j].tid == (__u32)s->tid && d->loops.v[j].iter_seq == s->iter_seq)
+				r->duration_ns = loop_busy_ns(&d->loops.v[j], now);
+		samples_fill(d->samples, s->tid, s->iter_seq, r);
+		d->cb.stall(d->cb.ctx, r);
+		close_open(d, s);
+	}
+}
+
 void detector_stall_ended(struct detector *d, const struct ls_event *e)
 {
 	struct open_stall *s = find_open(d, e->tid, e->iter_seq);

@@ -37,6 +37,8 @@ void detector_scan(struct detector *d);
 void detector_stall_ended(struct detector *d, const struct ls_event *e);
 /* A CPU sample of a busy loop. */
 void detector_sample(struct detector *d, const struct ls_sample *s);
+/* loopstall stops: every stall still going on gets an end record, marked unfinished. */
+void detector_finish(struct detector *d);
 /* Stalls of loop thread tid that ended while watched. */
 uint64_t detector_stall_count(const struct detector *d, pid_t tid);
 /* How often detector_scan must run to report within its latency bound. */

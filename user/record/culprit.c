@@ -14,30 +14,109 @@ static bool is_syscall_wrapper(const struct stall_record *r, const struct stall_
 	return f->kind == FRAME_NATIVE && r->syscall_nr >= 0 && name && strstr(f->function, name);
 }
 
+/* A file of the standard library or an installed package, not the application's. */
+static bool is_python_library(const char *file)
+{
+	const char *lib = strstr(file, "/lib/python");
+
+	if (file[0] == '<') /* <frozen importlib._bootstrap> */
+		return true;
+	if (strstr(file, "/site-packages/") || strstr(file, "/dist-packages/"))
+		return true;
+	/* .../lib/python3.11/asyncio/events.py, .../lib/python3/...: the interpreter's own */
+	return lib && (lib[11] == '3' || lib[11] == '2');
+}
+
+/*
+ * JavaScript functions are named "JS:~handler /app/server.js:12:3" (or
+ * LazyCompile:, Function:); the rest of a perf map is V8's own (Builtin:,
+ * BytecodeHandler:, Stub:). node's own scripts ("node:fs") and installed
+ * packages are libraries.
+ */
+static bool is_js_library(const char *function)
+{
+	if (strncmp(function, "JS:", 3) != 0 && strncmp(function, "LazyCompile:", 12) != 0 &&
+	    strncmp(function, "Function:", 9) != 0)
+		return true;
+	return strstr(function, " node:") || strstr(function, "/node_modules/");
+}
+
+/* A function with a name: not an address ("0x5d64b4", "python3.11+0x5d64b4"). */
+static bool is_named(const struct stall_frame *f)
+{
+	return f->function[0] && strncmp(f->function, "0x", 2) != 0 && !strstr(f->function, "+0x");
+}
+
+/* A native server's own code: its executable (named or not), not a library. */
+static bool is_native_app(const struct stall_record *r, const struct stall_frame *f)
+{
+	return !r->runtime[0] && r->exe[0] && strcmp(f->module, r->exe) == 0;
+}
+
+bool frame_is_application(const struct stall_record *r, const struct stall_frame *f)
+{
+	switch (f->kind) {
+	case FRAME_PYTHON: return !is_python_library(f->file);
+	case FRAME_JS: return !is_js_library(f->function);
+	case FRAME_NATIVE: return is_native_app(r, f);
+	}
+	return false;
+}
+
+/* The innermost frame of the runtime (Python, then the application's JavaScript), else a named native one. */
+static int fallback(const struct stall_record *r)
+{
+	int i;
+
+	for (i = 0; i < r->nframes; i++)
+		if (r->frames[i].kind == FRAME_PYTHON)
+			return i;
+	for (i = 0; i < r->nframes; i++)
+		if (r->frames[i].kind == FRAME_JS && !is_js_library(r->frames[i].function))
+			return i;
+	for (i = 0; i < r->nframes; i++)
+		if (is_named(&r->frames[i]) && !is_syscall_wrapper(r, &r->frames[i]))
+			return i;
+	return r->nframes ? 0 : -1;
+}
+
 struct culprit culprit_of(const struct stall_record *r)
 {
 	struct culprit c = {0};
-	int i;
+	int at = -1, i;
 
-	for (i = 0; i < r->nframes && !c.at; i++)
-		if (r->frames[i].kind == FRAME_PYTHON)
-			c.at = &r->frames[i];
-	for (; c.at && i <= r->nframes; i++) {
-		const struct stall_frame *f = &r->frames[i - 1];
+	for (i = 0; i < r->nframes && at < 0; i++)
+		if (frame_is_application(r, &r->frames[i]))
+			at = i;
+	if (at < 0)
+		at = fallback(r);
+	if (at < 0)
+		return c;
+	c.at = &r->frames[at];
+	/*
+	 * via: the library function the culprit called on the way to the
+	 * blocking point, of its own kind: urlopen for Python, node:fs's
+	 * readFileSync for JavaScript, usleep for a native server (not the
+	 * syscall's own wrapper, which the cause already names). Never the
+	 * C internals under Python or JavaScript code (__open, a semaphore's
+	 * slow path): those name no call the application made.
+	 */
+	for (i = at - 1; i >= 0 && !c.via; i--) {
+		const struct stall_frame *f = &r->frames[i];
 
-		if (f->kind == FRAME_PYTHON && f->coroutine) {
-			c.coroutine = f == c.at ? NULL : f;
-			break;
-		}
+		if (f->kind == c.at->kind && !frame_is_application(r, f) && is_named(f) && !f->interpreter &&
+		    !is_syscall_wrapper(r, f))
+			c.via = f;
 	}
-	for (i = 0; i < r->nframes && !c.at; i++)
-		if (r->frames[i].kind == FRAME_JS && !strstr(r->frames[i].function, " node:"))
-			c.at = &r->frames[i];
-	for (i = 0; i < r->nframes && !c.at; i++)
-		if (!is_syscall_wrapper(r, &r->frames[i]))
-			c.at = &r->frames[i];
-	if (!c.at && r->nframes)
-		c.at = &r->frames[0];
+	/* The coroutine it runs in, when it is not one: the application's first, else any. */
+	for (i = at; i < r->nframes && !c.coroutine; i++)
+		if (r->frames[i].kind == FRAME_PYTHON && r->frames[i].coroutine && frame_is_application(r, &r->frames[i]))
+			c.coroutine = &r->frames[i];
+	for (i = at; i < r->nframes && !c.coroutine; i++)
+		if (r->frames[i].kind == FRAME_PYTHON && r->frames[i].coroutine)
+			c.coroutine = &r->frames[i];
+	if (c.coroutine == c.at)
+		c.coroutine = NULL;
 	return c;
 }
 

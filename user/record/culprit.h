@@ -12,15 +12,21 @@
  */
 struct culprit {
 	const struct stall_frame *at;	     /* NULL when the stall has no frames */
+	const struct stall_frame *via;	     /* the library call under it, on the way to the blocking point */
 	const struct stall_frame *coroutine; /* the coroutine at runs in, when at is not one itself */
 };
 
 /*
- * The innermost frame of the runtime (Python, then the application's
- * JavaScript: not node's own "node:" scripts), else the innermost native
- * frame that is not the blocking syscall's own wrapper, else the first.
+ * The innermost frame of the application: Python code outside the standard
+ * library and installed packages, JavaScript outside node's own scripts and
+ * node_modules, and for a native server (no runtime) its executable's own
+ * functions. Where the stack has none: the innermost Python frame, else
+ * JavaScript of the application, else the innermost named native frame
+ * that is not the blocking syscall's own wrapper.
  */
 struct culprit culprit_of(const struct stall_record *r);
+/* Whether f is the application's code, not a library's (the rule above). */
+bool frame_is_application(const struct stall_record *r, const struct stall_frame *f);
 
 /* How frame_put writes a frame. */
 enum frame_form {

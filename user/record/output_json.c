@@ -6,6 +6,7 @@
 #include "base/duration.h"
 #include "base/escape.h"
 #include "base/histogram.h"
+#include "record/culprit.h"
 #include "record/output.h"
 #include "base/syscalls.h"
 
@@ -47,6 +48,8 @@ static void put_frame_fields(FILE *out, const struct stall_frame *f)
 		put_string(out, "task", f->task);
 	else if (f->ip)
 		fprintf(out, ",\"addr\":\"0x%llx\"", (unsigned long long)f->ip);
+	if (f->build_id[0])
+		fprintf(out, ",\"build_id\":\"%s\"", f->build_id);
 }
 
 static void put_frame(FILE *out, const struct stall_frame *f)
@@ -55,10 +58,101 @@ static void put_frame(FILE *out, const struct stall_frame *f)
 	fputc('}', out);
 }
 
+/* "gil_holder" (its key since the first version) or "lock_holder": tid, thread, frame (its culprit), stack. */
+static void put_holder(FILE *out, const struct lock_holder *h)
+{
+	int i;
+
+	fprintf(out, ",\"%s\":{\"tid\":%d", strcmp(h->lock, "gil") == 0 ? "gil_holder" : "lock_holder", h->tid);
+	if (h->lock[0])
+		put_string(out, "lock", h->lock);
+	if (h->thread[0])
+		put_string(out, "thread", h->thread);
+	if (h->frame.function[0]) {
+		fputs(",\"frame\":", out);
+		put_frame(out, &h->frame);
+	}
+	if (h->nframes) {
+		fputs(",\"stack\":[", out);
+		for (i = 0; i < h->nframes && i < HOLDER_MAX_FRAMES; i++) {
+			fputs(i ? "," : "", out);
+			put_frame(out, &h->frames[i]);
+		}
+		fputc(']', out);
+	}
+	fputc('}', out);
+}
+
+/* "waited_for": what the blocked call waited for, the fields that apply. */
+static void put_waited(FILE *out, const struct stall_record *r)
+{
+	const struct waited *w = &r->waited;
+	const char *sep = "";
+	int i;
+
+	if (!w->path[0] && !w->peer[0] && !w->child && !w->nfds && !w->futex && !w->nthreads)
+		return;
+	fputs(",\"waited_for\":{", out);
+	if (w->path[0]) {
+		fputs("\"path\":\"", out);
+		json_escape(out, w->path);
+		fputc('"', out);
+		sep = ",";
+	}
+	if (w->peer[0]) {
+		fprintf(out, "%s\"peer\":\"", sep);
+		json_escape(out, w->peer);
+		fputc('"', out);
+		sep = ",";
+	}
+	if (w->child) {
+		fprintf(out, "%s\"child\":{\"pid\":%d", sep, w->child);
+		put_string(out, "command", w->child_cmd);
+		fputc('}', out);
+		sep = ",";
+	}
+	if (w->nfds) {
+		fprintf(out, "%s\"fds\":[", sep);
+		for (i = 0; i < w->nfds; i++) {
+			fprintf(out, "%s{\"fd\":%d", i ? "," : "", w->fds[i].fd);
+			if (w->fds[i].target[0])
+				put_string(out, "target", w->fds[i].target);
+			fputc('}', out);
+		}
+		fputc(']', out);
+		sep = ",";
+	}
+	if (w->futex) {
+		fprintf(out, "%s\"futex\":\"0x%llx\"", sep, (unsigned long long)w->futex);
+		sep = ",";
+	}
+	if (w->nthreads) {
+		fprintf(out, "%s\"threads\":[", sep);
+		for (i = 0; i < w->nthreads; i++) {
+			const struct other_thread *t = &w->threads[i];
+			const char *sc = t->syscall_nr >= 0 ? syscall_name(t->syscall_nr) : NULL;
+
+			fprintf(out, "%s{\"tid\":%d", i ? "," : "", t->tid);
+			put_string(out, "name", t->name);
+			fprintf(out, ",\"state\":\"%c\"", t->state >= 0x20 && t->state < 0x7f ? t->state : '?');
+			if (sc)
+				fprintf(out, ",\"syscall\":\"%s\"", sc);
+			if (t->frame.function[0]) {
+				fputs(",\"frame\":", out);
+				put_frame(out, &t->frame);
+			}
+			fputc('}', out);
+		}
+		fputc(']', out);
+	}
+	fputc('}', out);
+}
+
 static void put_stall_object(FILE *out, const struct stall_record *r)
 {
 	const char *name = syscall_name(r->syscall_nr);
-	int i;
+	struct culprit c;
+	int i, shown;
 
 	fprintf(out, "{\"event\":\"stall\",\"phase\":\"%s\"", r->ended ? "end" : "begin");
 	put_time(out, &r->start_wall);
@@ -88,23 +182,36 @@ static void put_stall_object(FILE *out, const struct stall_record *r)
 	/* "python": the CPython version, or why its stack is missing (the key older records had). */
 	if (r->runtime_status[0])
 		put_string(out, strcmp(r->runtime, "python") == 0 ? "python" : "runtime_status", r->runtime_status);
-	if (strcmp(r->holder.lock, "gil") == 0 && r->holder.tid > 0) {
-		fprintf(out, ",\"gil_holder\":{\"tid\":%d", r->holder.tid);
-		if (r->holder.frame.function[0]) {
-			fputs(",\"frame\":", out);
-			put_frame(out, &r->holder.frame);
-		}
-		fputc('}', out);
-	}
+	if (r->holder.tid > 0)
+		put_holder(out, &r->holder);
+	put_waited(out, r);
 	if (r->throttled_ns)
 		fprintf(out, ",\"throttled_ms\":%.3f", ms(r->throttled_ns));
+	c = culprit_of(r);
+	if (c.at) {
+		fputs(",\"culprit\":", out);
+		put_frame(out, c.at);
+	}
+	if (c.via) {
+		fputs(",\"via\":", out);
+		put_frame(out, c.via);
+	}
+	if (c.coroutine) {
+		fputs(",\"coroutine\":", out);
+		put_frame(out, c.coroutine);
+	}
+	if (r->unfinished)
+		fputs(",\"unfinished\":true", out);
 	fprintf(out, ",\"exited\":%s,\"stack\":[", r->exited ? "true" : "false");
-	for (i = 0; i < r->nframes; i++) {
+	shown = output_shown_frames(r, false);
+	for (i = 0; i < shown; i++) {
 		if (i)
 			fputc(',', out);
 		put_frame(out, &r->frames[i]);
 	}
 	fputc(']', out);
+	if (shown < r->nframes)
+		fprintf(out, ",\"stack_more\":%d", r->nframes - shown);
 	fprintf(out, ",\"samples\":{\"native\":%d,\"python\":%d},\"hot\":[", r->n_samples, r->n_runtime_samples);
 	for (i = 0; i < r->nhot; i++) {
 		fputs(i ? "," : "", out);

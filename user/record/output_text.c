@@ -26,6 +26,55 @@ static void put_frame(FILE *out, const struct stall_frame *f, bool short_file)
 	frame_put(out, f, FRAME_TAGS | (short_file ? FRAME_SHORT : 0), term_escape);
 }
 
+/* " held by tid 812 (cache-rebuild) running rebuild_cache (app.py:20)" */
+static void put_holder(FILE *out, const struct lock_holder *h)
+{
+	if (h->tid <= 0)
+		return;
+	fprintf(out, " held by tid %d", h->tid);
+	if (h->thread[0]) {
+		fputs(" (", out);
+		term_escape(out, h->thread);
+		fputc(')', out);
+	}
+	if (h->frame.function[0]) {
+		fputs(" running ", out);
+		put_frame(out, &h->frame, true);
+	}
+}
+
+/* What the call waited for: " on /tmp/fifo", " on fd 5 (tcp ...)", " for child 1234 (sleep 1)". */
+static void put_waited(FILE *out, const struct stall_record *r)
+{
+	const struct waited *w = &r->waited;
+	int i;
+
+	if (w->path[0]) {
+		fputs(" on ", out);
+		term_escape(out, w->path);
+	}
+	if (w->peer[0]) {
+		fputs(" to ", out);
+		term_escape(out, w->peer);
+	}
+	if (w->child) {
+		fprintf(out, " for child %d", w->child);
+		if (w->child_cmd[0]) {
+			fputs(" (", out);
+			term_escape(out, w->child_cmd);
+			fputc(')', out);
+		}
+	}
+	for (i = 0; i < w->nfds; i++) {
+		fprintf(out, "%s%d", i ? ", " : w->nfds > 1 ? " on fds " : " on fd ", w->fds[i].fd);
+		if (w->fds[i].target[0]) {
+			fputs(" (", out);
+			term_escape(out, w->fds[i].target);
+			fputc(')', out);
+		}
+	}
+}
+
 /* What the loop was doing, in a few words. */
 void output_cause(FILE *out, const struct stall_record *r)
 {
@@ -43,6 +92,7 @@ void output_cause(FILE *out, const struct stall_record *r)
 				fputc(')', out);
 			}
 		}
+		put_waited(out, r);
 		break;
 	case CAUSE_CPU:
 		fputs("on CPU ", out);
@@ -63,17 +113,13 @@ void output_cause(FILE *out, const struct stall_record *r)
 	case CAUSE_LOCK:
 		fputs("waiting on a lock (futex) ", out);
 		put_duration(out, r->syscall_ns);
+		if (strcmp(r->holder.lock, "mutex") == 0)
+			put_holder(out, &r->holder);
 		break;
 	case CAUSE_GIL:
 		fputs("waiting for the GIL ", out);
 		put_duration(out, r->syscall_ns);
-		if (r->holder.tid > 0) {
-			fprintf(out, " held by tid %d", r->holder.tid);
-			if (r->holder.frame.function[0]) {
-				fputs(" running ", out);
-				put_frame(out, &r->holder.frame, true);
-			}
-		}
+		put_holder(out, &r->holder);
 		break;
 	}
 	if (r->cause == CAUSE_RUNQUEUE && r->throttled_ns) {
@@ -83,7 +129,7 @@ void output_cause(FILE *out, const struct stall_record *r)
 	}
 }
 
-/* Where: the culprit, and the coroutine around it if that is not one. */
+/* Where: the culprit, the library call under it, and the coroutine around it if that is not one. */
 static void put_location(FILE *out, const struct stall_record *r)
 {
 	struct culprit c = culprit_of(r);
@@ -92,6 +138,10 @@ static void put_location(FILE *out, const struct stall_record *r)
 		return;
 	fputs(" at ", out);
 	put_frame(out, c.at, true);
+	if (c.via) {
+		fputs(" via ", out);
+		frame_put(out, c.via, FRAME_SHORT, term_escape);
+	}
 	if (c.coroutine) {
 		fputs(" in coroutine ", out);
 		put_frame(out, c.coroutine, true);
@@ -99,7 +149,8 @@ static void put_location(FILE *out, const struct stall_record *r)
 }
 
 /*
- * "    hot: f (app.py:3) 40/50 python samples, g (libc.so.6) 12/50 native samples",
+ * "    hot: f (app.py:3) 40/40 of 50 python samples, deflate (libz.so.1) 30/31 of 50 native samples":
+ * samples in the function itself / in it or what it called, of all taken,
  * for stalls at least a tenth on CPU: samples of one mostly blocked name what
  * ran in passing (JSON has them all the same).
  */
@@ -113,15 +164,32 @@ static void put_hot(FILE *out, const struct stall_record *r)
 	for (i = 0; i < r->nhot; i++) {
 		fputs(i ? ", " : " ", out);
 		put_frame(out, &r->hot[i].frame, true);
-		fprintf(out, " %u/%d %s samples", r->hot[i].samples,
+		fprintf(out, " %u/%u of %d %s samples", r->hot[i].self, r->hot[i].samples,
 			r->hot[i].of_runtime ? r->n_runtime_samples : r->n_samples, r->hot[i].of_runtime ? r->runtime : "native");
 	}
 	fputc('\n', out);
 }
 
+static int stack_depth; /* --stack-depth, 0: the defaults */
+
+void output_set_stack_depth(int frames)
+{
+	stack_depth = frames;
+}
+
+int output_shown_frames(const struct stall_record *r, bool text)
+{
+	struct culprit c = culprit_of(r);
+	int n = stack_depth;
+
+	if (!n)
+		n = text && c.at ? (int)(c.at - r->frames) + 1 + 5 : r->nframes;
+	return n < r->nframes ? n : r->nframes;
+}
+
 void output_text(FILE *out, const struct stall_record *r)
 {
-	int i;
+	int i, shown;
 
 	fprintf(out, "STALL%s pid %d tid %d ", r->ended ? " END" : "", r->pid, r->tid);
 	term_escape(out, r->comm);
@@ -146,14 +214,35 @@ void output_text(FILE *out, const struct stall_record *r)
 		fputc(')', out);
 		if (r->exited)
 			fputs(" thread exited", out);
+		if (r->unfinished)
+			fputs(" still going on when loopstall stopped", out);
 		fputc('\n', out);
 		put_hot(out, r);
 		return;
 	}
 	fputc('\n', out);
-	for (i = 0; i < r->nframes; i++) {
+	shown = output_shown_frames(r, true);
+	for (i = 0; i < shown; i++) {
 		fprintf(out, "    #%-2d %-6s ", i, frame_kind_name(r->frames[i].kind));
 		put_frame(out, &r->frames[i], false);
+		fputc('\n', out);
+	}
+	if (shown < r->nframes)
+		fprintf(out, "    ... %d more frame%s\n", r->nframes - shown, r->nframes - shown == 1 ? "" : "s");
+	/* The process's other threads, when a lock's holder is not known. */
+	for (i = 0; i < r->waited.nthreads; i++) {
+		const struct other_thread *t = &r->waited.threads[i];
+		const char *sc = t->syscall_nr >= 0 ? syscall_name(t->syscall_nr) : NULL;
+
+		fprintf(out, "    thread %d ", t->tid);
+		term_escape(out, t->name);
+		fprintf(out, " %c", t->state);
+		if (sc)
+			fprintf(out, " in %s", sc);
+		if (t->frame.function[0]) {
+			fputs(" at ", out);
+			put_frame(out, &t->frame, true);
+		}
 		fputc('\n', out);
 	}
 	put_hot(out, r);
@@ -191,8 +280,14 @@ void output_kill_text(FILE *out, const struct kill_record *k)
 	fprintf(out, " SIG%s after ", name ? name : "?");
 	put_duration(out, k->stall.duration_ns);
 	fputs(" stalled", out);
-	if (k->escalated)
+	if (!k->escalated) {
+		/* What it was killed for: the headline of its stall. */
+		fputs(": ", out);
+		output_cause(out, &k->stall);
+		put_location(out, &k->stall);
+	} else {
 		fputs(", still alive after the grace period", out);
+	}
 	if (k->dry_run)
 		fputs(" (dry run: not sent)", out);
 	if (k->error)

@@ -35,21 +35,56 @@ const char *frame_kind_name(enum frame_kind kind);
 
 struct stall_frame {
 	enum frame_kind kind;
-	bool coroutine; /* python: an async def */
+	bool coroutine;	  /* python: an async def */
+	bool interpreter; /* native: in the runtime's interpreter (its plumbing, not a call of the app's) */
 	int line;	/* 0 when unknown */
 	uint64_t ip;	/* native */
 	char function[128];
 	char file[256];	  /* python source, or native source with debug info */
 	char module[256]; /* native: the binary or library */
 	char task[64];	  /* python: the asyncio task whose outermost coroutine this is */
+	char build_id[41]; /* native: the module's GNU build-id, hex */
 };
 
-/* Who holds the lock a loop waits for, where its runtime can tell. */
+#define HOLDER_MAX_FRAMES 16
+
+/* Who holds the lock a loop waits for: the GIL (its runtime says), a glibc mutex (its owner field). */
 struct lock_holder {
-	char lock[8]; /* "gil"; "" when nothing is known */
+	char lock[8]; /* "gil", "mutex"; "" when nothing is known */
 	bool held;    /* the lock was taken when looked at */
 	pid_t tid;    /* its holder, 0 if unknown */
-	struct stall_frame frame; /* the holder's innermost frame; function "" if unread */
+	char thread[16]; /* the holder thread's name */
+	struct stall_frame frame; /* the holder's culprit (its application frame, else its innermost); "" if unread */
+	int nframes;
+	struct stall_frame frames[HOLDER_MAX_FRAMES]; /* its runtime's stack, innermost first */
+};
+
+#define WAIT_MAX_FDS	 8
+#define WAIT_MAX_THREADS 8
+
+/* Another thread of the process, when a futex's owner is not known: what each was doing then. */
+struct other_thread {
+	pid_t tid;
+	char name[16];
+	char state;		  /* as /proc says: R, S, D, T ... */
+	int syscall_nr;		  /* the syscall it is in, -1 when running or none */
+	struct stall_frame frame; /* its application frame, if its runtime reads one */
+};
+
+/* What a blocked syscall waited for (attrib/waited_for.c): whatever of this applies. */
+struct waited {
+	char path[256];	    /* a path argument: open, stat, unlink, mkdir, rename ... */
+	char peer[128];	    /* connect: the address */
+	pid_t child;	    /* wait4, waitid: the child waited for */
+	char child_cmd[128];
+	int nfds; /* poll, select: the fds, and what each is */
+	struct {
+		int fd;
+		char target[128];
+	} fds[WAIT_MAX_FDS];
+	uint64_t futex; /* the futex word's address */
+	int nthreads;
+	struct other_thread threads[WAIT_MAX_THREADS];
 };
 
 #define STALL_MAX_FRAMES   192
@@ -58,14 +93,16 @@ struct lock_holder {
 #define STALL_SAMPLE_DEPTH 32  /* innermost frames kept per sample */
 #define STALL_MAX_HOT	   8
 #define STALL_MAX_HOT_RT   3 /* of them reserved for the hottest frames of the runtime (Python) */
-#define STALL_MAX_HOT_JS   3 /* and for the hottest JS functions */
+#define STALL_MAX_HOT_APP  3 /* and for the application's hottest native or JS functions */
 
 struct stall_record {
 	bool ended;  /* phase: "begin" while going on, "end" once over */
 	bool exited; /* the thread exited during the stall */
+	bool unfinished; /* an end record made because loopstall stopped while the stall went on */
 	pid_t pid;
 	pid_t tid;
 	char comm[16];
+	char exe[256]; /* the executable, as mapped: its functions are a native server's own */
 	uint64_t iter_seq;
 	struct timespec start_wall; /* when the loop left its wait */
 	uint64_t duration_ns;
@@ -79,6 +116,7 @@ struct stall_record {
 	uint64_t syscall_args[6];
 	int fd; /* -1 when the call takes none */
 	char fd_desc[256];
+	struct waited waited;
 
 	/* The runtime's lock when the loop was blocked in futex (CPython's GIL): who held it, running what. */
 	struct lock_holder holder;

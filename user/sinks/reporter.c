@@ -40,8 +40,7 @@ struct reporter {
 	struct sink *sinks;
 	struct counters *counters;
 	struct resolver *resolver;	/* the reporter thread's own symbolizer and runtimes */
-	reporter_warm_fn warm_detector; /* the detecting thread's symbols and runtimes, warmed from here */
-	void *warm_ctx;
+	struct detector_cache detector; /* the detecting thread's symbols and runtimes, warmed from here */
 };
 
 /*
@@ -102,10 +101,14 @@ static void run_job(struct reporter *rep, struct job *j)
 	case JOB_WARM:
 		/* Both threads' symbols: the detector's first unwind of pid loads nothing. */
 		resolver_warm(rep->resolver, j->pid);
-		if (rep->warm_detector)
-			rep->warm_detector(rep->warm_ctx, j->pid);
+		if (rep->detector.warm)
+			rep->detector.warm(rep->detector.ctx, j->pid);
 		break;
-	case JOB_FORGET: resolver_forget(rep->resolver, j->pid); break;
+	case JOB_FORGET:
+		resolver_forget(rep->resolver, j->pid);
+		if (rep->detector.forget)
+			rep->detector.forget(rep->detector.ctx, j->pid);
+		break;
 	case JOB_REOPEN: sinks_reopen(rep->sinks); break;
 	}
 	if (j->type == JOB_STALL || j->type == JOB_KILL)
@@ -153,7 +156,7 @@ static void *reporter_main(void *arg)
 	return NULL;
 }
 
-struct reporter *reporter_new(struct sink *sinks, struct counters *counters, reporter_warm_fn warm, void *ctx)
+struct reporter *reporter_new(struct sink *sinks, struct counters *counters, const struct detector_cache *cache)
 {
 	struct reporter *rep = calloc(1, sizeof(*rep));
 	pthread_condattr_t attr;
@@ -165,8 +168,8 @@ struct reporter *reporter_new(struct sink *sinks, struct counters *counters, rep
 	rep->sinks = sinks;
 	rep->counters = counters;
 	rep->resolver = resolver_new();
-	rep->warm_detector = warm;
-	rep->warm_ctx = ctx;
+	if (cache)
+		rep->detector = *cache;
 	pthread_mutex_init(&rep->lock, NULL);
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);

@@ -13,15 +13,23 @@
  */
 struct reporter;
 
-typedef void (*reporter_warm_fn)(void *ctx, pid_t pid);
+/*
+ * What the detecting thread caches of a process, kept in step from the
+ * reporter thread: warm loads it for each new loop's process, forget drops
+ * it again when the process exits or execs (after any warming queued
+ * before, which would otherwise bring back a process that is gone).
+ */
+struct detector_cache {
+	void (*warm)(void *ctx, pid_t pid);
+	void (*forget)(void *ctx, pid_t pid);
+	void *ctx;
+};
 
 /*
  * Takes ownership of the sink list (destroyed on failure too); counts its
- * CPU time in counters. warm (may be NULL) is called on the reporter thread
- * for each new loop's process, beside the reporter's own warming: the
- * detecting thread's.
+ * CPU time in counters; cache (may be NULL) is the detecting thread's.
  */
-struct reporter *reporter_new(struct sink *sinks, struct counters *counters, reporter_warm_fn warm, void *ctx);
+struct reporter *reporter_new(struct sink *sinks, struct counters *counters, const struct detector_cache *cache);
 /* Delivers what is queued, then stops the thread and destroys the sinks. */
 void reporter_free(struct reporter *rep);
 
@@ -31,7 +39,7 @@ void reporter_kill(struct reporter *rep, const struct kill_record *k);
 void reporter_summary(struct reporter *rep, const struct loop_summary *ls);
 /* Loads pid's symbols ahead of its first stall, for both threads. */
 void reporter_warm(struct reporter *rep, pid_t pid);
-/* pid exited or exec'd: its cached symbols are stale. */
+/* pid exited or exec'd: its cached symbols are stale (the detector's too). */
 void reporter_forget(struct reporter *rep, pid_t pid);
 /* SIGHUP: sinks reopen their files. */
 void reporter_reopen(struct reporter *rep);

@@ -22,6 +22,7 @@
 #include "base/duration.h"
 #include "record/output.h"
 #include "base/escape.h"
+#include "record/culprit.h"
 #include "sinks/hook_output.h"
 #include "sinks/sink.h"
 
@@ -110,7 +111,8 @@ static int record_file(const struct stall_record *r, const struct kill_record *k
 static void run_hook(struct hook_sink *h, const struct stall_record *r, const struct kill_record *k)
 {
 	const struct stall_record *st = k ? &k->stall : r;
-	char vars[7][320], *envp[512], comm[128];
+	char vars[8][400], *envp[512], comm[128];
+	struct culprit c;
 	posix_spawn_file_actions_t actions;
 	posix_spawnattr_t attr;
 	sigset_t none, defaults;
@@ -146,10 +148,22 @@ static void run_hook(struct hook_sink *h, const struct stall_record *r, const st
 	snprintf(vars[5], sizeof(vars[5]), "LOOPSTALL_DURATION_MS=%llu",
 		 (unsigned long long)(st->duration_ns / 1000000));
 	snprintf(vars[6], sizeof(vars[6]), "LOOPSTALL_CAUSE=%s", stall_cause_name(st->cause));
+	/* The culprit as the text line says it: "fetch_stock (shop.py:9)", escaped for a terminal. */
+	c = culprit_of(st);
+	strcpy(vars[7], "LOOPSTALL_CULPRIT=");
+	if (c.at) {
+		size_t used = strlen(vars[7]);
+		FILE *f = fmemopen(vars[7] + used, sizeof(vars[7]) - used - 1, "w");
+
+		if (f) {
+			frame_put(f, c.at, FRAME_SHORT, term_escape);
+			fclose(f);
+		}
+	}
 	for (i = 0; environ[i] && n < 500; i++)
 		if (strncmp(environ[i], "LOOPSTALL_", 10) != 0)
 			envp[n++] = environ[i];
-	for (i = 0; i < 7; i++)
+	for (i = 0; i < 8; i++)
 		envp[n++] = vars[i];
 	envp[n] = NULL;
 

@@ -25,7 +25,7 @@ static void put_quoted(FILE *f, const char *key, const char *value)
 
 static void put_stall_fields(FILE *f, const struct stall_record *r)
 {
-	const struct stall_frame *at = culprit_of(r).at;
+	struct culprit c = culprit_of(r);
 	const char *sc = syscall_name(r->syscall_nr);
 
 	fprintf(f, " pid=%d tid=%d", r->pid, r->tid);
@@ -34,9 +34,14 @@ static void put_stall_fields(FILE *f, const struct stall_record *r)
 		stall_cause_name(r->cause));
 	if (sc && r->cause == CAUSE_SYSCALL)
 		fprintf(f, " syscall=%s", sc);
-	if (at) {
+	if (c.at) {
 		fputs(" at=\"", f);
-		frame_put(f, at, 0, json_escape);
+		frame_put(f, c.at, 0, json_escape);
+		fputc('"', f);
+	}
+	if (c.via) {
+		fputs(" via=\"", f);
+		frame_put(f, c.via, FRAME_SHORT, json_escape);
 		fputc('"', f);
 	}
 }

@@ -83,6 +83,7 @@ struct cached_symbol {
 };
 
 struct symbolizer {
+	bool debug_files; /* read separate debug files (names), not only the binaries */
 	/*
 	 * Held by every call: another thread warms a process here (installs
 	 * a Dwfl built outside the lock) while its owner unwinds.
@@ -133,9 +134,9 @@ static int find_elf(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_A
 }
 
 /*
- * Debug info only from the binaries themselves, never from separate debug
- * files: decompressing libc's (libc6-dbg) alone costs ~55 ms of a stall's
- * first report, for line numbers inside libc that name nothing of the app.
+ * For unwinding: debug info only from the binaries themselves, never from
+ * separate debug files (CFI is in .eh_frame, and decompressing libc's
+ * libc6-dbg alone costs ~55 ms).
  */
 static int no_separate_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
 				 const char *file_name, const char *debuglink_file, GElf_Word debuglink_crc,
@@ -149,6 +150,18 @@ static int no_separate_debuginfo(Dwfl_Module *mod, void **userdata, const char *
 static const Dwfl_Callbacks proc_callbacks = {
 	.find_elf = find_elf,
 	.find_debuginfo = no_separate_debuginfo,
+};
+
+/*
+ * For names: separate debug files too, where installed (/usr/lib/debug/
+ * .build-id/, a -dbgsym or -dbg package: stripped binaries get their
+ * functions' names; their DWARF is never read, see warm_module), and
+ * fetched through debuginfod when DEBUGINFOD_URLS is set (elfutils'
+ * libdebuginfod). Slow the first time: the reporter's only.
+ */
+static const Dwfl_Callbacks proc_callbacks_with_debug_files = {
+	.find_elf = find_elf,
+	.find_debuginfo = dwfl_standard_find_debuginfo,
 };
 
 /* dwfl_getmodules callback: hands each module its process, for find_elf. */
@@ -167,7 +180,7 @@ static int set_module_process(Dwfl_Module *mod, void **userdata, const char *nam
  */
 static int report_process(struct cached_process *c, struct proc_maps *maps, FILE *recorded)
 {
-	Dwfl *dwfl = dwfl_begin(&proc_callbacks);
+	Dwfl *dwfl = dwfl_begin(c->owner->debug_files ? &proc_callbacks_with_debug_files : &proc_callbacks);
 	FILE *f = recorded ? recorded : fmemopen(maps->text, maps->len ? maps->len : 1, "r");
 	int err;
 
@@ -211,13 +224,14 @@ static int report_live(struct cached_process *c)
 
 /* ---- the per-process cache ----------------------------------------------- */
 
-struct symbolizer *symbolizer_new(void)
+struct symbolizer *symbolizer_new(bool debug_files)
 {
 	struct symbolizer *s = calloc(1, sizeof(struct symbolizer));
 	int i;
 
 	if (!s)
 		return NULL;
+	s->debug_files = debug_files;
 	pthread_mutex_init(&s->lock, NULL);
 	for (i = 0; i < CACHE_SLOTS; i++)
 		s->slots[i].owner = s;
@@ -305,16 +319,34 @@ static struct cached_process *lookup(struct symbolizer *s, pid_t pid, int *err)
 	return c;
 }
 
-/* Symbols, DWARF and CFI of every module: what a first stall would otherwise load. */
+/* Whether mod's debug info comes from a separate debug file (a -dbg package), not the binary. */
+static bool separate_debug_file(Dwfl_Module *mod)
+{
+	const char *mainfile = NULL, *debugfile = NULL;
+
+	dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, &mainfile, &debugfile);
+	return debugfile && (!mainfile || strcmp(mainfile, debugfile) != 0);
+}
+
+/*
+ * What a first stall would otherwise load: for unwinding, each module's
+ * CFI; for names, its symbol table and the DWARF inside the binary (line
+ * numbers). A separate debug file gives names only: its DWARF (libc6-dbg's
+ * is tens of MB once parsed) would be read again for every process cached.
+ */
 static int warm_module(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr start, void *arg)
 {
+	const struct symbolizer *s = arg;
 	Dwarf_Addr bias;
 
-	(void)userdata, (void)name, (void)start, (void)arg;
+	(void)userdata, (void)name, (void)start;
+	if (!s->debug_files) {
+		dwfl_module_eh_cfi(mod, &bias);
+		return DWARF_CB_OK;
+	}
 	dwfl_module_getsymtab(mod);
-	dwfl_module_getdwarf(mod, &bias);
-	dwfl_module_eh_cfi(mod, &bias);
-	dwfl_module_dwarf_cfi(mod, &bias);
+	if (!separate_debug_file(mod))
+		dwfl_module_getdwarf(mod, &bias);
 	return DWARF_CB_OK;
 }
 
@@ -333,7 +365,7 @@ void symbolizer_warm(struct symbolizer *s, pid_t pid)
 	pthread_mutex_unlock(&s->lock);
 	if (present || report_live(&built))
 		return;
-	dwfl_getmodules(built.dwfl, warm_module, NULL, 0);
+	dwfl_getmodules(built.dwfl, warm_module, s, 0);
 	pthread_mutex_lock(&s->lock);
 	if (find_slot(s, pid)) {
 		pthread_mutex_unlock(&s->lock);
@@ -386,7 +418,7 @@ struct symbolizer *symbolizer_from_maps(pid_t pid, const char *maps_path)
 	maps = fopen(maps_path, "re");
 	if (!maps)
 		return NULL;
-	s = symbolizer_new();
+	s = symbolizer_new(false);
 	if (!s) {
 		fclose(maps);
 		errno = ENOMEM;
@@ -442,6 +474,18 @@ static uint64_t cache_key(struct cached_process *c, Dwfl_Module *mod, Dwarf_Addr
 	return h ? h : 1;
 }
 
+/* The module's GNU build-id in hex, to find its debug file later. */
+static void put_build_id(Dwfl_Module *mod, struct stall_frame *out)
+{
+	const unsigned char *bits;
+	GElf_Addr vaddr;
+	int len = dwfl_module_build_id(mod, &bits, &vaddr), i;
+
+	out->build_id[0] = '\0';
+	for (i = 0; i < len && 2 * i + 2 < (int)sizeof(out->build_id); i++)
+		sprintf(out->build_id + 2 * i, "%02x", bits[i]);
+}
+
 /* Resolves addr in mod into e: the slow part, once per binary and address. */
 static void resolve(Dwfl_Module *mod, Dwarf_Addr addr, struct cached_symbol *e)
 {
@@ -459,7 +503,7 @@ static void resolve(Dwfl_Module *mod, Dwarf_Addr addr, struct cached_symbol *e)
 		demangle(name, e->function, sizeof(e->function));
 		e->named = true;
 	}
-	line = dwfl_module_getsrc(mod, addr);
+	line = separate_debug_file(mod) ? NULL : dwfl_module_getsrc(mod, addr);
 	if (line) {
 		file = dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL);
 		if (file) {
@@ -491,12 +535,21 @@ static bool symbolize_locked(struct symbolizer *s, pid_t pid, uint64_t ip, bool 
 	if (!c)
 		return false;
 	mod = find_module(c, addr);
-	if (!mod)
+	if (!mod) {
+		/* Code in an anonymous executable mapping: a JIT's. */
+		for (int i = 0; c->maps && i < c->maps->n; i++) {
+			const struct proc_mapping *m = &c->maps->v[i];
+
+			if (addr >= m->start && addr < m->end && m->perms[2] == 'x' && m->path[0] != '/')
+				snprintf(out->module, sizeof(out->module), "[jit]");
+		}
 		return false;
+	}
 	modname = dwfl_module_info(mod, NULL, &start, NULL, NULL, NULL, NULL, NULL);
 	if (modname)
 		snprintf(out->module, sizeof(out->module), "%s", modname);
 	binary = cache_key(c, mod, addr, start, &offset);
+	put_build_id(mod, out);
 	e = &s->symbols[mix(binary, offset) % SYMBOL_SLOTS];
 	if (e->binary != binary || e->offset != offset) {
 		e->binary = binary;
@@ -505,6 +558,9 @@ static bool symbolize_locked(struct symbolizer *s, pid_t pid, uint64_t ip, bool 
 	}
 	if (e->named)
 		snprintf(out->function, sizeof(out->function), "%s", e->function);
+	else /* for addr2line -e MODULE later: the address inside the file */
+		snprintf(out->function, sizeof(out->function), "%s+0x%llx", base_name(out->module),
+			 (unsigned long long)offset);
 	if (e->file[0]) {
 		snprintf(out->file, sizeof(out->file), "%s", e->file);
 		out->line = e->line;

@@ -16,7 +16,12 @@
  */
 struct symbolizer;
 
-struct symbolizer *symbolizer_new(void);
+/*
+ * debug_files: also read separate debug files (installed -dbgsym packages,
+ * debuginfod with DEBUGINFOD_URLS) to name stripped binaries' functions;
+ * slow the first time a binary is seen: for the reporter thread.
+ */
+struct symbolizer *symbolizer_new(bool debug_files);
 void symbolizer_free(struct symbolizer *s);
 /*
  * Fills out's function, module and file:line where known. is_return: ip is

@@ -192,7 +192,7 @@ static const char *cause_word(const struct stall_record *r)
 
 void view_culprit(const struct stall_record *r, char *buf, size_t len)
 {
-	const struct stall_frame *where = culprit_of(r).at;
+	struct culprit c = culprit_of(r);
 	FILE *f;
 
 	memset(buf, 0, len);
@@ -200,9 +200,17 @@ void view_culprit(const struct stall_record *r, char *buf, size_t len)
 	if (!f)
 		return;
 	fputs(cause_word(r), f);
-	if (where) {
+	if (c.at) {
 		fputs(" in ", f);
-		put_frame(f, where, true);
+		put_frame(f, c.at, true);
+	}
+	if (c.via) {
+		fputs(" via ", f);
+		put_frame(f, c.via, true);
+	}
+	if (c.coroutine) {
+		fputs(" in coroutine ", f);
+		put_frame(f, c.coroutine, true);
 	}
 	fclose(f);
 }

@@ -22,7 +22,7 @@ enum loop_state { LOOP_IDLE, LOOP_BUSY, LOOP_STALLED };
 /* Sort orders, in the order `s` cycles through them. */
 enum top_sort { SORT_WORST, SORT_BUSY, SORT_ITERS, SORT_P99, SORT_MAX, SORT_STALLS, SORT_PID, SORT_COMM, SORT_NR };
 
-#define TOP_CULPRIT_LEN 160
+#define TOP_CULPRIT_LEN 320
 
 /* One loop thread: the kernel's state now, and the window since the last refresh. */
 struct top_row {

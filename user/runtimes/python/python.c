@@ -88,13 +88,13 @@ static int read_stack(void *state, pid_t tid, bool running, struct stall_frame *
 	return n;
 }
 
-/* Who holds the GIL, and its innermost Python frame. */
+/* Who holds the GIL, and its Python stack. */
 static int lock_holder(void *state, pid_t tid, struct lock_holder *out)
 {
-	struct py_frame frame;
+	struct py_frame frames[HOLDER_MAX_FRAMES];
 	bool locked;
 	pid_t holder;
-	int err = py_gil_state(state, &locked, &holder);
+	int err = py_gil_state(state, &locked, &holder), n, i;
 
 	if (err)
 		return err;
@@ -102,8 +102,14 @@ static int lock_holder(void *state, pid_t tid, struct lock_holder *out)
 	snprintf(out->lock, sizeof(out->lock), "gil");
 	out->held = locked;
 	out->tid = locked ? holder : 0;
-	if (locked && holder > 0 && holder != tid && py_stack_read(state, holder, &frame, 1) == 1)
-		to_stall_frame(&frame, &out->frame);
+	if (!locked || holder <= 0 || holder == tid)
+		return 0;
+	n = py_stack_read(state, holder, frames, HOLDER_MAX_FRAMES);
+	for (i = 0; i < n; i++)
+		to_stall_frame(&frames[i], &out->frames[i]);
+	out->nframes = n > 0 ? n : 0;
+	if (out->nframes)
+		out->frame = out->frames[0];
 	return 0;
 }
 
@@ -125,7 +131,7 @@ static bool has_frame(const struct stall_frame *frames, int n, const char *funct
 static void refine(void *state, struct stall_record *r, const struct stall_frame *native, int n)
 {
 	(void)state;
-	if (r->cause == CAUSE_LOCK && r->holder.held && r->holder.tid != r->tid &&
+	if (r->cause == CAUSE_LOCK && strcmp(r->holder.lock, "gil") == 0 && r->holder.held && r->holder.tid != r->tid &&
 	    (has_frame(native, n, "pthread_cond_timedwait") || has_frame(native, n, "pthread_cond_wait")) &&
 	    !has_frame(native, n, "PyThread_acquire_lock_timed"))
 		r->cause = CAUSE_GIL;

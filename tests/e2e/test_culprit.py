@@ -1,0 +1,241 @@
+"""The culprit and what the loop waited for, on services written for these tests."""
+import http.server
+import os
+import shutil
+import subprocess
+import threading
+import time
+
+from conftest import APPS, PYTHON, free_port, http_get, wait_port
+
+
+def start_waits(procs):
+    p = procs([PYTHON, f"{APPS}/waits.py"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert p.proc.stdout.readline().strip() == "ready"
+    return p
+
+
+def send(p, line):
+    p.proc.stdin.write(line + "\n")
+    p.proc.stdin.flush()
+
+
+def begin_of(ls, **match):
+    _, r = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "begin" and
+                       all(r.get(k) == v for k, v in match.items()), timeout=10)
+    return r
+
+
+def text_lines(ls, prefix):
+    return [l for _, l in ls.lines if l.startswith(prefix)]
+
+
+class SlowStock(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        time.sleep(1.0)
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"7")
+
+    def log_message(self, *args):
+        pass
+
+
+def test_blocking_http_client_names_the_app_function_via_urlopen_and_the_peer(procs, loopstall):
+    stock = http.server.ThreadingHTTPServer(("127.0.0.1", 0), SlowStock)
+    threading.Thread(target=stock.serve_forever, daemon=True).start()
+    stock_port = stock.server_address[1]
+    port = free_port()
+    try:
+        arbiter = procs([PYTHON, "-m", "gunicorn", "-w", "1", "-k", "uvicorn.workers.UvicornWorker",
+                         "--bind", f"127.0.0.1:{port}", "shop_app:app"], cwd=APPS,
+                        env=dict(os.environ, STOCK_URL=f"http://127.0.0.1:{stock_port}"),
+                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_port(port)
+        ls = loopstall(["-p", str(arbiter.pid)])
+        ls.wait_ready()
+        time.sleep(1)
+        assert '"stock":7' in http_get(port, "/reserve/apples")
+        begin = begin_of(ls, cause="syscall")
+    finally:
+        stock.shutdown()
+    assert begin["culprit"]["function"] == "fetch_stock" and begin["culprit"]["file"].endswith("shop_app.py"), begin
+    assert begin["via"]["function"] == "urlopen" and begin["via"]["file"].endswith("urllib/request.py"), begin["via"]
+    assert begin["coroutine"]["function"] == "reserve_items", begin.get("coroutine")
+    fds = begin["waited_for"]["fds"]
+    assert any(f.get("target", "").endswith(f" -> 127.0.0.1:{stock_port}") for f in fds), begin["waited_for"]
+
+
+def test_open_of_a_fifo_names_the_path(procs, loopstall, tmp_path):
+    fifo = tmp_path / "nobody-writes"
+    os.mkfifo(fifo)
+    p = start_waits(procs)
+    ls = loopstall(["-p", str(p.pid)], json_output=False)
+    ls.wait_ready()
+    send(p, f"fifo {fifo}")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not text_lines(ls, "STALL pid"):
+        time.sleep(0.05)
+    with open(fifo, "w"):
+        pass  # lets it go
+    line = text_lines(ls, "STALL pid")[0]
+    assert f"blocked in openat" in line and f" on {fifo} at open_fifo (waits.py:" in line, line
+
+
+def test_subprocess_names_the_child(procs, loopstall):
+    p = start_waits(procs)
+    ls = loopstall(["-p", str(p.pid)])
+    ls.wait_ready()
+    send(p, "child")
+    begin = begin_of(ls, syscall="wait4")
+    child = begin["waited_for"]["child"]
+    assert child["pid"] > 0 and child["command"] == "sleep 1", child
+    assert begin["culprit"]["function"] == "run" and begin["via"]["function"] in ("Popen.wait", "Popen._wait", "run"), begin
+
+
+def test_lock_names_the_thread_that_holds_it(procs, loopstall):
+    p = start_waits(procs)
+    ls = loopstall(["-p", str(p.pid)])
+    ls.wait_ready()
+    send(p, "cache")
+    begin = begin_of(ls, syscall="futex")
+    _, end = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "end" and r["cause"] == "lock")
+    assert begin["culprit"]["function"] == "read_cache", begin
+    threads = {t["name"]: t for t in begin["waited_for"]["threads"]}
+    holder = threads["cache-rebuild"]
+    assert holder["frame"]["function"] == "rebuild_cache" and holder.get("syscall") == "clock_nanosleep", holder
+
+
+def test_gil_holder_has_its_name_stack_and_culprit(procs, loopstall):
+    p = start_waits(procs)
+    ls = loopstall(["-p", str(p.pid)])
+    ls.wait_ready()
+    send(p, "username")
+    _, end = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "end" and r["cause"] == "gil", timeout=15)
+    holder = end["gil_holder"]
+    assert holder["thread"] == "validator", holder
+    assert holder["frame"]["function"] == "validate_username", holder  # not re.match: the application's
+    assert [f["function"] for f in holder["stack"]][:2] == ["match", "validate_username"], holder["stack"]
+
+
+def test_c_extension_hot_loop_keeps_its_leaf(procs, loopstall):
+    p = start_waits(procs)
+    ls = loopstall(["-p", str(p.pid)], json_output=False)
+    ls.wait_ready()
+    send(p, "compress")
+    assert p.proc.stdout.readline().strip() == "done"
+    time.sleep(0.3)
+    ls.stop()
+    end = text_lines(ls, "STALL END")
+    hot = [l for _, l in ls.lines if l.startswith("    hot:")]
+    assert end and "on CPU" in end[0] and "at compress_catalog (waits.py:" in end[0], end
+    # libz is stripped: its static deflate_slow/longest_match are the module and an offset
+    assert hot and "libz.so" in hot[-1] and " of " in hot[-1], hot
+
+
+def test_redis_debug_sleep_is_debug_command(procs, loopstall, tmp_path):
+    from test_redis import cli, start_redis
+    redis, port = start_redis(procs, tmp_path)
+    ls = loopstall(["-p", str(redis.pid)])
+    ls.wait_ready()
+    cli(port, "DEBUG", "SLEEP", "0.5")
+    begin = begin_of(ls)
+    assert begin["culprit"]["function"] == "debugCommand", begin.get("culprit")
+    # Debian's redis-server is a symlink to redis-check-rdb: the module is the executable's real path
+    assert begin["culprit"]["module"] == os.path.realpath(shutil.which("redis-server")), begin["culprit"]
+
+
+def test_duration_ending_mid_stall_closes_it(procs, loopstall):
+    p = start_waits(procs)
+    ls = loopstall(["-p", str(p.pid), "-d", "1500ms"])
+    ls.wait_ready()
+    send(p, "child")
+    time.sleep(0.3)
+    send(p, "child")  # a second second of it: still going on when -d ends
+    assert ls.proc.wait(timeout=10) == 0
+    ends = ls.stalls(phase="end")
+    begins = ls.stalls(phase="begin")
+    assert len(ends) == len(begins), (begins, ends)
+    assert ends[-1].get("unfinished") is True, ends[-1]
+
+
+def test_name_pattern_matching_nothing_is_said(loopstall):
+    ls = loopstall(["-n", "no-process-has-this-name-" + str(os.getpid()), "-d", "300ms"])
+    ls.proc.wait(timeout=10)
+    assert "watching 0 processes matching the pattern" in ls.stderr()
+
+
+NODE_FLAGS = ["--perf-basic-prof-only-functions", "--interpreted-frames-native-stack"]
+
+
+def start_node_shop(procs):
+    port = free_port()
+    p = procs(["node", *NODE_FLAGS, f"{APPS}/node_shop.js", str(port)], stdout=subprocess.PIPE, text=True)
+    assert p.proc.stdout.readline().strip() == "ready"
+    wait_port(port)
+    return p, port
+
+
+def node_cpu_stall(procs, loopstall, path, warm_path=None):
+    p, port = start_node_shop(procs)
+    http_get(port, warm_path or path)  # run once, so its functions are in the perf map
+    ls = loopstall(["-p", str(p.pid)])
+    ls.wait_ready()
+    http_get(port, path, timeout=30)
+    _, end = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "end", timeout=30)
+    return end
+
+
+def test_node_json_stringify_culprit_from_the_samples(procs, loopstall):
+    end = node_cpu_stall(procs, loopstall, "/export")
+    assert end["cause"] == "cpu", end
+    assert "exportCatalog" in end["culprit"]["function"], end["culprit"]
+    assert not any(f["function"].startswith("__mprotect") for f in end["stack"][:1]), end["stack"][:3]
+
+
+def test_node_catastrophic_regex_names_the_function_that_ran_it(procs, loopstall):
+    # A short address first: V8 compiles the regex to machine code on its first run, and the
+    # long one then backtracks there for ~1.3 s.
+    end = node_cpu_stall(procs, loopstall, "/email?n=27", warm_path="/email?n=5")
+    assert end["cause"] == "cpu", end
+    assert "validateEmail" in end["culprit"]["function"], end["culprit"]
+
+
+NGINX_CONF = """
+daemon off;
+master_process on;
+worker_processes 1;
+error_log {dir}/error.log;
+pid {dir}/nginx.pid;
+events {{ worker_connections 64; }}
+http {{
+    log_format big '$request_uri $request_uri $request_uri $request_uri';
+    access_log {fifo} big;
+    client_body_temp_path {dir}; proxy_temp_path {dir}; fastcgi_temp_path {dir};
+    uwsgi_temp_path {dir}; scgi_temp_path {dir};
+    server {{ listen 127.0.0.1:{port}; location / {{ return 200 "ok"; }} }}
+}}
+"""
+
+
+def test_nginx_blocked_on_its_access_log_fifo(procs, loopstall, tmp_path):
+    fifo = tmp_path / "access.fifo"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # open, never read: writes fill it, then block
+    port = free_port()
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(NGINX_CONF.format(dir=tmp_path, fifo=fifo, port=port))
+    try:
+        master = procs(["/usr/sbin/nginx", "-c", str(conf), "-p", str(tmp_path)],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_port(port)
+        ls = loopstall(["-p", str(master.pid)])
+        ls.wait_ready()
+        uri = "/" + "x" * 4000
+        for _ in range(40):  # 16 KB of log a request: the FIFO's 64 KB fill up
+            threading.Thread(target=lambda: http_get(port, uri, timeout=30), daemon=True).start()
+        begin = begin_of(ls, syscall="write")
+    finally:
+        os.close(reader)
+    assert begin["fd_target"] == str(fifo), begin
+    assert begin["culprit"]["module"].endswith("/nginx"), begin["culprit"]
