@@ -133,6 +133,25 @@ def test_c_extension_hot_loop_keeps_its_leaf(procs, loopstall):
     assert hot and "libz.so" in hot[-1] and " of " in hot[-1], hot
 
 
+def test_python_hot_names_where_time_went_and_the_app_function_that_spent_it(procs, loopstall):
+    p = start_waits(procs)
+    ls = loopstall(["-p", str(p.pid)])
+    ls.wait_ready()
+    send(p, "export")
+    assert p.proc.stdout.readline().strip() == "done"
+    _, end = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "end" and r["cause"] == "cpu")
+    hot = [h for h in end["hot"] if h["of"] == "python"]
+    n = end["samples"]["python"]
+    assert n >= 5, end["samples"]
+    # Where the time went: json's encoder (indent= runs its Python code), by samples innermost.
+    assert hot[0]["file"].endswith("json/encoder.py") and hot[0]["self"] >= n // 10, hot
+    assert all(h["self"] <= hot[0]["self"] for h in hot), hot
+    # The application's function that spent it: on the stack in most samples, innermost itself in none.
+    app = [h for h in hot if h["function"] == "export_catalog"]
+    assert app and app[0]["samples"] >= 0.8 * n and app[0]["self"] == 0, hot
+    assert end["culprit"]["function"] == "export_catalog", end["culprit"]
+
+
 def test_redis_debug_sleep_is_debug_command(procs, loopstall, tmp_path):
     from test_redis import cli, start_redis
     redis, port = start_redis(procs, tmp_path)

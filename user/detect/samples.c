@@ -4,13 +4,16 @@
 #include <string.h>
 
 #include "detect/samples.h"
+#include "record/culprit.h"
 
 #define MAX_SESSIONS  64
 #define MAX_RT_FRAMES 64 /* distinct runtime frames counted per iteration */
 
 struct frame_count {
 	struct stall_frame frame;
-	uint32_t count;
+	uint32_t self;	/* samples in which it was the innermost frame */
+	uint32_t count; /* samples in which it was on the stack */
+	int depth;	/* the innermost it was seen at */
 };
 
 /* The samples of one busy iteration of one loop thread. */
@@ -92,37 +95,73 @@ static bool same_frame(const struct stall_frame *a, const struct stall_frame *b)
 void samples_add_runtime(struct sample_store *st, pid_t tid, uint64_t seq, const struct stall_frame *frames, int n)
 {
 	struct session *s = find(st, tid, seq, true);
-	int i, j;
+	int i, j, k;
 
 	if (!s || n <= 0)
 		return;
 	s->n_runtime++;
-	/* Self counts: the innermost frame is where the time goes. */
-	for (i = 0; i < n && i < 1; i++) {
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < i && !same_frame(&frames[k], &frames[i]); k++)
+			;
+		if (k < i)
+			continue; /* recursion: once a sample */
 		for (j = 0; j < s->ncounts && !same_frame(&s->counts[j].frame, &frames[i]); j++)
 			;
 		if (j == s->ncounts) {
 			if (s->ncounts == MAX_RT_FRAMES)
 				continue;
-			s->counts[s->ncounts].frame = frames[i];
-			s->counts[s->ncounts++].count = 0;
+			memset(&s->counts[j], 0, sizeof(s->counts[j]));
+			s->counts[j].frame = frames[i];
+			s->counts[j].depth = i;
+			s->ncounts++;
 		}
 		s->counts[j].count++;
+		s->counts[j].self += i == 0;
+		if (i < s->counts[j].depth)
+			s->counts[j].depth = i;
 	}
 }
 
-static int by_count(const void *a, const void *b)
+/* The next hot frame: the most samples in the frame itself, then in all, then the innermost. */
+static bool hotter(const struct frame_count *c, const struct frame_count *b, bool by_inclusive)
 {
-	const struct frame_count *x = a, *y = b;
+	if (by_inclusive && c->count != b->count)
+		return c->count > b->count;
+	if (c->self != b->self)
+		return c->self > b->self;
+	if (c->count != b->count)
+		return c->count > b->count;
+	return c->depth < b->depth;
+}
 
-	return (int)y->count - (int)x->count;
+/* Moves the hottest counted frame (only the application's if app_only) to r->hot. */
+static void pick(struct frame_count *counts, int n, struct stall_record *r, bool app_only, bool by_inclusive)
+{
+	struct hot_frame *h;
+	int best = -1, i;
+
+	for (i = 0; i < n; i++) {
+		if (!counts[i].count || (app_only && !frame_is_application(r, &counts[i].frame)))
+			continue;
+		if (best < 0 || hotter(&counts[i], &counts[best], by_inclusive))
+			best = i;
+	}
+	if (best < 0)
+		return;
+	h = &r->hot[r->nhot++];
+	memset(h, 0, sizeof(*h));
+	h->of_runtime = true;
+	h->samples = counts[best].count;
+	h->self = counts[best].self;
+	h->frame = counts[best].frame;
+	h->frame.task[0] = 0;
+	counts[best].count = 0; /* taken */
 }
 
 void samples_fill(struct sample_store *st, pid_t tid, uint64_t seq, struct stall_record *r)
 {
 	struct session *s = find(st, tid, seq, false);
-	struct frame_count sorted[MAX_RT_FRAMES];
-	int i;
+	struct frame_count counts[MAX_RT_FRAMES];
 
 	r->n_samples = 0;
 	r->n_runtime_samples = 0;
@@ -133,18 +172,17 @@ void samples_fill(struct sample_store *st, pid_t tid, uint64_t seq, struct stall
 	memcpy(r->sample_depth, s->depth, sizeof(s->depth));
 	memcpy(r->sample_ips, s->ips, sizeof(s->ips));
 	r->n_runtime_samples = s->n_runtime;
-	memcpy(sorted, s->counts, s->ncounts * sizeof(sorted[0]));
-	qsort(sorted, s->ncounts, sizeof(sorted[0]), by_count);
-	for (i = 0; i < s->ncounts && r->nhot < STALL_MAX_HOT_RT; i++) {
-		struct hot_frame *h = &r->hot[r->nhot++];
-
-		memset(h, 0, sizeof(*h));
-		h->of_runtime = true;
-		h->samples = sorted[i].count;
-		h->self = sorted[i].count;
-		h->frame = sorted[i].frame;
-		h->frame.task[0] = 0;
-	}
+	/*
+	 * Where the time went (the most samples innermost: json's encoder), the
+	 * application's function that spent it (the most samples on the stack,
+	 * innermost on a tie: the handler that called json.dumps), then the
+	 * next where time went.
+	 */
+	memcpy(counts, s->counts, s->ncounts * sizeof(counts[0]));
+	pick(counts, s->ncounts, r, false, false);
+	pick(counts, s->ncounts, r, true, true);
+	while (r->nhot < STALL_MAX_HOT_RT && r->nhot < s->ncounts)
+		pick(counts, s->ncounts, r, false, false);
 }
 
 void samples_drop_until(struct sample_store *st, pid_t tid, uint64_t seq)

@@ -5,9 +5,11 @@
   cache         take a lock a thread named cache-rebuild holds for 1 s
   username      wait for the GIL a thread holds in a regex, called by validate_username
   compress      zlib.compress 40 MB of random bytes (CPU in a C extension)
+  export        json.dumps of 200000 rows, three times (CPU in the standard library)
 """
 import asyncio
 import ctypes
+import json
 import os
 import re
 import subprocess
@@ -54,6 +56,16 @@ def compress_catalog():
     return len(zlib.compress(CATALOG, 9))
 
 
+ROWS = [{"id": i, "name": f"item {i}", "tags": ["a", "b"], "price": i * 1.5} for i in range(200000)]
+
+
+def export_catalog():
+    size = 0
+    for _ in range(3):
+        size += len(json.dumps(ROWS, indent=1))
+    return size
+
+
 def run(line):
     name, *args = line.split()
     if name == "fifo":
@@ -70,6 +82,8 @@ def run(line):
         time.sleep(0.01)  # the loop needs the GIL back from here on: it waits
     elif name == "compress":
         compress_catalog()
+    elif name == "export":
+        export_catalog()
 
 
 def on_command():
