@@ -1,6 +1,7 @@
 """The culprit and what the loop waited for, on services written for these tests."""
 import http.server
 import os
+import re
 import shutil
 import subprocess
 import threading
@@ -129,8 +130,10 @@ def test_c_extension_hot_loop_keeps_its_leaf(procs, loopstall):
     end = text_lines(ls, "STALL END")
     hot = [l for _, l in ls.lines if l.startswith("    hot:")]
     assert end and "on CPU" in end[0] and "at compress_catalog (waits.py:" in end[0], end
-    # libz is stripped: its static deflate_slow/longest_match are the module and an offset
-    assert hot and "libz.so" in hot[-1] and " of " in hot[-1], hot
+    # libz is stripped: its static deflate_slow/longest_match are the module and where each function
+    # starts, so each one's samples count together (not one entry per address).
+    m = re.search(r"libz\.so[.0-9]*\+0x[0-9a-f]+ \(libz[^)]*\) (\d+)/(\d+) of (\d+) native samples", hot[-1] if hot else "")
+    assert m and int(m.group(1)) >= int(m.group(3)) // 4, hot
 
 
 def test_python_hot_names_where_time_went_and_the_app_function_that_spent_it(procs, loopstall):
@@ -146,9 +149,10 @@ def test_python_hot_names_where_time_went_and_the_app_function_that_spent_it(pro
     # Where the time went: json's encoder (indent= runs its Python code), by samples innermost.
     assert hot[0]["file"].endswith("json/encoder.py") and hot[0]["self"] >= n // 10, hot
     assert all(h["self"] <= hot[0]["self"] for h in hot), hot
-    # The application's function that spent it: on the stack in most samples, innermost itself in none.
+    # The application's function that spent it: on the stack in most samples, innermost itself in
+    # few (between two dumps calls).
     app = [h for h in hot if h["function"] == "export_catalog"]
-    assert app and app[0]["samples"] >= 0.8 * n and app[0]["self"] == 0, hot
+    assert app and app[0]["samples"] >= 0.8 * n and app[0]["self"] <= 0.05 * n, hot
     assert end["culprit"]["function"] == "export_catalog", end["culprit"]
 
 

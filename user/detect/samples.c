@@ -134,20 +134,24 @@ static bool hotter(const struct frame_count *c, const struct frame_count *b, boo
 	return c->depth < b->depth;
 }
 
-/* Moves the hottest counted frame (only the application's if app_only) to r->hot. */
-static void pick(struct frame_count *counts, int n, struct stall_record *r, bool app_only, bool by_inclusive)
+/*
+ * Moves the hottest counted frame to r->hot: by_inclusive, the
+ * application's with the most samples on the stack; else one that ran
+ * itself. False when there is none.
+ */
+static bool pick(struct frame_count *counts, int n, struct stall_record *r, bool by_inclusive)
 {
 	struct hot_frame *h;
 	int best = -1, i;
 
 	for (i = 0; i < n; i++) {
-		if (!counts[i].count || (app_only && !frame_is_application(r, &counts[i].frame)))
+		if (!counts[i].count || (by_inclusive ? !frame_is_application(r, &counts[i].frame) : !counts[i].self))
 			continue;
 		if (best < 0 || hotter(&counts[i], &counts[best], by_inclusive))
 			best = i;
 	}
 	if (best < 0)
-		return;
+		return false;
 	h = &r->hot[r->nhot++];
 	memset(h, 0, sizeof(*h));
 	h->of_runtime = true;
@@ -156,6 +160,7 @@ static void pick(struct frame_count *counts, int n, struct stall_record *r, bool
 	h->frame = counts[best].frame;
 	h->frame.task[0] = 0;
 	counts[best].count = 0; /* taken */
+	return true;
 }
 
 void samples_fill(struct sample_store *st, pid_t tid, uint64_t seq, struct stall_record *r)
@@ -175,14 +180,16 @@ void samples_fill(struct sample_store *st, pid_t tid, uint64_t seq, struct stall
 	/*
 	 * Where the time went (the most samples innermost: json's encoder), the
 	 * application's function that spent it (the most samples on the stack,
-	 * innermost on a tie: the handler that called json.dumps), then the
-	 * next where time went.
+	 * innermost on a tie: the handler that called json.dumps) when the
+	 * first is not the application's own, then the next where time went.
+	 * Frames that never ran themselves are only the way there: not listed.
 	 */
 	memcpy(counts, s->counts, s->ncounts * sizeof(counts[0]));
-	pick(counts, s->ncounts, r, false, false);
-	pick(counts, s->ncounts, r, true, true);
-	while (r->nhot < STALL_MAX_HOT_RT && r->nhot < s->ncounts)
-		pick(counts, s->ncounts, r, false, false);
+	pick(counts, s->ncounts, r, false);
+	if (r->nhot && !frame_is_application(r, &r->hot[0].frame))
+		pick(counts, s->ncounts, r, true);
+	while (r->nhot < STALL_MAX_HOT_RT && pick(counts, s->ncounts, r, false))
+		;
 }
 
 void samples_drop_until(struct sample_store *st, pid_t tid, uint64_t seq)

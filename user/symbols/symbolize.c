@@ -12,6 +12,7 @@
  * stay put while we read them with process_vm_readv.
  */
 #include <elfutils/libdwfl.h>
+#include <gelf.h>
 #include <errno.h>
 #include <pthread.h>
 #include <fcntl.h>
@@ -77,6 +78,8 @@ struct cached_symbol {
 	uint64_t binary; /* hash of the build-id (see cache_key); 0: empty slot */
 	uint64_t offset; /* address in the ELF file */
 	bool named;
+	bool in_function;     /* unnamed, but its function's start is known from the CFI */
+	uint64_t function_at; /* that start, an address in the ELF file */
 	int line;
 	char function[128];
 	char file[256];
@@ -486,6 +489,62 @@ static void put_build_id(Dwfl_Module *mod, struct stall_frame *out)
 		sprintf(out->build_id + 2 * i, "%02x", bits[i]);
 }
 
+/*
+ * An address without a symbol: the start of its function, from the binary
+ * search table of .eh_frame_hdr (PT_GNU_EH_FRAME), which every linked
+ * binary keeps for unwinding: one entry per function's FDE, sorted by start.
+ * So the samples in one unnamed function of a stripped library count as
+ * one. Only the encoding linkers write (datarel sdata4 pairs, udata4 count).
+ */
+static void function_start(Dwfl_Module *mod, Dwarf_Addr addr, struct cached_symbol *e)
+{
+	Dwarf_Addr bias;
+	Elf *elf = dwfl_module_getelf(mod, &bias);
+	const unsigned char *hdr = NULL;
+	GElf_Addr hdr_vaddr = 0;
+	size_t nphdr, i, hdr_len = 0;
+	uint32_t count;
+	int64_t lo, hi, want;
+
+	if (!elf || elf_getphdrnum(elf, &nphdr))
+		return;
+	for (i = 0; i < nphdr && !hdr; i++) {
+		GElf_Phdr ph;
+		Elf_Data *d;
+
+		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_GNU_EH_FRAME)
+			continue;
+		d = elf_getdata_rawchunk(elf, (int64_t)ph.p_offset, ph.p_filesz, ELF_T_BYTE);
+		if (d && d->d_buf) {
+			hdr = d->d_buf;
+			hdr_len = d->d_size;
+			hdr_vaddr = ph.p_vaddr;
+		}
+	}
+	/* version 1, eh_frame_ptr (4 bytes), fde_count udata4, table datarel|sdata4 */
+	if (!hdr || hdr_len < 12 || hdr[0] != 1 || hdr[2] != 0x03 || hdr[3] != 0x3b)
+		return;
+	memcpy(&count, hdr + 8, 4);
+	if (count == 0 || count > (hdr_len - 12) / 8)
+		return;
+	want = (int64_t)(addr - bias) - (int64_t)hdr_vaddr;
+	lo = 0;
+	hi = (int64_t)count - 1;
+	while (lo <= hi) { /* the last entry that starts at or before want */
+		int64_t mid = (lo + hi) / 2;
+		int32_t at;
+
+		memcpy(&at, hdr + 12 + mid * 8, 4);
+		if (at <= want) {
+			e->in_function = true;
+			e->function_at = hdr_vaddr + (int64_t)at;
+			lo = mid + 1;
+		} else {
+			hi = mid - 1;
+		}
+	}
+}
+
 /* Resolves addr in mod into e: the slow part, once per binary and address. */
 static void resolve(Dwfl_Module *mod, Dwarf_Addr addr, struct cached_symbol *e)
 {
@@ -496,12 +555,15 @@ static void resolve(Dwfl_Module *mod, Dwarf_Addr addr, struct cached_symbol *e)
 	int lineno = 0;
 
 	e->named = false;
+	e->in_function = false;
 	e->line = 0;
 	e->file[0] = '\0';
 	name = dwfl_module_addrinfo(mod, addr, &off, &sym, NULL, NULL, NULL);
 	if (name) {
 		demangle(name, e->function, sizeof(e->function));
 		e->named = true;
+	} else {
+		function_start(mod, addr, e);
 	}
 	line = separate_debug_file(mod) ? NULL : dwfl_module_getsrc(mod, addr);
 	if (line) {
@@ -536,12 +598,16 @@ static bool symbolize_locked(struct symbolizer *s, pid_t pid, uint64_t ip, bool 
 		return false;
 	mod = find_module(c, addr);
 	if (!mod) {
-		/* Code in an anonymous executable mapping: a JIT's. */
+		/* Code in an anonymous executable mapping is a JIT's; [vdso] is the kernel's. */
 		for (int i = 0; c->maps && i < c->maps->n; i++) {
 			const struct proc_mapping *m = &c->maps->v[i];
 
-			if (addr >= m->start && addr < m->end && m->perms[2] == 'x' && m->path[0] != '/')
+			if (addr < m->start || addr >= m->end || m->perms[2] != 'x')
+				continue;
+			if (!m->path[0] || strncmp(m->path, "[anon", 5) == 0)
 				snprintf(out->module, sizeof(out->module), "[jit]");
+			else if (m->path[0] == '[')
+				snprintf(out->module, sizeof(out->module), "%s", m->path);
 		}
 		return false;
 	}
@@ -558,9 +624,9 @@ static bool symbolize_locked(struct symbolizer *s, pid_t pid, uint64_t ip, bool 
 	}
 	if (e->named)
 		snprintf(out->function, sizeof(out->function), "%s", e->function);
-	else /* for addr2line -e MODULE later: the address inside the file */
+	else /* for eu-addr2line -e MODULE later: its function's start, else the address, inside the file */
 		snprintf(out->function, sizeof(out->function), "%s+0x%llx", base_name(out->module),
-			 (unsigned long long)offset);
+			 (unsigned long long)(e->in_function ? e->function_at : offset));
 	if (e->file[0]) {
 		snprintf(out->file, sizeof(out->file), "%s", e->file);
 		out->line = e->line;
