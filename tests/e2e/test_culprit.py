@@ -102,6 +102,9 @@ def test_lock_names_the_thread_that_holds_it(procs, loopstall):
     begin = begin_of(ls, syscall="futex")
     _, end = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "end" and r["cause"] == "lock")
     assert begin["culprit"]["function"] == "read_cache", begin
+    # A static function of Debian's stripped libc: named from libc6-dbg's separate debug file
+    # (/usr/lib/debug/.build-id/), else it would be libc.so.6+0x...
+    assert begin["stack"][0]["function"] == "__futex_abstimed_wait_common", begin["stack"][0]
     threads = {t["name"]: t for t in begin["waited_for"]["threads"]}
     holder = threads["cache-rebuild"]
     assert holder["frame"]["function"] == "rebuild_cache" and holder.get("syscall") == "clock_nanosleep", holder
