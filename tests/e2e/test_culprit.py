@@ -4,6 +4,8 @@ import os
 import re
 import shutil
 import subprocess
+
+import pytest
 import threading
 import time
 
@@ -191,19 +193,23 @@ def test_name_pattern_matching_nothing_is_said(loopstall):
     assert "watching 0 processes matching the pattern" in ls.stderr()
 
 
-NODE_FLAGS = ["--perf-basic-prof-only-functions", "--interpreted-frames-native-stack"]
+README_NODE_FLAGS = ["--perf-basic-prof-only-functions", "--interpreted-frames-native-stack"]
+# JavaScript frames come from V8's own frames whatever node was started with: no flags, the
+# common --perf-basic-prof alone, or the flags that make a perf map name interpreted functions.
+NODE_FLAG_SETS = pytest.mark.parametrize("flags", [[], ["--perf-basic-prof"], README_NODE_FLAGS],
+                                         ids=["no-flags", "perf-basic-prof", "readme-flags"])
 
 
-def start_node_shop(procs):
+def start_node_shop(procs, flags):
     port = free_port()
-    p = procs(["node", *NODE_FLAGS, f"{APPS}/node_shop.js", str(port)], stdout=subprocess.PIPE, text=True)
+    p = procs(["node", *flags, f"{APPS}/node_shop.js", str(port)], stdout=subprocess.PIPE, text=True)
     assert p.proc.stdout.readline().strip() == "ready"
     wait_port(port)
     return p, port
 
 
-def node_cpu_stall(procs, loopstall, path, warm_path=None):
-    p, port = start_node_shop(procs)
+def node_cpu_stall(procs, loopstall, path, flags, warm_path=None):
+    p, port = start_node_shop(procs, flags)
     http_get(port, warm_path or path)  # run once, so its functions are in the perf map
     ls = loopstall(["-p", str(p.pid)])
     ls.wait_ready()
@@ -212,19 +218,27 @@ def node_cpu_stall(procs, loopstall, path, warm_path=None):
     return end
 
 
-def test_node_json_stringify_culprit_from_the_samples(procs, loopstall):
-    end = node_cpu_stall(procs, loopstall, "/export")
+def assert_js_culprit(end, function):
     assert end["cause"] == "cpu", end
-    assert "exportCatalog" in end["culprit"]["function"], end["culprit"]
+    c = end["culprit"]
+    assert c["kind"] == "js" and c["function"] == function, c
+    assert c["file"] == f"{APPS}/node_shop.js" and c["line"] > 0, c
+    assert end["runtime_status"] == "JavaScript frames from V8", end
+
+
+@NODE_FLAG_SETS
+def test_node_json_stringify_culprit_from_the_samples(procs, loopstall, flags):
+    end = node_cpu_stall(procs, loopstall, "/export", flags)
+    assert_js_culprit(end, "exportCatalog")
     assert not any(f["function"].startswith("__mprotect") for f in end["stack"][:1]), end["stack"][:3]
 
 
-def test_node_catastrophic_regex_names_the_function_that_ran_it(procs, loopstall):
+@NODE_FLAG_SETS
+def test_node_catastrophic_regex_names_the_function_that_ran_it(procs, loopstall, flags):
     # A short address first: V8 compiles the regex to machine code on its first run, and the
     # long one then backtracks there for ~1.3 s.
-    end = node_cpu_stall(procs, loopstall, "/email?n=27", warm_path="/email?n=5")
-    assert end["cause"] == "cpu", end
-    assert "validateEmail" in end["culprit"]["function"], end["culprit"]
+    end = node_cpu_stall(procs, loopstall, "/email?n=27", flags, warm_path="/email?n=5")
+    assert_js_culprit(end, "validateEmail")
 
 
 NGINX_CONF = """

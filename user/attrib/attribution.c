@@ -117,6 +117,7 @@ static void fill_syscall(struct stall_record *r, const struct ls_syscall *sc, ui
  */
 static void capture_native(struct attribution *a, struct stall_record *r, const struct ls_stack *stack, bool live)
 {
+	uint64_t fps[STALL_MAX_NATIVE];
 	int n = -1;
 
 	r->n_native_ips = 0;
@@ -126,7 +127,12 @@ static void capture_native(struct attribution *a, struct stall_record *r, const 
 		struct unwind_regs regs;
 
 		memcpy(regs.r, stack->regs, sizeof(regs.r));
-		n = unwind_stack(a->symbolizer, r->pid, r->tid, &regs, NULL, NULL, r->native_ips, STALL_MAX_NATIVE);
+		n = unwind_stack_fp(a->symbolizer, r->pid, r->tid, &regs, NULL, NULL, r->native_ips, fps,
+				    STALL_MAX_NATIVE);
+		/* JavaScript frames are read now: once the call returns, they are gone. */
+		if (n > 0)
+			runtimes_read_code_frames(a->runtimes, r->pid, NULL, r->native_ips, fps, n, r->code,
+						  &r->ncode, STALL_MAX_CODE);
 	}
 	if (n <= 0) {
 		n = stack->nr_frames < STALL_MAX_NATIVE ? (int)stack->nr_frames : STALL_MAX_NATIVE;
@@ -147,18 +153,70 @@ static int read_sample_stack(void *ctx, uint64_t addr, uint64_t *word)
 	return 0;
 }
 
-int attribution_unwind_sample(struct attribution *a, const struct ls_sample *s, uint64_t *ips, int max)
+/* The same, as a mem_reader for the runtimes: bytes of the copy, nothing outside it. */
+static int read_sample_bytes(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	const struct ls_sample *s = ctx;
+	uint64_t sp = s->regs[7];
+
+	if (addr < sp || len > LS_SAMPLE_STACK || addr - sp > s->stack_len - len || s->stack_len > LS_SAMPLE_STACK ||
+	    len > s->stack_len)
+		return -EFAULT;
+	memcpy(buf, s->stack + (addr - sp), len);
+	return 0;
+}
+
+/*
+ * The frame pointers of the kernel's frame-pointer walk ips, by the same
+ * walk over the sample's copy: frame k+1's is the word at frame k's, and its
+ * return address the word after. 0 from where the copy ends or the walks
+ * disagree.
+ */
+static void frame_pointers(const struct ls_sample *s, const uint64_t *ips, uint64_t *fps, int n)
+{
+	uint64_t words[2];
+	int k;
+
+	fps[0] = s->regs[6];
+	for (k = 1; k < n; k++) {
+		fps[k] = 0;
+		if (!fps[k - 1] || read_sample_bytes((void *)s, fps[k - 1], words, sizeof(words)) ||
+		    words[1] != ips[k] || words[0] <= fps[k - 1])
+			break;
+		fps[k] = words[0];
+	}
+	for (; k < n; k++)
+		fps[k] = 0;
+}
+
+int attribution_unwind_sample(struct attribution *a, const struct ls_sample *s, uint64_t *ips, int max,
+			      struct stall_frame *code, int *ncode, int max_code)
 {
 	struct unwind_regs regs;
+	uint64_t fps[STALL_SAMPLE_DEPTH];
 	int n = -1, fp = s->nr_frames < (__u32)max ? (int)s->nr_frames : max;
 
+	*ncode = 0;
+	if (max > STALL_SAMPLE_DEPTH)
+		max = STALL_SAMPLE_DEPTH;
 	if (s->stack_len) {
 		memcpy(regs.r, s->regs, sizeof(regs.r));
-		n = unwind_stack(a->symbolizer, s->pid, s->tid, &regs, read_sample_stack, (void *)s, ips, max);
+		n = unwind_stack_fp(a->symbolizer, s->pid, s->tid, &regs, read_sample_stack, (void *)s, ips, fps, max);
 	}
-	if (n > 1 && n >= fp)
+	if (n > 1 && n >= fp) {
+		/* The stack has moved on, but the JavaScript functions it ran are still in the heap. */
+		struct mem_reader stack = {read_sample_bytes, (void *)s};
+
+		runtimes_read_code_frames(a->runtimes, s->pid, &stack, ips, fps, n, code, ncode, max_code);
 		return n;
+	}
 	memcpy(ips, s->ips, fp * sizeof(ips[0]));
+	if (fp > 0) {
+		struct mem_reader stack = {read_sample_bytes, (void *)s};
+
+		frame_pointers(s, ips, fps, fp);
+		runtimes_read_code_frames(a->runtimes, s->pid, &stack, ips, fps, fp, code, ncode, max_code);
+	}
 	return fp;
 }
 
@@ -269,6 +327,8 @@ void attribute_end(struct attribution *a, const struct ls_event *e, const struct
 		r->native_to_interpreter = begin->native_to_interpreter;
 		r->n_native_ips = begin->n_native_ips;
 		memcpy(r->native_ips, begin->native_ips, sizeof(r->native_ips));
+		r->ncode = begin->ncode; /* what its CODE_REF entries point at */
+		memcpy(r->code, begin->code, begin->ncode * sizeof(r->code[0]));
 		r->nframes = begin->nframes;
 		for (i = 0; i < begin->nframes; i++)
 			r->frames[i] = begin->frames[i];

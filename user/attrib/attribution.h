@@ -31,8 +31,13 @@ void attribute_live(struct attribution *a, const struct ls_loop *snap, const str
 void attribute_end(struct attribution *a, const struct ls_event *e, const struct stall_record *begin,
 		   uint64_t threshold_ns, struct stall_record *r);
 
-/* The native stack of a CPU sample: DWARF-unwound from its stack copy, else its frame-pointer walk. */
-int attribution_unwind_sample(struct attribution *a, const struct ls_sample *s, uint64_t *ips, int max);
+/*
+ * The native stack of a CPU sample: DWARF-unwound from its stack copy, else
+ * its frame-pointer walk. Frames its runtime reads itself (JavaScript) are
+ * CODE_REF entries of ips, indexes into code (*ncode of max_code used).
+ */
+int attribution_unwind_sample(struct attribution *a, const struct ls_sample *s, uint64_t *ips, int max,
+			      struct stall_frame *code, int *ncode, int max_code);
 
 /* The runtime's stack of tid right now, for CPU sampling: count, 0 if it reads none, or -errno. */
 int attribution_runtime_stack(struct attribution *a, pid_t pid, pid_t tid, struct stall_frame *frames, int max);

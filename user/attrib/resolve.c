@@ -71,11 +71,19 @@ void resolver_warm(struct resolver *rs, pid_t pid)
  * knows (code in no module, or copied into an unnamed range of one, like
  * node's interpreter trampolines).
  */
-static void name_ip(struct resolver *rs, pid_t pid, uint64_t ip, bool is_return, struct stall_frame *f)
+static void name_ip(struct resolver *rs, const struct stall_record *r, uint64_t ip, bool is_return,
+		    struct stall_frame *f)
 {
 	char jit[sizeof(f->function)];
+	pid_t pid = r->pid;
 
 	memset(f, 0, sizeof(*f));
+	/* Read by its runtime while it was there (V8's frames). */
+	if (is_code_ref(ip)) {
+		if ((ip & ~CODE_REF) < (uint64_t)r->ncode)
+			*f = r->code[ip & ~CODE_REF];
+		return;
+	}
 	if (symbolize_ip(rs->symbolizer, pid, ip, is_return, f))
 		return;
 	if (runtimes_name_jit(rs->runtimes, pid, is_return && ip ? ip - 1 : ip, jit, sizeof(jit)) == 0) {
@@ -139,7 +147,7 @@ static bool sample_frame(struct resolver *rs, const struct stall_record *r, int 
 {
 	if (j >= r->sample_depth[i] || j >= STALL_SAMPLE_DEPTH)
 		return false;
-	name_ip(rs, r->pid, r->sample_ips[i][j], j > 0, f);
+	name_ip(rs, r, r->sample_ips[i][j], j > 0, f);
 	/* "clock_nanosleep@GLIBC_2.2.5": the symbol version is noise here. */
 	f->function[strcspn(f->function, "@")] = 0;
 	return f->module[0] || f->kind == FRAME_JS;
@@ -161,11 +169,13 @@ static void count_native_samples(struct resolver *rs, struct stall_record *r)
 
 		for (j = 0; sample_frame(rs, r, i, j, &f); j++) {
 			f.line = 0;
-			f.file[0] = 0;
+			if (f.kind != FRAME_JS) /* a JavaScript function is told by its script */
+				f.file[0] = 0;
 			f.ip = 0;
 			for (k = 0; k < ncounted; k++)
 				if (strcmp(counted[k].frame.function, f.function) == 0 &&
-				    strcmp(counted[k].frame.module, f.module) == 0)
+				    strcmp(counted[k].frame.module, f.module) == 0 &&
+				    strcmp(counted[k].frame.file, f.file) == 0)
 					break;
 			if (k == ncounted) {
 				if (ncounted == 64)
@@ -276,7 +286,7 @@ void resolve_record(struct resolver *rs, struct stall_record *r)
 	for (i = 0; i < r->n_native_ips; i++) {
 		struct stall_frame *f = &native[n];
 
-		name_ip(rs, r->pid, r->native_ips[i], i > 0, f);
+		name_ip(rs, r, r->native_ips[i], i > 0, f);
 		if (!f->module[0] && f->kind != FRAME_JS)
 			break;
 		/* "clock_nanosleep@GLIBC_2.2.5": the symbol version is noise here. */

@@ -82,9 +82,11 @@ void detector_free(struct detector *d)
 void detector_sample(struct detector *d, const struct ls_sample *s)
 {
 	uint64_t ips[STALL_SAMPLE_DEPTH], cpu0 = thread_cpu_ns();
-	int n = attribution_unwind_sample(d->attribution, s, ips, STALL_SAMPLE_DEPTH);
+	struct stall_frame code[STALL_SAMPLE_DEPTH];
+	int ncode, n = attribution_unwind_sample(d->attribution, s, ips, STALL_SAMPLE_DEPTH, code, &ncode,
+						 STALL_SAMPLE_DEPTH);
 
-	samples_add_native(d->samples, s->tid, s->iter_seq, ips, n);
+	samples_add_native(d->samples, s->tid, s->iter_seq, ips, n, code, ncode);
 	counter_add(&d->counters->capture_ns, thread_cpu_ns() - cpu0);
 }
 

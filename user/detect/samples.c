@@ -8,6 +8,7 @@
 
 #define MAX_SESSIONS  64
 #define MAX_RT_FRAMES 64 /* distinct runtime frames counted per iteration */
+#define MAX_CODE      48 /* distinct JavaScript frames of native samples per iteration */
 
 struct frame_count {
 	struct stall_frame frame;
@@ -24,6 +25,8 @@ struct session {
 	int n_native;
 	uint8_t depth[STALL_MAX_SAMPLES];
 	uint64_t ips[STALL_MAX_SAMPLES][STALL_SAMPLE_DEPTH];
+	int ncode; /* what CODE_REF entries of ips point at */
+	struct stall_frame code[MAX_CODE];
 	int n_runtime;
 	int ncounts;
 	struct frame_count counts[MAX_RT_FRAMES];
@@ -75,16 +78,40 @@ static struct session *find(struct sample_store *st, pid_t tid, uint64_t seq, bo
 	return st->sessions[slot];
 }
 
-void samples_add_native(struct sample_store *st, pid_t tid, uint64_t seq, const uint64_t *ips, int n)
+/*
+ * ip, a CODE_REF into table (n entries) when it is one, as an entry of into:
+ * 0 when into is full (or the reference is bad): the stack ends there.
+ */
+static uint64_t move_ref(uint64_t ip, const struct stall_frame *table, int n, struct stall_frame *into, int *ninto,
+			 int max)
+{
+	uint64_t i = ip & ~CODE_REF;
+	int at;
+
+	if (!is_code_ref(ip))
+		return ip;
+	if (i >= (uint64_t)n)
+		return 0;
+	at = code_table_add(into, ninto, max, &table[i]);
+	return at < 0 ? 0 : CODE_REF | (uint64_t)at;
+}
+
+void samples_add_native(struct sample_store *st, pid_t tid, uint64_t seq, const uint64_t *ips, int n,
+			const struct stall_frame *code, int ncode)
 {
 	struct session *s = find(st, tid, seq, true);
+	int i;
 
 	if (!s || s->n_native == STALL_MAX_SAMPLES)
 		return;
 	if (n > STALL_SAMPLE_DEPTH)
 		n = STALL_SAMPLE_DEPTH;
-	memcpy(s->ips[s->n_native], ips, n * sizeof(uint64_t));
-	s->depth[s->n_native++] = n;
+	for (i = 0; i < n; i++) {
+		s->ips[s->n_native][i] = move_ref(ips[i], code, ncode, s->code, &s->ncode, MAX_CODE);
+		if (!s->ips[s->n_native][i])
+			break;
+	}
+	s->depth[s->n_native++] = i;
 }
 
 static bool same_frame(const struct stall_frame *a, const struct stall_frame *b)
@@ -167,6 +194,7 @@ void samples_fill(struct sample_store *st, pid_t tid, uint64_t seq, struct stall
 {
 	struct session *s = find(st, tid, seq, false);
 	struct frame_count counts[MAX_RT_FRAMES];
+	int i, j;
 
 	r->n_samples = 0;
 	r->n_runtime_samples = 0;
@@ -175,7 +203,14 @@ void samples_fill(struct sample_store *st, pid_t tid, uint64_t seq, struct stall
 		return;
 	r->n_samples = s->n_native;
 	memcpy(r->sample_depth, s->depth, sizeof(s->depth));
-	memcpy(r->sample_ips, s->ips, sizeof(s->ips));
+	for (i = 0; i < s->n_native; i++)
+		for (j = 0; j < s->depth[i]; j++) {
+			r->sample_ips[i][j] = move_ref(s->ips[i][j], s->code, s->ncode, r->code, &r->ncode, STALL_MAX_CODE);
+			if (!r->sample_ips[i][j]) {
+				r->sample_depth[i] = j;
+				break;
+			}
+		}
 	r->n_runtime_samples = s->n_runtime;
 	/*
 	 * Where the time went (the most samples innermost: json's encoder), the

@@ -16,8 +16,12 @@ struct sample_store;
 
 struct sample_store *sample_store_new(void);
 void sample_store_free(struct sample_store *st);
-/* A native sample of tid during iteration seq: return addresses, innermost first. */
-void samples_add_native(struct sample_store *st, pid_t tid, uint64_t seq, const uint64_t *ips, int n);
+/*
+ * A native sample of tid during iteration seq: return addresses, innermost
+ * first; CODE_REF entries point into code (ncode frames).
+ */
+void samples_add_native(struct sample_store *st, pid_t tid, uint64_t seq, const uint64_t *ips, int n,
+			const struct stall_frame *code, int ncode);
 /* A runtime stack of tid, read during iteration seq (innermost first). */
 void samples_add_runtime(struct sample_store *st, pid_t tid, uint64_t seq, const struct stall_frame *frames, int n);
 /* Copies the samples of (tid, seq) into r: raw native stacks, the runtime's hot frames counted. */

@@ -28,13 +28,18 @@ static bool is_python_library(const char *file)
 }
 
 /*
- * JavaScript functions are named "JS:~handler /app/server.js:12:3" (or
- * LazyCompile:, Function:); the rest of a perf map is V8's own (Builtin:,
+ * JavaScript frames read from V8 have their script as file; from a perf map
+ * they are named "JS:~handler /app/server.js:12:3" (or LazyCompile:,
+ * Function:), and the rest of a perf map is V8's own (Builtin:,
  * BytecodeHandler:, Stub:). node's own scripts ("node:fs") and installed
  * packages are libraries.
  */
-static bool is_js_library(const char *function)
+static bool is_js_library(const struct stall_frame *f)
 {
+	const char *function = f->function;
+
+	if (f->file[0])
+		return strncmp(f->file, "node:", 5) == 0 || strstr(f->file, "/node_modules/");
 	if (strncmp(function, "JS:", 3) != 0 && strncmp(function, "LazyCompile:", 12) != 0 &&
 	    strncmp(function, "Function:", 9) != 0)
 		return true;
@@ -57,7 +62,7 @@ bool frame_is_application(const struct stall_record *r, const struct stall_frame
 {
 	switch (f->kind) {
 	case FRAME_PYTHON: return !is_python_library(f->file);
-	case FRAME_JS: return !is_js_library(f->function);
+	case FRAME_JS: return !is_js_library(f);
 	case FRAME_NATIVE: return is_native_app(r, f);
 	}
 	return false;
@@ -72,7 +77,7 @@ static int fallback(const struct stall_record *r)
 		if (r->frames[i].kind == FRAME_PYTHON)
 			return i;
 	for (i = 0; i < r->nframes; i++)
-		if (r->frames[i].kind == FRAME_JS && !is_js_library(r->frames[i].function))
+		if (r->frames[i].kind == FRAME_JS && !is_js_library(&r->frames[i]))
 			return i;
 	for (i = 0; i < r->nframes; i++)
 		if (is_named(&r->frames[i]) && !is_syscall_wrapper(r, &r->frames[i]))

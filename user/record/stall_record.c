@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <string.h>
+
 #include "record/stall_record.h"
 
 const char *stall_cause_name(enum stall_cause cause)
@@ -18,4 +20,18 @@ const char *stall_cause_name(enum stall_cause cause)
 const char *frame_kind_name(enum frame_kind kind)
 {
 	return kind == FRAME_PYTHON ? "python" : kind == FRAME_JS ? "js" : "native";
+}
+
+int code_table_add(struct stall_frame *table, int *n, int max, const struct stall_frame *f)
+{
+	int i;
+
+	for (i = 0; i < *n; i++)
+		if (table[i].line == f->line && strcmp(table[i].function, f->function) == 0 &&
+		    strcmp(table[i].file, f->file) == 0)
+			return i;
+	if (*n == max)
+		return -1;
+	table[*n] = *f;
+	return (*n)++;
 }

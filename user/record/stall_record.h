@@ -27,7 +27,7 @@ enum stall_cause {
 enum frame_kind {
 	FRAME_NATIVE,
 	FRAME_PYTHON,
-	FRAME_JS, /* a JIT-compiled JavaScript function, named by node's perf map */
+	FRAME_JS, /* a JavaScript function: read from V8's frames, or named by node's perf map */
 };
 
 /* "native", "python", "js". */
@@ -94,6 +94,19 @@ struct waited {
 #define STALL_MAX_HOT	   8
 #define STALL_MAX_HOT_RT   3 /* of them reserved for the hottest frames of the runtime (Python) */
 #define STALL_MAX_HOT_APP  3 /* and for the application's hottest native or JS functions */
+#define STALL_MAX_CODE	   64 /* frames a runtime read at native addresses (V8's), per stall */
+
+/*
+ * A native address whose frame its runtime read at once, while the frame
+ * was still there (a V8 JavaScript frame): CODE_REF | its index in the
+ * record's code table. No user-space address has the top bit set.
+ */
+#define CODE_REF (1ULL << 63)
+
+static inline bool is_code_ref(uint64_t ip)
+{
+	return ip & CODE_REF;
+}
 
 struct stall_record {
 	bool ended;  /* phase: "begin" while going on, "end" once over */
@@ -158,8 +171,18 @@ struct stall_record {
 		bool of_runtime;  /* counted over the runtime's samples, else native ones */
 	} hot[STALL_MAX_HOT];
 
+	/* The frames that CODE_REF entries of native_ips and sample_ips point at. */
+	int ncode;
+	struct stall_frame code[STALL_MAX_CODE];
+
 	char note[160]; /* what would make the report better, e.g. how to enable node's perf map */
 };
+
+/*
+ * Index of f in table (n of max used), added when not yet there: -1 when
+ * full. The same function at the same line is one entry.
+ */
+int code_table_add(struct stall_frame *table, int *n, int max, const struct stall_frame *f);
 
 /* One loop's iterations while watched, from the kernel's histogram; printed at exit. */
 struct loop_summary {

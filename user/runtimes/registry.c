@@ -297,6 +297,34 @@ void runtimes_fill_holder(struct runtimes *rt, struct stall_record *r)
 	pthread_mutex_unlock(&rt->lock);
 }
 
+int runtimes_read_code_frames(struct runtimes *rt, pid_t pid, const struct mem_reader *stack, uint64_t *ips,
+			      const uint64_t *fps, int nips, struct stall_frame *table, int *n, int max)
+{
+	struct stall_frame f;
+	struct process *p;
+	uint64_t last_fp = 0;
+	int i, at, found = 0;
+
+	pthread_mutex_lock(&rt->lock);
+	p = opened(rt, pid);
+	for (i = 0; p && !p->err && p->ops->read_code_frame && i < nips; i++) {
+		/* A frameless stub shares its caller's frame pointer: that frame is read once. */
+		if (!fps[i] || fps[i] == last_fp || is_code_ref(ips[i]))
+			continue;
+		memset(&f, 0, sizeof(f));
+		if (p->ops->read_code_frame(p->state, stack, ips[i], fps[i], &f))
+			continue;
+		last_fp = fps[i];
+		at = code_table_add(table, n, max, &f);
+		if (at >= 0) {
+			ips[i] = CODE_REF | (uint64_t)at;
+			found++;
+		}
+	}
+	pthread_mutex_unlock(&rt->lock);
+	return found;
+}
+
 int runtimes_name_jit(struct runtimes *rt, pid_t pid, uint64_t addr, char *buf, size_t len)
 {
 	struct process *p;

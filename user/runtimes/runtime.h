@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include "base/proc.h"
+#include "base/target_memory.h"
 #include "record/stall_record.h"
 
 /*
@@ -37,6 +38,14 @@ struct runtime_ops {
 	int (*lock_holder)(void *state, pid_t tid, struct lock_holder *out);
 	/* Native frames below the runtime's own stop at its interpreter's module. */
 	bool (*is_interpreter)(const char *module);
+	/*
+	 * A frame of code the runtime runs itself (a V8 JavaScript frame), read
+	 * at once at its frame pointer fp, where the native walk found ip: 0,
+	 * or -errno when it is not one (a native frame). The frame's slots are
+	 * read through stack (a sample's copy), or live when NULL.
+	 */
+	int (*read_code_frame)(void *state, const struct mem_reader *stack, uint64_t ip, uint64_t fp,
+			       struct stall_frame *out);
 	/* The name of JIT code at addr (no module, or an unnamed range): 0, or -ENOENT. */
 	int (*name_jit)(void *state, pid_t pid, uint64_t addr, char *buf, size_t len);
 	/* Last touches once native frames are named (reporter thread): cause, notes. state may be NULL. */
@@ -68,6 +77,13 @@ void runtimes_fill_record(struct runtimes *rt, struct stall_record *r, bool runn
 int runtimes_read_stack(struct runtimes *rt, pid_t pid, pid_t tid, struct stall_frame *out, int max);
 /* r->holder, where the runtime of r->pid knows who holds its lock. */
 void runtimes_fill_holder(struct runtimes *rt, struct stall_record *r);
+/*
+ * Native frames i of pid whose frame the runtime reads itself (JavaScript):
+ * ips[i] becomes CODE_REF | its index in table (*n of max used). Returns how
+ * many; on the detecting thread, while the frames are still there.
+ */
+int runtimes_read_code_frames(struct runtimes *rt, pid_t pid, const struct mem_reader *stack, uint64_t *ips,
+			      const uint64_t *fps, int nips, struct stall_frame *table, int *n, int max);
 bool runtimes_is_interpreter(struct runtimes *rt, pid_t pid, const char *module);
 int runtimes_name_jit(struct runtimes *rt, pid_t pid, uint64_t addr, char *buf, size_t len);
 void runtimes_refine(struct runtimes *rt, struct stall_record *r, const struct stall_frame *native, int n);

@@ -44,6 +44,7 @@ struct unwind_call {
 	unwind_read_fn read; /* NULL: the live process */
 	void *ctx;
 	uint64_t *ips;
+	uint64_t *fps; /* NULL: not wanted */
 	int max;
 	int n;
 	uint64_t last_sp;
@@ -765,7 +766,7 @@ static int take_frame(Dwfl_Frame *frame, void *arg)
 {
 	struct unwind_call *call = arg;
 	Dwarf_Addr pc;
-	Dwarf_Word sp;
+	Dwarf_Word sp, bp = 0;
 
 	if (!dwfl_frame_pc(frame, &pc, NULL) || pc == 0)
 		return DWARF_CB_ABORT;
@@ -775,13 +776,17 @@ static int take_frame(Dwfl_Frame *frame, void *arg)
 			return DWARF_CB_ABORT;
 		call->last_sp = sp;
 	}
+	if (call->fps && dwfl_frame_reg(frame, 6, &bp) != 0)
+		bp = 0;
+	if (call->fps)
+		call->fps[call->n] = bp;
 	call->ips[call->n++] = pc;
 	return call->n < call->max ? DWARF_CB_OK : DWARF_CB_ABORT;
 }
 
 /* One walk of c's thread from regs: the count, or -errno. */
 static int unwind_once(struct symbolizer *s, struct cached_process *c, pid_t tid, const struct unwind_regs *regs,
-		       unwind_read_fn read, void *ctx, uint64_t *ips, int max)
+		       unwind_read_fn read, void *ctx, uint64_t *ips, uint64_t *fps, int max)
 {
 	unsigned int i;
 
@@ -798,17 +803,27 @@ static int unwind_once(struct symbolizer *s, struct cached_process *c, pid_t tid
 		.read = read,
 		.ctx = ctx,
 		.ips = ips,
+		.fps = fps,
 		.max = max,
 	};
 	/* Ends in an error when a frame has no CFI: the frames before it stand. */
 	dwfl_getthread_frames(c->dwfl, tid, take_frame, &c->call);
-	if (c->call.n == 0)
+	if (c->call.n == 0) {
+		if (fps)
+			fps[0] = regs->r[6];
 		ips[c->call.n++] = regs->r[16];
+	}
 	return c->call.n;
 }
 
 int unwind_stack(struct symbolizer *s, pid_t pid, pid_t tid, const struct unwind_regs *regs, unwind_read_fn read,
 		 void *ctx, uint64_t *ips, int max)
+{
+	return unwind_stack_fp(s, pid, tid, regs, read, ctx, ips, NULL, max);
+}
+
+int unwind_stack_fp(struct symbolizer *s, pid_t pid, pid_t tid, const struct unwind_regs *regs, unwind_read_fn read,
+		    void *ctx, uint64_t *ips, uint64_t *fps, int max)
 {
 	struct cached_process *c;
 	uint64_t generation;
@@ -824,7 +839,7 @@ int unwind_stack(struct symbolizer *s, pid_t pid, pid_t tid, const struct unwind
 	}
 	/* mapped since the view was built: rebuild it before attaching */
 	find_module(c, regs->r[16]);
-	n = c->dwfl ? unwind_once(s, c, tid, regs, read, ctx, ips, max) : -ESRCH;
+	n = c->dwfl ? unwind_once(s, c, tid, regs, read, ctx, ips, fps, max) : -ESRCH;
 	/*
 	 * The walk stopped at an address in no module: a library mapped since
 	 * (dlopen). When that rebuilds the view, walk again.
@@ -833,7 +848,7 @@ int unwind_stack(struct symbolizer *s, pid_t pid, pid_t tid, const struct unwind
 		generation = c->generation;
 		find_module(c, ips[n - 1] - (n > 1));
 		if (c->dwfl && c->generation != generation)
-			n = unwind_once(s, c, tid, regs, read, ctx, ips, max);
+			n = unwind_once(s, c, tid, regs, read, ctx, ips, fps, max);
 	}
 	pthread_mutex_unlock(&s->lock);
 	return n;

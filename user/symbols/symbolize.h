@@ -54,6 +54,9 @@ typedef int (*unwind_read_fn)(void *ctx, uint64_t addr, uint64_t *word);
  */
 int unwind_stack(struct symbolizer *s, pid_t pid, pid_t tid, const struct unwind_regs *regs, unwind_read_fn read,
 		 void *ctx, uint64_t *ips, int max);
+/* The same, and fps[i]: the frame pointer (rbp) of frame i, 0 where unknown (V8 frames are read at it). */
+int unwind_stack_fp(struct symbolizer *s, pid_t pid, pid_t tid, const struct unwind_regs *regs, unwind_read_fn read,
+		    void *ctx, uint64_t *ips, uint64_t *fps, int max);
 
 /*
  * Test hook: a symbolizer that knows pid only from a recorded copy of its

@@ -1,6 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Node.js behind the runtime interface: its JIT's perf map. */
+/*
+ * Node.js behind the runtime interface: JavaScript frames read from V8's
+ * own frames (v8_frames.c, with the metadata node exports), and its JIT's
+ * perf map, when node writes one, for code the frames do not name.
+ */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,11 +15,18 @@
 #include "base/duration.h"
 #include "runtimes/node/node.h"
 #include "runtimes/node/perf_map.h"
+#include "runtimes/node/v8_frames.h"
+#include "runtimes/node/v8_metadata.h"
 
 #define RELOAD_NS (1000 * 1000000ULL) /* a perf map is read again at most this often */
 
 struct node_process {
+	pid_t pid;
 	time_t started; /* to tell its perf map from a stale one */
+	struct v8_metadata v8;
+	int v8_err;		  /* 0: JavaScript frames are read; else why not */
+	char v8_missing[96];	  /* the metadata it lacks */
+	struct v8_lines_cache *lines;
 	struct perf_map *jit;
 	uint64_t loaded_ns;  /* when the map was last (re)read */
 	int refused;	     /* -EFBIG, -E2BIG: the map is past the bounds and ignored */
@@ -41,14 +53,52 @@ static bool recognize(const struct proc_maps *maps, const char *exe)
 	return false;
 }
 
+/* The file V8 is linked into: libnode.so, else the executable. */
+static const struct proc_mapping *v8_file(const struct proc_maps *maps, pid_t pid)
+{
+	char exe[PATH_MAX];
+	int i;
+
+	for (i = 0; i < maps->n; i++)
+		if (maps->v[i].path[0] == '/' && !strncmp(base_name(maps->v[i].path), "libnode.so", 10))
+			return &maps->v[i];
+	if (proc_exe_path(pid, exe, sizeof(exe)) == 0)
+		return proc_maps_find(maps, exe);
+	return NULL;
+}
+
+/* V8's metadata, from the file as the target maps it: n->v8_err says why frames cannot be read. */
+static void load_v8(struct node_process *n, pid_t pid, const struct proc_maps *maps)
+{
+	const struct proc_mapping *m = v8_file(maps, pid);
+	char path[PATH_MAX + 64];
+	int fd;
+
+	n->v8_err = -ENOENT;
+	snprintf(n->v8_missing, sizeof(n->v8_missing), "no node binary mapped");
+	if (!m)
+		return;
+	fd = proc_open_mapped(pid, m, path, sizeof(path));
+	if (fd < 0) {
+		n->v8_err = fd;
+		snprintf(n->v8_missing, sizeof(n->v8_missing), "its binary cannot be opened");
+		return;
+	}
+	n->v8_err = v8_metadata_read(fd, &n->v8, n->v8_missing, sizeof(n->v8_missing));
+	close(fd);
+	if (!n->v8_err)
+		n->lines = v8_lines_cache_new();
+}
+
 static int open_process(pid_t pid, const struct proc_maps *maps, void **state)
 {
 	struct node_process *n = calloc(1, sizeof(*n));
 
-	(void)maps;
 	if (!n)
 		return -ENOMEM;
+	n->pid = pid;
 	n->started = proc_start_time(pid);
+	load_v8(n, pid, maps);
 	*state = n;
 	return 0;
 }
@@ -58,7 +108,32 @@ static void close_process(void *state)
 	struct node_process *n = state;
 
 	perf_map_free(n->jit);
+	v8_lines_cache_free(n->lines);
 	free(n);
+}
+
+static void status(void *state, int err, char *buf, size_t len)
+{
+	struct node_process *n = state;
+
+	if (err)
+		snprintf(buf, len, "unreadable: %s", strerror(-err));
+	else if (n->v8_err)
+		snprintf(buf, len, "JavaScript frames unread: V8 metadata %s", n->v8_missing);
+	else
+		snprintf(buf, len, "JavaScript frames from V8");
+}
+
+static int read_code_frame(void *state, const struct mem_reader *stack, uint64_t ip, uint64_t fp,
+			   struct stall_frame *out)
+{
+	struct node_process *n = state;
+	struct mem_reader live = {mem_read_live, &n->pid};
+
+	(void)ip;
+	if (n->v8_err)
+		return n->v8_err;
+	return v8_read_frame(&n->v8, stack ? stack : &live, &live, n->lines, fp, out);
 }
 
 /*
@@ -120,7 +195,7 @@ static void refine(void *state, struct stall_record *r, const struct stall_frame
 			 "JavaScript frames are unnamed: /tmp/perf-%d.map is past loopstall's bounds (%u MiB, %u "
 			 "symbols); --perf-basic-prof-only-functions keeps it smaller",
 			 r->pid, PERF_MAP_MAX_BYTES >> 20, PERF_MAP_MAX_SYMBOLS);
-	else if (!perf_map_exists(r->pid))
+	else if (np && np->v8_err && !perf_map_exists(r->pid))
 		snprintf(r->note, sizeof(r->note),
 			 "JavaScript frames are unnamed: start node with "
 			 "--perf-basic-prof-only-functions (it writes /tmp/perf-%d.map)",
@@ -132,6 +207,8 @@ const struct runtime_ops node_runtime = {
 	.recognize = recognize,
 	.open = open_process,
 	.close = close_process,
+	.status = status,
+	.read_code_frame = read_code_frame,
 	.name_jit = name_jit,
 	.refine = refine,
 };

@@ -35,19 +35,19 @@ static int gil_addr(const struct mem_reader *m, const struct py_layout *L, uint6
 	}
 	if (!L->interp_gil)
 		return -EPROTONOSUPPORT;
-	err = py_read_ptr(m, runtime + L->runtime_interp_main, &interp);
+	err = mem_read_ptr(m, runtime + L->runtime_interp_main, &interp);
 	if (err)
 		return err;
 	if (!interp)
 		return -EAGAIN; /* not initialized yet */
-	if (!py_valid_ptr(interp, 8))
+	if (!mem_valid_ptr(interp, 8))
 		return -EFAULT;
-	err = py_read_ptr(m, interp + L->interp_gil, gil);
+	err = mem_read_ptr(m, interp + L->interp_gil, gil);
 	if (err)
 		return err;
 	if (!*gil)
 		return -EAGAIN;
-	return py_valid_ptr(*gil, 8) ? 0 : -EFAULT;
+	return mem_valid_ptr(*gil, 8) ? 0 : -EFAULT;
 }
 
 static int read_gil(const struct mem_reader *m, const struct py_layout *L, uint64_t gil, struct gil_snapshot *g)
@@ -62,12 +62,12 @@ static int read_gil(const struct mem_reader *m, const struct py_layout *L, uint6
 		len = L->gil_switch_number + 8;
 	if (len > sizeof(buf))
 		return -EINVAL;
-	err = py_read_mem(m, gil, buf, len);
+	err = mem_read(m, gil, buf, len);
 	if (err)
 		return err;
-	g->last_holder = py_get_u64(buf, L->gil_last_holder);
-	g->switch_number = py_get_u64(buf, L->gil_switch_number);
-	g->locked = py_get_i32(buf, L->gil_locked);
+	g->last_holder = mem_get_u64(buf, L->gil_last_holder);
+	g->switch_number = mem_get_u64(buf, L->gil_switch_number);
+	g->locked = mem_get_i32(buf, L->gil_locked);
 	return 0;
 }
 
@@ -115,7 +115,7 @@ int py_gil_state_mem(const struct mem_reader *mem, const char *version, uint64_t
 		if (!a.locked)
 			return 0;
 		key.addr = a.last_holder;
-		found = py_valid_ptr(a.last_holder, 8) ? py_find_tstate(mem, L, runtime_addr, &key, &ts) : 0;
+		found = mem_valid_ptr(a.last_holder, 8) ? py_find_tstate(mem, L, runtime_addr, &key, &ts) : 0;
 		if (found < 0) {
 			r = found; /* a thread list changed under us: try again */
 			continue;

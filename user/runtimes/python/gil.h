@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "runtimes/python/memory.h"
+#include "base/target_memory.h"
 
 /*
  * The GIL of a target of `version` whose _PyRuntime is at runtime_addr:

@@ -8,7 +8,7 @@
 #include <stdio.h>
 
 #include "runtimes/python/layouts.h"
-#include "runtimes/python/memory.h"
+#include "base/target_memory.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -381,7 +381,7 @@ int py_layout_for_target(const char *version, uint64_t runtime_addr, int pthread
 
 	if (!L)
 		return -EPROTONOSUPPORT;
-	if (!py_valid_ptr(runtime_addr, 8))
+	if (!mem_valid_ptr(runtime_addr, 8))
 		return -EFAULT;
 	if (!L->tstate_native_thread_id && (pthread_tid_offset < 0 || pthread_tid_offset >= PTHREAD_SCAN))
 		return -ENOTSUP; /* 3.8-3.10 without the struct pthread layout */

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/uio.h>
 
 #include "runtimes/python/elf.h"
 #include "runtimes/python/gil.h"
@@ -25,21 +24,6 @@ struct py_process {
 	int pthread_tid_offset; /* 3.8-3.10, -1 if unknown */
 	char version[16];
 };
-
-static int vm_read(void *ctx, uint64_t addr, void *buf, size_t len)
-{
-	pid_t pid = *(pid_t *)ctx;
-	struct iovec local = {buf, len};
-	struct iovec remote = {(void *)(uintptr_t)addr, len};
-	ssize_t r;
-
-	if (!len)
-		return 0;
-	r = process_vm_readv(pid, &local, 1, &remote, 1, 0);
-	if (r < 0)
-		return -errno;
-	return (size_t)r == len ? 0 : -EFAULT; /* short: ran into an unmapped page */
-}
 
 /*
  * 3.8-3.10 thread states know their thread only as pthread_self(), the
@@ -62,18 +46,18 @@ static int find_pthread_tid_offset(const struct mem_reader *m, const struct py_l
 	int32_t tid;
 	int off, found = -1;
 
-	if (py_read_ptr(m, runtime + L->runtime_main_thread, &main_thread))
+	if (mem_read_ptr(m, runtime + L->runtime_main_thread, &main_thread))
 		return -EFAULT;
-	if (!py_valid_ptr(main_thread, 8))
+	if (!mem_valid_ptr(main_thread, 8))
 		return -EAGAIN; /* not initialized yet */
-	if (addr && !py_read_mem(m, addr, desc, sizeof(desc)) &&
+	if (addr && !mem_read(m, addr, desc, sizeof(desc)) &&
 	    desc[0] == 32 && desc[1] == 1 && desc[2] < PTHREAD_SCAN &&
-	    !py_read_mem(m, main_thread + desc[2], &tid, sizeof(tid)) && tid == pid)
+	    !mem_read(m, main_thread + desc[2], &tid, sizeof(tid)) && tid == pid)
 		return desc[2];
-	if (py_read_mem(m, main_thread, pt, sizeof(pt)))
+	if (mem_read(m, main_thread, pt, sizeof(pt)))
 		return -EFAULT;
 	for (off = 0; off + 4 <= PTHREAD_SCAN; off += 4) {
-		if (py_get_i32(pt, off) != pid)
+		if (mem_get_i32(pt, off) != pid)
 			continue;
 		if (found >= 0)
 			return -ENOTSUP; /* ambiguous */
@@ -85,7 +69,7 @@ static int find_pthread_tid_offset(const struct mem_reader *m, const struct py_l
 /* Learns the struct pthread layout once, when first needed (3.8-3.10). */
 static int ensure_pthread_tid_offset(struct py_process *p)
 {
-	struct mem_reader mem = {vm_read, &p->pid};
+	struct mem_reader mem = {mem_read_live, &p->pid};
 	int r;
 
 	if (p->layout->tstate_native_thread_id || p->pthread_tid_offset >= 0)
@@ -99,7 +83,7 @@ static int ensure_pthread_tid_offset(struct py_process *p)
 
 int py_process_open(pid_t pid, const struct proc_maps *maps, struct py_process **out)
 {
-	struct mem_reader mem = {vm_read, &pid};
+	struct mem_reader mem = {mem_read_live, &pid};
 	struct py_elf_info *info;
 	const struct py_layout *L;
 	struct py_process *p;
@@ -162,7 +146,7 @@ uint64_t py_process_runtime_addr(const struct py_process *p)
 
 int py_stack_read(struct py_process *p, pid_t tid, struct py_frame *frames, int max)
 {
-	struct mem_reader mem = {vm_read, &p->pid};
+	struct mem_reader mem = {mem_read_live, &p->pid};
 	int r, tries;
 
 	r = ensure_pthread_tid_offset(p);
@@ -185,7 +169,7 @@ int py_stack_read(struct py_process *p, pid_t tid, struct py_frame *frames, int 
 
 int py_gil_state(struct py_process *p, bool *locked, pid_t *holder_tid)
 {
-	struct mem_reader mem = {vm_read, &p->pid};
+	struct mem_reader mem = {mem_read_live, &p->pid};
 	int r;
 
 	if (!locked || !holder_tid)

@@ -60,11 +60,11 @@ static int code_line(const struct mem_reader *m, const struct py_layout *L, cons
 	int64_t size;
 	int line = -1;
 
-	if (!py_valid_ptr(ci->linetable, 8) || addr > INT32_MAX || L->bytes_data > sizeof(hdr))
+	if (!mem_valid_ptr(ci->linetable, 8) || addr > INT32_MAX || L->bytes_data > sizeof(hdr))
 		return 0;
-	if (py_read_mem(m, ci->linetable, hdr, L->bytes_data))
+	if (mem_read(m, ci->linetable, hdr, L->bytes_data))
 		return 0;
-	size = (int64_t)py_get_u64(hdr, L->bytes_size);
+	size = (int64_t)mem_get_u64(hdr, L->bytes_size);
 	if (size <= 0)
 		return 0;
 	if (size > MAX_LINETABLE)
@@ -72,7 +72,7 @@ static int code_line(const struct mem_reader *m, const struct py_layout *L, cons
 	buf = malloc(size);
 	if (!buf)
 		return 0;
-	if (!py_read_mem(m, ci->linetable + L->bytes_data, buf, size)) {
+	if (!mem_read(m, ci->linetable + L->bytes_data, buf, size)) {
 		switch (L->lines) {
 		case PY_LINES_LNOTAB: line = py_lnotab_line(buf, size, ci->firstlineno, addr); break;
 		case PY_LINES_310: line = py_linetable310_line(buf, size, ci->firstlineno, addr); break;
@@ -92,28 +92,28 @@ static int read_code(const struct mem_reader *m, const struct py_layout *L, uint
 	int32_t flags;
 	int err;
 
-	if (!py_valid_ptr(code, 8) || len > sizeof(buf))
+	if (!mem_valid_ptr(code, 8) || len > sizeof(buf))
 		return -EFAULT;
-	err = py_read_mem(m, code, buf, len);
+	err = mem_read(m, code, buf, len);
 	if (err)
 		return err;
 	memset(out, 0, sizeof(*out));
 	/* 3.8-3.10 code objects have no co_qualname: co_name it is */
 	if (!L->code_qualname ||
-	    py_read_str(m, L, py_get_u64(buf, L->code_qualname), out->function, sizeof(out->function)) ||
+	    py_read_str(m, L, mem_get_u64(buf, L->code_qualname), out->function, sizeof(out->function)) ||
 	    !out->function[0]) {
-		err = py_read_str(m, L, py_get_u64(buf, L->code_name), out->function, sizeof(out->function));
+		err = py_read_str(m, L, mem_get_u64(buf, L->code_name), out->function, sizeof(out->function));
 		if (err)
 			return err;
 	}
-	err = py_read_str(m, L, py_get_u64(buf, L->code_filename), out->file, sizeof(out->file));
+	err = py_read_str(m, L, mem_get_u64(buf, L->code_filename), out->file, sizeof(out->file));
 	if (err)
 		return err;
-	flags = py_get_i32(buf, L->code_flags);
+	flags = mem_get_i32(buf, L->code_flags);
 	out->coroutine = flags & (CO_COROUTINE | CO_ITERABLE_COROUTINE | CO_ASYNC_GENERATOR);
-	ci->linetable = py_get_u64(buf, L->code_linetable);
-	ci->firstlineno = py_get_i32(buf, L->code_firstlineno);
-	ci->firsttraceable = L->code_firsttraceable ? py_get_i32(buf, L->code_firsttraceable) : 0;
+	ci->linetable = mem_get_u64(buf, L->code_linetable);
+	ci->firstlineno = mem_get_i32(buf, L->code_firstlineno);
+	ci->firsttraceable = L->code_firsttraceable ? mem_get_i32(buf, L->code_firsttraceable) : 0;
 	return 0;
 }
 
@@ -126,7 +126,7 @@ static int check_frame(uint64_t *seen, int steps, uint64_t frame)
 {
 	int i;
 
-	if (!py_valid_ptr(frame, 8))
+	if (!mem_valid_ptr(frame, 8))
 		return -EFAULT;
 	for (i = 0; i < steps; i++)
 		if (seen[i] == frame)
@@ -144,7 +144,7 @@ static int walk_frame_objects(const struct mem_reader *m, const struct py_layout
 
 	if (L->frame_lasti + 4u > sizeof(buf))
 		return -EINVAL;
-	err = py_read_ptr(m, tstate + L->tstate_frame, &frame);
+	err = mem_read_ptr(m, tstate + L->tstate_frame, &frame);
 	if (err)
 		return err;
 
@@ -156,21 +156,21 @@ static int walk_frame_objects(const struct mem_reader *m, const struct py_layout
 		err = check_frame(seen, steps, frame);
 		if (err)
 			break;
-		err = py_read_mem(m, frame, buf, L->frame_lasti + 4);
+		err = mem_read(m, frame, buf, L->frame_lasti + 4);
 		if (err)
 			break;
-		err = read_code(m, L, py_get_u64(buf, L->frame_code), out, &ci);
+		err = read_code(m, L, mem_get_u64(buf, L->frame_code), out, &ci);
 		if (err)
 			break;
 		/* f_lasti: last instruction started, -1 before the first */
-		lasti = py_get_i32(buf, L->frame_lasti);
+		lasti = mem_get_i32(buf, L->frame_lasti);
 		if (L->lines == PY_LINES_310)
 			lasti *= 2; /* 3.10 counts 2-byte code units */
 		out->line = code_line(m, L, &ci, lasti);
 		w->addr[n] = frame;
 		w->owner[n] = -1;
 		n++;
-		frame = py_get_u64(buf, L->frame_previous);
+		frame = mem_get_u64(buf, L->frame_previous);
 	}
 	/* Garbage part way up the stack (the target kept running): keep what we have */
 	return n ? n : err;
@@ -189,13 +189,13 @@ static int walk_interp_frames(const struct mem_reader *m, const struct py_layout
 
 	if (L->frame_owner >= sizeof(buf))
 		return -EINVAL;
-	err = py_read_ptr(m, tstate + L->tstate_frame, &frame);
+	err = mem_read_ptr(m, tstate + L->tstate_frame, &frame);
 	if (err)
 		return err;
 	if (L->cframe_current_frame >= 0 && frame) {
-		if (!py_valid_ptr(frame, 8))
+		if (!mem_valid_ptr(frame, 8))
 			return -EFAULT;
-		err = py_read_ptr(m, frame + L->cframe_current_frame, &frame);
+		err = mem_read_ptr(m, frame + L->cframe_current_frame, &frame);
 		if (err)
 			return err;
 	}
@@ -210,13 +210,13 @@ static int walk_interp_frames(const struct mem_reader *m, const struct py_layout
 		err = check_frame(seen, steps, frame);
 		if (err)
 			break;
-		err = py_read_mem(m, frame, buf, L->frame_owner + 1);
+		err = mem_read(m, frame, buf, L->frame_owner + 1);
 		if (err)
 			break;
-		code = py_get_u64(buf, L->frame_code);
-		instr = py_get_u64(buf, L->frame_instr);
+		code = mem_get_u64(buf, L->frame_code);
+		instr = mem_get_u64(buf, L->frame_instr);
 		owner = (int8_t)buf[L->frame_owner];
-		frame = py_get_u64(buf, L->frame_previous);
+		frame = mem_get_u64(buf, L->frame_previous);
 		if (owner == L->owner_cstack)
 			continue; /* 3.12+ shim frame pushed by C code, not Python */
 		err = read_code(m, L, code, out, &ci);

@@ -5,7 +5,7 @@
 #include <sys/types.h>
 
 #include "runtimes/python/frame.h"
-#include "runtimes/python/memory.h"
+#include "base/target_memory.h"
 
 /*
  * Fills up to max frames of thread tid (the kernel TID) of a target of

@@ -50,13 +50,13 @@ int py_read_str(const struct mem_reader *m, const struct py_layout *L, uint64_t 
 	int err;
 
 	dst[0] = '\0';
-	if (!py_valid_ptr(obj, 8) || L->unicode_compact_data > sizeof(hdr) || cap > 256)
+	if (!mem_valid_ptr(obj, 8) || L->unicode_compact_data > sizeof(hdr) || cap > 256)
 		return -EFAULT;
-	err = py_read_mem(m, obj, hdr, L->unicode_compact_data);
+	err = mem_read(m, obj, hdr, L->unicode_compact_data);
 	if (err)
 		return err;
-	length = (int64_t)py_get_u64(hdr, L->unicode_length);
-	state = (uint32_t)py_get_i32(hdr, L->unicode_state);
+	length = (int64_t)mem_get_u64(hdr, L->unicode_length);
+	state = (uint32_t)mem_get_i32(hdr, L->unicode_state);
 	/* bitfield: interned:2, kind:3, compact:1, ascii:1 (3.8 - 3.13) */
 	kind = (state >> 2) & 7;
 	compact = (state >> 5) & 1;
@@ -64,7 +64,7 @@ int py_read_str(const struct mem_reader *m, const struct py_layout *L, uint64_t 
 	if (length < 0 || !compact || (kind != 1 && kind != 2 && kind != 4) || (ascii && kind != 1))
 		return -EINVAL;
 	n = (uint64_t)length < cap - 1 ? (size_t)length : cap - 1;
-	err = py_read_mem(m, obj + (ascii ? L->unicode_ascii_data : L->unicode_compact_data), raw, n * kind);
+	err = mem_read(m, obj + (ascii ? L->unicode_ascii_data : L->unicode_compact_data), raw, n * kind);
 	if (err)
 		return err;
 	for (i = 0; i < n; i++) {

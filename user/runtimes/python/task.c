@@ -37,7 +37,7 @@ static bool cstr_is(const struct mem_reader *m, uint64_t addr, const char *want)
 	first = PAGE_SIZE_MIN - (addr & (PAGE_SIZE_MIN - 1));
 	if (first > len)
 		first = len;
-	if (py_read_mem(m, addr, buf, first) || (first < len && py_read_mem(m, addr + first, buf + first, len - first)))
+	if (mem_read(m, addr, buf, first) || (first < len && mem_read(m, addr + first, buf + first, len - first)))
 		return false;
 	return !memcmp(buf, want, len);
 }
@@ -48,8 +48,8 @@ static bool type_is(const struct mem_reader *m, const struct py_layout *L, uint6
 {
 	uint64_t t, tp_name;
 
-	if (!py_valid_ptr(obj, 8) || py_read_ptr(m, obj + OB_TYPE, &t) || !py_valid_ptr(t, 8) ||
-	    py_read_ptr(m, t + L->type_name, &tp_name))
+	if (!mem_valid_ptr(obj, 8) || mem_read_ptr(m, obj + OB_TYPE, &t) || !mem_valid_ptr(t, 8) ||
+	    mem_read_ptr(m, t + L->type_name, &tp_name))
 		return false;
 	if (type)
 		*type = t;
@@ -67,25 +67,25 @@ static int slot_offset(const struct mem_reader *m, const struct py_layout *L, ui
 	uint8_t def[MEMBER_SIZE];
 	int depth, i;
 
-	for (depth = 0; depth < MAX_BASES && py_valid_ptr(type, 8); depth++) {
+	for (depth = 0; depth < MAX_BASES && mem_valid_ptr(type, 8); depth++) {
 		uint64_t members;
 
-		if (py_read_ptr(m, type + L->type_members, &members))
+		if (mem_read_ptr(m, type + L->type_members, &members))
 			return -EFAULT;
-		for (i = 0; py_valid_ptr(members, 8) && i < MAX_MEMBERS; i++) {
-			if (py_read_mem(m, members + (uint64_t)i * MEMBER_SIZE, def, sizeof(def)))
+		for (i = 0; mem_valid_ptr(members, 8) && i < MAX_MEMBERS; i++) {
+			if (mem_read(m, members + (uint64_t)i * MEMBER_SIZE, def, sizeof(def)))
 				return -EFAULT;
-			if (!py_get_u64(def, 0))
+			if (!mem_get_u64(def, 0))
 				break; /* the terminating entry */
-			if (!cstr_is(m, py_get_u64(def, 0), name))
+			if (!cstr_is(m, mem_get_u64(def, 0), name))
 				continue;
-			*off = py_get_u64(def, MEMBER_OFFSET);
-			if (py_get_i32(def, MEMBER_TYPE) != T_OBJECT_EX || !*off || *off >= MAX_SLOT_OFFSET ||
+			*off = mem_get_u64(def, MEMBER_OFFSET);
+			if (mem_get_i32(def, MEMBER_TYPE) != T_OBJECT_EX || !*off || *off >= MAX_SLOT_OFFSET ||
 			    (*off & 7))
 				return -EINVAL;
 			return 0;
 		}
-		if (py_read_ptr(m, type + L->type_base, &type))
+		if (mem_read_ptr(m, type + L->type_base, &type))
 			return -EFAULT;
 	}
 	return -ENOENT;
@@ -102,9 +102,9 @@ static int read_counter_name(const struct mem_reader *m, const struct py_layout 
 	uint32_t d[2];
 	int ndigits;
 
-	if (L->long_digit + 8u > sizeof(buf) || py_read_mem(m, obj, buf, L->long_digit + 8))
+	if (L->long_digit + 8u > sizeof(buf) || mem_read(m, obj, buf, L->long_digit + 8))
 		return -EFAULT;
-	size = py_get_u64(buf, L->long_size);
+	size = mem_get_u64(buf, L->long_size);
 	if (L->long_tagged) {
 		if ((size & 3) == 2 || (size >> 3) > 2)
 			return -EINVAL; /* negative, or too big to be a task counter */
@@ -136,29 +136,29 @@ static int task_name(const struct mem_reader *m, const struct py_layout *L, uint
 	uint8_t buf[256];
 
 	dst[0] = '\0';
-	if (!L->task_name || !py_valid_ptr(coro, 8) || L->task_name + 8u > sizeof(buf) ||
+	if (!L->task_name || !mem_valid_ptr(coro, 8) || L->task_name + 8u > sizeof(buf) ||
 	    L->task_coro + 8u > sizeof(buf))
 		return -EPROTONOSUPPORT;
-	if (py_read_ptr(m, handle_frame + L->frame_localsplus, &self) || !type_is(m, L, self, NULL, &type))
+	if (mem_read_ptr(m, handle_frame + L->frame_localsplus, &self) || !type_is(m, L, self, NULL, &type))
 		return -EFAULT;
-	if (slot_offset(m, L, type, "_callback", &off) || py_read_ptr(m, self + off, &cb))
+	if (slot_offset(m, L, type, "_callback", &off) || mem_read_ptr(m, self + off, &cb))
 		return -ENOENT;
 	if (type_is(m, L, cb, "TaskStepMethWrapper", NULL) || type_is(m, L, cb, "_asyncio.TaskStepMethWrapper", NULL) ||
 	    type_is(m, L, cb, "TaskWakeupMethWrapper", NULL)) {
-		if (py_read_ptr(m, cb + L->wrapper_task, &task))
+		if (mem_read_ptr(m, cb + L->wrapper_task, &task))
 			return -EFAULT;
 	} else if (type_is(m, L, cb, "builtin_function_or_method", NULL)) {
-		if (py_read_ptr(m, cb + L->cfunc_self, &task))
+		if (mem_read_ptr(m, cb + L->cfunc_self, &task))
 			return -EFAULT;
 	} else {
 		return -ENOENT; /* a callback that is not a task's */
 	}
 	if (!type_is(m, L, task, "_asyncio.Task", NULL))
 		return -ENOENT;
-	if (py_read_mem(m, task, buf, (L->task_name > L->task_coro ? L->task_name : L->task_coro) + 8))
+	if (mem_read(m, task, buf, (L->task_name > L->task_coro ? L->task_name : L->task_coro) + 8))
 		return -EFAULT;
-	tcoro = py_get_u64(buf, L->task_coro);
-	name = py_get_u64(buf, L->task_name);
+	tcoro = mem_get_u64(buf, L->task_coro);
+	name = mem_get_u64(buf, L->task_name);
 	if (tcoro != coro)
 		return -ENOENT; /* not the task running this coroutine */
 	if (type_is(m, L, name, "str", NULL))
@@ -189,7 +189,7 @@ static uint64_t frame_coroutine(const struct mem_reader *m, const struct py_layo
 
 	if (L->frames == PY_INTERP_FRAME)
 		return owner == L->owner_generator && frame > L->gen_iframe ? frame - L->gen_iframe : 0;
-	if (py_read_ptr(m, frame + L->frame_gen, &gen))
+	if (mem_read_ptr(m, frame + L->frame_gen, &gen))
 		return 0;
 	return gen;
 }

@@ -4,7 +4,7 @@
 
 #include "runtimes/python/frame.h"
 #include "runtimes/python/layouts.h"
-#include "runtimes/python/memory.h"
+#include "base/target_memory.h"
 
 /* Names the task on each coroutine frame called by Handle._run; n frames walked (peek included). */
 void py_name_tasks(const struct mem_reader *m, const struct py_layout *L, struct walk *w, int n);

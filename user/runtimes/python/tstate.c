@@ -32,7 +32,7 @@ int py_tstate_tid(const struct mem_reader *m, const struct py_layout *L, uint64_
 	int err;
 
 	if (L->tstate_native_thread_id) {
-		err = py_read_ptr(m, ts + L->tstate_native_thread_id, &id);
+		err = mem_read_ptr(m, ts + L->tstate_native_thread_id, &id);
 		if (err)
 			return err;
 		if (!id || id > INT32_MAX)
@@ -40,12 +40,12 @@ int py_tstate_tid(const struct mem_reader *m, const struct py_layout *L, uint64_
 		*tid = (pid_t)id;
 		return 0;
 	}
-	err = py_read_ptr(m, ts + L->tstate_thread_id, &id);
+	err = mem_read_ptr(m, ts + L->tstate_thread_id, &id);
 	if (err)
 		return err;
-	if (!py_valid_ptr(id, 8))
+	if (!mem_valid_ptr(id, 8))
 		return -EFAULT;
-	err = py_read_mem(m, id + pthread_tid_offset, &ktid, sizeof(ktid));
+	err = mem_read(m, id + pthread_tid_offset, &ktid, sizeof(ktid));
 	if (err)
 		return err;
 	if (ktid <= 0)
@@ -75,27 +75,27 @@ int py_find_tstate(const struct mem_reader *m, const struct py_layout *L, uint64
 	uint64_t interp, ts;
 	int i, budget = MAX_THREADS, err;
 
-	err = py_read_ptr(m, runtime + L->runtime_interp_head, &interp);
+	err = mem_read_ptr(m, runtime + L->runtime_interp_head, &interp);
 	if (err)
 		return err;
 	for (i = 0; interp && i < MAX_INTERPRETERS; i++) {
-		if (!py_valid_ptr(interp, 8))
+		if (!mem_valid_ptr(interp, 8))
 			return -EFAULT;
-		err = py_read_ptr(m, interp + L->interp_threads_head, &ts);
+		err = mem_read_ptr(m, interp + L->interp_threads_head, &ts);
 		if (err)
 			return err;
 		for (; ts && budget > 0; budget--) {
-			if (!py_valid_ptr(ts, 8))
+			if (!mem_valid_ptr(ts, 8))
 				return -EFAULT;
 			if (tstate_matches(m, L, ts, key)) {
 				*out = ts;
 				return 1;
 			}
-			err = py_read_ptr(m, ts + L->tstate_next, &ts);
+			err = mem_read_ptr(m, ts + L->tstate_next, &ts);
 			if (err)
 				return err;
 		}
-		err = py_read_ptr(m, interp + L->interp_next, &interp);
+		err = mem_read_ptr(m, interp + L->interp_next, &interp);
 		if (err)
 			return err;
 	}
@@ -115,17 +115,17 @@ int py_check_debug_offsets(const struct mem_reader *m, const struct py_layout *L
 
 	if (!L->debug)
 		return 0;
-	if (py_read_mem(m, runtime, buf, sizeof(buf)) || memcmp(buf, DEBUG_COOKIE, 8))
+	if (mem_read(m, runtime, buf, sizeof(buf)) || memcmp(buf, DEBUG_COOKIE, 8))
 		return -EPROTONOSUPPORT;
-	version = py_get_u64(buf, DEBUG_VERSION);
+	version = mem_get_u64(buf, DEBUG_VERSION);
 	if (((version >> 24) & 0xff) != (uint64_t)L->major || ((version >> 16) & 0xff) != (uint64_t)L->minor ||
-	    py_get_u64(buf, DEBUG_FREE_THREADED))
+	    mem_get_u64(buf, DEBUG_FREE_THREADED))
 		return -EPROTONOSUPPORT;
 	for (i = 0; i < L->n_debug; i++) {
 		uint16_t want;
 
 		memcpy(&want, (const uint8_t *)L + L->debug[i].field, sizeof(want));
-		if (L->debug[i].pos + 8u > sizeof(buf) || py_get_u64(buf, L->debug[i].pos) != want)
+		if (L->debug[i].pos + 8u > sizeof(buf) || mem_get_u64(buf, L->debug[i].pos) != want)
 			return -EPROTONOSUPPORT;
 	}
 	return 0;

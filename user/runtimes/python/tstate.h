@@ -5,7 +5,7 @@
 #include <sys/types.h>
 
 #include "runtimes/python/layouts.h"
-#include "runtimes/python/memory.h"
+#include "base/target_memory.h"
 
 /* Finding thread states in the interpreters' lists, and checking a row against the target. */
 
