@@ -87,10 +87,13 @@ def stalls(values):
     return sum(v for k, v in values.items() if k.startswith("loopstall_stalls_total"))
 
 
-def stall_cost(count=15):
+STALLERS = {"python": ["/usr/bin/python3", os.path.join(os.path.dirname(__file__), "bench_staller.py")],
+            "node": ["node", os.path.join(os.path.dirname(__file__), "bench_node_staller.js")]}
+
+
+def stall_cost(runtime, count=15):
     """CPU of loopstall per stall report (begin and end records), first and repeated."""
-    staller = subprocess.Popen(["/usr/bin/python3", os.path.join(os.path.dirname(__file__), "bench_staller.py"),
-                                str(count)], stdout=subprocess.PIPE, text=True)
+    staller = subprocess.Popen([*STALLERS[runtime], str(count)], stdout=subprocess.PIPE, text=True)
     port = free_port()
     try:
         staller.stdout.readline()
@@ -100,7 +103,11 @@ def stall_cost(count=15):
         first = None
         deadline = time.monotonic() + count * 0.6 + 10
         while time.monotonic() < deadline:
-            values = scrape(port)
+            try:
+                values = scrape(port)
+            except OSError:  # /metrics listens a moment after "watching"
+                time.sleep(0.05)
+                continue
             n = stalls(values)
             if first is None and n >= 1:
                 first = (n, report_cpu(values))
@@ -117,7 +124,7 @@ def stall_cost(count=15):
         sys.exit("bench: the staller's stalls were not seen")
     first_ms = first[1] / first[0] * 1000
     repeat_ms = (last[1] - first[1]) / (last[0] - first[0]) * 1000
-    print(f"stall report cost (loopstall CPU, begin + end records): first {first_ms:.2f} ms, "
+    print(f"stall report cost, {runtime} (loopstall CPU, begin + end records): first {first_ms:.2f} ms, "
           f"repeat {repeat_ms:.2f} ms (mean over {int(last[0] - first[0])} more stalls in the warm process)")
 
 
@@ -245,7 +252,8 @@ def main():
     print(f"median p99 latency: without {p0:.2f} ms, with {p1:.2f} ms, ratio {p1 / p0:.3f}")
     print(f"loopstall: median CPU {statistics.median(ls_cpu):.2f}% of one core, "
           f"peak RSS {max(ls_rss):.1f} MiB, stall records {stall_records}")
-    stall_cost()
+    stall_cost("python")
+    stall_cost("node")
 
 
 if __name__ == "__main__":

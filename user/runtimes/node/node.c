@@ -75,7 +75,7 @@ static void load_v8(struct node_process *n, pid_t pid, const struct proc_maps *m
 	int fd;
 
 	n->v8_err = -ENOENT;
-	snprintf(n->v8_missing, sizeof(n->v8_missing), "no node binary mapped");
+	snprintf(n->v8_missing, sizeof(n->v8_missing), "no node binary is mapped");
 	if (!m)
 		return;
 	fd = proc_open_mapped(pid, m, path, sizeof(path));
@@ -119,7 +119,7 @@ static void status(void *state, int err, char *buf, size_t len)
 	if (err)
 		snprintf(buf, len, "unreadable: %s", strerror(-err));
 	else if (n->v8_err)
-		snprintf(buf, len, "JavaScript frames unread: V8 metadata %s", n->v8_missing);
+		snprintf(buf, len, "JavaScript frames unread: %s", n->v8_missing);
 	else
 		snprintf(buf, len, "JavaScript frames from V8");
 }

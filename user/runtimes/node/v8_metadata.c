@@ -72,13 +72,13 @@ static int check(const bool *found, struct v8_metadata *md, char *missing, size_
 
 	for (i = 0; i < NFIELDS; i++)
 		if (!found[i]) {
-			snprintf(missing, len, "%s", fields[i].symbol);
+			snprintf(missing, len, "its V8 metadata lacks %s", fields[i].symbol);
 			return -ENOENT;
 		}
 	md->smi_shift += 1; /* SmiShiftSize counts past the one tag bit */
 	if (md->tagged_size != 8 || md->smi_shift != 32) {
 		/* Pointer compression (4-byte fields, 31-bit Smis): not read. */
-		snprintf(missing, len, "v8dbg_TaggedSize %lld (pointer compression)", (long long)md->tagged_size);
+		snprintf(missing, len, "its V8 compresses pointers (v8dbg_TaggedSize %lld)", (long long)md->tagged_size);
 		return -ENOENT;
 	}
 	return 0;

@@ -33,9 +33,9 @@ struct v8_metadata {
 };
 
 /*
- * Reads the constants from the ELF file fd. 0, or -ENOENT with missing
- * naming the first required symbol it lacks (a V8 the reader does not know),
- * or another -errno.
+ * Reads the constants from the ELF file fd. 0, or -ENOENT with why in
+ * missing (the first symbol it lacks: a V8 the reader does not know), or
+ * another -errno.
  */
 int v8_metadata_read(int fd, struct v8_metadata *md, char *missing, size_t len);
 
