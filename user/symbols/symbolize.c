@@ -29,12 +29,15 @@
 #include "base/duration.h"
 #include "base/proc.h"
 #include "symbols/demangle.h"
+#include "symbols/symbol_index.h"
 #include "symbols/symbolize.h"
 
 #define CACHE_SLOTS	32
 #define STACK_PAGES	8
 #define STACK_PAGE_SIZE 4096ULL
 #define SYMBOL_SLOTS	1024
+#define INDEXED_MODULES 8     /* per process: the ones with big symbol tables */
+#define INDEX_MIN_SYMBOLS 20000 /* a smaller table is scanned as libdwfl does */
 #define REFRESH_NS	(100 * NSEC_PER_MSEC) /* an address in no module re-reads the maps at most this often */
 
 /* What the current unwind_stack() call unwinds; repointed on every call. */
@@ -61,6 +64,10 @@ struct cached_process {
 	uint64_t last_use;
 	struct unwind_call call;
 	struct symbolizer *owner;
+	struct {
+		Dwfl_Module *mod;
+		struct symbol_index *ix; /* NULL: the module's table is small */
+	} indexed[INDEXED_MODULES];
 };
 
 /* Pages of the live target read during one unwind: a syscall per page, not per word. */
@@ -241,6 +248,21 @@ static int report_live(struct cached_process *c)
 	return report_process(c, maps, NULL);
 }
 
+/* Ends c's Dwfl and what was built over its modules. */
+static void end_dwfl(struct cached_process *c)
+{
+	int i;
+
+	for (i = 0; i < INDEXED_MODULES; i++) {
+		symbol_index_free(c->indexed[i].ix);
+		c->indexed[i].mod = NULL;
+		c->indexed[i].ix = NULL;
+	}
+	if (c->dwfl)
+		dwfl_end(c->dwfl);
+	c->dwfl = NULL;
+}
+
 /* ---- the per-process cache ----------------------------------------------- */
 
 struct symbolizer *symbolizer_new(bool debug_files)
@@ -261,8 +283,7 @@ static void drop(struct cached_process *c)
 {
 	struct symbolizer *owner = c->owner;
 
-	if (c->dwfl)
-		dwfl_end(c->dwfl);
+	end_dwfl(c);
 	proc_maps_free(c->maps);
 	memset(c, 0, sizeof(*c));
 	c->owner = owner;
@@ -418,8 +439,7 @@ static Dwfl_Module *find_module(struct cached_process *c, Dwarf_Addr addr)
 		proc_maps_free(now);
 		return NULL;
 	}
-	dwfl_end(c->dwfl);
-	c->dwfl = NULL;
+	end_dwfl(c);
 	if (report_process(c, now, NULL)) {
 		drop(c);
 		return NULL;
@@ -561,20 +581,36 @@ static void function_start(Dwfl_Module *mod, Dwarf_Addr addr, struct cached_symb
 	}
 }
 
+/* The function at addr of mod, through its index when its table is big. */
+static const char *function_at(struct cached_process *c, Dwfl_Module *mod, Dwarf_Addr addr, GElf_Off *off)
+{
+	GElf_Sym sym;
+	int i;
+
+	for (i = 0; i < INDEXED_MODULES && c->indexed[i].mod && c->indexed[i].mod != mod; i++)
+		;
+	if (i < INDEXED_MODULES && !c->indexed[i].mod) {
+		c->indexed[i].mod = mod;
+		c->indexed[i].ix = symbol_index_build(mod, INDEX_MIN_SYMBOLS);
+	}
+	if (i < INDEXED_MODULES && c->indexed[i].ix)
+		return symbol_index_lookup(c->indexed[i].ix, mod, addr, off);
+	return dwfl_module_addrinfo(mod, addr, off, &sym, NULL, NULL, NULL);
+}
+
 /* Resolves addr in mod into e: the slow part, once per binary and address. */
-static void resolve(Dwfl_Module *mod, Dwarf_Addr addr, struct cached_symbol *e)
+static void resolve(struct cached_process *c, Dwfl_Module *mod, Dwarf_Addr addr, struct cached_symbol *e)
 {
 	const char *name, *file;
 	Dwfl_Line *line;
 	GElf_Off off;
-	GElf_Sym sym;
 	int lineno = 0;
 
 	e->named = false;
 	e->in_function = false;
 	e->line = 0;
 	e->file[0] = '\0';
-	name = dwfl_module_addrinfo(mod, addr, &off, &sym, NULL, NULL, NULL);
+	name = function_at(c, mod, addr, &off);
 	if (name) {
 		demangle(name, e->function, sizeof(e->function));
 		e->named = true;
@@ -636,7 +672,7 @@ static bool symbolize_locked(struct symbolizer *s, pid_t pid, uint64_t ip, bool 
 	if (e->binary != binary || e->offset != offset) {
 		e->binary = binary;
 		e->offset = offset;
-		resolve(mod, addr, e);
+		resolve(c, mod, addr, e);
 	}
 	if (e->named)
 		snprintf(out->function, sizeof(out->function), "%s", e->function);

@@ -140,21 +140,26 @@ int v8_metadata_read(int fd, struct v8_metadata *md, char *missing, size_t len)
 	/* The constants are exported: .dynsym holds them, a stripped node too. */
 	while ((scn = elf_nextscn(elf, scn))) {
 		GElf_Shdr sh;
-		Elf_Data *data;
+		Elf_Data *data, *strings;
 		size_t n, k, i;
 
 		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNSYM || !sh.sh_entsize)
 			continue;
 		data = elf_getdata(scn, NULL);
+		strings = elf_getdata(elf_getscn(elf, sh.sh_link), NULL);
+		if (!strings || !strings->d_buf || !strings->d_size)
+			continue;
 		n = data ? sh.sh_size / sh.sh_entsize : 0;
+		/* 75k symbols in node: their names are looked at in place, not through elf_strptr(). */
 		for (k = 0; k < n; k++) {
 			GElf_Sym sym;
 			const char *name;
 
-			if (!gelf_getsym(data, k, &sym) || sym.st_shndx == SHN_UNDEF)
+			if (!gelf_getsym(data, k, &sym) || sym.st_shndx == SHN_UNDEF || sym.st_name >= strings->d_size ||
+			    strings->d_size - sym.st_name < 7)
 				continue;
-			name = elf_strptr(elf, sh.sh_link, sym.st_name);
-			if (!name || strncmp(name, "v8dbg_", 6) != 0)
+			name = (const char *)strings->d_buf + sym.st_name;
+			if (memcmp(name, "v8dbg_", 6) != 0 || !memchr(name, 0, strings->d_size - sym.st_name))
 				continue;
 			for (i = 0; i < NFIELDS; i++)
 				if (!found[i] && strcmp(name, fields[i].symbol) == 0)
