@@ -16,6 +16,7 @@
 #include "record/culprit.h"
 
 #define SOCKET_CACHE 64
+#define RUNTIME_FUNCTION_REACH 3 /* interpreter frames looked past for a C function of Python */
 
 /* A socket described lately: a stall's end record finds it even when the socket is closed by then. */
 struct described_socket {
@@ -67,13 +68,15 @@ void resolver_warm(struct resolver *rs, pid_t pid)
 }
 
 /*
- * Names one address: a function of a module, else JIT code the runtime
- * knows (code in no module, or copied into an unnamed range of one, like
- * node's interpreter trampolines).
+ * Names one address: a function of a module (by the runtime's name for it
+ * when it has one: CPython's C functions), else JIT code the runtime knows
+ * (code in no module, or copied into an unnamed range of one, like node's
+ * interpreter trampolines). True when the runtime named a function of its own.
  */
-static void name_ip(struct resolver *rs, const struct stall_record *r, uint64_t ip, bool is_return,
+static bool name_ip(struct resolver *rs, const struct stall_record *r, uint64_t ip, bool is_return,
 		    struct stall_frame *f)
 {
+	char own[sizeof(f->function)];
 	char jit[sizeof(f->function)];
 	pid_t pid = r->pid;
 
@@ -82,10 +85,16 @@ static void name_ip(struct resolver *rs, const struct stall_record *r, uint64_t 
 	if (is_code_ref(ip)) {
 		if ((ip & ~CODE_REF) < (uint64_t)r->ncode)
 			*f = r->code[ip & ~CODE_REF];
-		return;
+		return false;
 	}
-	if (symbolize_ip(rs->symbolizer, pid, ip, is_return, f))
-		return;
+	symbolize_ip(rs->symbolizer, pid, ip, is_return, f);
+	if (f->entry && runtimes_name_native(rs->runtimes, pid, f->entry, own, sizeof(own)) == 0) {
+		snprintf(f->function, sizeof(f->function), "%s", own);
+		f->runtime_function = true;
+		return true;
+	}
+	if (f->module[0])
+		return false;
 	if (runtimes_name_jit(rs->runtimes, pid, is_return && ip ? ip - 1 : ip, jit, sizeof(jit)) == 0) {
 		f->kind = FRAME_JS;
 		f->module[0] = 0;
@@ -93,6 +102,7 @@ static void name_ip(struct resolver *rs, const struct stall_record *r, uint64_t 
 		f->line = 0;
 		snprintf(f->function, sizeof(f->function), "%s", jit);
 	}
+	return false;
 }
 
 /* The next hot frame: the most samples in the function itself, then in all, then the innermost. */
@@ -278,6 +288,18 @@ static void describe_sockets(struct resolver *rs, struct stall_record *r)
  * r->frames. A frame-pointer walk through code built without frame pointers
  * yields garbage after a frame or two: stop at the first address in no module.
  */
+/* Whether one of the few native frames from i on is a C function its runtime names (time.sleep). */
+static bool runtime_function_ahead(struct resolver *rs, const struct stall_record *r, int i)
+{
+	struct stall_frame f;
+	int k;
+
+	for (k = i; k < r->n_native_ips && k < i + RUNTIME_FUNCTION_REACH; k++)
+		if (name_ip(rs, r, r->native_ips[k], k > 0, &f))
+			return true;
+	return false;
+}
+
 void resolve_record(struct resolver *rs, struct stall_record *r)
 {
 	struct stall_frame native[STALL_MAX_NATIVE];
@@ -285,15 +307,20 @@ void resolve_record(struct resolver *rs, struct stall_record *r)
 
 	for (i = 0; i < r->n_native_ips; i++) {
 		struct stall_frame *f = &native[n];
+		bool own = name_ip(rs, r, r->native_ips[i], i > 0, f);
 
-		name_ip(rs, r, r->native_ips[i], i > 0, f);
 		if (!f->module[0] && f->kind != FRAME_JS)
 			break;
 		/* "clock_nanosleep@GLIBC_2.2.5": the symbol version is noise here. */
 		f->function[strcspn(f->function, "@")] = 0;
 		n++;
-		f->interpreter = runtimes_is_interpreter(rs->runtimes, r->pid, f->module);
-		if (r->native_to_interpreter && f->interpreter)
+		f->interpreter = !own && runtimes_is_interpreter(rs->runtimes, r->pid, f->module);
+		/*
+		 * The runtime's frames take over at its interpreter: after its
+		 * plumbing, unless a C function of its own (time.sleep, under its
+		 * helpers) comes first.
+		 */
+		if (r->native_to_interpreter && f->interpreter && !runtime_function_ahead(rs, r, i + 1))
 			break;
 	}
 	r->n_native_ips = 0;
@@ -309,10 +336,14 @@ void resolve_record(struct resolver *rs, struct stall_record *r)
 
 		n = 0;
 		while (n < STALL_MAX_NATIVE && sample_frame(rs, r, typical, n, &native[n])) {
-			struct stall_frame *f = &native[n++];
+			struct stall_frame *f = &native[n++], next;
+			bool ahead = false;
+			int k;
 
-			f->interpreter = runtimes_is_interpreter(rs->runtimes, r->pid, f->module);
-			if (r->native_to_interpreter && f->interpreter)
+			f->interpreter = !f->runtime_function && runtimes_is_interpreter(rs->runtimes, r->pid, f->module);
+			for (k = n; f->interpreter && k < n + RUNTIME_FUNCTION_REACH && !ahead; k++)
+				ahead = sample_frame(rs, r, typical, k, &next) && next.runtime_function;
+			if (r->native_to_interpreter && f->interpreter && !ahead)
 				break;
 		}
 	}

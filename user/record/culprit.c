@@ -100,7 +100,8 @@ struct culprit culprit_of(const struct stall_record *r)
 	c.at = &r->frames[at];
 	/*
 	 * via: the library function the culprit called on the way to the
-	 * blocking point, of its own kind: urlopen for Python, node:fs's
+	 * blocking point, of its own kind: urlopen for Python (or a C function
+	 * Python calls, by its Python name: time.sleep), node:fs's
 	 * readFileSync for JavaScript, usleep for a native server (not the
 	 * syscall's own wrapper, which the cause already names). Never the
 	 * C internals under Python or JavaScript code (__open, a semaphore's
@@ -109,8 +110,8 @@ struct culprit culprit_of(const struct stall_record *r)
 	for (i = at - 1; i >= 0 && !c.via; i--) {
 		const struct stall_frame *f = &r->frames[i];
 
-		if (f->kind == c.at->kind && !frame_is_application(r, f) && is_named(f) && !f->interpreter &&
-		    !is_syscall_wrapper(r, f))
+		if ((f->kind == c.at->kind || (f->runtime_function && c.at->kind == FRAME_PYTHON)) &&
+		    !frame_is_application(r, f) && is_named(f) && !f->interpreter && !is_syscall_wrapper(r, f))
 			c.via = f;
 	}
 	/* The coroutine it runs in, when it is not one: the application's first, else any. */

@@ -44,6 +44,8 @@ static void put_frame_fields(FILE *out, const struct stall_frame *f)
 		put_string(out, "module", f->module);
 	if (f->kind == FRAME_PYTHON)
 		fprintf(out, ",\"coroutine\":%s", f->coroutine ? "true" : "false");
+	if (f->interpreter)
+		fputs(",\"interpreter\":true", out);
 	if (f->task[0])
 		put_string(out, "task", f->task);
 	else if (f->ip)

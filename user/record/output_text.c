@@ -9,6 +9,7 @@
 #include "base/duration.h"
 #include "base/escape.h"
 #include "base/histogram.h"
+#include "base/proc.h"
 #include "record/culprit.h"
 #include "record/output.h"
 #include "base/syscalls.h"
@@ -223,6 +224,17 @@ void output_text(FILE *out, const struct stall_record *r)
 	fputc('\n', out);
 	shown = output_shown_frames(r, true);
 	for (i = 0; i < shown; i++) {
+		int plumbing = 0;
+
+		/* The interpreter's own frames between a C function and the Python code that called it: one line. */
+		while (i + plumbing < shown && r->frames[i + plumbing].interpreter)
+			plumbing++;
+		if (plumbing) {
+			fprintf(out, "    #%-2d %-6s %d interpreter frame%s (%s)\n", i, "native", plumbing,
+				plumbing == 1 ? "" : "s", base_name(r->frames[i].module));
+			i += plumbing - 1;
+			continue;
+		}
 		fprintf(out, "    #%-2d %-6s ", i, frame_kind_name(r->frames[i].kind));
 		put_frame(out, &r->frames[i], false);
 		fputc('\n', out);

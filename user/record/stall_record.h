@@ -37,8 +37,10 @@ struct stall_frame {
 	enum frame_kind kind;
 	bool coroutine;	  /* python: an async def */
 	bool interpreter; /* native: in the runtime's interpreter (its plumbing, not a call of the app's) */
+	bool runtime_function; /* native: a C function of the runtime, by the runtime's name (time.sleep) */
 	int line;	/* 0 when unknown */
 	uint64_t ip;	/* native */
+	uint64_t entry; /* native: where its function starts in the process, 0 when unknown */
 	char function[128];
 	char file[256];	  /* python source, or native source with debug info */
 	char module[256]; /* native: the binary or library */

@@ -88,6 +88,8 @@ struct cached_symbol {
 	bool named;
 	bool in_function;     /* unnamed, but its function's start is known from the CFI */
 	uint64_t function_at; /* that start, an address in the ELF file */
+	uint64_t into;	      /* how far into its function the address is, when has_entry */
+	bool has_entry;
 	int line;
 	char function[128];
 	char file[256];
@@ -606,16 +608,25 @@ static void resolve(struct cached_process *c, Dwfl_Module *mod, Dwarf_Addr addr,
 	GElf_Off off;
 	int lineno = 0;
 
+	GElf_Addr bias;
+
 	e->named = false;
 	e->in_function = false;
+	e->has_entry = false;
 	e->line = 0;
 	e->file[0] = '\0';
 	name = function_at(c, mod, addr, &off);
 	if (name) {
 		demangle(name, e->function, sizeof(e->function));
 		e->named = true;
+		e->into = off;
+		e->has_entry = true;
 	} else {
 		function_start(mod, addr, e);
+		if (e->in_function && dwfl_module_getelf(mod, &bias)) {
+			e->into = addr - bias - e->function_at;
+			e->has_entry = true;
+		}
 	}
 	line = separate_debug_file(mod) ? NULL : dwfl_module_getsrc(mod, addr);
 	if (line) {
@@ -674,6 +685,8 @@ static bool symbolize_locked(struct symbolizer *s, pid_t pid, uint64_t ip, bool 
 		e->offset = offset;
 		resolve(c, mod, addr, e);
 	}
+	if (e->has_entry)
+		out->entry = addr - e->into;
 	if (e->named)
 		snprintf(out->function, sizeof(out->function), "%s", e->function);
 	else /* for eu-addr2line -e MODULE later: its function's start, else the address, inside the file */

@@ -422,7 +422,7 @@ static int64_t bytecode_position(const struct v8_metadata *md, const struct mem_
 				 int64_t offset)
 {
 	uint64_t table, length;
-	int64_t code = 0, position = 0, best = -1, delta, n;
+	int64_t code = -1, position = 0, best = -1, delta, n; /* V8 starts at the function's entry, -1 */
 	uint8_t *bytes;
 	size_t at = 0;
 
@@ -469,9 +469,13 @@ int v8_read_frame(const struct v8_metadata *md, const struct mem_reader *stack, 
 		return -EFAULT;
 	if (is_smi(marker) || !is_heap_object(function))
 		return -ENOENT;
-	/* JSFunction and the kinds of it just below in the type list (class constructors, ...). */
+	/*
+	 * JSFunction and its kinds next to it in the type list (class
+	 * constructors, ...: their range has no metadata); what makes it a
+	 * function is the SharedFunctionInfo it points at.
+	 */
 	type = instance_type(md, heap, function);
-	if (type < md->type_js_function - 16 || type > md->type_js_function)
+	if (type < md->type_js_function - 16 || type > md->type_js_function + 16)
 		return -ENOENT;
 	if (field(heap, function, md->jsfunction_shared, &sfi) || instance_type(md, heap, sfi) != md->type_sfi)
 		return -ENOENT;

@@ -9,9 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/duration.h"
 #include "runtimes/python/elf.h"
 #include "runtimes/python/gil.h"
 #include "runtimes/python/layouts.h"
+#include "runtimes/python/methods.h"
 #include "runtimes/python/process.h"
 #include "runtimes/python/stack.h"
 #include "runtimes/python/tstate.h"
@@ -23,6 +25,9 @@ struct py_process {
 	uint64_t libc_tid_desc; /* glibc's _thread_db_pthread_tid, 0 if none */
 	int pthread_tid_offset; /* 3.8-3.10, -1 if unknown */
 	char version[16];
+	struct py_methods *methods; /* C functions' names, read when first asked */
+	int methods_maps;	    /* how many mappings the process had then */
+	uint64_t methods_read_ns;
 };
 
 /*
@@ -182,5 +187,41 @@ int py_gil_state(struct py_process *p, bool *locked, pid_t *holder_tid)
 
 void py_process_close(struct py_process *p)
 {
+	if (p)
+		py_methods_free(p->methods);
 	free(p);
+}
+
+#define METHODS_REREAD_NS (1000 * 1000000ULL)
+
+/*
+ * The method tables are read when a C function is first to be named, and
+ * again on a miss once extensions were loaded since (more mappings), at
+ * most once a second.
+ */
+int py_process_c_function(struct py_process *p, uint64_t entry, char *buf, size_t len)
+{
+	struct mem_reader mem = {mem_read_live, &p->pid};
+	struct proc_maps *maps;
+	struct py_methods *pm;
+	uint64_t now = monotonic_ns();
+
+	if (p->methods && py_methods_name(p->methods, &mem, entry, buf, len) == 0)
+		return 0;
+	if (p->methods_read_ns && now - p->methods_read_ns < METHODS_REREAD_NS)
+		return -ENOENT;
+	if (proc_maps_read(p->pid, &maps))
+		return -ENOENT;
+	if (p->methods && maps->n == p->methods_maps) {
+		proc_maps_free(maps);
+		return -ENOENT;
+	}
+	p->methods_read_ns = now;
+	p->methods_maps = maps->n;
+	if (py_methods_read(&mem, maps, &pm) == 0) {
+		py_methods_free(p->methods);
+		p->methods = pm;
+	}
+	proc_maps_free(maps);
+	return p->methods ? py_methods_name(p->methods, &mem, entry, buf, len) : -ENOENT;
 }

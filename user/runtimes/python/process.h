@@ -27,6 +27,9 @@ int py_stack_read(struct py_process *p, pid_t tid, struct py_frame *frames, int 
  */
 int py_gil_state(struct py_process *p, bool *locked, pid_t *holder_tid);
 
+/* The Python name ("time.sleep") of the C function that starts at entry: 0, or -ENOENT. */
+int py_process_c_function(struct py_process *p, uint64_t entry, char *buf, size_t len);
+
 /* Address of _PyRuntime in the target (for fixture recording). */
 uint64_t py_process_runtime_addr(const struct py_process *p);
 /*

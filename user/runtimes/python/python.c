@@ -137,6 +137,11 @@ static void refine(void *state, struct stall_record *r, const struct stall_frame
 		r->cause = CAUSE_GIL;
 }
 
+static int name_native(void *state, uint64_t entry, char *buf, size_t len)
+{
+	return py_process_c_function(state, entry, buf, len);
+}
+
 const struct runtime_ops python_runtime = {
 	.name = "python",
 	.recognize = recognize,
@@ -146,5 +151,6 @@ const struct runtime_ops python_runtime = {
 	.read_stack = read_stack,
 	.lock_holder = lock_holder,
 	.is_interpreter = py_is_python_file,
+	.name_native = name_native,
 	.refine = refine,
 };

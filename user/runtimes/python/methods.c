@@ -1,0 +1,390 @@
+// SPDX-License-Identifier: GPL-2.0
+/* CPython's C functions by their Python names, from the method tables (see methods.h). */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtimes/python/elf.h"
+#include "runtimes/python/methods.h"
+
+#define MAX_FILES	 256
+#define MAX_RANGES	 16	     /* mappings of one file */
+#define MAX_DATA_BYTES	 (16u << 20) /* of one mapping scanned */
+#define MAX_TOTAL_BYTES	 (64u << 20) /* of all scanned */
+#define MAX_METHODS	 (1u << 18)
+#define METHOD_DEF_SIZE	 32  /* ml_name, ml_meth, ml_flags (+ padding), ml_doc */
+#define MODULE_DEF_NAME	 40  /* PyModuleDef: after PyModuleDef_Base */
+#define MODULE_DEF_TABLE 64
+#define TYPE_NAME	 24  /* PyTypeObject: tp_name after PyObject_VAR_HEAD, in 3.8-3.13 */
+#define TYPE_TABLE	 232 /* tp_methods */
+#define SPEC_SLOTS	 24  /* PyType_Spec: name, basicsize, itemsize, flags, slots */
+#define SLOT_TP_METHODS	 64  /* Py_tp_methods */
+#define MAX_SLOT	 96
+#define METH_FLAGS	 0x3ffu /* METH_VARARGS ... METH_METHOD */
+#define METH_CALLS	 (0x1u | 0x4u | 0x8u | 0x80u | 0x200u)
+
+struct method {
+	uint64_t entry; /* ml_meth */
+	uint64_t name;	/* ml_name */
+	uint64_t table; /* the first PyMethodDef of its table */
+};
+
+struct owner {
+	uint64_t table; /* its methods */
+	uint64_t name;	/* m_name, tp_name, the spec's name */
+};
+
+struct py_methods {
+	int n, nowners;
+	struct method *v;  /* by entry */
+	struct owner *o;   /* by table */
+};
+
+/* One mapped file: where its pointers may point, and where its code is. */
+struct file_ranges {
+	const char *path;
+	int n;
+	struct {
+		uint64_t start, end;
+		bool text;
+	} r[MAX_RANGES];
+};
+
+static bool is_python_module(const char *path)
+{
+	return py_is_python_file(path) || strstr(path, ".cpython-") || strstr(path, "/lib-dynload/") ||
+	       strstr(path, ".abi3.so");
+}
+
+static bool in_file(const struct file_ranges *f, uint64_t addr, bool text)
+{
+	int i;
+
+	for (i = 0; i < f->n; i++)
+		if (addr >= f->r[i].start && addr < f->r[i].end && (!text || f->r[i].text))
+			return true;
+	return false;
+}
+
+static uint64_t word(const uint8_t *buf, size_t at)
+{
+	return mem_get_u64(buf, at);
+}
+
+/* A PyMethodDef at at: a name and docs in the file, a function in its code, sane flags. */
+static bool is_method_def(const struct file_ranges *f, const uint8_t *buf, size_t len, size_t at)
+{
+	uint64_t flags;
+
+	if (at + METHOD_DEF_SIZE > len)
+		return false;
+	flags = word(buf, at + 16);
+	return in_file(f, word(buf, at), false) && in_file(f, word(buf, at + 8), true) && flags &&
+	       !(flags & ~(uint64_t)METH_FLAGS) && (flags & METH_CALLS) &&
+	       (!word(buf, at + 24) || in_file(f, word(buf, at + 24), false));
+}
+
+static int by_entry(const void *a, const void *b)
+{
+	const struct method *x = a, *y = b;
+
+	return x->entry < y->entry ? -1 : x->entry > y->entry;
+}
+
+static int by_value(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int by_table(const void *a, const void *b)
+{
+	const struct owner *x = a, *y = b;
+
+	return x->table < y->table ? -1 : x->table > y->table;
+}
+
+static int grow(void **v, int n, int *cap, size_t size)
+{
+	void *more;
+
+	if (n < *cap)
+		return 0;
+	if ((unsigned)*cap >= MAX_METHODS)
+		return -E2BIG;
+	more = realloc(*v, (size_t)(*cap ? *cap * 2 : 256) * size);
+	if (!more)
+		return -ENOMEM;
+	*v = more;
+	*cap = *cap ? *cap * 2 : 256;
+	return 0;
+}
+
+/* Whether addr starts one of the tables found (tables: sorted). */
+static bool is_table(const uint64_t *tables, int n, uint64_t addr)
+{
+	int lo = 0, hi = n - 1;
+
+	while (lo <= hi) {
+		int mid = lo + (hi - lo) / 2;
+
+		if (tables[mid] == addr)
+			return true;
+		if (tables[mid] < addr)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return false;
+}
+
+struct scan {
+	struct py_methods *pm;
+	int cap, ocap;
+	uint64_t *tables; /* distinct table starts, sorted: for the owners' pass */
+	int ntables;
+};
+
+static int add_owner(struct scan *sc, uint64_t table, uint64_t name)
+{
+	struct py_methods *pm = sc->pm;
+	int err = grow((void **)&pm->o, pm->nowners, &sc->ocap, sizeof(pm->o[0]));
+
+	if (err)
+		return err;
+	pm->o[pm->nowners].table = table;
+	pm->o[pm->nowners++].name = name;
+	return 0;
+}
+
+/* The methods of one data mapping (at addr, len bytes in buf). */
+static int scan_methods(struct scan *sc, const struct file_ranges *f, const uint8_t *buf, size_t len, uint64_t addr)
+{
+	struct py_methods *pm = sc->pm;
+	uint64_t table = 0;
+	size_t at, next = 0; /* where a record after the last one would start */
+	int err;
+
+	for (at = 0; at + METHOD_DEF_SIZE <= len; at += 8) {
+		if (!is_method_def(f, buf, len, at))
+			continue;
+		if (at != next || !table)
+			table = addr + at;
+		err = grow((void **)&pm->v, pm->n, &sc->cap, sizeof(pm->v[0]));
+		if (err)
+			return err;
+		pm->v[pm->n].entry = word(buf, at + 8);
+		pm->v[pm->n].name = word(buf, at);
+		pm->v[pm->n++].table = table;
+		next = at + METHOD_DEF_SIZE;
+		at += METHOD_DEF_SIZE - 8;
+	}
+	return 0;
+}
+
+/*
+ * The tables' owners in one data mapping: a PyModuleDef or a PyTypeObject
+ * pointing at a table, or a PyType_Spec whose slots hold Py_tp_methods.
+ */
+static int scan_owners(struct scan *sc, const struct file_ranges *f, const uint8_t *buf, size_t len, uint64_t addr)
+{
+	size_t at;
+	int err = 0;
+
+	for (at = 0; at + 8 <= len && !err; at += 8) {
+		uint64_t v = word(buf, at);
+
+		if (at >= MODULE_DEF_TABLE && is_table(sc->tables, sc->ntables, v)) {
+			size_t def = at - MODULE_DEF_TABLE, type = at >= TYPE_TABLE ? at - TYPE_TABLE : (size_t)-1;
+
+			if (in_file(f, word(buf, def + MODULE_DEF_NAME), false))
+				err = add_owner(sc, v, word(buf, def + MODULE_DEF_NAME));
+			else if (type != (size_t)-1 && in_file(f, word(buf, type + TYPE_NAME), false))
+				err = add_owner(sc, v, word(buf, type + TYPE_NAME));
+		}
+		/* A spec: a name, then (at SPEC_SLOTS) its slots, one of them {Py_tp_methods, table}. */
+		if (!err && at + SPEC_SLOTS + 8 <= len && in_file(f, v, false)) {
+			uint64_t slots = word(buf, at + SPEC_SLOTS);
+			int k;
+
+			for (k = 0; slots >= addr && slots - addr < len && k < MAX_SLOT; k++) {
+				size_t s = slots - addr + 16 * (size_t)k;
+				uint64_t id;
+
+				if (s + 16 > len)
+					break;
+				id = word(buf, s);
+				if (id == 0 || id > MAX_SLOT)
+					break;
+				if (id == SLOT_TP_METHODS && is_table(sc->tables, sc->ntables, word(buf, s + 8))) {
+					err = add_owner(sc, word(buf, s + 8), v);
+					break;
+				}
+			}
+		}
+	}
+	return err;
+}
+
+static void file_ranges_of(const struct proc_maps *maps, const char *path, struct file_ranges *f)
+{
+	int i;
+
+	f->path = path;
+	f->n = 0;
+	for (i = 0; i < maps->n && f->n < MAX_RANGES; i++)
+		if (strcmp(maps->v[i].path, path) == 0 && maps->v[i].perms[0] == 'r') {
+			f->r[f->n].start = maps->v[i].start;
+			f->r[f->n].end = maps->v[i].end;
+			f->r[f->n++].text = maps->v[i].perms[2] == 'x';
+		}
+}
+
+/* Calls fn on each writable mapping of each Python module of maps. */
+static int each_data(struct scan *sc, const struct mem_reader *m, const struct proc_maps *maps,
+		     int (*fn)(struct scan *, const struct file_ranges *, const uint8_t *, size_t, uint64_t))
+{
+	struct file_ranges f;
+	const char *seen[MAX_FILES];
+	size_t total = 0;
+	int nseen = 0, i, j, err = 0;
+
+	for (i = 0; i < maps->n && !err; i++) {
+		const struct proc_mapping *mp = &maps->v[i];
+
+		if (mp->path[0] != '/' || !is_python_module(mp->path))
+			continue;
+		for (j = 0; j < nseen && strcmp(seen[j], mp->path); j++)
+			;
+		if (j < nseen || nseen == MAX_FILES)
+			continue;
+		seen[nseen++] = mp->path;
+		file_ranges_of(maps, mp->path, &f);
+		for (j = 0; j < maps->n && !err; j++) {
+			const struct proc_mapping *d = &maps->v[j];
+			size_t len = d->end - d->start;
+			uint8_t *buf;
+
+			if (strcmp(d->path, mp->path) || strncmp(d->perms, "rw", 2) || len > MAX_DATA_BYTES ||
+			    total + len > MAX_TOTAL_BYTES)
+				continue;
+			total += len;
+			buf = malloc(len);
+			if (!buf)
+				return -ENOMEM;
+			if (mem_read(m, d->start, buf, len) == 0)
+				err = fn(sc, &f, buf, len, d->start);
+			free(buf);
+		}
+	}
+	return err;
+}
+
+int py_methods_read(const struct mem_reader *m, const struct proc_maps *maps, struct py_methods **out)
+{
+	struct scan sc = {0};
+	int err, i;
+
+	sc.pm = calloc(1, sizeof(*sc.pm));
+	if (!sc.pm)
+		return -ENOMEM;
+	err = each_data(&sc, m, maps, scan_methods);
+	if (!err && sc.pm->n) {
+		sc.tables = malloc((size_t)sc.pm->n * sizeof(sc.tables[0]));
+		err = sc.tables ? 0 : -ENOMEM;
+		for (i = 0; !err && i < sc.pm->n; i++)
+			if (!sc.ntables || sc.tables[sc.ntables - 1] != sc.pm->v[i].table)
+				sc.tables[sc.ntables++] = sc.pm->v[i].table;
+		if (!err) {
+			qsort(sc.tables, sc.ntables, sizeof(sc.tables[0]), by_value);
+			err = each_data(&sc, m, maps, scan_owners);
+		}
+	}
+	free(sc.tables);
+	if (err && err != -E2BIG) {
+		py_methods_free(sc.pm);
+		return err;
+	}
+	qsort(sc.pm->v, sc.pm->n, sizeof(sc.pm->v[0]), by_entry);
+	qsort(sc.pm->o, sc.pm->nowners, sizeof(sc.pm->o[0]), by_table);
+	*out = sc.pm;
+	return 0;
+}
+
+void py_methods_free(struct py_methods *pm)
+{
+	if (!pm)
+		return;
+	free(pm->v);
+	free(pm->o);
+	free(pm);
+}
+
+int py_methods_count(const struct py_methods *pm)
+{
+	return pm ? pm->n : 0;
+}
+
+/* A dotted identifier at addr ("sleep", "_socket.socket"): its length, or -1. */
+static int read_name(const struct mem_reader *m, uint64_t addr, char *buf, size_t len)
+{
+	size_t want = len < 64 ? len : 64, i;
+
+	/* the name may end near the end of its mapping: try shorter reads */
+	while (want > 1 && mem_read(m, addr, buf, want))
+		want /= 2;
+	if (want <= 1)
+		return -1;
+	for (i = 0; i < want && buf[i]; i++) {
+		char c = buf[i];
+
+		if (!(c == '_' || c == '.' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')))
+			return -1;
+	}
+	if (i == want || i == 0)
+		return -1;
+	return (int)i;
+}
+
+int py_methods_name(const struct py_methods *pm, const struct mem_reader *m, uint64_t entry, char *buf, size_t len)
+{
+	const struct method *hit = NULL;
+	char name[64], owner[64];
+	int lo = 0, hi, at;
+
+	if (!pm || !entry || len < 2)
+		return -ENOENT;
+	hi = pm->n - 1;
+	while (lo <= hi && !hit) {
+		int mid = lo + (hi - lo) / 2;
+
+		if (pm->v[mid].entry == entry)
+			hit = &pm->v[mid];
+		else if (pm->v[mid].entry < entry)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	if (!hit || read_name(m, hit->name, name, sizeof(name)) < 0)
+		return -ENOENT;
+	owner[0] = 0;
+	lo = 0;
+	hi = pm->nowners - 1;
+	while (lo <= hi) {
+		at = lo + (hi - lo) / 2;
+		if (pm->o[at].table == hit->table) {
+			if (read_name(m, pm->o[at].name, owner, sizeof(owner)) < 0)
+				owner[0] = 0;
+			break;
+		}
+		if (pm->o[at].table < hit->table)
+			lo = at + 1;
+		else
+			hi = at - 1;
+	}
+	snprintf(buf, len, "%s%s%s", owner, owner[0] ? "." : "", name);
+	return 0;
+}

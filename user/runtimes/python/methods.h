@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef LOOPSTALL_PY_METHODS_H
+#define LOOPSTALL_PY_METHODS_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/proc.h"
+#include "base/target_memory.h"
+
+/*
+ * CPython's C functions by their Python names ("time.sleep",
+ * "_hashlib.pbkdf2_hmac", "list.append"), for the native frames of a
+ * stripped interpreter or extension, where they are only MODULE+0xOFFSET.
+ *
+ * Every C function Python can call is in a method table: an array of
+ * PyMethodDef {ml_name, ml_meth, ml_flags, ml_doc} in the data of the
+ * interpreter or extension that defines it. The table hangs off the
+ * module's PyModuleDef (m_name, then m_methods), a static type's
+ * PyTypeObject (tp_name, tp_methods) or a heap type's PyType_Spec (name,
+ * then a Py_tp_methods slot). Tables and their owners are found by their
+ * shape in the writable data of the interpreter's and extensions'
+ * mappings, read from the live process (so relocated), each pointer
+ * checked to point into the same file; names are read when asked for.
+ */
+struct py_methods;
+
+/* Scans the data of pid's Python modules (maps): 0 and *out, or -errno. */
+int py_methods_read(const struct mem_reader *m, const struct proc_maps *maps, struct py_methods **out);
+void py_methods_free(struct py_methods *pm);
+/* The Python name of the C function that starts at entry: 0, or -ENOENT. */
+int py_methods_name(const struct py_methods *pm, const struct mem_reader *m, uint64_t entry, char *buf, size_t len);
+/* Tables found (tests). */
+int py_methods_count(const struct py_methods *pm);
+
+#endif
