@@ -193,6 +193,25 @@ def test_name_pattern_matching_nothing_is_said(loopstall):
     assert "watching 0 processes matching the pattern" in ls.stderr()
 
 
+def test_c_functions_named_as_python_names_them(procs, loopstall):
+    """Debian's stripped python3.11: a C function is an address, named from the method tables."""
+    app = procs([PYTHON, f"{APPS}/c_functions.py"], stdout=subprocess.PIPE, text=True)
+    assert app.proc.stdout.readline().strip() == "ready"
+    ls = loopstall(["-p", str(app.pid)])
+    ls.wait_ready()
+    ls.wait_for(lambda r: len(ls.stalls(phase="end")) >= 3, timeout=20)
+    ends = ls.stalls(phase="end")
+    want = [("cpu", "_hashlib.pbkdf2_hmac"), ("cpu", "zlib.compress"), ("syscall", "_socket.socket.recv")]
+    for r, (cause, via) in zip(ends, want):
+        assert r["cause"] == cause, r
+        assert r["via"]["function"] == via and r["via"]["kind"] == "native", r["via"]
+        assert r["culprit"]["function"] == "main", r["culprit"]
+    # The interpreter's plumbing between recv and the Python frame is marked as such.
+    native = [f for f in ends[2]["stack"] if f["kind"] == "native"]
+    at = [f["function"] for f in native].index("_socket.socket.recv")
+    assert native[at + 1:] and all(f.get("interpreter") for f in native[at + 1:]), native
+
+
 README_NODE_FLAGS = ["--perf-basic-prof-only-functions", "--interpreted-frames-native-stack"]
 # JavaScript frames come from V8's own frames whatever node was started with: no flags, the
 # common --perf-basic-prof alone, or the flags that make a perf map name interpreted functions.

@@ -59,6 +59,10 @@ def test_cpython_version(loopstall, minor, tmp_path):
     assert [f for f in frames if f.get("task")] == [frames[0]], frames
     # 3.8-3.10 sleep in select(2), newer ones in clock_nanosleep(2).
     assert begin["syscall"] in ("clock_nanosleep", "pselect6", "select"), begin
+    # The C function that blocked, by its Python name, and the via of the headline.
+    for r in (begin, end):
+        assert "time.sleep" in [f["function"] for f in r["stack"] if f["kind"] == "native"], r["stack"]
+        assert r["via"]["function"] == "time.sleep", r
     assert 350 < end["duration_ms"] < 700, end
 
 
