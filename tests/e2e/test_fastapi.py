@@ -46,7 +46,7 @@ def test_only_async_def_with_time_sleep_stalls_the_loop(procs, loopstall):
 
     # Action 2: an async def calling time.sleep stalls the worker's loop.
     sent = time.monotonic()
-    assert "async_func_sync_timeout" in http_get(port, "/action/2")
+    assert "async_func_sync_timeout" in http_get(port, "/action/2?source=e2e")
     t_begin, begin = ls.wait_for(lambda r: r.get("phase") == "begin", timeout=5)
     t_end, end = ls.wait_for(lambda r: r.get("phase") == "end", timeout=5)
 
@@ -74,6 +74,12 @@ def test_only_async_def_with_time_sleep_stalls_the_loop(procs, loopstall):
     assert begin["stack"][0]["function"].startswith("clock_nanosleep"), begin["stack"][0]
     assert "libc" in begin["stack"][0]["module"]
     assert python_frames(end)[0]["function"] == "async_func_sync_timeout"
+    # The request being served, from the ASGI scope in the task's locals, and the C function.
+    for r in (begin, end):
+        assert r["request"]["method"] == "GET" and r["request"]["path"] == "/action/2?source=e2e", r["request"]
+        host, client_port = r["request"]["client"].rsplit(":", 1)
+        assert host == "127.0.0.1" and int(client_port) != port, r["request"]
+        assert r["via"]["function"] == "time.sleep", r["via"]
 
     # Exactly one stall: one begin and one end.
     time.sleep(0.5)

@@ -66,6 +66,34 @@ def test_cpython_version(loopstall, minor, tmp_path):
     assert 350 < end["duration_ms"] < 700, end
 
 
+ASGI_SCRIPT = """
+import asyncio, time
+async def endpoint():
+    time.sleep(0.4)
+async def app(scope, receive, send):
+    await endpoint()
+async def main():
+    await asyncio.sleep(0.5)
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+             "scheme": "http", "path": "/orders/17", "raw_path": b"/orders/17", "query_string": b"expand=items",
+             "headers": [(b"host", b"shop")], "client": ("10.1.2.3", 51234), "server": ("10.1.2.1", 80)}
+    await app(scope, None, None)
+    await asyncio.sleep(0.3)
+asyncio.run(main())
+"""
+
+
+@pytest.mark.parametrize("minor", ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13"])
+def test_request_served_from_an_asgi_scope(loopstall, minor, tmp_path):
+    """The scope dict in an ASGI app's locals, in every version: its request, read while it stalls."""
+    script = tmp_path / "asgi.py"
+    script.write_text(ASGI_SCRIPT)
+    begin, end = run_and_watch(loopstall, [interpreters()[minor], str(script)])
+    for r in (begin, end):
+        assert r["request"] == {"method": "POST", "path": "/orders/17?expand=items", "client": "10.1.2.3:51234"}, r
+        assert r["culprit"]["function"] == "endpoint", r["culprit"]
+
+
 def test_uvloop(loopstall, tmp_path):
     script = tmp_path / "late.py"
     script.write_text(SCRIPT)

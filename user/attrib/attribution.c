@@ -322,6 +322,7 @@ void attribute_end(struct attribution *a, const struct ls_event *e, const struct
 		memcpy(r->runtime_status, begin->runtime_status, sizeof(r->runtime_status));
 		r->runtime_error = begin->runtime_error;
 		r->holder = begin->holder;
+		r->request = begin->request;
 		if (begin->syscall_nr == e->top.nr)
 			r->waited = begin->waited;
 		r->native_to_interpreter = begin->native_to_interpreter;

@@ -202,6 +202,15 @@ static void put_stall_object(FILE *out, const struct stall_record *r)
 		fputs(",\"coroutine\":", out);
 		put_frame(out, c.coroutine);
 	}
+	if (r->request.method[0]) {
+		fputs(",\"request\":{\"method\":\"", out);
+		json_escape(out, r->request.method);
+		fputc('"', out);
+		put_string(out, "path", r->request.path);
+		if (r->request.client[0])
+			put_string(out, "client", r->request.client);
+		fputc('}', out);
+	}
 	if (r->unfinished)
 		fputs(",\"unfinished\":true", out);
 	fprintf(out, ",\"exited\":%s,\"stack\":[", r->exited ? "true" : "false");

@@ -147,6 +147,12 @@ static void put_location(FILE *out, const struct stall_record *r)
 		fputs(" in coroutine ", out);
 		put_frame(out, c.coroutine, true);
 	}
+	if (r->request.method[0]) {
+		fputs(" serving ", out);
+		term_escape(out, r->request.method);
+		fputc(' ', out);
+		term_escape(out, r->request.path);
+	}
 }
 
 /*

@@ -61,6 +61,13 @@ struct lock_holder {
 	struct stall_frame frames[HOLDER_MAX_FRAMES]; /* its runtime's stack, innermost first */
 };
 
+/* The request a stalled task served (its runtime read it from the task's locals); method "" when none. */
+struct served_request {
+	char method[16];
+	char path[208];	 /* the path and ?query, cut at 200 bytes */
+	char client[64]; /* "127.0.0.1:41234" */
+};
+
 #define WAIT_MAX_FDS	 8
 #define WAIT_MAX_THREADS 8
 
@@ -132,6 +139,8 @@ struct stall_record {
 	int fd; /* -1 when the call takes none */
 	char fd_desc[256];
 	struct waited waited;
+
+	struct served_request request;
 
 	/* The runtime's lock when the loop was blocked in futex (CPython's GIL): who held it, running what. */
 	struct lock_holder holder;

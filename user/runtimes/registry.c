@@ -255,6 +255,8 @@ static void fill_record(struct process *p, struct stall_record *r, bool running)
 	n = p->ops->read_stack(p->state, r->tid, running, &r->frames[r->nframes], STALL_MAX_FRAMES - r->nframes);
 	if (n >= 0) {
 		r->nframes += n;
+		if (n > 0 && p->ops->read_request && p->ops->read_request(p->state, r->tid, &r->request))
+			memset(&r->request, 0, sizeof(r->request));
 		return;
 	}
 	r->runtime_error = true;

@@ -34,6 +34,8 @@ struct runtime_ops {
 	void (*status)(void *state, int err, char *buf, size_t len);
 	/* Frames of thread tid now, innermost first: count or -errno. running: it may be moving. */
 	int (*read_stack)(void *state, pid_t tid, bool running, struct stall_frame *out, int max);
+	/* The request tid's task serves (read with its frames, while it is blocked): 0, or -errno. */
+	int (*read_request)(void *state, pid_t tid, struct served_request *out);
 	/* The holder of the runtime's lock (the GIL) while tid waits: 0, or -errno when unknown. */
 	int (*lock_holder)(void *state, pid_t tid, struct lock_holder *out);
 	/* Native frames below the runtime's own stop at its interpreter's module. */

@@ -87,6 +87,7 @@ struct py_layout {
 	uint16_t code_linetable;      /* co_lnotab in 3.8, 3.9 */
 	uint16_t code_firsttraceable; /* 3.11+ */
 	uint16_t code_adaptive;	      /* 3.11+: co_code_adaptive, the first code unit */
+	uint16_t code_localsnames;    /* co_varnames (3.8-3.10), co_localsplusnames (3.11+): a tuple */
 	/* PyASCIIObject / PyCompactUnicodeObject: data follows the struct */
 	uint16_t unicode_length;
 	uint16_t unicode_state;

@@ -172,6 +172,14 @@ int py_stack_read(struct py_process *p, pid_t tid, struct py_frame *frames, int 
 	return r;
 }
 
+int py_process_read_request(struct py_process *p, pid_t tid, struct served_request *req)
+{
+	struct mem_reader mem = {mem_read_live, &p->pid};
+	int r = ensure_pthread_tid_offset(p);
+
+	return r ? r : py_request_read_mem(&mem, p->version, p->runtime_addr, p->pthread_tid_offset, tid, req);
+}
+
 int py_gil_state(struct py_process *p, bool *locked, pid_t *holder_tid)
 {
 	struct mem_reader mem = {mem_read_live, &p->pid};

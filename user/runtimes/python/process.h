@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include "base/proc.h"
+#include "record/stall_record.h"
 #include "runtimes/python/frame.h"
 
 struct py_process; /* opaque, per target process: version, layout row, address of _PyRuntime */
@@ -21,6 +22,8 @@ void py_process_close(struct py_process *p);
 const char *py_process_version(const struct py_process *p);
 /* Up to max frames of thread tid, innermost first: the count, or -errno (see py_stack_read_mem_ex()). */
 int py_stack_read(struct py_process *p, pid_t tid, struct py_frame *frames, int max);
+/* The request thread tid's task serves (request.h): 0, or -errno. */
+int py_process_read_request(struct py_process *p, pid_t tid, struct served_request *req);
 /*
  * The GIL right now: *locked, and its holder's kernel tid (0 if unknown or
  * not locked). 0 or -errno (see py_gil_state_mem()).

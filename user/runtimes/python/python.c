@@ -137,6 +137,11 @@ static void refine(void *state, struct stall_record *r, const struct stall_frame
 		r->cause = CAUSE_GIL;
 }
 
+static int read_request(void *state, pid_t tid, struct served_request *out)
+{
+	return py_process_read_request(state, tid, out);
+}
+
 static int name_native(void *state, uint64_t entry, char *buf, size_t len)
 {
 	return py_process_c_function(state, entry, buf, len);
@@ -149,6 +154,7 @@ const struct runtime_ops python_runtime = {
 	.close = close_process,
 	.status = status,
 	.read_stack = read_stack,
+	.read_request = read_request,
 	.lock_holder = lock_holder,
 	.is_interpreter = py_is_python_file,
 	.name_native = name_native,

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "runtimes/python/lines.h"
+#include "runtimes/python/request.h"
 #include "runtimes/python/stack.h"
 #include "runtimes/python/strings.h"
 #include "runtimes/python/task.h"
@@ -136,6 +137,8 @@ static int check_frame(uint64_t *seen, int steps, uint64_t frame)
 }
 
 /* 3.8-3.10: tstate->frame, then PyFrameObject.f_back; all are Python frames. */
+#define MAX_REQUEST_FRAMES 64 /* frames searched for the request served */
+
 static int walk_frame_objects(const struct mem_reader *m, const struct py_layout *L, uint64_t tstate, struct walk *w)
 {
 	uint64_t frame, seen[MAX_FRAME_STEPS];
@@ -234,8 +237,9 @@ static int walk_interp_frames(const struct mem_reader *m, const struct py_layout
 	return n ? n : err;
 }
 
-int py_stack_read_mem_ex(const struct mem_reader *mem, const char *version, uint64_t runtime_addr,
-			 int pthread_tid_offset, pid_t tid, struct py_frame *frames, int max)
+/* Frames of tid (and, with req, the request its task serves): the count, or -errno. */
+static int read_stack(const struct mem_reader *mem, const char *version, uint64_t runtime_addr, int pthread_tid_offset,
+		      pid_t tid, struct py_frame *frames, int max, struct served_request *req)
 {
 	struct tstate_key key = {0};
 	const struct py_layout *L;
@@ -272,9 +276,31 @@ int py_stack_read_mem_ex(const struct mem_reader *mem, const char *version, uint
 		py_name_tasks(mem, L, w, r);
 		if (r > max)
 			r = max; /* the peek frame */
+		if (req && py_find_request(mem, L, w, r, req))
+			r = -ENOENT;
 	}
 	free(w);
 	return r;
+}
+
+int py_stack_read_mem_ex(const struct mem_reader *mem, const char *version, uint64_t runtime_addr,
+			 int pthread_tid_offset, pid_t tid, struct py_frame *frames, int max)
+{
+	return read_stack(mem, version, runtime_addr, pthread_tid_offset, tid, frames, max, NULL);
+}
+
+int py_request_read_mem(const struct mem_reader *mem, const char *version, uint64_t runtime_addr,
+			int pthread_tid_offset, pid_t tid, struct served_request *req)
+{
+	struct py_frame *frames = malloc(MAX_REQUEST_FRAMES * sizeof(*frames));
+	int r;
+
+	if (!frames)
+		return -ENOMEM;
+	memset(req, 0, sizeof(*req));
+	r = read_stack(mem, version, runtime_addr, pthread_tid_offset, tid, frames, MAX_REQUEST_FRAMES, req);
+	free(frames);
+	return r < 0 ? r : 0;
 }
 
 int py_stack_read_mem(const struct mem_reader *mem, const char *version, uint64_t runtime_addr, pid_t tid,

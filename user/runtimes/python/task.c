@@ -12,7 +12,6 @@
 #include "runtimes/python/strings.h"
 #include "runtimes/python/task.h"
 
-#define OB_TYPE		8  /* PyObject.ob_type */
 #define MEMBER_SIZE	40 /* sizeof(PyMemberDef): name, type, offset, flags, doc (stable ABI) */
 #define MEMBER_TYPE	8
 #define MEMBER_OFFSET	16
@@ -20,41 +19,7 @@
 #define MAX_MEMBERS	64 /* PyMemberDef entries looked at per type */
 #define MAX_BASES	8  /* types looked at up the tp_base chain */
 #define MAX_SLOT_OFFSET 4096
-#define PAGE_SIZE_MIN	4096
 #define HANDLE_RUN_FILE "asyncio/events.py"
-
-/*
- * Whether the C string at addr is want. Read in two pieces split at a page
- * boundary, so a short string at the end of a mapping can still be read.
- */
-static bool cstr_is(const struct mem_reader *m, uint64_t addr, const char *want)
-{
-	size_t len = strlen(want) + 1, first;
-	char buf[64];
-
-	if (!addr || len > sizeof(buf))
-		return false;
-	first = PAGE_SIZE_MIN - (addr & (PAGE_SIZE_MIN - 1));
-	if (first > len)
-		first = len;
-	if (mem_read(m, addr, buf, first) || (first < len && mem_read(m, addr + first, buf + first, len - first)))
-		return false;
-	return !memcmp(buf, want, len);
-}
-
-/* Reads obj->ob_type and checks its tp_name; *type gets the type if asked. */
-static bool type_is(const struct mem_reader *m, const struct py_layout *L, uint64_t obj, const char *name,
-		    uint64_t *type)
-{
-	uint64_t t, tp_name;
-
-	if (!mem_valid_ptr(obj, 8) || mem_read_ptr(m, obj + OB_TYPE, &t) || !mem_valid_ptr(t, 8) ||
-	    mem_read_ptr(m, t + L->type_name, &tp_name))
-		return false;
-	if (type)
-		*type = t;
-	return !name || cstr_is(m, tp_name, name);
-}
 
 /*
  * Offset of the __slots__ member called name in instances of type: from the
@@ -77,7 +42,7 @@ static int slot_offset(const struct mem_reader *m, const struct py_layout *L, ui
 				return -EFAULT;
 			if (!mem_get_u64(def, 0))
 				break; /* the terminating entry */
-			if (!cstr_is(m, mem_get_u64(def, 0), name))
+			if (!py_cstr_is(m, mem_get_u64(def, 0), name))
 				continue;
 			*off = mem_get_u64(def, MEMBER_OFFSET);
 			if (mem_get_i32(def, MEMBER_TYPE) != T_OBJECT_EX || !*off || *off >= MAX_SLOT_OFFSET ||
@@ -139,21 +104,21 @@ static int task_name(const struct mem_reader *m, const struct py_layout *L, uint
 	if (!L->task_name || !mem_valid_ptr(coro, 8) || L->task_name + 8u > sizeof(buf) ||
 	    L->task_coro + 8u > sizeof(buf))
 		return -EPROTONOSUPPORT;
-	if (mem_read_ptr(m, handle_frame + L->frame_localsplus, &self) || !type_is(m, L, self, NULL, &type))
+	if (mem_read_ptr(m, handle_frame + L->frame_localsplus, &self) || !py_type_is(m, L, self, NULL, &type))
 		return -EFAULT;
 	if (slot_offset(m, L, type, "_callback", &off) || mem_read_ptr(m, self + off, &cb))
 		return -ENOENT;
-	if (type_is(m, L, cb, "TaskStepMethWrapper", NULL) || type_is(m, L, cb, "_asyncio.TaskStepMethWrapper", NULL) ||
-	    type_is(m, L, cb, "TaskWakeupMethWrapper", NULL)) {
+	if (py_type_is(m, L, cb, "TaskStepMethWrapper", NULL) || py_type_is(m, L, cb, "_asyncio.TaskStepMethWrapper", NULL) ||
+	    py_type_is(m, L, cb, "TaskWakeupMethWrapper", NULL)) {
 		if (mem_read_ptr(m, cb + L->wrapper_task, &task))
 			return -EFAULT;
-	} else if (type_is(m, L, cb, "builtin_function_or_method", NULL)) {
+	} else if (py_type_is(m, L, cb, "builtin_function_or_method", NULL)) {
 		if (mem_read_ptr(m, cb + L->cfunc_self, &task))
 			return -EFAULT;
 	} else {
 		return -ENOENT; /* a callback that is not a task's */
 	}
-	if (!type_is(m, L, task, "_asyncio.Task", NULL))
+	if (!py_type_is(m, L, task, "_asyncio.Task", NULL))
 		return -ENOENT;
 	if (mem_read(m, task, buf, (L->task_name > L->task_coro ? L->task_name : L->task_coro) + 8))
 		return -EFAULT;
@@ -161,9 +126,9 @@ static int task_name(const struct mem_reader *m, const struct py_layout *L, uint
 	name = mem_get_u64(buf, L->task_name);
 	if (tcoro != coro)
 		return -ENOENT; /* not the task running this coroutine */
-	if (type_is(m, L, name, "str", NULL))
+	if (py_type_is(m, L, name, "str", NULL))
 		return py_read_str(m, L, name, dst, cap);
-	if (type_is(m, L, name, "int", NULL))
+	if (py_type_is(m, L, name, "int", NULL))
 		return read_counter_name(m, L, name, dst, cap);
 	return -EINVAL;
 }
