@@ -3,7 +3,8 @@
  * libFuzzer: the CPython reader over hostile memory. The input is a
  * recording in the format of tests/fixtures/python/*.bin (which seed the
  * corpus): a version, _PyRuntime's address, a tid and memory segments; the
- * stack walk, task names and the GIL read it as if it were the target's.
+ * stack walk, task names, the GIL and the request served read it as if it
+ * were the target's.
  * Also the three line-table decoders over the raw bytes.
  */
 #include <errno.h>
@@ -65,6 +66,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int32_t tidoff;
 	bool locked;
 	pid_t holder;
+	struct served_request request;
 
 	/* Line tables first: any bytes are one. */
 	for (int addr = -2; addr < 64; addr += 7) {
@@ -91,5 +93,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)py_stack_read_mem_ex(&mem, version, runtime, tidoff, (pid_t)tid, frames, 32);
 	(void)py_stack_read_mem_ex(&mem, version, runtime, tidoff, (pid_t)tid, frames, 1);
 	(void)py_gil_state_mem(&mem, version, runtime, tidoff, &locked, &holder);
+	(void)py_request_read_mem(&mem, version, runtime, tidoff, (pid_t)tid, &request);
 	return 0;
 }
