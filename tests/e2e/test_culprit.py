@@ -212,6 +212,23 @@ def test_c_functions_named_as_python_names_them(procs, loopstall):
     assert native[at + 1:] and all(f.get("interpreter") for f in native[at + 1:]), native
 
 
+def test_aiohttp_handler_names_the_request(procs, loopstall):
+    """aiohttp: the request from the handler's web.Request (its parsed message, its peer)."""
+    port = free_port()
+    app = procs([PYTHON, f"{APPS}/aiohttp_app.py", str(port)], stdout=subprocess.PIPE, text=True)
+    assert app.proc.stdout.readline().strip() == "ready"
+    wait_port(port)
+    ls = loopstall(["-p", str(app.pid)])
+    ls.wait_ready()
+    http_get(port, "/report?week=48")
+    _, begin = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "begin")
+    _, end = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "end")
+    for r in (begin, end):
+        assert r["culprit"]["function"] == "report", r["culprit"]
+        assert r["request"]["method"] == "GET" and r["request"]["path"] == "/report?week=48", r
+        assert r["request"]["client"].startswith("127.0.0.1:"), r["request"]
+
+
 README_NODE_FLAGS = ["--perf-basic-prof-only-functions", "--interpreted-frames-native-stack"]
 # JavaScript frames come from V8's own frames whatever node was started with: no flags, the
 # common --perf-basic-prof alone, or the flags that make a perf map name interpreted functions.

@@ -56,7 +56,8 @@ def test_pbkdf2_is_cpu_with_the_js_function_named(procs, loopstall, tmp_path):
     ls.wait_ready()
     http_get(port, "/pbkdf2")
     _, end = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "end")
-    assert end["cause"] == "cpu", end
+    # On CPU; on two shared cores another process can make the wait for a CPU the larger share.
+    assert end["cause"] in ("cpu", "runqueue") and end["breakdown_ms"]["cpu"] > 100, end
     assert end["samples"]["native"] >= 10, end["samples"]
     assert end["culprit"] == {"kind": "js", "function": "hashPasswordSlowly", "file": SERVER,
                               "line": line_of("return crypto.pbkdf2Sync")}, end["culprit"]

@@ -83,6 +83,35 @@ asyncio.run(main())
 """
 
 
+AIOHTTP_LIKE_SCRIPT = """
+import asyncio, collections, time
+RawRequestMessage = collections.namedtuple("RawRequestMessage", "method path version")
+class Request:  # aiohttp's web.Request, as far as loopstall reads it
+    def __init__(self):
+        self._loop = None
+        self._message = RawRequestMessage("DELETE", "/carts/9?force=1", (1, 1))
+        self._transport_peername = ("10.9.8.7", 40001)
+async def handler(request):
+    time.sleep(0.4)
+async def main():
+    await asyncio.sleep(0.5)
+    await handler(Request())
+    await asyncio.sleep(0.3)
+asyncio.run(main())
+"""
+
+
+@pytest.mark.parametrize("minor", ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13"])
+def test_request_served_from_an_instance_attribute(loopstall, minor, tmp_path):
+    """An object's attributes in every version's layout (a dict; 3.11+ values beside the object,
+    tagged in 3.12, inline in 3.13): a web.Request-like local's _message and peer."""
+    script = tmp_path / "aio_like.py"
+    script.write_text(AIOHTTP_LIKE_SCRIPT)
+    begin, end = run_and_watch(loopstall, [interpreters()[minor], str(script)])
+    for r in (begin, end):
+        assert r["request"] == {"method": "DELETE", "path": "/carts/9?force=1", "client": "10.9.8.7:40001"}, r
+
+
 @pytest.mark.parametrize("minor", ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13"])
 def test_request_served_from_an_asgi_scope(loopstall, minor, tmp_path):
     """The scope dict in an ASGI app's locals, in every version: its request, read while it stalls."""

@@ -235,6 +235,7 @@ static const struct py_layout py_layouts[] = {
 		.type_name = 24,
 		.type_members = 240,
 		.type_base = 256,
+		.type_cached_keys = 872,
 		.cfunc_self = 24,
 		.wrapper_task = 16,
 		/*
@@ -289,6 +290,7 @@ static const struct py_layout py_layouts[] = {
 		.type_name = 24,
 		.type_members = 240,
 		.type_base = 256,
+		.type_cached_keys = 880,
 		.cfunc_self = 24,
 		.wrapper_task = 16,
 		/*
@@ -346,6 +348,7 @@ static const struct py_layout py_layouts[] = {
 		.type_name = 24,
 		.type_members = 240,
 		.type_base = 256,
+		.type_cached_keys = 880,
 		.cfunc_self = 24,
 		.wrapper_task = 16,
 		/*

@@ -103,6 +103,7 @@ struct py_layout {
 	uint16_t type_name;	   /* PyTypeObject: tp_name, a C string */
 	uint16_t type_members;	   /* tp_members, PyMemberDef[] (heap types: their __slots__) */
 	uint16_t type_base;	   /* tp_base */
+	uint16_t type_cached_keys; /* 3.11+ PyHeapTypeObject.ht_cached_keys: the keys instances share; 0 before */
 	uint16_t cfunc_self;	   /* PyCFunctionObject: m_self */
 	uint16_t wrapper_task;	   /* _asyncio TaskStepMethWrapper.sw_task, TaskWakeupMethWrapper.ww_task */
 	uint16_t task_coro;	   /* _asyncio TaskObj (private, Modules/_asynciomodule.c) */

@@ -4,60 +4,16 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "runtimes/python/objects.h"
 #include "runtimes/python/request.h"
 #include "runtimes/python/strings.h"
 
 #define OB_SIZE	      16 /* PyVarObject.ob_size: a tuple's length */
 #define TUPLE_ITEMS   24 /* PyTupleObject.ob_item */
 #define CELL_REF      16 /* PyCellObject.ob_ref */
-#define DICT_KEYS     32 /* PyDictObject.ma_keys (3.8-3.13) */
-#define DICT_VALUES   40 /* ma_values: split dicts, not a scope */
+#define OBJECT_HEAD   16 /* PyObject: refcount, type */
 #define MAX_LOCALS    64 /* names of one code object looked at */
-#define MAX_ENTRIES   64 /* entries of one dict looked at */
 #define MAX_PATH      200
-#define ENTRY_GENERAL 24 /* hash, key, value */
-#define ENTRY_UNICODE 16 /* key, value (3.11+: dicts of str keys) */
-
-/* A dict's entries: where they are, how many, and how big each is. */
-struct entries {
-	uint64_t at;
-	int n;
-	int size;  /* bytes of one entry */
-	int key;   /* offset of the key in it */
-};
-
-/* 3.8-3.10: dk_size, dk_nentries, indices of 1-8 bytes each; 3.11+: log2 sizes and a kind. */
-static int dict_entries(const struct mem_reader *m, const struct py_layout *L, uint64_t dict, struct entries *e)
-{
-	uint8_t k[40];
-	uint64_t keys, values;
-
-	if (mem_read_ptr(m, dict + DICT_KEYS, &keys) || mem_read_ptr(m, dict + DICT_VALUES, &values) || values ||
-	    !mem_valid_ptr(keys, 8) || mem_read(m, keys, k, sizeof(k)))
-		return -EFAULT;
-	if (L->minor <= 10) {
-		uint64_t size = mem_get_u64(k, 8), width;
-
-		if (size < 8 || size > (1u << 20) || (size & (size - 1)))
-			return -EINVAL;
-		width = size <= 0xff ? 1 : size <= 0xffff ? 2 : 4;
-		e->at = keys + 40 + size * width;
-		e->n = (int)(mem_get_u64(k, 32) < MAX_ENTRIES ? mem_get_u64(k, 32) : MAX_ENTRIES);
-		e->size = ENTRY_GENERAL;
-		e->key = 8;
-	} else {
-		int log2_index_bytes = k[9], kind = k[10];
-		int64_t nentries = (int64_t)mem_get_u64(k, 24);
-
-		if (log2_index_bytes > 24 || kind > 2 || nentries < 0)
-			return -EINVAL;
-		e->at = keys + 32 + (1ULL << log2_index_bytes);
-		e->n = nentries < MAX_ENTRIES ? (int)nentries : MAX_ENTRIES;
-		e->size = kind == 0 ? ENTRY_GENERAL : ENTRY_UNICODE;
-		e->key = kind == 0 ? 8 : 0;
-	}
-	return 0;
-}
 
 /* A str object's text, "" when obj is no str. */
 static void read_text(const struct mem_reader *m, const struct py_layout *L, uint64_t obj, char *dst, size_t cap)
@@ -125,21 +81,18 @@ static void read_client(const struct mem_reader *m, const struct py_layout *L, u
 static int read_scope(const struct mem_reader *m, const struct py_layout *L, uint64_t dict, struct served_request *out)
 {
 	char key[16], type[16] = "", path[MAX_PATH + 1] = "", query[MAX_PATH + 1] = "";
-	uint8_t entry[ENTRY_GENERAL];
-	struct entries e;
+	struct py_entries e;
 	uint64_t client = 0;
 	int i;
 
-	if (!py_type_is(m, L, dict, "dict", NULL) || dict_entries(m, L, dict, &e))
+	if (py_dict_entries(m, L, dict, &e))
 		return -ENOENT;
 	memset(out, 0, sizeof(*out));
 	for (i = 0; i < e.n; i++) {
 		uint64_t k, v;
 
-		if (mem_read(m, e.at + (uint64_t)i * e.size, entry, e.size))
+		if (py_entry(m, &e, i, &k, &v))
 			return -EFAULT;
-		k = mem_get_u64(entry, e.key);
-		v = mem_get_u64(entry, e.key + 8);
 		if (!k || !v)
 			continue; /* deleted */
 		read_text(m, L, k, key, sizeof(key));
@@ -167,6 +120,42 @@ static int read_scope(const struct mem_reader *m, const struct py_layout *L, uin
 	out->path[MAX_PATH] = 0;
 	if (client)
 		read_client(m, L, client, out->client, sizeof(out->client));
+	return 0;
+}
+
+/*
+ * aiohttp's web.Request: its _message, the parsed request line, and
+ * _transport_peername, the client. The message is a RawRequestMessage: the
+ * C parser's object (_http_parser.pyx declares method and path as its first
+ * fields, right after the object header: Cython gives them no members to
+ * look up) or the Python parser's named tuple (method, path, version, ...).
+ * Either way both must be str objects.
+ */
+static int read_aiohttp_request(const struct mem_reader *m, const struct py_layout *L, uint64_t request,
+				struct served_request *out)
+{
+	uint64_t msg = py_object_attr(m, L, request, "_message"), type, base, base_name, size, items[2];
+	bool named_tuple;
+
+	char type_name[64];
+
+	/* "aiohttp._http_parser.RawRequestMessage" (C), "RawRequestMessage" (the named tuple) */
+	if (!msg || !py_type_is(m, L, msg, NULL, &type) || py_type_name(m, L, type, type_name, sizeof(type_name)) ||
+	    (strcmp(type_name, "RawRequestMessage") && strcmp(type_name, "aiohttp._http_parser.RawRequestMessage")) ||
+	    mem_read_ptr(m, type + L->type_base, &base))
+		return -ENOENT;
+	named_tuple = mem_valid_ptr(base, 8) && !mem_read_ptr(m, base + L->type_name, &base_name) &&
+		      py_cstr_is(m, base_name, "tuple");
+	if (named_tuple && (mem_read_ptr(m, msg + OB_SIZE, &size) || size < 2 || size > 16))
+		return -ENOENT;
+	if (mem_read(m, msg + (named_tuple ? TUPLE_ITEMS : OBJECT_HEAD), items, sizeof(items)))
+		return -ENOENT;
+	memset(out, 0, sizeof(*out));
+	read_text(m, L, items[0], out->method, sizeof(out->method));
+	read_text(m, L, items[1], out->path, MAX_PATH + 1);
+	if (!out->method[0] || !out->path[0])
+		return -ENOENT;
+	read_client(m, L, py_object_attr(m, L, request, "_transport_peername"), out->client, sizeof(out->client));
 	return 0;
 }
 
@@ -204,12 +193,15 @@ int py_find_request(const struct mem_reader *m, const struct py_layout *L, const
 	int i;
 
 	for (i = 0; i < n && i < w->max; i++) {
-		uint64_t scope;
+		uint64_t scope; /* or request */
 
 		if (!w->frames[i].coroutine)
 			continue;
 		scope = local_named(m, L, w->addr[i], "scope");
 		if (scope && read_scope(m, L, scope, out) == 0)
+			return 0;
+		scope = local_named(m, L, w->addr[i], "request");
+		if (scope && read_aiohttp_request(m, L, scope, out) == 0)
 			return 0;
 	}
 	memset(out, 0, sizeof(*out));

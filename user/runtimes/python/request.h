@@ -12,7 +12,9 @@
  * `py-spy dump --locals` reads them: the innermost coroutine frame with a
  * local `scope` that is an ASGI scope (a dict whose "type" is "http" or
  * "websocket": uvicorn, hypercorn, Starlette, FastAPI) gives its method,
- * path and query string, and client. Locals are untrusted: every object's
+ * path and query string, and client; for aiohttp, the innermost with a
+ * local `request` whose _message is a RawRequestMessage (method, path with
+ * its query) and _transport_peername the client. Locals are untrusted: every object's
  * type is checked before it is read, dicts and tuples are bounded, nothing
  * is followed past the scope's own values. 0 and *out, or -ENOENT.
  */

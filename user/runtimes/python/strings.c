@@ -86,38 +86,3 @@ int py_read_str(const struct mem_reader *m, const struct py_layout *L, uint64_t 
 	dst[out] = '\0';
 	return 0;
 }
-
-#define OB_TYPE	      8 /* PyObject.ob_type */
-#define PAGE_SIZE_MIN 4096
-
-/*
- * Whether the C string at addr is want. Read in two pieces split at a page
- * boundary, so a short string at the end of a mapping can still be read.
- */
-bool py_cstr_is(const struct mem_reader *m, uint64_t addr, const char *want)
-{
-	size_t len = strlen(want) + 1, first;
-	char buf[64];
-
-	if (!addr || len > sizeof(buf))
-		return false;
-	first = PAGE_SIZE_MIN - (addr & (PAGE_SIZE_MIN - 1));
-	if (first > len)
-		first = len;
-	if (mem_read(m, addr, buf, first) || (first < len && mem_read(m, addr + first, buf + first, len - first)))
-		return false;
-	return !memcmp(buf, want, len);
-}
-
-bool py_type_is(const struct mem_reader *m, const struct py_layout *L, uint64_t obj, const char *name,
-		    uint64_t *type)
-{
-	uint64_t t, tp_name;
-
-	if (!mem_valid_ptr(obj, 8) || mem_read_ptr(m, obj + OB_TYPE, &t) || !mem_valid_ptr(t, 8) ||
-	    mem_read_ptr(m, t + L->type_name, &tp_name))
-		return false;
-	if (type)
-		*type = t;
-	return !name || py_cstr_is(m, tp_name, name);
-}

@@ -9,52 +9,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "runtimes/python/objects.h"
 #include "runtimes/python/strings.h"
 #include "runtimes/python/task.h"
 
-#define MEMBER_SIZE	40 /* sizeof(PyMemberDef): name, type, offset, flags, doc (stable ABI) */
-#define MEMBER_TYPE	8
-#define MEMBER_OFFSET	16
-#define T_OBJECT_EX	16 /* what __slots__ members are */
-#define MAX_MEMBERS	64 /* PyMemberDef entries looked at per type */
-#define MAX_BASES	8  /* types looked at up the tp_base chain */
-#define MAX_SLOT_OFFSET 4096
 #define HANDLE_RUN_FILE "asyncio/events.py"
-
-/*
- * Offset of the __slots__ member called name in instances of type: from the
- * tp_members of type or one of its bases, so the slot order of the stdlib
- * version does not matter. 0 or -errno.
- */
-static int slot_offset(const struct mem_reader *m, const struct py_layout *L, uint64_t type, const char *name,
-		       uint64_t *off)
-{
-	uint8_t def[MEMBER_SIZE];
-	int depth, i;
-
-	for (depth = 0; depth < MAX_BASES && mem_valid_ptr(type, 8); depth++) {
-		uint64_t members;
-
-		if (mem_read_ptr(m, type + L->type_members, &members))
-			return -EFAULT;
-		for (i = 0; mem_valid_ptr(members, 8) && i < MAX_MEMBERS; i++) {
-			if (mem_read(m, members + (uint64_t)i * MEMBER_SIZE, def, sizeof(def)))
-				return -EFAULT;
-			if (!mem_get_u64(def, 0))
-				break; /* the terminating entry */
-			if (!py_cstr_is(m, mem_get_u64(def, 0), name))
-				continue;
-			*off = mem_get_u64(def, MEMBER_OFFSET);
-			if (mem_get_i32(def, MEMBER_TYPE) != T_OBJECT_EX || !*off || *off >= MAX_SLOT_OFFSET ||
-			    (*off & 7))
-				return -EINVAL;
-			return 0;
-		}
-		if (mem_read_ptr(m, type + L->type_base, &type))
-			return -EFAULT;
-	}
-	return -ENOENT;
-}
 
 /*
  * Task names not given by the user are "Task-N"; 3.12+ keep just N, an int,
@@ -106,7 +65,7 @@ static int task_name(const struct mem_reader *m, const struct py_layout *L, uint
 		return -EPROTONOSUPPORT;
 	if (mem_read_ptr(m, handle_frame + L->frame_localsplus, &self) || !py_type_is(m, L, self, NULL, &type))
 		return -EFAULT;
-	if (slot_offset(m, L, type, "_callback", &off) || mem_read_ptr(m, self + off, &cb))
+	if (py_member_offset(m, L, type, "_callback", true, &off) || mem_read_ptr(m, self + off, &cb))
 		return -ENOENT;
 	if (py_type_is(m, L, cb, "TaskStepMethWrapper", NULL) || py_type_is(m, L, cb, "_asyncio.TaskStepMethWrapper", NULL) ||
 	    py_type_is(m, L, cb, "TaskWakeupMethWrapper", NULL)) {
