@@ -39,7 +39,7 @@ static void node20(struct v8_metadata *md)
 		.type_byte_array = 190, .first_nonstring_type = 128, .string_representation_mask = 7,
 		.string_encoding_mask = 8, .one_byte_string_tag = 8, .seq_string_tag = 0, .cons_string_tag = 1,
 		.sliced_string_tag = 3, .thin_string_tag = 5, .scopeinfo_idx_nparams = 1,
-		.scopeinfo_idx_ncontextlocals = 2, .scopeinfo_idx_first_vars = 3, .smi_shift = 32, .tagged_size = 8,
+		.scopeinfo_idx_ncontextlocals = 2, .scopeinfo_idx_first_vars = 3, .smi_shift_size = 31, .tagged_size = 8,
 	};
 }
 

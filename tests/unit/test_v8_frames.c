@@ -10,6 +10,8 @@
 #include <check.h>
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "run_suite.h"
@@ -282,13 +284,150 @@ START_TEST(metadata_missing_a_symbol_says_which)
 }
 END_TEST
 
+/* ---- a recorded node (tests/fixtures/v8/, see its README) ---- */
+
+#define FIXTURE "tests/fixtures/v8/node20_fifo"
+
+struct recorded {
+	struct v8_metadata md;
+	uint32_t nfp, nseg;
+	uint64_t fps[64];
+	struct {
+		uint64_t addr;
+		uint32_t len;
+		uint8_t *bytes;
+	} seg[8192];
+	char expected[64][512];
+};
+
+static int read_recorded(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	const struct recorded *r = ctx;
+	uint32_t i;
+
+	for (i = 0; i < r->nseg; i++)
+		if (addr >= r->seg[i].addr && addr - r->seg[i].addr <= r->seg[i].len &&
+		    len <= r->seg[i].len - (addr - r->seg[i].addr)) {
+			memcpy(buf, r->seg[i].bytes + (addr - r->seg[i].addr), len);
+			return 0;
+		}
+	return -EFAULT;
+}
+
+static struct recorded *load_recording(void)
+{
+	static const char *names[64];
+	static char name_store[64][96];
+	int64_t values[64];
+	struct recorded *r = calloc(1, sizeof(*r));
+	char magic[8], why[96], line[512];
+	uint32_t nmeta, i;
+	FILE *f = fopen(FIXTURE ".bin", "rb"), *e = fopen(FIXTURE ".expected", "r");
+
+	ck_assert_msg(f && e && r, "cannot open " FIXTURE " (run tests from the repo root)");
+	ck_assert_int_eq(fread(magic, 1, 8, f), 8);
+	ck_assert(!memcmp(magic, "LSV8FIX1", 8));
+	ck_assert_int_eq(fread(&nmeta, 4, 1, f), 1);
+	ck_assert_uint_le(nmeta, 64);
+	for (i = 0; i < nmeta; i++) {
+		ck_assert_int_eq(fread(name_store[i], 1, 96, f), 96);
+		name_store[i][95] = 0;
+		names[i] = name_store[i];
+		ck_assert_int_eq(fread(&values[i], 8, 1, f), 1);
+	}
+	ck_assert_msg(v8_metadata_from_pairs(names, values, (int)nmeta, &r->md, why, sizeof(why)) == 0, "%s", why);
+	ck_assert_int_eq(fread(&r->nfp, 4, 1, f), 1);
+	ck_assert_uint_le(r->nfp, 64);
+	ck_assert_int_eq(fread(r->fps, 8, r->nfp, f), r->nfp);
+	ck_assert_int_eq(fread(&r->nseg, 4, 1, f), 1);
+	ck_assert_uint_le(r->nseg, 8192);
+	for (i = 0; i < r->nseg; i++) {
+		ck_assert_int_eq(fread(&r->seg[i].addr, 8, 1, f), 1);
+		ck_assert_int_eq(fread(&r->seg[i].len, 4, 1, f), 1);
+		ck_assert_uint_lt(r->seg[i].len, 1 << 24);
+		r->seg[i].bytes = malloc(r->seg[i].len ? r->seg[i].len : 1);
+		ck_assert_int_eq(fread(r->seg[i].bytes, 1, r->seg[i].len, f), r->seg[i].len);
+	}
+	for (i = 0; i < r->nfp && fgets(line, sizeof(line), e); i++) {
+		line[strcspn(line, "\n")] = 0;
+		snprintf(r->expected[i], sizeof(r->expected[i]), "%s", line);
+	}
+	ck_assert_uint_eq(i, r->nfp);
+	fclose(f);
+	fclose(e);
+	return r;
+}
+
+static void free_recording(struct recorded *r)
+{
+	for (uint32_t i = 0; i < r->nseg; i++)
+		free(r->seg[i].bytes);
+	free(r);
+}
+
+/* What fp decodes to in the recording, as the .expected file writes it. */
+static void decode(struct recorded *r, uint64_t fp, char *buf, size_t len)
+{
+	struct mem_reader m = {read_recorded, r};
+	struct v8_lines_cache *lines = v8_lines_cache_new();
+	struct stall_frame out;
+	int err = fp ? v8_read_frame(&r->md, &m, &m, lines, fp, &out) : -ENOENT;
+
+	v8_lines_cache_free(lines);
+	if (!err)
+		snprintf(buf, len, "%s\t%s\t%d", out.function, out.file, out.line);
+	else
+		snprintf(buf, len, "-");
+}
+
+START_TEST(recorded_node_decodes_as_it_did_live)
+{
+	struct recorded *r = load_recording();
+	char got[512];
+	bool fifo = false, library = false;
+	uint32_t i;
+
+	for (i = 0; i < r->nfp; i++) {
+		decode(r, r->fps[i], got, sizeof(got));
+		ck_assert_str_eq(got, r->expected[i]);
+		/* checked by hand against tests/e2e/apps/node_server.js and node's fs.js */
+		fifo |= strstr(got, "readFifoSlowly\t") && strstr(got, "/node_server.js\t20");
+		library |= !strncmp(got, "readFileSync\tnode:fs\t", 21);
+	}
+	ck_assert_msg(fifo && library, "readFifoSlowly at node_server.js:20 and node:fs readFileSync expected");
+	free_recording(r);
+}
+END_TEST
+
+/* The recording with its bytes disturbed: whatever decodes is bounded, nothing crashes. */
+START_TEST(recorded_node_disturbed)
+{
+	struct recorded *r = load_recording();
+	char got[512];
+	uint32_t i, j, round;
+
+	for (round = 1; round < 8; round++) {
+		for (i = 0; i < r->nseg; i++)
+			for (j = round; j < r->seg[i].len; j += 5 + round)
+				r->seg[i].bytes[j] ^= (uint8_t)(0x5a + round);
+		for (i = 0; i < r->nfp; i++) {
+			decode(r, r->fps[i], got, sizeof(got));
+			ck_assert_uint_lt(strlen(got), sizeof(got));
+		}
+	}
+	free_recording(r);
+}
+END_TEST
+
 int main(void)
 {
 	const TTest *tests[] = {interpreted_frame_has_its_function_file_and_line,
 				compiled_function_named_from_its_scope_info,
 				typed_frames_and_other_objects_are_no_js_frames,
 				hostile_memory_gives_no_name_and_no_crash,
-				metadata_missing_a_symbol_says_which};
+				metadata_missing_a_symbol_says_which,
+				recorded_node_decodes_as_it_did_live,
+				recorded_node_disturbed};
 
 	return run_tests("v8_frames", tests, sizeof(tests) / sizeof(tests[0]));
 }

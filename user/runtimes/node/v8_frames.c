@@ -56,7 +56,7 @@ static bool is_smi(uint64_t v)
 
 static int64_t smi_value(const struct v8_metadata *md, uint64_t v)
 {
-	return (int64_t)v >> md->smi_shift;
+	return (int64_t)v >> (md->smi_shift_size + 1); /* past the one tag bit */
 }
 
 /* The tagged field at off of the heap object obj. */

@@ -54,7 +54,7 @@ static const struct {
 	FIELD("scopeinfo_idx_nparams", scopeinfo_idx_nparams),
 	FIELD("scopeinfo_idx_ncontextlocals", scopeinfo_idx_ncontextlocals),
 	FIELD("scopeinfo_idx_first_vars", scopeinfo_idx_first_vars),
-	FIELD("SmiShiftSize", smi_shift),
+	FIELD("SmiShiftSize", smi_shift_size),
 	FIELD("TaggedSize", tagged_size),
 };
 
@@ -75,13 +75,27 @@ static int check(const bool *found, struct v8_metadata *md, char *missing, size_
 			snprintf(missing, len, "its V8 metadata lacks %s", fields[i].symbol);
 			return -ENOENT;
 		}
-	md->smi_shift += 1; /* SmiShiftSize counts past the one tag bit */
-	if (md->tagged_size != 8 || md->smi_shift != 32) {
+	if (md->tagged_size != 8 || md->smi_shift_size != 31) {
 		/* Pointer compression (4-byte fields, 31-bit Smis): not read. */
 		snprintf(missing, len, "its V8 compresses pointers (v8dbg_TaggedSize %lld)", (long long)md->tagged_size);
 		return -ENOENT;
 	}
 	return 0;
+}
+
+int v8_metadata_count(void)
+{
+	return (int)NFIELDS;
+}
+
+const char *v8_metadata_name(int i)
+{
+	return i >= 0 && i < (int)NFIELDS ? fields[i].symbol : NULL;
+}
+
+int64_t v8_metadata_value(const struct v8_metadata *md, int i)
+{
+	return i >= 0 && i < (int)NFIELDS ? *slot((struct v8_metadata *)md, (size_t)i) : 0;
 }
 
 int v8_metadata_from_pairs(const char *const *names, const int64_t *values, int n, struct v8_metadata *md,

@@ -28,7 +28,7 @@ struct v8_metadata {
 	int64_t first_nonstring_type, string_representation_mask, string_encoding_mask, one_byte_string_tag;
 	int64_t seq_string_tag, cons_string_tag, sliced_string_tag, thin_string_tag;
 	int64_t scopeinfo_idx_nparams, scopeinfo_idx_ncontextlocals, scopeinfo_idx_first_vars;
-	int64_t smi_shift; /* SmiShiftSize + 1: a Smi is its value << this */
+	int64_t smi_shift_size; /* a Smi is its value << (this + 1) */
 	int64_t tagged_size;
 };
 
@@ -39,6 +39,10 @@ struct v8_metadata {
  */
 int v8_metadata_read(int fd, struct v8_metadata *md, char *missing, size_t len);
 
+/* The constants read, as "v8dbg_NAME" and value i of v8_metadata_count() (for recordings). */
+int v8_metadata_count(void);
+const char *v8_metadata_name(int i);
+int64_t v8_metadata_value(const struct v8_metadata *md, int i);
 /* The same from a list of "name value" pairs (the unit tests' recordings). */
 int v8_metadata_from_pairs(const char *const *names, const int64_t *values, int n, struct v8_metadata *md,
 			   char *missing, size_t len);

@@ -112,12 +112,14 @@ static int read_scope(const struct mem_reader *m, const struct py_layout *L, uin
 	if (!out->method[0])
 		snprintf(out->method, sizeof(out->method), "%s", type[0] == 'w' ? "WEBSOCKET" : "?");
 	/* the path, then ?query, cut at MAX_PATH bytes */
-	snprintf(out->path, sizeof(out->path), "%s", path);
-	if (query[0] && strlen(out->path) + 1 < MAX_PATH) {
-		strcat(out->path, "?");
-		strncat(out->path, query, MAX_PATH - strlen(out->path));
+	{
+		size_t used;
+
+		snprintf(out->path, MAX_PATH + 1, "%s", path);
+		used = strlen(out->path);
+		if (query[0] && used + 1 < MAX_PATH)
+			snprintf(out->path + used, MAX_PATH + 1 - used, "?%s", query);
 	}
-	out->path[MAX_PATH] = 0;
 	if (client)
 		read_client(m, L, client, out->client, sizeof(out->client));
 	return 0;
