@@ -93,6 +93,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)py_stack_read_mem_ex(&mem, version, runtime, tidoff, (pid_t)tid, frames, 32);
 	(void)py_stack_read_mem_ex(&mem, version, runtime, tidoff, (pid_t)tid, frames, 1);
 	(void)py_gil_state_mem(&mem, version, runtime, tidoff, &locked, &holder);
-	(void)py_request_read_mem(&mem, version, runtime, tidoff, (pid_t)tid, &request);
+	(void)py_stack_read_mem_req(&mem, version, runtime, tidoff, (pid_t)tid, frames, 32, &request);
 	return 0;
 }

@@ -327,7 +327,7 @@ int runtimes_read_code_frames(struct runtimes *rt, pid_t pid, const struct mem_r
 	return found;
 }
 
-int runtimes_name_native(struct runtimes *rt, pid_t pid, uint64_t entry, char *buf, size_t len)
+int runtimes_name_native(struct runtimes *rt, pid_t pid, const char *module, uint64_t entry, char *buf, size_t len)
 {
 	struct process *p;
 	int err = -ENOENT;
@@ -335,7 +335,7 @@ int runtimes_name_native(struct runtimes *rt, pid_t pid, uint64_t entry, char *b
 	pthread_mutex_lock(&rt->lock);
 	p = opened(rt, pid);
 	if (p && !p->err && p->ops->name_native)
-		err = p->ops->name_native(p->state, entry, buf, len);
+		err = p->ops->name_native(p->state, module, entry, buf, len);
 	pthread_mutex_unlock(&rt->lock);
 	return err;
 }

@@ -48,8 +48,8 @@ struct runtime_ops {
 	 */
 	int (*read_code_frame)(void *state, const struct mem_reader *stack, uint64_t ip, uint64_t fp,
 			       struct stall_frame *out);
-	/* A native function by the runtime's name for it (CPython's "time.sleep"), from its entry: 0, or -ENOENT. */
-	int (*name_native)(void *state, uint64_t entry, char *buf, size_t len);
+	/* A native function of module by the runtime's name for it (CPython's "time.sleep"), from its entry: 0, or -ENOENT. */
+	int (*name_native)(void *state, const char *module, uint64_t entry, char *buf, size_t len);
 	/* The name of JIT code at addr (no module, or an unnamed range): 0, or -ENOENT. */
 	int (*name_jit)(void *state, pid_t pid, uint64_t addr, char *buf, size_t len);
 	/* Last touches once native frames are named (reporter thread): cause, notes. state may be NULL. */
@@ -89,7 +89,7 @@ void runtimes_fill_holder(struct runtimes *rt, struct stall_record *r);
 int runtimes_read_code_frames(struct runtimes *rt, pid_t pid, const struct mem_reader *stack, uint64_t *ips,
 			      const uint64_t *fps, int nips, struct stall_frame *table, int *n, int max);
 bool runtimes_is_interpreter(struct runtimes *rt, pid_t pid, const char *module);
-int runtimes_name_native(struct runtimes *rt, pid_t pid, uint64_t entry, char *buf, size_t len);
+int runtimes_name_native(struct runtimes *rt, pid_t pid, const char *module, uint64_t entry, char *buf, size_t len);
 int runtimes_name_jit(struct runtimes *rt, pid_t pid, uint64_t addr, char *buf, size_t len);
 void runtimes_refine(struct runtimes *rt, struct stall_record *r, const struct stall_frame *native, int n);
 

@@ -52,7 +52,7 @@ struct file_ranges {
 	} r[MAX_RANGES];
 };
 
-static bool is_python_module(const char *path)
+bool py_methods_module(const char *path)
 {
 	return py_is_python_file(path) || strstr(path, ".cpython-") || strstr(path, "/lib-dynload/") ||
 	       strstr(path, ".abi3.so");
@@ -80,10 +80,9 @@ static bool is_method_def(const struct file_ranges *f, const uint8_t *buf, size_
 
 	if (at + METHOD_DEF_SIZE > len)
 		return false;
-	flags = word(buf, at + 16);
-	return in_file(f, word(buf, at), false) && in_file(f, word(buf, at + 8), true) && flags &&
-	       !(flags & ~(uint64_t)METH_FLAGS) && (flags & METH_CALLS) &&
-	       (!word(buf, at + 24) || in_file(f, word(buf, at + 24), false));
+	flags = word(buf, at + 16); /* the cheapest test first: most words are no flags */
+	return flags && !(flags & ~(uint64_t)METH_FLAGS) && (flags & METH_CALLS) && in_file(f, word(buf, at + 8), true) &&
+	       in_file(f, word(buf, at), false) && (!word(buf, at + 24) || in_file(f, word(buf, at + 24), false));
 }
 
 static int by_entry(const void *a, const void *b)
@@ -197,7 +196,8 @@ static int scan_owners(struct scan *sc, const struct file_ranges *f, const uint8
 	for (at = 0; at + 8 <= len && !err; at += 8) {
 		uint64_t v = word(buf, at);
 
-		if (at >= MODULE_DEF_TABLE && is_table(sc->tables, sc->ntables, v)) {
+		/* the tables are in this mapping: most words point elsewhere, or nowhere */
+		if (at >= MODULE_DEF_TABLE && v >= addr && v - addr < len && is_table(sc->tables, sc->ntables, v)) {
 			size_t def = at - MODULE_DEF_TABLE, type = at >= TYPE_TABLE ? at - TYPE_TABLE : (size_t)-1;
 
 			if (in_file(f, word(buf, def + MODULE_DEF_NAME), false))
@@ -243,19 +243,45 @@ static void file_ranges_of(const struct proc_maps *maps, const char *path, struc
 		}
 }
 
-/* Calls fn on each writable mapping of each Python module of maps. */
-static int each_data(struct scan *sc, const struct mem_reader *m, const struct proc_maps *maps,
-		     int (*fn)(struct scan *, const struct file_ranges *, const uint8_t *, size_t, uint64_t))
+/*
+ * One writable mapping: its method tables, then their owners, which C
+ * declares beside them (a module's PyModuleDef and its PyMethodDef array
+ * are both in .data).
+ */
+static int scan_mapping(struct scan *sc, const struct file_ranges *f, const uint8_t *buf, size_t len, uint64_t addr)
 {
+	struct py_methods *pm = sc->pm;
+	int first = pm->n, err = scan_methods(sc, f, buf, len, addr), i;
+
+	if (err || pm->n == first)
+		return err;
+	free(sc->tables);
+	sc->ntables = 0;
+	sc->tables = malloc((size_t)(pm->n - first) * sizeof(sc->tables[0]));
+	if (!sc->tables)
+		return -ENOMEM;
+	for (i = first; i < pm->n; i++)
+		if (!sc->ntables || sc->tables[sc->ntables - 1] != pm->v[i].table)
+			sc->tables[sc->ntables++] = pm->v[i].table;
+	qsort(sc->tables, sc->ntables, sizeof(sc->tables[0]), by_value);
+	return scan_owners(sc, f, buf, len, addr);
+}
+
+int py_methods_read(const struct mem_reader *m, const struct proc_maps *maps, struct py_methods **out)
+{
+	struct scan sc = {0};
 	struct file_ranges f;
 	const char *seen[MAX_FILES];
 	size_t total = 0;
 	int nseen = 0, i, j, err = 0;
 
+	sc.pm = calloc(1, sizeof(*sc.pm));
+	if (!sc.pm)
+		return -ENOMEM;
 	for (i = 0; i < maps->n && !err; i++) {
 		const struct proc_mapping *mp = &maps->v[i];
 
-		if (mp->path[0] != '/' || !is_python_module(mp->path))
+		if (mp->path[0] != '/' || !py_methods_module(mp->path))
 			continue;
 		for (j = 0; j < nseen && strcmp(seen[j], mp->path); j++)
 			;
@@ -273,34 +299,13 @@ static int each_data(struct scan *sc, const struct mem_reader *m, const struct p
 				continue;
 			total += len;
 			buf = malloc(len);
-			if (!buf)
-				return -ENOMEM;
+			if (!buf) {
+				err = -ENOMEM;
+				break;
+			}
 			if (mem_read(m, d->start, buf, len) == 0)
-				err = fn(sc, &f, buf, len, d->start);
+				err = scan_mapping(&sc, &f, buf, len, d->start);
 			free(buf);
-		}
-	}
-	return err;
-}
-
-int py_methods_read(const struct mem_reader *m, const struct proc_maps *maps, struct py_methods **out)
-{
-	struct scan sc = {0};
-	int err, i;
-
-	sc.pm = calloc(1, sizeof(*sc.pm));
-	if (!sc.pm)
-		return -ENOMEM;
-	err = each_data(&sc, m, maps, scan_methods);
-	if (!err && sc.pm->n) {
-		sc.tables = malloc((size_t)sc.pm->n * sizeof(sc.tables[0]));
-		err = sc.tables ? 0 : -ENOMEM;
-		for (i = 0; !err && i < sc.pm->n; i++)
-			if (!sc.ntables || sc.tables[sc.ntables - 1] != sc.pm->v[i].table)
-				sc.tables[sc.ntables++] = sc.pm->v[i].table;
-		if (!err) {
-			qsort(sc.tables, sc.ntables, sizeof(sc.tables[0]), by_value);
-			err = each_data(&sc, m, maps, scan_owners);
 		}
 	}
 	free(sc.tables);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 #ifndef LOOPSTALL_PY_METHODS_H
 #define LOOPSTALL_PY_METHODS_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,6 +25,8 @@
  */
 struct py_methods;
 
+/* Whether the file at path may hold method tables: the interpreter, libpython, an extension. */
+bool py_methods_module(const char *path);
 /* Scans the data of pid's Python modules (maps): 0 and *out, or -errno. */
 int py_methods_read(const struct mem_reader *m, const struct proc_maps *maps, struct py_methods **out);
 void py_methods_free(struct py_methods *pm);

@@ -18,6 +18,8 @@
 #include "runtimes/python/stack.h"
 #include "runtimes/python/tstate.h"
 
+#define NOT_METHODS 64
+
 struct py_process {
 	pid_t pid;
 	const struct py_layout *layout;
@@ -28,6 +30,10 @@ struct py_process {
 	struct py_methods *methods; /* C functions' names, read when first asked */
 	int methods_maps;	    /* how many mappings the process had then */
 	uint64_t methods_read_ns;
+	uint64_t not_methods[NOT_METHODS]; /* entries looked up in vain since (the interpreter's own) */
+	unsigned int n_not_methods;
+	struct served_request request; /* what the last read of request_tid's stack found */
+	pid_t request_tid;
 };
 
 /*
@@ -151,9 +157,16 @@ uint64_t py_process_runtime_addr(const struct py_process *p)
 
 int py_stack_read(struct py_process *p, pid_t tid, struct py_frame *frames, int max)
 {
+	return py_stack_read_req(p, tid, frames, max, false);
+}
+
+int py_stack_read_req(struct py_process *p, pid_t tid, struct py_frame *frames, int max, bool request)
+{
 	struct mem_reader mem = {mem_read_live, &p->pid};
 	int r, tries;
 
+	if (request)
+		p->request_tid = 0;
 	r = ensure_pthread_tid_offset(p);
 	if (r)
 		return r;
@@ -165,19 +178,26 @@ int py_stack_read(struct py_process *p, pid_t tid, struct py_frame *frames, int 
 	 * succeeds. A stalled thread does not move, so this is rarely needed.
 	 */
 	for (tries = 0; tries < 3; tries++) {
-		r = py_stack_read_mem_ex(&mem, p->version, p->runtime_addr, p->pthread_tid_offset, tid, frames, max);
+		if (request)
+			r = py_stack_read_mem_req(&mem, p->version, p->runtime_addr, p->pthread_tid_offset, tid, frames,
+						  max, &p->request);
+		else
+			r = py_stack_read_mem_ex(&mem, p->version, p->runtime_addr, p->pthread_tid_offset, tid, frames,
+						 max);
 		if (r != -EFAULT && r != -EINVAL && r != -ELOOP)
 			break;
 	}
+	if (request)
+		p->request_tid = r >= 0 ? tid : 0;
 	return r;
 }
 
-int py_process_read_request(struct py_process *p, pid_t tid, struct served_request *req)
+int py_process_last_request(struct py_process *p, pid_t tid, struct served_request *req)
 {
-	struct mem_reader mem = {mem_read_live, &p->pid};
-	int r = ensure_pthread_tid_offset(p);
-
-	return r ? r : py_request_read_mem(&mem, p->version, p->runtime_addr, p->pthread_tid_offset, tid, req);
+	if (p->request_tid != tid || !p->request.method[0])
+		return -ENOENT;
+	*req = p->request;
+	return 0;
 }
 
 int py_gil_state(struct py_process *p, bool *locked, pid_t *holder_tid)
@@ -202,6 +222,16 @@ void py_process_close(struct py_process *p)
 
 #define METHODS_REREAD_NS (1000 * 1000000ULL)
 
+static bool known_miss(const struct py_process *p, uint64_t entry)
+{
+	unsigned int i;
+
+	for (i = 0; i < NOT_METHODS && i < p->n_not_methods; i++)
+		if (p->not_methods[i] == entry)
+			return true;
+	return false;
+}
+
 /*
  * The method tables are read when a C function is first to be named, and
  * again on a miss once extensions were loaded since (more mappings), at
@@ -216,8 +246,9 @@ int py_process_c_function(struct py_process *p, uint64_t entry, char *buf, size_
 
 	if (p->methods && py_methods_name(p->methods, &mem, entry, buf, len) == 0)
 		return 0;
-	if (p->methods_read_ns && now - p->methods_read_ns < METHODS_REREAD_NS)
+	if (known_miss(p, entry) || (p->methods_read_ns && now - p->methods_read_ns < METHODS_REREAD_NS))
 		return -ENOENT;
+	p->not_methods[p->n_not_methods++ % NOT_METHODS] = entry;
 	if (proc_maps_read(p->pid, &maps))
 		return -ENOENT;
 	if (p->methods && maps->n == p->methods_maps) {
@@ -229,6 +260,7 @@ int py_process_c_function(struct py_process *p, uint64_t entry, char *buf, size_
 	if (py_methods_read(&mem, maps, &pm) == 0) {
 		py_methods_free(p->methods);
 		p->methods = pm;
+		p->n_not_methods = 0; /* new tables: every miss may be a hit now */
 	}
 	proc_maps_free(maps);
 	return p->methods ? py_methods_name(p->methods, &mem, entry, buf, len) : -ENOENT;

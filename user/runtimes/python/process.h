@@ -22,8 +22,10 @@ void py_process_close(struct py_process *p);
 const char *py_process_version(const struct py_process *p);
 /* Up to max frames of thread tid, innermost first: the count, or -errno (see py_stack_read_mem_ex()). */
 int py_stack_read(struct py_process *p, pid_t tid, struct py_frame *frames, int max);
-/* The request thread tid's task serves (request.h): 0, or -errno. */
-int py_process_read_request(struct py_process *p, pid_t tid, struct served_request *req);
+/* The same, and with request, the request its task serves, kept for py_process_last_request(). */
+int py_stack_read_req(struct py_process *p, pid_t tid, struct py_frame *frames, int max, bool request);
+/* The request found by the last py_stack_read_req(request) of tid: 0, or -ENOENT. */
+int py_process_last_request(struct py_process *p, pid_t tid, struct served_request *req);
 /*
  * The GIL right now: *locked, and its holder's kernel tid (0 if unknown or
  * not locked). 0 or -errno (see py_gil_state_mem()).

@@ -6,6 +6,7 @@
 #include <sys/syscall.h>
 
 #include "runtimes/python/elf.h"
+#include "runtimes/python/methods.h"
 #include "runtimes/python/process.h"
 #include "runtimes/python/python.h"
 
@@ -75,7 +76,7 @@ static int read_stack(void *state, pid_t tid, bool running, struct stall_frame *
 
 	if (max > MAX_PY_FRAMES)
 		max = MAX_PY_FRAMES;
-	n = py_stack_read(state, tid, frames, max);
+	n = py_stack_read_req(state, tid, frames, max, true); /* and the request, for read_request */
 	for (tries = running ? 2 : 0; tries > 0; tries--) {
 		m = py_stack_read(state, tid, again, max);
 		if (m > n) {
@@ -139,11 +140,13 @@ static void refine(void *state, struct stall_record *r, const struct stall_frame
 
 static int read_request(void *state, pid_t tid, struct served_request *out)
 {
-	return py_process_read_request(state, tid, out);
+	return py_process_last_request(state, tid, out);
 }
 
-static int name_native(void *state, uint64_t entry, char *buf, size_t len)
+static int name_native(void *state, const char *module, uint64_t entry, char *buf, size_t len)
 {
+	if (!py_methods_module(module))
+		return -ENOENT; /* libc, libcrypto: no method tables there */
 	return py_process_c_function(state, entry, buf, len);
 }
 

@@ -137,8 +137,6 @@ static int check_frame(uint64_t *seen, int steps, uint64_t frame)
 }
 
 /* 3.8-3.10: tstate->frame, then PyFrameObject.f_back; all are Python frames. */
-#define MAX_REQUEST_FRAMES 64 /* frames searched for the request served */
-
 static int walk_frame_objects(const struct mem_reader *m, const struct py_layout *L, uint64_t tstate, struct walk *w)
 {
 	uint64_t frame, seen[MAX_FRAME_STEPS];
@@ -276,8 +274,8 @@ static int read_stack(const struct mem_reader *mem, const char *version, uint64_
 		py_name_tasks(mem, L, w, r);
 		if (r > max)
 			r = max; /* the peek frame */
-		if (req && py_find_request(mem, L, w, r, req))
-			r = -ENOENT;
+		if (req)
+			py_find_request(mem, L, w, r, req); /* none: req stays empty */
 	}
 	free(w);
 	return r;
@@ -289,18 +287,11 @@ int py_stack_read_mem_ex(const struct mem_reader *mem, const char *version, uint
 	return read_stack(mem, version, runtime_addr, pthread_tid_offset, tid, frames, max, NULL);
 }
 
-int py_request_read_mem(const struct mem_reader *mem, const char *version, uint64_t runtime_addr,
-			int pthread_tid_offset, pid_t tid, struct served_request *req)
+int py_stack_read_mem_req(const struct mem_reader *mem, const char *version, uint64_t runtime_addr,
+			  int pthread_tid_offset, pid_t tid, struct py_frame *frames, int max, struct served_request *req)
 {
-	struct py_frame *frames = malloc(MAX_REQUEST_FRAMES * sizeof(*frames));
-	int r;
-
-	if (!frames)
-		return -ENOMEM;
 	memset(req, 0, sizeof(*req));
-	r = read_stack(mem, version, runtime_addr, pthread_tid_offset, tid, frames, MAX_REQUEST_FRAMES, req);
-	free(frames);
-	return r < 0 ? r : 0;
+	return read_stack(mem, version, runtime_addr, pthread_tid_offset, tid, frames, max, req);
 }
 
 int py_stack_read_mem(const struct mem_reader *mem, const char *version, uint64_t runtime_addr, pid_t tid,
