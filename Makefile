@@ -131,7 +131,10 @@ $(BUILD)/bench_floor.bpf.o: tools/bench_floor.bpf.c $(BUILD)/vmlinux.h
 $(BUILD)/bench_floor: tools/bench_floor.c | $(BUILD)/.dirs
 	$(CC) $(CFLAGS) $< -lbpf -o $@
 
-bench: deps $(BUILD)/loopstall $(BUILD)/bench_hotpath $(BUILD)/bench_floor $(BUILD)/bench_floor.bpf.o
+$(BUILD)/bench_loops: tools/bench_loops.c | $(BUILD)/.dirs
+	$(CC) $(CFLAGS) $< -lpthread -o $@
+
+bench: deps $(BUILD)/loopstall $(BUILD)/bench_hotpath $(BUILD)/bench_loops $(BUILD)/bench_floor $(BUILD)/bench_floor.bpf.o
 	/usr/bin/python3 tools/bench.py
 
 format:

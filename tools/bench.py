@@ -12,6 +12,7 @@ report. Usage (as root, from the repo root):
     make bench            # or: tools/bench.py [--runs 6] [--seconds 5]
 """
 import argparse
+import json
 import os
 import re
 import signal
@@ -24,6 +25,7 @@ import time
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 LOOPSTALL = os.path.join(ROOT, "build", "loopstall")
 HOTPATH = os.path.join(ROOT, "build", "bench_hotpath")
+LOOPS = os.path.join(ROOT, "build", "bench_loops")
 FLOOR = os.path.join(ROOT, "build", "bench_floor")
 FLOOR_OBJ = os.path.join(ROOT, "build", "bench_floor.bpf.o")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -180,6 +182,7 @@ def hotpath_once(op, count, variant):
 def hotpath(runs):
     """What the BPF programs add per syscall, per loop iteration and per context switch."""
     cases = [("syscall", 2_000_000, "hot path, getppid() on a thread that is no loop"),
+             ("loopsyscall", 2_000_000, "hot path, getppid() on a watched loop thread, inside its iterations"),
              ("loop", 500_000, "hot path, epoll loop iteration (epoll_wait + getppid), watched"),
              ("switch", 100_000, "hot path, round trip between two threads (2 switches + 4 syscalls)")]
     for op, count, what in cases:
@@ -207,6 +210,67 @@ def redis(runs):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def loops_cost(seconds=10):
+    """loopstall host-wide beside N loops (idle, or turning 100 times a second): its CPU and peak RSS."""
+    for idle, turning in ((10, 0), (100, 0), (1000, 0), (0, 10), (0, 100), (100, 900)):
+        loops = subprocess.Popen([LOOPS, str(idle), str(turning)], stdout=subprocess.PIPE, text=True)
+        try:
+            loops.stdout.readline()
+            ls = subprocess.Popen([LOOPSTALL, "--json"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            ls.stderr.readline()
+            time.sleep(1)  # its first scans see every loop
+            t0, c0 = time.monotonic(), cpu_seconds(ls.pid)
+            time.sleep(seconds)
+            cpu = (cpu_seconds(ls.pid) - c0) / (time.monotonic() - t0) * 100
+            rss = peak_rss_mib(ls.pid)
+            ls.send_signal(signal.SIGINT)
+            ls.wait(timeout=10)
+        finally:
+            loops.kill()
+            loops.wait()
+        print(f"host-wide, {idle} idle + {turning} turning loops: loopstall {cpu:.2f}% of one core, "
+              f"peak RSS {rss:.1f} MiB", flush=True)
+
+
+LATE_STALLER = """
+import asyncio, sys, time
+async def main(n, seconds, on_cpu):
+    print("ready", flush=True)
+    await asyncio.sleep(0.5)
+    for _ in range(n):
+        if on_cpu:
+            end = time.monotonic() + seconds
+            while time.monotonic() < end:
+                pass
+        else:
+            time.sleep(seconds)
+        await asyncio.sleep(0.05)
+asyncio.run(main(int(sys.argv[1]), float(sys.argv[2]), sys.argv[3] == "cpu"))
+"""
+
+
+def lateness(count=50):
+    """How long past the threshold a stall's begin record comes: its duration_ms at begin, less the threshold."""
+    for threshold_ms, kind in ((100, "sleep"), (100, "cpu"), (20, "sleep"), (20, "cpu")):
+        stall_s = threshold_ms * 1.5 / 1000
+        staller = subprocess.Popen(["/usr/bin/python3", "-c", LATE_STALLER, str(count), str(stall_s), kind],
+                                   stdout=subprocess.PIPE, text=True)
+        try:
+            staller.stdout.readline()
+            ls = subprocess.run([LOOPSTALL, "--json", "-t", f"{threshold_ms}ms", "-p", str(staller.pid)],
+                                capture_output=True, text=True, timeout=count * (stall_s + 0.2) + 30)
+        finally:
+            staller.kill()
+            staller.wait()
+        late = sorted(r["duration_ms"] - r["threshold_ms"] for r in map(json.loads, ls.stdout.splitlines())
+                      if r.get("event") == "stall" and r["phase"] == "begin")
+        if len(late) < count * 0.9:
+            sys.exit(f"bench: {len(late)} begin records of {count} stalls")
+        p99 = late[min(len(late) - 1, int(len(late) * 0.99))]
+        print(f"begin record lateness, {kind} stalls at {threshold_ms} ms: median {statistics.median(late):.2f} ms, "
+              f"p99 {p99:.2f} ms, max {late[-1]:.2f} ms ({len(late)} stalls)", flush=True)
 
 
 def main():
@@ -254,6 +318,8 @@ def main():
           f"peak RSS {max(ls_rss):.1f} MiB, stall records {stall_records}")
     stall_cost("python")
     stall_cost("node")
+    lateness()
+    loops_cost()
 
 
 if __name__ == "__main__":

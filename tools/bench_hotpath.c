@@ -9,6 +9,9 @@
  *                             eventfd, then one getppid): a watched loop
  *   bench_hotpath switch N    N round trips between two threads on one CPU
  *                             over eventfds: 2 context switches and wakeups
+ *   bench_hotpath loopsyscall N  N getppid() calls on a watched loop thread,
+ *                             inside its iterations (one epoll_wait every
+ *                             1000 calls, so no iteration nears a threshold)
  *
  * It prints "ready", waits for a line on stdin (so the tracer can attach
  * first), runs, and prints the nanoseconds per operation.
@@ -60,6 +63,20 @@ static void run_loop(long n)
 	}
 }
 
+static void run_loop_syscalls(long n)
+{
+	struct epoll_event ev = { .events = EPOLLIN }, out;
+	int ep = epoll_create1(0), efd = eventfd(1, 0);
+
+	if (ep < 0 || efd < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, efd, &ev) < 0)
+		die("bench_hotpath: epoll");
+	for (long i = 0; i < n; i++) {
+		if (i % 1000 == 0 && epoll_wait(ep, &out, 1, -1) != 1)
+			die("bench_hotpath: epoll_wait");
+		getppid();
+	}
+}
+
 static void *ponger(void *arg)
 {
 	long n = *(long *)arg;
@@ -102,6 +119,8 @@ int main(int argc, char **argv)
 		run = run_loop;
 	else if (strcmp(argv[1], "switch") == 0)
 		run = run_switches;
+	else if (strcmp(argv[1], "loopsyscall") == 0)
+		run = run_loop_syscalls;
 	else
 		goto usage;
 	/* One CPU: the switch case then really switches, and the others do not migrate. */
@@ -118,6 +137,6 @@ int main(int argc, char **argv)
 	printf("%.1f\n", (double)(now_ns() - t0) / n);
 	return 0;
 usage:
-	fprintf(stderr, "usage: bench_hotpath syscall|loop|switch COUNT\n");
+	fprintf(stderr, "usage: bench_hotpath syscall|loop|switch|loopsyscall COUNT\n");
 	return 2;
 }
