@@ -31,15 +31,14 @@ static void node20(struct v8_metadata *md)
 	*md = (struct v8_metadata){
 		.fp_function = -16, .fp_context = -8, .fp_bytecode_array = -32, .fp_bytecode_offset = -40,
 		.map_instance_type = 12, .jsfunction_shared = 24, .sfi_name_or_scope_info = 16,
-		.sfi_script_or_debug_info = 32, .sfi_function_data = 8, .script_name = 16, .script_line_ends = 56,
+		.sfi_script_or_debug_info = 32, .script_name = 16, .script_line_ends = 56,
 		.script_source = 8, .string_length = 12, .seq_one_byte_chars = 16, .seq_two_byte_chars = 16,
 		.cons_first = 16, .cons_second = 24, .thin_actual = 16, .sliced_parent = 16, .sliced_offset = 24,
 		.fixed_array_length = 8, .fixed_array_data = 16, .bytecode_array_data = 54, .type_js_function = 2066,
 		.type_sfi = 262, .type_script = 167, .type_scope_info = 261, .type_bytecode_array = 191,
 		.type_byte_array = 190, .first_nonstring_type = 128, .string_representation_mask = 7,
 		.string_encoding_mask = 8, .one_byte_string_tag = 8, .seq_string_tag = 0, .cons_string_tag = 1,
-		.sliced_string_tag = 3, .thin_string_tag = 5, .scopeinfo_idx_nparams = 1,
-		.scopeinfo_idx_ncontextlocals = 2, .scopeinfo_idx_first_vars = 3, .smi_shift_size = 31, .tagged_size = 8,
+		.sliced_string_tag = 3, .thin_string_tag = 5, .scopeinfo_idx_ncontextlocals = 2, .scopeinfo_idx_first_vars = 3, .smi_shift_size = 31, .tagged_size = 8,
 	};
 }
 

@@ -283,11 +283,6 @@ static void describe_sockets(struct resolver *rs, struct stall_record *r)
 		describe_socket(rs, r->pid, r->waited.fds[i].target, sizeof(r->waited.fds[i].target));
 }
 
-/*
- * Native frames first, innermost first, then the Python frames already in
- * r->frames. A frame-pointer walk through code built without frame pointers
- * yields garbage after a frame or two: stop at the first address in no module.
- */
 /* Whether one of the few native frames from i on is a C function its runtime names (time.sleep). */
 static bool runtime_function_ahead(struct resolver *rs, const struct stall_record *r, int i)
 {
@@ -300,6 +295,11 @@ static bool runtime_function_ahead(struct resolver *rs, const struct stall_recor
 	return false;
 }
 
+/*
+ * Native frames first, innermost first, then the Python frames already in
+ * r->frames. A frame-pointer walk through code built without frame pointers
+ * yields garbage after a frame or two: stop at the first address in no module.
+ */
 void resolve_record(struct resolver *rs, struct stall_record *r)
 {
 	struct stall_frame native[STALL_MAX_NATIVE];

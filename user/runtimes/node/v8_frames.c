@@ -105,7 +105,7 @@ static void put_char(struct text *t, unsigned int c)
 static int append_string(const struct v8_metadata *md, const struct mem_reader *heap, uint64_t str, int64_t from,
 			 int64_t count, struct text *t, int depth)
 {
-	int type = instance_type(md, heap, str);
+	int type = instance_type(md, heap, str), repr;
 	int32_t length;
 	uint64_t a, b, off;
 
@@ -117,8 +117,8 @@ static int append_string(const struct v8_metadata *md, const struct mem_reader *
 		count = length - from;
 	if (count <= 0)
 		return 0;
-	switch (type & md->string_representation_mask) {
-	case 0: /* sequential: the characters follow */
+	repr = type & md->string_representation_mask;
+	if (repr == md->seq_string_tag) { /* sequential: the characters follow */
 		if (t->used + 1 >= t->len)
 			return 0;
 		if (count > (int64_t)(t->len - t->used))
@@ -147,7 +147,8 @@ static int append_string(const struct v8_metadata *md, const struct mem_reader *
 				put_char(t, chars[i]);
 		}
 		return 0;
-	case 1: /* cons: first, then second */
+	}
+	if (repr == md->cons_string_tag) { /* first, then second */
 		if (field(heap, str, md->cons_first, &a) || field(heap, str, md->cons_second, &b))
 			return -EFAULT;
 		{
@@ -164,18 +165,19 @@ static int append_string(const struct v8_metadata *md, const struct mem_reader *
 						     depth + 1);
 		}
 		return 0;
-	case 3: /* sliced: a part of its parent */
+	}
+	if (repr == md->sliced_string_tag) { /* a part of its parent */
 		if (field(heap, str, md->sliced_parent, &a) || field(heap, str, md->sliced_offset, &off) ||
 		    !is_smi(off))
 			return -EFAULT;
 		return append_string(md, heap, a, smi_value(md, off) + from, count, t, depth + 1);
-	case 5: /* thin: the internalized copy */
+	}
+	if (repr == md->thin_string_tag) { /* the internalized copy */
 		if (field(heap, str, md->thin_actual, &a))
 			return -EFAULT;
 		return append_string(md, heap, a, from, count, t, depth + 1);
-	default: /* external: its characters are the embedder's, behind a C++ object */
-		return -EFAULT;
 	}
+	return -EFAULT; /* external: its characters are the embedder's, behind a C++ object */
 }
 
 static int read_string(const struct v8_metadata *md, const struct mem_reader *heap, uint64_t str, char *buf,

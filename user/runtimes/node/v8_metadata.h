@@ -17,7 +17,7 @@ struct v8_metadata {
 	/* object fields */
 	int64_t map_instance_type;
 	int64_t jsfunction_shared;
-	int64_t sfi_name_or_scope_info, sfi_script_or_debug_info, sfi_function_data;
+	int64_t sfi_name_or_scope_info, sfi_script_or_debug_info;
 	int64_t script_name, script_line_ends, script_source;
 	int64_t string_length, seq_one_byte_chars, seq_two_byte_chars;
 	int64_t cons_first, cons_second, thin_actual, sliced_parent, sliced_offset;
@@ -27,7 +27,7 @@ struct v8_metadata {
 	int64_t type_js_function, type_sfi, type_script, type_scope_info, type_bytecode_array, type_byte_array;
 	int64_t first_nonstring_type, string_representation_mask, string_encoding_mask, one_byte_string_tag;
 	int64_t seq_string_tag, cons_string_tag, sliced_string_tag, thin_string_tag;
-	int64_t scopeinfo_idx_nparams, scopeinfo_idx_ncontextlocals, scopeinfo_idx_first_vars;
+	int64_t scopeinfo_idx_ncontextlocals, scopeinfo_idx_first_vars;
 	int64_t smi_shift_size; /* a Smi is its value << (this + 1) */
 	int64_t tagged_size;
 };
