@@ -129,9 +129,27 @@ START_TEST(names_read_late_are_checked)
 }
 END_TEST
 
+/* A process with no Python module: nothing found, nothing named. */
+START_TEST(no_python_modules)
+{
+	static const char other[] = "7f0000100000-7f0000101000 rw-p 00000000 08:01 43 /usr/lib/x86_64-linux-gnu/libother.so\n";
+	struct proc_maps *maps;
+	struct py_methods *pm;
+	char name[64];
+
+	ck_assert_int_eq(proc_maps_parse(other, strlen(other), &maps), 0);
+	ck_assert_int_eq(py_methods_read(&mem, maps, &pm), 0);
+	ck_assert_int_eq(py_methods_count(pm), 0);
+	ck_assert_int_eq(py_methods_name(pm, &mem, FN_PBKDF2, name, sizeof(name)), -ENOENT);
+	py_methods_free(pm);
+	proc_maps_free(maps);
+}
+END_TEST
+
 int main(void)
 {
-	const TTest *tests[] = {module_and_type_functions_by_their_python_names, names_read_late_are_checked};
+	const TTest *tests[] = {module_and_type_functions_by_their_python_names, names_read_late_are_checked,
+				no_python_modules};
 
 	return run_tests("python_methods", tests, sizeof(tests) / sizeof(tests[0]));
 }

@@ -45,6 +45,7 @@ struct py_methods {
 /* One mapped file: where its pointers may point, and where its code is. */
 struct file_ranges {
 	const char *path;
+	uint64_t lo, hi; /* around all of them: most words fall outside at once */
 	int n;
 	struct {
 		uint64_t start, end;
@@ -62,6 +63,8 @@ static bool in_file(const struct file_ranges *f, uint64_t addr, bool text)
 {
 	int i;
 
+	if (addr < f->lo || addr >= f->hi)
+		return false;
 	for (i = 0; i < f->n; i++)
 		if (addr >= f->r[i].start && addr < f->r[i].end && (!text || f->r[i].text))
 			return true;
@@ -235,11 +238,17 @@ static void file_ranges_of(const struct proc_maps *maps, const char *path, struc
 
 	f->path = path;
 	f->n = 0;
+	f->lo = UINT64_MAX;
+	f->hi = 0;
 	for (i = 0; i < maps->n && f->n < MAX_RANGES; i++)
 		if (strcmp(maps->v[i].path, path) == 0 && maps->v[i].perms[0] == 'r') {
 			f->r[f->n].start = maps->v[i].start;
 			f->r[f->n].end = maps->v[i].end;
 			f->r[f->n++].text = maps->v[i].perms[2] == 'x';
+			if (maps->v[i].start < f->lo)
+				f->lo = maps->v[i].start;
+			if (maps->v[i].end > f->hi)
+				f->hi = maps->v[i].end;
 		}
 }
 
@@ -313,8 +322,10 @@ int py_methods_read(const struct mem_reader *m, const struct proc_maps *maps, st
 		py_methods_free(sc.pm);
 		return err;
 	}
-	qsort(sc.pm->v, sc.pm->n, sizeof(sc.pm->v[0]), by_entry);
-	qsort(sc.pm->o, sc.pm->nowners, sizeof(sc.pm->o[0]), by_table);
+	if (sc.pm->n) /* none found: no array to sort */
+		qsort(sc.pm->v, sc.pm->n, sizeof(sc.pm->v[0]), by_entry);
+	if (sc.pm->nowners)
+		qsort(sc.pm->o, sc.pm->nowners, sizeof(sc.pm->o[0]), by_table);
 	*out = sc.pm;
 	return 0;
 }
