@@ -23,6 +23,7 @@ char LICENSE[] SEC("license") = "GPL";
 #define NR_EPOLL_PWAIT	281
 #define NR_EPOLL_PWAIT2 441
 #define ENOSYS		38 /* in pt_regs->ax while a syscall is in progress */
+#define E2BIG		7  /* a map update of a full map */
 #define TASK_STOPPED_BITS 0x0c /* __TASK_STOPPED | __TASK_TRACED in a task's state */
 
 /* Set by user space before load. */
@@ -34,6 +35,8 @@ const volatile __u64 tick_ns = 10000000; /* one clock tick (USER_HZ) in ns, the 
 
 /* Lost ring buffer records, read by user space. */
 __u64 lost_events = 0;
+/* Waits of loop threads not followed, the loop map being full (a thread counts at each of its waits). */
+__u64 loops_untracked = 0;
 
 /*
  * The watched processes: tgid -> when it started, in clock ticks since boot
@@ -229,7 +232,8 @@ static struct ls_loop *get_or_create_loop(__u32 tid, __u32 pid)
 	fresh.cur.nr = LS_NO_SYSCALL;
 	fresh.top.nr = LS_NO_SYSCALL;
 	bpf_get_current_comm(fresh.comm, sizeof(fresh.comm));
-	bpf_map_update_elem(&loops, &tid, &fresh, BPF_NOEXIST);
+	if (bpf_map_update_elem(&loops, &tid, &fresh, BPF_NOEXIST) == -E2BIG)
+		__sync_fetch_and_add(&loops_untracked, 1); /* said by user space, counted in metrics */
 	l = bpf_map_lookup_elem(&loops, &tid);
 	if (!l)
 		return NULL;

@@ -360,6 +360,25 @@ def test_summary_and_metrics_see_every_loop(procs, loopstall):
     assert tids <= summaries, len(summaries)
 
 
+def test_loops_past_the_loop_map_are_said_and_counted(procs, loopstall):
+    """8400 loop threads, past the kernel's 8192: said once on stderr, counted in /metrics."""
+    p = procs([PYTHON, f"{APPS}/many_loops.py", "8400", "idle"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+              text=True)
+    assert p.proc.stdout.readline().strip() == "ready"
+    port = free_port()
+    ls = loopstall(["-p", str(p.pid), "--metrics", f"127.0.0.1:{port}"])
+    ls.wait_ready()
+    p.proc.stdin.write("go\n")
+    p.proc.stdin.flush()
+    deadline = time.monotonic() + 20
+    while "the loop map is full" not in ls.stderr():
+        assert time.monotonic() < deadline, ls.stderr()
+        time.sleep(0.1)
+    assert ls.stderr().count("loopstall: the loop map is full (8192 loop threads): loops past it are not watched") == 1
+    untracked = scrape(port)["loopstall_loops_untracked"].samples[0].value
+    assert 8400 - 8192 <= untracked <= 8400, untracked
+
+
 def test_exec_that_cannot_run_is_an_error_at_start(tmp_path):
     from test_cli import one_line_error, run
     script = tmp_path / "no-shebang.sh"

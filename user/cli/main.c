@@ -53,6 +53,7 @@ struct app {
 	bool watching_set; /* -p or --: stop when every watched process is gone */
 	int matched;	   /* -n: processes that matched at start */
 	bool all_gone;
+	bool said_untracked; /* the loop map filled up: said once */
 	struct top *top; /* loopstall top */
 };
 
@@ -243,6 +244,16 @@ static void reap_child(struct app *app)
 		app->child_exited = true;
 }
 
+/* Once: loop threads past the kernel's loop map go unwatched (loopstall_loops_untracked_total counts their waits). */
+static void say_untracked_loops(struct app *app)
+{
+	if (app->said_untracked || !tracer_loops_untracked(app->tracer))
+		return;
+	fprintf(stderr, "loopstall: the loop map is full (%d loop threads): loops past it are not watched\n",
+		tracer_loops_capacity(app->tracer));
+	app->said_untracked = true;
+}
+
 static int run(struct app *app, int sigfd)
 {
 	uint64_t period = detector_scan_period_ns(app->detector), next_scan = monotonic_ns();
@@ -267,6 +278,7 @@ static int run(struct app *app, int sigfd)
 
 		if (now >= next_scan) {
 			detector_scan(app->detector);
+			say_untracked_loops(app);
 			if (app->killer)
 				killer_tick(app->killer, now);
 			next_scan = now + period;

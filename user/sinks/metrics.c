@@ -132,6 +132,8 @@ static void put_counters(struct metrics *m, FILE *f)
 		    counter_get(&m->src.counters->kills));
 	put_counter(f, "loopstall_lost_events_total", "Kernel records lost to a full ring buffer.",
 		    tracer_lost_events(m->src.tracer));
+	put_counter(f, "loopstall_loops_untracked_total", "Waits of loop threads not followed, the kernel's loop map being full.",
+		    tracer_loops_untracked(m->src.tracer));
 	put_counter(f, "loopstall_reports_dropped_total", "Records dropped because the reporter queue was full.",
 		    dropped_reports);
 	fputs("# HELP loopstall_report_cpu_seconds_total loopstall's own CPU time spent on stall reports, by thread.\n"

@@ -229,6 +229,11 @@ int tracer_read_hist(struct tracer *t, pid_t tid, struct ls_hist *out)
 	return 0;
 }
 
+uint64_t tracer_loops_untracked(struct tracer *t)
+{
+	return t->skel->bss->loops_untracked;
+}
+
 uint64_t tracer_lost_events(struct tracer *t)
 {
 	return t->skel->bss->lost_events;

@@ -54,5 +54,7 @@ int tracer_loops_capacity(struct tracer *t);
 int tracer_read_stacks(struct tracer *t, pid_t tid, struct ls_stack out[2]);
 int tracer_read_hist(struct tracer *t, pid_t tid, struct ls_hist *out);
 uint64_t tracer_lost_events(struct tracer *t);
+/* Waits of loop threads the kernel could not follow, its loop map full (tracer_loops_capacity()). */
+uint64_t tracer_loops_untracked(struct tracer *t);
 
 #endif

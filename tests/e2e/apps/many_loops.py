@@ -1,11 +1,16 @@
-"""N threads, each an event loop of its own (epoll_wait with a 50 ms timeout), for tests past fixed limits.
+"""N threads, each an event loop of its own, for tests past fixed limits.
 
-argv: N
+argv: N [idle]
+  (default)  each turns: epoll_wait with a 50 ms timeout
+  idle       each waits for a line on stdin, turns once (a wait that returns at
+             once: a loop from then on), then waits forever
 """
 import select
 import sys
 import threading
 import time
+
+go = threading.Event()
 
 
 def loop():
@@ -14,8 +19,20 @@ def loop():
         ep.poll(0.05)
 
 
-threads = [threading.Thread(target=loop, daemon=True) for _ in range(int(sys.argv[1]))]
+def idle_loop():
+    ep = select.epoll()
+    go.wait()
+    ep.poll(0)
+    ep.poll(-1)
+
+
+idle = len(sys.argv) > 2 and sys.argv[2] == "idle"
+threading.stack_size(256 << 10)
+threads = [threading.Thread(target=idle_loop if idle else loop, daemon=True) for _ in range(int(sys.argv[1]))]
 for t in threads:
     t.start()
 print("ready", flush=True)
+if idle:
+    sys.stdin.readline()
+    go.set()
 time.sleep(3600)
