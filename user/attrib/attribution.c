@@ -141,29 +141,22 @@ static void capture_native(struct attribution *a, struct stall_record *r, const 
 	r->n_native_ips = n;
 }
 
-/* Reads the sample's copy of the stack; nothing outside it (the thread has moved on). */
-static int read_sample_stack(void *ctx, uint64_t addr, uint64_t *word)
-{
-	const struct ls_sample *s = ctx;
-	uint64_t sp = s->regs[7];
-
-	if (addr < sp || addr + 8 > sp + s->stack_len || s->stack_len > LS_SAMPLE_STACK)
-		return -EFAULT;
-	memcpy(word, s->stack + (addr - sp), 8);
-	return 0;
-}
-
-/* The same, as a mem_reader for the runtimes: bytes of the copy, nothing outside it. */
+/* Bytes of the sample's copy of the stack; nothing outside it (the thread has moved on). */
 static int read_sample_bytes(void *ctx, uint64_t addr, void *buf, size_t len)
 {
 	const struct ls_sample *s = ctx;
 	uint64_t sp = s->regs[7];
 
-	if (addr < sp || len > LS_SAMPLE_STACK || addr - sp > s->stack_len - len || s->stack_len > LS_SAMPLE_STACK ||
-	    len > s->stack_len)
+	if (s->stack_len > LS_SAMPLE_STACK || len > s->stack_len || addr < sp || addr - sp > s->stack_len - len)
 		return -EFAULT;
 	memcpy(buf, s->stack + (addr - sp), len);
 	return 0;
+}
+
+/* The same, a word at a time, for the unwinder. */
+static int read_sample_stack(void *ctx, uint64_t addr, uint64_t *word)
+{
+	return read_sample_bytes(ctx, addr, word, sizeof(*word));
 }
 
 /*
