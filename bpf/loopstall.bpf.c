@@ -5,12 +5,15 @@
  * where the loop goes to sleep in it, or, if it returns at once, to its
  * return. Nothing runs at syscall entry: a program there would cost every
  * syscall on the host (about 150 ns on the CI VM). A syscall is seen when
- * the loop sleeps in it (sched_switch) and when it returns. For
- * each busy iteration we split the time into on CPU, runnable (waiting for
- * a CPU) and blocked (in which syscall), keep a log2 histogram of iteration
- * times, and send a ring buffer record only for iterations that reach the
- * stall threshold. User space reads `loops` to see stalls that are still
- * going on.
+ * the loop sleeps in it (sched_switch) and when it returns; the return of
+ * any other call leaves at one bit test. For each busy iteration we split
+ * the time into on CPU, runnable (waiting for a CPU) and blocked (in which
+ * syscall), keep a log2 histogram of iteration times, and send a ring
+ * buffer record only for iterations that reach the stall threshold.
+ * User space sleeps until it is told of a busy iteration: the first CPU
+ * sample of one busy for half the threshold, or an LS_EV_BUSY when a loop
+ * leaves the CPU inside an iteration. It then follows that loop in `loops`
+ * until the iteration ends.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -32,6 +35,7 @@ const volatile bool report_execs = false; /* matching targets by name */
 const volatile __u32 self_pid = 0;
 const volatile __u64 threshold_ns = 100000000;
 const volatile __u64 tick_ns = 10000000; /* one clock tick (USER_HZ) in ns, the unit of start times */
+const volatile __u64 busy_margin_ns = 10000000; /* two CPU sample periods */
 
 /* Lost ring buffer records, read by user space. */
 __u64 lost_events = 0;
@@ -69,10 +73,12 @@ static bool is_watched(__u32 pid)
 	return true;
 }
 
+#define MAX_LOOPS 65536 /* loop threads followed at once: a big Java or Node host has thousands */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 8192);
-	__type(key, __u32); /* tid */
+	__uint(max_entries, MAX_LOOPS);
+	__uint(map_flags, BPF_F_NO_PREALLOC); /* memory for the loops there are, not for 64k */
+	__type(key, __u32);		      /* tid */
 	__type(value, struct ls_loop);
 } loops SEC(".maps");
 
@@ -82,12 +88,20 @@ struct {
  * for the ones that are not, before any hash lookup.
  */
 #define LOOP_BITS_WORDS 65536 /* 2^22 thread ids: PID_MAX_LIMIT on 64-bit */
-struct {
+struct bitmap {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, LOOP_BITS_WORDS);
 	__type(key, __u32);
 	__type(value, __u64);
-} loop_bits SEC(".maps");
+};
+struct bitmap loop_bits SEC(".maps");
+
+/*
+ * Loop threads whose next syscall return has work: they left the CPU inside
+ * an iteration (slept in a call, were preempted). The return of any other
+ * syscall, on any thread, costs one bit test.
+ */
+struct bitmap exit_bits SEC(".maps");
 
 /* Two stacks per loop thread: [0] the syscall in progress, [1] the top one. */
 struct ls_stack_pair {
@@ -96,19 +110,11 @@ struct ls_stack_pair {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 8192);
+	__uint(max_entries, MAX_LOOPS);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, __u32);
 	__type(value, struct ls_stack_pair);
 } stacks SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 8192);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, __u32);
-	__type(value, struct ls_hist);
-} hists SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -122,6 +128,14 @@ struct {
 	__type(key, __u32);
 	__type(value, struct ls_stack_pair);
 } zero_stacks SEC(".maps");
+
+/* A new loop's state, built here (too large for the BPF stack); fields never set stay zero. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ls_loop);
+} new_loop SEC(".maps");
 
 static __always_inline bool is_epoll_wait(long nr)
 {
@@ -151,21 +165,22 @@ static __always_inline __u32 log2_u64(__u64 v)
 	return r;
 }
 
-static __always_inline bool maybe_loop(__u32 tid)
+/* Thread ids beyond the bitmap (none under PID_MAX_LIMIT) test true: the hash map says. */
+static __always_inline bool test_bit(void *map, __u32 tid)
 {
 	__u32 word = tid >> 6;
 	__u64 *bits;
 
 	if (word >= LOOP_BITS_WORDS)
-		return true; /* beyond the bitmap: let the hash map say */
-	bits = bpf_map_lookup_elem(&loop_bits, &word);
+		return true;
+	bits = bpf_map_lookup_elem(map, &word);
 	return bits && (*bits & (1ULL << (tid & 63)));
 }
 
-static __always_inline void mark_loop(__u32 tid, bool on)
+static __always_inline void set_bit(void *map, __u32 tid, bool on)
 {
 	__u32 word = tid >> 6;
-	__u64 *bits = bpf_map_lookup_elem(&loop_bits, &word);
+	__u64 *bits = bpf_map_lookup_elem(map, &word);
 
 	if (!bits)
 		return;
@@ -173,6 +188,18 @@ static __always_inline void mark_loop(__u32 tid, bool on)
 		__sync_fetch_and_or(bits, 1ULL << (tid & 63));
 	else
 		__sync_fetch_and_and(bits, ~(1ULL << (tid & 63)));
+}
+
+static __always_inline bool maybe_loop(__u32 tid)
+{
+	return test_bit(&loop_bits, tid);
+}
+
+static __always_inline void mark_loop(__u32 tid, bool on)
+{
+	set_bit(&loop_bits, tid, on);
+	if (!on)
+		set_bit(&exit_bits, tid, false);
 }
 
 /*
@@ -218,7 +245,8 @@ static void emit_process_event(__u32 type, __u32 pid, __u32 tid)
 /* The loop state of the current thread, created on first sight if watched. */
 static struct ls_loop *get_or_create_loop(__u32 tid, __u32 pid)
 {
-	struct ls_loop *l, fresh = {};
+	struct ls_loop *l, *fresh;
+	__u32 zero = 0;
 
 	l = find_loop(tid);
 	if (l)
@@ -227,13 +255,18 @@ static struct ls_loop *get_or_create_loop(__u32 tid, __u32 pid)
 		return NULL;
 	if (!watch_all && !is_watched(pid))
 		return NULL;
-	fresh.pid = pid;
-	fresh.tid = tid;
-	fresh.cur.nr = LS_NO_SYSCALL;
-	fresh.top.nr = LS_NO_SYSCALL;
-	bpf_get_current_comm(fresh.comm, sizeof(fresh.comm));
-	if (bpf_map_update_elem(&loops, &tid, &fresh, BPF_NOEXIST) == -E2BIG)
-		__sync_fetch_and_add(&loops_untracked, 1); /* said by user space, counted in metrics */
+	fresh = bpf_map_lookup_elem(&new_loop, &zero);
+	if (!fresh)
+		return NULL;
+	fresh->pid = pid;
+	fresh->tid = tid;
+	fresh->cur.nr = LS_NO_SYSCALL;
+	fresh->top.nr = LS_NO_SYSCALL;
+	bpf_get_current_comm(fresh->comm, sizeof(fresh->comm));
+	/* Said by user space (at the first), counted in metrics. */
+	if (bpf_map_update_elem(&loops, &tid, fresh, BPF_NOEXIST) == -E2BIG &&
+	    __sync_fetch_and_add(&loops_untracked, 1) == 0)
+		emit_process_event(LS_EV_LOOPS_FULL, pid, tid);
 	l = bpf_map_lookup_elem(&loops, &tid);
 	if (!l)
 		return NULL;
@@ -243,25 +276,17 @@ static struct ls_loop *get_or_create_loop(__u32 tid, __u32 pid)
 	return l;
 }
 
-static void record_iteration(__u32 tid, __u64 dur_ns)
+/* Only the loop's own thread counts its iterations: plain adds. */
+static __always_inline void record_iteration(struct ls_loop *l, __u64 dur_ns)
 {
-	struct ls_hist *h, fresh = {};
-	__u64 slot;
+	__u64 slot = log2_u64(dur_ns / 1000);
 
-	h = bpf_map_lookup_elem(&hists, &tid);
-	if (!h) {
-		bpf_map_update_elem(&hists, &tid, &fresh, BPF_NOEXIST);
-		h = bpf_map_lookup_elem(&hists, &tid);
-		if (!h)
-			return;
-	}
-	slot = log2_u64(dur_ns / 1000);
 	/* Keep the bound visible to the verifier after the compiler's rewrites. */
 	asm volatile("" : "+r"(slot));
 	if (slot >= LS_HIST_BUCKETS)
 		slot = LS_HIST_BUCKETS - 1;
-	__sync_fetch_and_add(&h->slots[slot], 1);
-	__sync_fetch_and_add(&h->sum_ns, dur_ns);
+	l->hist.slots[slot]++;
+	l->hist.sum_ns += dur_ns;
 }
 
 static void emit_stall_end(struct ls_loop *l, __u64 now, bool exited)
@@ -301,6 +326,31 @@ static void emit_stall_end(struct ls_loop *l, __u64 now, bool exited)
 		else if (sp->slot[0].iter_seq == l->iter_seq && sp->slot[0].call_seq == e->top.call_seq)
 			e->stack = sp->slot[0];
 	}
+	bpf_ringbuf_submit(e, 0);
+}
+
+/*
+ * The loop left the CPU inside an iteration: nothing of it runs until it is
+ * back, so user space is told once per iteration and follows it from there.
+ */
+static void say_busy(struct ls_loop *l)
+{
+	struct ls_busy *e;
+
+	if (l->busy_said_seq == l->iter_seq)
+		return;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		__sync_fetch_and_add(&lost_events, 1);
+		return;
+	}
+	l->busy_said_seq = l->iter_seq;
+	e->type = LS_EV_BUSY;
+	e->pid = l->pid;
+	e->tid = l->tid;
+	e->pad = 0;
+	e->iter_seq = l->iter_seq;
+	e->iter_start_ns = l->iter_start_ns;
 	bpf_ringbuf_submit(e, 0);
 }
 
@@ -359,7 +409,7 @@ static void end_iteration(struct ls_loop *l, __u64 now)
 	sync_on_cpu(l, now);
 	l->acct.cpu_ns += now - l->state_since_ns;
 	dur = now - l->iter_start_ns;
-	record_iteration(l->tid, dur);
+	record_iteration(l, dur);
 	if (dur >= threshold_ns)
 		emit_stall_end(l, now, false);
 	l->iter_start_ns = 0;
@@ -375,31 +425,40 @@ static __always_inline void promote_stack(struct ls_loop *l, __u32 tid)
 		sp->slot[1] = sp->slot[0];
 }
 
+/* A wait returned: an iteration begins (and one that never slept in the wait ends). */
+static __always_inline int wait_returned(__u64 pid_tgid)
+{
+	__u32 tid = (__u32)pid_tgid;
+	struct ls_loop *l = get_or_create_loop(tid, pid_tgid >> 32);
+	__u64 now;
+
+	if (!l)
+		return 0;
+	now = bpf_ktime_get_ns();
+	loop_write_begin(l);
+	end_iteration(l, now);
+	begin_iteration(l, now);
+	loop_write_end(l);
+	return 0;
+}
+
 SEC("tp_btf/sys_exit")
 int BPF_PROG(ls_sys_exit, struct pt_regs *regs, long ret)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)pid_tgid;
 	struct ls_loop *l;
-	long id = regs->orig_ax;
-	__u64 total, now;
+	__u64 total;
 
-	if (is_epoll_wait(id)) {
-		l = get_or_create_loop(tid, pid_tgid >> 32);
-		if (!l)
-			return 0;
-		now = bpf_ktime_get_ns();
-		loop_write_begin(l);
-		/* A wait that returned without blocking ends the iteration only now. */
-		end_iteration(l, now);
-		begin_iteration(l, now);
-		loop_write_end(l);
+	if (is_epoll_wait(regs->orig_ax))
+		return wait_returned(pid_tgid);
+	/* Only calls that slept were recorded (at sched_switch): the rest were CPU time. */
+	if (!test_bit(&exit_bits, tid))
 		return 0;
-	}
+	set_bit(&exit_bits, tid, false);
 	l = find_loop(tid);
 	if (!l || !l->iter_start_ns)
 		return 0;
-	/* Only calls that slept were recorded (at sched_switch): the rest were CPU time. */
 	if (l->state == LS_ON_CPU && l->cur.nr == LS_NO_SYSCALL)
 		return 0;
 	loop_write_begin(l);
@@ -524,6 +583,7 @@ int BPF_PROG(ls_sched_switch, bool preempt, struct task_struct *prev, struct tas
 	if (l && l->iter_start_ns) {
 		now = bpf_ktime_get_ns();
 		loop_write_begin(l);
+		set_bit(&exit_bits, prev_tid, true);
 		if (preempt || prev_state == 0) {
 			l->acct.cpu_ns += now - l->state_since_ns;
 			l->state_since_ns = now;
@@ -536,6 +596,8 @@ int BPF_PROG(ls_sched_switch, bool preempt, struct task_struct *prev, struct tas
 		} else {
 			block_loop(ctx, l, prev, now);
 		}
+		if (l->iter_start_ns)
+			say_busy(l);
 		loop_write_end(l);
 	}
 	l = find_loop(next_tid);
@@ -553,8 +615,10 @@ int BPF_PROG(ls_sched_switch, bool preempt, struct task_struct *prev, struct tas
 
 /*
  * CPU samples, only of loop threads whose iteration has been busy for half
- * the threshold or more: what a CPU-bound stall is doing. Everything else
- * costs one map lookup per tick.
+ * the threshold or more: what a CPU-bound stall is doing. A shorter one
+ * within two ticks of the threshold is only said to be busy, so that user
+ * space checks it when it reaches the threshold. Everything else costs one
+ * bit test per tick.
  */
 SEC("perf_event")
 int ls_sample(struct bpf_perf_event_data *ctx)
@@ -563,11 +627,17 @@ int ls_sample(struct bpf_perf_event_data *ctx)
 	struct ls_loop *l = find_loop(tid);
 	struct ls_sample *e;
 	struct pt_regs *regs;
-	__u64 sp;
+	__u64 sp, age;
 	long n;
 
-	if (!l || !l->iter_start_ns || bpf_ktime_get_ns() - l->iter_start_ns < threshold_ns / 2)
+	if (!l || !l->iter_start_ns)
 		return 0;
+	age = bpf_ktime_get_ns() - l->iter_start_ns;
+	if (age < threshold_ns / 2) {
+		if (age + busy_margin_ns >= threshold_ns)
+			say_busy(l);
+		return 0;
+	}
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		__sync_fetch_and_add(&lost_events, 1);
@@ -577,6 +647,8 @@ int ls_sample(struct bpf_perf_event_data *ctx)
 	e->pid = l->pid;
 	e->tid = tid;
 	e->iter_seq = l->iter_seq;
+	e->iter_start_ns = l->iter_start_ns;
+	l->busy_said_seq = l->iter_seq; /* this sample tells user space */
 	n = bpf_get_stack(ctx, e->ips, sizeof(e->ips), BPF_F_USER_STACK);
 	e->nr_frames = n > 0 ? n / sizeof(__u64) : 0;
 	/* User registers as saved on entry to the kernel (by this tick or a syscall). */
@@ -646,7 +718,6 @@ int BPF_PROG(ls_process_exec, struct task_struct *p)
 		bpf_map_delete_elem(&loops, &tid);
 		mark_loop(tid, false);
 		bpf_map_delete_elem(&stacks, &tid);
-		bpf_map_delete_elem(&hists, &tid);
 	}
 	if (report_execs || watched_now)
 		emit_process_event(LS_EV_EXEC, pid, tid);
@@ -676,7 +747,6 @@ int BPF_PROG(ls_process_exit, struct task_struct *p)
 		bpf_map_delete_elem(&loops, &tid);
 		mark_loop(tid, false);
 		bpf_map_delete_elem(&stacks, &tid);
-		bpf_map_delete_elem(&hists, &tid);
 	}
 	/* Said of watched processes, and of every loop's process when watching all. */
 	if (tid != pid || (!bpf_map_lookup_elem(&watched, &pid) && !(watch_all && was_loop)))

@@ -45,6 +45,12 @@ struct ls_syscall {
 	__u64 args[6];
 };
 
+/* Per loop log2 histogram of iteration busy time, in its struct ls_loop. */
+struct ls_hist {
+	__u64 slots[LS_HIST_BUCKETS]; /* slot i: [2^i, 2^(i+1)) us; slot 0 also holds < 1 us */
+	__u64 sum_ns;		      /* total busy time of the iterations counted */
+};
+
 /*
  * Per loop thread state, map `loops`, key: tid. Read by user space while the
  * programs update it: each update begins by bumping seq_end (the last field
@@ -62,9 +68,11 @@ struct ls_loop {
 	__u64 calls; /* syscalls slept in, to number them */
 	__u32 state; /* enum ls_cpu_state */
 	__u32 pad;
+	__u64 busy_said_seq; /* the iteration user space was told of (LS_EV_BUSY or a sample) */
 	struct ls_account acct;
 	struct ls_syscall cur; /* syscall in progress, if any */
 	struct ls_syscall top; /* longest-blocked finished syscall of the iteration */
+	struct ls_hist hist;
 	__u64 seq_end;
 };
 
@@ -84,12 +92,6 @@ struct ls_stack {
 	__u64 ips[LS_MAX_FRAMES];
 };
 
-/* Per loop log2 histogram of iteration busy time. Map `hists`, key: tid. */
-struct ls_hist {
-	__u64 slots[LS_HIST_BUCKETS]; /* slot i: [2^i, 2^(i+1)) us; slot 0 also holds < 1 us */
-	__u64 sum_ns;		      /* total busy time of the iterations counted */
-};
-
 #define LS_SAMPLE_STACK 8192 /* bytes of user stack copied per CPU sample, for DWARF unwinding */
 
 /* A CPU sample of a busy loop thread (ring buffer record, LS_EV_SAMPLE). */
@@ -99,6 +101,7 @@ struct ls_sample {
 	__u32 tid;
 	__u32 nr_frames; /* frame-pointer walk in ips */
 	__u64 iter_seq;
+	__u64 iter_start_ns;
 	__u64 regs[LS_NR_REGS]; /* user registers when sampled */
 	__u32 stack_len;	/* bytes of stack copied from regs[7] (rsp) */
 	__u32 pad;
@@ -112,9 +115,25 @@ enum ls_event_type {
 	LS_EV_EXIT = 3,	     /* a watched process exited */
 	LS_EV_SAMPLE = 4,    /* a CPU sample of a loop busy for half the threshold or more */
 	LS_EV_NEW_LOOP = 5,  /* a watched thread waits in epoll_wait for the first time */
+	LS_EV_BUSY = 6,	     /* a loop left the CPU inside an iteration: user space follows it */
+	LS_EV_LOOPS_FULL = 7, /* the loop map is full: loops past it go unwatched (said once) */
 };
 
-/* Ring buffer record. Never one per iteration: only stalls and rare process events. */
+/* A loop left the CPU inside iteration iter_seq (ring buffer record, LS_EV_BUSY). */
+struct ls_busy {
+	__u32 type;
+	__u32 pid;
+	__u32 tid;
+	__u32 pad;
+	__u64 iter_seq;
+	__u64 iter_start_ns;
+};
+
+/*
+ * Ring buffer record. Never one per iteration: only stalls, rare process
+ * events, and at most one LS_EV_BUSY per iteration that leaves the CPU
+ * outside its wait (a CPU-bound one is told by its first sample).
+ */
 struct ls_event {
 	__u32 type;
 	__u32 pid;

@@ -361,12 +361,12 @@ def test_summary_and_metrics_see_every_loop(procs, loopstall):
 
 
 def test_loops_past_the_loop_map_are_said_and_counted(procs, loopstall):
-    """8400 loop threads, past the kernel's 8192: said once on stderr, counted in /metrics."""
-    p = procs([PYTHON, f"{APPS}/many_loops.py", "8400", "idle"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    """1100 loop threads, past a loop map of 1024 (--max-loops): said once on stderr, counted in /metrics."""
+    p = procs([PYTHON, f"{APPS}/many_loops.py", "1100", "idle"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
               text=True)
     assert p.proc.stdout.readline().strip() == "ready"
     port = free_port()
-    ls = loopstall(["-p", str(p.pid), "--metrics", f"127.0.0.1:{port}"])
+    ls = loopstall(["-p", str(p.pid), "--max-loops", "1024", "--metrics", f"127.0.0.1:{port}"])
     ls.wait_ready()
     p.proc.stdin.write("go\n")
     p.proc.stdin.flush()
@@ -374,9 +374,9 @@ def test_loops_past_the_loop_map_are_said_and_counted(procs, loopstall):
     while "the loop map is full" not in ls.stderr():
         assert time.monotonic() < deadline, ls.stderr()
         time.sleep(0.1)
-    assert ls.stderr().count("loopstall: the loop map is full (8192 loop threads): loops past it are not watched") == 1
+    assert ls.stderr().count("loopstall: the loop map is full (1024 loop threads): loops past it are not watched") == 1
     untracked = scrape(port)["loopstall_loops_untracked"].samples[0].value
-    assert 8400 - 8192 <= untracked <= 8400, untracked
+    assert 1100 - 1024 <= untracked <= 1100, untracked
 
 
 def test_exec_that_cannot_run_is_an_error_at_start(tmp_path):

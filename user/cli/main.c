@@ -3,7 +3,7 @@
  * loopstall: detect stalled event loops from outside, with BPF.
  * main wires options, targets, the tracer, the detector and the output
  * together, and runs loopstall's own event loop: ring buffer records,
- * signals, and a short periodic scan of the loops' state.
+ * signals, and checks of the loops the kernel says are busy.
  */
 #include <errno.h>
 #include <signal.h>
@@ -104,7 +104,8 @@ static void print_summary(struct app *app)
 		return;
 	for (i = 0; i < loops.n; i++) {
 		memset(&s, 0, sizeof(s));
-		if (tracer_read_hist(app->tracer, loops.v[i].tid, &s.hist) || !hist_count(&s.hist))
+		s.hist = loops.v[i].hist;
+		if (!hist_count(&s.hist))
 			continue;
 		s.pid = loops.v[i].pid;
 		s.tid = loops.v[i].tid;
@@ -149,6 +150,16 @@ static void watch_new_match(struct app *app, const struct ls_event *e)
 	fprintf(stderr, "loopstall: pid %d (%s) matches the pattern: watched\n", e->pid, comm);
 }
 
+/* Once: loop threads past the kernel's loop map go unwatched (loopstall_loops_untracked_total counts their waits). */
+static void say_untracked_loops(struct app *app)
+{
+	if (app->said_untracked || !tracer_loops_untracked(app->tracer))
+		return;
+	fprintf(stderr, "loopstall: the loop map is full (%d loop threads): loops past it are not watched\n",
+		tracer_loops_capacity(app->tracer));
+	app->said_untracked = true;
+}
+
 static void on_event(void *ctx, const struct ls_event *e)
 {
 	struct app *app = ctx;
@@ -156,6 +167,7 @@ static void on_event(void *ctx, const struct ls_event *e)
 	switch (e->type) {
 	case LS_EV_STALL_END: detector_stall_ended(app->detector, e); break;
 	case LS_EV_NEW_LOOP: reporter_warm(app->reporter, e->pid); break; /* before its first stall */
+	case LS_EV_LOOPS_FULL: say_untracked_loops(app); break;
 	case LS_EV_EXEC:
 		attribution_forget(app->attribution, e->pid);
 		reporter_forget(app->reporter, e->pid);
@@ -179,6 +191,13 @@ static void on_sample(void *ctx, const struct ls_sample *s)
 	struct app *app = ctx;
 
 	detector_sample(app->detector, s);
+}
+
+static void on_busy(void *ctx, const struct ls_busy *b)
+{
+	struct app *app = ctx;
+
+	detector_follow(app->detector, b->tid, b->iter_seq, b->iter_start_ns);
 }
 
 static void watch_one(void *ctx, pid_t pid)
@@ -220,9 +239,11 @@ static int open_tracer(struct app *app)
 		.report_execs = app->opts.pattern != NULL,
 		.threshold_ns = app->opts.threshold_ns,
 		.btf_path = app->opts.btf_path,
+		.max_loops = app->opts.max_loops,
 		.verbose = app->opts.verbose,
 	};
-	int err = tracer_open(&cfg, on_event, on_sample, app, &app->tracer);
+	struct tracer_callbacks cb = {.event = on_event, .sample = on_sample, .busy = on_busy, .ctx = app};
+	int err = tracer_open(&cfg, &cb, &app->tracer);
 
 	if (!err)
 		return EXIT_OK;
@@ -244,19 +265,27 @@ static void reap_child(struct app *app)
 		app->child_exited = true;
 }
 
-/* Once: loop threads past the kernel's loop map go unwatched (loopstall_loops_untracked_total counts their waits). */
-static void say_untracked_loops(struct app *app)
+/* The earliest of what run() waits for; UINT64_MAX: only events. */
+static uint64_t next_wake(struct app *app, uint64_t deadline, uint64_t next_refresh, uint64_t now)
 {
-	if (app->said_untracked || !tracer_loops_untracked(app->tracer))
-		return;
-	fprintf(stderr, "loopstall: the loop map is full (%d loop threads): loops past it are not watched\n",
-		tracer_loops_capacity(app->tracer));
-	app->said_untracked = true;
+	uint64_t wake = detector_next_check_ns(app->detector);
+
+	if (app->top && next_refresh < wake)
+		wake = next_refresh;
+	if (deadline && deadline < wake)
+		wake = deadline;
+	if (app->killer && killer_pending(app->killer) && now + KILLER_TICK_NS < wake)
+		wake = now + KILLER_TICK_NS;
+	return wake;
 }
 
+/*
+ * Sleeps until the kernel says something (a busy loop, a stall's end, a
+ * process event), a followed loop is due, top refreshes, or a kill escalates:
+ * with nothing busy on the host, loopstall does not wake at all.
+ */
 static int run(struct app *app, int sigfd)
 {
-	uint64_t period = detector_scan_period_ns(app->detector), next_scan = monotonic_ns();
 	uint64_t deadline = app->opts.duration_ns ? monotonic_ns() + app->opts.duration_ns : 0;
 	uint64_t next_refresh = monotonic_ns(), wake;
 	struct epoll_event ev = {.events = EPOLLIN}, events[4];
@@ -274,15 +303,11 @@ static int run(struct app *app, int sigfd)
 
 	for (;;) {
 		uint64_t now = monotonic_ns();
-		int timeout_ms;
+		struct timespec ts, *timeout = NULL;
 
-		if (now >= next_scan) {
-			detector_scan(app->detector);
-			say_untracked_loops(app);
-			if (app->killer)
-				killer_tick(app->killer, now);
-			next_scan = now + period;
-		}
+		detector_check(app->detector, now);
+		if (app->killer)
+			killer_tick(app->killer, now);
 		if (app->top && now >= next_refresh) {
 			top_refresh(app->top);
 			next_refresh = now + app->opts.interval_ns;
@@ -291,9 +316,15 @@ static int run(struct app *app, int sigfd)
 			break;
 		if (app->all_gone || app->child_exited)
 			break;
-		wake = app->top && next_refresh < next_scan ? next_refresh : next_scan;
-		timeout_ms = (int)((wake - now + 999999) / 1000000);
-		n = epoll_wait(ep, events, 4, timeout_ms);
+		wake = next_wake(app, deadline, next_refresh, now);
+		if (wake != UINT64_MAX) {
+			uint64_t left = wake > now ? wake - now : 0;
+
+			ts.tv_sec = left / 1000000000;
+			ts.tv_nsec = left % 1000000000;
+			timeout = &ts;
+		}
+		n = epoll_pwait2(ep, events, 4, timeout, NULL);
 		for (i = 0; i < n; i++) {
 			if (events[i].data.fd == sigfd) {
 				struct signalfd_siginfo si;

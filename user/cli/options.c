@@ -30,6 +30,7 @@ static const char usage_text[] =
 	"      --stack-depth N     frames shown per stack (default: text to the culprit and 5 more,\n"
 	"                          JSON all)\n"
 	"      --btf FILE          kernel BTF to use instead of /sys/kernel/btf/vmlinux\n"
+	"      --max-loops N       loop threads followed at once (default 65536; 1 to 1048576)\n"
 	"  -v, --verbose           show libbpf's messages\n"
 	"  -h, --help              show this help\n"
 	"  -V, --version           show the version\n"
@@ -172,6 +173,19 @@ static int parse_count(const char *opt, const char *arg, int *count, char *err, 
 	return 0;
 }
 
+static int parse_max_loops(const char *arg, int *n, char *err, size_t len)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v < 1 || v > 1 << 20)
+		return fail(err, len, "invalid number '%s' for --max-loops (1 to 1048576)", arg);
+	*n = v;
+	return 0;
+}
+
 int options_parse(int argc, char **argv, struct options *o, char *err, size_t errlen)
 {
 	enum {
@@ -190,6 +204,7 @@ int options_parse(int argc, char **argv, struct options *o, char *err, size_t er
 		OPT_SYSLOG,
 		OPT_BATCH,
 		OPT_STACK_DEPTH,
+		OPT_MAX_LOOPS,
 	};
 	static const struct option longopts[] = {
 		{"pid", required_argument, NULL, 'p'},
@@ -212,6 +227,7 @@ int options_parse(int argc, char **argv, struct options *o, char *err, size_t er
 		{"interval", required_argument, NULL, 'i'},
 		{"batch", no_argument, NULL, OPT_BATCH},
 		{"stack-depth", required_argument, NULL, OPT_STACK_DEPTH},
+		{"max-loops", required_argument, NULL, OPT_MAX_LOOPS},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
@@ -228,6 +244,7 @@ int options_parse(int argc, char **argv, struct options *o, char *err, size_t er
 	o->log_max_size = 10 << 20;
 	o->log_keep = 5;
 	o->interval_ns = NSEC_PER_SEC;
+	o->max_loops = 65536;
 	opterr = 0;
 	/* "loopstall top ...": parse what follows "top" as if it were the program name. */
 	if (argc > 1 && strcmp(argv[1], "top") == 0) {
@@ -290,6 +307,7 @@ int options_parse(int argc, char **argv, struct options *o, char *err, size_t er
 			if (!ret && !o->stack_depth)
 				ret = fail(err, errlen, "--stack-depth needs at least 1 frame");
 			break;
+		case OPT_MAX_LOOPS: ret = parse_max_loops(optarg, &o->max_loops, err, errlen); break;
 		case 'v': o->verbose = true; break;
 		case 'h': o->help = true; return 0;
 		case 'V': o->version = true; return 0;

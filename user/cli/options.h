@@ -34,6 +34,7 @@ struct options {
 	uint64_t threshold_ns;
 	uint64_t duration_ns; /* 0: until interrupted */
 	const char *btf_path;
+	int max_loops; /* the kernel's loop map */
 	bool json;
 	int stack_depth; /* --stack-depth, 0: the defaults */
 	bool verbose;

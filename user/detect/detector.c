@@ -12,6 +12,14 @@
 
 #define MAX_OPEN 256
 
+/* A busy iteration of a loop, checked at next_ns until it ends. */
+struct followed {
+	pid_t tid;
+	uint64_t iter_seq;
+	uint64_t iter_start_ns;
+	uint64_t next_ns;
+};
+
 /* A stall reported as begun and not yet ended. */
 struct open_stall {
 	pid_t tid;
@@ -30,7 +38,8 @@ struct detector {
 	uint64_t kill_after_ns;
 	struct detector_callbacks cb;
 	struct counters *counters;
-	struct loops_snapshot loops;
+	struct followed *followed; /* loops the kernel said are busy */
+	int nfollowed, followed_cap;
 	struct sample_store *samples;
 	struct stall_record *scratch;
 	struct open_stall open[MAX_OPEN];
@@ -72,7 +81,7 @@ void detector_free(struct detector *d)
 		return;
 	for (i = 0; i < d->nopen; i++)
 		free(d->open[i].begin);
-	loops_snapshot_free(&d->loops);
+	free(d->followed);
 	free(d->ended);
 	free(d->scratch);
 	sample_store_free(d->samples);
@@ -88,9 +97,11 @@ void detector_sample(struct detector *d, const struct ls_sample *s)
 
 	samples_add_native(d->samples, s->tid, s->iter_seq, ips, n, code, ncode);
 	counter_add(&d->counters->capture_ns, thread_cpu_ns() - cpu0);
+	detector_follow(d, s->tid, s->iter_seq, s->iter_start_ns);
 }
 
-uint64_t detector_scan_period_ns(const struct detector *d)
+/* How often a followed loop busy for half the threshold is checked (and its runtime's stack read). */
+static uint64_t check_period_ns(const struct detector *d)
 {
 	uint64_t period = d->threshold_ns / 4;
 
@@ -207,68 +218,124 @@ static void sample_runtime(struct detector *d, const struct ls_loop *l)
 		samples_add_runtime(d->samples, l->tid, l->iter_seq, frames, n);
 }
 
-void detector_scan(struct detector *d)
+/* What a due check of one followed loop found. */
+enum check_result { FOLLOW_ON, MOVED_ON };
+
+static enum check_result check_loop(struct detector *d, struct followed *f, uint64_t now)
+{
+	uint64_t thr = d->threshold_ns, busy, period = check_period_ns(d);
+	struct open_stall *s;
+	struct ls_loop l;
+
+	if (loop_read(d->tracer, f->tid, &l) || l.iter_seq != f->iter_seq || !l.iter_start_ns)
+		return MOVED_ON;
+	f->iter_start_ns = l.iter_start_ns;
+	busy = loop_busy_ns(&l, now);
+	if (busy < thr / 2) {
+		f->next_ns = l.iter_start_ns + thr / 2;
+		return FOLLOW_ON;
+	}
+	/* Busy for half the threshold: sample its runtime's stack while it runs. */
+	if (l.state != LS_BLOCKED)
+		sample_runtime(d, &l);
+	f->next_ns = now + period;
+	if (busy < thr) {
+		if (f->next_ns > l.iter_start_ns + thr)
+			f->next_ns = l.iter_start_ns + thr; /* the begin record on time */
+		return FOLLOW_ON;
+	}
+	s = find_open(d, l.tid, l.iter_seq);
+	if (!s) {
+		report_begin(d, &l, now);
+		return FOLLOW_ON;
+	}
+	s->last_duration_ns = busy;
+	if (d->kill_after_ns && busy < d->kill_after_ns && f->next_ns > l.iter_start_ns + d->kill_after_ns)
+		f->next_ns = l.iter_start_ns + d->kill_after_ns;
+	if (d->kill_after_ns && busy >= d->kill_after_ns && !s->overdue) {
+		struct ls_stack stacks[2];
+		uint64_t cpu0 = thread_cpu_ns();
+
+		s->overdue = true;
+		tracer_read_stacks(d->tracer, l.tid, stacks);
+		attribute_live(d->attribution, &l, stacks, now, d->threshold_ns, d->scratch);
+		samples_fill(d->samples, l.tid, l.iter_seq, d->scratch);
+		note_throttling(s, d->scratch);
+		counter_add(&d->counters->capture_ns, thread_cpu_ns() - cpu0);
+		d->cb.overdue(d->cb.ctx, d->scratch);
+	}
+	return FOLLOW_ON;
+}
+
+void detector_follow(struct detector *d, pid_t tid, uint64_t iter_seq, uint64_t iter_start_ns)
+{
+	struct followed *f;
+	int i;
+
+	for (i = 0; i < d->nfollowed; i++)
+		if (d->followed[i].tid == tid && d->followed[i].iter_seq == iter_seq)
+			return;
+	if (d->nfollowed == d->followed_cap) {
+		int cap = d->followed_cap ? 2 * d->followed_cap : 64;
+		void *more = realloc(d->followed, cap * sizeof(*d->followed));
+
+		if (!more)
+			return; /* out of memory: this iteration goes unfollowed */
+		d->followed = more;
+		d->followed_cap = cap;
+	}
+	f = &d->followed[d->nfollowed++];
+	f->tid = tid;
+	f->iter_seq = iter_seq;
+	f->iter_start_ns = iter_start_ns;
+	f->next_ns = iter_start_ns + d->threshold_ns / 2; /* now, if the kernel's word came late */
+}
+
+uint64_t detector_next_check_ns(const struct detector *d)
+{
+	uint64_t next = UINT64_MAX;
+	int i;
+
+	for (i = 0; i < d->nfollowed; i++)
+		if (d->followed[i].next_ns < next)
+			next = d->followed[i].next_ns;
+	return next;
+}
+
+int detector_followed_count(const struct detector *d)
+{
+	return d->nfollowed;
+}
+
+void detector_check(struct detector *d, uint64_t now)
 {
 	struct {
 		pid_t tid;
 		uint64_t iter_seq;
 	} stale[MAX_OPEN];
-	int n, i, j, nstale = 0;
-	uint64_t now, busy;
+	int i, j, nstale = 0;
 
+	if (detector_next_check_ns(d) > now)
+		return;
 	/* End records first, so a stall that just ended is not taken for a lost one. */
 	tracer_consume(d->tracer);
-	if (loops_read(d->tracer, &d->loops))
-		return;
-	n = d->loops.n;
-	now = d->loops.now_ns;
-	for (i = 0; i < n; i++) {
-		const struct ls_loop *l = &d->loops.v[i];
-		struct open_stall *s;
+	for (i = 0; i < d->nfollowed;) {
+		struct followed *f = &d->followed[i];
 
-		busy = loop_busy_ns(l, now);
-		if (busy < d->threshold_ns / 2 || !busy)
-			continue;
-		/* Busy for half the threshold: sample its runtime's stack while it runs. */
-		if (l->state != LS_BLOCKED)
-			sample_runtime(d, l);
-		if (!loop_is_stalled(l, now, d->threshold_ns))
-			continue;
-		s = find_open(d, l->tid, l->iter_seq);
-		if (!s) {
-			report_begin(d, l, now);
+		if (f->next_ns > now || check_loop(d, f, now) == FOLLOW_ON) {
+			i++;
 			continue;
 		}
-		s->last_duration_ns = busy;
-		if (d->kill_after_ns && s->last_duration_ns >= d->kill_after_ns && !s->overdue) {
-			struct ls_stack stacks[2];
-			uint64_t cpu0 = thread_cpu_ns();
-
-			s->overdue = true;
-			tracer_read_stacks(d->tracer, l->tid, stacks);
-			attribute_live(d->attribution, l, stacks, now, d->threshold_ns, d->scratch);
-			samples_fill(d->samples, l->tid, l->iter_seq, d->scratch);
-			note_throttling(s, d->scratch);
-			counter_add(&d->counters->capture_ns, thread_cpu_ns() - cpu0);
-			d->cb.overdue(d->cb.ctx, d->scratch);
+		/*
+		 * The loop moved on. The kernel submits a stall's end record
+		 * before it marks the loop idle, so after one more read of the
+		 * ring buffer a stall still open lost its record.
+		 */
+		if (find_open(d, f->tid, f->iter_seq) && nstale < MAX_OPEN) {
+			stale[nstale].tid = f->tid;
+			stale[nstale++].iter_seq = f->iter_seq;
 		}
-	}
-	/*
-	 * A stall whose loop moved on: the kernel submits its end record before
-	 * it marks the loop idle, so after one more read of the ring buffer any
-	 * stall still open lost its record.
-	 */
-	for (j = 0; j < d->nopen; j++) {
-		struct open_stall *s = &d->open[j];
-		bool ongoing = false;
-
-		for (i = 0; i < n && !ongoing; i++)
-			ongoing = d->loops.v[i].tid == (__u32)s->tid && d->loops.v[i].iter_seq == s->iter_seq &&
-				  d->loops.v[i].iter_start_ns;
-		if (!ongoing && nstale < MAX_OPEN) {
-			stale[nstale].tid = s->tid;
-			stale[nstale++].iter_seq = s->iter_seq;
-		}
+		*f = d->followed[--d->nfollowed];
 	}
 	if (!nstale)
 		return;
@@ -284,6 +351,7 @@ void detector_scan(struct detector *d)
 void detector_finish(struct detector *d)
 {
 	uint64_t now = monotonic_ns();
+	struct ls_loop l;
 	int i;
 
 	tracer_consume(d->tracer); /* the ones that just ended have their own record */
@@ -295,9 +363,8 @@ void detector_finish(struct detector *d)
 		r->ended = true;
 		r->unfinished = true;
 		r->duration_ns = s->last_duration_ns;
-		for (int j = 0; j < d->loops.n; j++)
-			if (d->loops.v[j].tid == (__u32)s->tid && d->loops.v[j].iter_seq == s->iter_seq)
-				r->duration_ns = loop_busy_ns(&d->loops.v[j], now);
+		if (!loop_read(d->tracer, s->tid, &l) && l.iter_seq == s->iter_seq)
+			r->duration_ns = loop_busy_ns(&l, now);
 		samples_fill(d->samples, s->tid, s->iter_seq, r);
 		d->cb.stall(d->cb.ctx, r);
 		close_open(d, s);

@@ -13,9 +13,12 @@
  * detect/: the loops being watched, their stall state machine (here), CPU
  * samples of busy loops (samples.c) and kill deadlines (killer.c).
  *
- * The loop registry and its stall state machine. A loop whose current
- * iteration has been busy for the threshold gets a "begin" report while it
- * is still stalled; the kernel's end-of-stall record closes it with an "end".
+ * The stall state machine over the loops the kernel says are busy. A loop
+ * is followed from the kernel's word that an iteration left the CPU or ran
+ * long (LS_EV_BUSY, or its first CPU sample) until that iteration ends: it
+ * gets a "begin" report once it has been busy for the threshold, while it
+ * is still stalled, and the kernel's end-of-stall record closes it with an
+ * "end". Idle loops and short iterations cost nothing here.
  */
 struct detector;
 
@@ -31,17 +34,21 @@ struct detector_callbacks {
 struct detector *detector_new(struct tracer *t, struct attribution *a, uint64_t threshold_ns, uint64_t kill_after_ns,
 			      const struct detector_callbacks *cb, struct counters *counters);
 void detector_free(struct detector *d);
-/* Reads every loop's state; reports stalls that reached the threshold. Call every few ms. */
-void detector_scan(struct detector *d);
+/* The kernel says iteration iter_seq of loop thread tid is busy (LS_EV_BUSY). */
+void detector_follow(struct detector *d, pid_t tid, uint64_t iter_seq, uint64_t iter_start_ns);
+/* Checks the followed loops that are due at now (CLOCK_MONOTONIC); reports stalls that reached the threshold. */
+void detector_check(struct detector *d, uint64_t now);
+/* When detector_check is due next; UINT64_MAX when no loop is followed. */
+uint64_t detector_next_check_ns(const struct detector *d);
+/* Loops followed now. */
+int detector_followed_count(const struct detector *d);
 /* The kernel's record of a stall that ended. */
 void detector_stall_ended(struct detector *d, const struct ls_event *e);
-/* A CPU sample of a busy loop. */
+/* A CPU sample of a busy loop (its loop is followed from then on). */
 void detector_sample(struct detector *d, const struct ls_sample *s);
 /* loopstall stops: every stall still going on gets an end record, marked unfinished. */
 void detector_finish(struct detector *d);
 /* Stalls of loop thread tid that ended while watched. */
 uint64_t detector_stall_count(const struct detector *d, pid_t tid);
-/* How often detector_scan must run to report within its latency bound. */
-uint64_t detector_scan_period_ns(const struct detector *d);
 
 #endif

@@ -184,6 +184,11 @@ void killer_kill(struct killer *k, const struct stall_record *r)
 	k->pending[k->npending++].record = rec;
 }
 
+bool killer_pending(const struct killer *k)
+{
+	return k->npending > 0;
+}
+
 void killer_tick(struct killer *k, uint64_t now_ns)
 {
 	int i;

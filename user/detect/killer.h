@@ -31,8 +31,10 @@ void killer_free(struct killer *k);
 void killer_stall_began(struct killer *k, pid_t pid);
 /* The stall in r lasted --kill-after: report it, then signal its process. */
 void killer_kill(struct killer *k, const struct stall_record *r);
-/* Escalates to SIGKILL after the grace period; call every few ms. */
+/* Escalates to SIGKILL after the grace period; call every KILLER_TICK_NS while killer_pending(). */
 void killer_tick(struct killer *k, uint64_t now_ns);
+bool killer_pending(const struct killer *k);
+#define KILLER_TICK_NS 10000000ULL
 /* pid exited: its pidfd is closed. */
 void killer_forget(struct killer *k, pid_t pid);
 

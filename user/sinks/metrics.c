@@ -60,7 +60,6 @@ static void put_loops(struct metrics *m, FILE *f)
 {
 	struct loops_snapshot snap = {0};
 	struct ls_loop *loops;
-	struct ls_hist h;
 	int n, i, b;
 
 	if (loops_read(m->src.tracer, &snap))
@@ -72,12 +71,11 @@ static void put_loops(struct metrics *m, FILE *f)
 	      "# TYPE loopstall_iteration_seconds histogram\n",
 	      f);
 	for (i = 0; i < n; i++) {
+		const struct ls_hist *h = &loops[i].hist;
 		uint64_t cumulative = 0;
 
-		if (tracer_read_hist(m->src.tracer, loops[i].tid, &h))
-			continue;
 		for (b = 0; b < LS_HIST_BUCKETS; b++) {
-			cumulative += h.slots[b];
+			cumulative += h->slots[b];
 			fputs("loopstall_iteration_seconds_bucket{", f);
 			put_loop_labels(f, &loops[i]);
 			fprintf(f, ",le=\"%g\"} %llu\n", (double)hist_bucket_upper_ns(b) / 1e9,
@@ -88,7 +86,7 @@ static void put_loops(struct metrics *m, FILE *f)
 		fprintf(f, ",le=\"+Inf\"} %llu\n", (unsigned long long)cumulative);
 		fputs("loopstall_iteration_seconds_sum{", f);
 		put_loop_labels(f, &loops[i]);
-		fprintf(f, "} %.9f\n", (double)h.sum_ns / 1e9);
+		fprintf(f, "} %.9f\n", (double)h->sum_ns / 1e9);
 		fputs("loopstall_iteration_seconds_count{", f);
 		put_loop_labels(f, &loops[i]);
 		fprintf(f, "} %llu\n", (unsigned long long)cumulative);

@@ -257,8 +257,7 @@ static int collect(struct top *tp)
 		s->comm[sizeof(s->comm) - 1] = '\0';
 		memcpy(r->comm, s->comm, sizeof(r->comm));
 		s->iter_seq = l->iter_seq;
-		if (tracer_read_hist(tp->tracer, l->tid, &s->hist))
-			memset(&s->hist, 0, sizeof(s->hist));
+		s->hist = l->hist;
 		r->hist = s->hist;
 		s->running_ns = r->running_ns = loop_busy_ns(l, now);
 		r->state = !l->iter_start_ns			       ? LOOP_IDLE

@@ -90,6 +90,25 @@ int loops_read_map(int fd, int cap, struct loops_snapshot *s)
 	return 0;
 }
 
+int loop_read_map(int fd, pid_t tid, struct ls_loop *out)
+{
+	__u32 key = tid;
+	int tries;
+
+	for (tries = 0; tries <= REREADS; tries++) {
+		if (bpf_map_lookup_elem(fd, &key, out))
+			return -errno;
+		if (whole(out))
+			return 0;
+	}
+	return 0; /* kept as last read, as in a snapshot */
+}
+
+int loop_read(struct tracer *t, pid_t tid, struct ls_loop *out)
+{
+	return loop_read_map(tracer_loops_fd(t), tid, out);
+}
+
 int loops_read(struct tracer *t, struct loops_snapshot *s)
 {
 	return loops_read_map(tracer_loops_fd(t), tracer_loops_capacity(t), s);

@@ -21,9 +21,7 @@ struct tracer {
 	struct ring_buffer *rb;
 	struct bpf_link **sample_links; /* one per CPU */
 	int ncpus;
-	tracer_event_fn on_event;
-	tracer_sample_fn on_sample;
-	void *ctx;
+	struct tracer_callbacks cb;
 };
 
 static bool verbose;
@@ -42,9 +40,11 @@ static int on_ring_record(void *ctx, void *data, size_t size)
 	__u32 type = size >= sizeof(__u32) ? *(__u32 *)data : 0;
 
 	if (type == LS_EV_SAMPLE && size >= sizeof(struct ls_sample))
-		t->on_sample(t->ctx, data);
-	else if (type != LS_EV_SAMPLE && size >= sizeof(struct ls_event))
-		t->on_event(t->ctx, data);
+		t->cb.sample(t->cb.ctx, data);
+	else if (type == LS_EV_BUSY && size >= sizeof(struct ls_busy))
+		t->cb.busy(t->cb.ctx, data);
+	else if (type != LS_EV_SAMPLE && type != LS_EV_BUSY && size >= sizeof(struct ls_event))
+		t->cb.event(t->cb.ctx, data);
 	return 0;
 }
 
@@ -83,8 +83,7 @@ static int attach_samplers(struct tracer *t)
 	return attached ? 0 : -ENODEV;
 }
 
-int tracer_open(const struct tracer_config *cfg, tracer_event_fn on_event, tracer_sample_fn on_sample, void *ctx,
-		struct tracer **out)
+int tracer_open(const struct tracer_config *cfg, const struct tracer_callbacks *cb, struct tracer **out)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = cfg->btf_path);
 	struct tracer *t;
@@ -95,9 +94,7 @@ int tracer_open(const struct tracer_config *cfg, tracer_event_fn on_event, trace
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
-	t->on_event = on_event;
-	t->on_sample = on_sample;
-	t->ctx = ctx;
+	t->cb = *cb;
 	t->skel = loopstall_bpf__open_opts(&opts);
 	if (!t->skel) {
 		err = -errno;
@@ -108,6 +105,11 @@ int tracer_open(const struct tracer_config *cfg, tracer_event_fn on_event, trace
 	t->skel->rodata->self_pid = getpid();
 	t->skel->rodata->threshold_ns = cfg->threshold_ns;
 	t->skel->rodata->tick_ns = 1000000000ULL / sysconf(_SC_CLK_TCK);
+	t->skel->rodata->busy_margin_ns = 2 * (1000000000ULL / SAMPLE_HZ);
+	if (cfg->max_loops > 0) {
+		bpf_map__set_max_entries(t->skel->maps.loops, cfg->max_loops);
+		bpf_map__set_max_entries(t->skel->maps.stacks, cfg->max_loops);
+	}
 	err = loopstall_bpf__load(t->skel);
 	if (err)
 		goto fail;
@@ -213,17 +215,6 @@ int tracer_read_stacks(struct tracer *t, pid_t tid, struct ls_stack out[2])
 
 	if (bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.stacks), &key, out)) {
 		memset(out, 0, 2 * sizeof(*out));
-		return -errno;
-	}
-	return 0;
-}
-
-int tracer_read_hist(struct tracer *t, pid_t tid, struct ls_hist *out)
-{
-	__u32 key = tid;
-
-	if (bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.hists), &key, out)) {
-		memset(out, 0, sizeof(*out));
 		return -errno;
 	}
 	return 0;

@@ -19,15 +19,24 @@ struct tracer_config {
 	bool report_execs; /* deliver LS_EV_EXEC (matching by name) */
 	uint64_t threshold_ns;
 	const char *btf_path; /* NULL: the kernel's own */
+	int max_loops;	      /* loop threads followed at once (0: the BPF default) */
 	bool verbose;	      /* let libbpf print */
 };
 
 typedef void (*tracer_event_fn)(void *ctx, const struct ls_event *e);
 typedef void (*tracer_sample_fn)(void *ctx, const struct ls_sample *s);
+typedef void (*tracer_busy_fn)(void *ctx, const struct ls_busy *b);
+
+/* What the ring buffer delivers, to whom. */
+struct tracer_callbacks {
+	tracer_event_fn event;
+	tracer_sample_fn sample;
+	tracer_busy_fn busy;
+	void *ctx;
+};
 
 /* Returns 0 or -errno; on failure nothing stays attached. */
-int tracer_open(const struct tracer_config *cfg, tracer_event_fn on_event, tracer_sample_fn on_sample, void *ctx,
-		struct tracer **out);
+int tracer_open(const struct tracer_config *cfg, const struct tracer_callbacks *cb, struct tracer **out);
 void tracer_close(struct tracer *t);
 /* What an error of tracer_open() means, for people. */
 void tracer_strerror(int err, char *buf, size_t len);
@@ -52,7 +61,6 @@ int tracer_loops_fd(struct tracer *t);
 int tracer_loops_capacity(struct tracer *t);
 /* The two stack slots of a loop thread (zeroed when none). */
 int tracer_read_stacks(struct tracer *t, pid_t tid, struct ls_stack out[2]);
-int tracer_read_hist(struct tracer *t, pid_t tid, struct ls_hist *out);
 uint64_t tracer_lost_events(struct tracer *t);
 /* Waits of loop threads the kernel could not follow, its loop map full (tracer_loops_capacity()). */
 uint64_t tracer_loops_untracked(struct tracer *t);
