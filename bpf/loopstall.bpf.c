@@ -276,13 +276,20 @@ static struct ls_loop *get_or_create_loop(__u32 tid, __u32 pid)
 	return l;
 }
 
-/* Only the loop's own thread counts its iterations: plain adds. */
+/*
+ * Only the loop's own thread counts its iterations: plain adds. The slot is
+ * floor(log2(dur_ns / 1000)) without a division (tens of ns on x86): 1000
+ * is in [2^9, 2^10), so it is log2(dur_ns) - 9, or one less.
+ */
 static __always_inline void record_iteration(struct ls_loop *l, __u64 dur_ns)
 {
-	__u64 slot = log2_u64(dur_ns / 1000);
+	__u64 slot = log2_u64(dur_ns);
 
+	slot = slot > 9 ? slot - 9 : 0;
 	/* Keep the bound visible to the verifier after the compiler's rewrites. */
 	asm volatile("" : "+r"(slot));
+	if (slot && slot < 63 && (1000ULL << slot) > dur_ns)
+		slot--;
 	if (slot >= LS_HIST_BUCKETS)
 		slot = LS_HIST_BUCKETS - 1;
 	l->hist.slots[slot]++;
@@ -352,6 +359,95 @@ static void say_busy(struct ls_loop *l)
 	e->iter_seq = l->iter_seq;
 	e->iter_start_ns = l->iter_start_ns;
 	bpf_ringbuf_submit(e, 0);
+}
+
+/*
+ * Loops that left the CPU inside an iteration, not yet near the threshold:
+ * per CPU, checked at each CPU sample of that CPU (which ticks when it is
+ * idle too), so that user space hears of one only if it stays off CPU that
+ * long. Most leave for a moment (preempted by a wakeup, a short sleep).
+ */
+#define PENDING_SLOTS 16
+struct pending_loops {
+	struct {
+		__u32 tid; /* 0: free */
+		__u32 pad;
+		__u64 iter_seq;
+	} slot[PENDING_SLOTS];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pending_loops);
+} pending SEC(".maps");
+
+static __always_inline bool near_threshold(const struct ls_loop *l, __u64 now)
+{
+	return now - l->iter_start_ns + busy_margin_ns >= threshold_ns;
+}
+
+/* The loop leaves the CPU inside an iteration: said now if near the threshold, else kept pending. */
+static void left_cpu_busy(struct ls_loop *l, __u64 now)
+{
+	struct pending_loops *p;
+	__u32 zero = 0;
+	int i, free = -1;
+
+	if (l->busy_said_seq == l->iter_seq)
+		return;
+	if (near_threshold(l, now)) {
+		say_busy(l);
+		return;
+	}
+	p = bpf_map_lookup_elem(&pending, &zero);
+	if (!p) {
+		say_busy(l);
+		return;
+	}
+	for (i = 0; i < PENDING_SLOTS; i++) {
+		if (p->slot[i].tid == l->tid) {
+			p->slot[i].iter_seq = l->iter_seq;
+			return;
+		}
+		if (!p->slot[i].tid && free < 0)
+			free = i;
+	}
+	if (free < 0) {
+		say_busy(l); /* no room: user space follows it from now */
+		return;
+	}
+	p->slot[free & (PENDING_SLOTS - 1)].tid = l->tid;
+	p->slot[free & (PENDING_SLOTS - 1)].iter_seq = l->iter_seq;
+}
+
+/* At a CPU sample: the pending loops of this CPU that are still off CPU and near the threshold are said. */
+static void check_pending(__u64 now)
+{
+	struct pending_loops *p;
+	struct ls_loop *l;
+	__u32 zero = 0, tid;
+	int i;
+
+	p = bpf_map_lookup_elem(&pending, &zero);
+	if (!p)
+		return;
+	for (i = 0; i < PENDING_SLOTS; i++) {
+		tid = p->slot[i].tid;
+		if (!tid)
+			continue;
+		l = bpf_map_lookup_elem(&loops, &tid);
+		if (!l || !l->iter_start_ns || l->iter_seq != p->slot[i].iter_seq || l->busy_said_seq == l->iter_seq ||
+		    l->state == LS_ON_CPU) {
+			p->slot[i].tid = 0; /* moved on, said, or running (its own CPU's samples see it) */
+			continue;
+		}
+		if (near_threshold(l, now)) {
+			say_busy(l);
+			p->slot[i].tid = 0;
+		}
+	}
 }
 
 /* Closes the off-CPU segment in progress: blocked (in a syscall or not) or runnable. */
@@ -434,7 +530,22 @@ static __always_inline int wait_returned(__u64 pid_tgid)
 
 	if (!l)
 		return 0;
+#ifdef EXP_LOOKUP_ONLY
+	return 0;
+#endif
+#ifdef EXP_STORE
+	l->state_since_ns = pid_tgid;
+	return 0;
+#endif
+#ifdef EXP_COARSE
+	l->state_since_ns = bpf_ktime_get_coarse_ns();
+	return 0;
+#endif
 	now = bpf_ktime_get_ns();
+#ifdef EXP_KTIME
+	l->state_since_ns = now;
+	return 0;
+#endif
 	loop_write_begin(l);
 	end_iteration(l, now);
 	begin_iteration(l, now);
@@ -597,7 +708,7 @@ int BPF_PROG(ls_sched_switch, bool preempt, struct task_struct *prev, struct tas
 			block_loop(ctx, l, prev, now);
 		}
 		if (l->iter_start_ns)
-			say_busy(l);
+			left_cpu_busy(l, now);
 		loop_write_end(l);
 	}
 	l = find_loop(next_tid);
@@ -627,14 +738,16 @@ int ls_sample(struct bpf_perf_event_data *ctx)
 	struct ls_loop *l = find_loop(tid);
 	struct ls_sample *e;
 	struct pt_regs *regs;
-	__u64 sp, age;
+	__u64 sp, age, now;
 	long n;
 
+	now = bpf_ktime_get_ns();
+	check_pending(now);
 	if (!l || !l->iter_start_ns)
 		return 0;
-	age = bpf_ktime_get_ns() - l->iter_start_ns;
+	age = now - l->iter_start_ns;
 	if (age < threshold_ns / 2) {
-		if (age + busy_margin_ns >= threshold_ns)
+		if (near_threshold(l, now))
 			say_busy(l);
 		return 0;
 	}

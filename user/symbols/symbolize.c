@@ -36,8 +36,8 @@
 #define STACK_PAGES	8
 #define STACK_PAGE_SIZE 4096ULL
 #define SYMBOL_SLOTS	1024
-#define INDEXED_MODULES 8     /* per process: the ones with big symbol tables */
-#define INDEX_MIN_SYMBOLS 20000 /* a smaller table is scanned as libdwfl does */
+#define INDEXED_MODULES 32    /* per process: the ones with more than a few symbols */
+#define INDEX_MIN_SYMBOLS 500 /* a smaller table is scanned as libdwfl does */
 #define REFRESH_NS	(100 * NSEC_PER_MSEC) /* an address in no module re-reads the maps at most this often */
 
 /* What the current unwind_stack() call unwinds; repointed on every call. */
