@@ -10,10 +10,12 @@
  * the time into on CPU, runnable (waiting for a CPU) and blocked (in which
  * syscall), keep a log2 histogram of iteration times, and send a ring
  * buffer record only for iterations that reach the stall threshold.
- * User space sleeps until it is told of a busy iteration: the first CPU
- * sample of one busy for half the threshold, or an LS_EV_BUSY when a loop
- * leaves the CPU inside an iteration. It then follows that loop in `loops`
- * until the iteration ends.
+ * User space sleeps until it is told of an iteration near the threshold
+ * (LS_EV_BUSY, within two CPU sample periods of it, or the first CPU sample
+ * of one busy for half the threshold); it then follows that loop in `loops`
+ * until the iteration ends. An iteration on CPU is seen by the samples of
+ * its CPU; one off CPU (blocked, preempted, stopped) is kept pending on the
+ * CPU it left and checked at that CPU's samples.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -530,22 +532,7 @@ static __always_inline int wait_returned(__u64 pid_tgid)
 
 	if (!l)
 		return 0;
-#ifdef EXP_LOOKUP_ONLY
-	return 0;
-#endif
-#ifdef EXP_STORE
-	l->state_since_ns = pid_tgid;
-	return 0;
-#endif
-#ifdef EXP_COARSE
-	l->state_since_ns = bpf_ktime_get_coarse_ns();
-	return 0;
-#endif
 	now = bpf_ktime_get_ns();
-#ifdef EXP_KTIME
-	l->state_since_ns = now;
-	return 0;
-#endif
 	loop_write_begin(l);
 	end_iteration(l, now);
 	begin_iteration(l, now);
