@@ -43,6 +43,8 @@ const volatile __u64 busy_margin_ns = 10000000; /* two CPU sample periods */
 __u64 lost_events = 0;
 /* Waits of loop threads not followed, the loop map being full (a thread counts at each of its waits). */
 __u64 loops_untracked = 0;
+/* Children of watched processes not watched, the watched set being full. */
+__u64 procs_unwatched = 0;
 
 /*
  * The watched processes: tgid -> when it started, in clock ticks since boot
@@ -797,8 +799,9 @@ int BPF_PROG(ls_process_fork, struct task_struct *parent, struct task_struct *ch
 
 	if (watch_all || ppid == cpid)
 		return 0;
-	if (is_watched(ppid))
-		bpf_map_update_elem(&watched, &cpid, &start, BPF_ANY);
+	if (is_watched(ppid) && bpf_map_update_elem(&watched, &cpid, &start, BPF_ANY) == -E2BIG &&
+	    __sync_fetch_and_add(&procs_unwatched, 1) == 0)
+		emit_process_event(LS_EV_WATCH_FULL, cpid, child->pid);
 	return 0;
 }
 

@@ -117,6 +117,7 @@ enum ls_event_type {
 	LS_EV_NEW_LOOP = 5,  /* a watched thread waits in epoll_wait for the first time */
 	LS_EV_BUSY = 6,	     /* a loop left the CPU inside an iteration: user space follows it */
 	LS_EV_LOOPS_FULL = 7, /* the loop map is full: loops past it go unwatched (said once) */
+	LS_EV_WATCH_FULL = 8, /* the watched set is full: a watched process's child goes unwatched (said once) */
 };
 
 /* A loop left the CPU inside iteration iter_seq (ring buffer record, LS_EV_BUSY). */

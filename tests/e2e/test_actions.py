@@ -379,6 +379,28 @@ def test_loops_past_the_loop_map_are_said_and_counted(procs, loopstall):
     assert 1100 - 1024 <= untracked <= 1100, untracked
 
 
+def test_children_past_the_watched_set_are_said_and_counted(procs, loopstall):
+    """A watched set of 8 processes (--max-processes) and 20 children forked: said once, counted in /metrics."""
+    p = procs([PYTHON, f"{APPS}/forker.py", "20"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert p.proc.stdout.readline().strip() == "ready"
+    port = free_port()
+    ls = loopstall(["-p", str(p.pid), "--max-processes", "8", "--metrics", f"127.0.0.1:{port}"])
+    ls.wait_ready()
+    p.proc.stdin.write("go\n")
+    p.proc.stdin.flush()
+    assert p.proc.stdout.readline().strip() == "forked"
+    deadline = time.monotonic() + 20
+    while "the watched set is full" not in ls.stderr():
+        assert time.monotonic() < deadline, ls.stderr()
+        time.sleep(0.1)
+    assert ls.stderr().count("loopstall: the watched set is full (8 processes): processes past it are not "
+                             "watched") == 1
+    unwatched = scrape(port)["loopstall_processes_unwatched"].samples[0].value
+    assert unwatched == 20 - 7, unwatched  # the parent and 7 children fit
+    p.proc.stdin.write("done\n")
+    p.proc.stdin.flush()
+
+
 def test_exec_that_cannot_run_is_an_error_at_start(tmp_path):
     from test_cli import one_line_error, run
     script = tmp_path / "no-shebang.sh"

@@ -68,6 +68,7 @@ def test_bad_options():
     one_line_error(run(["-t"]), 2, "needs a value")
     for bad in ("0", "1048577", "64k", "-5"):
         one_line_error(run(["--max-loops", bad]), 2, f"invalid number '{bad}' for --max-loops (1 to 1048576)")
+        one_line_error(run(["--max-processes", bad]), 2, f"invalid number '{bad}' for --max-processes (1 to 1048576)")
 
 
 def test_not_root_names_missing_capabilities():

@@ -54,6 +54,7 @@ struct app {
 	int matched;	   /* -n: processes that matched at start */
 	bool all_gone;
 	bool said_untracked; /* the loop map filled up: said once */
+	bool said_unwatched; /* the watched set filled up: said once */
 	struct top *top; /* loopstall top */
 };
 
@@ -116,6 +117,16 @@ static void print_summary(struct app *app)
 	loops_snapshot_free(&loops);
 }
 
+/* Once: processes past the kernel's watched set go unwatched (loopstall_processes_unwatched_total counts them). */
+static void say_unwatched_processes(struct app *app)
+{
+	if (app->said_unwatched || !tracer_procs_unwatched(app->tracer))
+		return;
+	fprintf(stderr, "loopstall: the watched set is full (%d processes): processes past it are not watched\n",
+		tracer_watched_capacity(app->tracer));
+	app->said_unwatched = true;
+}
+
 /*
  * Watches pid as the process it is now (its PID and start time). One that
  * is gone by the time it is in the kernel's set (exited during attach, a
@@ -127,7 +138,10 @@ static bool watch_checked(struct app *app, pid_t pid)
 	struct proc_stat st;
 
 	if (proc_stat_read(pid, &st) == 0 && st.state != 'Z' && st.state != 'X') {
-		tracer_watch(app->tracer, pid, st.start);
+		if (tracer_watch(app->tracer, pid, st.start) == -E2BIG) {
+			say_unwatched_processes(app);
+			return false;
+		}
 		/* From here on its exit is seen; was it still there? */
 		if (proc_alive(pid, st.start))
 			return true;
@@ -168,6 +182,7 @@ static void on_event(void *ctx, const struct ls_event *e)
 	case LS_EV_STALL_END: detector_stall_ended(app->detector, e); break;
 	case LS_EV_NEW_LOOP: reporter_warm(app->reporter, e->pid); break; /* before its first stall */
 	case LS_EV_LOOPS_FULL: say_untracked_loops(app); break;
+	case LS_EV_WATCH_FULL: say_unwatched_processes(app); break;
 	case LS_EV_EXEC:
 		attribution_forget(app->attribution, e->pid);
 		reporter_forget(app->reporter, e->pid);
@@ -240,6 +255,7 @@ static int open_tracer(struct app *app)
 		.threshold_ns = app->opts.threshold_ns,
 		.btf_path = app->opts.btf_path,
 		.max_loops = app->opts.max_loops,
+		.max_processes = app->opts.max_processes,
 		.verbose = app->opts.verbose,
 	};
 	struct tracer_callbacks cb = {.event = on_event, .sample = on_sample, .busy = on_busy, .ctx = app};

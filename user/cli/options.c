@@ -31,6 +31,8 @@ static const char usage_text[] =
 	"                          JSON all)\n"
 	"      --btf FILE          kernel BTF to use instead of /sys/kernel/btf/vmlinux\n"
 	"      --max-loops N       loop threads followed at once (default 65536; 1 to 1048576)\n"
+	"      --max-processes N   processes watched at once, targets and their children\n"
+	"                          (default 65536; 1 to 1048576)\n"
 	"  -v, --verbose           show libbpf's messages\n"
 	"  -h, --help              show this help\n"
 	"  -V, --version           show the version\n"
@@ -173,7 +175,8 @@ static int parse_count(const char *opt, const char *arg, int *count, char *err, 
 	return 0;
 }
 
-static int parse_max_loops(const char *arg, int *n, char *err, size_t len)
+/* The size of a kernel map: 1 to 2^20 entries. */
+static int parse_map_size(const char *opt, const char *arg, int *n, char *err, size_t len)
 {
 	char *end;
 	long v;
@@ -181,7 +184,7 @@ static int parse_max_loops(const char *arg, int *n, char *err, size_t len)
 	errno = 0;
 	v = strtol(arg, &end, 10);
 	if (errno || end == arg || *end || v < 1 || v > 1 << 20)
-		return fail(err, len, "invalid number '%s' for --max-loops (1 to 1048576)", arg);
+		return fail(err, len, "invalid number '%s' for %s (1 to 1048576)", arg, opt);
 	*n = v;
 	return 0;
 }
@@ -205,6 +208,7 @@ int options_parse(int argc, char **argv, struct options *o, char *err, size_t er
 		OPT_BATCH,
 		OPT_STACK_DEPTH,
 		OPT_MAX_LOOPS,
+		OPT_MAX_PROCESSES,
 	};
 	static const struct option longopts[] = {
 		{"pid", required_argument, NULL, 'p'},
@@ -228,6 +232,7 @@ int options_parse(int argc, char **argv, struct options *o, char *err, size_t er
 		{"batch", no_argument, NULL, OPT_BATCH},
 		{"stack-depth", required_argument, NULL, OPT_STACK_DEPTH},
 		{"max-loops", required_argument, NULL, OPT_MAX_LOOPS},
+		{"max-processes", required_argument, NULL, OPT_MAX_PROCESSES},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
@@ -245,6 +250,7 @@ int options_parse(int argc, char **argv, struct options *o, char *err, size_t er
 	o->log_keep = 5;
 	o->interval_ns = NSEC_PER_SEC;
 	o->max_loops = 65536;
+	o->max_processes = 65536;
 	opterr = 0;
 	/* "loopstall top ...": parse what follows "top" as if it were the program name. */
 	if (argc > 1 && strcmp(argv[1], "top") == 0) {
@@ -307,7 +313,10 @@ int options_parse(int argc, char **argv, struct options *o, char *err, size_t er
 			if (!ret && !o->stack_depth)
 				ret = fail(err, errlen, "--stack-depth needs at least 1 frame");
 			break;
-		case OPT_MAX_LOOPS: ret = parse_max_loops(optarg, &o->max_loops, err, errlen); break;
+		case OPT_MAX_LOOPS: ret = parse_map_size("--max-loops", optarg, &o->max_loops, err, errlen); break;
+		case OPT_MAX_PROCESSES:
+			ret = parse_map_size("--max-processes", optarg, &o->max_processes, err, errlen);
+			break;
 		case 'v': o->verbose = true; break;
 		case 'h': o->help = true; return 0;
 		case 'V': o->version = true; return 0;

@@ -34,7 +34,8 @@ struct options {
 	uint64_t threshold_ns;
 	uint64_t duration_ns; /* 0: until interrupted */
 	const char *btf_path;
-	int max_loops; /* the kernel's loop map */
+	int max_loops;	   /* the kernel's loop map */
+	int max_processes; /* the kernel's watched set */
 	bool json;
 	int stack_depth; /* --stack-depth, 0: the defaults */
 	bool verbose;

@@ -132,6 +132,9 @@ static void put_counters(struct metrics *m, FILE *f)
 		    tracer_lost_events(m->src.tracer));
 	put_counter(f, "loopstall_loops_untracked_total", "Waits of loop threads not followed, the kernel's loop map being full.",
 		    tracer_loops_untracked(m->src.tracer));
+	put_counter(f, "loopstall_processes_unwatched_total",
+		    "Processes not watched (targets, their children), the kernel's watched set being full.",
+		    tracer_procs_unwatched(m->src.tracer));
 	put_counter(f, "loopstall_reports_dropped_total", "Records dropped because the reporter queue was full.",
 		    dropped_reports);
 	fputs("# HELP loopstall_report_cpu_seconds_total loopstall's own CPU time spent on stall reports, by thread.\n"

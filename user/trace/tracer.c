@@ -22,6 +22,7 @@ struct tracer {
 	struct bpf_link **sample_links; /* one per CPU */
 	int ncpus;
 	struct tracer_callbacks cb;
+	uint64_t unwatched; /* tracer_watch() calls refused by a full watched set */
 };
 
 static bool verbose;
@@ -110,6 +111,8 @@ int tracer_open(const struct tracer_config *cfg, const struct tracer_callbacks *
 		bpf_map__set_max_entries(t->skel->maps.loops, cfg->max_loops);
 		bpf_map__set_max_entries(t->skel->maps.stacks, cfg->max_loops);
 	}
+	if (cfg->max_processes > 0)
+		bpf_map__set_max_entries(t->skel->maps.watched, cfg->max_processes);
 	err = loopstall_bpf__load(t->skel);
 	if (err)
 		goto fail;
@@ -155,7 +158,11 @@ int tracer_watch(struct tracer *t, pid_t pid, unsigned long long start)
 	__u32 key = pid;
 	__u64 value = start;
 
-	return bpf_map_update_elem(bpf_map__fd(t->skel->maps.watched), &key, &value, BPF_ANY) ? -errno : 0;
+	if (!bpf_map_update_elem(bpf_map__fd(t->skel->maps.watched), &key, &value, BPF_ANY))
+		return 0;
+	if (errno == E2BIG)
+		t->unwatched++;
+	return -errno;
 }
 
 bool tracer_unwatch(struct tracer *t, pid_t pid)
@@ -223,6 +230,16 @@ int tracer_read_stacks(struct tracer *t, pid_t tid, struct ls_stack out[2])
 uint64_t tracer_loops_untracked(struct tracer *t)
 {
 	return t->skel->bss->loops_untracked;
+}
+
+uint64_t tracer_procs_unwatched(struct tracer *t)
+{
+	return t->skel->bss->procs_unwatched + t->unwatched;
+}
+
+int tracer_watched_capacity(struct tracer *t)
+{
+	return (int)bpf_map__max_entries(t->skel->maps.watched);
 }
 
 uint64_t tracer_lost_events(struct tracer *t)

@@ -20,6 +20,7 @@ struct tracer_config {
 	uint64_t threshold_ns;
 	const char *btf_path; /* NULL: the kernel's own */
 	int max_loops;	      /* loop threads followed at once (0: the BPF default) */
+	int max_processes;    /* processes in the watched set (0: the BPF default) */
 	bool verbose;	      /* let libbpf print */
 };
 
@@ -64,5 +65,8 @@ int tracer_read_stacks(struct tracer *t, pid_t tid, struct ls_stack out[2]);
 uint64_t tracer_lost_events(struct tracer *t);
 /* Waits of loop threads the kernel could not follow, its loop map full (tracer_loops_capacity()). */
 uint64_t tracer_loops_untracked(struct tracer *t);
+/* Processes that could not be watched, the watched set full (tracer_watch() or a fork in the kernel). */
+uint64_t tracer_procs_unwatched(struct tracer *t);
+int tracer_watched_capacity(struct tracer *t);
 
 #endif
