@@ -15,7 +15,8 @@
  * of one busy for half the threshold); it then follows that loop in `loops`
  * until the iteration ends. An iteration on CPU is seen by the samples of
  * its CPU; one off CPU (blocked, preempted, stopped) is kept pending on the
- * CPU it left and checked at that CPU's samples.
+ * CPU it left, and a BPF timer checks those every 5 ms (CPU clock samples do
+ * not tick on an idle CPU).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -367,17 +368,17 @@ static void say_busy(struct ls_loop *l)
 
 /*
  * Loops that left the CPU inside an iteration, not yet near the threshold:
- * per CPU, checked at each CPU sample of that CPU (which ticks when it is
- * idle too), so that user space hears of one only if it stays off CPU that
- * long. Most leave for a moment (preempted by a wakeup, a short sleep).
+ * kept per CPU and checked by a BPF timer every PENDING_TICK_NS, so that
+ * user space hears of one only if it stays off CPU that long. Most leave for
+ * a moment (preempted by a wakeup, a short sleep). A slot holds
+ * tid << 32 | the iteration's low 32 bits; its CPU fills it, the timer
+ * empties it with a compare-and-swap, so neither loses the other's write.
  */
-#define PENDING_SLOTS 16
+#define PENDING_SLOTS	16
+#define PENDING_TICK_NS 5000000ULL
+#define CLOCK_MONOTONIC 1
 struct pending_loops {
-	struct {
-		__u32 tid; /* 0: free */
-		__u32 pad;
-		__u64 iter_seq;
-	} slot[PENDING_SLOTS];
+	__u64 slot[PENDING_SLOTS]; /* 0: free */
 };
 
 struct {
@@ -387,9 +388,27 @@ struct {
 	__type(value, struct pending_loops);
 } pending SEC(".maps");
 
+struct pending_timer {
+	struct bpf_timer timer;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pending_timer);
+} pending_timer SEC(".maps");
+
+const volatile __u32 nr_cpus = 1; /* possible CPUs, set by user space */
+
 static __always_inline bool near_threshold(const struct ls_loop *l, __u64 now)
 {
 	return now - l->iter_start_ns + busy_margin_ns >= threshold_ns;
+}
+
+static __always_inline __u64 pending_key(const struct ls_loop *l)
+{
+	return (__u64)l->tid << 32 | (__u32)l->iter_seq;
 }
 
 /* The loop leaves the CPU inside an iteration: said now if near the threshold, else kept pending. */
@@ -411,47 +430,70 @@ static void left_cpu_busy(struct ls_loop *l, __u64 now)
 		return;
 	}
 	for (i = 0; i < PENDING_SLOTS; i++) {
-		if (p->slot[i].tid == l->tid) {
-			p->slot[i].iter_seq = l->iter_seq;
+		if (p->slot[i] >> 32 == l->tid) {
+			p->slot[i] = pending_key(l);
 			return;
 		}
-		if (!p->slot[i].tid && free < 0)
+		if (!p->slot[i] && free < 0)
 			free = i;
 	}
 	if (free < 0) {
 		say_busy(l); /* no room: user space follows it from now */
 		return;
 	}
-	p->slot[free & (PENDING_SLOTS - 1)].tid = l->tid;
-	p->slot[free & (PENDING_SLOTS - 1)].iter_seq = l->iter_seq;
+	p->slot[free & (PENDING_SLOTS - 1)] = pending_key(l);
 }
 
-/* At a CPU sample: the pending loops of this CPU that are still off CPU and near the threshold are said. */
-static void check_pending(__u64 now)
+/* One CPU's pending loops: those that moved on or were said leave; those off CPU near the threshold are said. */
+static long check_cpu_pending(__u64 cpu, void *ctx)
 {
 	struct pending_loops *p;
+	__u64 now = *(__u64 *)ctx, key;
 	struct ls_loop *l;
 	__u32 zero = 0, tid;
 	int i;
 
-	p = bpf_map_lookup_elem(&pending, &zero);
+	p = bpf_map_lookup_percpu_elem(&pending, &zero, cpu);
 	if (!p)
-		return;
+		return 1;
 	for (i = 0; i < PENDING_SLOTS; i++) {
-		tid = p->slot[i].tid;
-		if (!tid)
+		key = p->slot[i];
+		if (!key)
 			continue;
+		tid = key >> 32;
 		l = bpf_map_lookup_elem(&loops, &tid);
-		if (!l || !l->iter_start_ns || l->iter_seq != p->slot[i].iter_seq || l->busy_said_seq == l->iter_seq ||
-		    l->state == LS_ON_CPU) {
-			p->slot[i].tid = 0; /* moved on, said, or running (its own CPU's samples see it) */
-			continue;
-		}
-		if (near_threshold(l, now)) {
+		if (l && l->iter_start_ns && (__u32)l->iter_seq == (__u32)key && l->busy_said_seq != l->iter_seq) {
+			if (l->state == LS_ON_CPU || !near_threshold(l, now))
+				continue; /* running (its CPU's samples see it), or not yet */
 			say_busy(l);
-			p->slot[i].tid = 0;
 		}
+		__sync_val_compare_and_swap(&p->slot[i], key, 0);
 	}
+	return 0;
+}
+
+static int pending_tick(void *map, __u32 *key, struct pending_timer *pt)
+{
+	__u64 now = bpf_ktime_get_ns();
+
+	bpf_loop(nr_cpus, check_cpu_pending, &now, 0);
+	bpf_timer_start(&pt->timer, PENDING_TICK_NS, 0);
+	return 0;
+}
+
+/* Run once by user space after loading: starts the pending loops' timer (tracing programs may not own one). */
+SEC("syscall")
+int ls_start_pending_timer(void *ctx)
+{
+	struct pending_timer *pt;
+	__u32 zero = 0;
+
+	pt = bpf_map_lookup_elem(&pending_timer, &zero);
+	if (!pt)
+		return 1;
+	bpf_timer_init(&pt->timer, &pending_timer, CLOCK_MONOTONIC);
+	bpf_timer_set_callback(&pt->timer, pending_tick);
+	return bpf_timer_start(&pt->timer, PENDING_TICK_NS, 0);
 }
 
 /* Closes the off-CPU segment in progress: blocked (in a syscall or not) or runnable. */
@@ -731,7 +773,6 @@ int ls_sample(struct bpf_perf_event_data *ctx)
 	long n;
 
 	now = bpf_ktime_get_ns();
-	check_pending(now);
 	if (!l || !l->iter_start_ns)
 		return 0;
 	age = now - l->iter_start_ns;

@@ -65,6 +65,7 @@ void resolver_forget(struct resolver *rs, pid_t pid)
 void resolver_warm(struct resolver *rs, pid_t pid)
 {
 	symbolizer_warm(rs->symbolizer, pid);
+	runtimes_warm_names(rs->runtimes, pid);
 }
 
 /*

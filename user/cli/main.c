@@ -215,11 +215,15 @@ static void on_busy(void *ctx, const struct ls_busy *b)
 	detector_follow(app->detector, b->tid, b->iter_seq, b->iter_start_ns);
 }
 
+/* A target found at start: watched, and its symbols warmed now, not at its first wait (which may be a stall). */
 static void watch_one(void *ctx, pid_t pid)
 {
 	struct app *app = ctx;
 
-	app->matched += watch_checked(app, pid);
+	if (watch_checked(app, pid)) {
+		app->matched++;
+		reporter_warm(app->reporter, pid);
+	}
 }
 
 /* Puts the targets in the kernel's watched set. Returns an exit code. */
@@ -228,7 +232,8 @@ static int watch_targets(struct app *app)
 	int i, err;
 
 	for (i = 0; i < app->opts.npids; i++) {
-		watch_checked(app, app->opts.pids[i]);
+		if (watch_checked(app, app->opts.pids[i]))
+			reporter_warm(app->reporter, app->opts.pids[i]);
 		target_for_each_descendant(app->opts.pids[i], watch_one, app);
 	}
 	if (app->opts.pattern)

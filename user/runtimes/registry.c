@@ -340,6 +340,17 @@ int runtimes_name_native(struct runtimes *rt, pid_t pid, const char *module, uin
 	return err;
 }
 
+void runtimes_warm_names(struct runtimes *rt, pid_t pid)
+{
+	struct process *p;
+
+	pthread_mutex_lock(&rt->lock);
+	p = opened(rt, pid);
+	if (p && !p->err && p->ops->warm_names)
+		p->ops->warm_names(p->state);
+	pthread_mutex_unlock(&rt->lock);
+}
+
 int runtimes_name_jit(struct runtimes *rt, pid_t pid, uint64_t addr, char *buf, size_t len)
 {
 	struct process *p;

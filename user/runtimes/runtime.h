@@ -50,6 +50,8 @@ struct runtime_ops {
 			       struct stall_frame *out);
 	/* A native function of module by the runtime's name for it (CPython's "time.sleep"), from its entry: 0, or -ENOENT. */
 	int (*name_native)(void *state, const char *module, uint64_t entry, char *buf, size_t len);
+	/* Loads what name_native reads (CPython's method tables) ahead of a first stall. Optional. */
+	void (*warm_names)(void *state);
 	/* The name of JIT code at addr (no module, or an unnamed range): 0, or -ENOENT. */
 	int (*name_jit)(void *state, pid_t pid, uint64_t addr, char *buf, size_t len);
 	/* Last touches once native frames are named (reporter thread): cause, notes. state may be NULL. */
@@ -90,6 +92,8 @@ int runtimes_read_code_frames(struct runtimes *rt, pid_t pid, const struct mem_r
 			      const uint64_t *fps, int nips, struct stall_frame *table, int *n, int max);
 bool runtimes_is_interpreter(struct runtimes *rt, pid_t pid, const char *module);
 int runtimes_name_native(struct runtimes *rt, pid_t pid, const char *module, uint64_t entry, char *buf, size_t len);
+/* Opens pid's runtime here if needed and loads ahead what naming its functions reads (reporter thread). */
+void runtimes_warm_names(struct runtimes *rt, pid_t pid);
 int runtimes_name_jit(struct runtimes *rt, pid_t pid, uint64_t addr, char *buf, size_t len);
 void runtimes_refine(struct runtimes *rt, struct stall_record *r, const struct stall_frame *native, int n);
 

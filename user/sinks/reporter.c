@@ -120,12 +120,17 @@ static void run_job(struct reporter *rep, struct job *j)
 static void *reporter_main(void *arg)
 {
 	struct reporter *rep = arg;
+	bool ticks = sinks_tick_wanted(rep->sinks);
 	struct timespec deadline;
 	struct job *j;
 
 	pthread_mutex_lock(&rep->lock);
 	for (;;) {
 		while (!rep->head && !rep->stopping) {
+			if (!ticks) {
+				pthread_cond_wait(&rep->wake, &rep->lock);
+				continue;
+			}
 			clock_gettime(CLOCK_MONOTONIC, &deadline);
 			deadline.tv_nsec += TICK_MS * 1000000L;
 			if (deadline.tv_nsec >= 1000000000L) {

@@ -29,6 +29,14 @@ void sinks_tick(struct sink *list)
 	EACH(list, tick);
 }
 
+bool sinks_tick_wanted(const struct sink *list)
+{
+	for (; list; list = list->next)
+		if (list->ops->tick)
+			return true;
+	return false;
+}
+
 void sinks_reopen(struct sink *list)
 {
 	EACH(list, reopen);

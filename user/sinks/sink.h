@@ -46,6 +46,8 @@ void sinks_stall(struct sink *list, const struct stall_record *r);
 void sinks_kill(struct sink *list, const struct kill_record *k);
 void sinks_summary(struct sink *list, const struct loop_summary *ls);
 void sinks_tick(struct sink *list);
+/* Whether a sink has a tick at all (the hook's timeouts): if none, the reporter sleeps until there is work. */
+bool sinks_tick_wanted(const struct sink *list);
 void sinks_reopen(struct sink *list);
 void sinks_flush(struct sink *list);
 void sinks_destroy(struct sink *list);

@@ -56,8 +56,7 @@ static int attach_samplers(struct tracer *t)
 		.type = PERF_TYPE_SOFTWARE,
 		.size = sizeof(attr),
 		.config = PERF_COUNT_SW_CPU_CLOCK,
-		.sample_freq = SAMPLE_HZ,
-		.freq = 1,
+		.sample_period = 1000000000ULL / SAMPLE_HZ, /* ns of the CPU clock; it ticks on an idle CPU too */
 	};
 	int cpu, fd, attached = 0;
 
@@ -84,6 +83,17 @@ static int attach_samplers(struct tracer *t)
 	return attached ? 0 : -ENODEV;
 }
 
+/* The kernel's timer over loops pending off CPU, started by running its program once. */
+static int start_pending_timer(struct tracer *t)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts);
+	int err = bpf_prog_test_run_opts(bpf_program__fd(t->skel->progs.ls_start_pending_timer), &opts);
+
+	if (err)
+		return -errno;
+	return opts.retval ? -EINVAL : 0;
+}
+
 int tracer_open(const struct tracer_config *cfg, const struct tracer_callbacks *cb, struct tracer **out)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = cfg->btf_path);
@@ -107,6 +117,7 @@ int tracer_open(const struct tracer_config *cfg, const struct tracer_callbacks *
 	t->skel->rodata->threshold_ns = cfg->threshold_ns;
 	t->skel->rodata->tick_ns = 1000000000ULL / sysconf(_SC_CLK_TCK);
 	t->skel->rodata->busy_margin_ns = 2 * (1000000000ULL / SAMPLE_HZ);
+	t->skel->rodata->nr_cpus = libbpf_num_possible_cpus() > 0 ? libbpf_num_possible_cpus() : 1;
 	if (cfg->max_loops > 0) {
 		bpf_map__set_max_entries(t->skel->maps.loops, cfg->max_loops);
 		bpf_map__set_max_entries(t->skel->maps.stacks, cfg->max_loops);
@@ -120,6 +131,9 @@ int tracer_open(const struct tracer_config *cfg, const struct tracer_callbacks *
 	if (err)
 		goto fail;
 	err = attach_samplers(t);
+	if (err)
+		goto fail;
+	err = start_pending_timer(t);
 	if (err)
 		goto fail;
 	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), on_ring_record, t, NULL);

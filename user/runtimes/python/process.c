@@ -232,23 +232,12 @@ static bool known_miss(const struct py_process *p, uint64_t entry)
 	return false;
 }
 
-/*
- * The method tables are read when a C function is first to be named, and
- * again on a miss once extensions were loaded since (more mappings), at
- * most once a second.
- */
-int py_process_c_function(struct py_process *p, uint64_t entry, char *buf, size_t len)
+/* (Re)reads the method tables unless the mappings are as they were. 0, or -ENOENT when nothing changed. */
+static int read_methods(struct py_process *p, const struct mem_reader *mem, uint64_t now)
 {
-	struct mem_reader mem = {mem_read_live, &p->pid};
 	struct proc_maps *maps;
 	struct py_methods *pm;
-	uint64_t now = monotonic_ns();
 
-	if (p->methods && py_methods_name(p->methods, &mem, entry, buf, len) == 0)
-		return 0;
-	if (known_miss(p, entry) || (p->methods_read_ns && now - p->methods_read_ns < METHODS_REREAD_NS))
-		return -ENOENT;
-	p->not_methods[p->n_not_methods++ % NOT_METHODS] = entry;
 	if (proc_maps_read(p->pid, &maps))
 		return -ENOENT;
 	if (p->methods && maps->n == p->methods_maps) {
@@ -257,11 +246,39 @@ int py_process_c_function(struct py_process *p, uint64_t entry, char *buf, size_
 	}
 	p->methods_read_ns = now;
 	p->methods_maps = maps->n;
-	if (py_methods_read(&mem, maps, &pm) == 0) {
+	if (py_methods_read(mem, maps, &pm) == 0) {
 		py_methods_free(p->methods);
 		p->methods = pm;
 		p->n_not_methods = 0; /* new tables: every miss may be a hit now */
 	}
 	proc_maps_free(maps);
+	return 0;
+}
+
+void py_process_warm_methods(struct py_process *p)
+{
+	struct mem_reader mem = {mem_read_live, &p->pid};
+
+	if (!p->methods)
+		read_methods(p, &mem, monotonic_ns());
+}
+
+/*
+ * The method tables are read ahead (py_process_warm_methods) or when a C
+ * function is first to be named, and again on a miss once extensions were
+ * loaded since (more mappings), at most once a second.
+ */
+int py_process_c_function(struct py_process *p, uint64_t entry, char *buf, size_t len)
+{
+	struct mem_reader mem = {mem_read_live, &p->pid};
+	uint64_t now = monotonic_ns();
+
+	if (p->methods && py_methods_name(p->methods, &mem, entry, buf, len) == 0)
+		return 0;
+	if (known_miss(p, entry) || (p->methods_read_ns && now - p->methods_read_ns < METHODS_REREAD_NS))
+		return -ENOENT;
+	p->not_methods[p->n_not_methods++ % NOT_METHODS] = entry;
+	if (read_methods(p, &mem, now))
+		return -ENOENT;
 	return p->methods ? py_methods_name(p->methods, &mem, entry, buf, len) : -ENOENT;
 }

@@ -150,6 +150,11 @@ static int name_native(void *state, const char *module, uint64_t entry, char *bu
 	return py_process_c_function(state, entry, buf, len);
 }
 
+static void warm_names(void *state)
+{
+	py_process_warm_methods(state);
+}
+
 const struct runtime_ops python_runtime = {
 	.name = "python",
 	.recognize = recognize,
@@ -161,5 +166,6 @@ const struct runtime_ops python_runtime = {
 	.lock_holder = lock_holder,
 	.is_interpreter = py_is_python_file,
 	.name_native = name_native,
+	.warm_names = warm_names,
 	.refine = refine,
 };
