@@ -25,11 +25,24 @@ struct described_socket {
 	char desc[sizeof(((struct stall_record *)0)->fd_desc)];
 };
 
+/*
+ * Addresses named for the record being resolved: a CPU stall's samples
+ * repeat the same few hundred addresses, each asked for up to three times.
+ */
+#define NAMED_SLOTS 512 /* a power of two */
+struct named_ip {
+	uint64_t ip; /* 0: free */
+	bool is_return;
+	bool own;
+	struct stall_frame frame;
+};
+
 struct resolver {
 	struct symbolizer *symbolizer;
 	struct runtimes *runtimes;
 	struct described_socket sockets[SOCKET_CACHE];
 	unsigned int next_socket;
+	struct named_ip *named; /* NAMED_SLOTS, emptied for each record */
 };
 
 struct resolver *resolver_new(void)
@@ -40,7 +53,8 @@ struct resolver *resolver_new(void)
 		return NULL;
 	rs->symbolizer = symbolizer_new(true);
 	rs->runtimes = runtimes_new();
-	if (!rs->symbolizer || !rs->runtimes) {
+	rs->named = calloc(NAMED_SLOTS, sizeof(*rs->named));
+	if (!rs->symbolizer || !rs->runtimes || !rs->named) {
 		resolver_free(rs);
 		return NULL;
 	}
@@ -53,6 +67,7 @@ void resolver_free(struct resolver *rs)
 		return;
 	symbolizer_free(rs->symbolizer);
 	runtimes_free(rs->runtimes);
+	free(rs->named);
 	free(rs);
 }
 
@@ -74,8 +89,8 @@ void resolver_warm(struct resolver *rs, pid_t pid)
  * (code in no module, or copied into an unnamed range of one, like node's
  * interpreter trampolines). True when the runtime named a function of its own.
  */
-static bool name_ip(struct resolver *rs, const struct stall_record *r, uint64_t ip, bool is_return,
-		    struct stall_frame *f)
+static bool name_ip_uncached(struct resolver *rs, const struct stall_record *r, uint64_t ip, bool is_return,
+			     struct stall_frame *f)
 {
 	char own[sizeof(f->function)];
 	char jit[sizeof(f->function)];
@@ -104,6 +119,33 @@ static bool name_ip(struct resolver *rs, const struct stall_record *r, uint64_t 
 		snprintf(f->function, sizeof(f->function), "%s", jit);
 	}
 	return false;
+}
+
+/* name_ip_uncached, once per address of a record. */
+static bool name_ip(struct resolver *rs, const struct stall_record *r, uint64_t ip, bool is_return,
+		    struct stall_frame *f)
+{
+	unsigned int h = (unsigned int)((ip ^ (ip >> 17) ^ is_return) * 0x9e3779b1u), i;
+	struct named_ip *e;
+
+	for (i = 0; i < NAMED_SLOTS; i++) {
+		e = &rs->named[(h + i) & (NAMED_SLOTS - 1)];
+		if (!e->ip)
+			break;
+		if (e->ip == ip && e->is_return == is_return) {
+			*f = e->frame;
+			return e->own;
+		}
+	}
+	bool own = name_ip_uncached(rs, r, ip, is_return, f);
+
+	if (ip && i < NAMED_SLOTS && !e->ip) {
+		e->ip = ip;
+		e->is_return = is_return;
+		e->own = own;
+		e->frame = *f;
+	}
+	return own;
 }
 
 /* The next hot frame: the most samples in the function itself, then in all, then the innermost. */
@@ -306,6 +348,8 @@ void resolve_record(struct resolver *rs, struct stall_record *r)
 	struct stall_frame native[STALL_MAX_NATIVE];
 	int n = 0, i, keep;
 
+	for (i = 0; i < NAMED_SLOTS; i++)
+		rs->named[i].ip = 0;
 	for (i = 0; i < r->n_native_ips; i++) {
 		struct stall_frame *f = &native[n];
 		bool own = name_ip(rs, r, r->native_ips[i], i > 0, f);
