@@ -11,7 +11,7 @@ ARCH := x86
 SANITIZE ?=
 CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -Iuser -Ibpf -I$(BUILD) $(SANITIZE)
 DEPFLAGS = -MMD -MP
-LDLIBS := -lbpf -lelf -lz -ldw -lpthread -lm -lmicrohttpd -lncursesw -lstdc++
+LDLIBS := -lbpf -lelf -lz -ljansson -ldw -lpthread -lm -lmicrohttpd -lncursesw -lstdc++
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -Ibpf -Wall -Werror
 
 # Every .c under user/, one folder per stage of the data flow (README: How it works).
@@ -44,7 +44,13 @@ $(BUILD)/loopstall.skel.h: $(BUILD)/loopstall.bpf.o
 $(BUILD)/syscall_table.h: /usr/include/x86_64-linux-gnu/asm/unistd_64.h | $(BUILD)/.dirs
 	sed -n 's/^#define __NR_\([a-z0-9_]*\) \([0-9]*\)$$/[\2] = "\1",/p' $< > $@.tmp && mv $@.tmp $@
 
+# The hint rules (record/hints.rules), checked and turned into a C table.
+$(BUILD)/hint_rules.h: user/record/hints.rules tools/gen-hints.py | $(BUILD)/.dirs
+	/usr/bin/python3 tools/gen-hints.py $< $@.tmp && mv $@.tmp $@
+
 GENERATED := $(BUILD)/loopstall.skel.h $(BUILD)/syscall_table.h
+# Only hint.c includes the rules' table: a new rule rebuilds it alone.
+$(BUILD)/obj/record/hint.o: $(BUILD)/hint_rules.h
 
 # Header dependencies come from the compiler (-MMD): an object rebuilds when a header it includes changes.
 $(BUILD)/obj/%.o: user/%.c $(GENERATED) | $(BUILD)/.dirs
