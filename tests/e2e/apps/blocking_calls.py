@@ -8,6 +8,8 @@
   regex         re.match with catastrophic backtracking, on the loop's own thread
   loop          a pure Python loop of 6 million additions
   http URL      http.client GET of URL (a slow server), in a coroutine
+  sleep         time.sleep(0.6) in a coroutine
+  pipe          os.write of 1 MiB to a pipe whose reader starts reading 0.6 s later
 """
 import asyncio
 import hashlib
@@ -18,6 +20,8 @@ import queue
 import re
 import sqlite3
 import sys
+import threading
+import time
 import urllib.parse
 
 ROWS = [{"id": i, "name": f"item {i}", "tags": ["a", "b"]} for i in range(400000)]
@@ -66,7 +70,26 @@ async def fetch_price(url):
     return c.getresponse().read()
 
 
-COMMANDS = {"queue": wait_for_job, "system": run_cleanup, "sqlite": count_orders, "pickle": snapshot_rows,
+async def nap():
+    time.sleep(0.6)
+
+
+def slow_reader(fd):
+    time.sleep(0.6)
+    while os.read(fd, 65536):
+        pass
+
+
+async def write_log():
+    r, w = os.pipe()
+    threading.Thread(target=slow_reader, args=(r,), daemon=True).start()
+    data = b"x" * (1 << 20)
+    while data:
+        data = data[os.write(w, data):]
+    os.close(w)
+
+
+COMMANDS = {"sleep": nap, "pipe": write_log, "queue": wait_for_job, "system": run_cleanup, "sqlite": count_orders, "pickle": snapshot_rows,
             "hashlib": hash_password, "regex": check_name, "loop": add_up, "http": fetch_price}
 
 
