@@ -17,7 +17,7 @@ import re
 import subprocess
 import sys
 
-LAYERS = ["base", "record", "trace", "symbols", "runtimes", "attrib", "detect", "sinks", "top", "cli"]
+LAYERS = ["base", "record", "trace", "symbols", "runtimes", "attrib", "detect", "sinks", "report", "top", "cli"]
 # Headers outside user/: the BPF contract and files the build generates.
 OUTSIDE = {"loopstall.h", "loopstall.skel.h", "syscall_table.h"}
 
