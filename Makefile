@@ -86,7 +86,7 @@ e2e: deps $(BUILD)/loopstall
 # clang from the sources it exercises, with ASan and UBSan.
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-D_GNU_SOURCE -Iuser -Ibpf -I$(BUILD)
-FUZZERS := perf_map proc_maps python proc_files cli escape v8 methods
+FUZZERS := perf_map proc_maps python proc_files cli escape v8 methods record
 fuzz_perf_map_SRCS := user/runtimes/node/perf_map.c user/base/proc.c
 fuzz_proc_maps_SRCS := user/base/proc.c
 fuzz_python_SRCS := user/base/target_memory.c $(addprefix user/runtimes/python/,layouts.c strings.c lines.c tstate.c task.c gil.c stack.c request.c objects.c)
@@ -96,11 +96,15 @@ fuzz_escape_SRCS := user/base/escape.c
 fuzz_v8_SRCS := user/base/target_memory.c user/runtimes/node/v8_frames.c
 fuzz_methods_SRCS := user/base/target_memory.c user/base/proc.c $(addprefix user/runtimes/python/,methods.c elf.c)
 fuzz_methods_LIBS := -lelf
+fuzz_record_SRCS := $(addprefix user/record/,record_read.c hint.c culprit.c stall_record.c) \
+	$(addprefix user/base/,syscalls.c proc.c escape.c duration.c) $(addprefix user/report/,culprits.c stack_export.c)
+fuzz_record_LIBS := -ljansson
+$(BUILD)/fuzz/fuzz_record: $(BUILD)/hint_rules.h $(BUILD)/syscall_table.h
 
 define FUZZER_RULE
 $(BUILD)/fuzz/fuzz_$(1): tests/fuzz/fuzz_$(1).c $$(fuzz_$(1)_SRCS) | $(BUILD)/.dirs
 	@mkdir -p $(BUILD)/fuzz
-	$(CLANG) $(FUZZ_CFLAGS) $$^ $$(fuzz_$(1)_LIBS) -o $$@
+	$(CLANG) $(FUZZ_CFLAGS) $$(filter %.c,$$^) $$(fuzz_$(1)_LIBS) -o $$@
 endef
 $(foreach f,$(FUZZERS),$(eval $(call FUZZER_RULE,$(f))))
 FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZERS))

@@ -85,7 +85,7 @@ int log_lines_next(struct log_lines *l, const char **line, size_t *len)
 			size_t at = l->start;
 
 			l->start = nl - l->buf + 1;
-			if (l->skipping) {
+			if (l->skipping || (size_t)(nl - (l->buf + at)) > RECORD_LINE_MAX) {
 				l->skipping = false;
 				return -E2BIG;
 			}
