@@ -116,7 +116,8 @@ def test_rotated_gzipped_stdin_and_bad_lines(log, tmp_path):
     half = len(lines) // 2
     with gzip.open(tmp_path / "stalls.log.2.gz", "wt") as f:
         f.writelines(lines[:half])
-    (tmp_path / "stalls.log.1").write_text("".join(lines[half:]) + "garbage\n" + lines[0][:100] + "\n")
+    end = next(l for l in lines if '"phase":"end"' in l)
+    (tmp_path / "stalls.log.1").write_text("".join(lines[half:]) + "garbage\n" + end[:len(end) // 2] + "\n")
     whole, _ = rows([str(log["path"])])
     parts, summary = rows([str(tmp_path / "stalls.log.2.gz"), str(tmp_path / "stalls.log.1")])
     assert parts == whole
