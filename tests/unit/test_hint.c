@@ -154,6 +154,10 @@ static void via_shlex_split(struct read_record *rr)
 	SET(rr->via.function, "split");
 	SET(rr->via.file, "/usr/lib/python3.11/shlex.py");
 }
+static void no_via(struct read_record *rr)
+{
+	rr->culprit.via = NULL;
+}
 static void no_via_under_fastapi(struct read_record *rr)
 {
 	rr->culprit.via = NULL;
@@ -252,6 +256,8 @@ static const struct hint_case cases[] = {
 	{"py-cpu-regex", "py_regex", NULL, via_shlex_split, "py-cpu-python-code", "re's match"},
 	{"py-cpu-call", "waits_zlib", NULL, cause_syscall_read, NULL, "zlib.compress kept the loop on CPU"},
 	{"py-gil-holder", "waits_gil", NULL, cause_lock, NULL, "called by validate_username (waits.py:"},
+	{"py-starlette-task-blocking", "fastapi_time_sleep", no_via, not_a_coroutine, "(none)",
+	 "declare the task with plain def"},
 	{"py-fastapi-async-endpoint", "shop_urlopen", no_via_under_fastapi, no_via_no_framework, "(none)",
 	 "declare the endpoint with plain def"},
 	{"py-cpu-python-code", "py_loop", NULL, culprit_in_c, "(none)", "add_up (blocking_calls.py:"},
@@ -332,6 +338,21 @@ START_TEST(text_is_bounded)
 }
 END_TEST
 
+/* A hot frame counts on a quarter of its samples: JSON.parse in one sample of 122 is no JSON stall. */
+START_TEST(a_hot_frame_in_passing_does_not_count)
+{
+	struct read_record *rr = load("node_json_parse");
+	int i;
+
+	rr->rec.nframes = 0; /* the hot list alone */
+	ck_assert_str_eq(hint_id(rr), "node-json-parse");
+	for (i = 0; i < rr->rec.nhot; i++)
+		if (strstr(rr->rec.hot[i].frame.function, "JsonParser"))
+			rr->rec.hot[i].samples = 1;
+	ck_assert_str_eq(hint_id(rr), "(none)");
+}
+END_TEST
+
 /* A record with no frames and nothing a rule names has no hint. */
 START_TEST(no_rule_no_hint)
 {
@@ -387,6 +408,7 @@ int main(void)
 	tcase_add_loop_test(tc, the_rule_names_its_record, 0, NCASES);
 	tcase_add_loop_test(tc, the_near_miss_is_not_named, 0, NCASES);
 	tcase_add_test(tc, text_is_bounded);
+	tcase_add_test(tc, a_hot_frame_in_passing_does_not_count);
 	tcase_add_test(tc, no_rule_no_hint);
 	tcase_add_test(tc, bad_lines_are_refused);
 	suite_add_tcase(s, tc);

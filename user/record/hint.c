@@ -64,6 +64,17 @@ static const char *frame_where(const struct stall_frame *f)
 	return f->file[0] ? f->file : f->module;
 }
 
+/*
+ * A hot frame counts when it was on the stack in a quarter of its samples
+ * at least: one sample in passing says nothing of what the stall did.
+ */
+static bool hot_counts(const struct stall_record *r, const struct hot_frame *h)
+{
+	int of = h->of_runtime ? r->n_runtime_samples : r->n_samples;
+
+	return of > 0 && (uint64_t)h->samples * 4 >= (uint64_t)of;
+}
+
 /* The first frame of the stack, then of the hot list, whose field (function, file, module) matches. */
 static const struct stall_frame *find_frame(const struct stall_record *r, enum hint_key key, const char *patterns)
 {
@@ -72,7 +83,11 @@ static const struct stall_frame *find_frame(const struct stall_record *r, enum h
 
 	for (i = 0; i < n + nhot; i++) {
 		const struct stall_frame *f = i < n ? &r->frames[i] : &r->hot[i - n].frame;
-		const char *field = key == HINT_FRAME ? f->function : key == HINT_FRAME_FILE ? f->file : f->module;
+		const char *field;
+
+		if (i >= n && !hot_counts(r, &r->hot[i - n]))
+			continue;
+		field = key == HINT_FRAME ? f->function : key == HINT_FRAME_FILE ? f->file : f->module;
 
 		if (field[0] && matches(patterns, field))
 			return f;

@@ -168,6 +168,8 @@ static void read_hot(json_t *a, struct stall_record *r)
 			continue;
 		hf->samples = int_of(json_object_get(h, "samples"), 0);
 		hf->self = int_of(json_object_get(h, "self"), 0);
+		hf->of_runtime = json_is_string(json_object_get(h, "of")) &&
+				 strcmp(json_string_value(json_object_get(h, "of")), "native") != 0;
 		r->nhot++;
 	}
 }
@@ -245,6 +247,10 @@ static int read_stall(json_t *o, struct read_record *out)
 	if (read_frames(json_object_get(o, "stack"), r))
 		return -EINVAL;
 	read_hot(json_object_get(o, "hot"), r);
+	if ((v = json_object_get(o, "samples"))) {
+		r->n_samples = int_of(json_object_get(v, "native"), 0);
+		r->n_runtime_samples = int_of(json_object_get(v, "python"), 0);
+	}
 	if (read_named(o, "culprit", &out->at, &out->culprit.at) ||
 	    read_named(o, "via", &out->via, &out->culprit.via) ||
 	    read_named(o, "coroutine", &out->coroutine, &out->culprit.coroutine))
