@@ -11,7 +11,7 @@ ARCH := x86
 SANITIZE ?=
 CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -Iuser -Ibpf -I$(BUILD) $(SANITIZE)
 DEPFLAGS = -MMD -MP
-LDLIBS := -lbpf -lelf -lz -ldw -lpthread -lm -lmicrohttpd -lncursesw -lstdc++
+LDLIBS := -lbpf -lelf -lz -ljansson -ldw -lpthread -lm -lmicrohttpd -lncursesw -lstdc++
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -Ibpf -Wall -Werror
 
 # Every .c under user/, one folder per stage of the data flow (README: How it works).
@@ -44,7 +44,13 @@ $(BUILD)/loopstall.skel.h: $(BUILD)/loopstall.bpf.o
 $(BUILD)/syscall_table.h: /usr/include/x86_64-linux-gnu/asm/unistd_64.h | $(BUILD)/.dirs
 	sed -n 's/^#define __NR_\([a-z0-9_]*\) \([0-9]*\)$$/[\2] = "\1",/p' $< > $@.tmp && mv $@.tmp $@
 
+# The hint rules (record/hints.rules), checked and turned into a C table.
+$(BUILD)/hint_rules.h: user/record/hints.rules tools/gen-hints.py | $(BUILD)/.dirs
+	/usr/bin/python3 tools/gen-hints.py $< $@.tmp && mv $@.tmp $@
+
 GENERATED := $(BUILD)/loopstall.skel.h $(BUILD)/syscall_table.h
+# Only hint.c includes the rules' table: a new rule rebuilds it alone.
+$(BUILD)/obj/record/hint.o: $(BUILD)/hint_rules.h
 
 # Header dependencies come from the compiler (-MMD): an object rebuilds when a header it includes changes.
 $(BUILD)/obj/%.o: user/%.c $(GENERATED) | $(BUILD)/.dirs
@@ -80,7 +86,7 @@ e2e: deps $(BUILD)/loopstall
 # clang from the sources it exercises, with ASan and UBSan.
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-D_GNU_SOURCE -Iuser -Ibpf -I$(BUILD)
-FUZZERS := perf_map proc_maps python proc_files cli escape v8 methods
+FUZZERS := perf_map proc_maps python proc_files cli escape v8 methods record
 fuzz_perf_map_SRCS := user/runtimes/node/perf_map.c user/base/proc.c
 fuzz_proc_maps_SRCS := user/base/proc.c
 fuzz_python_SRCS := user/base/target_memory.c $(addprefix user/runtimes/python/,layouts.c strings.c lines.c tstate.c task.c gil.c stack.c request.c objects.c)
@@ -90,11 +96,15 @@ fuzz_escape_SRCS := user/base/escape.c
 fuzz_v8_SRCS := user/base/target_memory.c user/runtimes/node/v8_frames.c
 fuzz_methods_SRCS := user/base/target_memory.c user/base/proc.c $(addprefix user/runtimes/python/,methods.c elf.c)
 fuzz_methods_LIBS := -lelf
+fuzz_record_SRCS := $(addprefix user/record/,record_read.c hint.c culprit.c stall_record.c) \
+	$(addprefix user/base/,syscalls.c proc.c escape.c duration.c) $(addprefix user/report/,culprits.c stack_export.c)
+fuzz_record_LIBS := -ljansson
+$(BUILD)/fuzz/fuzz_record: $(BUILD)/hint_rules.h $(BUILD)/syscall_table.h
 
 define FUZZER_RULE
 $(BUILD)/fuzz/fuzz_$(1): tests/fuzz/fuzz_$(1).c $$(fuzz_$(1)_SRCS) | $(BUILD)/.dirs
 	@mkdir -p $(BUILD)/fuzz
-	$(CLANG) $(FUZZ_CFLAGS) $$^ $$(fuzz_$(1)_LIBS) -o $$@
+	$(CLANG) $(FUZZ_CFLAGS) $$(filter %.c,$$^) $$(fuzz_$(1)_LIBS) -o $$@
 endef
 $(foreach f,$(FUZZERS),$(eval $(call FUZZER_RULE,$(f))))
 FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZERS))
@@ -111,7 +121,7 @@ fuzz: deps $(FUZZ_BINS)
 SAN_BUILD := $(BUILD)/sanitized
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 SAN_E2E := test_cli.py test_asyncio.py test_binaries.py test_actions.py test_causes.py test_node.py test_redis.py \
-	test_runtimes.py test_fastapi.py
+	test_runtimes.py test_fastapi.py test_hints.py test_report.py
 sanitized: deps
 	$(MAKE) --no-print-directory BUILD=$(SAN_BUILD) SANITIZE="$(SAN_FLAGS)" $(SAN_BUILD)/loopstall unit-bins
 	@set -e; for t in $(SAN_BUILD)/tests/test_*; do echo "== sanitized $$t"; \

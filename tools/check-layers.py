@@ -17,9 +17,9 @@ import re
 import subprocess
 import sys
 
-LAYERS = ["base", "record", "trace", "symbols", "runtimes", "attrib", "detect", "sinks", "top", "cli"]
+LAYERS = ["base", "record", "trace", "symbols", "runtimes", "attrib", "detect", "sinks", "report", "top", "cli"]
 # Headers outside user/: the BPF contract and files the build generates.
-OUTSIDE = {"loopstall.h", "loopstall.skel.h", "syscall_table.h"}
+OUTSIDE = {"loopstall.h", "loopstall.skel.h", "syscall_table.h", "hint_rules.h"}
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 USER = os.path.join(ROOT, "user")

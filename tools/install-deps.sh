@@ -6,10 +6,10 @@ set -euo pipefail
 PACKAGES=(
 	# build
 	clang llvm make gcc pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev libdw-dev libmicrohttpd-dev
-	linux-libc-dev libncurses-dev
+	linux-libc-dev libncurses-dev libjansson-dev
 	# tests
 	libclang-rt-dev
-	check python3 python3-pytest python3-fastapi python3-uvicorn gunicorn python3-httpx python3-prometheus-client python3-aiohttp
+	check python3 python3-pytest python3-fastapi python3-uvicorn gunicorn python3-httpx python3-prometheus-client python3-aiohttp python3-jsonschema
 	util-linux procps tmux redis-server nodejs python3-uvloop nginx-light
 	libc6-dbg # separate debug files: names of stripped libc's static functions
 	# benchmark

@@ -14,6 +14,7 @@ for name in "$@"; do
 	case $name in
 	python) seeds+=(tests/fixtures/python) ;;
 	proc_maps) seeds+=(tests/fixtures/unwind) ;;
+	record) seeds+=(tests/fixtures/records) ;;
 	esac
 	echo "== fuzz $name (${seconds}s)"
 	if ! build/fuzz/fuzz_"$name" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \

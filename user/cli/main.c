@@ -31,6 +31,7 @@
 #include "base/escape.h"
 #include "base/proc.h"
 #include "cli/targets.h"
+#include "report/report.h"
 #include "top/top.h"
 #include "trace/loops.h"
 #include "trace/tracer.h"
@@ -486,6 +487,9 @@ int main(int argc, char **argv)
 	char msg[256];
 	int i, code, sigfd;
 
+	/* "loopstall report ...": reads logs, no BPF, no privileges. */
+	if (argc > 1 && strcmp(argv[1], "report") == 0)
+		return report_main(argc - 1, argv + 1);
 	if (options_parse(argc, argv, &app.opts, msg, sizeof(msg))) {
 		fprintf(stderr, "loopstall: %s\n", msg);
 		return EXIT_USAGE;

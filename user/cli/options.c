@@ -16,6 +16,7 @@
 static const char usage_text[] =
 	"Usage: loopstall [OPTIONS] [-p PID[,PID...]]... [-n PATTERN] [-- COMMAND [ARGS...]]\n"
 	"       loopstall top [OPTIONS] [targets as above]\n"
+	"       loopstall report [OPTIONS] [FILE...]   (loopstall report --help)\n"
 	"Detects stalled event loops (threads that wait in epoll_wait) and says why they stall.\n"
 	"\n"
 	"Targets (none: every event loop on the host):\n"

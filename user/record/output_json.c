@@ -7,6 +7,7 @@
 #include "base/escape.h"
 #include "base/histogram.h"
 #include "record/culprit.h"
+#include "record/hint.h"
 #include "record/output.h"
 #include "base/syscalls.h"
 
@@ -150,6 +151,22 @@ static void put_waited(FILE *out, const struct stall_record *r)
 	fputc('}', out);
 }
 
+/* "hint": how to stop the stall, when a rule of record/hints.rules matches. */
+static void put_hint(FILE *out, const struct stall_record *r, const struct culprit *c)
+{
+	const struct hint_rule *h = hint_match(r, c);
+	char text[512];
+
+	if (!h)
+		return;
+	hint_text(h, r, c, text, sizeof(text));
+	fprintf(out, ",\"hint\":{\"id\":\"%s\"", h->id);
+	put_string(out, "text", text);
+	if (h->link)
+		put_string(out, "link", h->link);
+	fputc('}', out);
+}
+
 static void put_stall_object(FILE *out, const struct stall_record *r)
 {
 	const char *name = syscall_name(r->syscall_nr);
@@ -177,7 +194,8 @@ static void put_stall_object(FILE *out, const struct stall_record *r)
 				put_string(out, "fd_target", r->fd_desc);
 		}
 	}
-	fprintf(out, ",\"breakdown_ms\":{\"cpu\":%.3f,\"syscall\":%.3f,\"runqueue\":%.3f,\"other\":%.3f,\"stopped\":%.3f}",
+	fprintf(out,
+		",\"breakdown_ms\":{\"cpu\":%.3f,\"syscall\":%.3f,\"runqueue\":%.3f,\"other\":%.3f,\"stopped\":%.3f}",
 		ms(r->cpu_ns), ms(r->blocked_sys_ns), ms(r->runq_ns), ms(r->other_ns), ms(r->stopped_ns));
 	if (r->runtime[0])
 		put_string(out, "runtime", r->runtime);
@@ -211,6 +229,7 @@ static void put_stall_object(FILE *out, const struct stall_record *r)
 			put_string(out, "client", r->request.client);
 		fputc('}', out);
 	}
+	put_hint(out, r, &c);
 	if (r->unfinished)
 		fputs(",\"unfinished\":true", out);
 	fprintf(out, ",\"exited\":%s,\"stack\":[", r->exited ? "true" : "false");

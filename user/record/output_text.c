@@ -11,6 +11,7 @@
 #include "base/histogram.h"
 #include "base/proc.h"
 #include "record/culprit.h"
+#include "record/hint.h"
 #include "record/output.h"
 #include "base/syscalls.h"
 
@@ -172,8 +173,24 @@ static void put_hot(FILE *out, const struct stall_record *r)
 		fputs(i ? ", " : " ", out);
 		put_frame(out, &r->hot[i].frame, true);
 		fprintf(out, " %u/%u of %d %s samples", r->hot[i].self, r->hot[i].samples,
-			r->hot[i].of_runtime ? r->n_runtime_samples : r->n_samples, r->hot[i].of_runtime ? r->runtime : "native");
+			r->hot[i].of_runtime ? r->n_runtime_samples : r->n_samples,
+			r->hot[i].of_runtime ? r->runtime : "native");
 	}
+	fputc('\n', out);
+}
+
+/* "    hint: time.sleep blocks the event loop; use await asyncio.sleep()": how to stop it, when known. */
+static void put_hint(FILE *out, const struct stall_record *r)
+{
+	struct culprit c = culprit_of(r);
+	const struct hint_rule *h = hint_match(r, &c);
+	char text[512];
+
+	if (!h)
+		return;
+	hint_text(h, r, &c, text, sizeof(text));
+	fputs("    hint: ", out);
+	term_escape(out, text);
 	fputc('\n', out);
 }
 
@@ -225,6 +242,7 @@ void output_text(FILE *out, const struct stall_record *r)
 			fputs(" still going on when loopstall stopped", out);
 		fputc('\n', out);
 		put_hot(out, r);
+		put_hint(out, r);
 		return;
 	}
 	fputc('\n', out);
@@ -274,6 +292,7 @@ void output_text(FILE *out, const struct stall_record *r)
 		term_escape(out, r->note);
 		fputc('\n', out);
 	}
+	put_hint(out, r);
 }
 
 void output_summary_text(FILE *out, const struct loop_summary *s)

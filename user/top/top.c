@@ -20,14 +20,18 @@
 #include <unistd.h>
 
 #include "base/duration.h"
+#include "base/escape.h"
 #include "base/histogram.h"
+#include "record/culprit.h"
+#include "report/culprits.h"
 #include "runtimes/runtime.h"
 #include "top/top.h"
 #include "trace/loops.h"
 #include "top/top_view.h"
 
-#define FORGET_NS  (30 * NSEC_PER_SEC) /* a gone loop's stalls are kept this long */
-#define FILTER_LEN 64
+#define FORGET_NS    (30 * NSEC_PER_SEC) /* a gone loop's stalls are kept this long */
+#define TOP_CULPRITS 1000		 /* culprits the culprit view keeps (the rest counted as other) */
+#define FILTER_LEN   64
 
 /* What the sink learned about one loop thread from its stall records. */
 struct stall_entry {
@@ -50,6 +54,7 @@ struct stall_table {
 	int refs;
 	struct stall_entry *v;
 	int n, cap;
+	struct culprit_table *culprits; /* ended stalls since watched, by culprit: the c view */
 };
 
 /* A loop as it was at the previous refresh: the start of the window. */
@@ -100,6 +105,7 @@ static void table_put(struct stall_table *t)
 	for (i = 0; i < t->n; i++)
 		free(t->v[i].report);
 	free(t->v);
+	culprit_table_free(t->culprits);
 	pthread_mutex_destroy(&t->lock);
 	free(t);
 }
@@ -133,11 +139,14 @@ static void sink_stall(struct sink *s, const struct stall_record *r)
 	struct stall_table *t = (struct stall_table *)s;
 	char culprit[TOP_CULPRIT_LEN], *report, *old = NULL;
 	struct stall_entry *e;
+	struct culprit c = culprit_of(r);
 
 	/* Rendered outside the lock: the main thread waits for nothing slow. */
 	view_culprit(r, culprit, sizeof(culprit));
 	report = view_report(r);
 	pthread_mutex_lock(&t->lock);
+	if (r->ended && t->culprits)
+		culprit_table_add(t->culprits, r, &c, r->start_wall.tv_sec + r->start_wall.tv_nsec / 1e9);
 	e = table_find(t, r->tid, true);
 	if (e) {
 		if (r->ended)
@@ -405,6 +414,66 @@ static void arrange(struct top *tp)
 		m->detail = false;
 }
 
+/* "fetch (app.py:9) via urlopen", escaped. */
+static void culprit_name(const struct culprit_row *row, char *buf, size_t len)
+{
+	FILE *m = fmemopen(buf, len, "w");
+
+	buf[0] = 0;
+	if (!m)
+		return;
+	if (row->other)
+		fputs("(other culprits)", m);
+	else if (!row->has_at)
+		fputs("(no stack)", m);
+	else
+		frame_put(m, &row->at, FRAME_SHORT | FRAME_TAGS, term_escape);
+	if (row->via[0]) {
+		fputs(" via ", m);
+		term_escape(m, row->via);
+	}
+	fclose(m);
+	buf[len - 1] = 0;
+}
+
+/* The culprit view's rows, from the sink's table, under its lock. */
+static void collect_culprits(struct top *tp)
+{
+	struct top_model *m = &tp->m;
+	struct culprit_row **rows;
+	struct top_culprit *c;
+	size_t n, i;
+
+	if (!m->culprits)
+		return;
+	pthread_mutex_lock(&tp->table->lock);
+	rows = tp->table->culprits ? culprit_table_sorted(tp->table->culprits, &n) : NULL;
+	if (!rows)
+		n = 0;
+	c = n ? realloc(m->crows, n * sizeof(*c)) : m->crows;
+	if (c) {
+		m->crows = c;
+		for (i = 0; i < n; i++) {
+			const char *hint = culprit_row_hint(rows[i], NULL);
+
+			culprit_name(rows[i], c[i].culprit, sizeof(c[i].culprit));
+			c[i].stalls = rows[i]->count;
+			c[i].total_ms = rows[i]->total_ms;
+			c[i].p50_ms = culprit_row_quantile(rows[i], 0.5);
+			c[i].p99_ms = culprit_row_quantile(rows[i], 0.99);
+			c[i].max_ms = rows[i]->max_ms;
+			c[i].cause = stall_cause_name(culprit_row_cause(rows[i]));
+			c[i].processes = rows[i]->npids;
+			c[i].more_processes = rows[i]->more_pids;
+			escape_into(c[i].hint, sizeof(c[i].hint), term_escape, hint ? hint : "");
+		}
+		m->ncrows = (int)n;
+	}
+	pthread_mutex_unlock(&tp->table->lock);
+	if (m->cselected >= m->ncrows)
+		m->cselected = m->ncrows ? m->ncrows - 1 : 0;
+}
+
 /* The selected loop's last stall report, copied: the sink may replace it meanwhile. */
 static char *selected_report(struct top *tp)
 {
@@ -458,6 +527,8 @@ void top_refresh(struct top *tp)
 	if (!tp->m.paused && collect(tp))
 		return;
 	arrange(tp);
+	if (!tp->m.paused)
+		collect_culprits(tp);
 	if (!tp->batch)
 		screen_start(tp);
 	if (tp->batch) {
@@ -477,6 +548,13 @@ static void move_selection(struct top *tp, int by)
 	struct top_model *m = &tp->m;
 	int i = m->selected + by;
 
+	if (m->culprits) {
+		i = m->cselected + by;
+		m->cselected = i >= m->ncrows ? m->ncrows - 1 : i;
+		if (m->cselected < 0)
+			m->cselected = 0;
+		return;
+	}
 	if (m->detail) {
 		m->detail_scroll += by;
 		if (m->detail_scroll < 0)
@@ -565,6 +643,11 @@ static bool handle_key(struct top *tp, int ch)
 		m->detail = false;
 		break;
 	case 'p': m->paused = !m->paused; break;
+	case 'c':
+		m->culprits = !m->culprits;
+		m->detail = false;
+		collect_culprits(tp);
+		break;
 	case '?':
 	case 'h': m->help = true; break;
 	}
@@ -647,6 +730,13 @@ struct top *top_new(struct tracer *t, const struct top_config *cfg)
 		top_free(tp);
 		return NULL;
 	}
+	tp->table->culprits = culprit_table_new(TOP_CULPRITS);
+	if (!tp->table->culprits) {
+		free(tp->table);
+		tp->table = NULL;
+		top_free(tp);
+		return NULL;
+	}
 	pthread_mutex_init(&tp->table->lock, NULL);
 	tp->table->refs = 1;
 	tp->table->sink.ops = &top_sink_ops;
@@ -675,5 +765,6 @@ void top_free(struct top *tp)
 	free(tp->prev);
 	free(tp->all);
 	free(tp->shown);
+	free(tp->m.crows);
 	free(tp);
 }

@@ -74,6 +74,8 @@ static const char *const help_text = "loopstall top: one row per event-loop thre
 				     "  s              next sort order (its column is marked *)\n"
 				     "  /              filter: substring of the command name or the PID\n"
 				     "  p              pause or resume updates\n"
+				     "  c              culprits: stalls since watched, grouped by culprit, most time\n"
+				     "                 first; the bottom line is the selected one's hint (c: back)\n"
 				     "  ?              this help\n"
 				     "  q              quit\n"
 				     "\n"
@@ -488,6 +490,11 @@ static void status_line(const struct top_model *m)
 		snprintf(buf, sizeof(buf), "filter: %s_   (Enter: keep, Esc: cancel)", m->filter ? m->filter : "");
 	else if (m->help)
 		snprintf(buf, sizeof(buf), "any key: back");
+	else if (m->culprits && m->ncrows)
+		snprintf(buf, sizeof(buf), "hint: %s",
+			 m->crows[m->cselected].hint[0] ? m->crows[m->cselected].hint : "none known for this culprit");
+	else if (m->culprits)
+		snprintf(buf, sizeof(buf), "c: back to the loops  q: quit");
 	else if (m->detail)
 		snprintf(buf, sizeof(buf), "Esc: back  j/k, PgUp/PgDn: scroll  q: quit");
 	else if (r)
@@ -585,6 +592,48 @@ static void draw_lines(struct top_model *m, const char *text, bool scroll)
 	}
 }
 
+/* "  3.01s      3   1.00s   1.00s   1.00s syscall     1  nap (app.py:9) via time.sleep" */
+void view_culprit_row(const struct top_culprit *c, int width, char *buf, size_t len)
+{
+	char total[16], p50[16], p99[16], max[16], procs[16], head[128], name[CELL_LEN];
+	int n;
+
+	duration_format((uint64_t)(c->total_ms * 1e6), total, sizeof(total));
+	duration_format((uint64_t)(c->p50_ms * 1e6), p50, sizeof(p50));
+	duration_format((uint64_t)(c->p99_ms * 1e6), p99, sizeof(p99));
+	duration_format((uint64_t)(c->max_ms * 1e6), max, sizeof(max));
+	snprintf(procs, sizeof(procs), "%d%s", c->processes, c->more_processes ? "+" : "");
+	n = snprintf(head, sizeof(head), "%8s %7llu %7s %7s %7s %-9s %5s  ", total, (unsigned long long)c->stalls, p50,
+		     p99, max, c->cause, procs);
+	if (width < 60)
+		width = 60;
+	snprintf(buf, len, "%s%s", head, fit(c->culprit, width - n, false, name, sizeof(name)));
+}
+
+static void draw_culprits(struct top_model *m)
+{
+	int page = view_page_rows(), i, y;
+	char line[CELL_LEN];
+
+	if (m->cselected >= m->ncrows)
+		m->cselected = m->ncrows - 1;
+	if (m->cselected < 0)
+		m->cselected = 0;
+	if (m->cselected < m->cfirst)
+		m->cfirst = m->cselected;
+	if (m->cselected >= m->cfirst + page)
+		m->cfirst = m->cselected - page + 1;
+	snprintf(line, sizeof(line), "%8s %7s %7s %7s %7s %-9s %5s  %s", "TOTAL", "STALLS", "P50", "P99", "MAX",
+		 "CAUSE", "PROCS", "CULPRIT");
+	put(1, 0, line, COLS, false, A_REVERSE);
+	for (i = m->cfirst, y = 2; i < m->ncrows && y < 2 + page; i++, y++) {
+		view_culprit_row(&m->crows[i], COLS, line, sizeof(line));
+		put(y, 0, line, COLS, false, i == m->cselected ? A_REVERSE : 0);
+	}
+	if (!m->ncrows)
+		put(2, 0, "no stall has ended since loopstall started watching", COLS, false, 0);
+}
+
 void view_draw(struct top_model *m)
 {
 	char buf[CELL_LEN], *text;
@@ -597,6 +646,8 @@ void view_draw(struct top_model *m)
 	if (m->help) {
 		put(1, 0, "Help", COLS, false, A_REVERSE);
 		draw_lines(m, help_text, false);
+	} else if (m->culprits) {
+		draw_culprits(m);
 	} else if (m->detail && m->selected >= 0) {
 		snprintf(buf, sizeof(buf), "Details of pid %d tid %d", m->rows[m->selected].pid,
 			 m->rows[m->selected].tid);

@@ -44,6 +44,17 @@ struct top_row {
 	struct ls_hist hist;	       /* since watched */
 };
 
+/* The culprit view (key c): every stall ended since watched, grouped by culprit (report/culprits.c). */
+struct top_culprit {
+	char culprit[TOP_CULPRIT_LEN]; /* escaped: "fetch (app.py:9) via urlopen" */
+	uint64_t stalls;
+	double total_ms, p50_ms, p99_ms, max_ms;
+	const char *cause;
+	int processes;
+	bool more_processes;
+	char hint[512]; /* escaped; "" when no rule names it */
+};
+
 struct top_model {
 	struct top_row *rows; /* filtered and sorted */
 	int nrows;
@@ -59,6 +70,10 @@ struct top_model {
 	bool detail;
 	int detail_scroll;
 	const char *report; /* detail: the selected loop's last stall (view_report), or NULL */
+	bool culprits;	    /* the culprit view instead of the loops */
+	struct top_culprit *crows;
+	int ncrows;
+	int cselected, cfirst;
 	uint64_t threshold_ns;
 };
 
@@ -76,6 +91,9 @@ void view_screen_resize(void);
 void view_draw(struct top_model *m);
 /* Rows the list or the detail pane shows at once (for paging). */
 int view_page_rows(void);
+
+/* One row of the culprit view, fitted to width columns (at least 60), into buf. */
+void view_culprit_row(const struct top_culprit *c, int width, char *buf, size_t len);
 
 /* One plain-text snapshot, every column, for logs and pipes. */
 void view_batch(FILE *out, const struct top_model *m);

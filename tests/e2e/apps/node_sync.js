@@ -1,0 +1,32 @@
+// A Node.js http server whose handlers call the Sync APIs the hint tests name:
+//   /exec   child_process.execSync('sleep 0.6'), in runCleanup
+//   /parse  JSON.parse of a 40 MB document, in loadCatalog
+//   /read   fs.readFileSync of a FIFO the test writes to later, in readConfig
+'use strict';
+const http = require('http');
+const fs = require('fs');
+const { execSync } = require('child_process');
+
+const port = Number(process.argv[2]);
+const fifo = process.argv[3];
+const doc = JSON.stringify(Array.from({ length: 400000 }, (_, i) => ({ id: i, name: `item ${i}`, tags: ['a', 'b'] })));
+
+function runCleanup() {
+  return execSync('sleep 0.6');
+}
+
+function loadCatalog() {
+  return JSON.parse(doc).length + JSON.parse(doc).length;
+}
+
+function readConfig() {
+  return fs.readFileSync(fifo);
+}
+
+http.createServer((req, res) => {
+  let body = 'ok';
+  if (req.url === '/exec') runCleanup();
+  else if (req.url === '/parse') body = String(loadCatalog());
+  else if (req.url === '/read') body = String(readConfig().length);
+  res.end(body);
+}).listen(port, '127.0.0.1', () => console.log('ready'));

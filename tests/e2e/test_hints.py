@@ -1,0 +1,77 @@
+"""Hints on live stalls: the FastAPI seed case, Node's readFileSync and Redis's KEYS (rules: user/record/hints.rules)."""
+import os
+import subprocess
+import time
+
+from conftest import APPS, free_port, http_get, wait_port
+from test_fastapi import start_gunicorn, worker_pids
+from test_redis import cli, start_redis
+
+
+def end_of(ls, timeout=15):
+    _, r = ls.wait_for(lambda r: r.get("event") == "stall" and r.get("phase") == "end", timeout=timeout)
+    return r
+
+
+def test_fastapi_async_task_calling_time_sleep_gets_the_time_sleep_hint(procs, loopstall):
+    port = free_port()
+    arbiter = start_gunicorn(procs, port)
+    http_get(port, "/")
+    http_get(port, "/action/3")
+    ls = loopstall(["-p", str(arbiter.pid)])
+    ls.wait_ready()
+    text = loopstall(["-p", str(arbiter.pid)], json_output=False)
+    text.wait_ready()
+    http_get(port, "/action/1")  # a def task: no stall, so no hint
+    time.sleep(2)
+    assert ls.stalls() == [], ls.stalls()
+    http_get(port, "/action/2")
+    end = end_of(ls)
+    assert end["pid"] in worker_pids(arbiter.pid)
+    assert end["hint"]["id"] == "py-time-sleep-starlette-task", end.get("hint")
+    assert end["hint"]["text"].startswith("time.sleep blocks the event loop; use await asyncio.sleep()"), end["hint"]
+    assert end["hint"]["link"].startswith("https://"), end["hint"]
+    begin = ls.stalls(phase="begin")[0]
+    assert begin["hint"] == end["hint"]
+    # The text line: the hint is the last line of the record
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not any(l.startswith("STALL END") for _, l in text.lines):
+        time.sleep(0.05)
+    lines = [l for _, l in text.lines]
+    at = next(i for i, l in enumerate(lines) if l.startswith("STALL END"))
+    assert lines[at + 1] == "    hint: " + end["hint"]["text"], lines[at:at + 3]
+
+
+def test_node_read_file_sync_gets_the_fs_promises_hint(procs, loopstall, tmp_path):
+    fifo = tmp_path / "config.fifo"
+    os.mkfifo(fifo)
+    port = free_port()
+    node = procs(["node", f"{APPS}/node_sync.js", str(port), str(fifo)], stdout=subprocess.PIPE, text=True)
+    assert node.proc.stdout.readline().strip() == "ready"
+    wait_port(port)
+    ls = loopstall(["-p", str(node.pid)])
+    ls.wait_ready()
+    writer = procs(["/bin/sh", "-c", f'exec 3>"{fifo}"; sleep 0.6; echo x >&3'])
+    http_get(port, "/read")
+    end = end_of(ls)
+    assert end["culprit"]["function"] == "readConfig" and end["via"]["function"] == "readFileSync", end
+    assert end["hint"]["id"] == "node-fs-sync", end.get("hint")
+    assert "fs.promises" in end["hint"]["text"], end["hint"]
+    writer.proc.wait(timeout=5)
+
+
+def test_redis_keys_gets_the_scan_hint_and_debug_sleep_its_own(procs, loopstall, tmp_path):
+    redis, port = start_redis(procs, tmp_path)
+    cli(port, "DEBUG", "POPULATE", "3000000")
+    ls = loopstall(["-p", str(redis.pid)])
+    ls.wait_ready()
+    cli(port, "KEYS", "nomatch*")
+    end = end_of(ls)
+    assert end["hint"]["id"] == "redis-keys", end.get("hint")
+    assert "SCAN" in end["hint"]["text"], end["hint"]
+    # Another stall of the same server gets the hint of what it did.
+    cli(port, "DEBUG", "SLEEP", "0.3")
+    time.sleep(0.6)
+    sleeps = [r for r in ls.stalls(phase="end") if r.get("syscall") == "clock_nanosleep"]
+    assert sleeps and sleeps[0]["hint"]["id"] == "redis-debug-sleep", sleeps
+    ls.stop()

@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: GPL-2.0
+/* JSON lines back into stall records, with jansson: the reverse of output_json.c, for what reads logs. */
+#include <errno.h>
+#include <jansson.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/syscalls.h"
+#include "record/record_read.h"
+
+static void copy(char *dst, size_t len, json_t *v)
+{
+	const char *s = json_is_string(v) ? json_string_value(v) : "";
+
+	snprintf(dst, len, "%s", s);
+}
+
+static uint64_t ns_of(json_t *ms)
+{
+	double v = json_is_number(ms) ? json_number_value(ms) : 0;
+
+	return v > 0 && v < 1e15 ? (uint64_t)(v * 1e6) : 0;
+}
+
+/* Numbers are read as doubles (syscall_args hold 64-bit values jansson's integers cannot). */
+static int int_of(json_t *v, int dflt)
+{
+	double d = json_is_number(v) ? json_number_value(v) : dflt;
+
+	return d >= -1 && d <= 0x7fffffff && d == (int)d ? (int)d : dflt;
+}
+
+static int read_frame(json_t *o, struct stall_frame *f)
+{
+	const char *kind;
+	json_t *addr;
+
+	if (!json_is_object(o))
+		return -EINVAL;
+	memset(f, 0, sizeof(*f));
+	kind = json_string_value(json_object_get(o, "kind"));
+	if (!kind)
+		return -EINVAL;
+	f->kind = strcmp(kind, "python") == 0 ? FRAME_PYTHON : strcmp(kind, "js") == 0 ? FRAME_JS : FRAME_NATIVE;
+	copy(f->function, sizeof(f->function), json_object_get(o, "function"));
+	copy(f->file, sizeof(f->file), json_object_get(o, "file"));
+	copy(f->module, sizeof(f->module), json_object_get(o, "module"));
+	copy(f->task, sizeof(f->task), json_object_get(o, "task"));
+	copy(f->build_id, sizeof(f->build_id), json_object_get(o, "build_id"));
+	f->line = int_of(json_object_get(o, "line"), 0);
+	if (f->line < 0)
+		f->line = 0;
+	f->coroutine = json_is_true(json_object_get(o, "coroutine"));
+	f->interpreter = json_is_true(json_object_get(o, "interpreter"));
+	addr = json_object_get(o, "addr");
+	if (json_is_string(addr))
+		sscanf(json_string_value(addr), "%lx", &f->ip);
+	return 0;
+}
+
+/* "2026-12-01T15:28:14.123Z", as output_json writes it. */
+static int read_time(const char *s, struct read_record *out)
+{
+	struct tm tm = {0};
+	const char *rest;
+	unsigned ms = 0;
+
+	if (!s || !(rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)))
+		return -EINVAL;
+	if (*rest == '.' && sscanf(rest + 1, "%3u", &ms) != 1)
+		return -EINVAL;
+	out->rec.start_wall.tv_sec = timegm(&tm);
+	out->rec.start_wall.tv_nsec = (long)ms * 1000000;
+	out->start = (double)out->rec.start_wall.tv_sec + ms / 1000.0;
+	return 0;
+}
+
+static int syscall_number(const char *name)
+{
+	int nr;
+
+	if (!name)
+		return -1;
+	if (sscanf(name, "syscall_%d", &nr) == 1)
+		return nr;
+	for (nr = 0; nr < 1024; nr++) {
+		const char *s = syscall_name(nr);
+
+		if (s && strcmp(s, name) == 0)
+			return nr;
+	}
+	return -1;
+}
+
+static int cause_of(const char *name, enum stall_cause *cause)
+{
+	int c;
+
+	for (c = CAUSE_CPU; name && c <= CAUSE_STOPPED; c++)
+		if (strcmp(stall_cause_name(c), name) == 0) {
+			*cause = c;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+static void read_waited(json_t *w, struct stall_record *r)
+{
+	json_t *fds = json_object_get(w, "fds"), *child = json_object_get(w, "child");
+	size_t i;
+
+	if (!json_is_object(w))
+		return;
+	copy(r->waited.path, sizeof(r->waited.path), json_object_get(w, "path"));
+	copy(r->waited.peer, sizeof(r->waited.peer), json_object_get(w, "peer"));
+	if (json_is_object(child)) {
+		r->waited.child = int_of(json_object_get(child, "pid"), 0);
+		copy(r->waited.child_cmd, sizeof(r->waited.child_cmd), json_object_get(child, "command"));
+	}
+	for (i = 0; json_is_array(fds) && i < json_array_size(fds) && i < WAIT_MAX_FDS; i++) {
+		json_t *fd = json_array_get(fds, i);
+
+		r->waited.fds[i].fd = int_of(json_object_get(fd, "fd"), -1);
+		copy(r->waited.fds[i].target, sizeof(r->waited.fds[i].target), json_object_get(fd, "target"));
+		r->waited.nfds++;
+	}
+}
+
+static void read_holder(json_t *h, struct stall_record *r, const char *lock)
+{
+	json_t *stack = json_object_get(h, "stack");
+	size_t i;
+
+	if (!json_is_object(h))
+		return;
+	r->holder.tid = int_of(json_object_get(h, "tid"), 0);
+	snprintf(r->holder.lock, sizeof(r->holder.lock), "%s", lock);
+	copy(r->holder.thread, sizeof(r->holder.thread), json_object_get(h, "thread"));
+	if (read_frame(json_object_get(h, "frame"), &r->holder.frame))
+		memset(&r->holder.frame, 0, sizeof(r->holder.frame));
+	for (i = 0; json_is_array(stack) && i < json_array_size(stack) && i < HOLDER_MAX_FRAMES; i++)
+		if (read_frame(json_array_get(stack, i), &r->holder.frames[r->holder.nframes]) == 0)
+			r->holder.nframes++;
+}
+
+/* The frames of a stack (or the hot list's), as many as fit; -EINVAL for one that is no frame. */
+static int read_frames(json_t *a, struct stall_record *r)
+{
+	size_t i;
+
+	for (i = 0; json_is_array(a) && i < json_array_size(a) && r->nframes < STALL_MAX_FRAMES; i++)
+		if (read_frame(json_array_get(a, i), &r->frames[r->nframes++]))
+			return -EINVAL;
+	return 0;
+}
+
+static void read_hot(json_t *a, struct stall_record *r)
+{
+	size_t i;
+
+	for (i = 0; json_is_array(a) && i < json_array_size(a) && r->nhot < STALL_MAX_HOT; i++) {
+		json_t *h = json_array_get(a, i);
+		struct hot_frame *hf = &r->hot[r->nhot];
+
+		if (read_frame(h, &hf->frame))
+			continue;
+		hf->samples = int_of(json_object_get(h, "samples"), 0);
+		hf->self = int_of(json_object_get(h, "self"), 0);
+		hf->of_runtime = json_is_string(json_object_get(h, "of")) &&
+				 strcmp(json_string_value(json_object_get(h, "of")), "native") != 0;
+		r->nhot++;
+	}
+}
+
+/* A culprit frame the line names: into f, pointed at by *p; NULL when absent. */
+static int read_named(json_t *o, const char *key, struct stall_frame *f, const struct stall_frame **p)
+{
+	json_t *v = json_object_get(o, key);
+
+	*p = NULL;
+	if (!v)
+		return 0;
+	if (read_frame(v, f))
+		return -EINVAL;
+	*p = f;
+	return 0;
+}
+
+static void reset(struct read_record *out)
+{
+	struct stall_record *r = &out->rec;
+
+	/* The fields before the arrays, not the arrays (200 KB): counts say what of them is used. */
+	memset(r, 0, offsetof(struct stall_record, native_ips));
+	r->nframes = r->n_samples = r->n_runtime_samples = r->nhot = r->ncode = 0;
+	r->note[0] = 0;
+	r->syscall_nr = -1;
+	r->fd = -1;
+	memset(&out->culprit, 0, sizeof(out->culprit));
+	out->start = 0;
+}
+
+static int read_stall(json_t *o, struct read_record *out)
+{
+	struct stall_record *r = &out->rec;
+	const char *phase = json_string_value(json_object_get(o, "phase"));
+	json_t *duration = json_object_get(o, "duration_ms"), *b = json_object_get(o, "breakdown_ms"), *v;
+
+	reset(out);
+	if (!phase || (strcmp(phase, "begin") && strcmp(phase, "end")) || !json_is_number(duration) ||
+	    int_of(json_object_get(o, "pid"), 0) <= 0 || int_of(json_object_get(o, "tid"), 0) <= 0)
+		return -EINVAL;
+	if (cause_of(json_string_value(json_object_get(o, "cause")), &r->cause) ||
+	    read_time(json_string_value(json_object_get(o, "start")), out))
+		return -EINVAL;
+	r->ended = strcmp(phase, "end") == 0;
+	r->pid = int_of(json_object_get(o, "pid"), 0);
+	r->tid = int_of(json_object_get(o, "tid"), 0);
+	copy(r->comm, sizeof(r->comm), json_object_get(o, "comm"));
+	r->duration_ns = ns_of(duration);
+	r->threshold_ns = ns_of(json_object_get(o, "threshold_ms"));
+	r->syscall_nr = syscall_number(json_string_value(json_object_get(o, "syscall")));
+	r->syscall_ns = ns_of(json_object_get(o, "syscall_ms"));
+	r->fd = int_of(json_object_get(o, "fd"), -1);
+	copy(r->fd_desc, sizeof(r->fd_desc), json_object_get(o, "fd_target"));
+	r->throttled_ns = ns_of(json_object_get(o, "throttled_ms"));
+	r->cpu_ns = ns_of(json_object_get(b, "cpu"));
+	r->blocked_sys_ns = ns_of(json_object_get(b, "syscall"));
+	r->runq_ns = ns_of(json_object_get(b, "runqueue"));
+	r->other_ns = ns_of(json_object_get(b, "other"));
+	r->stopped_ns = ns_of(json_object_get(b, "stopped"));
+	copy(r->runtime, sizeof(r->runtime), json_object_get(o, "runtime"));
+	r->exited = json_is_true(json_object_get(o, "exited"));
+	r->unfinished = json_is_true(json_object_get(o, "unfinished"));
+	read_waited(json_object_get(o, "waited_for"), r);
+	if ((v = json_object_get(o, "gil_holder")))
+		read_holder(v, r, "gil");
+	else if ((v = json_object_get(o, "lock_holder")))
+		read_holder(v, r, "mutex");
+	if ((v = json_object_get(o, "request")) && json_is_object(v)) {
+		copy(r->request.method, sizeof(r->request.method), json_object_get(v, "method"));
+		copy(r->request.path, sizeof(r->request.path), json_object_get(v, "path"));
+		copy(r->request.client, sizeof(r->request.client), json_object_get(v, "client"));
+	}
+	if (read_frames(json_object_get(o, "stack"), r))
+		return -EINVAL;
+	read_hot(json_object_get(o, "hot"), r);
+	if ((v = json_object_get(o, "samples"))) {
+		r->n_samples = int_of(json_object_get(v, "native"), 0);
+		r->n_runtime_samples = int_of(json_object_get(v, "python"), 0);
+	}
+	if (read_named(o, "culprit", &out->at, &out->culprit.at) ||
+	    read_named(o, "via", &out->via, &out->culprit.via) ||
+	    read_named(o, "coroutine", &out->coroutine, &out->culprit.coroutine))
+		return -EINVAL;
+	return 1;
+}
+
+int record_read_json(const char *line, size_t len, struct read_record *out)
+{
+	json_error_t err;
+	json_t *o;
+	const char *event;
+	int ret;
+
+	if (len > RECORD_LINE_MAX)
+		return -EINVAL;
+	o = json_loadb(line, len, JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL, &err);
+	if (!o)
+		return -EINVAL;
+	event = json_string_value(json_object_get(o, "event"));
+	if (!json_is_object(o) || !event)
+		ret = -EINVAL;
+	else if (strcmp(event, "stall") == 0)
+		ret = read_stall(o, out);
+	else
+		ret = 0;
+	json_decref(o);
+	return ret;
+}
