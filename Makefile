@@ -80,11 +80,12 @@ e2e: deps $(BUILD)/loopstall
 # clang from the sources it exercises, with ASan and UBSan.
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-D_GNU_SOURCE -Iuser -Ibpf -I$(BUILD)
-FUZZERS := perf_map proc_maps python proc_files cli escape v8 methods
+FUZZERS := perf_map proc_maps python proc_files cli escape v8 methods container
 fuzz_perf_map_SRCS := user/runtimes/node/perf_map.c user/base/proc.c
 fuzz_proc_maps_SRCS := user/base/proc.c
 fuzz_python_SRCS := user/base/target_memory.c $(addprefix user/runtimes/python/,layouts.c strings.c lines.c tstate.c task.c gil.c stack.c request.c objects.c)
-fuzz_proc_files_SRCS := user/attrib/cgroup_cpu.c user/attrib/fd_describe.c
+fuzz_proc_files_SRCS := user/attrib/cgroup_cpu.c user/attrib/cgroup_file.c user/attrib/fd_describe.c
+fuzz_container_SRCS := user/attrib/container.c user/attrib/cgroup_file.c user/record/container.c
 fuzz_cli_SRCS := user/cli/options.c user/base/duration.c
 fuzz_escape_SRCS := user/base/escape.c
 fuzz_v8_SRCS := user/base/target_memory.c user/runtimes/node/v8_frames.c

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "attrib/attribution.h"
+#include "attrib/containers.h"
 #include "detect/detector.h"
 #include "base/duration.h"
 #include "base/histogram.h"
@@ -46,6 +47,7 @@ struct app {
 	struct reporter *reporter;
 	struct killer *killer;	 /* --kill-after */
 	struct metrics *metrics; /* --metrics */
+	struct containers *containers; /* each watched process's container (read on the reporter thread) */
 	struct counters counters;
 	pid_t child; /* started with -- COMMAND */
 	struct spawned spawned;
@@ -342,7 +344,11 @@ static int add_sink(struct sink **list, int err, struct sink *s, const char *wha
 static int build_sinks(struct app *app, struct sink **list)
 {
 	struct metrics_sources src = {
-		.tracer = app->tracer, .counters = &app->counters, .threshold_ns = app->opts.threshold_ns};
+		.tracer = app->tracer,
+		.counters = &app->counters,
+		.threshold_ns = app->opts.threshold_ns,
+		.containers = app->containers,
+	};
 	struct sink *s = NULL;
 	int err, code = EXIT_OK;
 
@@ -490,7 +496,8 @@ int main(int argc, char **argv)
 		goto out;
 	app.runtimes = runtimes_new();
 	app.attribution = app.runtimes ? attribution_new(app.runtimes) : NULL;
-	if (!app.attribution) {
+	app.containers = containers_new();
+	if (!app.attribution || !app.containers) {
 		fprintf(stderr, "loopstall: out of memory\n");
 		code = EXIT_RUNTIME;
 		goto out;
@@ -498,7 +505,8 @@ int main(int argc, char **argv)
 	/* Before any thread starts: top blocks SIGWINCH for its signalfd. */
 	if (app.opts.top && !(app.top = top_new(app.tracer, &(struct top_config){.threshold_ns = app.opts.threshold_ns,
 									  .batch = app.opts.batch,
-									  .runtimes = app.runtimes}))) {
+									  .runtimes = app.runtimes,
+									  .containers = app.containers}))) {
 		fprintf(stderr, "loopstall: out of memory\n");
 		code = EXIT_RUNTIME;
 		goto out;
@@ -520,7 +528,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	app.reporter = reporter_new(sinks, &app.counters,
-				    &(struct detector_cache){warm_detector, forget_detector, app.attribution});
+				    &(struct detector_cache){warm_detector, forget_detector, app.attribution}, app.containers);
 	if (app.metrics && app.reporter)
 		metrics_set_reporter(app.metrics, app.reporter);
 	if (app.reporter && app.opts.kill_after_ns)
@@ -553,6 +561,7 @@ out:
 	reporter_free(app.reporter); /* delivers what is queued, then destroys the sinks */
 	attribution_free(app.attribution); /* after the reporter, which warms its symbolizer */
 	runtimes_free(app.runtimes);
+	containers_free(app.containers); /* after the reporter and metrics, which use it */
 	if (app.child && !app.child_exited)
 		kill(app.child, SIGTERM);
 	return code;
