@@ -20,7 +20,7 @@ USER_OBJS := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(USER_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
-.PHONY: all deps test unit unit-bins layers fuzz fuzz-short sanitized e2e bench demo clean format
+.PHONY: all deps test unit unit-bins layers fuzz fuzz-short sanitized e2e bench demo clean format install deb FORCE
 
 all: deps $(BUILD)/loopstall
 
@@ -45,6 +45,15 @@ $(BUILD)/syscall_table.h: /usr/include/x86_64-linux-gnu/asm/unistd_64.h | $(BUIL
 	sed -n 's/^#define __NR_\([a-z0-9_]*\) \([0-9]*\)$$/[\2] = "\1",/p' $< > $@.tmp && mv $@.tmp $@
 
 GENERATED := $(BUILD)/loopstall.skel.h $(BUILD)/syscall_table.h
+
+# loopstall --version: the version and the commit it was built from, rewritten only when they change.
+VERSION := 0.1.0
+GIT_COMMIT := $(shell git -C $(CURDIR) rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell \
+	git -C $(CURDIR) diff --quiet HEAD -- 2>/dev/null || echo -dirty)
+$(BUILD)/version.h: FORCE | $(BUILD)/.dirs
+	@printf '#define LOOPSTALL_VERSION "%s"\n#define LOOPSTALL_COMMIT "%s"\n' '$(VERSION)' '$(GIT_COMMIT)' > $@.tmp
+	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
+$(BUILD)/obj/cli/main.o: $(BUILD)/version.h
 
 # Header dependencies come from the compiler (-MMD): an object rebuilds when a header it includes changes.
 $(BUILD)/obj/%.o: user/%.c $(GENERATED) | $(BUILD)/.dirs
@@ -119,6 +128,27 @@ sanitized: deps
 		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 $$t; done
 	cd tests/e2e && LOOPSTALL_BIN=$(abspath $(SAN_BUILD))/loopstall ASAN_OPTIONS=detect_leaks=1 \
 		python3 -m pytest -q -p no:cacheprovider -k "not costs_the_detecting and not off_the_detecting" $(SAN_E2E)
+
+# make install: the binary, its man page (from scdoc), the systemd template unit and the logrotate snippet.
+PREFIX ?= /usr/local
+DESTDIR ?=
+SYSCONFDIR ?= /etc
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+PACKAGING := tools/packaging
+
+$(BUILD)/loopstall.8: $(PACKAGING)/loopstall.8.scd | $(BUILD)/.dirs
+	scdoc < $< > $@.tmp && mv $@.tmp $@
+
+install: $(BUILD)/loopstall $(BUILD)/loopstall.8
+	install -D -m 0755 $(BUILD)/loopstall $(DESTDIR)$(PREFIX)/sbin/loopstall
+	install -D -m 0644 $(BUILD)/loopstall.8 $(DESTDIR)$(PREFIX)/share/man/man8/loopstall.8
+	install -D -m 0644 $(PACKAGING)/loopstall@.service $(DESTDIR)$(SYSTEMDUNITDIR)/loopstall@.service
+	sed -i 's|/usr/sbin/loopstall|$(PREFIX)/sbin/loopstall|' $(DESTDIR)$(SYSTEMDUNITDIR)/loopstall@.service
+	install -D -m 0644 $(PACKAGING)/loopstall.logrotate $(DESTDIR)$(SYSCONFDIR)/logrotate.d/loopstall
+
+# build/loopstall_VERSION_amd64.deb (dpkg-deb; Depends from dpkg-shlibdeps).
+deb: deps $(BUILD)/loopstall $(BUILD)/loopstall.8
+	bash $(PACKAGING)/build-deb.sh $(BUILD) $(VERSION)
 
 # Debian's python3 (with pytest, fastapi, ...), not a pyenv one first on PATH.
 test: export PATH := /usr/bin:/usr/sbin:/bin:/sbin:$(PATH)

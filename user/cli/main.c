@@ -36,7 +36,7 @@
 #include "trace/loops.h"
 #include "trace/tracer.h"
 
-#define LOOPSTALL_VERSION "0.1.0"
+#include "version.h" /* LOOPSTALL_VERSION, LOOPSTALL_COMMIT: made by the build */
 
 struct app {
 	struct options opts;
@@ -482,7 +482,7 @@ int main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (app.opts.version) {
-		printf("loopstall %s\n", LOOPSTALL_VERSION);
+		printf("loopstall %s (commit %s)\n", LOOPSTALL_VERSION, LOOPSTALL_COMMIT);
 		return EXIT_OK;
 	}
 	if (preflight_capabilities(msg, sizeof(msg))) {
