@@ -89,6 +89,20 @@ START_TEST(cgroupfs_driver_and_v1_controllers)
 	/* The line that says the most wins, whatever its order: here the v2 one. */
 	c = parse("4:memory:/process_api/5ba21f64554a3e8c320b238833c0da93\n0::/kubepods/burstable/pod" UID "/" ID "\n");
 	ck_assert_str_eq(c.id, ID);
+	/*
+	 * Seen from a pod's own cgroup namespace (loopstall in the DaemonSet),
+	 * another pod's path climbs out of it first.
+	 */
+	c = parse("0::/../../besteffort/pod" UID "/" ID "\n");
+	ck_assert_str_eq(c.pod_uid, UID);
+	ck_assert_str_eq(c.qos, "besteffort");
+	ck_assert_str_eq(c.id, ID);
+	c = parse("0::/../../../kubepods-burstable.slice/kubepods-burstable-pod" UID_ ".slice/cri-containerd-" ID
+		  ".scope\n");
+	ck_assert_str_eq(c.qos, "burstable");
+	ck_assert_str_eq(c.runtime, "containerd");
+	c = parse("0::/besteffort/pod" UID "/" ID "\n"); /* no kubepods, no way out: not a pod's */
+	ck_assert_str_eq(c.pod_uid, "");
 	/* The innermost container: docker in docker. */
 	c = parse("0::/docker/" ID2 "/docker/" ID "\n");
 	ck_assert_str_eq(c.id, ID);

@@ -92,6 +92,7 @@ struct cgroup_guess {
 	struct container_info c;
 	char unit[UNIT_MAX + 1]; /* the innermost service */
 	bool kubepods;
+	bool outside; /* "/../..": a path outside loopstall's own cgroup namespace (loopstall in a pod) */
 };
 
 /* "kubepods-burstable-pod<UID>.slice" (systemd driver), the part without ".slice". */
@@ -175,15 +176,18 @@ static void guess_path(struct cgroup_guess *g, const char *path)
 		n = strcspn(s, "/");
 		if (!n)
 			break;
-		if (n == 8 && memcmp(s, "kubepods", 8) == 0) {
+		if (n == 2 && memcmp(s, "..", 2) == 0) {
+			g->outside = true;
+		} else if (n == 8 && memcmp(s, "kubepods", 8) == 0) {
 			g->kubepods = true;
 		} else if (ends_with(s, n, ".slice", &stem) && starts_with(s, stem, "kubepods")) {
 			kubepods_slice(g, s, stem);
-		} else if (g->kubepods && n == 9 && memcmp(s, "burstable", 9) == 0) {
+		} else if ((g->kubepods || g->outside) && n == 9 && memcmp(s, "burstable", 9) == 0) {
 			snprintf(g->c.qos, sizeof(g->c.qos), "burstable");
-		} else if (g->kubepods && n == 10 && memcmp(s, "besteffort", 10) == 0) {
+		} else if ((g->kubepods || g->outside) && n == 10 && memcmp(s, "besteffort", 10) == 0) {
 			snprintf(g->c.qos, sizeof(g->c.qos), "besteffort");
-		} else if (g->kubepods && starts_with(s, n, "pod") && set_pod_uid(&g->c, s + 3, n - 3)) {
+		} else if ((g->kubepods || g->outside) && starts_with(s, n, "pod") &&
+			   set_pod_uid(&g->c, s + 3, n - 3)) {
 			/* cgroupfs driver: "pod<UID>" */
 		} else if (runtime_scope(g, s, n)) {
 		} else if (is_id(s, n) && parent_len == 6 && memcmp(parent, "docker", 6) == 0) {
