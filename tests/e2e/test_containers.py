@@ -218,6 +218,16 @@ def test_cgroup_target_follows_a_process_started_later(cgroups, procs, loopstall
     ls.wait_for(lambda r: r.get("event") == "stall" and r["pid"] == pid, timeout=15)
     assert ls.stop() == 0
 
+    # loopstall top: the container beside the comm.
+    top = loopstall(["top", "--batch", "-i", "500ms", "--cgroup", f"/kubepods/burstable/pod{uid}"], json_output=False)
+    want = re.compile(rf"^{pid}\s+{pid}\s+python3\s+pod uid {uid[:10]}")
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and not any(want.match(l) for _, l in top.lines):
+        time.sleep(0.1)
+    assert any(re.match(r"^PID\s+TID\s+COMM\s+CONTAINER\s", l) for _, l in top.lines), top.lines[:5]
+    assert any(want.match(l) for _, l in top.lines), [l for _, l in top.lines][-10:]
+    assert top.stop() == 0
+
 
 def test_container_and_pod_targets_follow_processes_started_later(cgroups, procs, loopstall):
     cid, uid = ids()
