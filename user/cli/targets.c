@@ -236,6 +236,11 @@ bool target_in_container(const struct container_info *c, const struct container_
 	return false;
 }
 
+/*
+ * Called for every exec on the host, on the detecting thread: the cgroup
+ * file alone decides for most processes; the kubelet's directories (the
+ * names of pods and containers) are read only for a process in a pod.
+ */
 bool target_in(pid_t pid, const struct container_target *t)
 {
 	struct container_info c;
@@ -243,17 +248,27 @@ bool target_in(pid_t pid, const struct container_target *t)
 	bool in = false;
 	int len;
 
+	text = malloc(CGROUP_FILE_MAX + 1);
+	if (!text)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+	len = cgroup_file_read(path, text, CGROUP_FILE_MAX + 1);
+	if (len <= 0) {
+		free(text);
+		return false;
+	}
 	if (t->cgroup) {
-		text = malloc(CGROUP_FILE_MAX + 1);
-		if (!text)
-			return false;
-		snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
-		len = cgroup_file_read(path, text, CGROUP_FILE_MAX + 1);
-		in = len > 0 && target_in_cgroup_text(text, len, t->cgroup);
+		in = target_in_cgroup_text(text, len, t->cgroup);
 		free(text);
 		return in;
 	}
-	return container_read(pid, &c) == 0 && target_in_container(&c, t);
+	memset(&c, 0, sizeof(c));
+	container_parse_cgroup(text, len, &c);
+	free(text);
+	if (target_in_container(&c, t))
+		return true;
+	/* Names: a pod's, its namespace, its containers'. */
+	return c.pod_uid[0] && container_read(pid, &c) == 0 && target_in_container(&c, t);
 }
 
 int target_for_each_in(const struct container_target *t, target_fn fn, void *ctx)
