@@ -58,7 +58,7 @@ struct app {
 	bool by_container;	    /* one of them is given */
 	bool all_gone;
 	bool said_untracked; /* the loop map filled up: said once */
-	struct top *top;     /* loopstall top */
+	struct top *top; /* loopstall top */
 };
 
 static void on_stall(void *ctx, const struct stall_record *r)
@@ -403,7 +403,7 @@ static int build_sinks(struct app *app, struct sink **list)
 			return EXIT_USAGE;
 		}
 		code = add_sink(list, err, err ? NULL : metrics_sink(app->metrics), "cannot serve metrics on ",
-				app->opts.metrics_addr);
+			       app->opts.metrics_addr);
 	}
 	return code;
 }
@@ -431,9 +431,8 @@ static void describe_targets(const struct app *app)
 		fprintf(stderr, "loopstall: watching %d process%s and descendants, threshold %s\n", app->opts.npids,
 			app->opts.npids > 1 ? "es" : "", thr);
 	else if (app->opts.pattern)
-		fprintf(stderr,
-			"loopstall: watching %d process%s matching the pattern now (and those that come to match), "
-			"threshold %s\n",
+		fprintf(stderr, "loopstall: watching %d process%s matching the pattern now (and those that come to match), "
+				"threshold %s\n",
 			app->matched, app->matched == 1 ? "" : "es", thr);
 	else if (app->by_container)
 		fprintf(stderr,
@@ -593,7 +592,7 @@ out:
 	killer_free(app.killer);
 	metrics_stop(app.metrics); /* it reads the tracer's maps */
 	tracer_close(app.tracer);
-	reporter_free(app.reporter);	   /* delivers what is queued, then destroys the sinks */
+	reporter_free(app.reporter); /* delivers what is queued, then destroys the sinks */
 	attribution_free(app.attribution); /* after the reporter, which warms its symbolizer */
 	runtimes_free(app.runtimes);
 	containers_free(app.containers); /* after the reporter and metrics, which use it */

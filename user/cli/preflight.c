@@ -56,11 +56,7 @@ int preflight_btf(const char *path)
 		err = -errno;
 	close(fd);
 	/* Raw BTF starts with 0xeB9F (little endian); libbpf also reads the .BTF section of an ELF file. */
-	if (!err && !(magic[0] == 0x9f && magic[1] == 0xeb) &&
-	    memcmp(magic,
-		   "\x7f"
-		   "ELF",
-		   4) != 0)
+	if (!err && !(magic[0] == 0x9f && magic[1] == 0xeb) && memcmp(magic, "\x7f" "ELF", 4) != 0)
 		err = -ENOEXEC;
 	return err;
 }

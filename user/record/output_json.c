@@ -202,8 +202,7 @@ static void put_stall_object(FILE *out, const struct stall_record *r)
 				put_string(out, "fd_target", r->fd_desc);
 		}
 	}
-	fprintf(out,
-		",\"breakdown_ms\":{\"cpu\":%.3f,\"syscall\":%.3f,\"runqueue\":%.3f,\"other\":%.3f,\"stopped\":%.3f}",
+	fprintf(out, ",\"breakdown_ms\":{\"cpu\":%.3f,\"syscall\":%.3f,\"runqueue\":%.3f,\"other\":%.3f,\"stopped\":%.3f}",
 		ms(r->cpu_ns), ms(r->blocked_sys_ns), ms(r->runq_ns), ms(r->other_ns), ms(r->stopped_ns));
 	if (r->runtime[0])
 		put_string(out, "runtime", r->runtime);

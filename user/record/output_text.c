@@ -172,8 +172,7 @@ static void put_hot(FILE *out, const struct stall_record *r)
 		fputs(i ? ", " : " ", out);
 		put_frame(out, &r->hot[i].frame, true);
 		fprintf(out, " %u/%u of %d %s samples", r->hot[i].self, r->hot[i].samples,
-			r->hot[i].of_runtime ? r->n_runtime_samples : r->n_samples,
-			r->hot[i].of_runtime ? r->runtime : "native");
+			r->hot[i].of_runtime ? r->n_runtime_samples : r->n_samples, r->hot[i].of_runtime ? r->runtime : "native");
 	}
 	fputc('\n', out);
 }

@@ -16,10 +16,10 @@
 #include "sinks/metrics.h"
 #include "trace/loops.h"
 
-#define MAX_SERIES	     4096
-#define MAX_CONNECTIONS	     64 /* scrapers at once: loopstall's own fds stay free */
-#define CONNECTION_TIMEOUT_S 3	/* an idle connection is closed after this */
-#define LISTEN_BACKLOG	     16 /* connections waiting beyond the limit: a scrape is not queued behind thousands */
+#define MAX_SERIES	    4096
+#define MAX_CONNECTIONS	    64 /* scrapers at once: loopstall's own fds stay free */
+#define CONNECTION_TIMEOUT_S 3 /* an idle connection is closed after this */
+#define LISTEN_BACKLOG	    16 /* connections waiting beyond the limit: a scrape is not queued behind thousands */
 
 /* The labels container, pod, namespace: empty when the process runs in none. */
 struct container_labels {
@@ -173,8 +173,7 @@ static void put_counters(struct metrics *m, FILE *f)
 		    counter_get(&m->src.counters->kills));
 	put_counter(f, "loopstall_lost_events_total", "Kernel records lost to a full ring buffer.",
 		    tracer_lost_events(m->src.tracer));
-	put_counter(f, "loopstall_loops_untracked_total",
-		    "Waits of loop threads not followed, the kernel's loop map being full.",
+	put_counter(f, "loopstall_loops_untracked_total", "Waits of loop threads not followed, the kernel's loop map being full.",
 		    tracer_loops_untracked(m->src.tracer));
 	put_counter(f, "loopstall_reports_dropped_total", "Records dropped because the reporter queue was full.",
 		    dropped_reports);
@@ -363,9 +362,8 @@ int metrics_start(const char *addr, const struct metrics_sources *src, struct me
 		return err;
 	}
 	if (!is_loopback(&ss))
-		fprintf(stderr,
-			"loopstall: warning: --metrics %s is reachable from other hosts: process names, PIDs and "
-			"stall causes are served to anyone who connects\n",
+		fprintf(stderr, "loopstall: warning: --metrics %s is reachable from other hosts: process names, PIDs and "
+				"stall causes are served to anyone who connects\n",
 			addr);
 	*out = m;
 	return 0;

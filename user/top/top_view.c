@@ -54,19 +54,13 @@ struct column {
 };
 
 static const struct column columns[COL_NR] = {
-	[COL_PID] = {"PID", 7, false, 0, SORT_PID},
-	[COL_TID] = {"TID", 7, false, 2, SORT_NR},
-	[COL_COMM] = {"COMM", 15, false, 0, SORT_COMM},
+	[COL_PID] = {"PID", 7, false, 0, SORT_PID},	    [COL_TID] = {"TID", 7, false, 2, SORT_NR},
+	[COL_COMM] = {"COMM", 15, false, 0, SORT_COMM},	    [COL_RUNTIME] = {"RUNTIME", 7, false, 7, SORT_NR},
+	[COL_STATE] = {"STATE", 14, false, 0, SORT_WORST},  [COL_ITERS] = {"ITER/S", 7, true, 4, SORT_ITERS},
+	[COL_BUSY] = {"BUSY%", 6, true, 5, SORT_BUSY},	    [COL_P50] = {"P50", 7, true, 1, SORT_NR},
+	[COL_P99] = {"P99", 7, true, 6, SORT_P99},	    [COL_MAX] = {"MAX", 7, true, 3, SORT_MAX},
+	[COL_STALLS] = {"STALLS", 8, true, 0, SORT_STALLS}, [COL_CULPRIT] = {"LAST CULPRIT", 0, false, 0, SORT_NR},
 	[COL_CONTAINER] = {"CONTAINER", 24, false, 8, SORT_NR},
-	[COL_RUNTIME] = {"RUNTIME", 7, false, 7, SORT_NR},
-	[COL_STATE] = {"STATE", 14, false, 0, SORT_WORST},
-	[COL_ITERS] = {"ITER/S", 7, true, 4, SORT_ITERS},
-	[COL_BUSY] = {"BUSY%", 6, true, 5, SORT_BUSY},
-	[COL_P50] = {"P50", 7, true, 1, SORT_NR},
-	[COL_P99] = {"P99", 7, true, 6, SORT_P99},
-	[COL_MAX] = {"MAX", 7, true, 3, SORT_MAX},
-	[COL_STALLS] = {"STALLS", 8, true, 0, SORT_STALLS},
-	[COL_CULPRIT] = {"LAST CULPRIT", 0, false, 0, SORT_NR},
 };
 
 static const char *const sort_names[SORT_NR] = {
