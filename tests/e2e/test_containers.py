@@ -229,7 +229,8 @@ def test_cgroup_target_follows_a_process_started_later(cgroups, procs, loopstall
     assert top.stop() == 0
 
 
-def test_container_and_pod_targets_follow_processes_started_later(cgroups, procs, loopstall):
+def test_container_and_pod_targets_follow_processes_started_later(cgroups, node_dirs, procs, loopstall, tmp_path):
+    make_dir, touch = node_dirs
     cid, uid = ids()
     path = f"/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod{uid.replace('-', '_')}.slice/" \
            f"cri-containerd-{cid}.scope"
@@ -237,21 +238,31 @@ def test_container_and_pod_targets_follow_processes_started_later(cgroups, procs
     other_id, _ = ids()
     other = [cgroups.make(V2, f"/system.slice/docker-{other_id}.scope")]
     env = {"POD_NAME": "api-0", "POD_NAMESPACE": "shop"}
-    by_id = loopstall(["--container", cid[:8]])
+    # The kubelet's name of the container, for --container by name.
+    touch(f"/var/log/containers/api-0_shop_web-{cid}.log")
+    hook = tmp_path / "hook"
+    seen = tmp_path / "seen"
+    hook.write_text(f"#!/bin/sh\necho \"$LOOPSTALL_PID $LOOPSTALL_CONTAINER $LOOPSTALL_POD $LOOPSTALL_NAMESPACE\" >> {seen}\n")
+    hook.chmod(0o755)
+    by_id = loopstall(["--container", cid[:8], "--exec", str(hook)])
+    by_name = loopstall(["--container", "we"])
     by_pod = loopstall(["--pod", "shop/api-0"])
     wrong_ns = loopstall(["--pod", "prod/api-0"])
-    for ls in (by_id, by_pod, wrong_ns):
+    for ls in (by_id, by_name, by_pod, wrong_ns):
         ls.wait_ready()
     _, decoy = start_in(procs, other, env)  # the same environment, another container
     _, pid = start_in(procs, dirs, env)
-    for ls in (by_id, by_pod):
+    for ls in (by_id, by_name, by_pod):
         _, r = ls.wait_for(lambda r: r.get("event") == "stall" and r["pid"] == pid, timeout=15)
         assert r["container"]["pod"] == "api-0" and r["container"]["namespace"] == "shop"
+        assert r["container"]["name"] == "web" and r["container"]["id"] == cid
     time.sleep(1.5)
-    for ls in (by_id, by_pod, wrong_ns):
+    for ls in (by_id, by_name, by_pod, wrong_ns):
         assert not ls.stalls(pid=decoy), ls.stderr()
         assert ls.stop() == 0
     assert not wrong_ns.stalls(pid=pid)
+    # Hooks get the labels in their environment.
+    assert f"{pid} web api-0 shop" in seen.read_text().splitlines(), seen.read_text()
 
 
 def test_container_targets_on_the_command_line():
