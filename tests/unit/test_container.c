@@ -231,12 +231,24 @@ START_TEST(service_account_namespace)
 	const char *cg = "0::/kubepods.slice/kubepods-pod" UID_ ".slice/cri-containerd-" ID ".scope\n";
 	static const char env[] = "HOSTNAME=web-1";
 	struct container_info c;
+	char link[600];
 
 	ck_assert_ptr_nonnull(mkdtemp(root));
 	put("proc/42/cgroup", cg, strlen(cg));
 	put("proc/42/environ", env, sizeof(env) - 1);
-	put("var/lib/kubelet/pods/" UID "/volumes/kubernetes.io~projected/kube-api-access-x7k2p/namespace", "shop\n",
-	    5);
+	/* As the kubelet writes a projected volume: its files are links into ..data. */
+	put("var/lib/kubelet/pods/" UID "/volumes/kubernetes.io~projected/kube-api-access-x7k2p/..data/namespace",
+	    "shop\n", 5);
+	snprintf(link, sizeof(link),
+		 "%s/var/lib/kubelet/pods/" UID "/volumes/kubernetes.io~projected/kube-api-access-x7k2p/namespace",
+		 root);
+	ck_assert_int_eq(symlink("..data/namespace", link), 0);
+	/* A FIFO where a file should be is not waited on. */
+	snprintf(link, sizeof(link),
+		 "%s/var/lib/kubelet/pods/" UID "/volumes/kubernetes.io~projected/kube-api-access-aaaaa", root);
+	ck_assert_int_eq(mkdir(link, 0700), 0);
+	strcat(link, "/namespace");
+	ck_assert_int_eq(mkfifo(link, 0600), 0);
 	ck_assert_int_eq(container_read_at(root, 42, &c), 0);
 	ck_assert_str_eq(c.namespace, "shop");
 	ck_assert_str_eq(c.pod, "web-1");

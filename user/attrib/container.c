@@ -322,10 +322,20 @@ static int read_file(const char *root, const char *path, size_t max, char **out)
 	char *buf;
 	int fd;
 
+	struct stat st;
+
 	snprintf(full, sizeof(full), "%s%s", root, path);
-	fd = open(full, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/*
+	 * Links are followed: the kubelet's projected volumes are links into
+	 * their ..data directory. Never a FIFO or a device, which could block.
+	 */
+	fd = open(full, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
 	buf = malloc(max + 1);
 	if (!buf) {
 		close(fd);
