@@ -20,7 +20,7 @@ USER_OBJS := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(USER_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
-.PHONY: all deps test unit unit-bins layers fuzz fuzz-short sanitized e2e bench demo clean format
+.PHONY: all deps test unit unit-bins layers fuzz fuzz-short sanitized e2e bench demo clean format install deb FORCE
 
 all: deps $(BUILD)/loopstall
 
@@ -51,6 +51,15 @@ $(BUILD)/hint_rules.h: user/record/hints.rules tools/gen-hints.py | $(BUILD)/.di
 GENERATED := $(BUILD)/loopstall.skel.h $(BUILD)/syscall_table.h
 # Only hint.c includes the rules' table: a new rule rebuilds it alone.
 $(BUILD)/obj/record/hint.o: $(BUILD)/hint_rules.h
+
+# loopstall --version: the version and the commit it was built from, rewritten only when they change.
+VERSION := 0.1.0
+GIT_COMMIT := $(shell git -C $(CURDIR) rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell \
+	git -C $(CURDIR) diff --quiet HEAD -- 2>/dev/null || echo -dirty)
+$(BUILD)/version.h: FORCE | $(BUILD)/.dirs
+	@printf '#define LOOPSTALL_VERSION "%s"\n#define LOOPSTALL_COMMIT "%s"\n' '$(VERSION)' '$(GIT_COMMIT)' > $@.tmp
+	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
+$(BUILD)/obj/cli/main.o: $(BUILD)/version.h
 
 # Header dependencies come from the compiler (-MMD): an object rebuilds when a header it includes changes.
 $(BUILD)/obj/%.o: user/%.c $(GENERATED) | $(BUILD)/.dirs
@@ -86,11 +95,12 @@ e2e: deps $(BUILD)/loopstall
 # clang from the sources it exercises, with ASan and UBSan.
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-D_GNU_SOURCE -Iuser -Ibpf -I$(BUILD)
-FUZZERS := perf_map proc_maps python proc_files cli escape v8 methods record
+FUZZERS := perf_map proc_maps python proc_files cli escape v8 methods record container
 fuzz_perf_map_SRCS := user/runtimes/node/perf_map.c user/base/proc.c
 fuzz_proc_maps_SRCS := user/base/proc.c
 fuzz_python_SRCS := user/base/target_memory.c $(addprefix user/runtimes/python/,layouts.c strings.c lines.c tstate.c task.c gil.c stack.c request.c objects.c)
-fuzz_proc_files_SRCS := user/attrib/cgroup_cpu.c user/attrib/fd_describe.c
+fuzz_proc_files_SRCS := user/attrib/cgroup_cpu.c user/attrib/cgroup_file.c user/attrib/fd_describe.c
+fuzz_container_SRCS := user/attrib/container.c user/attrib/cgroup_file.c user/record/container.c
 fuzz_cli_SRCS := user/cli/options.c user/base/duration.c
 fuzz_escape_SRCS := user/base/escape.c
 fuzz_v8_SRCS := user/base/target_memory.c user/runtimes/node/v8_frames.c
@@ -121,13 +131,34 @@ fuzz: deps $(FUZZ_BINS)
 SAN_BUILD := $(BUILD)/sanitized
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 SAN_E2E := test_cli.py test_asyncio.py test_binaries.py test_actions.py test_causes.py test_node.py test_redis.py \
-	test_runtimes.py test_fastapi.py test_hints.py test_report.py
+	test_runtimes.py test_fastapi.py test_hints.py test_report.py test_containers.py
 sanitized: deps
 	$(MAKE) --no-print-directory BUILD=$(SAN_BUILD) SANITIZE="$(SAN_FLAGS)" $(SAN_BUILD)/loopstall unit-bins
 	@set -e; for t in $(SAN_BUILD)/tests/test_*; do echo "== sanitized $$t"; \
 		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 $$t; done
 	cd tests/e2e && LOOPSTALL_BIN=$(abspath $(SAN_BUILD))/loopstall ASAN_OPTIONS=detect_leaks=1 \
 		python3 -m pytest -q -p no:cacheprovider -k "not costs_the_detecting and not off_the_detecting" $(SAN_E2E)
+
+# make install: the binary, its man page (from scdoc), the systemd template unit and the logrotate snippet.
+PREFIX ?= /usr/local
+DESTDIR ?=
+SYSCONFDIR ?= /etc
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+PACKAGING := tools/packaging
+
+$(BUILD)/loopstall.8: $(PACKAGING)/loopstall.8.scd | $(BUILD)/.dirs
+	scdoc < $< > $@.tmp && mv $@.tmp $@
+
+install: $(BUILD)/loopstall $(BUILD)/loopstall.8
+	install -D -m 0755 $(BUILD)/loopstall $(DESTDIR)$(PREFIX)/sbin/loopstall
+	install -D -m 0644 $(BUILD)/loopstall.8 $(DESTDIR)$(PREFIX)/share/man/man8/loopstall.8
+	install -D -m 0644 $(PACKAGING)/loopstall@.service $(DESTDIR)$(SYSTEMDUNITDIR)/loopstall@.service
+	sed -i 's|/usr/sbin/loopstall|$(PREFIX)/sbin/loopstall|' $(DESTDIR)$(SYSTEMDUNITDIR)/loopstall@.service
+	install -D -m 0644 $(PACKAGING)/loopstall.logrotate $(DESTDIR)$(SYSCONFDIR)/logrotate.d/loopstall
+
+# build/loopstall_VERSION_amd64.deb (dpkg-deb; Depends from dpkg-shlibdeps).
+deb: deps $(BUILD)/loopstall $(BUILD)/loopstall.8
+	bash $(PACKAGING)/build-deb.sh $(BUILD) $(VERSION)
 
 # Debian's python3 (with pytest, fastapi, ...), not a pyenv one first on PATH.
 test: export PATH := /usr/bin:/usr/sbin:/bin:/sbin:$(PATH)

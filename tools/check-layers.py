@@ -19,7 +19,7 @@ import sys
 
 LAYERS = ["base", "record", "trace", "symbols", "runtimes", "attrib", "detect", "sinks", "report", "top", "cli"]
 # Headers outside user/: the BPF contract and files the build generates.
-OUTSIDE = {"loopstall.h", "loopstall.skel.h", "syscall_table.h", "hint_rules.h"}
+OUTSIDE = {"loopstall.h", "loopstall.skel.h", "syscall_table.h", "hint_rules.h", "version.h"}
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 USER = os.path.join(ROOT, "user")

@@ -12,9 +12,14 @@ PACKAGES=(
 	check python3 python3-pytest python3-fastapi python3-uvicorn gunicorn python3-httpx python3-prometheus-client python3-aiohttp python3-jsonschema
 	util-linux procps tmux redis-server nodejs python3-uvloop nginx-light
 	libc6-dbg # separate debug files: names of stripped libc's static functions
+	# packaging: make deb, the man page, the unit and package checks
+	scdoc dpkg-dev debhelper fakeroot lintian groff man-db logrotate systemd python3-yaml
 	# benchmark
 	wrk
 )
+# Offline manifest checks (kubectl apply --dry-run=client): Debian's kubernetes-client, unless a
+# kubectl is on PATH already (another package's, whose /usr/bin/kubectl it would conflict with).
+command -v kubectl >/dev/null 2>&1 || PACKAGES+=(kubernetes-client)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -6,7 +6,9 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cli/targets.h"
@@ -15,7 +17,7 @@
 void *__real_realloc(void *p, size_t n);
 void __real_free(void *p);
 
-static int tracking; /* only the calls under test: Check itself may be linked in statically */
+static int tracking;	 /* only the calls under test: Check itself may be linked in statically */
 static int fail_at = -1; /* the realloc call that fails, counting from 0; -1: none */
 static int calls;
 static void *live[64]; /* blocks from realloc not freed yet */
@@ -107,9 +109,65 @@ START_TEST(exists)
 }
 END_TEST
 
+static bool in(const char *text, const char *cgroup)
+{
+	char buf[1024];
+
+	snprintf(buf, sizeof(buf), "%s", text);
+	return target_in_cgroup_text(buf, strlen(buf), cgroup);
+}
+
+/* --cgroup: as a cgroup path in any hierarchy, or as its directory under /sys/fs/cgroup. */
+START_TEST(in_cgroup)
+{
+	const char *hybrid = "4:memory:/kubepods/burstable/podU/C\n3:cpu,cpuacct:/kubepods/burstable/podU/C\n"
+			     "1:name=systemd:/system.slice/api.service\n0::/app.slice/web.service\n";
+
+	ck_assert(in(hybrid, "/kubepods/burstable/podU"));
+	ck_assert(in(hybrid, "/kubepods/burstable/podU/C/"));
+	ck_assert(!in(hybrid, "/kubepods/burstable/pod")); /* whole components */
+	ck_assert(in(hybrid, "/sys/fs/cgroup/memory/kubepods"));
+	ck_assert(in(hybrid, "/sys/fs/cgroup/cpu,cpuacct/kubepods/burstable"));
+	ck_assert(!in(hybrid, "/sys/fs/cgroup/pids/kubepods"));
+	ck_assert(in(hybrid, "/sys/fs/cgroup/systemd/system.slice/api.service"));
+	ck_assert(in(hybrid, "/sys/fs/cgroup/unified/app.slice"));
+	ck_assert(in("0::/app.slice/web.service\n", "/sys/fs/cgroup/app.slice")); /* a unified host */
+	ck_assert(!in(hybrid, "/sys/fs/cgroup/unified/system.slice"));
+	ck_assert(!in("garbage\n", "/"));
+}
+END_TEST
+
+START_TEST(in_container_or_pod)
+{
+	struct container_info c;
+	struct container_target by_id = {.container = "3f4e"}, by_name = {.container = "ap"},
+				by_pod = {.pod = "shop/web-1"}, by_name_only = {.pod = "web-1"},
+				other_ns = {.pod = "sho/web-1"}, unit = {.container = "nginx.service"};
+
+	memset(&c, 0, sizeof(c));
+	ck_assert(!target_in_container(&c, &by_id));
+	ck_assert(!target_in_container(&c, &by_pod));
+	strcpy(c.runtime, "containerd");
+	strcpy(c.id, "3f4e5d6c7b8a");
+	strcpy(c.name, "app");
+	strcpy(c.namespace, "shop");
+	strcpy(c.pod, "web-1");
+	ck_assert(target_in_container(&c, &by_id));
+	ck_assert(target_in_container(&c, &by_name));
+	ck_assert(target_in_container(&c, &by_pod));
+	ck_assert(target_in_container(&c, &by_name_only));
+	ck_assert(!target_in_container(&c, &other_ns));
+	ck_assert(!target_in_container(&c, &unit));
+	strcpy(c.runtime, "systemd");
+	strcpy(c.id, "nginx.service");
+	ck_assert(target_in_container(&c, &unit));
+}
+END_TEST
+
 int main(void)
 {
-	const TTest *tests[] = {descendants_of_init, failed_realloc_leaks_nothing, exists};
+	const TTest *tests[] = {descendants_of_init, failed_realloc_leaks_nothing, exists, in_cgroup,
+				in_container_or_pod};
 
 	return run_tests("targets", tests, sizeof(tests) / sizeof(tests[0]));
 }

@@ -55,9 +55,41 @@ START_TEST(culprit_column_names_the_js_function)
 }
 END_TEST
 
+/* The CONTAINER column is there when a loop runs in a container, escaped; absent otherwise. */
+START_TEST(container_column_only_with_containers)
+{
+	struct top_row rows[2];
+	struct top_model m = {.rows = rows, .nrows = 2, .nloops = 2, .selected = -1};
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	memset(rows, 0, sizeof(rows));
+	rows[0].pid = rows[0].tid = 7;
+	rows[1].pid = rows[1].tid = 8;
+	snprintf(rows[0].comm, sizeof(rows[0].comm), "python3");
+	snprintf(rows[1].comm, sizeof(rows[1].comm), "node");
+	rows[0].runtime = rows[1].runtime = "python";
+	f = open_memstream(&text, &len);
+	view_batch(f, &m);
+	fclose(f);
+	ck_assert_msg(!strstr(text, "CONTAINER"), "%s", text);
+	free(text);
+	snprintf(rows[1].container, sizeof(rows[1].container), "pod shop/web-1\x1b[2J");
+	f = open_memstream(&text, &len);
+	view_batch(f, &m);
+	fclose(f);
+	ck_assert_msg(strstr(text, "COMM            CONTAINER"), "%s", text);
+	ck_assert_msg(strstr(text, "node            pod shop/web-1\\x1b[2J"), "%s", text);
+	ck_assert_msg(!strchr(text, '\x1b'), "%s", text);
+	free(text);
+}
+END_TEST
+
 int main(void)
 {
-	const TTest *tests[] = {detail_pane_labels_js_frames, culprit_column_names_the_js_function};
+	const TTest *tests[] = {detail_pane_labels_js_frames, culprit_column_names_the_js_function,
+				container_column_only_with_containers};
 
 	return run_tests("top_view", tests, sizeof(tests) / sizeof(tests[0]));
 }

@@ -3,9 +3,11 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "attrib/cgroup_cpu.h"
+#include "attrib/cgroup_file.h"
 
 /* Reads "key value" from a cpu.stat file. */
 static int read_stat(const char *path, const char *key, uint64_t *value)
@@ -27,52 +29,46 @@ static int read_stat(const char *path, const char *key, uint64_t *value)
 	return -ENOENT;
 }
 
-/* Whether the comma-separated list holds controller "cpu" ("cpu,cpuacct", "cpuacct,cpu"). */
-static bool has_cpu_controller(const char *list)
-{
-	size_t n;
+struct throttle_walk {
+	const char *sysfs;
+	uint64_t *ns;
+};
 
-	for (; *list; list += n + (list[n] == ',')) {
-		n = strcspn(list, ",");
-		if (n == 3 && strncmp(list, "cpu", 3) == 0)
-			return true;
+/* 1 once a hierarchy's cpu.stat was read (stops the walk), else 0 to go on. */
+static int throttle_entry(void *ctx, const struct cgroup_entry *e)
+{
+	struct throttle_walk *w = ctx;
+	char stat[4200];
+	uint64_t usec;
+
+	if (*e->controllers == 0) {
+		/* v2: the unified hierarchy, where cpu.stat has throttled_usec. */
+		snprintf(stat, sizeof(stat), "%s%s/cpu.stat", w->sysfs, e->path);
+		if (read_stat(stat, "throttled_usec", &usec) == 0) {
+			*w->ns = usec * 1000;
+			return 1;
+		}
+	} else if (cgroup_has_controller(e->controllers, "cpu")) {
+		snprintf(stat, sizeof(stat), "%s/cpu%s/cpu.stat", w->sysfs, e->path);
+		return read_stat(stat, "throttled_time", w->ns) == 0;
 	}
-	return false;
+	return 0;
 }
 
 int cgroup_throttled_ns_at(const char *cgroup_file, const char *sysfs, uint64_t *ns)
 {
-	char line[512], stat[4200];
-	char *controllers, *cgroup;
-	uint64_t usec;
-	int err = -ENOENT;
-	FILE *f = fopen(cgroup_file, "re");
+	struct throttle_walk w = {sysfs, ns};
+	char *text = malloc(CGROUP_FILE_MAX + 1);
+	int len, found;
 
-	if (!f)
-		return -errno;
-	while (err && fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = 0;
-		/* "ID:controllers:path" */
-		controllers = strchr(line, ':');
-		cgroup = controllers ? strchr(controllers + 1, ':') : NULL;
-		if (!cgroup)
-			continue;
-		*cgroup++ = 0;
-		controllers++;
-		if (*controllers == 0) {
-			/* v2: the unified hierarchy, where cpu.stat has throttled_usec. */
-			snprintf(stat, sizeof(stat), "%s%s/cpu.stat", sysfs, cgroup);
-			if (read_stat(stat, "throttled_usec", &usec) == 0) {
-				*ns = usec * 1000;
-				err = 0;
-			}
-		} else if (has_cpu_controller(controllers)) {
-			snprintf(stat, sizeof(stat), "%s/cpu%s/cpu.stat", sysfs, cgroup);
-			err = read_stat(stat, "throttled_time", ns);
-		}
-	}
-	fclose(f);
-	return err;
+	if (!text)
+		return -ENOMEM;
+	len = cgroup_file_read(cgroup_file, text, CGROUP_FILE_MAX + 1);
+	found = len < 0 ? len : cgroup_file_parse(text, len, throttle_entry, &w);
+	free(text);
+	if (found < 0)
+		return found;
+	return found ? 0 : -ENOENT;
 }
 
 int cgroup_throttled_ns(pid_t pid, uint64_t *ns)

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "attrib/attribution.h"
+#include "attrib/containers.h"
 #include "detect/detector.h"
 #include "base/duration.h"
 #include "base/histogram.h"
@@ -36,7 +37,7 @@
 #include "trace/loops.h"
 #include "trace/tracer.h"
 
-#define LOOPSTALL_VERSION "0.1.0"
+#include "version.h" /* LOOPSTALL_VERSION, LOOPSTALL_COMMIT: made by the build */
 
 struct app {
 	struct options opts;
@@ -45,14 +46,17 @@ struct app {
 	struct attribution *attribution;
 	struct detector *detector;
 	struct reporter *reporter;
-	struct killer *killer;	 /* --kill-after */
-	struct metrics *metrics; /* --metrics */
+	struct killer *killer;	       /* --kill-after */
+	struct metrics *metrics;       /* --metrics */
+	struct containers *containers; /* each watched process's container (read on the reporter thread) */
 	struct counters counters;
 	pid_t child; /* started with -- COMMAND */
 	struct spawned spawned;
 	bool child_exited;
-	bool watching_set; /* -p or --: stop when every watched process is gone */
-	int matched;	   /* -n: processes that matched at start */
+	bool watching_set;	    /* -p or --: stop when every watched process is gone */
+	int matched;		    /* -n, --container, --pod, --cgroup: processes that matched at start */
+	struct container_target in; /* --container, --pod, --cgroup */
+	bool by_container;	    /* one of them is given */
 	bool all_gone;
 	bool said_untracked; /* the loop map filled up: said once */
 	bool said_unwatched; /* the watched set filled up: said once */
@@ -175,6 +179,20 @@ static void say_untracked_loops(struct app *app)
 	app->said_untracked = true;
 }
 
+/* --container, --pod, --cgroup: a process that exec'd in it (a container's new process) is watched from now on. */
+static void watch_new_in(struct app *app, const struct ls_event *e)
+{
+	char comm[LS_COMM_LEN * 4 + 1];
+
+	if (tracer_is_watched(app->tracer, e->pid, 0) || !target_in(e->pid, &app->in) || !watch_checked(app, e->pid))
+		return;
+	escape_into(comm, sizeof(comm), term_escape, e->comm);
+	fprintf(stderr, "loopstall: pid %d (%s) started in the %s: watched\n", e->pid, comm,
+		app->opts.cgroup ? "cgroup"
+		: app->opts.pod	 ? "pod"
+				 : "container");
+}
+
 static void on_event(void *ctx, const struct ls_event *e)
 {
 	struct app *app = ctx;
@@ -189,6 +207,8 @@ static void on_event(void *ctx, const struct ls_event *e)
 		reporter_forget(app->reporter, e->pid);
 		if (app->opts.pattern)
 			watch_new_match(app, e);
+		else if (app->by_container)
+			watch_new_in(app, e);
 		break;
 	case LS_EV_EXIT:
 		attribution_forget(app->attribution, e->pid);
@@ -239,6 +259,8 @@ static int watch_targets(struct app *app)
 	}
 	if (app->opts.pattern)
 		target_for_each_match(app->opts.pattern, watch_one, app);
+	if (app->by_container)
+		target_for_each_in(&app->in, watch_one, app);
 	if (app->child) {
 		watch_checked(app, app->child);
 		err = target_release(&app->spawned);
@@ -256,8 +278,8 @@ static int watch_targets(struct app *app)
 static int open_tracer(struct app *app)
 {
 	struct tracer_config cfg = {
-		.watch_all = !app->opts.npids && !app->opts.pattern && !app->opts.command,
-		.report_execs = app->opts.pattern != NULL,
+		.watch_all = !app->opts.npids && !app->opts.pattern && !app->opts.command && !app->by_container,
+		.report_execs = app->opts.pattern != NULL || app->by_container,
 		.threshold_ns = app->opts.threshold_ns,
 		.btf_path = app->opts.btf_path,
 		.max_loops = app->opts.max_loops,
@@ -395,7 +417,11 @@ static int add_sink(struct sink **list, int err, struct sink *s, const char *wha
 static int build_sinks(struct app *app, struct sink **list)
 {
 	struct metrics_sources src = {
-		.tracer = app->tracer, .counters = &app->counters, .threshold_ns = app->opts.threshold_ns};
+		.tracer = app->tracer,
+		.counters = &app->counters,
+		.threshold_ns = app->opts.threshold_ns,
+		.containers = app->containers,
+	};
 	struct sink *s = NULL;
 	int err, code = EXIT_OK;
 
@@ -461,6 +487,17 @@ static void describe_targets(const struct app *app)
 		fprintf(stderr, "loopstall: watching %d process%s matching the pattern now (and those that come to match), "
 				"threshold %s\n",
 			app->matched, app->matched == 1 ? "" : "es", thr);
+	else if (app->by_container)
+		fprintf(stderr,
+			"loopstall: watching %d process%s in the %s %s now (and those started in it), threshold %s\n",
+			app->matched, app->matched == 1 ? "" : "es",
+			app->opts.cgroup ? "cgroup"
+			: app->opts.pod	 ? "pod"
+					 : "container",
+			app->opts.cgroup ? app->opts.cgroup
+			: app->opts.pod	 ? app->opts.pod
+					 : app->opts.container,
+			thr);
 	else if (app->child)
 		fprintf(stderr, "loopstall: watching pid %d, threshold %s\n", app->child, thr);
 	else
@@ -500,7 +537,7 @@ int main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (app.opts.version) {
-		printf("loopstall %s\n", LOOPSTALL_VERSION);
+		printf("loopstall %s (commit %s)\n", LOOPSTALL_VERSION, LOOPSTALL_COMMIT);
 		return EXIT_OK;
 	}
 	if (preflight_capabilities(msg, sizeof(msg))) {
@@ -526,6 +563,8 @@ int main(int argc, char **argv)
 		}
 	}
 	app.watching_set = app.opts.npids > 0 || app.opts.command;
+	app.in = (struct container_target){app.opts.container, app.opts.pod, app.opts.cgroup};
+	app.by_container = app.opts.container || app.opts.pod || app.opts.cgroup;
 	sigfd = setup_signals();
 	if (sigfd < 0) {
 		fprintf(stderr, "loopstall: cannot set up signals: %s\n", strerror(errno));
@@ -546,15 +585,17 @@ int main(int argc, char **argv)
 		goto out;
 	app.runtimes = runtimes_new();
 	app.attribution = app.runtimes ? attribution_new(app.runtimes) : NULL;
-	if (!app.attribution) {
+	app.containers = containers_new();
+	if (!app.attribution || !app.containers) {
 		fprintf(stderr, "loopstall: out of memory\n");
 		code = EXIT_RUNTIME;
 		goto out;
 	}
 	/* Before any thread starts: top blocks SIGWINCH for its signalfd. */
 	if (app.opts.top && !(app.top = top_new(app.tracer, &(struct top_config){.threshold_ns = app.opts.threshold_ns,
-									  .batch = app.opts.batch,
-									  .runtimes = app.runtimes}))) {
+										 .batch = app.opts.batch,
+										 .runtimes = app.runtimes,
+										 .containers = app.containers}))) {
 		fprintf(stderr, "loopstall: out of memory\n");
 		code = EXIT_RUNTIME;
 		goto out;
@@ -565,7 +606,7 @@ int main(int argc, char **argv)
 		.signal = app.opts.kill_signal,
 		.grace_ns = app.opts.kill_grace_ns,
 		.dry_run = app.opts.dry_run,
-		.watch_all = !app.opts.npids && !app.opts.pattern && !app.opts.command,
+		.watch_all = !app.opts.npids && !app.opts.pattern && !app.opts.command && !app.by_container,
 		.report = on_kill,
 		.ctx = &app,
 	};
@@ -575,8 +616,9 @@ int main(int argc, char **argv)
 		sinks_destroy(sinks);
 		goto out;
 	}
-	app.reporter = reporter_new(sinks, &app.counters,
-				    &(struct detector_cache){warm_detector, forget_detector, app.attribution});
+	app.reporter =
+		reporter_new(sinks, &app.counters,
+			     &(struct detector_cache){warm_detector, forget_detector, app.attribution}, app.containers);
 	if (app.metrics && app.reporter)
 		metrics_set_reporter(app.metrics, app.reporter);
 	if (app.reporter && app.opts.kill_after_ns)
@@ -609,6 +651,7 @@ out:
 	reporter_free(app.reporter); /* delivers what is queued, then destroys the sinks */
 	attribution_free(app.attribution); /* after the reporter, which warms its symbolizer */
 	runtimes_free(app.runtimes);
+	containers_free(app.containers); /* after the reporter and metrics, which use it */
 	if (app.child && !app.child_exited)
 		kill(app.child, SIGTERM);
 	return code;

@@ -15,6 +15,7 @@
 
 static const char usage_text[] =
 	"Usage: loopstall [OPTIONS] [-p PID[,PID...]]... [-n PATTERN] [-- COMMAND [ARGS...]]\n"
+	"       loopstall [OPTIONS] --container ID | --pod [NS/]NAME | --cgroup PATH\n"
 	"       loopstall top [OPTIONS] [targets as above]\n"
 	"       loopstall report [OPTIONS] [FILE...]   (loopstall report --help)\n"
 	"Detects stalled event loops (threads that wait in epoll_wait) and says why they stall.\n"
@@ -22,6 +23,10 @@ static const char usage_text[] =
 	"Targets (none: every event loop on the host):\n"
 	"  -p, --pid PID[,PID]     watch these processes and their descendants, also later ones\n"
 	"  -n, --name PATTERN      watch processes whose comm or command line contains PATTERN\n"
+	"      --container ID      every process in the container whose id or name starts with ID\n"
+	"                          (a systemd service by its unit: nginx.service), also later ones\n"
+	"      --pod [NS/]NAME     every process in the Kubernetes pod, also later ones\n"
+	"      --cgroup PATH       every process in the cgroup PATH or below it, also later ones\n"
 	"  -- COMMAND [ARGS...]    start COMMAND and watch it\n"
 	"\n"
 	"Options:\n"
@@ -190,6 +195,17 @@ static int parse_map_size(const char *opt, const char *arg, int *n, char *err, s
 	return 0;
 }
 
+/* --container, --pod, --cgroup: one of each, not empty. */
+static int container_arg(const char *opt, const char *arg, const char **out, char *err, size_t len)
+{
+	if (!arg[0])
+		return fail(err, len, "empty value for %s", opt);
+	if (*out)
+		return fail(err, len, "one %s at a time", opt);
+	*out = arg;
+	return 0;
+}
+
 int options_parse(int argc, char **argv, struct options *o, char *err, size_t errlen)
 {
 	enum {
@@ -210,6 +226,9 @@ int options_parse(int argc, char **argv, struct options *o, char *err, size_t er
 		OPT_STACK_DEPTH,
 		OPT_MAX_LOOPS,
 		OPT_MAX_PROCESSES,
+		OPT_CONTAINER,
+		OPT_POD,
+		OPT_CGROUP,
 	};
 	static const struct option longopts[] = {
 		{"pid", required_argument, NULL, 'p'},
@@ -234,6 +253,9 @@ int options_parse(int argc, char **argv, struct options *o, char *err, size_t er
 		{"stack-depth", required_argument, NULL, OPT_STACK_DEPTH},
 		{"max-loops", required_argument, NULL, OPT_MAX_LOOPS},
 		{"max-processes", required_argument, NULL, OPT_MAX_PROCESSES},
+		{"container", required_argument, NULL, OPT_CONTAINER},
+		{"pod", required_argument, NULL, OPT_POD},
+		{"cgroup", required_argument, NULL, OPT_CGROUP},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
@@ -318,6 +340,15 @@ int options_parse(int argc, char **argv, struct options *o, char *err, size_t er
 		case OPT_MAX_PROCESSES:
 			ret = parse_map_size("--max-processes", optarg, &o->max_processes, err, errlen);
 			break;
+		case OPT_CONTAINER: ret = container_arg("--container", optarg, &o->container, err, errlen); break;
+		case OPT_POD: ret = container_arg("--pod", optarg, &o->pod, err, errlen); break;
+		case OPT_CGROUP:
+			ret = container_arg("--cgroup", optarg, &o->cgroup, err, errlen);
+			if (!ret && optarg[0] != '/')
+				ret = fail(
+					err, errlen,
+					"--cgroup takes an absolute path: /kubepods.slice/... or /sys/fs/cgroup/...");
+			break;
 		case 'v': o->verbose = true; break;
 		case 'h': o->help = true; return 0;
 		case 'V': o->version = true; return 0;
@@ -334,8 +365,11 @@ int options_parse(int argc, char **argv, struct options *o, char *err, size_t er
 	} else if (optind > 1 && strcmp(argv[optind - 1], "--") == 0) {
 		return fail(err, errlen, "no command after --");
 	}
-	if ((o->npids > 0) + (o->pattern != NULL) + (o->command != NULL) > 1)
-		return fail(err, errlen, "choose one kind of target: -p, -n or -- COMMAND");
+	if ((o->npids > 0) + (o->pattern != NULL) + (o->command != NULL) + (o->container != NULL) + (o->pod != NULL) +
+		    (o->cgroup != NULL) >
+	    1)
+		return fail(err, errlen,
+			    "choose one kind of target: -p, -n, --container, --pod, --cgroup or -- COMMAND");
 	if (o->dry_run && !o->kill_after_ns)
 		return fail(err, errlen, "--dry-run goes with --kill-after");
 	if (!o->top && (o->batch || interval_given))

@@ -27,8 +27,11 @@ struct options {
 	/* targets */
 	pid_t pids[MAX_PIDS];
 	int npids;
-	const char *pattern; /* -n */
-	char **command;	     /* after --, NULL-terminated */
+	const char *pattern;   /* -n */
+	char **command;	       /* after --, NULL-terminated */
+	const char *container; /* --container ID-or-name-prefix */
+	const char *pod;       /* --pod [NAMESPACE/]NAME */
+	const char *cgroup;    /* --cgroup PATH */
 
 	/* detection and output */
 	uint64_t threshold_ns;

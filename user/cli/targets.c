@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "attrib/cgroup_file.h"
+#include "attrib/container.h"
 #include "base/proc.h"
 #include "cli/targets.h"
 
@@ -164,6 +166,126 @@ int target_for_each_match(const char *pattern, target_fn fn, void *ctx)
 			continue;
 		pid = atoi(de->d_name);
 		if (pid != self && target_matches(pid, pattern))
+			fn(ctx, pid);
+	}
+	closedir(dir);
+	return 0;
+}
+
+/* Whether path is prefix or below it (whole components: /a/b is below /a, /ab is not). */
+static bool path_under(const char *path, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	while (n > 1 && prefix[n - 1] == '/')
+		n--;
+	if (n == 1 && prefix[0] == '/')
+		return true;
+	return strncmp(path, prefix, n) == 0 && (path[n] == 0 || path[n] == '/');
+}
+
+#define CGROUP_FS "/sys/fs/cgroup"
+
+/* One hierarchy's path against the target: as a cgroup path, or as the directory it is on this host. */
+static int in_cgroup_entry(void *ctx, const struct cgroup_entry *e)
+{
+	const char *want = ctx;
+	const char *name = e->controllers;
+	char dir[4200];
+
+	if (strncmp(want, CGROUP_FS "/", sizeof(CGROUP_FS)) != 0)
+		return path_under(e->path, want);
+	if (!*name) {
+		/* v2: at /sys/fs/cgroup on a unified host, /sys/fs/cgroup/unified on a hybrid one. */
+		snprintf(dir, sizeof(dir), CGROUP_FS "/unified%s", e->path);
+		if (path_under(dir, want))
+			return 1;
+		snprintf(dir, sizeof(dir), CGROUP_FS "%s", e->path);
+		return path_under(dir, want);
+	}
+	/* v1: mounted as its controllers are listed ("cpu,cpuacct"), a named one by its name ("systemd"). */
+	if (strncmp(name, "name=", 5) == 0)
+		name += 5;
+	snprintf(dir, sizeof(dir), CGROUP_FS "/%s%s", name, e->path);
+	return path_under(dir, want);
+}
+
+bool target_in_cgroup_text(char *text, size_t len, const char *cgroup)
+{
+	return cgroup_file_parse(text, len, in_cgroup_entry, (void *)cgroup) > 0;
+}
+
+bool target_in_container(const struct container_info *c, const struct container_target *t)
+{
+	if (t->container) {
+		size_t n = strlen(t->container);
+
+		return (c->id[0] && strncmp(c->id, t->container, n) == 0) ||
+		       (c->name[0] && strncmp(c->name, t->container, n) == 0);
+	}
+	if (t->pod) {
+		const char *slash = strchr(t->pod, '/');
+
+		if (!c->pod[0])
+			return false;
+		if (!slash)
+			return strcmp(c->pod, t->pod) == 0;
+		return strlen(c->namespace) == (size_t)(slash - t->pod) &&
+		       strncmp(c->namespace, t->pod, slash - t->pod) == 0 && strcmp(c->pod, slash + 1) == 0;
+	}
+	return false;
+}
+
+/*
+ * Called for every exec on the host, on the detecting thread: the cgroup
+ * file alone decides for most processes; the kubelet's directories (the
+ * names of pods and containers) are read only for a process in a pod.
+ */
+bool target_in(pid_t pid, const struct container_target *t)
+{
+	struct container_info c;
+	char path[48], *text;
+	bool in = false;
+	int len;
+
+	text = malloc(CGROUP_FILE_MAX + 1);
+	if (!text)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+	len = cgroup_file_read(path, text, CGROUP_FILE_MAX + 1);
+	if (len <= 0) {
+		free(text);
+		return false;
+	}
+	if (t->cgroup) {
+		in = target_in_cgroup_text(text, len, t->cgroup);
+		free(text);
+		return in;
+	}
+	memset(&c, 0, sizeof(c));
+	container_parse_cgroup(text, len, &c);
+	free(text);
+	if (target_in_container(&c, t))
+		return true;
+	/* Names: a pod's, its namespace, its containers'. */
+	return c.pod_uid[0] && container_read(pid, &c) == 0 && target_in_container(&c, t);
+}
+
+int target_for_each_in(const struct container_target *t, target_fn fn, void *ctx)
+{
+	DIR *dir = opendir("/proc");
+	struct dirent *de;
+	pid_t self = getpid();
+
+	if (!dir)
+		return -errno;
+	while ((de = readdir(dir))) {
+		pid_t pid;
+
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		pid = atoi(de->d_name);
+		if (pid != self && target_in(pid, t))
 			fn(ctx, pid);
 	}
 	closedir(dir);

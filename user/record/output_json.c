@@ -167,6 +167,30 @@ static void put_hint(FILE *out, const struct stall_record *r, const struct culpr
 	fputc('}', out);
 }
 
+/* "container": where the process runs, the fields known; absent when it runs in none. */
+static void put_container(FILE *out, const struct container_info *c)
+{
+	if (!container_known(c))
+		return;
+	fputs(",\"container\":{", out);
+	fprintf(out, "\"pid_in_container\":%d", c->pid_in_container);
+	if (c->runtime[0])
+		put_string(out, "runtime", c->runtime);
+	if (c->id[0])
+		put_string(out, "id", c->id);
+	if (c->name[0])
+		put_string(out, "name", c->name);
+	if (c->pod_uid[0])
+		put_string(out, "pod_uid", c->pod_uid);
+	if (c->qos[0])
+		put_string(out, "qos", c->qos);
+	if (c->pod[0])
+		put_string(out, "pod", c->pod);
+	if (c->namespace[0])
+		put_string(out, "namespace", c->namespace);
+	fputc('}', out);
+}
+
 static void put_stall_object(FILE *out, const struct stall_record *r)
 {
 	const char *name = syscall_name(r->syscall_nr);
@@ -177,6 +201,7 @@ static void put_stall_object(FILE *out, const struct stall_record *r)
 	put_time(out, &r->start_wall);
 	fprintf(out, ",\"pid\":%d,\"tid\":%d", r->pid, r->tid);
 	put_string(out, "comm", r->comm);
+	put_container(out, &r->container);
 	fprintf(out, ",\"duration_ms\":%.3f,\"threshold_ms\":%.3f", ms(r->duration_ns), ms(r->threshold_ns));
 	fprintf(out, ",\"cause\":\"%s\"", stall_cause_name(r->cause));
 	if (r->syscall_nr >= 0) {
@@ -283,6 +308,7 @@ void output_summary_json(FILE *out, const struct loop_summary *s)
 
 	fprintf(out, "{\"event\":\"summary\",\"pid\":%d,\"tid\":%d", s->pid, s->tid);
 	put_string(out, "comm", s->comm);
+	put_container(out, &s->container);
 	fprintf(out, ",\"iterations\":%llu,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f,\"stalls\":%llu",
 		(unsigned long long)hist_count(&s->hist), ms(hist_quantile_ns(&s->hist, 0.5)),
 		ms(hist_quantile_ns(&s->hist, 0.99)), ms(hist_quantile_ns(&s->hist, 1.0)),

@@ -194,6 +194,19 @@ static void put_hint(FILE *out, const struct stall_record *r)
 	fputc('\n', out);
 }
 
+/* " [pod shop/web-1 container app]", " [docker 3f4e5d6c7b8a]": beside the comm, for a process in a container. */
+static void put_container(FILE *out, const struct container_info *c)
+{
+	char label[512];
+
+	container_label(c, label, sizeof(label));
+	if (!label[0])
+		return;
+	fputs(" [", out);
+	term_escape(out, label);
+	fputc(']', out);
+}
+
 static int stack_depth; /* --stack-depth, 0: the defaults */
 
 void output_set_stack_depth(int frames)
@@ -217,6 +230,7 @@ void output_text(FILE *out, const struct stall_record *r)
 
 	fprintf(out, "STALL%s pid %d tid %d ", r->ended ? " END" : "", r->pid, r->tid);
 	term_escape(out, r->comm);
+	put_container(out, &r->container);
 	fputc(' ', out);
 	put_duration(out, r->duration_ns);
 	fputc(' ', out);
@@ -299,6 +313,7 @@ void output_summary_text(FILE *out, const struct loop_summary *s)
 {
 	fprintf(out, "SUMMARY pid %d tid %d ", s->pid, s->tid);
 	term_escape(out, s->comm);
+	put_container(out, &s->container);
 	fprintf(out, " %llu iterations, p50 <", (unsigned long long)hist_count(&s->hist));
 	put_duration(out, hist_quantile_ns(&s->hist, 0.5));
 	fputs(", p99 <", out);
@@ -314,6 +329,7 @@ void output_kill_text(FILE *out, const struct kill_record *k)
 
 	fprintf(out, "KILL pid %d tid %d ", k->pid, k->tid);
 	term_escape(out, k->comm);
+	put_container(out, &k->stall.container);
 	fprintf(out, " SIG%s after ", name ? name : "?");
 	put_duration(out, k->stall.duration_ns);
 	fputs(" stalled", out);

@@ -7,6 +7,7 @@
 #include <linux/types.h>
 
 #include "loopstall.h"
+#include "record/container.h"
 
 /*
  * record/: the one record every sink renders, produced by attribution from
@@ -125,6 +126,7 @@ struct stall_record {
 	pid_t tid;
 	char comm[16];
 	char exe[256]; /* the executable, as mapped: its functions are a native server's own */
+	struct container_info container; /* its container and pod, filled on the reporter thread */
 	uint64_t iter_seq;
 	struct timespec start_wall; /* when the loop left its wait */
 	uint64_t duration_ns;
@@ -200,6 +202,7 @@ struct loop_summary {
 	pid_t pid;
 	pid_t tid;
 	char comm[16];
+	struct container_info container;
 	uint64_t stalls;
 	struct ls_hist hist;
 };

@@ -21,10 +21,18 @@
 #define CONNECTION_TIMEOUT_S 3 /* an idle connection is closed after this */
 #define LISTEN_BACKLOG	    16 /* connections waiting beyond the limit: a scrape is not queued behind thousands */
 
-/* loopstall_stalls_total{pid,comm,cause} */
+/* The labels container, pod, namespace: empty when the process runs in none. */
+struct container_labels {
+	char container[sizeof(((struct container_info *)0)->id)];
+	char pod[sizeof(((struct container_info *)0)->pod)];
+	char namespace[sizeof(((struct container_info *)0)->namespace)];
+};
+
+/* loopstall_stalls_total{pid,comm,container,pod,namespace,cause} */
 struct stall_series {
 	pid_t pid;
 	char comm[16];
+	struct container_labels where;
 	enum stall_cause cause;
 	uint64_t count;
 };
@@ -46,7 +54,25 @@ static void put_label(FILE *f, const char *key, const char *value, bool first)
 	fputc('"', f);
 }
 
-static void put_loop_labels(FILE *f, const struct ls_loop *l)
+static void labels_of(const struct container_info *c, struct container_labels *out)
+{
+	char id[sizeof(c->id)];
+
+	memset(out, 0, sizeof(*out));
+	if (c->id[0] || c->name[0])
+		snprintf(out->container, sizeof(out->container), "%s", container_metric_name(c, id, sizeof(id)));
+	memcpy(out->pod, c->pod, sizeof(out->pod));
+	memcpy(out->namespace, c->namespace, sizeof(out->namespace));
+}
+
+static void put_container_labels(FILE *f, const struct container_labels *w)
+{
+	put_label(f, "container", w->container, false);
+	put_label(f, "pod", w->pod, false);
+	put_label(f, "namespace", w->namespace, false);
+}
+
+static void put_loop_labels(FILE *f, const struct ls_loop *l, const struct container_labels *w)
 {
 	char comm[LS_COMM_LEN + 1];
 
@@ -54,11 +80,14 @@ static void put_loop_labels(FILE *f, const struct ls_loop *l)
 	comm[LS_COMM_LEN] = 0;
 	fprintf(f, "pid=\"%u\",tid=\"%u\"", l->pid, l->tid);
 	put_label(f, "comm", comm, false);
+	put_container_labels(f, w);
 }
 
 static void put_loops(struct metrics *m, FILE *f)
 {
 	struct loops_snapshot snap = {0};
+	struct container_labels *where;
+	struct container_info c;
 	struct ls_loop *loops;
 	int n, i, b;
 
@@ -66,6 +95,16 @@ static void put_loops(struct metrics *m, FILE *f)
 		return;
 	loops = snap.v;
 	n = snap.n;
+	/* Each loop's container as the reporter thread read it: looked up, never read here. */
+	where = calloc(n ? n : 1, sizeof(*where));
+	if (!where) {
+		loops_snapshot_free(&snap);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		containers_peek(m->src.containers, loops[i].pid, &c);
+		labels_of(&c, &where[i]);
+	}
 	fputs("# HELP loopstall_iteration_seconds Busy time of event-loop iterations (from the kernel's log2 "
 	      "histogram).\n"
 	      "# TYPE loopstall_iteration_seconds histogram\n",
@@ -77,18 +116,18 @@ static void put_loops(struct metrics *m, FILE *f)
 		for (b = 0; b < LS_HIST_BUCKETS; b++) {
 			cumulative += h->slots[b];
 			fputs("loopstall_iteration_seconds_bucket{", f);
-			put_loop_labels(f, &loops[i]);
+			put_loop_labels(f, &loops[i], &where[i]);
 			fprintf(f, ",le=\"%g\"} %llu\n", (double)hist_bucket_upper_ns(b) / 1e9,
 				(unsigned long long)cumulative);
 		}
 		fputs("loopstall_iteration_seconds_bucket{", f);
-		put_loop_labels(f, &loops[i]);
+		put_loop_labels(f, &loops[i], &where[i]);
 		fprintf(f, ",le=\"+Inf\"} %llu\n", (unsigned long long)cumulative);
 		fputs("loopstall_iteration_seconds_sum{", f);
-		put_loop_labels(f, &loops[i]);
+		put_loop_labels(f, &loops[i], &where[i]);
 		fprintf(f, "} %.9f\n", (double)h->sum_ns / 1e9);
 		fputs("loopstall_iteration_seconds_count{", f);
-		put_loop_labels(f, &loops[i]);
+		put_loop_labels(f, &loops[i], &where[i]);
 		fprintf(f, "} %llu\n", (unsigned long long)cumulative);
 	}
 	fputs("# HELP loopstall_stalled Whether the loop is stalled right now.\n"
@@ -98,9 +137,10 @@ static void put_loops(struct metrics *m, FILE *f)
 		bool stalled = loop_is_stalled(&loops[i], snap.now_ns, m->src.threshold_ns);
 
 		fputs("loopstall_stalled{", f);
-		put_loop_labels(f, &loops[i]);
+		put_loop_labels(f, &loops[i], &where[i]);
 		fprintf(f, "} %d\n", stalled);
 	}
+	free(where);
 	loops_snapshot_free(&snap);
 }
 
@@ -121,6 +161,7 @@ static void put_counters(struct metrics *m, FILE *f)
 	for (i = 0; i < m->nseries; i++) {
 		fprintf(f, "loopstall_stalls_total{pid=\"%d\"", m->series[i].pid);
 		put_label(f, "comm", m->series[i].comm, false);
+		put_container_labels(f, &m->series[i].where);
 		fprintf(f, ",cause=\"%s\"} %llu\n", stall_cause_name(m->series[i].cause),
 			(unsigned long long)m->series[i].count);
 	}
@@ -196,20 +237,24 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 static void count_stall(struct sink *s, const struct stall_record *r)
 {
 	struct metrics *m = (struct metrics *)s;
+	struct container_labels where;
 	int i;
 
 	if (!r->ended)
 		return;
+	labels_of(&r->container, &where);
 	pthread_mutex_lock(&m->lock);
 	for (i = 0; i < m->nseries; i++) {
 		struct stall_series *x = &m->series[i];
 
-		if (x->pid == r->pid && x->cause == r->cause && strcmp(x->comm, r->comm) == 0)
+		if (x->pid == r->pid && x->cause == r->cause && strcmp(x->comm, r->comm) == 0 &&
+		    memcmp(&x->where, &where, sizeof(where)) == 0)
 			break;
 	}
 	if (i == m->nseries && m->nseries < MAX_SERIES) {
 		m->series[i].pid = r->pid;
 		m->series[i].cause = r->cause;
+		m->series[i].where = where;
 		memcpy(m->series[i].comm, r->comm, sizeof(m->series[i].comm));
 		m->series[i].count = 0;
 		m->nseries++;

@@ -2,6 +2,7 @@
 #define LOOPSTALL_METRICS_H
 #include <stdint.h>
 
+#include "attrib/containers.h"
 #include "base/counters.h"
 #include "sinks/reporter.h"
 #include "sinks/sink.h"
@@ -20,6 +21,7 @@ struct metrics_sources {
 	struct counters *counters;
 	struct reporter *reporter; /* for its dropped-record count; may be set after start */
 	uint64_t threshold_ns;
+	struct containers *containers; /* labels each loop with its container (may be NULL) */
 };
 
 /* Returns 0 or -errno (-EINVAL for a malformed address, -EADDRINUSE, ...). */

@@ -41,6 +41,7 @@ struct reporter {
 	struct counters *counters;
 	struct resolver *resolver;	/* the reporter thread's own symbolizer and runtimes */
 	struct detector_cache detector; /* the detecting thread's symbols and runtimes, warmed from here */
+	struct containers *containers;	/* each process's container, read here (may be NULL) */
 };
 
 /*
@@ -91,14 +92,28 @@ static void run_job(struct reporter *rep, struct job *j)
 	switch (j->type) {
 	case JOB_STALL:
 		resolve_record(rep->resolver, &j->u.stall);
+		if (rep->containers)
+			containers_get(rep->containers, j->pid, &j->u.stall.container);
 		sinks_stall(rep->sinks, &j->u.stall);
 		break;
 	case JOB_KILL:
 		resolve_record(rep->resolver, &j->u.kill.stall);
+		if (rep->containers)
+			containers_get(rep->containers, j->pid, &j->u.kill.stall.container);
 		sinks_kill(rep->sinks, &j->u.kill);
 		break;
-	case JOB_SUMMARY: sinks_summary(rep->sinks, &j->u.summary); break;
+	case JOB_SUMMARY:
+		if (rep->containers)
+			containers_get(rep->containers, j->pid, &j->u.summary.container);
+		sinks_summary(rep->sinks, &j->u.summary);
+		break;
 	case JOB_WARM:
+		/* Its container too, for metrics and top to label the loop before any stall. */
+		if (rep->containers) {
+			struct container_info info;
+
+			containers_get(rep->containers, j->pid, &info);
+		}
 		/* Both threads' symbols: the detector's first unwind of pid loads nothing. */
 		resolver_warm(rep->resolver, j->pid);
 		if (rep->detector.warm)
@@ -106,6 +121,8 @@ static void run_job(struct reporter *rep, struct job *j)
 		break;
 	case JOB_FORGET:
 		resolver_forget(rep->resolver, j->pid);
+		if (rep->containers)
+			containers_forget(rep->containers, j->pid);
 		if (rep->detector.forget)
 			rep->detector.forget(rep->detector.ctx, j->pid);
 		break;
@@ -161,7 +178,8 @@ static void *reporter_main(void *arg)
 	return NULL;
 }
 
-struct reporter *reporter_new(struct sink *sinks, struct counters *counters, const struct detector_cache *cache)
+struct reporter *reporter_new(struct sink *sinks, struct counters *counters, const struct detector_cache *cache,
+			      struct containers *containers)
 {
 	struct reporter *rep = calloc(1, sizeof(*rep));
 	pthread_condattr_t attr;
@@ -175,6 +193,7 @@ struct reporter *reporter_new(struct sink *sinks, struct counters *counters, con
 	rep->resolver = resolver_new();
 	if (cache)
 		rep->detector = *cache;
+	rep->containers = containers;
 	pthread_mutex_init(&rep->lock, NULL);
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);

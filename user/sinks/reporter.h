@@ -3,6 +3,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "attrib/containers.h"
 #include "sinks/sink.h"
 #include "record/stall_record.h"
 
@@ -27,9 +28,11 @@ struct detector_cache {
 
 /*
  * Takes ownership of the sink list (destroyed on failure too); counts its
- * CPU time in counters; cache (may be NULL) is the detecting thread's.
+ * CPU time in counters; cache (may be NULL) is the detecting thread's;
+ * containers (may be NULL) is filled here and names each record's container.
  */
-struct reporter *reporter_new(struct sink *sinks, struct counters *counters, const struct detector_cache *cache);
+struct reporter *reporter_new(struct sink *sinks, struct counters *counters, const struct detector_cache *cache,
+			      struct containers *containers);
 /* Delivers what is queued, then stops the thread and destroys the sinks. */
 void reporter_free(struct reporter *rep);
 

@@ -111,7 +111,7 @@ static int record_file(const struct stall_record *r, const struct kill_record *k
 static void run_hook(struct hook_sink *h, const struct stall_record *r, const struct kill_record *k)
 {
 	const struct stall_record *st = k ? &k->stall : r;
-	char vars[8][400], *envp[512], comm[128];
+	char vars[11][400], *envp[512], comm[128], id[sizeof(st->container.id)];
 	struct culprit c;
 	posix_spawn_file_actions_t actions;
 	posix_spawnattr_t attr;
@@ -160,10 +160,19 @@ static void run_hook(struct hook_sink *h, const struct stall_record *r, const st
 			fclose(f);
 		}
 	}
+	/* Where it runs, as the metrics label it ("" when in no container), escaped as the comm. */
+	escape_into(comm, sizeof(comm), term_escape,
+		    st->container.id[0] || st->container.name[0] ? container_metric_name(&st->container, id, sizeof(id))
+								 : "");
+	snprintf(vars[8], sizeof(vars[8]), "LOOPSTALL_CONTAINER=%s", comm);
+	escape_into(comm, sizeof(comm), term_escape, st->container.pod);
+	snprintf(vars[9], sizeof(vars[9]), "LOOPSTALL_POD=%s", comm);
+	escape_into(comm, sizeof(comm), term_escape, st->container.namespace);
+	snprintf(vars[10], sizeof(vars[10]), "LOOPSTALL_NAMESPACE=%s", comm);
 	for (i = 0; environ[i] && n < 500; i++)
 		if (strncmp(environ[i], "LOOPSTALL_", 10) != 0)
 			envp[n++] = environ[i];
-	for (i = 0; i < 8; i++)
+	for (i = 0; i < 11; i++)
 		envp[n++] = vars[i];
 	envp[n] = NULL;
 

@@ -3,6 +3,7 @@
  * --syslog: one structured line per stall begin, stall end and kill, e.g.
  *   stall phase=begin pid=7 tid=7 comm="python3" duration_ms=103 cause=syscall
  *   syscall=clock_nanosleep at="async_func (app.py:22)"
+ * with container="app" pod="web-1" namespace="shop" after comm for a process in one.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -30,6 +31,16 @@ static void put_stall_fields(FILE *f, const struct stall_record *r)
 
 	fprintf(f, " pid=%d tid=%d", r->pid, r->tid);
 	put_quoted(f, "comm", r->comm);
+	/* Where it runs, as the metrics label it: container="app" pod="web-1" namespace="shop". */
+	if (r->container.id[0] || r->container.name[0]) {
+		char id[sizeof(r->container.id)];
+
+		put_quoted(f, "container", container_metric_name(&r->container, id, sizeof(id)));
+	}
+	if (r->container.pod[0])
+		put_quoted(f, "pod", r->container.pod);
+	if (r->container.namespace[0])
+		put_quoted(f, "namespace", r->container.namespace);
 	fprintf(f, " duration_ms=%llu cause=%s", (unsigned long long)(r->duration_ns / 1000000),
 		stall_cause_name(r->cause));
 	if (sc && r->cause == CAUSE_SYSCALL)

@@ -71,7 +71,8 @@ struct loop_snap {
 
 struct top {
 	struct tracer *tracer;
-	struct runtimes *runtimes; /* the detecting thread's: top runs there too */
+	struct runtimes *runtimes;     /* the detecting thread's: top runs there too */
+	struct containers *containers; /* looked up, never read here */
 	uint64_t threshold_ns;
 	struct stall_table *table;
 	bool batch;
@@ -259,6 +260,7 @@ static int collect(struct top *tp)
 		const struct ls_loop *l = &tp->loops.v[i];
 		struct top_row *r = &rows[i];
 		struct loop_snap *s = &snaps[i];
+		struct container_info where;
 
 		s->tid = r->tid = l->tid;
 		s->pid = r->pid = l->pid;
@@ -282,6 +284,8 @@ static int collect(struct top *tp)
 			s->runtime = runtimes_name(tp->runtimes, l->pid);
 		}
 		r->runtime = s->runtime;
+		if (containers_peek(tp->containers, l->pid, &where))
+			container_label(&where, r->container, sizeof(r->container));
 		if (p && dt)
 			window(r, p, s, dt);
 	}
@@ -376,7 +380,7 @@ static bool matches(const struct top_row *r, const char *filter)
 {
 	char num[16];
 
-	if (!filter[0] || strstr(r->comm, filter))
+	if (!filter[0] || strstr(r->comm, filter) || strstr(r->container, filter))
 		return true;
 	snprintf(num, sizeof(num), "%d", r->pid);
 	if (strstr(num, filter))
@@ -717,6 +721,7 @@ struct top *top_new(struct tracer *t, const struct top_config *cfg)
 	tp->input_fd = tp->winch_fd = -1;
 	tp->tracer = t;
 	tp->runtimes = cfg->runtimes;
+	tp->containers = cfg->containers;
 	tp->threshold_ns = cfg->threshold_ns;
 	tp->batch = cfg->batch || !isatty(STDOUT_FILENO);
 	tp->m.selected = -1;

@@ -3,6 +3,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "attrib/containers.h"
 #include "runtimes/runtime.h"
 #include "sinks/sink.h"
 #include "trace/tracer.h"
@@ -19,8 +20,9 @@ struct top;
 
 struct top_config {
 	uint64_t threshold_ns;
-	bool batch; /* --batch: snapshots even on a terminal */
-	struct runtimes *runtimes; /* to name each loop's runtime */
+	bool batch;		       /* --batch: snapshots even on a terminal */
+	struct runtimes *runtimes;     /* to name each loop's runtime */
+	struct containers *containers; /* each loop's container, as the reporter thread read it (may be NULL) */
 };
 
 /*

@@ -32,6 +32,7 @@ enum col {
 	COL_PID,
 	COL_TID,
 	COL_COMM,
+	COL_CONTAINER, /* shown when some loop runs in a container or pod */
 	COL_RUNTIME,
 	COL_STATE,
 	COL_ITERS,
@@ -59,6 +60,7 @@ static const struct column columns[COL_NR] = {
 	[COL_BUSY] = {"BUSY%", 6, true, 5, SORT_BUSY},	    [COL_P50] = {"P50", 7, true, 1, SORT_NR},
 	[COL_P99] = {"P99", 7, true, 6, SORT_P99},	    [COL_MAX] = {"MAX", 7, true, 3, SORT_MAX},
 	[COL_STALLS] = {"STALLS", 8, true, 0, SORT_STALLS}, [COL_CULPRIT] = {"LAST CULPRIT", 0, false, 0, SORT_NR},
+	[COL_CONTAINER] = {"CONTAINER", 24, false, 8, SORT_NR},
 };
 
 static const char *const sort_names[SORT_NR] = {
@@ -271,6 +273,7 @@ static const char *cell(const struct top_row *r, enum col c, char *buf, size_t l
 	case COL_PID: snprintf(buf, len, "%d", r->pid); break;
 	case COL_TID: snprintf(buf, len, "%d", r->tid); break;
 	case COL_COMM: escaped(r->comm, buf, len); break;
+	case COL_CONTAINER: escaped(r->container, buf, len); break;
 	case COL_RUNTIME: snprintf(buf, len, "%s", r->runtime); break;
 	case COL_STATE:
 		if (r->state == LOOP_STALLED)
@@ -326,19 +329,30 @@ static void title_text(const struct top_model *m, char *buf, size_t len)
 		 m->paused ? "  PAUSED" : "");
 }
 
+/* Whether a loop of the model runs in a container: else its column is left out. */
+static bool any_container(const struct top_model *m)
+{
+	int i;
+
+	for (i = 0; i < m->nrows; i++)
+		if (m->rows[i].container[0])
+			return true;
+	return false;
+}
+
 /* Hides columns, least useful first, until the culprit gets its share of the width. */
-static void visible_columns(int width, bool shown[COL_NR])
+static void visible_columns(const struct top_model *m, int width, bool shown[COL_NR])
 {
 	int used = 0, rank, i, culprit = width / CULPRIT_SHARE > MIN_CULPRIT ? width / CULPRIT_SHARE : MIN_CULPRIT;
 
 	for (i = 0; i < COL_NR; i++) {
-		shown[i] = true;
-		if (columns[i].width)
+		shown[i] = i != COL_CONTAINER || any_container(m);
+		if (columns[i].width && shown[i])
 			used += columns[i].width + 1;
 	}
 	for (rank = 1; used + culprit > width && rank <= COL_NR; rank++) {
 		for (i = 0; i < COL_NR; i++) {
-			if (columns[i].drop == rank) {
+			if (columns[i].drop == rank && shown[i]) {
 				shown[i] = false;
 				used -= columns[i].width + 1;
 			}
@@ -350,10 +364,13 @@ static void visible_columns(int width, bool shown[COL_NR])
 static void batch_line(FILE *out, const struct top_model *m, int i)
 {
 	char line[2 * CELL_LEN] = "", buf[CELL_LEN], txt[CELL_LEN];
+	bool containers = any_container(m);
 	size_t len;
 	int c;
 
 	for (c = 0; c < COL_NR; c++) {
+		if (c == COL_CONTAINER && !containers)
+			continue;
 		if (i < 0)
 			column_title(m, c, txt, sizeof(txt));
 		else
@@ -444,7 +461,7 @@ static void draw_list(struct top_model *m)
 	bool shown[COL_NR];
 	attr_t attr;
 
-	visible_columns(COLS, shown);
+	visible_columns(m, COLS, shown);
 	if (m->selected >= 0 && m->selected < m->first)
 		m->first = m->selected;
 	if (m->selected >= m->first + page)
@@ -523,6 +540,8 @@ static char *detail_text(const struct top_model *m)
 		return NULL;
 	fprintf(f, "pid %d  tid %d  comm %s  runtime %s  state %s\n", r->pid, r->tid,
 		escaped(r->comm, buf, sizeof(buf)), r->runtime, cell(r, COL_STATE, d, sizeof(d)));
+	if (r->container[0])
+		fprintf(f, "in %s\n", escaped(r->container, buf, sizeof(buf)));
 	if (r->has_window) {
 		fprintf(f, "last interval: %.1f iterations/s, busy %.1f%%", r->iters_per_sec, r->busy_pct);
 		fprintf(f, ", p50 %s", cell(r, COL_P50, d, sizeof(d)));
