@@ -278,6 +278,8 @@ def lateness(count=50):
                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
             reader = threading.Thread(target=read_starts, daemon=True)
             reader.start()
+            # The clock reading a record is this thread's: it must not wait for a CPU behind the staller.
+            os.setpriority(os.PRIO_PROCESS, 0, -10)
             for line in ls.stdout:
                 now = time.monotonic()
                 r = json.loads(line)
@@ -286,6 +288,7 @@ def lateness(count=50):
             ls.wait(timeout=10)
             reader.join(timeout=10)
         finally:
+            os.setpriority(os.PRIO_PROCESS, 0, 0)
             staller.kill()
             staller.wait()
         if len(begins) < count * 0.9 or len(starts) < count:

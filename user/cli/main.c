@@ -362,7 +362,8 @@ static int run(struct app *app, int sigfd)
 			break;
 		wake = next_wake(app, deadline, next_refresh, now);
 		if (wake != UINT64_MAX) {
-			uint64_t left = wake > now ? wake - now : 0;
+			/* From the clock now: the checks above took time of their own. */
+			uint64_t later = monotonic_ns(), left = wake > later ? wake - later : 0;
 
 			ts.tv_sec = left / 1000000000;
 			ts.tv_nsec = left % 1000000000;
