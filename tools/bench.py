@@ -209,7 +209,7 @@ def redis(runs):
             tracer = attach(variant, server.pid)
             try:
                 out = subprocess.run(["taskset", "-c", "0", "redis-benchmark", "-p", str(port), "-t", "get", "-n",
-                                      "200000", "-c", "32", "-q"], capture_output=True, text=True, check=True).stdout
+                                      "1000000", "-c", "32", "-q"], capture_output=True, text=True, check=True).stdout
             finally:
                 detach(tracer)
             return float(re.search(r"GET: ([\d.]+) requests per second", out).group(1))
