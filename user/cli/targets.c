@@ -151,7 +151,8 @@ bool target_matches(pid_t pid, const char *pattern)
 	return file_contains(path, pattern);
 }
 
-int target_for_each_match(const char *pattern, target_fn fn, void *ctx)
+/* fn for every process but loopstall for which wanted(pid, arg) holds. */
+static int for_each_process(bool (*wanted)(pid_t pid, const void *arg), const void *arg, target_fn fn, void *ctx)
 {
 	DIR *dir = opendir("/proc");
 	struct dirent *de;
@@ -165,11 +166,21 @@ int target_for_each_match(const char *pattern, target_fn fn, void *ctx)
 		if (!isdigit((unsigned char)de->d_name[0]))
 			continue;
 		pid = atoi(de->d_name);
-		if (pid != self && target_matches(pid, pattern))
+		if (pid != self && wanted(pid, arg))
 			fn(ctx, pid);
 	}
 	closedir(dir);
 	return 0;
+}
+
+static bool matches_pattern(pid_t pid, const void *pattern)
+{
+	return target_matches(pid, pattern);
+}
+
+int target_for_each_match(const char *pattern, target_fn fn, void *ctx)
+{
+	return for_each_process(matches_pattern, pattern, fn, ctx);
 }
 
 /* Whether path is prefix or below it (whole components: /a/b is below /a, /ab is not). */
@@ -271,25 +282,14 @@ bool target_in(pid_t pid, const struct container_target *t)
 	return c.pod_uid[0] && container_read(pid, &c) == 0 && target_in_container(&c, t);
 }
 
+static bool in_container(pid_t pid, const void *t)
+{
+	return target_in(pid, t);
+}
+
 int target_for_each_in(const struct container_target *t, target_fn fn, void *ctx)
 {
-	DIR *dir = opendir("/proc");
-	struct dirent *de;
-	pid_t self = getpid();
-
-	if (!dir)
-		return -errno;
-	while ((de = readdir(dir))) {
-		pid_t pid;
-
-		if (!isdigit((unsigned char)de->d_name[0]))
-			continue;
-		pid = atoi(de->d_name);
-		if (pid != self && target_in(pid, t))
-			fn(ctx, pid);
-	}
-	closedir(dir);
-	return 0;
+	return for_each_process(in_container, t, fn, ctx);
 }
 
 int target_spawn(char **argv, struct spawned *out)
