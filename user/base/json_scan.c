@@ -48,12 +48,30 @@ static int new_tok(struct scan_state *s, enum json_scan_type type)
 	return (int)s->ntok++;
 }
 
+#define ONES  0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+/* The high bit of each byte of w that is 0 (and maybe of some after one that is). */
+static inline uint64_t has_zero(uint64_t w)
+{
+	return (w - ONES) & ~w & HIGHS;
+}
+
 /* A string from its opening quote: printable ASCII without escapes only. */
 static int scan_string(struct scan_state *s)
 {
 	const char *q = ++s->p;
 	int t;
 
+	/* Eight bytes at a time while none is a quote, a backslash, a control byte or past ASCII. */
+	while (s->end - q >= 8) {
+		uint64_t w;
+
+		memcpy(&w, q, 8);
+		if ((w | ((w - ONES * 0x20) & ~w) | has_zero(w ^ (ONES * '"')) | has_zero(w ^ (ONES * '\\'))) & HIGHS)
+			break;
+		q += 8;
+	}
 	while (q < s->end && *q != '"') {
 		unsigned char c = (unsigned char)*q;
 
@@ -235,16 +253,19 @@ int json_scan_parse(struct json_scan *js, const char *text, size_t len)
 	return s.p == s.end ? 0 : -EINVAL;
 }
 
-int json_scan_get(const struct json_scan *js, int obj, const char *key)
+int json_scan_getn(const struct json_scan *js, int obj, const char *key, size_t n)
 {
-	size_t n = strlen(key);
+	const struct json_scan_tok *toks = js->toks;
 	uint32_t i;
 
-	if (!json_scan_is(js, obj, JS_OBJECT))
+	if (!json_scan_is(js, obj, JS_OBJECT) || !n)
 		return -1;
-	for (i = obj + 1; i < js->toks[obj].end; i = js->toks[i + 1].end)
-		if (js->toks[i].len == n && !memcmp(js->text + js->toks[i].start, key, n))
+	for (i = obj + 1; i < toks[obj].end; i = toks[i + 1].end) {
+		const char *k = js->text + toks[i].start;
+
+		if (toks[i].len == n && k[0] == key[0] && !memcmp(k + 1, key + 1, n - 1))
 			return (int)i + 1;
+	}
 	return -1;
 }
 

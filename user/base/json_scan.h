@@ -3,6 +3,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /*
  * A strict, bounded JSON scanner for one document that is an object: it
@@ -35,8 +36,8 @@ int json_scan_init(struct json_scan *js);
 void json_scan_free(struct json_scan *js);
 /* 0 for a document taken (an object: token 0), -EINVAL for one refused. */
 int json_scan_parse(struct json_scan *js, const char *text, size_t len);
-/* The value of key in object obj, or -1 (none, or obj is no object). */
-int json_scan_get(const struct json_scan *js, int obj, const char *key);
+/* The value of key (n bytes, not empty) in object obj, or -1 (none, or obj is no object). */
+int json_scan_getn(const struct json_scan *js, int obj, const char *key, size_t n);
 /* A string's text and length, or NULL (no string; v may be -1). */
 const char *json_scan_str(const struct json_scan *js, int v, size_t *len);
 /* Whether v is a number, and its value. */
@@ -48,6 +49,11 @@ int json_scan_next(const struct json_scan *js, int v, int e);
 static inline bool json_scan_is(const struct json_scan *js, int v, enum json_scan_type type)
 {
 	return v >= 0 && js->toks[v].type == type;
+}
+
+static inline int json_scan_get(const struct json_scan *js, int obj, const char *key)
+{
+	return json_scan_getn(js, obj, key, __builtin_strlen(key));
 }
 
 #endif

@@ -344,32 +344,86 @@ static bool s_is(struct scan_read *sr, const char *key, int v)
 	return s && n == k && !memcmp(s, key, k);
 }
 
+/* "0x" and 1 to 16 lower-case hex digits, as output_json writes addresses, without sscanf; false for the rest. */
+static bool hex_addr(const char *s, unsigned long *ip)
+{
+	unsigned long v = 0;
+	int i;
+
+	if (s[0] != '0' || s[1] != 'x')
+		return false;
+	for (i = 2; s[i]; i++) {
+		int c = s[i];
+
+		if (i == 18)
+			return false;
+		if (c >= '0' && c <= '9')
+			v = v << 4 | (unsigned long)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			v = v << 4 | (unsigned long)(c - 'a' + 10);
+		else
+			return false;
+	}
+	if (i == 2)
+		return false;
+	*ip = v;
+	return true;
+}
+
+static bool key_is(const char *k, size_t n, const char *key)
+{
+	return n == strlen(key) && !memcmp(k, key, n);
+}
+
+/* One pass over the frame's keys (there are no duplicates: the scanner refuses them). */
 static int s_frame(struct scan_read *sr, int o, struct stall_frame *f)
 {
+	const struct json_scan_tok *toks = sr->js.toks;
 	char buf[SHORT_MAX];
 	const char *addr;
-	int kind;
+	bool kind = false;
+	uint32_t k;
 
 	if (!json_scan_is(&sr->js, o, JS_OBJECT))
 		return -EINVAL;
 	memset(f, 0, sizeof(*f));
-	kind = s_get(sr, o, "kind");
-	if (!json_scan_is(&sr->js, kind, JS_STRING))
+	for (k = o + 1; k < toks[o].end; k = toks[k + 1].end) {
+		const char *key = sr->js.text + toks[k].start;
+		size_t n = toks[k].len;
+		int v = (int)k + 1;
+
+		if (key_is(key, n, "kind")) {
+			kind = json_scan_is(&sr->js, v, JS_STRING);
+			f->kind = s_is(sr, "python", v) ? FRAME_PYTHON : s_is(sr, "js", v) ? FRAME_JS : FRAME_NATIVE;
+		} else if (key_is(key, n, "function")) {
+			s_copy(sr, f->function, sizeof(f->function), v);
+		} else if (key_is(key, n, "file")) {
+			s_copy(sr, f->file, sizeof(f->file), v);
+		} else if (key_is(key, n, "module")) {
+			s_copy(sr, f->module, sizeof(f->module), v);
+		} else if (key_is(key, n, "task")) {
+			s_copy(sr, f->task, sizeof(f->task), v);
+		} else if (key_is(key, n, "build_id")) {
+			s_copy(sr, f->build_id, sizeof(f->build_id), v);
+		} else if (key_is(key, n, "line")) {
+			f->line = s_int(sr, v, 0);
+			if (f->line < 0)
+				f->line = 0;
+		} else if (key_is(key, n, "coroutine")) {
+			f->coroutine = s_true(sr, v);
+		} else if (key_is(key, n, "interpreter")) {
+			f->interpreter = s_true(sr, v);
+		} else if (key_is(key, n, "addr")) {
+			addr = s_short(sr, v, buf);
+			if (addr && !hex_addr(addr, &f->ip))
+				sscanf(addr, "%lx", &f->ip);
+		}
+	}
+	if (!kind) {
+		/* As jansson's reading leaves it: emptied, no more. */
+		memset(f, 0, sizeof(*f));
 		return -EINVAL;
-	f->kind = s_is(sr, "python", kind) ? FRAME_PYTHON : s_is(sr, "js", kind) ? FRAME_JS : FRAME_NATIVE;
-	s_copy(sr, f->function, sizeof(f->function), s_get(sr, o, "function"));
-	s_copy(sr, f->file, sizeof(f->file), s_get(sr, o, "file"));
-	s_copy(sr, f->module, sizeof(f->module), s_get(sr, o, "module"));
-	s_copy(sr, f->task, sizeof(f->task), s_get(sr, o, "task"));
-	s_copy(sr, f->build_id, sizeof(f->build_id), s_get(sr, o, "build_id"));
-	f->line = s_int(sr, s_get(sr, o, "line"), 0);
-	if (f->line < 0)
-		f->line = 0;
-	f->coroutine = s_true(sr, s_get(sr, o, "coroutine"));
-	f->interpreter = s_true(sr, s_get(sr, o, "interpreter"));
-	addr = s_short(sr, s_get(sr, o, "addr"), buf);
-	if (addr)
-		sscanf(addr, "%lx", &f->ip);
+	}
 	return 0;
 }
 
