@@ -106,7 +106,7 @@ fuzz_escape_SRCS := user/base/escape.c
 fuzz_v8_SRCS := user/base/target_memory.c user/runtimes/node/v8_frames.c
 fuzz_methods_SRCS := user/base/target_memory.c user/base/proc.c $(addprefix user/runtimes/python/,methods.c elf.c)
 fuzz_methods_LIBS := -lelf
-fuzz_record_SRCS := $(addprefix user/record/,record_read.c hint.c culprit.c stall_record.c) \
+fuzz_record_SRCS := $(addprefix user/record/,record_read.c hint.c culprit.c stall_record.c) user/base/json_scan.c \
 	$(addprefix user/base/,syscalls.c proc.c escape.c duration.c) $(addprefix user/report/,culprits.c stack_export.c)
 fuzz_record_LIBS := -ljansson
 $(BUILD)/fuzz/fuzz_record: $(BUILD)/hint_rules.h $(BUILD)/syscall_table.h

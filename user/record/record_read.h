@@ -28,5 +28,12 @@ struct read_record {
  * a line that is no record (bad or truncated JSON, a missing field).
  */
 int record_read_json(const char *line, size_t len, struct read_record *out);
+/*
+ * The two ways record_read_json reads, for the fuzzer to hold them to the
+ * same result: the scanner (-EAGAIN for a line it leaves to jansson) and
+ * jansson.
+ */
+int record_read_scan(const char *line, size_t len, struct read_record *out);
+int record_read_jansson(const char *line, size_t len, struct read_record *out);
 
 #endif
