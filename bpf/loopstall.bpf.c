@@ -37,7 +37,7 @@ const volatile bool watch_all = false;	  /* no target given: every loop on the h
 const volatile bool report_execs = false; /* matching targets by name */
 const volatile __u32 self_pid = 0;
 const volatile __u64 threshold_ns = 100000000;
-const volatile __u64 tick_ns = 10000000; /* one clock tick (USER_HZ) in ns, the unit of start times */
+const volatile __u64 tick_ns = 10000000;	/* one clock tick (USER_HZ) in ns, the unit of start times */
 const volatile __u64 busy_margin_ns = 10000000; /* two CPU sample periods */
 
 /* Lost ring buffer records, read by user space. */

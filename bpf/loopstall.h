@@ -110,17 +110,17 @@ struct ls_sample {
 };
 
 enum ls_event_type {
-	LS_EV_STALL_END = 1, /* a busy iteration of at least the threshold ended */
-	LS_EV_EXEC = 2,	     /* a watched process exec'd (any process, when matching by name) */
-	LS_EV_EXIT = 3,	     /* a watched process exited */
-	LS_EV_SAMPLE = 4,    /* a CPU sample of a loop busy for half the threshold or more */
-	LS_EV_NEW_LOOP = 5,  /* a watched thread waits in epoll_wait for the first time */
-	LS_EV_BUSY = 6,	     /* a loop left the CPU inside an iteration: user space follows it */
+	LS_EV_STALL_END = 1,  /* a busy iteration of at least the threshold ended */
+	LS_EV_EXEC = 2,	      /* a watched process exec'd (any process, when matching by name) */
+	LS_EV_EXIT = 3,	      /* a watched process exited */
+	LS_EV_SAMPLE = 4,     /* a CPU sample of a loop busy for half the threshold or more */
+	LS_EV_NEW_LOOP = 5,   /* a watched thread waits in epoll_wait for the first time */
+	LS_EV_BUSY = 6,	      /* a loop's iteration is near the threshold: user space follows it */
 	LS_EV_LOOPS_FULL = 7, /* the loop map is full: loops past it go unwatched (said once) */
 	LS_EV_WATCH_FULL = 8, /* the watched set is full: a watched process's child goes unwatched (said once) */
 };
 
-/* A loop left the CPU inside iteration iter_seq (ring buffer record, LS_EV_BUSY). */
+/* Iteration iter_seq of a loop is near the threshold (ring buffer record, LS_EV_BUSY). */
 struct ls_busy {
 	__u32 type;
 	__u32 pid;
@@ -132,8 +132,8 @@ struct ls_busy {
 
 /*
  * Ring buffer record. Never one per iteration: only stalls, rare process
- * events, and at most one LS_EV_BUSY per iteration that leaves the CPU
- * outside its wait (a CPU-bound one is told by its first sample).
+ * events, and at most one LS_EV_BUSY (struct ls_busy) per iteration that
+ * comes near the threshold.
  */
 struct ls_event {
 	__u32 type;

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "runtimes/python/code_cache.h"
 #include "runtimes/python/gil.h"
 #include "runtimes/python/lines.h"
 #include "runtimes/python/stack.h"
@@ -57,8 +58,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct image im;
 	struct mem_reader mem = {read_image, &im};
-	struct py_frame frames[32];
+	struct py_frame frames[32], cached[32];
+	struct py_code_cache *codes;
 	const uint8_t *p = data;
+	int n, i;
 	size_t left = size;
 	char magic[8], version[9] = {0};
 	uint64_t runtime;
@@ -90,7 +93,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		left -= s->len;
 		im.n++;
 	}
-	(void)py_stack_read_mem_ex(&mem, version, runtime, tidoff, (pid_t)tid, frames, 32);
+	memset(frames, 0, sizeof(frames));
+	n = py_stack_read_mem_ex(&mem, version, runtime, tidoff, (pid_t)tid, frames, 32);
+	/* Through a code cache, twice (the second from what the first kept): the same frames. */
+	codes = py_code_cache_new();
+	if (codes) {
+		for (i = 0; i < 2; i++) {
+			memset(cached, 0, sizeof(cached));
+			if (py_stack_read_cached(&mem, codes, version, runtime, tidoff, (pid_t)tid, cached, 32, NULL) !=
+				    n ||
+			    (n > 0 && memcmp(frames, cached, n * sizeof(frames[0]))))
+				__builtin_trap();
+		}
+		py_code_cache_free(codes);
+	}
 	(void)py_stack_read_mem_ex(&mem, version, runtime, tidoff, (pid_t)tid, frames, 1);
 	(void)py_gil_state_mem(&mem, version, runtime, tidoff, &locked, &holder);
 	(void)py_stack_read_mem_req(&mem, version, runtime, tidoff, (pid_t)tid, frames, 32, &request);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "base/proc.h"
+#include "runtimes/python/code_cache.h"
 #include "runtimes/python/gil.h"
 #include "runtimes/python/lines.h"
 #include "runtimes/python/process.h"
@@ -470,6 +471,99 @@ static uint8_t *fixture_bytes(struct fixture *f, uint64_t addr)
 			return f->seg[i].bytes + (addr - f->seg[i].addr);
 	return NULL;
 }
+
+/* A replay that counts its reads. */
+struct counted {
+	struct fixture *f;
+	int reads;
+};
+
+static int counted_read(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	struct counted *c = ctx;
+
+	c->reads++;
+	return replay_read(c->f, addr, buf, len);
+}
+
+/* Every version's recorded stack read through a code cache: the same frames, with fewer reads the second time. */
+START_TEST(test_code_cache_reads_less_and_the_same)
+{
+	const struct version_case *c = &pyenv_cases[_i];
+	struct py_code_cache *codes = py_code_cache_new();
+	struct py_frame frames[64], again[64];
+	struct counted cnt;
+	struct mem_reader mem = {counted_read, &cnt};
+	struct fixture f;
+	char name[64];
+	int n, first;
+
+	ck_assert_ptr_nonnull(codes);
+	snprintf(name, sizeof(name), "%s_main", c->tag);
+	load_fixture(name, &f);
+	cnt.f = &f;
+	cnt.reads = 0;
+	n = py_stack_read_cached(&mem, codes, f.version, f.runtime, f.pthread_tid_offset, f.tid, frames, 64, NULL);
+	ck_assert_int_eq(n, c->n_main);
+	check_frames(frames, c->main, n);
+	check_expected_file(name, frames, n);
+	first = cnt.reads;
+	cnt.reads = 0;
+	ck_assert_int_eq(
+		py_stack_read_cached(&mem, codes, f.version, f.runtime, f.pthread_tid_offset, f.tid, again, 64, NULL),
+		n);
+	ck_assert_msg(cnt.reads < first, "%d reads, then %d", first, cnt.reads);
+	ck_assert_mem_eq(frames, again, n * sizeof(frames[0]));
+	py_code_cache_free(codes);
+	free_fixture(&f);
+}
+END_TEST
+
+/* An entry serves only the code object whose fields it was made from. */
+START_TEST(test_code_cache_checks_the_fields)
+{
+	struct py_code_cache *codes = py_code_cache_new();
+	struct py_code_fields f = {.name = 0x1000,
+				   .qualname = 0x2000,
+				   .filename = 0x3000,
+				   .linetable = 0x4000,
+				   .flags = 0x80,
+				   .firstlineno = 7,
+				   .firsttraceable = 2},
+			      g;
+	struct py_cached_code *e;
+	uint8_t table[PY_CODE_CACHE_LINETABLE + 1] = {1, 2, 3};
+
+	ck_assert_ptr_null(py_code_cache_find(NULL, 0x5000, &f));
+	ck_assert_ptr_null(py_code_cache_put(NULL, 0x5000, &f));
+	ck_assert_ptr_null(py_code_cache_find(codes, 0x5000, &f));
+	e = py_code_cache_put(codes, 0x5000, &f);
+	ck_assert_ptr_nonnull(e);
+	ck_assert_ptr_eq(py_code_cache_find(codes, 0x5000, &f), e);
+	ck_assert_ptr_null(py_code_cache_find(codes, 0x5010, &f)); /* another code object */
+	g = f, g.name++;
+	ck_assert_ptr_null(py_code_cache_find(codes, 0x5000, &g));
+	g = f, g.linetable += 8;
+	ck_assert_ptr_null(py_code_cache_find(codes, 0x5000, &g));
+	g = f, g.firstlineno++;
+	ck_assert_ptr_null(py_code_cache_find(codes, 0x5000, &g));
+	g = f, g.flags = 0;
+	ck_assert_ptr_null(py_code_cache_find(codes, 0x5000, &g));
+	/* line tables: kept when short, once */
+	py_code_cache_keep_linetable(e, table, 3);
+	ck_assert_uint_eq(e->linetable_len, 3);
+	ck_assert_mem_eq(e->linetable, table, 3);
+	py_code_cache_keep_linetable(e, table, 2);
+	ck_assert_uint_eq(e->linetable_len, 3);
+	e = py_code_cache_put(codes, 0x5000, &f); /* a new object at the address: nothing of the old one */
+	ck_assert_ptr_null(e->linetable);
+	py_code_cache_keep_linetable(e, table, sizeof(table));
+	ck_assert_ptr_null(e->linetable);
+	py_code_cache_keep_linetable(NULL, table, 3);
+	py_code_cache_free(codes);
+	py_code_cache_free(NULL);
+}
+END_TEST
 
 START_TEST(test_task_name)
 {
@@ -1334,6 +1428,9 @@ static Suite *python_stack_suite(void)
 	tcase_add_test(tc, test_py311_main_thread);
 	tcase_add_test(tc, test_py311_worker_thread);
 	tcase_add_loop_test(tc, test_pyenv_versions, 0, sizeof(pyenv_cases) / sizeof(pyenv_cases[0]));
+	tcase_add_loop_test(tc, test_code_cache_reads_less_and_the_same, 0,
+			    sizeof(pyenv_cases) / sizeof(pyenv_cases[0]));
+	tcase_add_test(tc, test_code_cache_checks_the_fields);
 	tcase_add_loop_test(tc, test_task_name, 0, sizeof(task_cases) / sizeof(task_cases[0]));
 	tcase_add_loop_test(tc, test_task_name_cross_check, 0, sizeof(task_cases) / sizeof(task_cases[0]));
 	tcase_add_test(tc, test_pthread_tid_offset);

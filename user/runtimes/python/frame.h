@@ -25,9 +25,12 @@ struct py_frame {
  * What the walkers keep beside the frames: their addresses, and one frame
  * past max (peek), so the outermost coroutine frame still sees its caller.
  */
+struct py_code_cache;
+
 struct walk {
 	struct py_frame *frames;
 	int max;
+	struct py_code_cache *codes; /* NULL: every code object read in full */
 	struct py_frame peek;
 	uint64_t addr[MAX_FRAME_STEPS + 1];
 	int8_t owner[MAX_FRAME_STEPS + 1];

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "base/duration.h"
+#include "runtimes/python/code_cache.h"
 #include "runtimes/python/elf.h"
 #include "runtimes/python/gil.h"
 #include "runtimes/python/layouts.h"
@@ -34,6 +35,7 @@ struct py_process {
 	unsigned int n_not_methods;
 	struct served_request request; /* what the last read of request_tid's stack found */
 	pid_t request_tid;
+	struct py_code_cache *codes; /* code objects named before (NULL: out of memory, read in full) */
 };
 
 /*
@@ -122,6 +124,7 @@ int py_process_open(pid_t pid, const struct proc_maps *maps, struct py_process *
 		goto out;
 	}
 	p->pid = pid;
+	p->codes = py_code_cache_new();
 	p->layout = L;
 	p->runtime_addr = info->runtime_addr;
 	p->pthread_tid_offset = -1;
@@ -178,12 +181,8 @@ int py_stack_read_req(struct py_process *p, pid_t tid, struct py_frame *frames, 
 	 * succeeds. A stalled thread does not move, so this is rarely needed.
 	 */
 	for (tries = 0; tries < 3; tries++) {
-		if (request)
-			r = py_stack_read_mem_req(&mem, p->version, p->runtime_addr, p->pthread_tid_offset, tid, frames,
-						  max, &p->request);
-		else
-			r = py_stack_read_mem_ex(&mem, p->version, p->runtime_addr, p->pthread_tid_offset, tid, frames,
-						 max);
+		r = py_stack_read_cached(&mem, p->codes, p->version, p->runtime_addr, p->pthread_tid_offset, tid,
+					 frames, max, request ? &p->request : NULL);
 		if (r != -EFAULT && r != -EINVAL && r != -ELOOP)
 			break;
 	}
@@ -215,8 +214,10 @@ int py_gil_state(struct py_process *p, bool *locked, pid_t *holder_tid)
 
 void py_process_close(struct py_process *p)
 {
-	if (p)
+	if (p) {
 		py_methods_free(p->methods);
+		py_code_cache_free(p->codes);
+	}
 	free(p);
 }
 

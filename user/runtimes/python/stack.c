@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtimes/python/code_cache.h"
 #include "runtimes/python/lines.h"
 #include "runtimes/python/request.h"
 #include "runtimes/python/stack.h"
@@ -54,18 +55,36 @@ static size_t code_header_len(const struct py_layout *L)
 	return n;
 }
 
-/* Reads the line table and returns the line of byte offset addr, 0 if unknown. */
-static int code_line(const struct mem_reader *m, const struct py_layout *L, const struct code_info *ci, int64_t addr)
+static int line_of(const struct py_layout *L, const uint8_t *table, size_t size, int firstlineno, int64_t addr)
+{
+	int line = -1;
+
+	switch (L->lines) {
+	case PY_LINES_LNOTAB: line = py_lnotab_line(table, size, firstlineno, addr); break;
+	case PY_LINES_310: line = py_linetable310_line(table, size, firstlineno, addr); break;
+	case PY_LINES_LOCATIONS: line = py_location_table_line(table, size, firstlineno, (int)addr); break;
+	}
+	return line > 0 ? line : 0;
+}
+
+/*
+ * The line of byte offset addr, 0 if unknown: from the line table kept in
+ * cached, else read (and kept there when it is short).
+ */
+static int code_line(const struct mem_reader *m, const struct py_layout *L, const struct code_info *ci, int64_t addr,
+		     struct py_cached_code *cached)
 {
 	uint8_t hdr[64], *buf;
-	int64_t size;
-	int line = -1;
+	int64_t size, whole;
+	int line = 0;
 
 	if (!mem_valid_ptr(ci->linetable, 8) || addr > INT32_MAX || L->bytes_data > sizeof(hdr))
 		return 0;
+	if (cached && cached->linetable)
+		return line_of(L, cached->linetable, cached->linetable_len, ci->firstlineno, addr);
 	if (mem_read(m, ci->linetable, hdr, L->bytes_data))
 		return 0;
-	size = (int64_t)mem_get_u64(hdr, L->bytes_size);
+	whole = size = (int64_t)mem_get_u64(hdr, L->bytes_size);
 	if (size <= 0)
 		return 0;
 	if (size > MAX_LINETABLE)
@@ -74,47 +93,69 @@ static int code_line(const struct mem_reader *m, const struct py_layout *L, cons
 	if (!buf)
 		return 0;
 	if (!mem_read(m, ci->linetable + L->bytes_data, buf, size)) {
-		switch (L->lines) {
-		case PY_LINES_LNOTAB: line = py_lnotab_line(buf, size, ci->firstlineno, addr); break;
-		case PY_LINES_310: line = py_linetable310_line(buf, size, ci->firstlineno, addr); break;
-		case PY_LINES_LOCATIONS: line = py_location_table_line(buf, size, ci->firstlineno, (int)addr); break;
-		}
+		line = line_of(L, buf, size, ci->firstlineno, addr);
+		if (size == whole)
+			py_code_cache_keep_linetable(cached, buf, size);
 	}
 	free(buf);
-	return line > 0 ? line : 0;
+	return line;
 }
 
-/* Fills function, file and coroutine of out from a code object, and ci. */
-static int read_code(const struct mem_reader *m, const struct py_layout *L, uint64_t code, struct py_frame *out,
-		     struct code_info *ci)
+/*
+ * Fills function, file and coroutine of out from a code object, and ci;
+ * *cached is its entry in codes (NULL when none): the names from there when
+ * the code object's fields are the ones named before.
+ */
+static int read_code(const struct mem_reader *m, const struct py_layout *L, struct py_code_cache *codes, uint64_t code,
+		     struct py_frame *out, struct code_info *ci, struct py_cached_code **cached)
 {
 	size_t len = code_header_len(L);
+	struct py_code_fields f;
+	struct py_cached_code *e;
 	uint8_t buf[256];
-	int32_t flags;
 	int err;
 
+	*cached = NULL;
 	if (!mem_valid_ptr(code, 8) || len > sizeof(buf))
 		return -EFAULT;
 	err = mem_read(m, code, buf, len);
 	if (err)
 		return err;
 	memset(out, 0, sizeof(*out));
+	f.name = mem_get_u64(buf, L->code_name);
+	f.qualname = L->code_qualname ? mem_get_u64(buf, L->code_qualname) : 0;
+	f.filename = mem_get_u64(buf, L->code_filename);
+	f.linetable = mem_get_u64(buf, L->code_linetable);
+	f.flags = mem_get_i32(buf, L->code_flags);
+	f.firstlineno = mem_get_i32(buf, L->code_firstlineno);
+	f.firsttraceable = L->code_firsttraceable ? mem_get_i32(buf, L->code_firsttraceable) : 0;
+	out->coroutine = f.flags & (CO_COROUTINE | CO_ITERABLE_COROUTINE | CO_ASYNC_GENERATOR);
+	ci->linetable = f.linetable;
+	ci->firstlineno = f.firstlineno;
+	ci->firsttraceable = f.firsttraceable;
+	e = py_code_cache_find(codes, code, &f);
+	if (e) {
+		memcpy(out->function, e->function, sizeof(out->function));
+		memcpy(out->file, e->file, sizeof(out->file));
+		*cached = e;
+		return 0;
+	}
 	/* 3.8-3.10 code objects have no co_qualname: co_name it is */
-	if (!L->code_qualname ||
-	    py_read_str(m, L, mem_get_u64(buf, L->code_qualname), out->function, sizeof(out->function)) ||
+	if (!L->code_qualname || py_read_str(m, L, f.qualname, out->function, sizeof(out->function)) ||
 	    !out->function[0]) {
-		err = py_read_str(m, L, mem_get_u64(buf, L->code_name), out->function, sizeof(out->function));
+		err = py_read_str(m, L, f.name, out->function, sizeof(out->function));
 		if (err)
 			return err;
 	}
-	err = py_read_str(m, L, mem_get_u64(buf, L->code_filename), out->file, sizeof(out->file));
+	err = py_read_str(m, L, f.filename, out->file, sizeof(out->file));
 	if (err)
 		return err;
-	flags = mem_get_i32(buf, L->code_flags);
-	out->coroutine = flags & (CO_COROUTINE | CO_ITERABLE_COROUTINE | CO_ASYNC_GENERATOR);
-	ci->linetable = mem_get_u64(buf, L->code_linetable);
-	ci->firstlineno = mem_get_i32(buf, L->code_firstlineno);
-	ci->firsttraceable = L->code_firsttraceable ? mem_get_i32(buf, L->code_firsttraceable) : 0;
+	e = py_code_cache_put(codes, code, &f);
+	if (e) {
+		memcpy(e->function, out->function, sizeof(e->function));
+		memcpy(e->file, out->file, sizeof(e->file));
+	}
+	*cached = e;
 	return 0;
 }
 
@@ -151,6 +192,7 @@ static int walk_frame_objects(const struct mem_reader *m, const struct py_layout
 
 	for (steps = 0; frame && n <= w->max && steps < MAX_FRAME_STEPS; steps++) {
 		struct py_frame *out = walk_slot(w, n);
+		struct py_cached_code *cached;
 		struct code_info ci;
 		int64_t lasti;
 
@@ -160,14 +202,14 @@ static int walk_frame_objects(const struct mem_reader *m, const struct py_layout
 		err = mem_read(m, frame, buf, L->frame_lasti + 4);
 		if (err)
 			break;
-		err = read_code(m, L, mem_get_u64(buf, L->frame_code), out, &ci);
+		err = read_code(m, L, w->codes, mem_get_u64(buf, L->frame_code), out, &ci, &cached);
 		if (err)
 			break;
 		/* f_lasti: last instruction started, -1 before the first */
 		lasti = mem_get_i32(buf, L->frame_lasti);
 		if (L->lines == PY_LINES_310)
 			lasti *= 2; /* 3.10 counts 2-byte code units */
-		out->line = code_line(m, L, &ci, lasti);
+		out->line = code_line(m, L, &ci, lasti, cached);
 		w->addr[n] = frame;
 		w->owner[n] = -1;
 		n++;
@@ -204,6 +246,7 @@ static int walk_interp_frames(const struct mem_reader *m, const struct py_layout
 	for (steps = 0; frame && n <= w->max && steps < MAX_FRAME_STEPS; steps++) {
 		struct py_frame *out = walk_slot(w, n);
 		uint64_t code, instr, addr = frame;
+		struct py_cached_code *cached;
 		struct code_info ci;
 		int64_t lasti;
 		int owner;
@@ -220,14 +263,14 @@ static int walk_interp_frames(const struct mem_reader *m, const struct py_layout
 		frame = mem_get_u64(buf, L->frame_previous);
 		if (owner == L->owner_cstack)
 			continue; /* 3.12+ shim frame pushed by C code, not Python */
-		err = read_code(m, L, code, out, &ci);
+		err = read_code(m, L, w->codes, code, out, &ci, &cached);
 		if (err)
 			break;
 		/* index of the code unit executing (3.13) or last started (3.11, 3.12) */
 		lasti = ((int64_t)(instr - (code + L->code_adaptive))) / 2;
 		if (owner != L->owner_generator && lasti < ci.firsttraceable)
 			continue; /* _PyFrame_IsIncomplete() */
-		out->line = code_line(m, L, &ci, lasti * 2);
+		out->line = code_line(m, L, &ci, lasti * 2, cached);
 		w->addr[n] = addr;
 		w->owner[n] = owner;
 		n++;
@@ -236,8 +279,9 @@ static int walk_interp_frames(const struct mem_reader *m, const struct py_layout
 }
 
 /* Frames of tid (and, with req, the request its task serves): the count, or -errno. */
-static int read_stack(const struct mem_reader *mem, const char *version, uint64_t runtime_addr, int pthread_tid_offset,
-		      pid_t tid, struct py_frame *frames, int max, struct served_request *req)
+static int read_stack(const struct mem_reader *mem, struct py_code_cache *codes, const char *version,
+		      uint64_t runtime_addr, int pthread_tid_offset, pid_t tid, struct py_frame *frames, int max,
+		      struct served_request *req)
 {
 	struct tstate_key key = {0};
 	const struct py_layout *L;
@@ -265,6 +309,7 @@ static int read_stack(const struct mem_reader *mem, const char *version, uint64_
 		return -ENOMEM;
 	w->frames = frames;
 	w->max = max;
+	w->codes = codes;
 	switch (L->frames) {
 	case PY_FRAME_OBJECT: r = walk_frame_objects(mem, L, tstate, w); break;
 	case PY_INTERP_FRAME: r = walk_interp_frames(mem, L, tstate, w); break;
@@ -284,14 +329,24 @@ static int read_stack(const struct mem_reader *mem, const char *version, uint64_
 int py_stack_read_mem_ex(const struct mem_reader *mem, const char *version, uint64_t runtime_addr,
 			 int pthread_tid_offset, pid_t tid, struct py_frame *frames, int max)
 {
-	return read_stack(mem, version, runtime_addr, pthread_tid_offset, tid, frames, max, NULL);
+	return read_stack(mem, NULL, version, runtime_addr, pthread_tid_offset, tid, frames, max, NULL);
 }
 
 int py_stack_read_mem_req(const struct mem_reader *mem, const char *version, uint64_t runtime_addr,
-			  int pthread_tid_offset, pid_t tid, struct py_frame *frames, int max, struct served_request *req)
+			  int pthread_tid_offset, pid_t tid, struct py_frame *frames, int max,
+			  struct served_request *req)
 {
 	memset(req, 0, sizeof(*req));
-	return read_stack(mem, version, runtime_addr, pthread_tid_offset, tid, frames, max, req);
+	return read_stack(mem, NULL, version, runtime_addr, pthread_tid_offset, tid, frames, max, req);
+}
+
+int py_stack_read_cached(const struct mem_reader *mem, struct py_code_cache *codes, const char *version,
+			 uint64_t runtime_addr, int pthread_tid_offset, pid_t tid, struct py_frame *frames, int max,
+			 struct served_request *req)
+{
+	if (req)
+		memset(req, 0, sizeof(*req));
+	return read_stack(mem, codes, version, runtime_addr, pthread_tid_offset, tid, frames, max, req);
 }
 
 int py_stack_read_mem(const struct mem_reader *mem, const char *version, uint64_t runtime_addr, pid_t tid,
@@ -299,4 +354,3 @@ int py_stack_read_mem(const struct mem_reader *mem, const char *version, uint64_
 {
 	return py_stack_read_mem_ex(mem, version, runtime_addr, -1, tid, frames, max);
 }
-

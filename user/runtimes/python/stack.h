@@ -21,6 +21,10 @@ int py_stack_read_mem_ex(const struct mem_reader *mem, const char *version, uint
 /* The same, and the request thread tid's task serves (request.h) in *req, empty when none. */
 int py_stack_read_mem_req(const struct mem_reader *mem, const char *version, uint64_t runtime_addr,
 			  int pthread_tid_offset, pid_t tid, struct py_frame *frames, int max, struct served_request *req);
+/* py_stack_read_mem_req (req may be NULL) with code objects named before taken from codes (code_cache.h). */
+int py_stack_read_cached(const struct mem_reader *mem, struct py_code_cache *codes, const char *version,
+			 uint64_t runtime_addr, int pthread_tid_offset, pid_t tid, struct py_frame *frames, int max,
+			 struct served_request *req);
 /* The same without the offset, enough for 3.11+. */
 int py_stack_read_mem(const struct mem_reader *mem, const char *version, uint64_t runtime_addr, pid_t tid,
 		      struct py_frame *frames, int max);
