@@ -23,6 +23,13 @@ APPS = os.path.join(os.path.dirname(__file__), "apps")
 PYTHON = "/usr/bin/python3"
 
 
+def command(p, line):
+    """Sends one line to an app that reads commands on stdin (apps/commanded.py and alike); waits for "done"."""
+    p.proc.stdin.write(line + "\n")
+    p.proc.stdin.flush()
+    assert p.proc.stdout.readline().strip() == "done"
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -4,7 +4,7 @@ import shutil
 import subprocess
 import time
 
-from conftest import APPS, python_frames
+from conftest import APPS, command, python_frames
 
 
 def native_modules(record):
@@ -49,12 +49,6 @@ def commanded(procs, python="/usr/bin/python3.11"):
     p = procs([python, f"{APPS}/commanded.py"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert p.proc.stdout.readline().strip() == "ready"
     return p
-
-
-def command(p, line):
-    p.proc.stdin.write(line + "\n")
-    p.proc.stdin.flush()
-    assert p.proc.stdout.readline().strip() == "done"
 
 
 def build_library(tmp_path, name):

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import APPS, LOOPSTALL, PYTHON, ROOT
+from conftest import APPS, LOOPSTALL, PYTHON, ROOT, command
 
 SPEEDSCOPE = "speedscope@1.22.2"
 NPM_DIR = os.path.join(ROOT, "build", "npm")
@@ -21,12 +21,6 @@ def stdin_app(procs, script):
     p = procs([PYTHON, f"{APPS}/{script}"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert p.proc.stdout.readline().strip() == "ready"
     return p
-
-
-def command(p, line):
-    p.proc.stdin.write(line + "\n")
-    p.proc.stdin.flush()
-    assert p.proc.stdout.readline().strip() == "done"
 
 
 def report(*args, stdin=None):

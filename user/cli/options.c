@@ -168,30 +168,32 @@ static int parse_size(const char *arg, uint64_t *bytes, char *err, size_t len)
 	return 0;
 }
 
-static int parse_count(const char *opt, const char *arg, int *count, char *err, size_t len)
+/* A whole decimal number from lo to hi: true, and *out; false for anything else. */
+static bool number_in(const char *arg, long lo, long hi, int *out)
 {
 	char *end;
 	long n;
 
 	errno = 0;
 	n = strtol(arg, &end, 10);
-	if (errno || end == arg || *end || n < 0 || n > 1000)
+	if (errno || end == arg || *end || n < lo || n > hi)
+		return false;
+	*out = n;
+	return true;
+}
+
+static int parse_count(const char *opt, const char *arg, int *count, char *err, size_t len)
+{
+	if (!number_in(arg, 0, 1000, count))
 		return fail(err, len, "invalid number '%s' for %s", arg, opt);
-	*count = n;
 	return 0;
 }
 
 /* The size of a kernel map: 1 to 2^20 entries. */
 static int parse_map_size(const char *opt, const char *arg, int *n, char *err, size_t len)
 {
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(arg, &end, 10);
-	if (errno || end == arg || *end || v < 1 || v > 1 << 20)
+	if (!number_in(arg, 1, 1 << 20, n))
 		return fail(err, len, "invalid number '%s' for %s (1 to 1048576)", arg, opt);
-	*n = v;
 	return 0;
 }
 

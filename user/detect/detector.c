@@ -170,22 +170,28 @@ static void note_throttling(const struct open_stall *s, struct stall_record *r)
 		r->throttled_ns = now - s->throttled_ns0;
 }
 
-static void report_begin(struct detector *d, const struct ls_loop *l, uint64_t now)
+/* The record of loop l's stall as it is at now: its stacks, what it waits for, its samples so far. */
+static void capture(struct detector *d, const struct ls_loop *l, uint64_t now, struct stall_record *r)
 {
 	struct ls_stack stacks[2];
-	struct open_stall *s;
 
+	tracer_read_stacks(d->tracer, l->tid, stacks);
+	attribute_live(d->attribution, l, stacks, now, d->threshold_ns, r);
+	samples_fill(d->samples, l->tid, l->iter_seq, r);
+}
+
+static void report_begin(struct detector *d, const struct ls_loop *l, uint64_t now)
+{
 	uint64_t cpu0 = thread_cpu_ns();
+	struct open_stall *s;
 
 	if (d->nopen == MAX_OPEN)
 		return;
-	tracer_read_stacks(d->tracer, l->tid, stacks);
 	s = &d->open[d->nopen];
 	s->begin = malloc(sizeof(*s->begin));
 	if (!s->begin)
 		return;
-	attribute_live(d->attribution, l, stacks, now, d->threshold_ns, s->begin);
-	samples_fill(d->samples, l->tid, l->iter_seq, s->begin);
+	capture(d, l, now, s->begin);
 	s->tid = l->tid;
 	s->iter_seq = l->iter_seq;
 	s->overdue = false;
@@ -253,13 +259,10 @@ static enum check_result check_loop(struct detector *d, struct followed *f, uint
 	if (d->kill_after_ns && busy < d->kill_after_ns && f->next_ns > l.iter_start_ns + d->kill_after_ns)
 		f->next_ns = l.iter_start_ns + d->kill_after_ns;
 	if (d->kill_after_ns && busy >= d->kill_after_ns && !s->overdue) {
-		struct ls_stack stacks[2];
 		uint64_t cpu0 = thread_cpu_ns();
 
 		s->overdue = true;
-		tracer_read_stacks(d->tracer, l.tid, stacks);
-		attribute_live(d->attribution, &l, stacks, now, d->threshold_ns, d->scratch);
-		samples_fill(d->samples, l.tid, l.iter_seq, d->scratch);
+		capture(d, &l, now, d->scratch);
 		note_throttling(s, d->scratch);
 		counter_add(&d->counters->capture_ns, thread_cpu_ns() - cpu0);
 		d->cb.overdue(d->cb.ctx, d->scratch);
