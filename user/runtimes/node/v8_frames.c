@@ -10,6 +10,7 @@
 #define MAX_STRING_DEPTH 8		/* cons and sliced strings followed */
 #define MAX_SOURCE	 (8u << 20)	/* bytes of a script read to count its lines */
 #define MAX_SPT		 (256u << 10)	/* bytes of a source position table read */
+#define MAX_SPT_VALUE	 (1LL << 48)	/* a SourcePosition has 47 bits */
 #define LINES_SLOTS	 8		/* scripts whose lines are kept */
 #define BYTECODE_SPT_AT(md) ((md)->fixed_array_length + 3 * (md)->tagged_size) /* after constant pool, handlers */
 
@@ -440,13 +441,14 @@ static int64_t bytecode_position(const struct v8_metadata *md, const struct mem_
 		return -1;
 	}
 	while (at < (size_t)n) {
-		if (!read_vlq(bytes, (size_t)n, &at, &delta))
+		/* Values beyond any real table end the walk: no sum can overflow. */
+		if (!read_vlq(bytes, (size_t)n, &at, &delta) || delta > MAX_SPT_VALUE || delta < -MAX_SPT_VALUE)
 			break;
 		code += delta >= 0 ? delta : -(delta + 1);
-		if (!read_vlq(bytes, (size_t)n, &at, &delta))
+		if (!read_vlq(bytes, (size_t)n, &at, &delta) || delta > MAX_SPT_VALUE || delta < -MAX_SPT_VALUE)
 			break;
 		position += delta;
-		if (code > offset)
+		if (code > offset || code > MAX_SPT_VALUE || position > MAX_SPT_VALUE || position < -MAX_SPT_VALUE)
 			break;
 		best = position;
 	}
