@@ -139,15 +139,32 @@ VARIANTS = ("without", "floor", "loopstall")
 
 
 def attach(variant, pid):
-    """Starts what a run is measured with: nothing, the floor's empty programs, or loopstall -p PID."""
+    """Starts what a run is measured with: nothing, the floor's empty programs (or its sys_exit one alone),
+    or loopstall -p PID."""
     if variant == "without":
         return None
-    argv = [FLOOR, FLOOR_OBJ] if variant == "floor" else [LOOPSTALL, "-p", str(pid)]
+    argv = {"floor": [FLOOR, FLOOR_OBJ], "sys_exit": [FLOOR, FLOOR_OBJ, "floor_sys_exit"]}.get(
+        variant, [LOOPSTALL, "-p", str(pid)])
     p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     if not p.stderr.readline().startswith(("loopstall: watching", "bench_floor: attached")):
         p.kill()
         sys.exit(f"bench: {argv[0]} did not attach")
+    settle(p.pid)
     return p
+
+
+def settle(pid, quiet_s=0.2, limit_s=10):
+    """Waits until pid has used no CPU for quiet_s: loopstall warms its targets' symbols after it
+    says it is watching, and a measure must not count that start-up."""
+    end = time.monotonic() + limit_s
+    last = cpu_seconds(pid)
+    while time.monotonic() < end:
+        time.sleep(quiet_s)
+        now = cpu_seconds(pid)
+        if now - last < 0.001:
+            return
+        last = now
+    sys.exit(f"bench: process {pid} still busy {limit_s} s after it attached")
 
 
 def detach(p):
@@ -156,18 +173,19 @@ def detach(p):
         p.wait(timeout=10)
 
 
-def compare(what, unit, runs, measure):
-    """Alternates measure(variant) over VARIANTS, runs times, and prints the medians and ratios."""
-    values = {v: [] for v in VARIANTS}
+def compare(what, unit, runs, measure, variants=VARIANTS):
+    """Alternates measure(variant) over variants, runs times, and prints the medians and ratios."""
+    values = {v: [] for v in variants}
     for _ in range(runs):
-        for v in VARIANTS:
+        for v in variants:
             values[v].append(measure(v))
-    m = {v: statistics.median(values[v]) for v in VARIANTS}
+    m = {v: statistics.median(values[v]) for v in variants}
     above = f", loopstall = floor {m['loopstall'] - m['floor']:+.0f} {unit}" if unit == "ns" else ""
+    alone = f", the floor's sys_exit program alone {m['sys_exit'] / m['without']:.3f}" if "sys_exit" in m else ""
     print(f"{what}: without {m['without']:.0f} {unit}, floor {m['floor']:.0f} {unit}, "
           f"loopstall {m['loopstall']:.0f} {unit} (ratio to without: floor {m['floor'] / m['without']:.3f}, "
-          f"loopstall {m['loopstall'] / m['without']:.3f}; loopstall to floor {m['loopstall'] / m['floor']:.3f}"
-          f"{above}; medians of {runs})", flush=True)
+          f"loopstall {m['loopstall'] / m['without']:.3f}{alone}; loopstall to floor "
+          f"{m['loopstall'] / m['floor']:.3f}{above}; medians of {runs})", flush=True)
     return m
 
 
@@ -214,7 +232,8 @@ def redis(runs):
                 detach(tracer)
             return float(re.search(r"GET: ([\d.]+) requests per second", out).group(1))
 
-        compare("redis-benchmark GET, server and client pinned to a core each", "req/s", runs, once)
+        compare("redis-benchmark GET, server and client pinned to a core each", "req/s", runs, once,
+                VARIANTS + ("sys_exit",))
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -299,12 +318,13 @@ def lateness(count=50):
             start = max((s for s in starts if s < t), default=None)
             late.append((t - start) * 1000 - threshold_ms)
             detect.append(duration_ms - threshold_ms)
+        worst = late.index(max(late)) + 1
         late.sort()
         p99 = late[min(len(late) - 1, int(len(late) * 0.99))]
         print(f"begin record lateness, {kind} stalls at {threshold_ms} ms (record out of loopstall, past the "
               f"threshold): median {statistics.median(late):.2f} ms, p99 {p99:.2f} ms, max {late[-1]:.2f} ms "
-              f"({len(late)} stalls; its duration_ms past the threshold: median {statistics.median(detect):.2f} ms)",
-              flush=True)
+              f"(record {worst} of {len(late)}; its duration_ms past the threshold: median "
+              f"{statistics.median(detect):.2f} ms)", flush=True)
 
 
 def uvicorn(args):

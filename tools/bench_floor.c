@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * bench_floor OBJECT: loads and attaches the empty programs of OBJECT
- * (tools/bench_floor.bpf.c), says so on stderr (as loopstall says
- * "watching"), and holds them until a signal ends it.
+ * bench_floor OBJECT [PROGRAM...]: loads and attaches the empty programs of
+ * OBJECT (tools/bench_floor.bpf.c), or only the named ones, says so on
+ * stderr (as loopstall says "watching"), and holds them until a signal ends it.
  */
 #include <bpf/libbpf.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 /* The kernel detaches the programs with the process. */
@@ -16,13 +18,22 @@ static void on_signal(int sig)
 	_exit(0);
 }
 
+/* No names: all of them. */
+static bool wanted(const char *name, int n, char **names)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(name, names[i]))
+			return true;
+	return n == 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct bpf_object *obj;
 	struct bpf_program *prog;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: bench_floor OBJECT\n");
+	if (argc < 2) {
+		fprintf(stderr, "usage: bench_floor OBJECT [PROGRAM...]\n");
 		return 2;
 	}
 	obj = bpf_object__open_file(argv[1], NULL);
@@ -32,6 +43,8 @@ int main(int argc, char **argv)
 	}
 	bpf_object__for_each_program(prog, obj)
 	{
+		if (!wanted(bpf_program__name(prog), argc - 2, argv + 2))
+			continue;
 		if (!bpf_program__attach(prog)) {
 			fprintf(stderr, "bench_floor: cannot attach %s\n", bpf_program__name(prog));
 			return 4;
