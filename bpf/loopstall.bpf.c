@@ -101,12 +101,6 @@ struct bitmap {
 };
 struct bitmap loop_bits SEC(".maps");
 
-/*
- * Loop threads whose next syscall return has work: they left the CPU inside
- * an iteration (slept in a call, were preempted). The return of any other
- * syscall, on any thread, costs one bit test.
- */
-struct bitmap exit_bits SEC(".maps");
 
 /* Two stacks per loop thread: [0] the syscall in progress, [1] the top one. */
 struct ls_stack_pair {
@@ -203,8 +197,6 @@ static __always_inline bool maybe_loop(__u32 tid)
 static __always_inline void mark_loop(__u32 tid, bool on)
 {
 	set_bit(&loop_bits, tid, on);
-	if (!on)
-		set_bit(&exit_bits, tid, false);
 }
 
 /*
@@ -567,6 +559,30 @@ static __always_inline void promote_stack(struct ls_loop *l, __u32 tid)
 		sp->slot[1] = sp->slot[0];
 }
 
+/*
+ * The call the loop slept in is over: it becomes the top one if it blocked
+ * longest. The same call again (one wait in slices) adds to the top one and
+ * keeps the latest blocking point.
+ */
+static __always_inline void finish_call(struct ls_loop *l)
+{
+	__u64 total;
+
+	if (l->cur.nr == LS_NO_SYSCALL)
+		return;
+	if (l->cur.nr == l->top.nr && l->cur.blocked_ns) {
+		total = l->top.total_ns + l->cur.blocked_ns;
+		l->top = l->cur;
+		l->top.total_ns = total;
+		promote_stack(l, l->tid);
+	} else if (l->cur.blocked_ns > l->top.total_ns) {
+		l->top = l->cur;
+		l->top.total_ns = l->cur.blocked_ns;
+		promote_stack(l, l->tid);
+	}
+	l->cur.nr = LS_NO_SYSCALL;
+}
+
 /* A wait returned: an iteration begins (and one that never slept in the wait ends). */
 static __always_inline int wait_returned(__u64 pid_tgid)
 {
@@ -584,46 +600,29 @@ static __always_inline int wait_returned(__u64 pid_tgid)
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(ls_sys_exit, struct pt_regs *regs, long ret)
+/*
+ * Only the returns of the waits run a program: the kernel's per-syscall
+ * tracepoints test the syscall number in C, where a program on raw sys_exit
+ * would run for every syscall of every thread (the costlier part of the
+ * floor on Redis, measured in tools/bench.py). Calls that slept are
+ * finished at the loop's next switch-out or wait instead (finish_call).
+ */
+SEC("tracepoint/syscalls/sys_exit_epoll_wait")
+int ls_exit_epoll_wait(void *ctx)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)pid_tgid;
-	struct ls_loop *l;
-	__u64 total;
+	return wait_returned(bpf_get_current_pid_tgid());
+}
 
-	if (is_epoll_wait(regs->orig_ax))
-		return wait_returned(pid_tgid);
-	/* Only calls that slept were recorded (at sched_switch): the rest were CPU time. */
-	if (!test_bit(&exit_bits, tid))
-		return 0;
-	set_bit(&exit_bits, tid, false);
-	l = find_loop(tid);
-	if (!l || !l->iter_start_ns)
-		return 0;
-	if (l->state == LS_ON_CPU && l->cur.nr == LS_NO_SYSCALL)
-		return 0;
-	loop_write_begin(l);
-	if (l->state != LS_ON_CPU)
-		sync_on_cpu(l, bpf_ktime_get_ns());
-	if (l->cur.nr == LS_NO_SYSCALL) {
-		loop_write_end(l);
-		return 0;
-	}
-	if (l->cur.nr == l->top.nr && l->cur.blocked_ns) {
-		/* The same call again: one wait in slices. Keep the latest blocking point. */
-		total = l->top.total_ns + l->cur.blocked_ns;
-		l->top = l->cur;
-		l->top.total_ns = total;
-		promote_stack(l, tid);
-	} else if (l->cur.blocked_ns > l->top.total_ns) {
-		l->top = l->cur;
-		l->top.total_ns = l->cur.blocked_ns;
-		promote_stack(l, tid);
-	}
-	l->cur.nr = LS_NO_SYSCALL;
-	loop_write_end(l);
-	return 0;
+SEC("tracepoint/syscalls/sys_exit_epoll_pwait")
+int ls_exit_epoll_pwait(void *ctx)
+{
+	return wait_returned(bpf_get_current_pid_tgid());
+}
+
+SEC("tracepoint/syscalls/sys_exit_epoll_pwait2")
+int ls_exit_epoll_pwait2(void *ctx)
+{
+	return wait_returned(bpf_get_current_pid_tgid());
 }
 
 /* x86_64 user registers in DWARF order, for unwinding in user space. */
@@ -678,30 +677,53 @@ static void capture_blocking_stack(void *ctx, struct ls_loop *l, struct pt_regs 
 }
 
 /*
- * The loop thread goes to sleep. In the kernel's entry code a syscall in
- * progress has its number in orig_ax and -ENOSYS in ax (a page fault has
- * its error code in orig_ax and the user's rax in ax). Asleep in a wait,
- * its iteration is over; asleep in another call, that call is recorded
- * with its arguments and where it was made. Calls that never sleep cost
- * the loop nothing here: no program runs at syscall entry.
+ * Where the thread entered the kernel. In the kernel's entry code a syscall
+ * in progress has its number in orig_ax and -ENOSYS in ax (an interrupt or a
+ * page fault has its vector or error code in orig_ax and the user's rax in ax).
  */
-static void block_loop(void *ctx, struct ls_loop *l, struct task_struct *task, __u64 now)
+struct entry {
+	struct pt_regs *regs;
+	long nr; /* the syscall in progress, or -1 */
+};
+
+static __always_inline struct entry entry_of(struct task_struct *task)
 {
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
 	long nr = regs->orig_ax;
-	bool in_syscall = nr >= 0 && (long)regs->ax == -ENOSYS;
 
-	if (in_syscall && is_epoll_wait(nr)) {
+	return (struct entry){regs, nr >= 0 && (long)regs->ax == -ENOSYS ? nr : -1};
+}
+
+/* Still in the call it slept in last: the same number and arguments (a wait in slices, or the same call again). */
+static __always_inline bool in_current_call(const struct ls_loop *l, const struct entry *in)
+{
+	const struct pt_regs *r = in->regs;
+
+	return in->nr == l->cur.nr && l->cur.args[0] == r->di && l->cur.args[1] == r->si && l->cur.args[2] == r->dx &&
+	       l->cur.args[3] == r->r10 && l->cur.args[4] == r->r8 && l->cur.args[5] == r->r9;
+}
+
+/*
+ * The loop thread goes to sleep. Asleep in a wait, its iteration is over;
+ * asleep in another call, that call is recorded with its arguments and
+ * where it was made. Calls that never sleep cost the loop nothing here: no
+ * program runs at their entry or return.
+ */
+static void block_loop(void *ctx, struct ls_loop *l, const struct entry *in, __u64 now)
+{
+	struct pt_regs *regs = in->regs;
+
+	if (is_epoll_wait(in->nr)) {
 		end_iteration(l, now);
 		return;
 	}
 	l->acct.cpu_ns += now - l->state_since_ns;
 	l->state_since_ns = now;
 	l->state = LS_BLOCKED;
-	if (!in_syscall)
+	if (in->nr < 0)
 		return;
 	if (l->cur.nr == LS_NO_SYSCALL) {
-		l->cur.nr = nr;
+		l->cur.nr = in->nr;
 		l->cur.call_seq = ++l->calls;
 		l->cur.blocked_ns = 0;
 		l->cur.args[0] = regs->di;
@@ -718,14 +740,18 @@ SEC("tp_btf/sched_switch")
 int BPF_PROG(ls_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next, unsigned int prev_state)
 {
 	__u32 prev_tid = prev->pid, next_tid = next->pid;
+	struct entry in;
 	struct ls_loop *l;
 	__u64 now = 0;
 
 	l = find_loop(prev_tid);
 	if (l && l->iter_start_ns) {
 		now = bpf_ktime_get_ns();
+		in = entry_of(prev);
 		loop_write_begin(l);
-		set_bit(&exit_bits, prev_tid, true);
+		/* The call it slept in before has returned if it is elsewhere now. */
+		if (l->cur.nr != LS_NO_SYSCALL && !in_current_call(l, &in))
+			finish_call(l);
 		if (preempt || prev_state == 0) {
 			l->acct.cpu_ns += now - l->state_since_ns;
 			l->state_since_ns = now;
@@ -736,7 +762,7 @@ int BPF_PROG(ls_sched_switch, bool preempt, struct task_struct *prev, struct tas
 			l->state_since_ns = now;
 			l->state = LS_STOPPED;
 		} else {
-			block_loop(ctx, l, prev, now);
+			block_loop(ctx, l, &in, now);
 		}
 		if (l->iter_start_ns)
 			left_cpu_busy(l, now);

@@ -70,7 +70,7 @@ struct ls_loop {
 	__u32 pad;
 	__u64 busy_said_seq; /* the iteration user space was told of (LS_EV_BUSY or a sample) */
 	struct ls_account acct;
-	struct ls_syscall cur; /* syscall in progress, if any */
+	struct ls_syscall cur; /* syscall slept in last, until a switch-out elsewhere or a wait finishes it */
 	struct ls_syscall top; /* longest-blocked finished syscall of the iteration */
 	struct ls_hist hist;
 	__u64 seq_end;

@@ -139,11 +139,11 @@ VARIANTS = ("without", "floor", "loopstall")
 
 
 def attach(variant, pid):
-    """Starts what a run is measured with: nothing, the floor's empty programs (or its sys_exit one alone),
-    or loopstall -p PID."""
+    """Starts what a run is measured with: nothing, the floor's empty programs, an empty program on raw
+    sys_exit alone (what any tool there costs), or loopstall -p PID."""
     if variant == "without":
         return None
-    argv = {"floor": [FLOOR, FLOOR_OBJ], "sys_exit": [FLOOR, FLOOR_OBJ, "floor_sys_exit"]}.get(
+    argv = {"floor": [FLOOR, FLOOR_OBJ], "sys_exit": [FLOOR, FLOOR_OBJ, "raw_sys_exit"]}.get(
         variant, [LOOPSTALL, "-p", str(pid)])
     p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     if not p.stderr.readline().startswith(("loopstall: watching", "bench_floor: attached")):
@@ -181,7 +181,10 @@ def compare(what, unit, runs, measure, variants=VARIANTS):
             values[v].append(measure(v))
     m = {v: statistics.median(values[v]) for v in variants}
     above = f", loopstall = floor {m['loopstall'] - m['floor']:+.0f} {unit}" if unit == "ns" else ""
-    alone = f", the floor's sys_exit program alone {m['sys_exit'] / m['without']:.3f}" if "sys_exit" in m else ""
+    alone = ""
+    if "sys_exit" in m:
+        alone = f", an empty raw sys_exit program {m['sys_exit']:.0f} {unit}" if unit == "ns" else \
+            f", an empty raw sys_exit program {m['sys_exit'] / m['without']:.3f}"
     print(f"{what}: without {m['without']:.0f} {unit}, floor {m['floor']:.0f} {unit}, "
           f"loopstall {m['loopstall']:.0f} {unit} (ratio to without: floor {m['floor'] / m['without']:.3f}, "
           f"loopstall {m['loopstall'] / m['without']:.3f}{alone}; loopstall to floor "
@@ -212,7 +215,8 @@ def hotpath(runs):
              ("loop", 500_000, "hot path, epoll loop iteration (epoll_wait + getppid), watched"),
              ("switch", 100_000, "hot path, round trip between two threads (2 switches + 4 syscalls)")]
     for op, count, what in cases:
-        compare(what, "ns", runs, lambda v: hotpath_once(op, count, v))
+        compare(what, "ns", runs, lambda v: hotpath_once(op, count, v),
+                VARIANTS + ("sys_exit",) if op == "syscall" else VARIANTS)
 
 
 def redis(runs):
@@ -368,6 +372,9 @@ PARTS = ("hotpath", "redis", "uvicorn", "stalls", "lateness", "loops")
 
 
 def main():
+    # The floor's tracepoints are found in tracefs (loopstall mounts it too when it is missing).
+    if not os.path.exists("/sys/kernel/tracing/events/syscalls"):
+        subprocess.run(["mount", "-t", "tracefs", "tracefs", "/sys/kernel/tracing"], check=True)
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=6, help="runs of each kind (default 6)")
     ap.add_argument("--seconds", type=int, default=5, help="length of one wrk run (default 5)")

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * bench_floor OBJECT [PROGRAM...]: loads and attaches the empty programs of
- * OBJECT (tools/bench_floor.bpf.c), or only the named ones, says so on
+ * bench_floor OBJECT [PROGRAM...]: loads and attaches the floor's empty
+ * programs of OBJECT (tools/bench_floor.bpf.c, floor_*), or the named ones, says so on
  * stderr (as loopstall says "watching"), and holds them until a signal ends it.
  */
 #include <bpf/libbpf.h>
@@ -18,13 +18,13 @@ static void on_signal(int sig)
 	_exit(0);
 }
 
-/* No names: all of them. */
+/* No names: the floor's own (floor_*). */
 static bool wanted(const char *name, int n, char **names)
 {
 	for (int i = 0; i < n; i++)
 		if (!strcmp(name, names[i]))
 			return true;
-	return n == 0;
+	return n == 0 && !strncmp(name, "floor_", 6);
 }
 
 int main(int argc, char **argv)

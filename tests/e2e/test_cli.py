@@ -1,4 +1,5 @@
 """Targets, signals and bad input, with the real binary."""
+import json
 import os
 import re
 import signal
@@ -96,6 +97,20 @@ def test_bpf_load_failure_says_why_without_verbose(tmp_path):
     assert not any("libbpf: loading" in l or "libbpf: prog" in l for l in lines), r.stderr
     verbose = run(["--btf", str(broken), "-d", "1s", "-v"])
     assert len(verbose.stderr.splitlines()) > len(lines), verbose.stderr
+
+
+def test_mounts_tracefs_when_it_is_missing():
+    """The waits' tracepoints are found in tracefs: with none mounted (a fresh boot without systemd's
+    mount), loopstall mounts it and detects. In a mount namespace of its own, the host's stays."""
+    script = ("umount /sys/kernel/debug/tracing 2>/dev/null; umount /sys/kernel/tracing 2>/dev/null; "
+              "test -e /sys/kernel/tracing/events && exit 99; exec \"$@\"")
+    r = subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c", script, "sh", LOOPSTALL, "--json",
+                        "-t", "100ms", "--", PYTHON, "-c",
+                        "import asyncio, time\nasync def m():\n    time.sleep(0.3)\nasyncio.run(m())\n"],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, (r.returncode, r.stderr)
+    phases = [json.loads(l)["phase"] for l in r.stdout.splitlines() if '"event":"stall"' in l.replace(" ", "")]
+    assert phases == ["begin", "end"], r.stdout
 
 
 def test_non_event_loop_target_reports_nothing(procs):

@@ -114,7 +114,7 @@ def test_daemonset_fields_the_readme_names():
     assert sc["capabilities"]["drop"] == ["ALL"]
     mounts = {m["mountPath"]: m for m in c["volumeMounts"]}
     volumes = {v["name"]: v for v in spec["volumes"]}
-    for path in ("/sys/kernel/btf", "/sys/fs/cgroup", "/proc", "/var/log/pods", "/var/log/containers",
+    for path in ("/sys/kernel/btf", "/sys/kernel/tracing", "/sys/fs/cgroup", "/proc", "/var/log/pods", "/var/log/containers",
                  "/var/lib/kubelet/pods"):
         assert mounts[path]["readOnly"] is True, path
         assert volumes[mounts[path]["name"]]["hostPath"]["path"] == path

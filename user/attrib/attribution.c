@@ -241,6 +241,8 @@ void attribute_live(struct attribution *a, const struct ls_loop *snap, const str
 	uint64_t cur_blocked = snap->cur.blocked_ns, cur_total;
 	const struct ls_stack *stack = NULL;
 	bool in_syscall = snap->cur.nr != LS_NO_SYSCALL;
+	/* The kernel finishes a call at the loop's next switch-out: running, it may have returned. */
+	bool ongoing = in_syscall && snap->state != LS_ON_CPU;
 	int i;
 
 	fill_identity(r, snap->pid, snap->tid, snap->comm, snap->iter_seq, snap->iter_start_ns, threshold_ns);
@@ -268,7 +270,7 @@ void attribute_live(struct attribution *a, const struct ls_loop *snap, const str
 	if (in_syscall && snap->cur.nr == snap->top.nr)
 		cur_total = snap->top.total_ns + cur_blocked;
 	if (in_syscall && cur_total >= snap->top.total_ns) {
-		fill_syscall(r, &snap->cur, cur_total, true);
+		fill_syscall(r, &snap->cur, cur_total, ongoing);
 		for (i = 0; i < 2; i++)
 			if (stacks[i].iter_seq == snap->iter_seq && stacks[i].call_seq == snap->cur.call_seq)
 				stack = &stacks[i];

@@ -557,6 +557,15 @@ int main(int argc, char **argv)
 			app.opts.btf_path ? app.opts.btf_path : "/sys/kernel/btf/vmlinux");
 		return EXIT_KERNEL;
 	}
+	code = preflight_tracefs();
+	if (code) {
+		if (code == -ENOENT)
+			fprintf(stderr, "loopstall: the kernel has no syscall tracepoints (CONFIG_FTRACE_SYSCALLS)\n");
+		else
+			fprintf(stderr, "loopstall: tracefs is not mounted and mounting it on /sys/kernel/tracing failed: %s\n",
+				strerror(-code));
+		return EXIT_KERNEL;
+	}
 	for (i = 0; i < app.opts.npids; i++) {
 		if (!target_exists(app.opts.pids[i])) {
 			fprintf(stderr, "loopstall: no process with PID %d\n", app.opts.pids[i]);

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -59,4 +60,15 @@ int preflight_btf(const char *path)
 	if (!err && !(magic[0] == 0x9f && magic[1] == 0xeb) && memcmp(magic, "\x7f" "ELF", 4) != 0)
 		err = -ENOEXEC;
 	return err;
+}
+
+#define TRACEFS "/sys/kernel/tracing"
+
+int preflight_tracefs(void)
+{
+	if (!access(TRACEFS "/events/syscalls", F_OK) || !access("/sys/kernel/debug/tracing/events/syscalls", F_OK))
+		return 0;
+	if (mount("tracefs", TRACEFS, "tracefs", 0, NULL) && errno != EBUSY)
+		return -errno;
+	return access(TRACEFS "/events/syscalls", F_OK) ? -ENOENT : 0;
 }
