@@ -189,6 +189,8 @@ def compare(what, unit, runs, measure, variants=VARIANTS):
           f"loopstall {m['loopstall']:.0f} {unit} (ratio to without: floor {m['floor'] / m['without']:.3f}, "
           f"loopstall {m['loopstall'] / m['without']:.3f}{alone}; loopstall to floor "
           f"{m['loopstall'] / m['floor']:.3f}{above}; medians of {runs})", flush=True)
+    if unit != "ns":  # throughput moves a lot run to run on a VM: show how much
+        print("  runs: " + "; ".join(f"{v} {min(values[v]):.0f}-{max(values[v]):.0f}" for v in variants), flush=True)
     return m
 
 
