@@ -376,17 +376,20 @@ static bool separate_debug_file(Dwfl_Module *mod)
  * numbers). A separate debug file gives names only: its DWARF (libc6-dbg's
  * is tens of MB once parsed) would be read again for every process cached.
  */
+static struct symbol_index *module_index(struct cached_process *c, Dwfl_Module *mod);
+
 static int warm_module(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr start, void *arg)
 {
-	const struct symbolizer *s = arg;
+	struct cached_process *c = arg;
 	Dwarf_Addr bias;
 
 	(void)userdata, (void)name, (void)start;
-	if (!s->debug_files) {
+	if (!c->owner->debug_files) {
 		dwfl_module_eh_cfi(mod, &bias);
 		return DWARF_CB_OK;
 	}
 	dwfl_module_getsymtab(mod);
+	module_index(c, mod); /* sorting a big table took a first report 1-2 ms */
 	if (!separate_debug_file(mod))
 		dwfl_module_getdwarf(mod, &bias);
 	return DWARF_CB_OK;
@@ -407,7 +410,7 @@ void symbolizer_warm(struct symbolizer *s, pid_t pid)
 	pthread_mutex_unlock(&s->lock);
 	if (present || report_live(&built))
 		return;
-	dwfl_getmodules(built.dwfl, warm_module, s, 0);
+	dwfl_getmodules(built.dwfl, warm_module, &built, 0);
 	pthread_mutex_lock(&s->lock);
 	if (find_slot(s, pid)) {
 		pthread_mutex_unlock(&s->lock);
@@ -583,20 +586,30 @@ static void function_start(Dwfl_Module *mod, Dwarf_Addr addr, struct cached_symb
 	}
 }
 
-/* The function at addr of mod, through its index when its table is big. */
-static const char *function_at(struct cached_process *c, Dwfl_Module *mod, Dwarf_Addr addr, GElf_Off *off)
+/* mod's symbol index, built at its first use; NULL when its table is small or no slot is left. */
+static struct symbol_index *module_index(struct cached_process *c, Dwfl_Module *mod)
 {
-	GElf_Sym sym;
 	int i;
 
 	for (i = 0; i < INDEXED_MODULES && c->indexed[i].mod && c->indexed[i].mod != mod; i++)
 		;
-	if (i < INDEXED_MODULES && !c->indexed[i].mod) {
+	if (i == INDEXED_MODULES)
+		return NULL;
+	if (!c->indexed[i].mod) {
 		c->indexed[i].mod = mod;
 		c->indexed[i].ix = symbol_index_build(mod, INDEX_MIN_SYMBOLS);
 	}
-	if (i < INDEXED_MODULES && c->indexed[i].ix)
-		return symbol_index_lookup(c->indexed[i].ix, mod, addr, off);
+	return c->indexed[i].ix;
+}
+
+/* The function at addr of mod, through its index when its table is big. */
+static const char *function_at(struct cached_process *c, Dwfl_Module *mod, Dwarf_Addr addr, GElf_Off *off)
+{
+	struct symbol_index *ix = module_index(c, mod);
+	GElf_Sym sym;
+
+	if (ix)
+		return symbol_index_lookup(ix, mod, addr, off);
 	return dwfl_module_addrinfo(mod, addr, off, &sym, NULL, NULL, NULL);
 }
 
