@@ -11,7 +11,7 @@ import urllib.request
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from conftest import APPS, PYTHON, free_port, http_get, python_frames, wait_port
+from conftest import APPS, LOOPSTALL, PYTHON, free_port, http_get, python_frames, wait_port
 from test_fastapi import start_gunicorn, worker_pids
 
 
@@ -595,3 +595,43 @@ def test_idle_metrics_connections_do_not_starve_scrapes(procs, loopstall):
 
 def scrape_text(port):
     return urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2).read().decode()
+
+
+def sched_policies(pid):
+    """Each thread's scheduling policy (0 normal, 1 SCHED_FIFO), from /proc/PID/task/*/sched."""
+    out = []
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{tid}/sched") as f:
+            out.append(int(re.search(r"^policy\s+:\s+(\d+)", f.read(), re.M).group(1)))
+    return sorted(out)
+
+
+def test_realtime_threads_and_hooks_at_normal_priority(procs, loopstall, tmp_path):
+    """The detecting thread and the reporter run at SCHED_FIFO 1; a hook it starts does not inherit it;
+    --no-realtime keeps every thread normal."""
+    seen = tmp_path / "hook-policy"
+    hook = tmp_path / "hook.sh"
+    hook.write_text(f"#!/bin/sh\nawk '/^policy/ {{print $3}}' /proc/self/sched >> {seen}\n")
+    hook.chmod(0o755)
+    p = start_staller(procs, "periodic")
+    ls = loopstall(["-p", str(p.pid), "--exec", str(hook)])
+    ls.wait_ready()
+    ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "end")
+    assert sched_policies(ls.proc.pid).count(1) == 2, sched_policies(ls.proc.pid)
+    time.sleep(0.5)
+    assert seen.read_text().split() and set(seen.read_text().split()) == {"0"}, seen.read_text()
+    normal = loopstall(["-p", str(p.pid), "--no-realtime"])
+    normal.wait_ready()
+    normal.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "end")
+    assert set(sched_policies(normal.proc.pid)) == {0}, sched_policies(normal.proc.pid)
+
+
+def test_realtime_refused_is_said_once_and_detection_goes_on(procs, tmp_path):
+    """Without CAP_SYS_NICE (a container without it): one line on stderr, records as before."""
+    p = start_staller(procs, "periodic")
+    r = subprocess.run(["setpriv", "--inh-caps=-sys_nice", "--bounding-set=-sys_nice", LOOPSTALL, "--json",
+                        "-p", str(p.pid), "-d", "2s"], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    refused = [l for l in r.stderr.splitlines() if "realtime priority refused" in l]
+    assert len(refused) == 1, r.stderr
+    assert any(json.loads(l).get("phase") == "end" for l in r.stdout.splitlines()), r.stdout

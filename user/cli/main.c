@@ -31,6 +31,7 @@
 #include "sinks/sink.h"
 #include "base/escape.h"
 #include "base/proc.h"
+#include "base/sched_priority.h"
 #include "cli/targets.h"
 #include "report/report.h"
 #include "top/top.h"
@@ -646,6 +647,14 @@ int main(int argc, char **argv)
 	if (code != EXIT_OK)
 		goto out;
 	describe_targets(&app);
+	/* The detecting thread wakes at a stall's threshold, often on the CPU a stalled loop keeps busy. */
+	if (!app.opts.no_realtime && sched_set_realtime(true))
+		fprintf(stderr, "loopstall: realtime priority refused (run with CAP_SYS_NICE, or --no-realtime): "
+				"begin records beside a loop stalled on CPU may come a few ms late\n");
+	else if (!app.opts.no_realtime)
+		reporter_set_realtime(app.reporter, true);
+	else
+		sched_set_realtime(false);
 	code = run(&app, sigfd);
 	detector_finish(app.detector);
 	top_free(app.top); /* the terminal back first */

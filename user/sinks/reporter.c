@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "base/counters.h"
+#include "base/sched_priority.h"
 #include "sinks/reporter.h"
 #include "attrib/resolve.h"
 
@@ -42,6 +43,7 @@ struct reporter {
 	struct resolver *resolver;	/* the reporter thread's own symbolizer and runtimes */
 	struct detector_cache detector; /* the detecting thread's symbols and runtimes, warmed from here */
 	struct containers *containers;	/* each process's container, read here (may be NULL) */
+	bool realtime;			/* wanted: SCHED_FIFO 1 but for warming (under lock) */
 };
 
 /*
@@ -85,10 +87,13 @@ static void enqueue(struct reporter *rep, enum job_type type, pid_t pid, const v
 	pthread_mutex_unlock(&rep->lock);
 }
 
-static void run_job(struct reporter *rep, struct job *j)
+static void run_job(struct reporter *rep, struct job *j, bool realtime)
 {
 	uint64_t cpu0 = thread_cpu_ns();
 
+	/* Warming reads and parses binaries for tens of ms: not at realtime priority. */
+	if (realtime && j->type == JOB_WARM)
+		sched_set_realtime(false);
 	switch (j->type) {
 	case JOB_STALL:
 		resolve_record(rep->resolver, &j->u.stall);
@@ -128,6 +133,8 @@ static void run_job(struct reporter *rep, struct job *j)
 		break;
 	case JOB_REOPEN: sinks_reopen(rep->sinks); break;
 	}
+	if (realtime && j->type == JOB_WARM)
+		sched_set_realtime(true);
 	if (j->type == JOB_STALL || j->type == JOB_KILL)
 		counter_inc(&rep->counters->records);
 	if (j->type == JOB_STALL || j->type == JOB_KILL || j->type == JOB_WARM)
@@ -141,9 +148,14 @@ static void *reporter_main(void *arg)
 	struct timespec deadline;
 	struct job *j;
 
+	bool realtime = false; /* this thread's priority now */
+
+	sched_set_realtime(false); /* short slices, for what runs at normal priority */
 	pthread_mutex_lock(&rep->lock);
 	for (;;) {
 		while (!rep->head && !rep->stopping) {
+			if (rep->realtime != realtime)
+				realtime = !sched_set_realtime(rep->realtime); /* woken at that priority */
 			if (!ticks) {
 				pthread_cond_wait(&rep->wake, &rep->lock);
 				continue;
@@ -169,7 +181,7 @@ static void *reporter_main(void *arg)
 		rep->queued--;
 		pthread_cond_signal(&rep->room);
 		pthread_mutex_unlock(&rep->lock);
-		run_job(rep, j);
+		run_job(rep, j, realtime);
 		free(j);
 		sinks_tick(rep->sinks);
 		pthread_mutex_lock(&rep->lock);
@@ -268,4 +280,12 @@ uint64_t reporter_dropped(struct reporter *rep)
 	n = rep->dropped;
 	pthread_mutex_unlock(&rep->lock);
 	return n;
+}
+
+void reporter_set_realtime(struct reporter *rep, bool realtime)
+{
+	pthread_mutex_lock(&rep->lock);
+	rep->realtime = realtime;
+	pthread_cond_signal(&rep->wake);
+	pthread_mutex_unlock(&rep->lock);
 }

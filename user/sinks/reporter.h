@@ -44,6 +44,12 @@ void reporter_summary(struct reporter *rep, const struct loop_summary *ls);
 void reporter_warm(struct reporter *rep, pid_t pid);
 /* pid exited or exec'd: its cached symbols are stale (the detector's too). */
 void reporter_forget(struct reporter *rep, pid_t pid);
+/*
+ * Records are named and written at realtime priority (SCHED_FIFO 1, where
+ * permitted; the rest of the thread's work, warming a process's symbols
+ * above all, at normal priority): set before the first record.
+ */
+void reporter_set_realtime(struct reporter *rep, bool realtime);
 /* SIGHUP: sinks reopen their files. */
 void reporter_reopen(struct reporter *rep);
 uint64_t reporter_dropped(struct reporter *rep);
