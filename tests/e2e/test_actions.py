@@ -607,31 +607,31 @@ def sched_policies(pid):
 
 
 def test_realtime_threads_and_hooks_at_normal_priority(procs, loopstall, tmp_path):
-    """The detecting thread and the reporter run at SCHED_FIFO 1; a hook it starts does not inherit it;
-    --no-realtime keeps every thread normal."""
+    """--realtime: the detecting thread and the reporter run at SCHED_FIFO 1; a hook it starts does not
+    inherit it. By default every thread is normal."""
     seen = tmp_path / "hook-policy"
     hook = tmp_path / "hook.sh"
     hook.write_text(f"#!/bin/sh\nawk '/^policy/ {{print $3}}' /proc/self/sched >> {seen}\n")
     hook.chmod(0o755)
     p = start_staller(procs, "periodic")
-    ls = loopstall(["-p", str(p.pid), "--exec", str(hook)])
+    ls = loopstall(["-p", str(p.pid), "--realtime", "--exec", str(hook)])
     ls.wait_ready()
     ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "end")
     assert sched_policies(ls.proc.pid).count(1) == 2, sched_policies(ls.proc.pid)
     time.sleep(0.5)
     assert seen.read_text().split() and set(seen.read_text().split()) == {"0"}, seen.read_text()
-    normal = loopstall(["-p", str(p.pid), "--no-realtime"])
+    normal = loopstall(["-p", str(p.pid)])
     normal.wait_ready()
     normal.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "end")
     assert set(sched_policies(normal.proc.pid)) == {0}, sched_policies(normal.proc.pid)
 
 
 def test_realtime_refused_is_said_once_and_detection_goes_on(procs, tmp_path):
-    """Without CAP_SYS_NICE (a container without it): one line on stderr, records as before."""
+    """--realtime without CAP_SYS_NICE (a container without it): one line on stderr, records as before."""
     p = start_staller(procs, "periodic")
     r = subprocess.run(["setpriv", "--inh-caps=-sys_nice", "--bounding-set=-sys_nice", LOOPSTALL, "--json",
-                        "-p", str(p.pid), "-d", "2s"], capture_output=True, text=True, timeout=30)
+                        "--realtime", "-p", str(p.pid), "-d", "2s"], capture_output=True, text=True, timeout=30)
     assert r.returncode == 0, r.stderr
-    refused = [l for l in r.stderr.splitlines() if "realtime priority refused" in l]
+    refused = [l for l in r.stderr.splitlines() if "--realtime refused" in l]
     assert len(refused) == 1, r.stderr
     assert any(json.loads(l).get("phase") == "end" for l in r.stdout.splitlines()), r.stdout

@@ -10,7 +10,6 @@
 #define POLICY_NORMAL	    0 /* SCHED_OTHER */
 #define POLICY_FIFO	    1
 #define FLAG_RESET_ON_FORK  1
-#define SHORT_SLICE_NS	    300000 /* the kernel takes 0.1 to 100 ms */
 
 /* The kernel's struct sched_attr (linux/sched/types.h clashes with glibc's sched.h). */
 struct kernel_sched_attr {
@@ -28,17 +27,15 @@ static int set_attr(struct kernel_sched_attr *attr)
 
 int sched_set_realtime(bool realtime)
 {
-	struct kernel_sched_attr fifo = {.size = sizeof(fifo), .sched_policy = POLICY_FIFO,
-					 .sched_flags = FLAG_RESET_ON_FORK, .sched_priority = 1};
-	struct kernel_sched_attr fair = {.size = sizeof(fair), .sched_policy = POLICY_NORMAL,
-					 .sched_flags = FLAG_RESET_ON_FORK, .sched_runtime = SHORT_SLICE_NS};
-	int err = realtime ? set_attr(&fifo) : -EPERM;
+	struct kernel_sched_attr attr = {.size = sizeof(attr), .sched_policy = POLICY_NORMAL};
 
-	if (!err)
-		return 0;
+	if (realtime) {
+		attr.sched_policy = POLICY_FIFO;
+		attr.sched_flags = FLAG_RESET_ON_FORK;
+		attr.sched_priority = 1;
+		return set_attr(&attr);
+	}
 	errno = 0;
-	fair.sched_nice = getpriority(PRIO_PROCESS, 0); /* this thread's: sched_setattr sets it too */
-	if (!errno)
-		set_attr(&fair);
-	return err;
+	attr.sched_nice = getpriority(PRIO_PROCESS, 0); /* this thread's: sched_setattr sets it too */
+	return errno ? -errno : set_attr(&attr);
 }

@@ -7,9 +7,8 @@
  * at the threshold waits out the loop's time slice (3 ms by default) under
  * the fair scheduler. Realtime: the calling thread runs at SCHED_FIFO
  * priority 1, the lowest (threads and processes it starts do not inherit
- * it); else, or when not permitted (no CAP_SYS_NICE), at its nice value with
- * short slices (EEVDF's custom slices, 6.12+: ignored before). 0 when
- * realtime was set, -errno else.
+ * it); else at normal priority, its nice value kept. 0, or -errno (EPERM:
+ * no CAP_SYS_NICE).
  */
 int sched_set_realtime(bool realtime);
 

@@ -648,13 +648,10 @@ int main(int argc, char **argv)
 		goto out;
 	describe_targets(&app);
 	/* The detecting thread wakes at a stall's threshold, often on the CPU a stalled loop keeps busy. */
-	if (!app.opts.no_realtime && sched_set_realtime(true))
-		fprintf(stderr, "loopstall: realtime priority refused (run with CAP_SYS_NICE, or --no-realtime): "
-				"begin records beside a loop stalled on CPU may come a few ms late\n");
-	else if (!app.opts.no_realtime)
+	if (app.opts.realtime && sched_set_realtime(true))
+		fprintf(stderr, "loopstall: --realtime refused (no CAP_SYS_NICE): running at normal priority\n");
+	else if (app.opts.realtime)
 		reporter_set_realtime(app.reporter, true);
-	else
-		sched_set_realtime(false);
 	code = run(&app, sigfd);
 	detector_finish(app.detector);
 	top_free(app.top); /* the terminal back first */

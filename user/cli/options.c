@@ -39,9 +39,8 @@ static const char usage_text[] =
 	"      --max-loops N       loop threads followed at once (default 65536; 1 to 1048576)\n"
 	"      --max-processes N   processes watched at once, targets and their children\n"
 	"                          (default 65536; 1 to 1048576)\n"
-	"      --no-realtime       keep loopstall's threads at normal priority (default: its\n"
-	"                          detecting thread, and its reporter writing a record, at\n"
-	"                          SCHED_FIFO 1, so that a loop stalled on CPU does not delay them)\n"
+	"      --realtime          run the detecting thread, and the reporter writing records, at\n"
+	"                          SCHED_FIFO 1: a loop stalled on CPU does not delay them\n"
 	"  -v, --verbose           show libbpf's messages\n"
 	"  -h, --help              show this help\n"
 	"  -V, --version           show the version\n"
@@ -234,7 +233,7 @@ int options_parse(int argc, char **argv, struct options *o, char *err, size_t er
 		OPT_CONTAINER,
 		OPT_POD,
 		OPT_CGROUP,
-		OPT_NO_REALTIME,
+		OPT_REALTIME,
 	};
 	static const struct option longopts[] = {
 		{"pid", required_argument, NULL, 'p'},
@@ -262,7 +261,7 @@ int options_parse(int argc, char **argv, struct options *o, char *err, size_t er
 		{"container", required_argument, NULL, OPT_CONTAINER},
 		{"pod", required_argument, NULL, OPT_POD},
 		{"cgroup", required_argument, NULL, OPT_CGROUP},
-		{"no-realtime", no_argument, NULL, OPT_NO_REALTIME},
+		{"realtime", no_argument, NULL, OPT_REALTIME},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
@@ -333,7 +332,7 @@ int options_parse(int argc, char **argv, struct options *o, char *err, size_t er
 		case OPT_LOG_MAX_SIZE: ret = parse_size(optarg, &o->log_max_size, err, errlen); break;
 		case OPT_LOG_KEEP: ret = parse_count("--log-keep", optarg, &o->log_keep, err, errlen); break;
 		case OPT_SYSLOG: o->syslog = true; break;
-		case OPT_NO_REALTIME: o->no_realtime = true; break;
+		case OPT_REALTIME: o->realtime = true; break;
 		case 'i':
 			ret = parse_duration_arg("--interval", optarg, &o->interval_ns, err, errlen);
 			interval_given = true;

@@ -57,7 +57,7 @@ struct options {
 	uint64_t log_max_size; /* bytes; 0: no rotation */
 	int log_keep;
 	bool syslog;
-	bool no_realtime; /* --no-realtime */
+	bool realtime; /* --realtime */
 
 	/* loopstall top */
 	bool top;

@@ -145,17 +145,15 @@ static void *reporter_main(void *arg)
 {
 	struct reporter *rep = arg;
 	bool ticks = sinks_tick_wanted(rep->sinks);
+	bool realtime = false; /* this thread's priority now */
 	struct timespec deadline;
 	struct job *j;
 
-	bool realtime = false; /* this thread's priority now */
-
-	sched_set_realtime(false); /* short slices, for what runs at normal priority */
 	pthread_mutex_lock(&rep->lock);
 	for (;;) {
 		while (!rep->head && !rep->stopping) {
-			if (rep->realtime != realtime)
-				realtime = !sched_set_realtime(rep->realtime); /* woken at that priority */
+			if (rep->realtime && !realtime)
+				realtime = !sched_set_realtime(true); /* woken at that priority */
 			if (!ticks) {
 				pthread_cond_wait(&rep->wake, &rep->lock);
 				continue;
