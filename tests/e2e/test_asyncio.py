@@ -19,11 +19,13 @@ def test_cpu_bound_handler_is_cause_cpu_and_named(procs, loopstall):
     _, begin = ls.wait_for(lambda r: r["phase"] == "begin")
     _, end = ls.wait_for(lambda r: r["phase"] == "end")
     assert begin["pid"] == server.pid and begin["tid"] == server.pid
-    # On a shared 2-core machine the end may count more waiting for a CPU than running (the handler
-    # burns until a deadline, so it then runs less): either way, never blocked.
-    assert begin["cause"] == "cpu" and end["cause"] in ("cpu", "runqueue"), (begin, end)
+    # On a shared 2-core machine the loop may wait for a CPU more than it runs (CI once saw 64 of the
+    # first 100 ms in the runqueue): the dominant share names the cause, never a syscall.
+    for r in (begin, end):
+        share = r["breakdown_ms"]
+        assert r["cause"] == ("cpu" if share["cpu"] >= share["runqueue"] else "runqueue"), r
+        assert share["cpu"] + share["runqueue"] > 0.95 * r["duration_ms"], r
     split = end["breakdown_ms"]
-    assert split["cpu"] + split["runqueue"] > 0.95 * end["duration_ms"], end
     assert split["cpu"] > 100 and split["syscall"] < 10, end
     names = [f["function"] for f in python_frames(begin)]
     assert "cpu_bound_handler" in names, names
