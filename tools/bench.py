@@ -90,6 +90,10 @@ def report_cpu(values):
     return sum(v for k, v in values.items() if k.startswith("loopstall_report_cpu_seconds_total"))
 
 
+def warm_cpu(values):
+    return values.get("loopstall_warm_cpu_seconds_total", 0.0)
+
+
 def stalls(values):
     return sum(v for k, v in values.items() if k.startswith("loopstall_stalls_total"))
 
@@ -117,7 +121,7 @@ def stall_cost(runtime, count=15):
                 continue
             n = stalls(values)
             if first is None and n >= 1:
-                first = (n, report_cpu(values))
+                first = (n, report_cpu(values), warm_cpu(values))
             if n >= count:
                 break
             time.sleep(0.05)
@@ -132,7 +136,8 @@ def stall_cost(runtime, count=15):
     first_ms = first[1] / first[0] * 1000
     repeat_ms = (last[1] - first[1]) / (last[0] - first[0]) * 1000
     print(f"stall report cost, {runtime} (loopstall CPU, begin + end records): first {first_ms:.2f} ms, "
-          f"repeat {repeat_ms:.2f} ms (mean over {int(last[0] - first[0])} more stalls in the warm process)")
+          f"repeat {repeat_ms:.2f} ms (mean over {int(last[0] - first[0])} more stalls in the warm process); "
+          f"warming the process at attach, before its first stall: {first[2] * 1000:.2f} ms")
 
 
 VARIANTS = ("without", "floor", "loopstall")

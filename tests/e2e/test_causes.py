@@ -109,13 +109,20 @@ def test_first_stall_of_a_process_costs_the_detecting_thread_little(procs, loops
     # Every C extension of the standard library imported before its first wait: 40-odd more files mapped.
     p = procs([PYTHON, f"{APPS}/commanded.py", "load"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert p.proc.stdout.readline().strip() == "ready"
-    time.sleep(1)  # its first wait: the reporter warms both threads' symbols meanwhile
-    before = sample(scrape(metrics), "loopstall_report_cpu_seconds", "_total", thread="detector")
+    command(p, "sleep 0")  # its first iteration: the reporter warms both threads' symbols
+    time.sleep(1)
+    families = scrape(metrics)
+    before = sample(families, "loopstall_report_cpu_seconds", "_total", thread="detector")
+    warmed = sample(families, "loopstall_warm_cpu_seconds", "_total")
+    assert warmed > 0, "the new process was not warmed ahead of its first stall"
     command(p, "sleep 0.3")
     _, begin = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "end")
     assert begin["stack"][0]["function"] == "clock_nanosleep", begin["stack"]
-    spent = sample(scrape(metrics), "loopstall_report_cpu_seconds", "_total", thread="detector") - before
+    families = scrape(metrics)
+    spent = sample(families, "loopstall_report_cpu_seconds", "_total", thread="detector") - before
     assert spent < 0.002, f"the detecting thread spent {spent * 1000:.2f} ms on a first stall"
+    # Warming is counted on its own, once per process, not as the first stall's report.
+    assert sample(families, "loopstall_warm_cpu_seconds", "_total") == warmed
 
 
 def test_stopped_target_is_its_own_cause(procs, loopstall):

@@ -14,7 +14,9 @@ struct counters {
 	uint64_t hooks_dropped; /* over the running limit or a loop's rate limit */
 	/* loopstall's own CPU time spent on reports, by thread (loopstall_report_cpu_seconds_total) */
 	uint64_t capture_ns;   /* detecting thread: stacks, fds, Python frames, sample unwinding */
-	uint64_t symbolize_ns; /* reporter thread: symbols (and warming them), sinks */
+	uint64_t symbolize_ns; /* reporter thread: symbols, sinks */
+	uint64_t warm_ns;      /* reporter thread: a new process's symbols and unwind tables, read ahead of its stalls
+				  (loopstall_warm_cpu_seconds_total) */
 	uint64_t records;      /* stall and kill records produced */
 };
 

@@ -185,6 +185,10 @@ static void put_counters(struct metrics *m, FILE *f)
 		(double)counter_get(&m->src.counters->capture_ns) / 1e9);
 	fprintf(f, "loopstall_report_cpu_seconds_total{thread=\"reporter\"} %.6f\n",
 		(double)counter_get(&m->src.counters->symbolize_ns) / 1e9);
+	fputs("# HELP loopstall_warm_cpu_seconds_total loopstall's own CPU time spent reading new processes' symbols ahead of their stalls.\n"
+	      "# TYPE loopstall_warm_cpu_seconds_total counter\n",
+	      f);
+	fprintf(f, "loopstall_warm_cpu_seconds_total %.6f\n", (double)counter_get(&m->src.counters->warm_ns) / 1e9);
 	put_counter(f, "loopstall_records_total", "Stall and kill records produced.",
 		    counter_get(&m->src.counters->records));
 	put_counter(f, "loopstall_hooks_run_total", "--exec hooks started.", counter_get(&m->src.counters->hooks_run));

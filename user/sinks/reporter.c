@@ -137,8 +137,10 @@ static void run_job(struct reporter *rep, struct job *j, bool realtime)
 		sched_set_realtime(true);
 	if (j->type == JOB_STALL || j->type == JOB_KILL)
 		counter_inc(&rep->counters->records);
-	if (j->type == JOB_STALL || j->type == JOB_KILL || j->type == JOB_WARM)
+	if (j->type == JOB_STALL || j->type == JOB_KILL)
 		counter_add(&rep->counters->symbolize_ns, thread_cpu_ns() - cpu0);
+	else if (j->type == JOB_WARM)
+		counter_add(&rep->counters->warm_ns, thread_cpu_ns() - cpu0);
 }
 
 static void *reporter_main(void *arg)
