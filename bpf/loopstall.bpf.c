@@ -337,7 +337,7 @@ static void emit_stall_end(struct ls_loop *l, __u64 now, bool exited)
  * The loop left the CPU inside an iteration: nothing of it runs until it is
  * back, so user space is told once per iteration and follows it from there.
  */
-static void say_busy(struct ls_loop *l)
+static void say_busy(struct ls_loop *l, __u32 cpu)
 {
 	struct ls_busy *e;
 
@@ -352,7 +352,7 @@ static void say_busy(struct ls_loop *l)
 	e->type = LS_EV_BUSY;
 	e->pid = l->pid;
 	e->tid = l->tid;
-	e->pad = 0;
+	e->cpu = cpu;
 	e->iter_seq = l->iter_seq;
 	e->iter_start_ns = l->iter_start_ns;
 	bpf_ringbuf_submit(e, 0);
@@ -413,12 +413,12 @@ static void left_cpu_busy(struct ls_loop *l, __u64 now)
 	if (l->busy_said_seq == l->iter_seq)
 		return;
 	if (near_threshold(l, now)) {
-		say_busy(l);
+		say_busy(l, bpf_get_smp_processor_id());
 		return;
 	}
 	p = bpf_map_lookup_elem(&pending, &zero);
 	if (!p) {
-		say_busy(l);
+		say_busy(l, bpf_get_smp_processor_id());
 		return;
 	}
 	for (i = 0; i < PENDING_SLOTS; i++) {
@@ -430,7 +430,7 @@ static void left_cpu_busy(struct ls_loop *l, __u64 now)
 			free = i;
 	}
 	if (free < 0) {
-		say_busy(l); /* no room: user space follows it from now */
+		say_busy(l, bpf_get_smp_processor_id()); /* no room: user space follows it from now */
 		return;
 	}
 	p->slot[free & (PENDING_SLOTS - 1)] = pending_key(l);
@@ -457,7 +457,7 @@ static long check_cpu_pending(__u64 cpu, void *ctx)
 		if (l && l->iter_start_ns && (__u32)l->iter_seq == (__u32)key && l->busy_said_seq != l->iter_seq) {
 			if (l->state == LS_ON_CPU || !near_threshold(l, now))
 				continue; /* running (its CPU's samples see it), or not yet */
-			say_busy(l);
+			say_busy(l, cpu); /* the CPU it left */
 		}
 		__sync_val_compare_and_swap(&p->slot[i], key, 0);
 	}
@@ -804,7 +804,7 @@ int ls_sample(struct bpf_perf_event_data *ctx)
 	age = now - l->iter_start_ns;
 	if (age < threshold_ns / 2) {
 		if (near_threshold(l, now))
-			say_busy(l);
+			say_busy(l, bpf_get_smp_processor_id());
 		return 0;
 	}
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
@@ -817,6 +817,7 @@ int ls_sample(struct bpf_perf_event_data *ctx)
 	e->tid = tid;
 	e->iter_seq = l->iter_seq;
 	e->iter_start_ns = l->iter_start_ns;
+	e->cpu = bpf_get_smp_processor_id();
 	l->busy_said_seq = l->iter_seq; /* this sample tells user space */
 	n = bpf_get_stack(ctx, e->ips, sizeof(e->ips), BPF_F_USER_STACK);
 	e->nr_frames = n > 0 ? n / sizeof(__u64) : 0;

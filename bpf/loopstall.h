@@ -104,7 +104,7 @@ struct ls_sample {
 	__u64 iter_start_ns;
 	__u64 regs[LS_NR_REGS]; /* user registers when sampled */
 	__u32 stack_len;	/* bytes of stack copied from regs[7] (rsp) */
-	__u32 pad;
+	__u32 cpu;		/* the CPU the loop runs on */
 	__u64 ips[LS_MAX_FRAMES];
 	__u8 stack[LS_SAMPLE_STACK];
 };
@@ -125,7 +125,7 @@ struct ls_busy {
 	__u32 type;
 	__u32 pid;
 	__u32 tid;
-	__u32 pad;
+	__u32 cpu; /* the CPU the loop runs on, or last ran on */
 	__u64 iter_seq;
 	__u64 iter_start_ns;
 };

@@ -330,13 +330,13 @@ def lateness(count=50):
             start = max((s for s in starts if s < t), default=None)
             late.append((t - start) * 1000 - threshold_ms)
             detect.append(duration_ms - threshold_ms)
-        worst = late.index(max(late)) + 1
+        worst = late.index(max(late))
         late.sort()
         p99 = late[min(len(late) - 1, int(len(late) * 0.99))]
         print(f"begin record lateness, {kind} stalls at {threshold_ms} ms (record out of loopstall, past the "
               f"threshold): median {statistics.median(late):.2f} ms, p99 {p99:.2f} ms, max {late[-1]:.2f} ms "
-              f"(record {worst} of {len(late)}; its duration_ms past the threshold: median "
-              f"{statistics.median(detect):.2f} ms)", flush=True)
+              f"(record {worst + 1} of {len(late)}, decided {detect[worst]:.2f} ms past the threshold; "
+              f"records' duration_ms past it: median {statistics.median(detect):.2f} ms)", flush=True)
 
 
 def uvicorn(args):

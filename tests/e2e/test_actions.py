@@ -9,6 +9,8 @@ import subprocess
 import time
 import urllib.request
 
+import pytest
+
 from prometheus_client.parser import text_string_to_metric_families
 
 from conftest import APPS, LOOPSTALL, PYTHON, free_port, http_get, python_frames, wait_port
@@ -635,3 +637,43 @@ def test_realtime_refused_is_said_once_and_detection_goes_on(procs, tmp_path):
     refused = [l for l in r.stderr.splitlines() if "--realtime refused" in l]
     assert len(refused) == 1, r.stderr
     assert any(json.loads(l).get("phase") == "end" for l in r.stdout.splitlines()), r.stdout
+
+
+def allowed_cpus(pid):
+    """Each thread's CPUs (Cpus_allowed_list of /proc/PID/task/*/status), as sets."""
+    out = []
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{tid}/status") as f:
+            spec = re.search(r"^Cpus_allowed_list:\s+(\S+)", f.read(), re.M).group(1)
+        cpus = set()
+        for part in spec.split(","):
+            lo, _, hi = part.partition("-")
+            cpus.update(range(int(lo), int(hi or lo) + 1))
+        out.append(cpus)
+    return out
+
+
+def test_detecting_and_reporting_threads_keep_off_a_stalled_loops_cpu(procs, loopstall):
+    """A loop stalled on CPU 0 keeps it busy: loopstall's detecting and reporting threads run elsewhere
+    until the stall ends (woken there at the threshold they would wait out the loop's time slice)."""
+    import threading
+    if len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("one CPU: nowhere else to run")
+    port = free_port()
+    server = procs(["taskset", "-c", "0", PYTHON, f"{APPS}/asyncio_server.py", str(port)])
+    wait_port(port)
+    ls = loopstall(["-p", str(server.pid)])
+    ls.wait_ready()
+    everywhere = set(os.sched_getaffinity(0))
+    assert all(cpus == everywhere for cpus in allowed_cpus(ls.proc.pid)), allowed_cpus(ls.proc.pid)
+    request = threading.Thread(target=http_get, args=(port, "/cpu"), daemon=True)
+    request.start()
+    _, begin = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "begin")
+    during = allowed_cpus(ls.proc.pid)
+    assert sum(1 for cpus in during if cpus and 0 not in cpus) >= 2, during
+    ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "end")
+    request.join(timeout=10)
+    deadline = time.monotonic() + 2
+    while any(cpus != everywhere for cpus in allowed_cpus(ls.proc.pid)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert all(cpus == everywhere for cpus in allowed_cpus(ls.proc.pid)), allowed_cpus(ls.proc.pid)

@@ -234,7 +234,7 @@ static void on_busy(void *ctx, const struct ls_busy *b)
 {
 	struct app *app = ctx;
 
-	detector_follow(app->detector, b->tid, b->iter_seq, b->iter_start_ns);
+	detector_follow(app->detector, b->tid, b->iter_seq, b->iter_start_ns, (int)b->cpu);
 }
 
 /* A target found at start: watched, and its symbols warmed now, not at its first wait (which may be a stall). */
@@ -643,6 +643,7 @@ int main(int argc, char **argv)
 		code = EXIT_RUNTIME;
 		goto out;
 	}
+	detector_keep_off_with(app.detector, reporter_thread(app.reporter));
 	code = watch_targets(&app);
 	if (code != EXIT_OK)
 		goto out;

@@ -5,8 +5,9 @@
 #include <time.h>
 
 #include "attrib/cgroup_cpu.h"
-#include "detect/detector.h"
+#include "base/cpu_avoid.h"
 #include "base/duration.h"
+#include "detect/detector.h"
 #include "detect/samples.h"
 #include "trace/loops.h"
 
@@ -18,6 +19,7 @@ struct followed {
 	uint64_t iter_seq;
 	uint64_t iter_start_ns;
 	uint64_t next_ns;
+	int cpu; /* where it runs, or last ran (-1: not known) */
 };
 
 /* A stall reported as begun and not yet ended. */
@@ -40,6 +42,8 @@ struct detector {
 	struct counters *counters;
 	struct followed *followed; /* loops the kernel said are busy */
 	int nfollowed, followed_cap;
+	int *followed_cpus; /* scratch: their CPUs, to keep off (followed_cap of them) */
+	struct cpu_avoid *avoid;
 	struct sample_store *samples;
 	struct stall_record *scratch;
 	struct open_stall open[MAX_OPEN];
@@ -66,6 +70,7 @@ struct detector *detector_new(struct tracer *t, struct attribution *a, uint64_t 
 	d->counters = counters;
 	d->scratch = malloc(sizeof(*d->scratch));
 	d->samples = sample_store_new();
+	d->avoid = cpu_avoid_new(); /* made on the detecting thread: its CPUs */
 	if (!d->scratch || !d->samples) {
 		detector_free(d);
 		return NULL;
@@ -82,10 +87,17 @@ void detector_free(struct detector *d)
 	for (i = 0; i < d->nopen; i++)
 		free(d->open[i].begin);
 	free(d->followed);
+	free(d->followed_cpus);
+	cpu_avoid_free(d->avoid);
 	free(d->ended);
 	free(d->scratch);
 	sample_store_free(d->samples);
 	free(d);
+}
+
+void detector_keep_off_with(struct detector *d, pthread_t thread)
+{
+	cpu_avoid_add(d->avoid, thread);
 }
 
 void detector_sample(struct detector *d, const struct ls_sample *s)
@@ -97,7 +109,19 @@ void detector_sample(struct detector *d, const struct ls_sample *s)
 
 	samples_add_native(d->samples, s->tid, s->iter_seq, ips, n, code, ncode);
 	counter_add(&d->counters->capture_ns, thread_cpu_ns() - cpu0);
-	detector_follow(d, s->tid, s->iter_seq, s->iter_start_ns);
+	detector_follow(d, s->tid, s->iter_seq, s->iter_start_ns, s->cpu);
+}
+
+/* The detecting thread keeps off the followed loops' CPUs: it is to run at their threshold. */
+static void avoid_followed_cpus(struct detector *d)
+{
+	int i;
+
+	if (!d->avoid)
+		return;
+	for (i = 0; i < d->nfollowed; i++)
+		d->followed_cpus[i] = d->followed[i].cpu;
+	cpu_avoid_set(d->avoid, d->followed_cpus, d->nfollowed);
 }
 
 /* How often a followed loop busy for half the threshold is checked (and its runtime's stack read). */
@@ -270,21 +294,33 @@ static enum check_result check_loop(struct detector *d, struct followed *f, uint
 	return FOLLOW_ON;
 }
 
-void detector_follow(struct detector *d, pid_t tid, uint64_t iter_seq, uint64_t iter_start_ns)
+void detector_follow(struct detector *d, pid_t tid, uint64_t iter_seq, uint64_t iter_start_ns, int cpu)
 {
 	struct followed *f;
 	int i;
 
-	for (i = 0; i < d->nfollowed; i++)
-		if (d->followed[i].tid == tid && d->followed[i].iter_seq == iter_seq)
+	for (i = 0; i < d->nfollowed; i++) {
+		f = &d->followed[i];
+		if (f->tid == tid && f->iter_seq == iter_seq) {
+			if (f->cpu != cpu) { /* it moved */
+				f->cpu = cpu;
+				avoid_followed_cpus(d);
+			}
 			return;
+		}
+	}
 	if (d->nfollowed == d->followed_cap) {
 		int cap = d->followed_cap ? 2 * d->followed_cap : 64;
 		void *more = realloc(d->followed, cap * sizeof(*d->followed));
+		void *cpus;
 
 		if (!more)
 			return; /* out of memory: this iteration goes unfollowed */
 		d->followed = more;
+		cpus = realloc(d->followed_cpus, cap * sizeof(*d->followed_cpus));
+		if (!cpus)
+			return;
+		d->followed_cpus = cpus;
 		d->followed_cap = cap;
 	}
 	f = &d->followed[d->nfollowed++];
@@ -292,6 +328,8 @@ void detector_follow(struct detector *d, pid_t tid, uint64_t iter_seq, uint64_t 
 	f->iter_seq = iter_seq;
 	f->iter_start_ns = iter_start_ns;
 	f->next_ns = iter_start_ns + d->threshold_ns / 2; /* now, if the kernel's word came late */
+	f->cpu = cpu;
+	avoid_followed_cpus(d);
 }
 
 uint64_t detector_next_check_ns(const struct detector *d)
@@ -316,7 +354,7 @@ void detector_check(struct detector *d, uint64_t now)
 		pid_t tid;
 		uint64_t iter_seq;
 	} stale[MAX_OPEN];
-	int i, j, nstale = 0;
+	int i, j, nstale = 0, moved_on = 0;
 
 	if (detector_next_check_ns(d) > now)
 		return;
@@ -339,7 +377,10 @@ void detector_check(struct detector *d, uint64_t now)
 			stale[nstale++].iter_seq = f->iter_seq;
 		}
 		*f = d->followed[--d->nfollowed];
+		moved_on++;
 	}
+	if (moved_on)
+		avoid_followed_cpus(d);
 	if (!nstale)
 		return;
 	tracer_consume(d->tracer);

@@ -1,6 +1,7 @@
 #ifndef LOOPSTALL_DETECTOR_H
 #define LOOPSTALL_DETECTOR_H
 #include <linux/types.h>
+#include <pthread.h>
 #include <stdint.h>
 
 #include "attrib/attribution.h"
@@ -34,8 +35,10 @@ struct detector_callbacks {
 struct detector *detector_new(struct tracer *t, struct attribution *a, uint64_t threshold_ns, uint64_t kill_after_ns,
 			      const struct detector_callbacks *cb, struct counters *counters);
 void detector_free(struct detector *d);
-/* The kernel says iteration iter_seq of loop thread tid is busy (LS_EV_BUSY). */
-void detector_follow(struct detector *d, pid_t tid, uint64_t iter_seq, uint64_t iter_start_ns);
+/* thread (the reporter writing its records) keeps off the followed loops' CPUs with the detecting thread. */
+void detector_keep_off_with(struct detector *d, pthread_t thread);
+/* The kernel says iteration iter_seq of loop thread tid is busy (LS_EV_BUSY), on or last on cpu (-1: not known). */
+void detector_follow(struct detector *d, pid_t tid, uint64_t iter_seq, uint64_t iter_start_ns, int cpu);
 /* Checks the followed loops that are due at now (CLOCK_MONOTONIC); reports stalls that reached the threshold. */
 void detector_check(struct detector *d, uint64_t now);
 /* When detector_check is due next; UINT64_MAX when no loop is followed. */

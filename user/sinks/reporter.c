@@ -282,6 +282,11 @@ uint64_t reporter_dropped(struct reporter *rep)
 	return n;
 }
 
+pthread_t reporter_thread(const struct reporter *rep)
+{
+	return rep->thread;
+}
+
 void reporter_set_realtime(struct reporter *rep, bool realtime)
 {
 	pthread_mutex_lock(&rep->lock);

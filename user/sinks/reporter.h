@@ -1,5 +1,6 @@
 #ifndef LOOPSTALL_REPORTER_H
 #define LOOPSTALL_REPORTER_H
+#include <pthread.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -52,6 +53,8 @@ void reporter_forget(struct reporter *rep, pid_t pid);
 void reporter_set_realtime(struct reporter *rep, bool realtime);
 /* SIGHUP: sinks reopen their files. */
 void reporter_reopen(struct reporter *rep);
+/* The reporter's thread (kept off the CPUs of stalled loops with the detecting one). */
+pthread_t reporter_thread(const struct reporter *rep);
 uint64_t reporter_dropped(struct reporter *rep);
 
 #endif
