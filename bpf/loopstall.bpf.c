@@ -336,6 +336,7 @@ static void emit_stall_end(struct ls_loop *l, __u64 now, bool exited)
 /*
  * The loop left the CPU inside an iteration: nothing of it runs until it is
  * back, so user space is told once per iteration and follows it from there.
+ * cpu: the one it keeps busy (said from a sample there), or LS_CPU_NONE.
  */
 static void say_busy(struct ls_loop *l, __u32 cpu)
 {
@@ -413,12 +414,12 @@ static void left_cpu_busy(struct ls_loop *l, __u64 now)
 	if (l->busy_said_seq == l->iter_seq)
 		return;
 	if (near_threshold(l, now)) {
-		say_busy(l, bpf_get_smp_processor_id());
+		say_busy(l, LS_CPU_NONE);
 		return;
 	}
 	p = bpf_map_lookup_elem(&pending, &zero);
 	if (!p) {
-		say_busy(l, bpf_get_smp_processor_id());
+		say_busy(l, LS_CPU_NONE);
 		return;
 	}
 	for (i = 0; i < PENDING_SLOTS; i++) {
@@ -430,7 +431,7 @@ static void left_cpu_busy(struct ls_loop *l, __u64 now)
 			free = i;
 	}
 	if (free < 0) {
-		say_busy(l, bpf_get_smp_processor_id()); /* no room: user space follows it from now */
+		say_busy(l, LS_CPU_NONE); /* no room: user space follows it from now */
 		return;
 	}
 	p->slot[free & (PENDING_SLOTS - 1)] = pending_key(l);
@@ -457,7 +458,7 @@ static long check_cpu_pending(__u64 cpu, void *ctx)
 		if (l && l->iter_start_ns && (__u32)l->iter_seq == (__u32)key && l->busy_said_seq != l->iter_seq) {
 			if (l->state == LS_ON_CPU || !near_threshold(l, now))
 				continue; /* running (its CPU's samples see it), or not yet */
-			say_busy(l, cpu); /* the CPU it left */
+			say_busy(l, LS_CPU_NONE);
 		}
 		__sync_val_compare_and_swap(&p->slot[i], key, 0);
 	}

@@ -120,12 +120,14 @@ enum ls_event_type {
 	LS_EV_WATCH_FULL = 8, /* the watched set is full: a watched process's child goes unwatched (said once) */
 };
 
+#define LS_CPU_NONE 0xffffffffu
+
 /* Iteration iter_seq of a loop is near the threshold (ring buffer record, LS_EV_BUSY). */
 struct ls_busy {
 	__u32 type;
 	__u32 pid;
 	__u32 tid;
-	__u32 cpu; /* the CPU the loop runs on, or last ran on */
+	__u32 cpu; /* the CPU the loop keeps busy, or LS_CPU_NONE (it left the CPU) */
 	__u64 iter_seq;
 	__u64 iter_start_ns;
 };

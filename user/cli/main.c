@@ -234,7 +234,7 @@ static void on_busy(void *ctx, const struct ls_busy *b)
 {
 	struct app *app = ctx;
 
-	detector_follow(app->detector, b->tid, b->iter_seq, b->iter_start_ns, (int)b->cpu);
+	detector_follow(app->detector, b->tid, b->iter_seq, b->iter_start_ns, b->cpu == LS_CPU_NONE ? -1 : (int)b->cpu);
 }
 
 /* A target found at start: watched, and its symbols warmed now, not at its first wait (which may be a stall). */

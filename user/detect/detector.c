@@ -19,7 +19,7 @@ struct followed {
 	uint64_t iter_seq;
 	uint64_t iter_start_ns;
 	uint64_t next_ns;
-	int cpu; /* where it runs, or last ran (-1: not known) */
+	int cpu; /* the CPU it keeps busy (-1: it left the CPU) */
 };
 
 /* A stall reported as begun and not yet ended. */

@@ -37,7 +37,7 @@ struct detector *detector_new(struct tracer *t, struct attribution *a, uint64_t 
 void detector_free(struct detector *d);
 /* thread (the reporter writing its records) keeps off the followed loops' CPUs with the detecting thread. */
 void detector_keep_off_with(struct detector *d, pthread_t thread);
-/* The kernel says iteration iter_seq of loop thread tid is busy (LS_EV_BUSY), on or last on cpu (-1: not known). */
+/* The kernel says iteration iter_seq of loop thread tid is busy (LS_EV_BUSY), keeping cpu busy (-1: off CPU). */
 void detector_follow(struct detector *d, pid_t tid, uint64_t iter_seq, uint64_t iter_start_ns, int cpu);
 /* Checks the followed loops that are due at now (CLOCK_MONOTONIC); reports stalls that reached the threshold. */
 void detector_check(struct detector *d, uint64_t now);
