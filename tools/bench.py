@@ -194,9 +194,22 @@ def compare(what, unit, runs, measure, variants=VARIANTS):
           f"loopstall {m['loopstall']:.0f} {unit} (ratio to without: floor {m['floor'] / m['without']:.3f}, "
           f"loopstall {m['loopstall'] / m['without']:.3f}{alone}; loopstall to floor "
           f"{m['loopstall'] / m['floor']:.3f}{above}; medians of {runs})", flush=True)
-    if unit != "ns":  # throughput moves a lot run to run on a VM: show how much
+    if unit != "ns":  # throughput moves a lot run to run on a VM: show how much, and what the medians can tell
         print("  runs: " + "; ".join(f"{v} {min(values[v]):.0f}-{max(values[v]):.0f}" for v in variants), flush=True)
+        print("  95% interval of the ratios (bootstrap over the runs): " + "; ".join(
+            f"{a} to {b} {lo:.3f}-{hi:.3f}" for a, b, (lo, hi) in
+            (("loopstall", "without", ratio_interval(values["loopstall"], values["without"])),
+             ("loopstall", "floor", ratio_interval(values["loopstall"], values["floor"])))), flush=True)
     return m
+
+
+def ratio_interval(a, b, resamples=2000):
+    """The 2.5th and 97.5th percentiles of median(a) / median(b) over runs drawn again with replacement."""
+    import random
+    rng = random.Random(1)  # the same interval for the same runs
+    ratios = sorted(statistics.median(rng.choices(a, k=len(a))) / statistics.median(rng.choices(b, k=len(b)))
+                    for _ in range(resamples))
+    return ratios[int(resamples * 0.025)], ratios[int(resamples * 0.975) - 1]
 
 
 def hotpath_once(op, count, variant):
