@@ -289,7 +289,13 @@ LATE_STALLER = """
 import asyncio, sys, time
 async def main(n, seconds, on_cpu):
     print("ready", flush=True)
-    await asyncio.sleep(0.5)
+    # The bench's go, once loopstall watches and has warmed this process: awaited in the loop's wait.
+    loop = asyncio.get_running_loop()
+    go = loop.create_future()
+    loop.add_reader(0, lambda: go.done() or go.set_result(sys.stdin.readline()))
+    await go
+    loop.remove_reader(0)
+    await asyncio.sleep(0.1)
     for _ in range(n):
         print(time.monotonic(), flush=True)  # when the stall starts, on the bench's clock
         if on_cpu:
@@ -309,7 +315,7 @@ def lateness(count=50):
     for threshold_ms, kind in ((100, "sleep"), (100, "cpu"), (20, "sleep"), (20, "cpu")):
         stall_s = threshold_ms * 1.5 / 1000
         staller = subprocess.Popen(["/usr/bin/python3", "-c", LATE_STALLER, str(count), str(stall_s), kind],
-                                   stdout=subprocess.PIPE, text=True)
+                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         starts, begins = [], []
 
         def read_starts():
@@ -318,9 +324,14 @@ def lateness(count=50):
         try:
             staller.stdout.readline()
             ls = subprocess.Popen([LOOPSTALL, "--json", "-t", f"{threshold_ms}ms", "-p", str(staller.pid)],
-                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            if not ls.stderr.readline().startswith("loopstall: watching"):
+                sys.exit("bench: loopstall did not attach")
+            settle(ls.pid)
             reader = threading.Thread(target=read_starts, daemon=True)
             reader.start()
+            staller.stdin.write("go\n")
+            staller.stdin.flush()
             # The clock reading a record is this thread's: it must not wait for a CPU behind the staller
             # (as loopstall's own threads do not), or the bench measures its own wake-up.
             os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(1))
@@ -344,12 +355,20 @@ def lateness(count=50):
             late.append((t - start) * 1000 - threshold_ms)
             detect.append(duration_ms - threshold_ms)
         worst = late.index(max(late))
-        late.sort()
+        # A stall that ended before its begin record came has none: later than the stall's end, so at
+        # least stall - threshold late, and counted so (it is the worst of them).
+        missed = max(0, len(starts) - len(begins))
+        ended_first = stall_s * 1000 - threshold_ms
+        late = sorted(late + [float("inf")] * missed)
         p99 = late[min(len(late) - 1, int(len(late) * 0.99))]
+
+        def ms(v):
+            return f"over {ended_first:.2f} ms" if v == float("inf") else f"{v:.2f} ms"
         print(f"begin record lateness, {kind} stalls at {threshold_ms} ms (record out of loopstall, past the "
-              f"threshold): median {statistics.median(late):.2f} ms, p99 {p99:.2f} ms, max {late[-1]:.2f} ms "
-              f"(record {worst + 1} of {len(late)}, decided {detect[worst]:.2f} ms past the threshold; "
-              f"records' duration_ms past it: median {statistics.median(detect):.2f} ms)", flush=True)
+              f"threshold): median {ms(statistics.median(late))}, p99 {ms(p99)}, max {ms(late[-1])} "
+              f"({missed} of {len(late)} stalls ended before a begin record; the latest record {worst + 1} of "
+              f"{len(begins)}, decided {detect[worst]:.2f} ms past the threshold; records' duration_ms past it: "
+              f"median {statistics.median(detect):.2f} ms)", flush=True)
 
 
 def uvicorn(args):
