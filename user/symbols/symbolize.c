@@ -361,6 +361,22 @@ static struct cached_process *lookup(struct symbolizer *s, pid_t pid, int *err)
 	return c;
 }
 
+/* mod's symbol index, built at its first use; NULL when its table is small or no slot is left. */
+static struct symbol_index *module_index(struct cached_process *c, Dwfl_Module *mod)
+{
+	int i;
+
+	for (i = 0; i < INDEXED_MODULES && c->indexed[i].mod && c->indexed[i].mod != mod; i++)
+		;
+	if (i == INDEXED_MODULES)
+		return NULL;
+	if (!c->indexed[i].mod) {
+		c->indexed[i].mod = mod;
+		c->indexed[i].ix = symbol_index_build(mod, INDEX_MIN_SYMBOLS);
+	}
+	return c->indexed[i].ix;
+}
+
 /* Whether mod's debug info comes from a separate debug file (a -dbg package), not the binary. */
 static bool separate_debug_file(Dwfl_Module *mod)
 {
@@ -376,8 +392,6 @@ static bool separate_debug_file(Dwfl_Module *mod)
  * numbers). A separate debug file gives names only: its DWARF (libc6-dbg's
  * is tens of MB once parsed) would be read again for every process cached.
  */
-static struct symbol_index *module_index(struct cached_process *c, Dwfl_Module *mod);
-
 static int warm_module(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr start, void *arg)
 {
 	struct cached_process *c = arg;
@@ -584,22 +598,6 @@ static void function_start(Dwfl_Module *mod, Dwarf_Addr addr, struct cached_symb
 			hi = mid - 1;
 		}
 	}
-}
-
-/* mod's symbol index, built at its first use; NULL when its table is small or no slot is left. */
-static struct symbol_index *module_index(struct cached_process *c, Dwfl_Module *mod)
-{
-	int i;
-
-	for (i = 0; i < INDEXED_MODULES && c->indexed[i].mod && c->indexed[i].mod != mod; i++)
-		;
-	if (i == INDEXED_MODULES)
-		return NULL;
-	if (!c->indexed[i].mod) {
-		c->indexed[i].mod = mod;
-		c->indexed[i].ix = symbol_index_build(mod, INDEX_MIN_SYMBOLS);
-	}
-	return c->indexed[i].ix;
 }
 
 /* The function at addr of mod, through its index when its table is big. */
