@@ -28,7 +28,8 @@ all: deps $(BUILD)/loopstall
 deps:
 	@bash tools/install-deps.sh
 
-$(BUILD)/.dirs:
+# Every build starts by installing what is missing (a fresh machine has no bpftool, clang, ...).
+$(BUILD)/.dirs: | deps
 	mkdir -p $(BUILD)/obj $(BUILD)/tests && touch $@
 
 $(BUILD)/vmlinux.h: | $(BUILD)/.dirs
