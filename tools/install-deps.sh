@@ -10,7 +10,7 @@ PACKAGES=(
 	# tests
 	libclang-rt-dev
 	check python3 python3-pytest python3-fastapi python3-uvicorn gunicorn python3-httpx python3-prometheus-client python3-aiohttp python3-jsonschema
-	util-linux procps tmux redis-server nodejs python3-uvloop nginx-light
+	util-linux procps strace tmux redis-server nodejs python3-uvloop nginx-light
 	libc6-dbg # separate debug files: names of stripped libc's static functions
 	# packaging: make deb, the man page, the unit and package checks
 	scdoc dpkg-dev debhelper fakeroot lintian groff man-db logrotate systemd python3-yaml

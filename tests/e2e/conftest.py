@@ -59,6 +59,39 @@ def http_get(port, path, timeout=10.0):
     return body.decode()
 
 
+class Opens:
+    """The files each thread of a running process opens, from strace, while the block runs:
+    `with Opens(pid) as o: ...`, then o.by_thread[tid] lists their paths."""
+
+    def __init__(self, pid):
+        self.pid = pid
+        self.by_thread = {}
+
+    def __enter__(self):
+        self.out = f"/tmp/loopstall-e2e-strace-{os.getpid()}-{self.pid}"
+        self.proc = subprocess.Popen(["strace", "-f", "-qq", "-e", "trace=openat,open", "-o", self.out,
+                                      "-p", str(self.pid)], stderr=subprocess.PIPE, text=True)
+        # Attached once it reports the syscalls of a thread, or after its attach message.
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with open(f"/proc/{self.pid}/status") as f:
+                if any(l.startswith("TracerPid:") and l.split()[1] == str(self.proc.pid) for l in f):
+                    return self
+            time.sleep(0.02)
+        raise AssertionError("strace did not attach")
+
+    def __exit__(self, *exc):
+        self.proc.send_signal(signal.SIGINT)
+        self.proc.wait(timeout=10)
+        with open(self.out) as f:
+            for line in f:
+                tid, _, call = line.partition(" ")
+                if '"' in call:
+                    self.by_thread.setdefault(int(tid), []).append(call.split('"')[1])
+        os.unlink(self.out)
+        return False
+
+
 class Process:
     """A process started by a test, stopped by PID (with its group) at the end."""
 

@@ -58,7 +58,8 @@ def test_kill_after_kills_the_stalled_worker_and_watches_its_replacement(procs, 
         time.sleep(0.005)
     died = time.time()
     assert not alive(worker)
-    assert died - wall(kill["stall"]) < 0.8 + 0.2, (died - wall(kill["stall"]), kill)
+    # Not before --kill-after, and while the 1.5 s handler still ran (it would have lived on after).
+    assert 0.79 <= died - wall(kill["stall"]) < 1.5, (died - wall(kill["stall"]), kill)
     assert kill["pid"] == worker and kill["signal"] == "KILL" and kill["signal_number"] == 9
     assert kill["dry_run"] is False and kill["escalated"] is False and "error" not in kill
     stall = kill["stall"]
@@ -215,8 +216,9 @@ def test_slow_hook_does_not_delay_the_next_report(procs, loopstall, tmp_path):
         begins = [(t, r) for t, r in ls.records() if r["event"] == "stall" and r["phase"] == "begin"]
         time.sleep(0.05)
     assert len(begins) >= 3, ls.records()
+    # Each said while its 300 ms stall went on: a hook run in line would have made it 5 s late.
     for t, r in begins:
-        assert r["duration_ms"] <= r["threshold_ms"] + 20, r
+        assert r["duration_ms"] < 300, r
     # Hooks of earlier stalls were still sleeping when later stalls were reported.
     assert len(list(out.glob("*.json"))) >= 3
 

@@ -1,5 +1,6 @@
 """Waits for other threads and for CPUs: gil, lock, runqueue and cgroup CPU throttling."""
 import os
+import re
 import time
 import subprocess
 
@@ -75,34 +76,34 @@ def test_cgroup_throttling_is_said(procs, loopstall):
 
 def test_socket_peer_is_looked_up_off_the_detecting_thread(procs, loopstall):
     """The network tables of a busy host are read by the reporter, not where stalls are detected."""
-    from test_actions import sample, scrape
     from test_binaries import command, commanded
-    from conftest import free_port
+    from conftest import Opens
     holder = procs([PYTHON, f"{APPS}/many_sockets.py", "9000"], stdout=subprocess.PIPE, text=True)
     port = int(holder.proc.stdout.readline())
     with open("/proc/net/tcp") as f:
         assert sum(1 for _ in f) > 10000
     p = commanded(procs, PYTHON)
-    metrics = free_port()
-    ls = loopstall(["-p", str(p.pid), "--metrics", f"127.0.0.1:{metrics}"])
+    ls = loopstall(["-p", str(p.pid)])
     ls.wait_ready()
     command(p, "sleep 0.3")  # the first stall of the process: its symbols load
     ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "end")
-    before = sample(scrape(metrics), "loopstall_report_cpu_seconds", "_total", thread="detector")
-    command(p, f"recv {port} 0.5")
-    _, begin = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "begin" and r.get("syscall") == "recvfrom")
-    _, end = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "end" and r.get("syscall") == "recvfrom")
+    with Opens(ls.proc.pid) as opens:
+        command(p, f"recv {port} 0.5")
+        _, begin = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "begin" and r.get("syscall") == "recvfrom")
+        _, end = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "end" and r.get("syscall") == "recvfrom")
     for r in (begin, end):
         assert r["fd_target"].startswith("tcp 127.0.0.1:") and r["fd_target"].endswith(f" -> 127.0.0.1:{port}"), r
-    spent = sample(scrape(metrics), "loopstall_report_cpu_seconds", "_total", thread="detector") - before
-    assert spent < 0.005, f"the detecting thread spent {spent * 1000:.1f} ms on one stall"
+    # The main thread detects; the tables were read, by another thread.
+    net = {tid: [f for f in files if "/net/tcp" in f] for tid, files in opens.by_thread.items()}
+    assert not net.get(ls.proc.pid), net
+    assert any(net.values()), opens.by_thread
 
 
-def test_first_stall_of_a_process_costs_the_detecting_thread_little(procs, loopstall):
+def test_first_stall_of_a_process_loads_nothing_on_the_detecting_thread(procs, loopstall):
     """A new loop's symbols and CFI are loaded ahead of its first stall, off the detecting thread."""
     from test_actions import sample, scrape
-    from test_binaries import command, commanded
-    from conftest import free_port
+    from test_binaries import command
+    from conftest import Opens, free_port
     metrics = free_port()
     ls = loopstall(["-n", "commanded.py", "--metrics", f"127.0.0.1:{metrics}"])
     ls.wait_ready()
@@ -110,19 +111,22 @@ def test_first_stall_of_a_process_costs_the_detecting_thread_little(procs, loops
     p = procs([PYTHON, f"{APPS}/commanded.py", "load"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert p.proc.stdout.readline().strip() == "ready"
     command(p, "sleep 0")  # its first iteration: the reporter warms both threads' symbols
-    time.sleep(1)
-    families = scrape(metrics)
-    before = sample(families, "loopstall_report_cpu_seconds", "_total", thread="detector")
-    warmed = sample(families, "loopstall_warm_cpu_seconds", "_total")
-    assert warmed > 0, "the new process was not warmed ahead of its first stall"
-    command(p, "sleep 0.3")
-    _, begin = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "end")
-    assert begin["stack"][0]["function"] == "clock_nanosleep", begin["stack"]
-    families = scrape(metrics)
-    spent = sample(families, "loopstall_report_cpu_seconds", "_total", thread="detector") - before
-    assert spent < 0.002, f"the detecting thread spent {spent * 1000:.2f} ms on a first stall"
+    deadline = time.monotonic() + 10
+    while sample(scrape(metrics), "loopstall_warm_cpu_seconds", "_total") == 0:
+        assert time.monotonic() < deadline, "the new process was not warmed ahead of its first stall"
+        time.sleep(0.1)
+    warmed = sample(scrape(metrics), "loopstall_warm_cpu_seconds", "_total")
+    with Opens(ls.proc.pid) as opens:
+        command(p, "sleep 0.3")
+        _, end = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "end")
+    assert end["stack"][0]["function"] == "clock_nanosleep", end["stack"]
+    # Unwinding and naming the first stall opened none of the target's files on the detecting
+    # thread: no /proc/PID/maps, no ELF file (what warming reads).
+    mapped = {f.split()[-1] for f in open(f"/proc/{p.pid}/maps") if "/" in f}
+    main = [re.sub(r"^/proc/\d+/root", "", f) for f in opens.by_thread.get(ls.proc.pid, [])]
+    assert not [f for f in main if f in mapped or f.endswith("/maps") or ".so" in f or f.endswith(".debug")], main
     # Warming is counted on its own, once per process, not as the first stall's report.
-    assert sample(families, "loopstall_warm_cpu_seconds", "_total") == warmed
+    assert sample(scrape(metrics), "loopstall_warm_cpu_seconds", "_total") == warmed
 
 
 def test_stopped_target_is_its_own_cause(procs, loopstall):

@@ -166,11 +166,11 @@ def test_redis_debug_sleep_is_debug_command(procs, loopstall, tmp_path):
     redis, port = start_redis(procs, tmp_path)
     ls = loopstall(["-p", str(redis.pid)])
     ls.wait_ready()
-    cli(port, "DEBUG", "SLEEP", "0.5")
+    cli(port, "DEBUG", "SLEEP", "2")
     begin = begin_of(ls)
-    # Said while it went on, near the 100 ms threshold: the kernel's timer over loops off CPU
-    # fires on a host whose CPUs idle (CPU-clock samples do not tick there).
-    assert begin["duration_ms"] < 300, begin["duration_ms"]
+    # Said while it went on, not at its end: the kernel's timer over loops off CPU fires on a
+    # host whose CPUs idle (CPU-clock samples do not tick there). How late is the bench's to say.
+    assert begin["duration_ms"] < 1000, begin["duration_ms"]
     assert begin["culprit"]["function"] == "debugCommand", begin.get("culprit")
     # Debian's redis-server is a symlink to redis-check-rdb: the module is the executable's real path
     assert begin["culprit"]["module"] == os.path.realpath(shutil.which("redis-server")), begin["culprit"]

@@ -52,7 +52,7 @@ def test_only_async_def_with_time_sleep_stalls_the_loop(procs, loopstall):
 
     # Reported while still going on: well before the task's sleep is over.
     assert t_begin - sent < TASK_SECONDS - 0.5, (t_begin - sent, begin)
-    assert begin["duration_ms"] <= begin["threshold_ms"] + 20, begin
+    assert begin["threshold_ms"] <= begin["duration_ms"] < end["duration_ms"] - 500, (begin, end)
     assert begin["threshold_ms"] == 100
     for r in (begin, end):
         assert r["event"] == "stall"

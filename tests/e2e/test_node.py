@@ -123,7 +123,7 @@ def test_perf_map_past_the_bounds_is_ignored_and_nothing_freezes(procs, loopstal
             ls.wait_for(lambda r: len(ls.stalls(phase="end")) > i, timeout=10)
         t0 = time.monotonic()
         assert ls.stop() == 0
-        assert time.monotonic() - t0 < 1.0
+        assert time.monotonic() - t0 < 3.0  # not stuck reading the 300 MiB file
     finally:
         os.unlink(huge)
     ends = ls.stalls(phase="end")

@@ -23,8 +23,11 @@ def test_culprit_view_groups_stalls_and_shows_the_hint(procs, dashboard):
     assert calls.proc.stdout.readline().strip() == "done"
 
     d.keys("c")
-    screen = d.wait_for(lambda s: "TOTAL" in s and "wait_for_job" in s and "periodic_block" in s, timeout=10,
-                        what="the culprit view with both culprits")
+    # Both stallers go on stalling while wait_for_job stalled once: periodic_block leads once it has
+    # more time (at first both may have 600 ms, a tie in either order).
+    screen = d.wait_for(lambda s: "TOTAL" in s and "wait_for_job" in s and culprit_rows(s)
+                        and "periodic_block" in culprit_rows(s)[0], timeout=15,
+                        what="the culprit view with both culprits, periodic_block first")
     rows = culprit_rows(screen)
     assert len(rows) == 2, screen
     # The two stallers' periodic_block is one culprit, in two processes, with most of the time
