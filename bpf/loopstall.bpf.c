@@ -20,16 +20,26 @@
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 #include "loopstall.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
+#define NR_POLL		7
+#define NR_SELECT	23
+#define NR_FUTEX	202
 #define NR_EPOLL_WAIT	232
+#define NR_PSELECT6	270
+#define NR_PPOLL	271
 #define NR_EPOLL_PWAIT	281
+#define NR_IO_URING_ENTER 426
 #define NR_EPOLL_PWAIT2 441
+#define IORING_ENTER_GETEVENTS 1
 #define ENOSYS		38 /* in pt_regs->ax while a syscall is in progress */
 #define E2BIG		7  /* a map update of a full map */
+#define ESRCH		3
+#define EEXIST		17
 #define TASK_STOPPED_BITS 0x0c /* __TASK_STOPPED | __TASK_TRACED in a task's state */
 
 /* Set by user space before load. */
@@ -136,9 +146,95 @@ struct {
 	__type(value, struct ls_loop);
 } new_loop SEC(".maps");
 
-static __always_inline bool is_epoll_wait(long nr)
+/* Which kind of wait syscall nr is, with its arguments in r (io_uring_enter waits only with GETEVENTS). */
+static __always_inline __u32 wait_kind(long nr, const struct pt_regs *r)
 {
-	return nr == NR_EPOLL_WAIT || nr == NR_EPOLL_PWAIT || nr == NR_EPOLL_PWAIT2;
+	switch (nr) {
+	case NR_EPOLL_WAIT:
+	case NR_EPOLL_PWAIT:
+	case NR_EPOLL_PWAIT2: return LS_WAIT_EPOLL;
+	case NR_POLL:
+	case NR_PPOLL:
+	case NR_SELECT:
+	case NR_PSELECT6: return LS_WAIT_POLL;
+	case NR_IO_URING_ENTER: return (r->r10 & IORING_ENTER_GETEVENTS) && (__u32)r->dx ? LS_WAIT_URING : LS_WAIT_NONE;
+	}
+	return LS_WAIT_NONE;
+}
+
+/* Bits set in a select() fd set of nfds fds, up to two: enough to tell one fd from several. */
+static __always_inline int fds_in_set(__u64 set, __u64 nfds)
+{
+	__u64 words[16] = {}, size = nfds >= 1024 ? sizeof(words) : (nfds + 63) / 64 * 8;
+	int i, n = 0;
+
+	asm volatile("" : "+r"(size));
+	if (!set || size > sizeof(words) || !size || bpf_probe_read_user(words, size, (void *)set))
+		return 0;
+	for (i = 0; i < 16 && n < 2; i++)
+		n += words[i] ? (words[i] & (words[i] - 1) ? 2 : 1) : 0;
+	return n;
+}
+
+/*
+ * A poll or select is surely a loop's own wait with several fds, or no
+ * timeout. One fd with a timeout is what a sync client waits in (CPython's
+ * socket timeouts, Java's timed reads), and an idle asyncio loop on its
+ * PollSelector too: vague (struct ls_home), for user space to settle.
+ */
+static __always_inline bool may_be_loop_wait(long nr, const struct pt_regs *r)
+{
+	switch (nr) {
+	case NR_POLL: return r->si >= 2 || (int)r->dx < 0;
+	case NR_PPOLL: return r->si >= 2 || !r->dx;
+	case NR_SELECT:
+	case NR_PSELECT6: return !r->r8 || fds_in_set(r->si, r->di) + fds_in_set(r->dx, r->di) >= 2;
+	}
+	return true;
+}
+
+/* The kernel's struct file of the current thread's fd (0 when none): which instance a wait is on. */
+static __always_inline __u64 file_of(struct task_struct *task, int fd)
+{
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds;
+	__u64 f = 0;
+
+	if (!fdt || fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
+		return 0;
+	fds = BPF_CORE_READ(fdt, fd);
+	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	return f;
+}
+
+static __always_inline void set_home(struct ls_loop *l, struct task_struct *task, __u32 kind, long nr,
+				     const struct pt_regs *r)
+{
+	l->home.kind = kind;
+	l->home.fd = kind == LS_WAIT_POLL ? -1 : (int)r->di;
+	l->home.sp = r->sp;
+	l->home.file = kind == LS_WAIT_POLL ? 0 : file_of(task, (int)r->di);
+	l->home.vague = !may_be_loop_wait(nr, r);
+}
+
+/*
+ * Whether a wait of kind with arguments r is the loop's own (ends an
+ * iteration). The same instance is; a wait elsewhere as shallow on the
+ * stack or shallower is the loop's new home (it made a new instance, or
+ * the first one seen was nested); deeper, it is a blocking call inside
+ * an iteration (a nested loop, a sync client's selector).
+ */
+static __always_inline bool is_home_wait(struct ls_loop *l, struct task_struct *task, __u32 kind, long nr,
+					 const struct pt_regs *r)
+{
+	if (kind == LS_WAIT_NONE)
+		return false;
+	if (kind == l->home.kind && (kind == LS_WAIT_POLL ? r->sp == l->home.sp : (int)r->di == l->home.fd))
+		return true;
+	if (l->home.kind != LS_WAIT_NONE && r->sp < l->home.sp)
+		return false;
+	set_home(l, task, kind, nr, r);
+	return true;
 }
 
 static __always_inline __u32 log2_u64(__u64 v)
@@ -239,19 +335,18 @@ static void emit_process_event(__u32 type, __u32 pid, __u32 tid)
 	bpf_ringbuf_submit(e, 0);
 }
 
-/* The loop state of the current thread, created on first sight if watched. */
-static struct ls_loop *get_or_create_loop(__u32 tid, __u32 pid)
+/* A thread of pid may become a loop: watched, and not loopstall itself. */
+static __always_inline bool may_watch(__u32 pid)
+{
+	return pid != self_pid && (watch_all || is_watched(pid));
+}
+
+/* The loop state of a new loop thread of a watched process (NULL if the map is full). */
+static struct ls_loop *create_loop(__u32 tid, __u32 pid)
 {
 	struct ls_loop *l, *fresh;
 	__u32 zero = 0;
 
-	l = find_loop(tid);
-	if (l)
-		return l;
-	if (pid == self_pid)
-		return NULL;
-	if (!watch_all && !is_watched(pid))
-		return NULL;
 	fresh = bpf_map_lookup_elem(&new_loop, &zero);
 	if (!fresh)
 		return NULL;
@@ -308,6 +403,8 @@ static void emit_stall_end(struct ls_loop *l, __u64 now, bool exited)
 	e->pid = l->pid;
 	e->tid = tid;
 	e->exited = exited;
+	e->flags = l->flags;
+	e->pad = 0;
 	__builtin_memcpy(e->comm, l->comm, sizeof(e->comm));
 	e->iter_seq = l->iter_seq;
 	e->iter_start_ns = l->iter_start_ns;
@@ -523,6 +620,7 @@ static __always_inline void sync_on_cpu(struct ls_loop *l, __u64 now)
 
 static void begin_iteration(struct ls_loop *l, __u64 now)
 {
+	l->flags &= ~(LS_LOOP_FOUND | LS_LOOP_PARKED);
 	l->iter_start_ns = now;
 	l->iter_seq++;
 	l->state = LS_ON_CPU;
@@ -539,6 +637,7 @@ static void end_iteration(struct ls_loop *l, __u64 now)
 {
 	__u64 dur;
 
+	l->flags &= ~LS_LOOP_FOUND;
 	if (!l->iter_start_ns)
 		return;
 	sync_on_cpu(l, now);
@@ -584,17 +683,43 @@ static __always_inline void finish_call(struct ls_loop *l)
 	l->cur.nr = LS_NO_SYSCALL;
 }
 
-/* A wait returned: an iteration begins (and one that never slept in the wait ends). */
-static __always_inline int wait_returned(__u64 pid_tgid)
+/*
+ * A wait returned. The loop's own: an iteration begins (and one that never
+ * slept in the wait ends). A thread of a watched process that is no loop
+ * yet becomes one here, this wait its home.
+ */
+static __always_inline int wait_returned(long nr)
 {
-	__u32 tid = (__u32)pid_tgid;
-	struct ls_loop *l = get_or_create_loop(tid, pid_tgid >> 32);
-	__u64 now;
+	__u64 pid_tgid = bpf_get_current_pid_tgid(), now;
+	__u32 tid = (__u32)pid_tgid, pid = pid_tgid >> 32;
+	struct task_struct *task;
+	struct ls_loop *l = find_loop(tid);
+	struct pt_regs *regs;
+	__u32 kind;
 
-	if (!l)
+	if (!l && !may_watch(pid))
 		return 0;
+	task = bpf_get_current_task_btf();
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	kind = wait_kind(nr, regs);
+	if (l && (l->flags & LS_LOOP_IGNORED))
+		return 0;
+	if (!l) {
+		if (kind == LS_WAIT_NONE)
+			return 0;
+		l = create_loop(tid, pid);
+		if (!l)
+			return 0;
+		loop_write_begin(l);
+		set_home(l, task, kind, nr, regs);
+	} else {
+		loop_write_begin(l);
+		if (!is_home_wait(l, task, kind, nr, regs)) {
+			loop_write_end(l);
+			return 0; /* nested: a blocking call, finished at the next switch-out */
+		}
+	}
 	now = bpf_ktime_get_ns();
-	loop_write_begin(l);
 	end_iteration(l, now);
 	begin_iteration(l, now);
 	loop_write_end(l);
@@ -608,23 +733,21 @@ static __always_inline int wait_returned(__u64 pid_tgid)
  * floor on Redis, measured in tools/bench.py). Calls that slept are
  * finished at the loop's next switch-out or wait instead (finish_call).
  */
-SEC("tracepoint/syscalls/sys_exit_epoll_wait")
-int ls_exit_epoll_wait(void *ctx)
-{
-	return wait_returned(bpf_get_current_pid_tgid());
-}
+#define WAIT_EXIT(name, nr)                                                                                           \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                                                                    \
+	int ls_exit_##name(void *ctx)                                                                                 \
+	{                                                                                                             \
+		return wait_returned(nr);                                                                             \
+	}
 
-SEC("tracepoint/syscalls/sys_exit_epoll_pwait")
-int ls_exit_epoll_pwait(void *ctx)
-{
-	return wait_returned(bpf_get_current_pid_tgid());
-}
-
-SEC("tracepoint/syscalls/sys_exit_epoll_pwait2")
-int ls_exit_epoll_pwait2(void *ctx)
-{
-	return wait_returned(bpf_get_current_pid_tgid());
-}
+WAIT_EXIT(epoll_wait, NR_EPOLL_WAIT)
+WAIT_EXIT(epoll_pwait, NR_EPOLL_PWAIT)
+WAIT_EXIT(epoll_pwait2, NR_EPOLL_PWAIT2)
+WAIT_EXIT(poll, NR_POLL)
+WAIT_EXIT(ppoll, NR_PPOLL)
+WAIT_EXIT(select, NR_SELECT)
+WAIT_EXIT(pselect6, NR_PSELECT6)
+WAIT_EXIT(io_uring_enter, NR_IO_URING_ENTER)
 
 /* x86_64 user registers in DWARF order, for unwinding in user space. */
 static __always_inline void read_user_regs(struct pt_regs *regs, __u64 *out)
@@ -710,12 +833,18 @@ static __always_inline bool in_current_call(const struct ls_loop *l, const struc
  * where it was made. Calls that never sleep cost the loop nothing here: no
  * program runs at their entry or return.
  */
-static void block_loop(void *ctx, struct ls_loop *l, const struct entry *in, __u64 now)
+static void block_loop(void *ctx, struct ls_loop *l, struct task_struct *task, const struct entry *in, __u64 now)
 {
 	struct pt_regs *regs = in->regs;
 
-	if (is_epoll_wait(in->nr)) {
+	if (in->nr >= 0 && is_home_wait(l, task, wait_kind(in->nr, regs), in->nr, regs)) {
 		end_iteration(l, now);
+		return;
+	}
+	/* Parked where its runtime idles (tokio's worker park): the next iteration begins when it runs. */
+	if (in->nr == NR_FUTEX && l->home.park_futex && regs->di == l->home.park_futex) {
+		end_iteration(l, now);
+		l->flags |= LS_LOOP_PARKED;
 		return;
 	}
 	l->acct.cpu_ns += now - l->state_since_ns;
@@ -763,20 +892,24 @@ int BPF_PROG(ls_sched_switch, bool preempt, struct task_struct *prev, struct tas
 			l->state_since_ns = now;
 			l->state = LS_STOPPED;
 		} else {
-			block_loop(ctx, l, &in, now);
+			block_loop(ctx, l, prev, &in, now);
 		}
 		if (l->iter_start_ns)
 			left_cpu_busy(l, now);
 		loop_write_end(l);
 	}
 	l = find_loop(next_tid);
-	if (l && l->iter_start_ns) {
+	if (l && (l->iter_start_ns || (l->flags & LS_LOOP_PARKED))) {
 		if (!now)
 			now = bpf_ktime_get_ns();
 		loop_write_begin(l);
-		close_off_cpu(l, now);
-		l->state = LS_ON_CPU;
-		l->state_since_ns = now;
+		if (l->iter_start_ns) {
+			close_off_cpu(l, now);
+			l->state = LS_ON_CPU;
+			l->state_since_ns = now;
+		} else {
+			begin_iteration(l, now); /* out of its park */
+		}
 		loop_write_end(l);
 	}
 	return 0;
@@ -911,6 +1044,9 @@ int BPF_PROG(ls_process_exit, struct task_struct *p)
 		if (l->iter_start_ns && now - l->iter_start_ns >= threshold_ns) {
 			/* Exiting, it runs: close what it was waiting for, as at a wait. */
 			loop_write_begin(l);
+			/* Its loop had closed its instance: the process was shutting down, not stalled. */
+			if (l->home.file && file_of(p, l->home.fd) != l->home.file)
+				l->flags |= LS_LOOP_CLOSED;
 			sync_on_cpu(l, now);
 			l->acct.cpu_ns += now - l->state_since_ns;
 			emit_stall_end(l, now, true);
@@ -925,5 +1061,198 @@ int BPF_PROG(ls_process_exit, struct task_struct *p)
 		return 0;
 	bpf_map_delete_elem(&watched, &pid);
 	emit_process_event(LS_EV_EXIT, pid, tid);
+	return 0;
+}
+
+/*
+ * The attach scan: every thread of the processes the iterator is given,
+ * as it is now, for user space to find loops stuck inside an iteration
+ * (they make no wait to be seen by). Run on demand, never on a hot path.
+ */
+/*
+ * Off CPU since when at least (CLOCK_MONOTONIC), for a thread that last ran
+ * on this CPU: its clock is the CPU's scheduler clock, which the scanning
+ * thread's own start on this CPU reads (at most a tick old: a lower bound).
+ * 0 for threads of other CPUs: the scan is run on each CPU in turn.
+ */
+static __always_inline __u64 off_cpu_since(struct task_struct *task, __u64 now)
+{
+	__u64 clock = bpf_get_current_task_btf()->se.exec_start, left = task->se.exec_start;
+
+	if (task->thread_info.cpu != bpf_get_smp_processor_id() || !left || clock < left || clock - left > now)
+		return 0;
+	return now - (clock - left);
+}
+
+SEC("iter/task")
+int ls_scan_threads(struct bpf_iter__task *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct ls_thread t = {};
+	struct entry in;
+	__u64 now;
+
+	if (!task || !task->mm || task->tgid == self_pid)
+		return 0;
+	now = bpf_ktime_get_ns();
+	t.pid = task->tgid;
+	t.tid = task->pid;
+	bpf_probe_read_kernel_str(t.comm, sizeof(t.comm), task->comm);
+	t.cpu = task->thread_info.cpu;
+	t.switches = task->nvcsw + task->nivcsw;
+	if (task->__state & TASK_STOPPED_BITS)
+		t.state = LS_STOPPED;
+	else if (task->__state)
+		t.state = LS_BLOCKED;
+	else
+		t.state = task->on_cpu ? LS_ON_CPU : LS_RUNNABLE;
+	t.nr = -1;
+	if (t.state != LS_ON_CPU) {
+		t.since_ns = off_cpu_since(task, now);
+		in = entry_of(task);
+		t.nr = in.nr;
+		read_user_regs(in.regs, t.regs);
+		t.args[0] = in.regs->di;
+		t.args[1] = in.regs->si;
+		t.args[2] = in.regs->dx;
+		t.args[3] = in.regs->r10;
+		t.args[4] = in.regs->r8;
+		t.args[5] = in.regs->r9;
+		if (in.nr >= 0) {
+			t.wait_kind = wait_kind(in.nr, in.regs);
+			t.vague = t.wait_kind == LS_WAIT_POLL && !may_be_loop_wait(in.nr, in.regs);
+		}
+	}
+	bpf_seq_write(ctx->meta->seq, &t, sizeof(t));
+	return 0;
+}
+
+/* The request of the next ls_adopt_loop run, written by user space. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ls_adopt);
+} adopt_request SEC(".maps");
+
+/*
+ * Makes the one thread it is run over a loop, as user space found it in
+ * the scan: inside an iteration since iter_start_ns (its state and the
+ * syscall it is in as it is now), or idle in its park. Only if it has not
+ * moved since the scan: then it is still where user space saw it.
+ */
+SEC("iter/task")
+int ls_adopt_loop(struct bpf_iter__task *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct ls_stack_pair *sp;
+	struct ls_adopt *req;
+	struct ls_loop *fresh, *l;
+	__u32 zero = 0, tid;
+	struct entry in;
+	__u64 now;
+
+	req = bpf_map_lookup_elem(&adopt_request, &zero);
+	if (!task || !req || task->pid != req->tid || task->tgid != req->pid)
+		return 0;
+	tid = req->tid;
+	req->result = -ESRCH;
+	if (task->nvcsw + task->nivcsw != req->switches)
+		return 0;
+	req->result = -EEXIST;
+	if (bpf_map_lookup_elem(&loops, &tid))
+		return 0;
+	fresh = bpf_map_lookup_elem(&new_loop, &zero);
+	if (!fresh)
+		return 0;
+	now = bpf_ktime_get_ns();
+	__builtin_memset(fresh, 0, sizeof(*fresh));
+	fresh->pid = req->pid;
+	fresh->tid = tid;
+	bpf_probe_read_kernel_str(fresh->comm, sizeof(fresh->comm), task->comm);
+	fresh->cur.nr = LS_NO_SYSCALL;
+	fresh->top.nr = LS_NO_SYSCALL;
+	fresh->home.park_futex = req->park_futex;
+	in = entry_of(task);
+	if (!req->iter_start_ns) {
+		fresh->flags = req->park_futex ? LS_LOOP_PARKED : 0;
+	} else {
+		fresh->flags = LS_LOOP_FOUND;
+		fresh->iter_seq = 1;
+		fresh->iter_start_ns = req->iter_start_ns;
+		fresh->state_since_ns = req->iter_start_ns;
+		if (task->__state & TASK_STOPPED_BITS) {
+			fresh->state = LS_STOPPED;
+		} else if (task->__state) {
+			fresh->state = LS_BLOCKED;
+		} else {
+			fresh->state = task->on_cpu ? LS_ON_CPU : LS_RUNNABLE;
+			fresh->state_since_ns = now; /* it ran since: its time on CPU is counted from here */
+		}
+		if (fresh->state == LS_BLOCKED && in.nr >= 0) {
+			fresh->cur.nr = in.nr;
+			fresh->cur.call_seq = fresh->calls = 1;
+			fresh->cur.args[0] = in.regs->di;
+			fresh->cur.args[1] = in.regs->si;
+			fresh->cur.args[2] = in.regs->dx;
+			fresh->cur.args[3] = in.regs->r10;
+			fresh->cur.args[4] = in.regs->r8;
+			fresh->cur.args[5] = in.regs->r9;
+		}
+	}
+	if (bpf_map_update_elem(&loops, &tid, fresh, BPF_NOEXIST))
+		return 0;
+	l = bpf_map_lookup_elem(&loops, &tid);
+	if (!l)
+		return 0;
+	/* Its blocking point: the registers, for user space to unwind while it is still blocked. */
+	if (l->cur.nr != LS_NO_SYSCALL) {
+		sp = bpf_map_lookup_elem(&zero_stacks, &zero);
+		if (sp) {
+			bpf_map_update_elem(&stacks, &tid, sp, BPF_ANY);
+			sp = bpf_map_lookup_elem(&stacks, &tid);
+		}
+		if (sp) {
+			sp->slot[0].iter_seq = 1;
+			sp->slot[0].call_seq = 1;
+			sp->slot[0].has_regs = 1;
+			sp->slot[0].nr_frames = 0;
+			read_user_regs(in.regs, sp->slot[0].regs);
+		}
+	}
+	mark_loop(tid, true);
+	req->result = 0;
+	return 0;
+}
+
+/*
+ * User space says iteration iter_seq of a loop was no stall: the loop had
+ * closed its instance (forget_home), or its runtime says it idles where it
+ * waits (a park, whose futex word is then its home too). The iteration
+ * ends here, counted in no histogram.
+ */
+SEC("syscall")
+int ls_reset_loop(struct ls_reset *req)
+{
+	__u32 tid = req->tid;
+	struct ls_loop *l = bpf_map_lookup_elem(&loops, &tid);
+
+	req->result = -ESRCH;
+	if (!l || l->iter_seq != req->iter_seq)
+		return 0;
+	loop_write_begin(l);
+	l->iter_start_ns = 0;
+	l->cur.nr = LS_NO_SYSCALL;
+	l->flags &= ~LS_LOOP_FOUND;
+	if (req->park_futex) {
+		l->home.park_futex = req->park_futex;
+		l->flags |= LS_LOOP_PARKED; /* it is in its park now: the next iteration begins when it runs */
+	}
+	if (req->forget_home)
+		__builtin_memset(&l->home, 0, sizeof(l->home));
+	if (req->ignore)
+		l->flags |= LS_LOOP_IGNORED;
+	loop_write_end(l);
+	req->result = 0;
 	return 0;
 }

@@ -45,6 +45,42 @@ struct ls_syscall {
 	__u64 args[6];
 };
 
+/* The kinds of wait a loop returns to between iterations (struct ls_home). */
+enum ls_wait_kind {
+	LS_WAIT_NONE = 0,
+	LS_WAIT_EPOLL = 1, /* epoll_wait, epoll_pwait, epoll_pwait2 on one instance */
+	LS_WAIT_POLL = 2,  /* poll, ppoll, select, pselect6 */
+	LS_WAIT_URING = 3, /* io_uring_enter with IORING_ENTER_GETEVENTS on one ring */
+};
+
+/*
+ * A loop's own wait, its "home": the first wait it was seen in, and later
+ * one as shallow on the stack. Any other wait inside an iteration (a nested
+ * epoll of node's execSync, a sync client's own selector) is a blocking
+ * call of that iteration, deeper on the stack than the home one.
+ */
+struct ls_home {
+	__u32 kind; /* enum ls_wait_kind */
+	__s32 fd;   /* the epoll instance or ring; -1 for poll and select */
+	/*
+	 * A poll or select of one fd with a timeout: what a sync client does
+	 * (CPython's socket timeouts, Java's timed reads) as much as a loop.
+	 * User space asks the thread's runtime before it claims a stall.
+	 */
+	__u32 vague;
+	__u32 pad;
+	__u64 sp;   /* the user stack pointer at the wait */
+	__u64 file; /* the kernel's struct file of fd, to tell a closed instance */
+	/* Set by user space when a runtime says so: futex waits on this word are the loop idling (a park). */
+	__u64 park_futex;
+};
+
+/* ls_loop.flags */
+#define LS_LOOP_FOUND	  (1u << 0) /* found inside an iteration when loopstall attached (adopted) */
+#define LS_LOOP_PARKED	  (1u << 1) /* idle in its park: its next iteration begins when it runs */
+#define LS_LOOP_CLOSED	  (1u << 2) /* ls_event: its home instance was closed when the thread exited */
+#define LS_LOOP_IGNORED	  (1u << 3) /* no loop after all (its runtime said so): its waits begin nothing */
+
 /* Per loop log2 histogram of iteration busy time, in its struct ls_loop. */
 struct ls_hist {
 	__u64 slots[LS_HIST_BUCKETS]; /* slot i: [2^i, 2^(i+1)) us; slot 0 also holds < 1 us */
@@ -67,11 +103,12 @@ struct ls_loop {
 	__u64 state_since_ns;
 	__u64 calls; /* syscalls slept in, to number them */
 	__u32 state; /* enum ls_cpu_state */
-	__u32 pad;
+	__u32 flags; /* LS_LOOP_* */
 	__u64 busy_said_seq; /* the iteration user space was told of (LS_EV_BUSY or a sample) */
 	struct ls_account acct;
 	struct ls_syscall cur; /* syscall slept in last, until a switch-out elsewhere or a wait finishes it */
 	struct ls_syscall top; /* longest-blocked finished syscall of the iteration */
+	struct ls_home home;
 	struct ls_hist hist;
 	__u64 seq_end;
 };
@@ -122,6 +159,48 @@ enum ls_event_type {
 
 #define LS_CPU_NONE 0xffffffffu
 
+/*
+ * A thread of a watched process as the attach scan (the task iterator
+ * ls_scan_threads) sees it: what it is in now, for user space to tell
+ * whether it is a loop inside an iteration.
+ */
+struct ls_thread {
+	__u32 pid;
+	__u32 tid;
+	char comm[LS_COMM_LEN];
+	__u32 state;	 /* enum ls_cpu_state */
+	__s32 nr;	 /* the syscall it is in, -1 when none (running, or off CPU outside one) */
+	__u64 switches;	 /* context switches so far: it has not moved while this is the same */
+	__u64 since_ns;	 /* CLOCK_MONOTONIC: off CPU since then at least (0: on CPU, or unknown) */
+	__u64 regs[LS_NR_REGS]; /* its user registers, as saved at kernel entry */
+	__u64 args[6];		/* the syscall's arguments */
+	__u32 wait_kind;	/* enum ls_wait_kind of nr, LS_WAIT_NONE when it is no wait */
+	__u32 cpu;
+	__u32 vague; /* the wait is a poll or select of one fd with a timeout (struct ls_home) */
+	__u32 pad;
+};
+
+/* What user space asks of ls_adopt_loop: make tid a loop, inside an iteration or idle. */
+struct ls_adopt {
+	__u32 pid;
+	__u32 tid;
+	__u64 switches;	     /* as scanned: adopted only if the thread has not moved since */
+	__u64 iter_start_ns; /* 0: idle; else when its iteration began at the latest */
+	__u64 park_futex;    /* its park's futex word, 0 if none */
+	__s32 result;	     /* out: 0 adopted, -EEXIST a loop already, -ESRCH moved or gone */
+	__u32 pad;
+};
+
+/* What user space asks of ls_reset_loop: iteration iter_seq of tid was no stall; forget its home too. */
+struct ls_reset {
+	__u32 tid;
+	__u32 forget_home;
+	__u32 ignore; /* no loop at all: its waits begin nothing from now on */
+	__s32 result; /* out: 0, or -ESRCH when the loop moved on */
+	__u64 iter_seq;
+	__u64 park_futex; /* if not 0: its park's futex word from now on */
+};
+
 /* Iteration iter_seq of a loop is near the threshold (ring buffer record, LS_EV_BUSY). */
 struct ls_busy {
 	__u32 type;
@@ -142,6 +221,8 @@ struct ls_event {
 	__u32 pid;
 	__u32 tid;
 	__u32 exited; /* STALL_END: the thread exited during the stall */
+	__u32 flags;  /* STALL_END: the loop's LS_LOOP_* */
+	__u32 pad;
 	char comm[LS_COMM_LEN];
 	__u64 iter_seq;
 	__u64 iter_start_ns;

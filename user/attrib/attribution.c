@@ -12,6 +12,7 @@
 #include "attrib/fd_describe.h"
 #include "attrib/waited_for.h"
 #include "base/proc.h"
+#include "runtimes/native_loops.h"
 #include "trace/loops.h"
 #include "symbols/symbolize.h"
 #include "base/syscalls.h"
@@ -139,6 +140,78 @@ static void capture_native(struct attribution *a, struct stall_record *r, const 
 		memcpy(r->native_ips, stack->ips, n * sizeof(r->native_ips[0]));
 	}
 	r->n_native_ips = n;
+}
+
+/* The named native frames of blocked thread tid of pid, unwound from regs: count, or -errno. */
+static int native_frames_of(struct attribution *a, pid_t pid, pid_t tid, const __u64 *regs, struct stall_frame *out,
+			    int max)
+{
+	uint64_t ips[STALL_MAX_NATIVE];
+	struct unwind_regs r;
+	int n, i;
+
+	memcpy(r.r, regs, sizeof(r.r));
+	n = unwind_stack(a->symbolizer, pid, tid, &r, NULL, NULL, ips, max < STALL_MAX_NATIVE ? max : STALL_MAX_NATIVE);
+	for (i = 0; i < n; i++) {
+		memset(&out[i], 0, sizeof(out[i]));
+		symbolize_ip(a->symbolizer, pid, ips[i], i > 0, &out[i]);
+	}
+	return n;
+}
+
+int attribution_loop_of_thread(struct attribution *a, const struct ls_thread *t, char *how, size_t len)
+{
+	struct stall_frame native[32];
+	int n = 0;
+
+	/* A running thread's native stack cannot be unwound without stopping it: its runtime only. */
+	if (t->state == LS_BLOCKED || t->state == LS_RUNNABLE) {
+		n = native_frames_of(a, t->pid, t->tid, t->regs, native, 32);
+		if (n < 0)
+			n = 0;
+	}
+	return runtimes_loop_of_thread(a->runtimes, t->pid, t->tid, t->state == LS_ON_CPU, native, n, how, len);
+}
+
+bool attribution_has_runtime(struct attribution *a, pid_t pid)
+{
+	return runtimes_of(a->runtimes, pid) != NULL;
+}
+
+bool attribution_runs_loop(struct attribution *a, const struct ls_loop *l)
+{
+	char how[64];
+
+	return runtimes_loop_of_thread(a->runtimes, l->pid, l->tid, l->state != LS_BLOCKED, NULL, 0, how, sizeof(how)) ==
+	       THREAD_IN_ITERATION;
+}
+
+bool attribution_home_closed(const struct ls_loop *l)
+{
+	char link[64];
+
+	if (l->home.kind != LS_WAIT_EPOLL && l->home.kind != LS_WAIT_URING)
+		return false;
+	if (fd_describe(l->pid, l->home.fd, link, sizeof(link)))
+		return true; /* closed (or the process is gone) */
+	return strcmp(link, l->home.kind == LS_WAIT_EPOLL ? "anon_inode:[eventpoll]" : "anon_inode:[io_uring]") != 0;
+}
+
+bool attribution_parked(struct attribution *a, const struct ls_loop *l, const struct ls_stack stacks[2])
+{
+	struct stall_frame native[32];
+	char how[64];
+	int i, n;
+
+	if (l->state != LS_BLOCKED || l->cur.nr != SYS_futex)
+		return false;
+	for (i = 0; i < 2; i++) {
+		if (stacks[i].iter_seq != l->iter_seq || stacks[i].call_seq != l->cur.call_seq || !stacks[i].has_regs)
+			continue;
+		n = native_frames_of(a, l->pid, l->tid, stacks[i].regs, native, 32);
+		return n > 0 && native_loop_state(native, n, how, sizeof(how)) == THREAD_PARKED;
+	}
+	return false;
 }
 
 /* Bytes of the sample's copy of the stack; nothing outside it (the thread has moved on). */
@@ -298,6 +371,9 @@ void attribute_end(struct attribution *a, const struct ls_event *e, const struct
 	fill_identity(r, e->pid, e->tid, e->comm, e->iter_seq, e->iter_start_ns, threshold_ns);
 	r->ended = true;
 	r->exited = e->exited;
+	r->exiting = e->exited && (e->flags & LS_LOOP_CLOSED);
+	if (e->flags & LS_LOOP_FOUND)
+		snprintf(r->found_by, sizeof(r->found_by), "%s", begin && begin->found_by[0] ? begin->found_by : "a scan");
 	r->duration_ns = minus(e->end_ns, e->iter_start_ns);
 	r->cpu_ns = e->acct.cpu_ns;
 	r->runq_ns = e->acct.runq_ns;

@@ -39,6 +39,22 @@ void attribute_end(struct attribution *a, const struct ls_event *e, const struct
 int attribution_unwind_sample(struct attribution *a, const struct ls_sample *s, uint64_t *ips, int max,
 			      struct stall_frame *code, int *ncode, int max_code);
 
+/*
+ * Whether thread t, as a scan found it (in no wait), runs an event loop
+ * (enum thread_loop): from its runtime, else from its native frames,
+ * unwound from its registers when it is off CPU. -ENOENT when nothing
+ * tells; how says what told it.
+ */
+int attribution_loop_of_thread(struct attribution *a, const struct ls_thread *t, char *how, size_t len);
+/* Whether a runtime (python, node, redis) claims pid. */
+bool attribution_has_runtime(struct attribution *a, pid_t pid);
+/* Whether loop l's runtime says its thread runs an event loop now, inside an iteration. */
+bool attribution_runs_loop(struct attribution *a, const struct ls_loop *l);
+/* Whether loop l's own epoll instance or ring is no longer open: its loop is over (asyncio.run returned). */
+bool attribution_home_closed(const struct ls_loop *l);
+/* Whether loop l, blocked in a futex (its stacks as read), waits in its runtime's park: idle, not stalled. */
+bool attribution_parked(struct attribution *a, const struct ls_loop *l, const struct ls_stack stacks[2]);
+
 /* The runtime's stack of tid right now, for CPU sampling: count, 0 if it reads none, or -errno. */
 int attribution_runtime_stack(struct attribution *a, pid_t pid, pid_t tid, struct stall_frame *frames, int max);
 /*

@@ -129,6 +129,23 @@ static void select_fds(struct waited *w, pid_t pid, uint64_t nfds, const uint64_
 	}
 }
 
+/* The fds an epoll instance watches: its fdinfo's "tfd:" lines (the first WAIT_MAX_FDS of them). */
+static void epoll_fds(struct waited *w, pid_t pid, int epfd)
+{
+	char path[64], line[256];
+	FILE *f;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", pid, epfd);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	while (w->nfds < WAIT_MAX_FDS && fgets(line, sizeof(line), f))
+		if (sscanf(line, "tfd: %d", &fd) == 1)
+			add_fd(w, pid, fd);
+	fclose(f);
+}
+
 static void connect_peer(struct waited *w, pid_t pid, uint64_t addr, uint64_t len)
 {
 	struct sockaddr_storage ss = {0};
@@ -281,10 +298,27 @@ void waited_for_read(struct runtimes *rt, struct stall_record *r)
 		return;
 	}
 	switch (nr) {
+	/*
+	 * A wait inside an iteration: a nested loop or a sync client's selector.
+	 * Node's execSync and its kin wait for their child in one: the child too.
+	 */
 	case SYS_poll:
-	case SYS_ppoll: poll_fds(w, r->pid, a[0], a[1]); break;
+	case SYS_ppoll:
+		poll_fds(w, r->pid, a[0], a[1]);
+		wait_child(w, r->pid, r->tid, -1);
+		break;
 	case SYS_select:
-	case SYS_pselect6: select_fds(w, r->pid, a[0], &a[1]); break;
+	case SYS_pselect6:
+		select_fds(w, r->pid, a[0], &a[1]);
+		wait_child(w, r->pid, r->tid, -1);
+		break;
+	case SYS_epoll_wait:
+	case SYS_epoll_pwait:
+	case SYS_epoll_pwait2:
+		epoll_fds(w, r->pid, (int)a[0]);
+		wait_child(w, r->pid, r->tid, -1);
+		break;
+	case SYS_io_uring_enter: wait_child(w, r->pid, r->tid, -1); break;
 	case SYS_connect: connect_peer(w, r->pid, a[1], a[2]); break;
 	case SYS_wait4: wait_child(w, r->pid, r->tid, (long)(int)a[0]); break;
 	case SYS_waitid: wait_child(w, r->pid, r->tid, a[0] == P_PID ? (long)(int)a[1] : -1); break;

@@ -20,6 +20,7 @@
 #include "attrib/attribution.h"
 #include "attrib/containers.h"
 #include "detect/detector.h"
+#include "detect/discover.h"
 #include "base/duration.h"
 #include "base/histogram.h"
 #include "detect/killer.h"
@@ -46,6 +47,7 @@ struct app {
 	struct runtimes *runtimes; /* the detecting thread's registry (detector and top) */
 	struct attribution *attribution;
 	struct detector *detector;
+	struct discover *discover; /* loops stuck when found, parked workers */
 	struct reporter *reporter;
 	struct killer *killer;	       /* --kill-after */
 	struct metrics *metrics;       /* --metrics */
@@ -168,6 +170,7 @@ static void watch_new_match(struct app *app, const struct ls_event *e)
 		return;
 	escape_into(comm, sizeof(comm), term_escape, e->comm);
 	fprintf(stderr, "loopstall: pid %d (%s) matches the pattern: watched\n", e->pid, comm);
+	discover_scan(app->discover, e->pid);
 }
 
 /* Once: loop threads past the kernel's loop map go unwatched (loopstall_loops_untracked_total counts their waits). */
@@ -192,6 +195,7 @@ static void watch_new_in(struct app *app, const struct ls_event *e)
 		app->opts.cgroup ? "cgroup"
 		: app->opts.pod	 ? "pod"
 				 : "container");
+	discover_scan(app->discover, e->pid);
 }
 
 static void on_event(void *ctx, const struct ls_event *e)
@@ -200,10 +204,14 @@ static void on_event(void *ctx, const struct ls_event *e)
 
 	switch (e->type) {
 	case LS_EV_STALL_END: detector_stall_ended(app->detector, e); break;
-	case LS_EV_NEW_LOOP: reporter_warm(app->reporter, e->pid); break; /* before its first stall */
+	case LS_EV_NEW_LOOP:
+		reporter_warm(app->reporter, e->pid); /* before its first stall */
+		discover_new_loop(app->discover, e->pid, monotonic_ns());
+		break;
 	case LS_EV_LOOPS_FULL: say_untracked_loops(app); break;
 	case LS_EV_WATCH_FULL: say_unwatched_processes(app); break;
 	case LS_EV_EXEC:
+		discover_forget(app->discover, e->pid);
 		attribution_forget(app->attribution, e->pid);
 		reporter_forget(app->reporter, e->pid);
 		if (app->opts.pattern)
@@ -212,6 +220,7 @@ static void on_event(void *ctx, const struct ls_event *e)
 			watch_new_in(app, e);
 		break;
 	case LS_EV_EXIT:
+		discover_forget(app->discover, e->pid);
 		attribution_forget(app->attribution, e->pid);
 		reporter_forget(app->reporter, e->pid);
 		if (app->killer)
@@ -245,6 +254,7 @@ static void watch_one(void *ctx, pid_t pid)
 	if (watch_checked(app, pid)) {
 		app->matched++;
 		reporter_warm(app->reporter, pid);
+		discover_scan(app->discover, pid);
 	}
 }
 
@@ -254,8 +264,10 @@ static int watch_targets(struct app *app)
 	int i, err;
 
 	for (i = 0; i < app->opts.npids; i++) {
-		if (watch_checked(app, app->opts.pids[i]))
+		if (watch_checked(app, app->opts.pids[i])) {
 			reporter_warm(app->reporter, app->opts.pids[i]);
+			discover_scan(app->discover, app->opts.pids[i]);
+		}
 		target_for_each_descendant(app->opts.pids[i], watch_one, app);
 	}
 	if (app->opts.pattern)
@@ -270,6 +282,9 @@ static int watch_targets(struct app *app)
 			return EXIT_RUNTIME;
 		}
 	}
+	/* Watching every loop on the host: the ones stuck now too. */
+	if (!app->opts.npids && !app->opts.pattern && !app->opts.command && !app->by_container)
+		discover_scan(app->discover, 0);
 	/* Every target may be gone already. */
 	if (app->watching_set && tracer_watched_count(app->tracer) == 0)
 		app->all_gone = true;
@@ -313,12 +328,14 @@ static void reap_child(struct app *app)
 /* The earliest of what run() waits for; UINT64_MAX: only events. */
 static uint64_t next_wake(struct app *app, uint64_t deadline, uint64_t next_refresh, uint64_t now)
 {
-	uint64_t wake = detector_next_check_ns(app->detector);
+	uint64_t wake = detector_next_check_ns(app->detector), scan = discover_next_ns(app->discover);
 
 	if (app->top && next_refresh < wake)
 		wake = next_refresh;
 	if (deadline && deadline < wake)
 		wake = deadline;
+	if (scan < wake)
+		wake = scan;
 	if (app->killer && killer_pending(app->killer) && now + KILLER_TICK_NS < wake)
 		wake = now + KILLER_TICK_NS;
 	return wake;
@@ -351,6 +368,7 @@ static int run(struct app *app, int sigfd)
 		struct timespec ts, *timeout = NULL;
 
 		detector_check(app->detector, now);
+		discover_tick(app->discover, now);
 		if (app->killer)
 			killer_tick(app->killer, now);
 		if (app->top && now >= next_refresh) {
@@ -638,7 +656,8 @@ int main(int argc, char **argv)
 			       ? detector_new(app.tracer, app.attribution, app.opts.threshold_ns,
 					      app.opts.kill_after_ns, &cb, &app.counters)
 			       : NULL;
-	if (!app.detector) {
+	app.discover = app.detector ? discover_new(app.tracer, app.attribution, app.detector) : NULL;
+	if (!app.discover) {
 		fprintf(stderr, "loopstall: out of memory\n");
 		code = EXIT_RUNTIME;
 		goto out;
@@ -661,6 +680,7 @@ int main(int argc, char **argv)
 out:
 	top_free(app.top);
 	target_abandon(&app.spawned);
+	discover_free(app.discover);
 	detector_free(app.detector);
 	killer_free(app.killer);
 	metrics_stop(app.metrics); /* it reads the tracer's maps */

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Stall begin/end state machine over the kernel's per-loop state. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 
 #include "attrib/cgroup_cpu.h"
@@ -20,6 +22,7 @@ struct followed {
 	uint64_t iter_start_ns;
 	uint64_t next_ns;
 	int cpu; /* the CPU it keeps busy (-1: it left the CPU) */
+	char found_by[64]; /* a loop found inside this iteration by a scan: what told it is a loop */
 };
 
 /* A stall reported as begun and not yet ended. */
@@ -204,7 +207,7 @@ static void capture(struct detector *d, const struct ls_loop *l, uint64_t now, s
 	samples_fill(d->samples, l->tid, l->iter_seq, r);
 }
 
-static void report_begin(struct detector *d, const struct ls_loop *l, uint64_t now)
+static void report_begin(struct detector *d, const struct followed *f, const struct ls_loop *l, uint64_t now)
 {
 	uint64_t cpu0 = thread_cpu_ns();
 	struct open_stall *s;
@@ -216,6 +219,8 @@ static void report_begin(struct detector *d, const struct ls_loop *l, uint64_t n
 	if (!s->begin)
 		return;
 	capture(d, l, now, s->begin);
+	if (l->flags & LS_LOOP_FOUND)
+		snprintf(s->begin->found_by, sizeof(s->begin->found_by), "%s", f->found_by[0] ? f->found_by : "a scan");
 	s->tid = l->tid;
 	s->iter_seq = l->iter_seq;
 	s->overdue = false;
@@ -251,6 +256,39 @@ static void sample_runtime(struct detector *d, const struct ls_loop *l)
 /* What a due check of one followed loop found. */
 enum check_result { FOLLOW_ON, MOVED_ON };
 
+/*
+ * Never a stall claimed for a loop that is not stalled: its own instance is
+ * closed (the loop is over: the thread does something else now, or shuts
+ * down), or its runtime says it idles where it waits (a tokio worker's
+ * park, whose futex then ends its iterations in the kernel). The kernel
+ * ends the iteration, counted nowhere. True when it was no stall.
+ */
+static bool no_stall_after_all(struct detector *d, const struct ls_loop *l)
+{
+	struct ls_reset req = {.tid = l->tid, .iter_seq = l->iter_seq};
+	struct ls_stack stacks[2];
+	uint64_t cpu0 = thread_cpu_ns();
+	bool idle = false;
+
+	if (attribution_home_closed(l)) {
+		req.forget_home = 1;
+		idle = true;
+	} else if (l->home.vague && !(l->flags & LS_LOOP_FOUND) && !attribution_runs_loop(d->attribution, l)) {
+		req.ignore = 1; /* one fd polled with a timeout, and its runtime does not say it is a loop: a sync client */
+		idle = true;
+	} else if (l->state == LS_BLOCKED && l->cur.nr == SYS_futex) {
+		tracer_read_stacks(d->tracer, l->tid, stacks);
+		if (attribution_parked(d->attribution, l, stacks)) {
+			req.park_futex = l->cur.args[0];
+			idle = true;
+		}
+	}
+	if (idle)
+		tracer_reset_loop(d->tracer, &req); /* -ESRCH: it moved on meanwhile, and is no stall either */
+	counter_add(&d->counters->capture_ns, thread_cpu_ns() - cpu0);
+	return idle;
+}
+
 static enum check_result check_loop(struct detector *d, struct followed *f, uint64_t now)
 {
 	uint64_t thr = d->threshold_ns, busy, period = check_period_ns(d);
@@ -276,7 +314,9 @@ static enum check_result check_loop(struct detector *d, struct followed *f, uint
 	}
 	s = find_open(d, l.tid, l.iter_seq);
 	if (!s) {
-		report_begin(d, &l, now);
+		if (no_stall_after_all(d, &l))
+			return MOVED_ON;
+		report_begin(d, f, &l, now);
 		return FOLLOW_ON;
 	}
 	s->last_duration_ns = busy;
@@ -295,6 +335,12 @@ static enum check_result check_loop(struct detector *d, struct followed *f, uint
 }
 
 void detector_follow(struct detector *d, pid_t tid, uint64_t iter_seq, uint64_t iter_start_ns, int cpu)
+{
+	detector_follow_found(d, tid, iter_seq, iter_start_ns, cpu, NULL);
+}
+
+void detector_follow_found(struct detector *d, pid_t tid, uint64_t iter_seq, uint64_t iter_start_ns, int cpu,
+			   const char *found_by)
 {
 	struct followed *f;
 	int i;
@@ -329,6 +375,7 @@ void detector_follow(struct detector *d, pid_t tid, uint64_t iter_seq, uint64_t 
 	f->iter_start_ns = iter_start_ns;
 	f->next_ns = iter_start_ns + d->threshold_ns / 2; /* now, if the kernel's word came late */
 	f->cpu = cpu;
+	snprintf(f->found_by, sizeof(f->found_by), "%s", found_by ? found_by : "");
 	avoid_followed_cpus(d);
 }
 
@@ -341,11 +388,6 @@ uint64_t detector_next_check_ns(const struct detector *d)
 		if (d->followed[i].next_ns < next)
 			next = d->followed[i].next_ns;
 	return next;
-}
-
-int detector_followed_count(const struct detector *d)
-{
-	return d->nfollowed;
 }
 
 void detector_check(struct detector *d, uint64_t now)

@@ -39,12 +39,13 @@ void detector_free(struct detector *d);
 void detector_keep_off_with(struct detector *d, pthread_t thread);
 /* The kernel says iteration iter_seq of loop thread tid is busy (LS_EV_BUSY), keeping cpu busy (-1: off CPU). */
 void detector_follow(struct detector *d, pid_t tid, uint64_t iter_seq, uint64_t iter_start_ns, int cpu);
+/* The same for a loop a scan found inside iteration iter_seq; found_by: what told it is a loop. */
+void detector_follow_found(struct detector *d, pid_t tid, uint64_t iter_seq, uint64_t iter_start_ns, int cpu,
+			   const char *found_by);
 /* Checks the followed loops that are due at now (CLOCK_MONOTONIC); reports stalls that reached the threshold. */
 void detector_check(struct detector *d, uint64_t now);
 /* When detector_check is due next; UINT64_MAX when no loop is followed. */
 uint64_t detector_next_check_ns(const struct detector *d);
-/* Loops followed now. */
-int detector_followed_count(const struct detector *d);
 /* The kernel's record of a stall that ended. */
 void detector_stall_ended(struct detector *d, const struct ls_event *e);
 /* A CPU sample of a busy loop (its loop is followed from then on). */

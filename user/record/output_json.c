@@ -257,6 +257,10 @@ static void put_stall_object(FILE *out, const struct stall_record *r)
 	put_hint(out, r, &c);
 	if (r->unfinished)
 		fputs(",\"unfinished\":true", out);
+	if (r->exiting)
+		fputs(",\"exiting\":true", out);
+	if (r->found_by[0])
+		put_string(out, "found_by", r->found_by);
 	fprintf(out, ",\"exited\":%s,\"stack\":[", r->exited ? "true" : "false");
 	shown = output_shown_frames(r, false);
 	for (i = 0; i < shown; i++) {

@@ -224,6 +224,16 @@ int output_shown_frames(const struct stall_record *r, bool text)
 	return n < r->nframes ? n : r->nframes;
 }
 
+/* A loop found inside its stall by a scan: the stall began before loopstall saw it. */
+static void put_found(FILE *out, const struct stall_record *r)
+{
+	if (!r->found_by[0])
+		return;
+	fputs(" (stalled before loopstall saw it: at least that long; ", out);
+	term_escape(out, r->found_by);
+	fputc(')', out);
+}
+
 void output_text(FILE *out, const struct stall_record *r)
 {
 	int i, shown;
@@ -254,11 +264,15 @@ void output_text(FILE *out, const struct stall_record *r)
 			fputs(" thread exited", out);
 		if (r->unfinished)
 			fputs(" still going on when loopstall stopped", out);
+		if (r->exiting)
+			fputs(" exiting: its loop had closed (a shutdown, not a stall)", out);
+		put_found(out, r);
 		fputc('\n', out);
 		put_hot(out, r);
 		put_hint(out, r);
 		return;
 	}
+	put_found(out, r);
 	fputc('\n', out);
 	shown = output_shown_frames(r, true);
 	for (i = 0; i < shown; i++) {

@@ -244,6 +244,8 @@ static int read_stall(json_t *o, struct read_record *out)
 	copy(r->runtime, sizeof(r->runtime), json_object_get(o, "runtime"));
 	r->exited = json_is_true(json_object_get(o, "exited"));
 	r->unfinished = json_is_true(json_object_get(o, "unfinished"));
+	r->exiting = json_is_true(json_object_get(o, "exiting"));
+	copy(r->found_by, sizeof(r->found_by), json_object_get(o, "found_by"));
 	read_waited(json_object_get(o, "waited_for"), r);
 	if ((v = json_object_get(o, "gil_holder")))
 		read_holder(v, r, "gil");
@@ -544,6 +546,8 @@ static int s_stall(struct scan_read *sr, int o, struct read_record *out)
 	s_copy(sr, r->runtime, sizeof(r->runtime), s_get(sr, o, "runtime"));
 	r->exited = s_true(sr, s_get(sr, o, "exited"));
 	r->unfinished = s_true(sr, s_get(sr, o, "unfinished"));
+	r->exiting = s_true(sr, s_get(sr, o, "exiting"));
+	s_copy(sr, r->found_by, sizeof(r->found_by), s_get(sr, o, "found_by"));
 	s_waited(sr, s_get(sr, o, "waited_for"), r);
 	if ((v = s_get(sr, o, "gil_holder")) >= 0)
 		s_holder(sr, v, r, "gil");

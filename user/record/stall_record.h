@@ -122,6 +122,14 @@ struct stall_record {
 	bool ended;  /* phase: "begin" while going on, "end" once over */
 	bool exited; /* the thread exited during the stall */
 	bool unfinished; /* an end record made because loopstall stopped while the stall went on */
+	/* The thread exited after its loop had closed its instance: the process shut down, no application stall. */
+	bool exiting;
+	/*
+	 * A loop found inside this stall by a scan (when loopstall attached, or
+	 * a process came to match): what told it is a loop. Its start, and so
+	 * its duration, are then a lower bound. "" otherwise.
+	 */
+	char found_by[64];
 	pid_t pid;
 	pid_t tid;
 	char comm[16];

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtimes/native_loops.h"
 #include "runtimes/node/node.h"
 #include "runtimes/python/python.h"
 #include "runtimes/redis/redis.h"
@@ -349,6 +350,24 @@ void runtimes_warm_names(struct runtimes *rt, pid_t pid)
 	if (p && !p->err && p->ops->warm_names)
 		p->ops->warm_names(p->state);
 	pthread_mutex_unlock(&rt->lock);
+}
+
+int runtimes_loop_of_thread(struct runtimes *rt, pid_t pid, pid_t tid, bool running, const struct stall_frame *native,
+			    int n, char *how, size_t len)
+{
+	struct process *p;
+	int state = -ENOENT;
+
+	pthread_mutex_lock(&rt->lock);
+	p = lookup(rt, pid);
+	if (p->ops && p->ops->loop_of_thread) {
+		if (p->ops->open && !p->opened)
+			open_state(p);
+		if (!p->err) /* runtimes with no state (redis) are asked with none */
+			state = p->ops->loop_of_thread(p->state, pid, tid, running, how, len);
+	}
+	pthread_mutex_unlock(&rt->lock);
+	return state >= 0 ? state : native_loop_state(native, n, how, len);
 }
 
 int runtimes_name_jit(struct runtimes *rt, pid_t pid, uint64_t addr, char *buf, size_t len)

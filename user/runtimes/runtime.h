@@ -9,6 +9,14 @@
 #include "base/target_memory.h"
 #include "record/stall_record.h"
 
+/* What a thread is to its event loop (runtime_ops.loop_of_thread, native_loop_state). */
+enum thread_loop {
+	THREAD_NO_LOOP = 0, /* it runs no event loop */
+	THREAD_IN_ITERATION = 1, /* it runs one and is inside an iteration (not in its wait) */
+	THREAD_PARKED = 2, /* it runs one and idles in its park (a futex wait of the runtime's own) */
+	THREAD_WAITING = 3, /* it runs one and idles in the loop's own wait */
+};
+
 /*
  * runtimes/: the language runtimes loopstall reads from outside, one folder
  * each behind struct runtime_ops, and the registry (registry.c) that asks
@@ -54,6 +62,12 @@ struct runtime_ops {
 	void (*warm_names)(void *state);
 	/* The name of JIT code at addr (no module, or an unnamed range): 0, or -ENOENT. */
 	int (*name_jit)(void *state, pid_t pid, uint64_t addr, char *buf, size_t len);
+	/*
+	 * Whether thread tid runs the runtime's event loop, asked of a thread
+	 * found in no wait (when loopstall attaches): THREAD_IN_ITERATION or THREAD_NO_LOOP,
+	 * or -ENOENT when the runtime cannot tell; how says what told it.
+	 */
+	int (*loop_of_thread)(void *state, pid_t pid, pid_t tid, bool running, char *how, size_t len);
 	/* Last touches once native frames are named (reporter thread): cause, notes. state may be NULL. */
 	void (*refine)(void *state, struct stall_record *r, const struct stall_frame *native, int n);
 };
@@ -96,5 +110,12 @@ int runtimes_name_native(struct runtimes *rt, pid_t pid, const char *module, uin
 void runtimes_warm_names(struct runtimes *rt, pid_t pid);
 int runtimes_name_jit(struct runtimes *rt, pid_t pid, uint64_t addr, char *buf, size_t len);
 void runtimes_refine(struct runtimes *rt, struct stall_record *r, const struct stall_frame *native, int n);
+/*
+ * Whether thread tid of pid runs an event loop (enum thread_loop), from its
+ * runtime, else from its native frames (named, innermost first; n may be
+ * 0): -ENOENT when nothing tells. how: what told it, for the record.
+ */
+int runtimes_loop_of_thread(struct runtimes *rt, pid_t pid, pid_t tid, bool running, const struct stall_frame *native,
+			    int n, char *how, size_t len);
 
 #endif

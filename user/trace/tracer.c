@@ -4,6 +4,7 @@
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <linux/perf_event.h>
+#include <sched.h>
 #include <sys/syscall.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -124,6 +125,9 @@ int tracer_open(const struct tracer_config *cfg, const struct tracer_callbacks *
 	}
 	if (cfg->max_processes > 0)
 		bpf_map__set_max_entries(t->skel->maps.watched, cfg->max_processes);
+	/* Iterators run on demand, over the threads user space names (tracer_scan_threads, tracer_adopt_loop). */
+	bpf_program__set_autoattach(t->skel->progs.ls_scan_threads, false);
+	bpf_program__set_autoattach(t->skel->progs.ls_adopt_loop, false);
 	err = loopstall_bpf__load(t->skel);
 	if (err)
 		goto fail;
@@ -259,4 +263,129 @@ int tracer_watched_capacity(struct tracer *t)
 uint64_t tracer_lost_events(struct tracer *t)
 {
 	return t->skel->bss->lost_events;
+}
+
+/* Runs iterator prog over the threads of pid (tid: just that one; both 0: every task); reads what it writes. */
+static int run_task_iter(struct bpf_program *prog, pid_t pid, pid_t tid, void *buf, size_t len)
+{
+	union bpf_iter_link_info info = {.task = {.pid = tid ? 0 : pid, .tid = tid}};
+	LIBBPF_OPTS(bpf_iter_attach_opts, opts, .link_info = &info, .link_info_len = sizeof(info));
+	struct bpf_link *link = bpf_program__attach_iter(prog, &opts);
+	size_t got = 0;
+	ssize_t n;
+	int fd, err = 0;
+
+	if (!link)
+		return -errno;
+	fd = bpf_iter_create(bpf_link__fd(link));
+	if (fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	while ((n = read(fd, (char *)buf + got, len - got)) > 0) {
+		got += n;
+		if (got == len)
+			break; /* full: the caller asks again with more room */
+	}
+	if (n < 0)
+		err = -errno;
+	close(fd);
+out:
+	bpf_link__destroy(link);
+	return err ? err : (int)(got > INT32_MAX ? INT32_MAX : got);
+}
+
+/*
+ * One pass of the scan on the CPU this thread is on: each thread's record.
+ * Those that last ran on this CPU get their off-CPU time, whose clock is
+ * this CPU's.
+ */
+static int scan_pass(struct tracer *t, pid_t pid, struct ls_thread **buf, int *cap)
+{
+	for (;;) {
+		int got = run_task_iter(t->skel->progs.ls_scan_threads, pid, 0, *buf, *cap * sizeof(**buf));
+		struct ls_thread *more;
+
+		if (got < 0)
+			return got;
+		if ((size_t)got < *cap * sizeof(**buf))
+			return got / sizeof(**buf);
+		more = realloc(*buf, 2 * *cap * sizeof(**buf));
+		if (!more)
+			return -ENOMEM;
+		*buf = more;
+		*cap *= 2;
+	}
+}
+
+int tracer_scan_threads(struct tracer *t, pid_t pid, struct ls_thread **out)
+{
+	int cap = 256, n = 0, got, cpu, i, j;
+	struct ls_thread *all = NULL, *pass = malloc(cap * sizeof(*pass));
+	cpu_set_t saved, one;
+
+	*out = NULL;
+	if (!pass || sched_getaffinity(0, sizeof(saved), &saved)) {
+		free(pass);
+		return -ENOMEM;
+	}
+	for (cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+		if (!CPU_ISSET(cpu, &saved))
+			continue;
+		CPU_ZERO(&one);
+		CPU_SET(cpu, &one);
+		if (sched_setaffinity(0, sizeof(one), &one))
+			continue;
+		got = scan_pass(t, pid, &pass, &cap);
+		if (got < 0)
+			continue;
+		/* A thread's record from the pass on its CPU (with its off-CPU time), else the first seen. */
+		for (i = 0; i < got; i++) {
+			for (j = 0; j < n && all[j].tid != pass[i].tid; j++)
+				;
+			if (j < n && (all[j].since_ns || !pass[i].since_ns))
+				continue;
+			if (j == n) {
+				struct ls_thread *more = realloc(all, (n + 1) * sizeof(*all));
+
+				if (!more)
+					break;
+				all = more;
+				n++;
+			}
+			all[j] = pass[i];
+		}
+	}
+	sched_setaffinity(0, sizeof(saved), &saved);
+	free(pass);
+	*out = all;
+	return n;
+}
+
+int tracer_adopt_loop(struct tracer *t, struct ls_adopt *req)
+{
+	__u32 zero = 0;
+	int fd = bpf_map__fd(t->skel->maps.adopt_request), err;
+	char buf[8];
+
+	req->result = -ESRCH;
+	if (bpf_map_update_elem(fd, &zero, req, BPF_ANY))
+		return -errno;
+	err = run_task_iter(t->skel->progs.ls_adopt_loop, req->pid, req->tid, buf, sizeof(buf));
+	if (err < 0)
+		return err;
+	if (bpf_map_lookup_elem(fd, &zero, req))
+		return -errno;
+	return req->result;
+}
+
+int tracer_reset_loop(struct tracer *t, struct ls_reset *req)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = req, .ctx_size_in = sizeof(*req), .ctx_out = req,
+		    .ctx_size_out = sizeof(*req));
+
+	req->result = -ESRCH;
+	if (bpf_prog_test_run_opts(bpf_program__fd(t->skel->progs.ls_reset_loop), &opts))
+		return -errno;
+	return req->result;
 }

@@ -63,6 +63,18 @@ int tracer_loops_capacity(struct tracer *t);
 /* The two stack slots of a loop thread (zeroed when none). */
 int tracer_read_stacks(struct tracer *t, pid_t tid, struct ls_stack out[2]);
 uint64_t tracer_lost_events(struct tracer *t);
+
+/*
+ * The threads of pid (0: of every process) as they are now: *out, malloc'd,
+ * one record each; count or -errno. Read on each of this thread's CPUs in
+ * turn (its affinity is set back after), so that a thread's off-CPU time
+ * is read with its own CPU's clock.
+ */
+int tracer_scan_threads(struct tracer *t, pid_t pid, struct ls_thread **out);
+/* Makes a scanned thread a loop (req->result says whether it could): 0 or -errno. */
+int tracer_adopt_loop(struct tracer *t, struct ls_adopt *req);
+/* Ends a loop's iteration that was no stall (see struct ls_reset): 0, -ESRCH when it moved on, or -errno. */
+int tracer_reset_loop(struct tracer *t, struct ls_reset *req);
 /* Waits of loop threads the kernel could not follow, its loop map full (tracer_loops_capacity()). */
 uint64_t tracer_loops_untracked(struct tracer *t);
 /* Processes that could not be watched, the watched set full (tracer_watch() or a fork in the kernel). */

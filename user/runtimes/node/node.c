@@ -202,8 +202,19 @@ static void refine(void *state, struct stall_record *r, const struct stall_frame
 			 r->pid);
 }
 
+/* Node's main thread runs libuv's default loop; worker threads are found at their next wait. */
+static int loop_of_thread(void *state, pid_t pid, pid_t tid, bool running, char *how, size_t len)
+{
+	(void)state, (void)running;
+	if (tid != pid)
+		return -ENOENT;
+	snprintf(how, len, "node: the main thread runs libuv's loop");
+	return THREAD_IN_ITERATION;
+}
+
 const struct runtime_ops node_runtime = {
 	.name = "node",
+	.loop_of_thread = loop_of_thread,
 	.recognize = recognize,
 	.open = open_process,
 	.close = close_process,

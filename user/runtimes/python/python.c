@@ -138,6 +138,66 @@ static void refine(void *state, struct stall_record *r, const struct stall_frame
 		r->cause = CAUSE_GIL;
 }
 
+/*
+ * Functions that run an event loop, by their file's ending: a thread with
+ * one of them on its stack (or a coroutine frame, which only a loop runs)
+ * runs a loop. Any other Python thread does not.
+ */
+static const struct {
+	const char *file;
+	const char *function;
+	const char *how;
+} loop_runners[] = {
+	{"asyncio/base_events.py", "run_forever", "python: asyncio's run_forever on its stack"},
+	{"asyncio/base_events.py", "run_until_complete", "python: asyncio's run_until_complete on its stack"},
+	{"asyncio/runners.py", "run", "python: asyncio.run on its stack"},
+	{"uvloop/__init__.py", "run", "python: uvloop.run on its stack"},
+	{"trio/_core/_run.py", "run", "python: trio.run on its stack"},
+	{"twisted/internet/base.py", "mainLoop", "python: Twisted's reactor on its stack"},
+	{"gevent/hub.py", "run", "python: gevent's hub on its stack"},
+	{"gevent/greenlet.py", "run", "python: a gevent greenlet on its stack"},
+	{"tornado/ioloop.py", "start", "python: Tornado's IOLoop on its stack"},
+};
+
+static bool ends_with(const char *s, const char *end)
+{
+	size_t n = strlen(s), m = strlen(end);
+
+	return n >= m && strcmp(s + n - m, end) == 0;
+}
+
+static int loop_of_thread(void *state, pid_t pid, pid_t tid, bool running, char *how, size_t len)
+{
+	struct stall_frame frames[MAX_PY_FRAMES];
+	int n = read_stack(state, tid, running, frames, MAX_PY_FRAMES), i;
+	size_t r;
+
+	(void)pid;
+	if (n <= 0)
+		return -ENOENT; /* no Python frames: not a thread of the interpreter's, or unreadable */
+	/* In the selector asyncio's _run_once waits in: the loop idles (a PollSelector's one fd and timeout). */
+	if (n >= 2 && !strcmp(frames[0].function, "select") && ends_with(frames[0].file, "/selectors.py") &&
+	    !strcmp(frames[1].function, "_run_once") && ends_with(frames[1].file, "asyncio/base_events.py")) {
+		snprintf(how, len, "python: asyncio's selector waits");
+		return THREAD_WAITING;
+	}
+	for (i = 0; i < n; i++) {
+		if (frames[i].coroutine) {
+			snprintf(how, len, "python: a coroutine on its stack (%s)", frames[i].function);
+			return THREAD_IN_ITERATION;
+		}
+		for (r = 0; r < sizeof(loop_runners) / sizeof(loop_runners[0]); r++) {
+			if (strcmp(frames[i].function, loop_runners[r].function) == 0 &&
+			    ends_with(frames[i].file, loop_runners[r].file)) {
+				snprintf(how, len, "%s", loop_runners[r].how);
+				return THREAD_IN_ITERATION;
+			}
+		}
+	}
+	/* Cut at the bound, the loop's frames may be past it. */
+	return n < MAX_PY_FRAMES ? THREAD_NO_LOOP : -ENOENT;
+}
+
 static int read_request(void *state, pid_t tid, struct served_request *out)
 {
 	return py_process_last_request(state, tid, out);
@@ -167,5 +227,6 @@ const struct runtime_ops python_runtime = {
 	.is_interpreter = py_is_python_file,
 	.name_native = name_native,
 	.warm_names = warm_names,
+	.loop_of_thread = loop_of_thread,
 	.refine = refine,
 };

@@ -1,0 +1,33 @@
+#ifndef LOOPSTALL_DISCOVER_H
+#define LOOPSTALL_DISCOVER_H
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "attrib/attribution.h"
+#include "detect/detector.h"
+#include "trace/tracer.h"
+
+/*
+ * Loops the kernel cannot see by their waits: a thread already stuck inside
+ * an iteration when loopstall attaches makes no wait until it is over, and
+ * an idle tokio worker parks on a futex. A scan of a process's threads
+ * (trace/) finds those that run an event loop (their runtime says, or their
+ * native frames), makes them loops in the kernel (inside an iteration since
+ * they last left the CPU, or idle in their park) and has the detector
+ * follow them: a frozen loop is reported at once.
+ */
+struct discover;
+
+struct discover *discover_new(struct tracer *t, struct attribution *a, struct detector *d);
+void discover_free(struct discover *dc);
+/* Scans the threads of pid (0: of every process) now. */
+void discover_scan(struct discover *dc, pid_t pid);
+/* pid's first loop was seen (LS_EV_NEW_LOOP): its other threads are scanned again soon (a runtime started). */
+void discover_new_loop(struct discover *dc, pid_t pid, uint64_t now);
+/* Rescans that are due at now; when the next is due (UINT64_MAX: none). */
+void discover_tick(struct discover *dc, uint64_t now);
+uint64_t discover_next_ns(const struct discover *dc);
+/* pid exited or exec'd. */
+void discover_forget(struct discover *dc, pid_t pid);
+
+#endif
