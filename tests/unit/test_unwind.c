@@ -330,6 +330,39 @@ START_TEST(test_ip_outside_modules)
 }
 END_TEST
 
+/*
+ * An ip in the gap after a module that starts where the one before it ends
+ * (a 2 MB-aligned libcrypto right after a small extension): in no module,
+ * although libdwfl's own lookup gives that module for the whole gap, where
+ * a library loaded later is mapped.
+ */
+START_TEST(test_ip_in_gap_after_adjacent_modules)
+{
+	static const char maps[] = "7f0000000000-7f0000001000 r-xp 00000000 fe:00 101 /nonexistent/libfront.so\n"
+				   "7f0000001000-7f0000003000 r-xp 00000000 fe:00 102 /nonexistent/libback.so\n"
+				   "7f0000003000-7f0000004000 rw-p 00000000 00:00 0 \n"
+				   "7f0000100000-7f0000101000 r-xp 00000000 fe:00 103 /nonexistent/libnext.so\n";
+	char path[] = "/tmp/test_unwind_mapsXXXXXX";
+	struct stall_frame frame = {0};
+	struct symbolizer *s;
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, maps, sizeof(maps) - 1), (int)sizeof(maps) - 1);
+	close(fd);
+	s = symbolizer_from_maps(1, path);
+	unlink(path);
+	ck_assert_msg(s, "symbolizer_from_maps: %s", strerror(errno));
+	symbolize_ip(s, 1, 0x7f0000002100, true, &frame);
+	ck_assert_str_eq(frame.module, "/nonexistent/libback.so");
+	memset(&frame, 0, sizeof(frame));
+	ck_assert(!symbolize_ip(s, 1, 0x7f0000050117, true, &frame));
+	ck_assert_str_eq(frame.module, "");
+	ck_assert_str_eq(frame.function, "0x7f0000050117");
+	symbolizer_free(s);
+}
+END_TEST
+
 START_TEST(test_bad_arguments)
 {
 	struct unwind_regs regs = {{0}};
@@ -361,6 +394,7 @@ static Suite *unwind_suite(void)
 	tcase_add_test(tc, test_max_frames);
 	tcase_add_test(tc, test_unreadable_stack);
 	tcase_add_test(tc, test_ip_outside_modules);
+	tcase_add_test(tc, test_ip_in_gap_after_adjacent_modules);
 	tcase_add_test(tc, test_bad_arguments);
 	suite_add_tcase(s, tc);
 	return s;

@@ -439,13 +439,31 @@ void symbolizer_warm(struct symbolizer *s, pid_t pid)
 }
 
 /*
+ * dwfl_addrmodule, but only a module whose mapped range holds addr: libdwfl's
+ * lookup table (reify_segments, elfutils 0.188) never ends a module that
+ * starts exactly where the one before it ends, so that module also answers
+ * for the unmapped gap after it, up to the next module. A library dlopen'd
+ * into that gap was named as the module's last function (libcrypto's), and
+ * the maps were not read again: the address was "in a module".
+ */
+static Dwfl_Module *addr_module(Dwfl *dwfl, Dwarf_Addr addr)
+{
+	Dwfl_Module *mod = dwfl_addrmodule(dwfl, addr);
+	Dwarf_Addr low, high;
+
+	if (mod && dwfl_module_info(mod, NULL, &low, &high, NULL, NULL, NULL, NULL) && (addr < low || addr >= high))
+		return NULL;
+	return mod;
+}
+
+/*
  * The module holding addr. None: the process may have mapped a library
  * since (Python imports C extensions lazily): re-read its maps, at most once
  * a REFRESH_NS, and rebuild the view when its mapped files changed.
  */
 static Dwfl_Module *find_module(struct cached_process *c, Dwarf_Addr addr)
 {
-	Dwfl_Module *mod = dwfl_addrmodule(c->dwfl, addr);
+	Dwfl_Module *mod = addr_module(c->dwfl, addr);
 	struct proc_maps *now;
 	uint64_t t = monotonic_ns();
 
@@ -463,7 +481,7 @@ static Dwfl_Module *find_module(struct cached_process *c, Dwarf_Addr addr)
 		drop(c);
 		return NULL;
 	}
-	return dwfl_addrmodule(c->dwfl, addr);
+	return addr_module(c->dwfl, addr);
 }
 
 struct symbolizer *symbolizer_from_maps(pid_t pid, const char *maps_path)
@@ -904,7 +922,7 @@ int unwind_stack_fp(struct symbolizer *s, pid_t pid, pid_t tid, const struct unw
 	 * The walk stopped at an address in no module: a library mapped since
 	 * (dlopen). When that rebuilds the view, walk again.
 	 */
-	if (n > 0 && n < max && c->dwfl && !dwfl_addrmodule(c->dwfl, ips[n - 1] - (n > 1))) {
+	if (n > 0 && n < max && c->dwfl && !addr_module(c->dwfl, ips[n - 1] - (n > 1))) {
 		generation = c->generation;
 		find_module(c, ips[n - 1] - (n > 1));
 		if (c->dwfl && c->generation != generation)
