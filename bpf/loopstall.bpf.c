@@ -456,6 +456,24 @@ static void say_busy(struct ls_loop *l, __u32 cpu)
 	bpf_ringbuf_submit(e, 0);
 }
 
+/* A loop learning its park sleeps in a futex: user space unwinds it while it sleeps. */
+static void say_futex(struct ls_loop *l)
+{
+	struct ls_busy *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		__sync_fetch_and_add(&lost_events, 1);
+		return;
+	}
+	e->type = LS_EV_FUTEX;
+	e->pid = l->pid;
+	e->tid = l->tid;
+	e->cpu = LS_CPU_NONE;
+	e->iter_seq = l->iter_seq;
+	e->iter_start_ns = l->iter_start_ns;
+	bpf_ringbuf_submit(e, 0);
+}
+
 /*
  * Loops that left the CPU inside an iteration, not yet near the threshold:
  * kept per CPU and checked by a BPF timer every PENDING_TICK_NS, so that
@@ -847,6 +865,12 @@ static void block_loop(void *ctx, struct ls_loop *l, struct task_struct *task, c
 		l->flags |= LS_LOOP_PARKED;
 		return;
 	}
+	/* Its runtime parks, where is not known yet: user space looks while it sleeps. */
+	if (in->nr == NR_FUTEX && (l->flags & LS_LOOP_LEARN_PARK) && !l->home.park_futex &&
+	    l->futex_said_seq != l->iter_seq) {
+		l->futex_said_seq = l->iter_seq;
+		say_futex(l);
+	}
 	l->acct.cpu_ns += now - l->state_since_ns;
 	l->state_since_ns = now;
 	l->state = LS_BLOCKED;
@@ -1226,32 +1250,36 @@ int ls_adopt_loop(struct bpf_iter__task *ctx)
 }
 
 /*
- * User space says iteration iter_seq of a loop was no stall: the loop had
- * closed its instance (forget_home), or its runtime says it idles where it
- * waits (a park, whose futex word is then its home too). The iteration
- * ends here, counted in no histogram.
+ * What user space settles about a loop (struct ls_ctl): an iteration that
+ * was no stall (its instance closed, its runtime idles where it waits)
+ * ends here, counted in no histogram; what its home or park is.
  */
 SEC("syscall")
-int ls_reset_loop(struct ls_reset *req)
+int ls_loop_ctl(struct ls_ctl *req)
 {
 	__u32 tid = req->tid;
 	struct ls_loop *l = bpf_map_lookup_elem(&loops, &tid);
 
 	req->result = -ESRCH;
-	if (!l || l->iter_seq != req->iter_seq)
+	if (!l || ((req->what & LS_CTL_END_ITERATION) && l->iter_seq != req->iter_seq))
 		return 0;
 	loop_write_begin(l);
-	l->iter_start_ns = 0;
-	l->cur.nr = LS_NO_SYSCALL;
-	l->flags &= ~LS_LOOP_FOUND;
-	if (req->park_futex) {
-		l->home.park_futex = req->park_futex;
-		l->flags |= LS_LOOP_PARKED; /* it is in its park now: the next iteration begins when it runs */
+	if (req->what & LS_CTL_END_ITERATION) {
+		l->iter_start_ns = 0;
+		l->cur.nr = LS_NO_SYSCALL;
+		l->flags &= ~LS_LOOP_FOUND;
 	}
-	if (req->forget_home)
+	if (req->what & LS_CTL_FORGET_HOME)
 		__builtin_memset(&l->home, 0, sizeof(l->home));
-	if (req->ignore)
+	if (req->what & LS_CTL_IGNORE)
 		l->flags |= LS_LOOP_IGNORED;
+	if (req->what & LS_CTL_LEARN_PARK)
+		l->flags |= LS_LOOP_LEARN_PARK;
+	if ((req->what & LS_CTL_PARK) && req->park_futex) {
+		l->home.park_futex = req->park_futex;
+		if (!l->iter_start_ns)
+			l->flags |= LS_LOOP_PARKED; /* the next iteration begins when it runs */
+	}
 	loop_write_end(l);
 	req->result = 0;
 	return 0;

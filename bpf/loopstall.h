@@ -80,6 +80,7 @@ struct ls_home {
 #define LS_LOOP_PARKED	  (1u << 1) /* idle in its park: its next iteration begins when it runs */
 #define LS_LOOP_CLOSED	  (1u << 2) /* ls_event: its home instance was closed when the thread exited */
 #define LS_LOOP_IGNORED	  (1u << 3) /* no loop after all (its runtime said so): its waits begin nothing */
+#define LS_LOOP_LEARN_PARK (1u << 4) /* its futex waits are said (LS_EV_FUTEX) until its park is known */
 
 /* Per loop log2 histogram of iteration busy time, in its struct ls_loop. */
 struct ls_hist {
@@ -105,6 +106,7 @@ struct ls_loop {
 	__u32 state; /* enum ls_cpu_state */
 	__u32 flags; /* LS_LOOP_* */
 	__u64 busy_said_seq; /* the iteration user space was told of (LS_EV_BUSY or a sample) */
+	__u64 futex_said_seq; /* the iteration whose futex wait was said (LS_EV_FUTEX) */
 	struct ls_account acct;
 	struct ls_syscall cur; /* syscall slept in last, until a switch-out elsewhere or a wait finishes it */
 	struct ls_syscall top; /* longest-blocked finished syscall of the iteration */
@@ -155,6 +157,7 @@ enum ls_event_type {
 	LS_EV_BUSY = 6,	      /* a loop's iteration is near the threshold: user space follows it */
 	LS_EV_LOOPS_FULL = 7, /* the loop map is full: loops past it go unwatched (said once) */
 	LS_EV_WATCH_FULL = 8, /* the watched set is full: a watched process's child goes unwatched (said once) */
+	LS_EV_FUTEX = 9,      /* a loop learning its park sleeps in a futex (struct ls_busy), once an iteration */
 };
 
 #define LS_CPU_NONE 0xffffffffu
@@ -191,14 +194,20 @@ struct ls_adopt {
 	__u32 pad;
 };
 
-/* What user space asks of ls_reset_loop: iteration iter_seq of tid was no stall; forget its home too. */
-struct ls_reset {
+/* What user space asks of ls_loop_ctl (struct ls_ctl.what) about one loop. */
+#define LS_CTL_END_ITERATION (1u << 0) /* iteration iter_seq was no stall: it ends here, counted nowhere */
+#define LS_CTL_FORGET_HOME   (1u << 1) /* its home is gone (closed): its next wait is its home */
+#define LS_CTL_IGNORE	     (1u << 2) /* no loop after all: its waits begin nothing from now on */
+#define LS_CTL_PARK	     (1u << 3) /* park_futex is its park, and it is in it now */
+#define LS_CTL_LEARN_PARK    (1u << 4) /* its runtime parks: say its futex waits (LS_EV_FUTEX) till its park is known */
+
+struct ls_ctl {
 	__u32 tid;
-	__u32 forget_home;
-	__u32 ignore; /* no loop at all: its waits begin nothing from now on */
-	__s32 result; /* out: 0, or -ESRCH when the loop moved on */
-	__u64 iter_seq;
-	__u64 park_futex; /* if not 0: its park's futex word from now on */
+	__u32 what;	  /* LS_CTL_* */
+	__u64 iter_seq;	  /* LS_CTL_END_ITERATION: only while it is still in this iteration */
+	__u64 park_futex; /* LS_CTL_PARK */
+	__s32 result;	  /* out: 0, or -ESRCH (no such loop, or it moved on) */
+	__u32 pad;
 };
 
 /* Iteration iter_seq of a loop is near the threshold (ring buffer record, LS_EV_BUSY). */

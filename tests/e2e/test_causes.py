@@ -111,11 +111,12 @@ def test_first_stall_of_a_process_loads_nothing_on_the_detecting_thread(procs, l
     p = procs([PYTHON, f"{APPS}/commanded.py", "load"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert p.proc.stdout.readline().strip() == "ready"
     command(p, "sleep 0")  # its first iteration: the reporter warms both threads' symbols
-    deadline = time.monotonic() + 10
-    while sample(scrape(metrics), "loopstall_warm_cpu_seconds", "_total") == 0:
+    # Warmed once both threads' parts are done: the counter stops moving.
+    deadline, warmed, last = time.monotonic() + 10, -1, 0
+    while warmed != last or warmed == 0:
         assert time.monotonic() < deadline, "the new process was not warmed ahead of its first stall"
-        time.sleep(0.1)
-    warmed = sample(scrape(metrics), "loopstall_warm_cpu_seconds", "_total")
+        time.sleep(0.5)
+        last, warmed = warmed, sample(scrape(metrics), "loopstall_warm_cpu_seconds", "_total")
     with Opens(ls.proc.pid) as opens:
         command(p, "sleep 0.3")
         _, end = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "end")

@@ -170,7 +170,6 @@ static void watch_new_match(struct app *app, const struct ls_event *e)
 		return;
 	escape_into(comm, sizeof(comm), term_escape, e->comm);
 	fprintf(stderr, "loopstall: pid %d (%s) matches the pattern: watched\n", e->pid, comm);
-	discover_scan(app->discover, e->pid);
 }
 
 /* Once: loop threads past the kernel's loop map go unwatched (loopstall_loops_untracked_total counts their waits). */
@@ -195,7 +194,6 @@ static void watch_new_in(struct app *app, const struct ls_event *e)
 		app->opts.cgroup ? "cgroup"
 		: app->opts.pod	 ? "pod"
 				 : "container");
-	discover_scan(app->discover, e->pid);
 }
 
 static void on_event(void *ctx, const struct ls_event *e)
@@ -206,7 +204,7 @@ static void on_event(void *ctx, const struct ls_event *e)
 	case LS_EV_STALL_END: detector_stall_ended(app->detector, e); break;
 	case LS_EV_NEW_LOOP:
 		reporter_warm(app->reporter, e->pid); /* before its first stall */
-		discover_new_loop(app->discover, e->pid, monotonic_ns());
+		discover_new_loop(app->discover, e->pid, e->tid, monotonic_ns());
 		break;
 	case LS_EV_LOOPS_FULL: say_untracked_loops(app); break;
 	case LS_EV_WATCH_FULL: say_unwatched_processes(app); break;
@@ -237,6 +235,14 @@ static void on_sample(void *ctx, const struct ls_sample *s)
 	struct app *app = ctx;
 
 	detector_sample(app->detector, s);
+}
+
+static void on_futex(void *ctx, const struct ls_busy *b)
+{
+	struct app *app = ctx;
+
+	if (app->discover)
+		discover_futex(app->discover, b->tid, b->iter_seq);
 }
 
 static void on_busy(void *ctx, const struct ls_busy *b)
@@ -302,7 +308,8 @@ static int open_tracer(struct app *app)
 		.max_processes = app->opts.max_processes,
 		.verbose = app->opts.verbose,
 	};
-	struct tracer_callbacks cb = {.event = on_event, .sample = on_sample, .busy = on_busy, .ctx = app};
+	struct tracer_callbacks cb = {
+		.event = on_event, .sample = on_sample, .busy = on_busy, .futex = on_futex, .ctx = app};
 	int err = tracer_open(&cfg, &cb, &app->tracer);
 
 	if (!err)

@@ -265,26 +265,27 @@ enum check_result { FOLLOW_ON, MOVED_ON };
  */
 static bool no_stall_after_all(struct detector *d, const struct ls_loop *l)
 {
-	struct ls_reset req = {.tid = l->tid, .iter_seq = l->iter_seq};
+	struct ls_ctl req = {.tid = l->tid, .what = LS_CTL_END_ITERATION, .iter_seq = l->iter_seq};
 	struct ls_stack stacks[2];
 	uint64_t cpu0 = thread_cpu_ns();
 	bool idle = false;
 
 	if (attribution_home_closed(l)) {
-		req.forget_home = 1;
+		req.what |= LS_CTL_FORGET_HOME;
 		idle = true;
 	} else if (l->home.vague && !(l->flags & LS_LOOP_FOUND) && !attribution_runs_loop(d->attribution, l)) {
-		req.ignore = 1; /* one fd polled with a timeout, and its runtime does not say it is a loop: a sync client */
+		req.what |= LS_CTL_IGNORE; /* one fd polled with a timeout, and its runtime does not say it is a loop: a sync client */
 		idle = true;
 	} else if (l->state == LS_BLOCKED && l->cur.nr == SYS_futex) {
 		tracer_read_stacks(d->tracer, l->tid, stacks);
 		if (attribution_parked(d->attribution, l, stacks)) {
+			req.what |= LS_CTL_PARK;
 			req.park_futex = l->cur.args[0];
 			idle = true;
 		}
 	}
 	if (idle)
-		tracer_reset_loop(d->tracer, &req); /* -ESRCH: it moved on meanwhile, and is no stall either */
+		tracer_loop_ctl(d->tracer, &req); /* -ESRCH: it moved on meanwhile, and is no stall either */
 	counter_add(&d->counters->capture_ns, thread_cpu_ns() - cpu0);
 	return idle;
 }

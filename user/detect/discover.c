@@ -16,8 +16,7 @@
 #include "detect/discover.h"
 #include "trace/loops.h"
 
-#define RESCAN_NS      (1000 * NSEC_PER_MSEC)  /* a process whose loops park: scanned again this often */
-#define RESCANS	       30		       /* that many times */
+#define RESCAN_NS      (1000 * NSEC_PER_MSEC)  /* a process with a new loop is scanned again after this */
 #define NOTE_AFTER_NS  (5000 * NSEC_PER_MSEC) /* a watched process with no loop by then is said to have none */
 #define ADOPT_TRIES    3		       /* a thread that moved between the scan and its adoption is scanned again */
 #define MAX_PROCESSES  256
@@ -27,7 +26,7 @@ struct scanned {
 	pid_t pid;
 	uint64_t rescan_ns; /* 0: none due */
 	int rescans;	    /* left */
-	bool parks;	    /* a thread of it parks (tokio): its loops' parks are learned by rescans */
+	bool parks;	    /* a thread of it parks (tokio): its loops learn their parks (LS_LOOP_LEARN_PARK) */
 	uint64_t note_ns;   /* 0: nothing to say */
 };
 
@@ -154,7 +153,7 @@ static void adopt_in_iteration(struct discover *dc, struct ls_thread t, const ch
 static void adopt_parked(struct discover *dc, const struct ls_thread *t)
 {
 	struct ls_adopt req = {.pid = t->pid, .tid = t->tid, .switches = t->switches, .park_futex = t->args[0]};
-	struct ls_reset reset = {.tid = t->tid, .park_futex = t->args[0]};
+	struct ls_ctl ctl = {.tid = t->tid, .what = LS_CTL_PARK, .park_futex = t->args[0]};
 	struct ls_loop l;
 
 	if (t->nr != SYS_futex)
@@ -164,10 +163,44 @@ static void adopt_parked(struct discover *dc, const struct ls_thread *t)
 		return;
 	}
 	/* A loop seen by its waits, parked inside what the kernel takes for an iteration: it idles. */
-	if (l.home.park_futex != t->args[0] && l.iter_start_ns) {
-		reset.iter_seq = l.iter_seq;
-		tracer_reset_loop(dc->tracer, &reset);
+	if (l.iter_start_ns) {
+		ctl.what |= LS_CTL_END_ITERATION;
+		ctl.iter_seq = l.iter_seq;
 	}
+	tracer_loop_ctl(dc->tracer, &ctl);
+}
+
+/* The loops of a process that parks whose park is not known yet say their futex waits until it is. */
+static void learn_parks(struct discover *dc, pid_t pid)
+{
+	struct loops_snapshot loops = {0};
+	int i;
+
+	if (loops_read(dc->tracer, &loops))
+		return;
+	for (i = 0; i < loops.n; i++) {
+		struct ls_ctl ctl = {.tid = loops.v[i].tid, .what = LS_CTL_LEARN_PARK};
+
+		if ((pid_t)loops.v[i].pid == pid && !loops.v[i].home.park_futex &&
+		    !(loops.v[i].flags & LS_LOOP_LEARN_PARK))
+			tracer_loop_ctl(dc->tracer, &ctl);
+	}
+	loops_snapshot_free(&loops);
+}
+
+void discover_futex(struct discover *dc, pid_t tid, uint64_t iter_seq)
+{
+	struct ls_stack stacks[2];
+	struct ls_loop l;
+	struct ls_ctl ctl = {.tid = tid, .what = LS_CTL_END_ITERATION | LS_CTL_PARK, .iter_seq = iter_seq};
+
+	if (loop_read(dc->tracer, tid, &l) || l.iter_seq != iter_seq || l.home.park_futex)
+		return;
+	tracer_read_stacks(dc->tracer, tid, stacks);
+	if (!attribution_parked(dc->attribution, &l, stacks))
+		return; /* a lock, or it woke meanwhile: its next futex wait is looked at */
+	ctl.park_futex = l.cur.args[0];
+	tracer_loop_ctl(dc->tracer, &ctl);
 }
 
 /* One thread of a scan: a loop the kernel does not know yet, or one whose park it does not? */
@@ -235,13 +268,18 @@ void discover_scan(struct discover *dc, pid_t pid)
 			look_at(dc, &threads[i], s);
 	}
 	free(threads);
+	if (s && s->parks)
+		learn_parks(dc, pid);
 }
 
-void discover_new_loop(struct discover *dc, pid_t pid, uint64_t now)
+void discover_new_loop(struct discover *dc, pid_t pid, pid_t tid, uint64_t now)
 {
 	struct scanned *s = find(dc, pid, true);
+	struct ls_ctl ctl = {.tid = tid, .what = LS_CTL_LEARN_PARK};
 
-	if (s && !s->rescan_ns && !s->rescans) {
+	if (s && s->parks)
+		tracer_loop_ctl(dc->tracer, &ctl); /* another worker of a runtime that parks */
+	else if (s && !s->rescan_ns && !s->rescans) {
 		s->rescan_ns = now + RESCAN_NS; /* by then its symbols are warm (the reporter loads them) */
 		s->rescans = 1;
 	}
@@ -297,8 +335,6 @@ void discover_tick(struct discover *dc, uint64_t now)
 		if (!s->rescan_ns || now < s->rescan_ns)
 			continue;
 		discover_scan(dc, s->pid);
-		if (s->parks && s->rescans == 1)
-			s->rescans = RESCANS; /* its loops park: learn each one's park */
 		s->rescans--;
 		s->rescan_ns = s->rescans > 0 ? now + RESCAN_NS : 0;
 	}

@@ -22,8 +22,14 @@ struct discover *discover_new(struct tracer *t, struct attribution *a, struct de
 void discover_free(struct discover *dc);
 /* Scans the threads of pid (0: of every process) now. */
 void discover_scan(struct discover *dc, pid_t pid);
-/* pid's first loop was seen (LS_EV_NEW_LOOP): its other threads are scanned again soon (a runtime started). */
-void discover_new_loop(struct discover *dc, pid_t pid, uint64_t now);
+/*
+ * A new loop tid of pid was seen (LS_EV_NEW_LOOP): pid's other threads are
+ * scanned again soon (a runtime started); in a runtime that parks, it
+ * learns its park.
+ */
+void discover_new_loop(struct discover *dc, pid_t pid, pid_t tid, uint64_t now);
+/* Loop tid, learning its park, sleeps in a futex in iteration iter_seq (LS_EV_FUTEX): is it its park? */
+void discover_futex(struct discover *dc, pid_t tid, uint64_t iter_seq);
 /* Rescans that are due at now; when the next is due (UINT64_MAX: none). */
 void discover_tick(struct discover *dc, uint64_t now);
 uint64_t discover_next_ns(const struct discover *dc);

@@ -45,7 +45,9 @@ static int on_ring_record(void *ctx, void *data, size_t size)
 		t->cb.sample(t->cb.ctx, data);
 	else if (type == LS_EV_BUSY && size >= sizeof(struct ls_busy))
 		t->cb.busy(t->cb.ctx, data);
-	else if (type != LS_EV_SAMPLE && type != LS_EV_BUSY && size >= sizeof(struct ls_event))
+	else if (type == LS_EV_FUTEX && size >= sizeof(struct ls_busy))
+		t->cb.futex(t->cb.ctx, data);
+	else if (type != LS_EV_SAMPLE && type != LS_EV_BUSY && type != LS_EV_FUTEX && size >= sizeof(struct ls_event))
 		t->cb.event(t->cb.ctx, data);
 	return 0;
 }
@@ -379,13 +381,13 @@ int tracer_adopt_loop(struct tracer *t, struct ls_adopt *req)
 	return req->result;
 }
 
-int tracer_reset_loop(struct tracer *t, struct ls_reset *req)
+int tracer_loop_ctl(struct tracer *t, struct ls_ctl *req)
 {
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = req, .ctx_size_in = sizeof(*req), .ctx_out = req,
-		    .ctx_size_out = sizeof(*req));
+	/* A syscall program's context is copied back into ctx_in (ctx_out is refused). */
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = req, .ctx_size_in = sizeof(*req));
 
 	req->result = -ESRCH;
-	if (bpf_prog_test_run_opts(bpf_program__fd(t->skel->progs.ls_reset_loop), &opts))
+	if (bpf_prog_test_run_opts(bpf_program__fd(t->skel->progs.ls_loop_ctl), &opts))
 		return -errno;
 	return req->result;
 }

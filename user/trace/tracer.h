@@ -33,6 +33,7 @@ struct tracer_callbacks {
 	tracer_event_fn event;
 	tracer_sample_fn sample;
 	tracer_busy_fn busy;
+	tracer_busy_fn futex; /* LS_EV_FUTEX: a loop learning its park sleeps in a futex */
 	void *ctx;
 };
 
@@ -73,8 +74,8 @@ uint64_t tracer_lost_events(struct tracer *t);
 int tracer_scan_threads(struct tracer *t, pid_t pid, struct ls_thread **out);
 /* Makes a scanned thread a loop (req->result says whether it could): 0 or -errno. */
 int tracer_adopt_loop(struct tracer *t, struct ls_adopt *req);
-/* Ends a loop's iteration that was no stall (see struct ls_reset): 0, -ESRCH when it moved on, or -errno. */
-int tracer_reset_loop(struct tracer *t, struct ls_reset *req);
+/* Settles what user space found out about a loop (struct ls_ctl): 0, -ESRCH (gone, or moved on), or -errno. */
+int tracer_loop_ctl(struct tracer *t, struct ls_ctl *req);
 /* Waits of loop threads the kernel could not follow, its loop map full (tracer_loops_capacity()). */
 uint64_t tracer_loops_untracked(struct tracer *t);
 /* Processes that could not be watched, the watched set full (tracer_watch() or a fork in the kernel). */
