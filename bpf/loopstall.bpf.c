@@ -138,7 +138,7 @@ struct {
 	__type(value, struct ls_stack_pair);
 } zero_stacks SEC(".maps");
 
-/* A new loop's state, built here (too large for the BPF stack); fields never set stay zero. */
+/* A new loop's state, built here (too large for the BPF stack), from zero each time. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
@@ -214,24 +214,37 @@ static __always_inline void set_home(struct ls_loop *l, struct task_struct *task
 	l->home.fd = kind == LS_WAIT_POLL ? -1 : (int)r->di;
 	l->home.sp = r->sp;
 	l->home.file = kind == LS_WAIT_POLL ? 0 : file_of(task, (int)r->di);
-	l->home.vague = !may_be_loop_wait(nr, r);
+	l->home.vague = kind == LS_WAIT_POLL && !may_be_loop_wait(nr, r);
 }
 
 /*
  * Whether a wait of kind with arguments r is the loop's own (ends an
- * iteration). The same instance is; a wait elsewhere as shallow on the
- * stack or shallower is the loop's new home (it made a new instance, or
- * the first one seen was nested); deeper, it is a blocking call inside
- * an iteration (a nested loop, a sync client's selector).
+ * iteration). The same instance is (for poll and select: the same place on
+ * the stack). Another one is the loop's new home when it is as shallow on
+ * the stack or shallower (a new instance, or the first one seen was
+ * nested), or when the home was vague and it is not (PHP's fgets polls its
+ * socket above its stream_select); deeper, it is a blocking call inside an
+ * iteration (a nested loop, a sync client's selector). A vague wait never
+ * takes the place of a home.
  */
 static __always_inline bool is_home_wait(struct ls_loop *l, struct task_struct *task, __u32 kind, long nr,
 					 const struct pt_regs *r)
 {
+	bool vague;
+
 	if (kind == LS_WAIT_NONE)
 		return false;
-	if (kind == l->home.kind && (kind == LS_WAIT_POLL ? r->sp == l->home.sp : (int)r->di == l->home.fd))
+	if (kind == l->home.kind && (kind == LS_WAIT_POLL ? r->sp == l->home.sp : (int)r->di == l->home.fd)) {
+		if (l->home.vague && may_be_loop_wait(nr, r))
+			l->home.vague = 0; /* seen with several fds, or none timed: surely the loop's */
 		return true;
-	if (l->home.kind != LS_WAIT_NONE && r->sp < l->home.sp)
+	}
+	if (l->home.kind == LS_WAIT_NONE) {
+		set_home(l, task, kind, nr, r);
+		return true;
+	}
+	vague = kind == LS_WAIT_POLL && !may_be_loop_wait(nr, r);
+	if (vague || (r->sp < l->home.sp && !l->home.vague))
 		return false;
 	set_home(l, task, kind, nr, r);
 	return true;
@@ -350,6 +363,7 @@ static struct ls_loop *create_loop(__u32 tid, __u32 pid)
 	fresh = bpf_map_lookup_elem(&new_loop, &zero);
 	if (!fresh)
 		return NULL;
+	__builtin_memset(fresh, 0, sizeof(*fresh)); /* ls_adopt_loop fills it too */
 	fresh->pid = pid;
 	fresh->tid = tid;
 	fresh->cur.nr = LS_NO_SYSCALL;
@@ -655,7 +669,6 @@ static void end_iteration(struct ls_loop *l, __u64 now)
 {
 	__u64 dur;
 
-	l->flags &= ~LS_LOOP_FOUND;
 	if (!l->iter_start_ns)
 		return;
 	sync_on_cpu(l, now);
@@ -666,6 +679,7 @@ static void end_iteration(struct ls_loop *l, __u64 now)
 		emit_stall_end(l, now, false);
 	l->iter_start_ns = 0;
 	l->cur.nr = LS_NO_SYSCALL;
+	l->flags &= ~LS_LOOP_FOUND;
 }
 
 /* The blocking point of the call in progress becomes the top one's. */

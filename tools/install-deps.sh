@@ -12,6 +12,7 @@ PACKAGES=(
 	check python3 python3-pytest python3-fastapi python3-uvicorn gunicorn python3-httpx python3-prometheus-client python3-aiohttp python3-jsonschema
 	util-linux procps strace tmux redis-server nodejs python3-uvloop nginx-light
 	libc6-dbg # separate debug files: names of stripped libc's static functions
+	php-cli liburing-dev librust-tokio-dev # loops on stream_select, io_uring, tokio (test_found.py)
 	# packaging: make deb, the man page, the unit and package checks
 	scdoc dpkg-dev debhelper fakeroot lintian groff man-db logrotate systemd python3-yaml
 	# benchmark
@@ -20,6 +21,8 @@ PACKAGES=(
 # Offline manifest checks (kubectl apply --dry-run=client): Debian's kubernetes-client, unless a
 # kubectl is on PATH already (another package's, whose /usr/bin/kubectl it would conflict with).
 command -v kubectl >/dev/null 2>&1 || PACKAGES+=(kubernetes-client)
+# The tokio test server builds offline with cargo: root's rustup one if there, else Debian's.
+[ -x "$HOME/.cargo/bin/cargo" ] || command -v cargo >/dev/null 2>&1 || PACKAGES+=(cargo)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
