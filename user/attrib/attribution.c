@@ -178,7 +178,8 @@ bool attribution_has_runtime(struct attribution *a, pid_t pid)
 	return runtimes_of(a->runtimes, pid) != NULL;
 }
 
-bool attribution_runs_loop(struct attribution *a, const struct ls_loop *l)
+/* Whether loop l's runtime says its thread runs an event loop now, inside an iteration. */
+static bool runs_loop(struct attribution *a, const struct ls_loop *l)
 {
 	char how[64];
 
@@ -186,7 +187,8 @@ bool attribution_runs_loop(struct attribution *a, const struct ls_loop *l)
 	       THREAD_IN_ITERATION;
 }
 
-bool attribution_home_closed(const struct ls_loop *l)
+/* Whether loop l's own epoll instance or ring is no longer open: its loop is over (asyncio.run returned). */
+static bool home_closed(const struct ls_loop *l)
 {
 	char link[64];
 
@@ -195,6 +197,21 @@ bool attribution_home_closed(const struct ls_loop *l)
 	if (fd_describe(l->pid, l->home.fd, link, sizeof(link)))
 		return true; /* closed (or the process is gone) */
 	return strcmp(link, l->home.kind == LS_WAIT_EPOLL ? "anon_inode:[eventpoll]" : "anon_inode:[io_uring]") != 0;
+}
+
+unsigned attribution_no_stall(struct attribution *a, const struct ls_loop *l, const struct ls_stack stacks[2],
+			      uint64_t *park_futex)
+{
+	if (home_closed(l))
+		return LS_CTL_FORGET_HOME;
+	/* One fd polled with a timeout, and its runtime does not say it is a loop: a sync client's. */
+	if (l->home.vague && !(l->flags & LS_LOOP_FOUND) && !runs_loop(a, l))
+		return LS_CTL_IGNORE;
+	if (attribution_parked(a, l, stacks)) {
+		*park_futex = l->cur.args[0];
+		return LS_CTL_PARK;
+	}
+	return 0;
 }
 
 bool attribution_parked(struct attribution *a, const struct ls_loop *l, const struct ls_stack stacks[2])

@@ -48,10 +48,17 @@ int attribution_unwind_sample(struct attribution *a, const struct ls_sample *s, 
 int attribution_loop_of_thread(struct attribution *a, const struct ls_thread *t, char *how, size_t len);
 /* Whether a runtime (python, node, redis) claims pid. */
 bool attribution_has_runtime(struct attribution *a, pid_t pid);
-/* Whether loop l's runtime says its thread runs an event loop now, inside an iteration. */
-bool attribution_runs_loop(struct attribution *a, const struct ls_loop *l);
-/* Whether loop l's own epoll instance or ring is no longer open: its loop is over (asyncio.run returned). */
-bool attribution_home_closed(const struct ls_loop *l);
+/*
+ * Whether loop l, busy for the threshold, is no stall after all: 0 when it
+ * is one, else what settles it (LS_CTL_*). Its own instance is closed (the
+ * loop is over: the thread does something else now, or shuts down:
+ * LS_CTL_FORGET_HOME); its home is a vague poll and its runtime does not
+ * say it runs a loop (a sync client's: LS_CTL_IGNORE); or its runtime says
+ * it idles where it waits (a tokio worker's park: LS_CTL_PARK, the futex
+ * word in *park_futex).
+ */
+unsigned attribution_no_stall(struct attribution *a, const struct ls_loop *l, const struct ls_stack stacks[2],
+			      uint64_t *park_futex);
 /* Whether loop l, blocked in a futex (its stacks as read), waits in its runtime's park: idle, not stalled. */
 bool attribution_parked(struct attribution *a, const struct ls_loop *l, const struct ls_stack stacks[2]);
 

@@ -680,7 +680,7 @@ int main(int argc, char **argv)
 	else if (app.opts.realtime)
 		reporter_set_realtime(app.reporter, true);
 	code = run(&app, sigfd);
-	detector_finish(app.detector);
+	detector_finish(app.detector, monotonic_ns());
 	top_free(app.top); /* the terminal back first */
 	app.top = NULL;
 	print_summary(&app);

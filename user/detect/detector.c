@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <time.h>
 
 #include "attrib/cgroup_cpu.h"
@@ -37,8 +36,9 @@ struct open_stall {
 };
 
 struct detector {
-	struct tracer *tracer;
-	struct attribution *attribution;
+	const struct detector_source *src;
+	void *ctx;			   /* of src */
+	struct detector_wiring wiring; /* the real source's ctx */
 	uint64_t threshold_ns;
 	uint64_t kill_after_ns;
 	struct detector_callbacks cb;
@@ -58,15 +58,90 @@ struct detector {
 	int nended, ended_cap;
 };
 
+/* The real source: the kernel's loops through the tracer, records through attribution. */
+static int kernel_read_loop(void *ctx, pid_t tid, struct ls_loop *out)
+{
+	return loop_read(((struct detector_wiring *)ctx)->tracer, tid, out);
+}
+
+static void kernel_read_stacks(void *ctx, pid_t tid, struct ls_stack out[2])
+{
+	tracer_read_stacks(((struct detector_wiring *)ctx)->tracer, tid, out);
+}
+
+static void kernel_consume(void *ctx)
+{
+	tracer_consume(((struct detector_wiring *)ctx)->tracer);
+}
+
+static int kernel_loop_ctl(void *ctx, struct ls_ctl *req)
+{
+	return tracer_loop_ctl(((struct detector_wiring *)ctx)->tracer, req);
+}
+
+static void live_record(void *ctx, const struct ls_loop *l, const struct ls_stack stacks[2], uint64_t now_ns,
+			uint64_t threshold_ns, struct stall_record *r)
+{
+	attribute_live(((struct detector_wiring *)ctx)->attribution, l, stacks, now_ns, threshold_ns, r);
+}
+
+static void end_record(void *ctx, const struct ls_event *e, const struct stall_record *begin, uint64_t threshold_ns,
+		       struct stall_record *r)
+{
+	attribute_end(((struct detector_wiring *)ctx)->attribution, e, begin, threshold_ns, r);
+}
+
+static unsigned no_stall(void *ctx, const struct ls_loop *l, const struct ls_stack stacks[2], uint64_t *park_futex)
+{
+	return attribution_no_stall(((struct detector_wiring *)ctx)->attribution, l, stacks, park_futex);
+}
+
+static int runtime_stack(void *ctx, pid_t pid, pid_t tid, struct stall_frame *frames, int max)
+{
+	return attribution_runtime_stack(((struct detector_wiring *)ctx)->attribution, pid, tid, frames, max);
+}
+
+static int unwind_sample(void *ctx, const struct ls_sample *s, uint64_t *ips, int max, struct stall_frame *code,
+			 int *ncode, int max_code)
+{
+	return attribution_unwind_sample(((struct detector_wiring *)ctx)->attribution, s, ips, max, code, ncode,
+					 max_code);
+}
+
+static const struct detector_source kernel_source = {
+	.read_loop = kernel_read_loop,
+	.read_stacks = kernel_read_stacks,
+	.consume = kernel_consume,
+	.loop_ctl = kernel_loop_ctl,
+	.live_record = live_record,
+	.end_record = end_record,
+	.no_stall = no_stall,
+	.runtime_stack = runtime_stack,
+	.unwind_sample = unwind_sample,
+};
+
 struct detector *detector_new(struct tracer *t, struct attribution *a, uint64_t threshold_ns, uint64_t kill_after_ns,
 			      const struct detector_callbacks *cb, struct counters *counters)
+{
+	struct detector *d = detector_new_from(&kernel_source, NULL, threshold_ns, kill_after_ns, cb, counters);
+
+	if (d) {
+		d->wiring = (struct detector_wiring){t, a};
+		d->ctx = &d->wiring;
+	}
+	return d;
+}
+
+struct detector *detector_new_from(const struct detector_source *src, void *ctx, uint64_t threshold_ns,
+				   uint64_t kill_after_ns, const struct detector_callbacks *cb,
+				   struct counters *counters)
 {
 	struct detector *d = calloc(1, sizeof(*d));
 
 	if (!d)
 		return NULL;
-	d->tracer = t;
-	d->attribution = a;
+	d->src = src;
+	d->ctx = ctx;
 	d->threshold_ns = threshold_ns;
 	d->kill_after_ns = kill_after_ns;
 	d->cb = *cb;
@@ -107,8 +182,7 @@ void detector_sample(struct detector *d, const struct ls_sample *s)
 {
 	uint64_t ips[STALL_SAMPLE_DEPTH], cpu0 = thread_cpu_ns();
 	struct stall_frame code[STALL_SAMPLE_DEPTH];
-	int ncode, n = attribution_unwind_sample(d->attribution, s, ips, STALL_SAMPLE_DEPTH, code, &ncode,
-						 STALL_SAMPLE_DEPTH);
+	int ncode, n = d->src->unwind_sample(d->ctx, s, ips, STALL_SAMPLE_DEPTH, code, &ncode, STALL_SAMPLE_DEPTH);
 
 	samples_add_native(d->samples, s->tid, s->iter_seq, ips, n, code, ncode);
 	counter_add(&d->counters->capture_ns, thread_cpu_ns() - cpu0);
@@ -202,8 +276,8 @@ static void capture(struct detector *d, const struct ls_loop *l, uint64_t now, s
 {
 	struct ls_stack stacks[2];
 
-	tracer_read_stacks(d->tracer, l->tid, stacks);
-	attribute_live(d->attribution, l, stacks, now, d->threshold_ns, r);
+	d->src->read_stacks(d->ctx, l->tid, stacks);
+	d->src->live_record(d->ctx, l, stacks, now, d->threshold_ns, r);
 	samples_fill(d->samples, l->tid, l->iter_seq, r);
 }
 
@@ -247,7 +321,7 @@ static void end_without_record(struct detector *d, struct open_stall *s)
 static void sample_runtime(struct detector *d, const struct ls_loop *l)
 {
 	struct stall_frame frames[16];
-	int n = attribution_runtime_stack(d->attribution, l->pid, l->tid, frames, 16);
+	int n = d->src->runtime_stack(d->ctx, l->pid, l->tid, frames, 16);
 
 	if (n > 0)
 		samples_add_runtime(d->samples, l->tid, l->iter_seq, frames, n);
@@ -257,37 +331,25 @@ static void sample_runtime(struct detector *d, const struct ls_loop *l)
 enum check_result { FOLLOW_ON, MOVED_ON };
 
 /*
- * Never a stall claimed for a loop that is not stalled: its own instance is
- * closed (the loop is over: the thread does something else now, or shuts
- * down), or its runtime says it idles where it waits (a tokio worker's
- * park, whose futex then ends its iterations in the kernel). The kernel
- * ends the iteration, counted nowhere. True when it was no stall.
+ * Never a stall claimed for a loop that is not stalled (attribution_no_stall
+ * says why): the kernel ends that iteration, counted nowhere, and learns
+ * what settles it. True when it was no stall.
  */
 static bool no_stall_after_all(struct detector *d, const struct ls_loop *l)
 {
-	struct ls_ctl req = {.tid = l->tid, .what = LS_CTL_END_ITERATION, .iter_seq = l->iter_seq};
+	struct ls_ctl req = {.tid = l->tid, .iter_seq = l->iter_seq};
+	uint64_t cpu0 = thread_cpu_ns(), park = 0;
 	struct ls_stack stacks[2];
-	uint64_t cpu0 = thread_cpu_ns();
-	bool idle = false;
 
-	if (attribution_home_closed(l)) {
-		req.what |= LS_CTL_FORGET_HOME;
-		idle = true;
-	} else if (l->home.vague && !(l->flags & LS_LOOP_FOUND) && !attribution_runs_loop(d->attribution, l)) {
-		req.what |= LS_CTL_IGNORE; /* one fd polled with a timeout, and its runtime does not say it is a loop: a sync client */
-		idle = true;
-	} else if (l->state == LS_BLOCKED && l->cur.nr == SYS_futex) {
-		tracer_read_stacks(d->tracer, l->tid, stacks);
-		if (attribution_parked(d->attribution, l, stacks)) {
-			req.what |= LS_CTL_PARK;
-			req.park_futex = l->cur.args[0];
-			idle = true;
-		}
+	d->src->read_stacks(d->ctx, l->tid, stacks);
+	req.what = d->src->no_stall(d->ctx, l, stacks, &park);
+	req.park_futex = park;
+	if (req.what) {
+		req.what |= LS_CTL_END_ITERATION;
+		d->src->loop_ctl(d->ctx, &req); /* -ESRCH: it moved on meanwhile, and is no stall either */
 	}
-	if (idle)
-		tracer_loop_ctl(d->tracer, &req); /* -ESRCH: it moved on meanwhile, and is no stall either */
 	counter_add(&d->counters->capture_ns, thread_cpu_ns() - cpu0);
-	return idle;
+	return req.what != 0;
 }
 
 static enum check_result check_loop(struct detector *d, struct followed *f, uint64_t now)
@@ -296,7 +358,7 @@ static enum check_result check_loop(struct detector *d, struct followed *f, uint
 	struct open_stall *s;
 	struct ls_loop l;
 
-	if (loop_read(d->tracer, f->tid, &l) || l.iter_seq != f->iter_seq || !l.iter_start_ns)
+	if (d->src->read_loop(d->ctx, f->tid, &l) || l.iter_seq != f->iter_seq || !l.iter_start_ns)
 		return MOVED_ON;
 	f->iter_start_ns = l.iter_start_ns;
 	busy = loop_busy_ns(&l, now);
@@ -402,7 +464,7 @@ void detector_check(struct detector *d, uint64_t now)
 	if (detector_next_check_ns(d) > now)
 		return;
 	/* End records first, so a stall that just ended is not taken for a lost one. */
-	tracer_consume(d->tracer);
+	d->src->consume(d->ctx);
 	for (i = 0; i < d->nfollowed;) {
 		struct followed *f = &d->followed[i];
 
@@ -426,7 +488,7 @@ void detector_check(struct detector *d, uint64_t now)
 		avoid_followed_cpus(d);
 	if (!nstale)
 		return;
-	tracer_consume(d->tracer);
+	d->src->consume(d->ctx);
 	for (j = 0; j < nstale; j++) {
 		struct open_stall *s = find_open(d, stale[j].tid, stale[j].iter_seq);
 
@@ -435,13 +497,12 @@ void detector_check(struct detector *d, uint64_t now)
 	}
 }
 
-void detector_finish(struct detector *d)
+void detector_finish(struct detector *d, uint64_t now)
 {
-	uint64_t now = monotonic_ns();
 	struct ls_loop l;
 	int i;
 
-	tracer_consume(d->tracer); /* the ones that just ended have their own record */
+	d->src->consume(d->ctx); /* the ones that just ended have their own record */
 	for (i = d->nopen - 1; i >= 0; i--) {
 		struct open_stall *s = &d->open[i];
 		struct stall_record *r = d->scratch;
@@ -450,7 +511,7 @@ void detector_finish(struct detector *d)
 		r->ended = true;
 		r->unfinished = true;
 		r->duration_ns = s->last_duration_ns;
-		if (!loop_read(d->tracer, s->tid, &l) && l.iter_seq == s->iter_seq)
+		if (!d->src->read_loop(d->ctx, s->tid, &l) && l.iter_seq == s->iter_seq)
 			r->duration_ns = loop_busy_ns(&l, now);
 		samples_fill(d->samples, s->tid, s->iter_seq, r);
 		d->cb.stall(d->cb.ctx, r);
@@ -463,7 +524,7 @@ void detector_stall_ended(struct detector *d, const struct ls_event *e)
 	struct open_stall *s = find_open(d, e->tid, e->iter_seq);
 	uint64_t cpu0 = thread_cpu_ns();
 
-	attribute_end(d->attribution, e, s ? s->begin : NULL, d->threshold_ns, d->scratch);
+	d->src->end_record(d->ctx, e, s ? s->begin : NULL, d->threshold_ns, d->scratch);
 	samples_fill(d->samples, e->tid, e->iter_seq, d->scratch);
 	if (s)
 		note_throttling(s, d->scratch);

@@ -31,9 +31,41 @@ struct detector_callbacks {
 	void *ctx;
 };
 
+/*
+ * What the detector reads and asks, through one seam: the kernel's loops
+ * (trace/) and what attribution makes of them (attrib/). detector_new()
+ * wires the real ones; a unit test gives its own and drives the state
+ * machine with loops and clocks of its making.
+ */
+struct detector_source {
+	int (*read_loop)(void *ctx, pid_t tid, struct ls_loop *out); /* 0, or -ENOENT: not a loop (now) */
+	void (*read_stacks)(void *ctx, pid_t tid, struct ls_stack out[2]);
+	void (*consume)(void *ctx); /* delivers the kernel's end records: detector_stall_ended() */
+	int (*loop_ctl)(void *ctx, struct ls_ctl *req);
+	/* A stall's record as it is at now_ns (attribute_live), and as it ended (attribute_end). */
+	void (*live_record)(void *ctx, const struct ls_loop *l, const struct ls_stack stacks[2], uint64_t now_ns,
+			    uint64_t threshold_ns, struct stall_record *r);
+	void (*end_record)(void *ctx, const struct ls_event *e, const struct stall_record *begin,
+			   uint64_t threshold_ns, struct stall_record *r);
+	/* 0 when loop l is stalled, else what settles that it is not (attribution_no_stall). */
+	unsigned (*no_stall)(void *ctx, const struct ls_loop *l, const struct ls_stack stacks[2], uint64_t *park_futex);
+	int (*runtime_stack)(void *ctx, pid_t pid, pid_t tid, struct stall_frame *frames, int max);
+	int (*unwind_sample)(void *ctx, const struct ls_sample *s, uint64_t *ips, int max, struct stall_frame *code,
+			     int *ncode, int max_code);
+};
+
+struct detector_wiring {
+	struct tracer *tracer;
+	struct attribution *attribution;
+};
+
 /* kill_after_ns: 0 for no overdue calls. */
 struct detector *detector_new(struct tracer *t, struct attribution *a, uint64_t threshold_ns, uint64_t kill_after_ns,
 			      const struct detector_callbacks *cb, struct counters *counters);
+/* The same over another source (unit tests), ctx passed to its calls. */
+struct detector *detector_new_from(const struct detector_source *src, void *ctx, uint64_t threshold_ns,
+				   uint64_t kill_after_ns, const struct detector_callbacks *cb,
+				   struct counters *counters);
 void detector_free(struct detector *d);
 /* thread (the reporter writing its records) keeps off the followed loops' CPUs with the detecting thread. */
 void detector_keep_off_with(struct detector *d, pthread_t thread);
@@ -50,8 +82,8 @@ uint64_t detector_next_check_ns(const struct detector *d);
 void detector_stall_ended(struct detector *d, const struct ls_event *e);
 /* A CPU sample of a busy loop (its loop is followed from then on). */
 void detector_sample(struct detector *d, const struct ls_sample *s);
-/* loopstall stops: every stall still going on gets an end record, marked unfinished. */
-void detector_finish(struct detector *d);
+/* loopstall stops at now (CLOCK_MONOTONIC): every stall still going on gets an end record, marked unfinished. */
+void detector_finish(struct detector *d, uint64_t now);
 /* Stalls of loop thread tid that ended while watched. */
 uint64_t detector_stall_count(const struct detector *d, pid_t tid);
 
