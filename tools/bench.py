@@ -212,13 +212,13 @@ def ratio_interval(a, b, resamples=2000):
     return ratios[int(resamples * 0.025)], ratios[int(resamples * 0.975) - 1]
 
 
-def hotpath_once(op, count, variant):
-    """ns per op of one bench_hotpath run."""
+def hotpath_once(op, count, variant, other=None):
+    """ns per op of one bench_hotpath run; other: loopstall watches that process, not the bench."""
     bench = subprocess.Popen([HOTPATH, op, str(count)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     tracer = None
     try:
         bench.stdout.readline()
-        tracer = attach(variant, bench.pid)
+        tracer = attach(variant, other or bench.pid)
         bench.stdin.write("go\n")
         bench.stdin.flush()
         return float(bench.stdout.readline())
@@ -233,10 +233,19 @@ def hotpath(runs):
     cases = [("syscall", 2_000_000, "hot path, getppid() on a thread that is no loop"),
              ("loopsyscall", 2_000_000, "hot path, getppid() on a watched loop thread, inside its iterations"),
              ("loop", 500_000, "hot path, epoll loop iteration (epoll_wait + getppid), watched"),
-             ("switch", 100_000, "hot path, round trip between two threads (2 switches + 4 syscalls)")]
+             ("switch", 100_000, "hot path, round trip between two threads (2 switches + 4 syscalls)"),
+             ("poll", 500_000, "hot path, poll loop iteration (poll of a ready fd + getppid), watched")]
     for op, count, what in cases:
         compare(what, "ns", runs, lambda v: hotpath_once(op, count, v),
                 VARIANTS + ("sys_exit",) if op == "syscall" else VARIANTS)
+    # The waits' tracepoints fire for every thread: a poll loop of a process loopstall does not watch.
+    other = subprocess.Popen(["sleep", "3600"])
+    try:
+        compare("hot path, the same poll loop in a process not watched", "ns", runs,
+                lambda v: hotpath_once("poll", 500_000, v, other.pid))
+    finally:
+        other.kill()
+        other.wait()
 
 
 def redis(runs):

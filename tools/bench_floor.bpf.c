@@ -30,6 +30,36 @@ int floor_exit_epoll_pwait2(void *ctx)
 	return 0;
 }
 
+SEC("tracepoint/syscalls/sys_exit_poll")
+int floor_exit_poll(void *ctx)
+{
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_ppoll")
+int floor_exit_ppoll(void *ctx)
+{
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_select")
+int floor_exit_select(void *ctx)
+{
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_pselect6")
+int floor_exit_pselect6(void *ctx)
+{
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_io_uring_enter")
+int floor_exit_io_uring_enter(void *ctx)
+{
+	return 0;
+}
+
 SEC("tp_btf/sched_switch")
 int BPF_PROG(floor_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
 {

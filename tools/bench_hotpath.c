@@ -12,10 +12,15 @@
  *   bench_hotpath loopsyscall N  N getppid() calls on a watched loop thread,
  *                             inside its iterations (one epoll_wait every
  *                             1000 calls, so no iteration nears a threshold)
+ *   bench_hotpath poll N      N poll() calls of one always-ready eventfd with
+ *                             no timeout, then one getppid: a poll loop
+ *                             (tools/bench.py times it watched, and beside
+ *                             a loopstall that watches another process)
  *
  * It prints "ready", waits for a line on stdin (so the tracer can attach
  * first), runs, and prints the nanoseconds per operation.
  */
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
@@ -84,6 +89,19 @@ static void run_loop_syscalls(long n)
 	}
 }
 
+static void run_poll(long n)
+{
+	struct pollfd p = {.fd = eventfd(1, 0), .events = POLLIN};
+
+	if (p.fd < 0)
+		die("bench_hotpath: eventfd");
+	for (long i = 0; i < n; i++) {
+		if (poll(&p, 1, -1) != 1)
+			die("bench_hotpath: poll");
+		getppid();
+	}
+}
+
 static void *ponger(void *arg)
 {
 	long n = *(long *)arg;
@@ -128,6 +146,8 @@ int main(int argc, char **argv)
 		run = run_switches;
 	else if (strcmp(argv[1], "loopsyscall") == 0)
 		run = run_loop_syscalls;
+	else if (strcmp(argv[1], "poll") == 0)
+		run = run_poll;
 	else
 		goto usage;
 	/* One CPU: the switch case then really switches, and the others do not migrate. */
@@ -144,6 +164,6 @@ int main(int argc, char **argv)
 	printf("%.1f\n", (double)(now_ns() - t0) / n);
 	return 0;
 usage:
-	fprintf(stderr, "usage: bench_hotpath syscall|loop|switch|loopsyscall COUNT\n");
+	fprintf(stderr, "usage: bench_hotpath syscall|loop|switch|loopsyscall|poll COUNT\n");
 	return 2;
 }

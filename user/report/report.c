@@ -276,6 +276,8 @@ static int read_file(struct report_state *st, const char *path)
 		st->records++;
 		if (ret == 0 || !st->rr->rec.ended)
 			continue; /* a summary or kill; a begin (its end counts the stall) */
+		if (st->rr->rec.exiting)
+			continue; /* a shutdown, no stall of the application's */
 		st->stalls++;
 		if (!wanted(&st->o, st->rr))
 			continue;
