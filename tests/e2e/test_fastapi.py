@@ -76,7 +76,7 @@ def test_only_async_def_with_time_sleep_stalls_the_loop(procs, loopstall):
     assert python_frames(end)[0]["function"] == "async_func_sync_timeout"
     # The request being served, from the ASGI scope in the task's locals, and the C function.
     for r in (begin, end):
-        assert r["request"]["method"] == "GET" and r["request"]["path"] == "/action/2?source=e2e", r["request"]
+        assert r["request"]["method"] == "GET" and r["request"]["path"] == "/action/2?\u2026", r["request"]
         host, client_port = r["request"]["client"].rsplit(":", 1)
         assert host == "127.0.0.1" and int(client_port) != port, r["request"]
         assert r["via"]["function"] == "time.sleep", r["via"]

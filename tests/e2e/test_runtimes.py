@@ -32,8 +32,8 @@ def interpreters():
     return found
 
 
-def run_and_watch(loopstall, argv):
-    ls = loopstall(["-t", "150ms", "--", *argv])
+def run_and_watch(loopstall, argv, options=()):
+    ls = loopstall(["-t", "150ms", *options, "--", *argv])
     _, begin = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "begin", timeout=20)
     _, end = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "end", timeout=10)
     assert ls.proc.wait(timeout=20) == 0
@@ -108,8 +108,8 @@ def test_request_served_from_an_instance_attribute(loopstall, minor, tmp_path):
     script = tmp_path / "aio_like.py"
     script.write_text(AIOHTTP_LIKE_SCRIPT)
     begin, end = run_and_watch(loopstall, [interpreters()[minor], str(script)])
-    for r in (begin, end):
-        assert r["request"] == {"method": "DELETE", "path": "/carts/9?force=1", "client": "10.9.8.7:40001"}, r
+    for r in (begin, end):  # the query string kept out by default: it may hold secrets
+        assert r["request"] == {"method": "DELETE", "path": "/carts/9?\u2026", "client": "10.9.8.7:40001"}, r
 
 
 @pytest.mark.parametrize("minor", ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13"])
@@ -117,7 +117,7 @@ def test_request_served_from_an_asgi_scope(loopstall, minor, tmp_path):
     """The scope dict in an ASGI app's locals, in every version: its request, read while it stalls."""
     script = tmp_path / "asgi.py"
     script.write_text(ASGI_SCRIPT)
-    begin, end = run_and_watch(loopstall, [interpreters()[minor], str(script)])
+    begin, end = run_and_watch(loopstall, [interpreters()[minor], str(script)], ["--request-query"])
     for r in (begin, end):
         assert r["request"] == {"method": "POST", "path": "/orders/17?expand=items", "client": "10.1.2.3:51234"}, r
         assert r["culprit"]["function"] == "endpoint", r["culprit"]

@@ -323,6 +323,33 @@ START_TEST(a_stall_reaching_kill_after_is_overdue_once)
 }
 END_TEST
 
+START_TEST(time_stopped_never_counts_toward_a_kill)
+{
+	struct detector *d = start(1000 * MS, 1000 * MS);
+
+	detector_follow(d, 11, 5, 1000 * MS, -1);
+	detector_check(d, 1100 * MS);
+	ck_assert_int_eq(fake.begins, 1);
+	/* SIGSTOP at 1200 ms (a debugger, an operator): stopped it is never killed, however long. */
+	fake.loop.state = LS_STOPPED;
+	fake.loop.state_since_ns = 1200 * MS;
+	for (uint64_t t = 1210 * MS; t <= 5000 * MS; t += 10 * MS)
+		detector_check(d, t);
+	ck_assert_int_eq(fake.overdue, 0);
+	/* SIGCONT at 5000 ms: 200 ms of its stall counted so far, 800 to go. */
+	fake.loop.state = LS_BLOCKED;
+	fake.loop.acct.stopped_ns = 3800 * MS;
+	fake.loop.state_since_ns = 5000 * MS;
+	detector_check(d, 5010 * MS);
+	ck_assert_uint_le(detector_next_check_ns(d), 5800 * MS);
+	detector_check(d, 5790 * MS);
+	ck_assert_int_eq(fake.overdue, 0);
+	detector_check(d, 5800 * MS);
+	ck_assert_int_eq(fake.overdue, 1);
+	detector_free(d);
+}
+END_TEST
+
 START_TEST(stopping_ends_what_goes_on_as_unfinished)
 {
 	struct detector *d = start(0, 1000 * MS);
@@ -348,6 +375,7 @@ int main(void)
 		a_sync_clients_poll_is_no_loop,
 		a_stall_whose_end_record_was_lost_ends_all_the_same,
 		a_stall_reaching_kill_after_is_overdue_once,
+		time_stopped_never_counts_toward_a_kill,
 		stopping_ends_what_goes_on_as_unfinished,
 	};
 

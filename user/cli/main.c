@@ -62,6 +62,17 @@ struct app {
 	bool by_container;	    /* one of them is given */
 	bool all_gone;
 	bool said_untracked; /* the loop map filled up: said once */
+	struct {
+		uint64_t window_ns; /* when the current 10 s began */
+		int said;	    /* exits said one by one in it */
+		int more;	    /* and not said one by one */
+	} exits;
+	struct {
+		uint64_t kernel, dropped;  /* totals said so far */
+		uint64_t checked_ns;	   /* CLOCK_MONOTONIC */
+		uint64_t said_ns;	   /* on stderr, last */
+		struct timespec since;	   /* the wall time losses are counted from */
+	} lost;
 	bool said_unwatched; /* the watched set filled up: said once */
 	struct top *top; /* loopstall top */
 };
@@ -123,6 +134,68 @@ static void print_summary(struct app *app)
 		reporter_summary(app->reporter, &s);
 	}
 	loops_snapshot_free(&loops);
+}
+
+/*
+ * "pid N exited", one line each up to EXITS_SAID a 10 s window, then one
+ * line for the rest of the window: a process forking hundreds of children
+ * a second does not flood stderr. flush: say the rest now (a window over).
+ */
+#define EXITS_SAID 10
+static void say_exit(struct app *app, pid_t pid, bool flush)
+{
+	uint64_t now = monotonic_ns();
+
+	if (app->exits.more && (flush || now - app->exits.window_ns >= 10 * NSEC_PER_SEC)) {
+		fprintf(stderr, "loopstall: %d more watched processes exited in the last %.0f s\n", app->exits.more,
+			(double)(now - app->exits.window_ns) / NSEC_PER_SEC);
+		app->exits.more = 0;
+	}
+	if (now - app->exits.window_ns >= 10 * NSEC_PER_SEC) {
+		app->exits.window_ns = now;
+		app->exits.said = 0;
+	}
+	if (!pid)
+		return;
+	if (app->exits.said++ < EXITS_SAID)
+		fprintf(stderr, "loopstall: pid %d exited\n", pid);
+	else
+		app->exits.more++;
+}
+
+/*
+ * Records lost (the kernel's ring buffer full, the reporter's queue full)
+ * are never lost silently: a "lost" record goes to every output with the
+ * counts and the time span, and stderr says it, at most every 10 s. Looked
+ * at most once a second, and at exit (force).
+ */
+static void say_losses(struct app *app, bool force)
+{
+	uint64_t kernel = tracer_lost_events(app->tracer), dropped = reporter_dropped(app->reporter);
+	uint64_t now = monotonic_ns();
+	struct loss_record l;
+
+	if (!force && now - app->lost.checked_ns < NSEC_PER_SEC)
+		return;
+	app->lost.checked_ns = now;
+	if (kernel == app->lost.kernel && dropped == app->lost.dropped) {
+		clock_gettime(CLOCK_REALTIME, &app->lost.since);
+		return;
+	}
+	l = (struct loss_record){.kernel_events = kernel - app->lost.kernel, .reports_dropped = dropped - app->lost.dropped,
+				 .since = app->lost.since};
+	clock_gettime(CLOCK_REALTIME, &l.until);
+	reporter_loss(app->reporter, &l);
+	if (force || !app->lost.said_ns || now - app->lost.said_ns >= 10 * NSEC_PER_SEC) {
+		fprintf(stderr,
+			"loopstall: lost %llu kernel events and dropped %llu reports (in all so far): it could not keep "
+			"up, and stalls of then may be missing\n",
+			(unsigned long long)kernel, (unsigned long long)dropped);
+		app->lost.said_ns = now;
+	}
+	app->lost.kernel = kernel;
+	app->lost.dropped = dropped;
+	app->lost.since = l.until;
 }
 
 /* Once: processes past the kernel's watched set go unwatched (loopstall_processes_unwatched_total counts them). */
@@ -223,7 +296,7 @@ static void on_event(void *ctx, const struct ls_event *e)
 		reporter_forget(app->reporter, e->pid);
 		if (app->killer)
 			killer_forget(app->killer, e->pid);
-		fprintf(stderr, "loopstall: pid %d exited\n", e->pid);
+		say_exit(app, e->pid, false);
 		if (app->watching_set && tracer_watched_count(app->tracer) == 0)
 			app->all_gone = true;
 		break;
@@ -376,6 +449,9 @@ static int run(struct app *app, int sigfd)
 
 		detector_check(app->detector, now);
 		discover_tick(app->discover, now);
+		say_losses(app, false);
+		if (app->exits.more)
+			say_exit(app, 0, false);
 		if (app->killer)
 			killer_tick(app->killer, now);
 		if (app->top && now >= next_refresh) {
@@ -464,16 +540,28 @@ static int build_sinks(struct app *app, struct sink **list)
 		code = add_sink(list, err, s, "cannot write records to stdout", "");
 	}
 	if (code == EXIT_OK && app->opts.exec_path) {
-		err = sink_hook_new(app->opts.exec_path, app->opts.exec_timeout_ns, &app->counters, &s);
-		code = add_sink(list, err, s, "cannot run hook ", app->opts.exec_path);
+		char why[160];
+
+		err = sink_hook_new(app->opts.exec_path, app->opts.exec_timeout_ns, &app->counters, &s, why, sizeof(why));
+		if (err) {
+			fprintf(stderr, "loopstall: cannot run hook %s: %s\n", app->opts.exec_path, why);
+			return EXIT_USAGE;
+		}
+		sinks_push(list, s);
 	}
 	if (code == EXIT_OK && app->opts.syslog) {
 		err = sink_syslog_new(&s);
 		code = add_sink(list, err, s, "cannot log to syslog", "");
 	}
 	if (code == EXIT_OK && app->opts.log_path) {
-		err = sink_log_new(app->opts.log_path, app->opts.log_max_size, app->opts.log_keep, &s);
-		code = add_sink(list, err, s, "cannot open log ", app->opts.log_path);
+		char why[160];
+
+		err = sink_log_new(app->opts.log_path, app->opts.log_max_size, app->opts.log_keep, &s, why, sizeof(why));
+		if (err) {
+			fprintf(stderr, "loopstall: cannot open log %s: %s\n", app->opts.log_path, why);
+			return EXIT_USAGE;
+		}
+		sinks_push(list, s);
 	}
 	if (code == EXIT_OK && app->opts.metrics_addr) {
 		err = metrics_start(app->opts.metrics_addr, &src, &app->metrics);
@@ -559,6 +647,7 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	output_set_stack_depth(app.opts.stack_depth);
+	served_request_keep_query(app.opts.request_query);
 	if (app.opts.help) {
 		options_usage(stdout);
 		return EXIT_OK;
@@ -679,8 +768,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "loopstall: --realtime refused (no CAP_SYS_NICE): running at normal priority\n");
 	else if (app.opts.realtime)
 		reporter_set_realtime(app.reporter, true);
+	clock_gettime(CLOCK_REALTIME, &app.lost.since);
 	code = run(&app, sigfd);
 	detector_finish(app.detector, monotonic_ns());
+	say_losses(&app, true);
+	say_exit(&app, 0, true);
 	top_free(app.top); /* the terminal back first */
 	app.top = NULL;
 	print_summary(&app);

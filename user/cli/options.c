@@ -18,7 +18,8 @@ static const char usage_text[] =
 	"       loopstall [OPTIONS] --container ID | --pod [NS/]NAME | --cgroup PATH\n"
 	"       loopstall top [OPTIONS] [targets as above]\n"
 	"       loopstall report [OPTIONS] [FILE...]   (loopstall report --help)\n"
-	"Detects stalled event loops (threads that wait in epoll_wait) and says why they stall.\n"
+	"Detects stalled event loops (threads that wait in epoll, poll, select or io_uring, or park in\n"
+	"a runtime's own way) and says why they stall.\n"
 	"\n"
 	"Targets (none: every event loop on the host):\n"
 	"  -p, --pid PID[,PID]     watch these processes and their descendants, also later ones\n"
@@ -57,6 +58,7 @@ static const char usage_text[] =
 	"      --log-max-size SIZE rotate FILE past SIZE (default 10M; 0: never)\n"
 	"      --log-keep N        rotated files kept (default 5)\n"
 	"      --syslog            one line per stall and kill to syslog\n"
+	"      --request-query     keep requests' query strings in records (they may hold secrets)\n"
 	"\n"
 	"loopstall top:\n"
 	"  -i, --interval DUR      refresh every DUR (default 1s)\n"
@@ -234,6 +236,7 @@ int options_parse(int argc, char **argv, struct options *o, char *err, size_t er
 		OPT_POD,
 		OPT_CGROUP,
 		OPT_REALTIME,
+		OPT_REQUEST_QUERY,
 	};
 	static const struct option longopts[] = {
 		{"pid", required_argument, NULL, 'p'},
@@ -262,6 +265,7 @@ int options_parse(int argc, char **argv, struct options *o, char *err, size_t er
 		{"pod", required_argument, NULL, OPT_POD},
 		{"cgroup", required_argument, NULL, OPT_CGROUP},
 		{"realtime", no_argument, NULL, OPT_REALTIME},
+		{"request-query", no_argument, NULL, OPT_REQUEST_QUERY},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
@@ -333,6 +337,7 @@ int options_parse(int argc, char **argv, struct options *o, char *err, size_t er
 		case OPT_LOG_KEEP: ret = parse_count("--log-keep", optarg, &o->log_keep, err, errlen); break;
 		case OPT_SYSLOG: o->syslog = true; break;
 		case OPT_REALTIME: o->realtime = true; break;
+		case OPT_REQUEST_QUERY: o->request_query = true; break;
 		case 'i':
 			ret = parse_duration_arg("--interval", optarg, &o->interval_ns, err, errlen);
 			interval_given = true;

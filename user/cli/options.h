@@ -57,6 +57,7 @@ struct options {
 	uint64_t log_max_size; /* bytes; 0: no rotation */
 	int log_keep;
 	bool syslog;
+	bool request_query; /* --request-query: keep query strings in records */
 	bool realtime; /* --realtime */
 
 	/* loopstall top */

@@ -352,9 +352,15 @@ static bool no_stall_after_all(struct detector *d, const struct ls_loop *l)
 	return req.what != 0;
 }
 
+/* Time loop l has spent stopped (SIGSTOP, a debugger) in its iteration, up to now. */
+static uint64_t stopped_ns(const struct ls_loop *l, uint64_t now)
+{
+	return l->acct.stopped_ns + (l->state == LS_STOPPED && now > l->state_since_ns ? now - l->state_since_ns : 0);
+}
+
 static enum check_result check_loop(struct detector *d, struct followed *f, uint64_t now)
 {
-	uint64_t thr = d->threshold_ns, busy, period = check_period_ns(d);
+	uint64_t thr = d->threshold_ns, busy, active, period = check_period_ns(d);
 	struct open_stall *s;
 	struct ls_loop l;
 
@@ -383,9 +389,11 @@ static enum check_result check_loop(struct detector *d, struct followed *f, uint
 		return FOLLOW_ON;
 	}
 	s->last_duration_ns = busy;
-	if (d->kill_after_ns && busy < d->kill_after_ns && f->next_ns > l.iter_start_ns + d->kill_after_ns)
-		f->next_ns = l.iter_start_ns + d->kill_after_ns;
-	if (d->kill_after_ns && busy >= d->kill_after_ns && !s->overdue) {
+	/* Time stopped (a debugger, an operator's SIGSTOP) never counts toward a kill, nor is a stopped loop killed. */
+	active = busy - (stopped_ns(&l, now) < busy ? stopped_ns(&l, now) : busy);
+	if (d->kill_after_ns && active < d->kill_after_ns && f->next_ns > now + d->kill_after_ns - active)
+		f->next_ns = now + d->kill_after_ns - active;
+	if (d->kill_after_ns && active >= d->kill_after_ns && l.state != LS_STOPPED && !s->overdue) {
 		uint64_t cpu0 = thread_cpu_ns();
 
 		s->overdue = true;

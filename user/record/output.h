@@ -23,5 +23,7 @@ void output_summary_text(FILE *out, const struct loop_summary *s);
 void output_summary_json(FILE *out, const struct loop_summary *s);
 void output_kill_text(FILE *out, const struct kill_record *k);
 void output_kill_json(FILE *out, const struct kill_record *k);
+void output_loss_text(FILE *out, const struct loss_record *l);
+void output_loss_json(FILE *out, const struct loss_record *l);
 
 #endif

@@ -23,14 +23,19 @@ static double ms(uint64_t ns)
 	return (double)ns / NSEC_PER_MSEC;
 }
 
-static void put_time(FILE *out, const struct timespec *ts)
+static void put_time_as(FILE *out, const char *key, const struct timespec *ts)
 {
 	struct tm tm;
 	char buf[32];
 
 	gmtime_r(&ts->tv_sec, &tm);
 	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-	fprintf(out, ",\"start\":\"%s.%03ldZ\"", buf, ts->tv_nsec / 1000000);
+	fprintf(out, ",\"%s\":\"%s.%03ldZ\"", key, buf, ts->tv_nsec / 1000000);
+}
+
+static void put_time(FILE *out, const struct timespec *ts)
+{
+	put_time_as(out, "start", ts);
 }
 
 static void put_frame_fields(FILE *out, const struct stall_frame *f)
@@ -328,4 +333,13 @@ void output_summary_json(FILE *out, const struct loop_summary *s)
 		first = false;
 	}
 	fputs("}}\n", out);
+}
+
+void output_loss_json(FILE *out, const struct loss_record *l)
+{
+	fprintf(out, "{\"event\":\"lost\",\"kernel_events\":%llu,\"reports_dropped\":%llu",
+		(unsigned long long)l->kernel_events, (unsigned long long)l->reports_dropped);
+	put_time_as(out, "since", &l->since);
+	put_time_as(out, "until", &l->until);
+	fputs("}\n", out);
 }

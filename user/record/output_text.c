@@ -361,3 +361,18 @@ void output_kill_text(FILE *out, const struct kill_record *k)
 		fprintf(out, " failed: %s", strerror(k->error));
 	fputc('\n', out);
 }
+
+void output_loss_text(FILE *out, const struct loss_record *l)
+{
+	char since[16], until[16];
+	struct tm tm;
+
+	localtime_r(&l->since.tv_sec, &tm);
+	strftime(since, sizeof(since), "%H:%M:%S", &tm);
+	localtime_r(&l->until.tv_sec, &tm);
+	strftime(until, sizeof(until), "%H:%M:%S", &tm);
+	fprintf(out, "LOST %llu kernel event%s and %llu report%s between %s and %s: loopstall could not keep up, "
+		     "stalls of then may be missing\n",
+		(unsigned long long)l->kernel_events, l->kernel_events == 1 ? "" : "s",
+		(unsigned long long)l->reports_dropped, l->reports_dropped == 1 ? "" : "s", since, until);
+}

@@ -8,6 +8,7 @@
  * checks it).
  */
 #include <errno.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <jansson.h>
@@ -25,6 +26,12 @@ static void copy(char *dst, size_t len, json_t *v)
 	const char *s = json_is_string(v) ? json_string_value(v) : "";
 
 	snprintf(dst, len, "%s", s);
+}
+
+/* A duration a record can hold: finite, not negative, under 30 years (a line saying otherwise is bad). */
+static bool duration_ok(double ms)
+{
+	return isfinite(ms) && ms >= 0 && ms < 1e12;
 }
 
 static uint64_t ns_of(json_t *ms)
@@ -220,7 +227,8 @@ static int read_stall(json_t *o, struct read_record *out)
 
 	reset(out);
 	if (!phase || (strcmp(phase, "begin") && strcmp(phase, "end")) || !json_is_number(duration) ||
-	    int_of(json_object_get(o, "pid"), 0) <= 0 || int_of(json_object_get(o, "tid"), 0) <= 0)
+	    !duration_ok(json_number_value(duration)) || int_of(json_object_get(o, "pid"), 0) <= 0 ||
+	    int_of(json_object_get(o, "tid"), 0) <= 0)
 		return -EINVAL;
 	if (cause_of(json_string_value(json_object_get(o, "cause")), &r->cause) ||
 	    read_time(json_string_value(json_object_get(o, "start")), out))
@@ -515,11 +523,13 @@ static int s_stall(struct scan_read *sr, int o, struct read_record *out)
 	struct stall_record *r = &out->rec;
 	int phase = s_get(sr, o, "phase"), duration = s_get(sr, o, "duration_ms"), b = s_get(sr, o, "breakdown_ms"), v;
 	char buf[SHORT_MAX];
+	double ms = 0;
 	const char *s;
 
 	reset(out);
 	if (!(s_is(sr, "begin", phase) || s_is(sr, "end", phase)) || !json_scan_is(&sr->js, duration, JS_NUMBER) ||
-	    s_int(sr, s_get(sr, o, "pid"), 0) <= 0 || s_int(sr, s_get(sr, o, "tid"), 0) <= 0)
+	    !json_scan_num(&sr->js, duration, &ms) || !duration_ok(ms) || s_int(sr, s_get(sr, o, "pid"), 0) <= 0 ||
+	    s_int(sr, s_get(sr, o, "tid"), 0) <= 0)
 		return -EINVAL;
 	s = s_short(sr, s_get(sr, o, "cause"), buf);
 	if (sr->bad || cause_of(s, &r->cause))

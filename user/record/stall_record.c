@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <stdio.h>
 #include <string.h>
 
 #include "record/stall_record.h"
@@ -34,4 +35,19 @@ int code_table_add(struct stall_frame *table, int *n, int max, const struct stal
 		return -1;
 	table[*n] = *f;
 	return (*n)++;
+}
+
+static bool keep_query;
+
+void served_request_keep_query(bool keep)
+{
+	keep_query = keep;
+}
+
+void served_request_hide_query(struct served_request *r)
+{
+	char *q = strchr(r->path, '?');
+
+	if (!keep_query && q && q[1])
+		snprintf(q + 1, sizeof(r->path) - (size_t)(q + 1 - r->path), "%s", "\xe2\x80\xa6"); /* … */
 }

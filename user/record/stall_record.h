@@ -65,9 +65,16 @@ struct lock_holder {
 /* The request a stalled task served (its runtime read it from the task's locals); method "" when none. */
 struct served_request {
 	char method[16];
-	char path[208];	 /* the path and ?query, cut at 200 bytes */
+	char path[208];	 /* the path and ?query, cut at 200 bytes; the query "?…" unless kept */
 	char client[64]; /* "127.0.0.1:41234" */
 };
+
+/*
+ * A query string may hold tokens and passwords: records keep "?…" in its
+ * place unless --request-query (set once at start) asks for it whole.
+ */
+void served_request_keep_query(bool keep);
+void served_request_hide_query(struct served_request *r);
 
 #define WAIT_MAX_FDS	 8
 #define WAIT_MAX_THREADS 8
@@ -225,6 +232,13 @@ struct kill_record {
 	bool escalated;		   /* SIGKILL after --kill-grace */
 	int error;		   /* 0, or the errno of a signal that could not be sent */
 	struct stall_record stall; /* the stall that caused it, as it was then */
+};
+
+/* Records lost between since and until: the kernel's ring buffer was full, or the reporter's queue. */
+struct loss_record {
+	uint64_t kernel_events;
+	uint64_t reports_dropped;
+	struct timespec since, until; /* wall-clock */
 };
 
 const char *stall_cause_name(enum stall_cause cause);

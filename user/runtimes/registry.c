@@ -258,6 +258,7 @@ static void fill_record(struct process *p, struct stall_record *r, bool running)
 		r->nframes += n;
 		if (n > 0 && p->ops->read_request && p->ops->read_request(p->state, r->tid, &r->request))
 			memset(&r->request, 0, sizeof(r->request));
+		served_request_hide_query(&r->request);
 		return;
 	}
 	r->runtime_error = true;

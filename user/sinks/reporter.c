@@ -16,7 +16,7 @@
 #define MAX_QUEUED 256
 #define TICK_MS	   100
 
-enum job_type { JOB_STALL, JOB_KILL, JOB_SUMMARY, JOB_WARM, JOB_FORGET, JOB_REOPEN };
+enum job_type { JOB_STALL, JOB_KILL, JOB_SUMMARY, JOB_LOSS, JOB_WARM, JOB_FORGET, JOB_REOPEN };
 
 struct job {
 	enum job_type type;
@@ -26,6 +26,7 @@ struct job {
 		struct stall_record stall;
 		struct kill_record kill;
 		struct loop_summary summary;
+		struct loss_record loss;
 	} u;
 };
 
@@ -107,6 +108,7 @@ static void run_job(struct reporter *rep, struct job *j, bool realtime)
 			containers_get(rep->containers, j->pid, &j->u.kill.stall.container);
 		sinks_kill(rep->sinks, &j->u.kill);
 		break;
+	case JOB_LOSS: sinks_loss(rep->sinks, &j->u.loss); break;
 	case JOB_SUMMARY:
 		if (rep->containers)
 			containers_get(rep->containers, j->pid, &j->u.summary.container);
@@ -255,6 +257,11 @@ void reporter_kill(struct reporter *rep, const struct kill_record *k)
 void reporter_summary(struct reporter *rep, const struct loop_summary *ls)
 {
 	enqueue(rep, JOB_SUMMARY, ls->pid, ls, sizeof(*ls), true);
+}
+
+void reporter_loss(struct reporter *rep, const struct loss_record *l)
+{
+	enqueue(rep, JOB_LOSS, 0, l, sizeof(*l), true); /* never itself lost: it waits for room */
 }
 
 void reporter_warm(struct reporter *rep, pid_t pid)

@@ -41,6 +41,8 @@ void reporter_free(struct reporter *rep);
 void reporter_stall(struct reporter *rep, const struct stall_record *r);
 void reporter_kill(struct reporter *rep, const struct kill_record *k);
 void reporter_summary(struct reporter *rep, const struct loop_summary *ls);
+/* Records lost: to every sink, waiting for room in the queue. */
+void reporter_loss(struct reporter *rep, const struct loss_record *l);
 /* Loads pid's symbols ahead of its first stall, for both threads. */
 void reporter_warm(struct reporter *rep, pid_t pid);
 /* pid exited or exec'd: its cached symbols are stale (the detector's too). */

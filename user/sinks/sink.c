@@ -24,6 +24,11 @@ void sinks_summary(struct sink *list, const struct loop_summary *ls)
 	EACH(list, summary, ls);
 }
 
+void sinks_loss(struct sink *list, const struct loss_record *l)
+{
+	EACH(list, loss, l);
+}
+
 void sinks_tick(struct sink *list)
 {
 	EACH(list, tick);

@@ -31,6 +31,7 @@ struct sink_ops {
 	void (*stall)(struct sink *s, const struct stall_record *r);
 	void (*kill)(struct sink *s, const struct kill_record *k);
 	void (*summary)(struct sink *s, const struct loop_summary *ls);
+	void (*loss)(struct sink *s, const struct loss_record *l); /* records were lost: said, never silent */
 	void (*tick)(struct sink *s);	/* every 100 ms or so: timeouts, reaping */
 	void (*reopen)(struct sink *s); /* SIGHUP */
 	void (*flush)(struct sink *s);	/* at exit, after the last record: finish what is pending */
@@ -45,6 +46,7 @@ struct sink {
 void sinks_stall(struct sink *list, const struct stall_record *r);
 void sinks_kill(struct sink *list, const struct kill_record *k);
 void sinks_summary(struct sink *list, const struct loop_summary *ls);
+void sinks_loss(struct sink *list, const struct loss_record *l);
 void sinks_tick(struct sink *list);
 /* Whether a sink has a tick at all (the hook's timeouts): if none, the reporter sleeps until there is work. */
 bool sinks_tick_wanted(const struct sink *list);
@@ -60,9 +62,12 @@ int sink_stdout_new(bool json, struct sink **out);
  * --exec PATH: a hook per stall begin, end and kill. -EISDIR, -EACCES or
  * -ENOEXEC when PATH is no executable file (a script needs its #! line).
  */
-int sink_hook_new(const char *path, uint64_t timeout_ns, struct counters *counters, struct sink **out);
+/* -errno with why: a hook others own or may change is refused (it runs as loopstall's user). */
+int sink_hook_new(const char *path, uint64_t timeout_ns, struct counters *counters, struct sink **out, char *why,
+		  size_t len);
 /* --log FILE: JSON lines, rotated past max_size (0: never) keeping keep files. */
-int sink_log_new(const char *path, uint64_t max_size, int keep, struct sink **out);
+/* -errno with why (a planted link, a file others own or may write, a directory anyone may swap names in). */
+int sink_log_new(const char *path, uint64_t max_size, int keep, struct sink **out, char *why, size_t len);
 /* --syslog: a line per stall begin, end and kill. */
 int sink_syslog_new(struct sink **out);
 

@@ -26,6 +26,7 @@
 #include "sinks/hook_output.h"
 #include "sinks/sink.h"
 
+#define HOOK_FD	       3 /* the hook's own file, in its process */
 #define MAX_RUNNING    4
 #define MAX_LOOPS      256
 #define RATE_BURST     5
@@ -49,6 +50,7 @@ struct loop_rate {
 struct hook_sink {
 	struct sink base;
 	const char *path;
+	int fd; /* the hook as checked at start: what runs, whatever the path names later */
 	uint64_t timeout_ns;
 	struct counters *counters;
 	struct running_hook running[MAX_RUNNING];
@@ -117,7 +119,7 @@ static void run_hook(struct hook_sink *h, const struct stall_record *r, const st
 	posix_spawnattr_t attr;
 	sigset_t none, defaults;
 	uint64_t now = monotonic_ns();
-	char *argv[] = {(char *)h->path, NULL};
+	char *argv[] = {(char *)h->path, NULL}, exe[32];
 	int fd, out_fd, n = 0, i, err;
 	struct hook_output output;
 	pid_t pid;
@@ -192,7 +194,10 @@ static void run_hook(struct hook_sink *h, const struct stall_record *r, const st
 	/* Its output is never mixed into the records on stdout. */
 	posix_spawn_file_actions_adddup2(&actions, out_fd, STDOUT_FILENO);
 	posix_spawn_file_actions_adddup2(&actions, out_fd, STDERR_FILENO);
-	err = posix_spawn(&pid, h->path, &actions, &attr, argv, envp);
+	/* The file checked at start, by its fd (a script's interpreter opens it there too). */
+	posix_spawn_file_actions_adddup2(&actions, h->fd, HOOK_FD);
+	snprintf(exe, sizeof(exe), "/proc/self/fd/%d", HOOK_FD);
+	err = posix_spawn(&pid, exe, &actions, &attr, argv, envp);
 	posix_spawn_file_actions_destroy(&actions);
 	posix_spawnattr_destroy(&attr);
 	close(fd);
@@ -278,6 +283,7 @@ static void flush(struct sink *s)
 static void destroy(struct sink *s)
 {
 	flush(s);
+	close(((struct hook_sink *)s)->fd);
 	free(s);
 }
 
@@ -290,45 +296,87 @@ static const struct sink_ops hook_ops = {
 	.destroy = destroy,
 };
 
-/*
- * PATH is run directly, never by a shell: it must be a regular executable
- * file, and a script must start with "#!" (execve refuses it otherwise).
- */
-static int check_executable(const char *path)
+/* Owned by loopstall's user or root, and writable by no one else: no local user can change it. */
+static int safe_owner(const struct stat *st, const char *what, char *why, size_t len)
 {
-	char head[4] = {0};
-	struct stat st;
-	int fd;
-
-	if (stat(path, &st))
-		return -errno;
-	if (S_ISDIR(st.st_mode))
-		return -EISDIR;
-	if (!S_ISREG(st.st_mode) || access(path, X_OK))
-		return -EACCES;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (read(fd, head, sizeof(head)) < 2)
-		head[0] = 0;
-	close(fd);
-	if (memcmp(head, "#!", 2) != 0 && memcmp(head, "\x7f" "ELF", 4) != 0)
-		return -ENOEXEC;
+	if (st->st_uid != geteuid() && st->st_uid != 0)
+		return snprintf(why, len, "%s is owned by uid %u, not by loopstall's user", what, (unsigned)st->st_uid),
+		       -EPERM;
+	if ((st->st_mode & (S_IWGRP | S_IWOTH)) && !(S_ISDIR(st->st_mode) && (st->st_mode & S_ISVTX)))
+		return snprintf(why, len, "%s is writable by others (mode %04o)", what, (unsigned)(st->st_mode & 07777)),
+		       -EPERM;
 	return 0;
 }
 
-int sink_hook_new(const char *path, uint64_t timeout_ns, struct counters *counters, struct sink **out)
+/*
+ * Opens PATH as the hook, once: it runs as loopstall's user (root), so it
+ * and its directory must be loopstall's user's or root's and writable by
+ * no one else (a sticky directory only keeps others from swapping it).
+ * PATH is run directly, never by a shell: a regular executable file, a
+ * script starting with "#!". The fd, or -errno with why.
+ */
+static int open_hook(const char *path, char *why, size_t len)
+{
+	char *real = realpath(path, NULL), *slash, head[4] = {0};
+	int dir, fd, err;
+	struct stat st;
+
+	if (!real)
+		return snprintf(why, len, "%s", strerror(errno)), -errno;
+	slash = strrchr(real, '/');
+	*slash = 0;
+	dir = open(slash == real ? "/" : real, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	err = dir < 0 ? -errno : fstat(dir, &st) ? -errno : safe_owner(&st, "its directory", why, len);
+	fd = err ? -1 : openat(dir, slash + 1, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (!err && fd < 0)
+		err = -errno;
+	if (dir >= 0)
+		close(dir);
+	free(real);
+	if (!err && fstat(fd, &st))
+		err = -errno;
+	if (!err && S_ISDIR(st.st_mode))
+		err = -EISDIR;
+	if (!err && (!S_ISREG(st.st_mode) || !(st.st_mode & 0111)))
+		err = -EACCES;
+	if (!err)
+		err = safe_owner(&st, "it", why, len);
+	if (!err && (pread(fd, head, sizeof(head), 0) < 2 ||
+		     (memcmp(head, "#!", 2) != 0 && memcmp(head, "\x7f" "ELF", 4) != 0)))
+		err = -ENOEXEC;
+	if (!err && fd <= HOOK_FD) { /* never the number it gets in the hook's process (spawn's dup2 would keep CLOEXEC) */
+		int high = fcntl(fd, F_DUPFD_CLOEXEC, HOOK_FD + 1);
+
+		close(fd);
+		fd = high;
+		err = fd < 0 ? -errno : 0;
+	}
+	if (err) {
+		if (err != -EPERM)
+			snprintf(why, len, "%s", strerror(-err));
+		if (fd >= 0)
+			close(fd);
+		return err;
+	}
+	return fd;
+}
+
+int sink_hook_new(const char *path, uint64_t timeout_ns, struct counters *counters, struct sink **out, char *why,
+		  size_t len)
 {
 	struct hook_sink *h;
-	int err = check_executable(path);
+	int fd = open_hook(path, why, len);
 
-	if (err)
-		return err;
+	if (fd < 0)
+		return fd;
 	h = calloc(1, sizeof(*h));
-	if (!h)
-		return -ENOMEM;
+	if (!h) {
+		close(fd);
+		return snprintf(why, len, "out of memory"), -ENOMEM;
+	}
 	h->base.ops = &hook_ops;
 	h->path = path;
+	h->fd = fd;
 	h->timeout_ns = timeout_ns;
 	h->counters = counters;
 	*out = &h->base;

@@ -45,6 +45,17 @@ static void on_summary(struct sink *s, const struct loop_summary *ls)
 	funlockfile(stdout);
 }
 
+static void on_loss(struct sink *s, const struct loss_record *l)
+{
+	flockfile(stdout);
+	if (((struct stdout_sink *)s)->json)
+		output_loss_json(stdout, l);
+	else
+		output_loss_text(stdout, l);
+	fflush(stdout);
+	funlockfile(stdout);
+}
+
 static void flush(struct sink *s)
 {
 	(void)s;
@@ -61,6 +72,7 @@ static const struct sink_ops stdout_ops = {
 	.stall = on_stall,
 	.kill = on_kill,
 	.summary = on_summary,
+	.loss = on_loss,
 	.flush = flush,
 	.destroy = destroy,
 };

@@ -103,6 +103,20 @@ static void on_kill(struct sink *s, const struct kill_record *k)
 	log_line(LOG_WARNING, fill_kill, k);
 }
 
+static void fill_loss(FILE *f, const void *rec)
+{
+	const struct loss_record *l = rec;
+
+	fprintf(f, "lost kernel_events=%llu reports_dropped=%llu", (unsigned long long)l->kernel_events,
+		(unsigned long long)l->reports_dropped);
+}
+
+static void on_loss(struct sink *s, const struct loss_record *l)
+{
+	(void)s;
+	log_line(LOG_WARNING, fill_loss, l);
+}
+
 static void destroy(struct sink *s)
 {
 	closelog();
@@ -113,6 +127,7 @@ static const struct sink_ops syslog_ops = {
 	.name = "syslog",
 	.stall = on_stall,
 	.kill = on_kill,
+	.loss = on_loss,
 	.destroy = destroy,
 };
 

@@ -1,0 +1,233 @@
+"""What a local user cannot make loopstall, running as root, do: write through a planted link or into
+their file, run their hook, kill a stopped process; and what it never does silently: lose records,
+flood stderr, keep a query string, count a bad duration."""
+import json
+import os
+import pwd
+import signal
+import subprocess
+import threading
+import time
+
+from conftest import APPS, LOOPSTALL, PYTHON
+
+NOBODY = pwd.getpwnam("nobody")
+
+
+def start_staller(procs, mode="periodic"):
+    p = procs([PYTHON, f"{APPS}/stall_loop.py", mode], stdout=subprocess.PIPE, text=True)
+    assert p.proc.stdout.readline().strip() == "ready"
+    return p
+
+
+def shared_dir(tmp_path):
+    """A directory anyone may write, sticky: /tmp as most machines have it."""
+    d = tmp_path / "shared"
+    d.mkdir()
+    os.chmod(d, 0o1777)
+    return d
+
+
+def refused(args, what):
+    """loopstall with args stops at start: exit 2, one line saying what."""
+    r = subprocess.run([LOOPSTALL, *args, "-d", "2s"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and what in r.stderr, (r.returncode, r.stderr)
+
+
+def precious(tmp_path):
+    victim = tmp_path / "precious"
+    victim.write_text("root's own\n")
+    return victim
+
+
+# --log
+
+def test_log_through_a_link_someone_planted_is_refused(tmp_path):
+    shared, victim = shared_dir(tmp_path), precious(tmp_path)
+    link = shared / "a.json"
+    link.symlink_to(victim)
+    os.lchown(link, NOBODY.pw_uid, NOBODY.pw_gid)
+    dangling = shared / "b.json"
+    dangling.symlink_to(tmp_path / "created-by-root")
+    os.lchown(dangling, NOBODY.pw_uid, NOBODY.pw_gid)
+    refused(["--log", str(link)], "a symbolic link")
+    refused(["--log", str(dangling)], "a symbolic link")
+    assert victim.read_text() == "root's own\n"
+    assert not (tmp_path / "created-by-root").exists()
+
+
+def test_log_into_a_file_others_own_or_may_write_is_refused(tmp_path):
+    shared = shared_dir(tmp_path)
+    theirs = shared / "theirs.json"
+    theirs.write_text("")
+    os.chown(theirs, NOBODY.pw_uid, NOBODY.pw_gid)
+    open_to_all = shared / "open.json"
+    open_to_all.write_text("")
+    os.chmod(open_to_all, 0o666)
+    linked = shared / "linked.json"
+    os.link(precious(tmp_path), linked)
+    refused(["--log", str(theirs)], f"owned by uid {NOBODY.pw_uid}")
+    refused(["--log", str(open_to_all)], "writable by others")
+    refused(["--log", str(linked)], "hard link")
+    assert theirs.read_text() == open_to_all.read_text() == ""
+    wide_open = tmp_path / "open"
+    wide_open.mkdir()
+    os.chmod(wide_open, 0o777)
+    refused(["--log", str(wide_open / "c.json")], "writable by anyone and not sticky")
+
+
+def test_log_rotation_never_writes_where_a_link_is_planted(procs, loopstall, tmp_path):
+    """A symlink() loop against --log-max-size 1K: root's loopstall never writes through it."""
+    shared = shared_dir(tmp_path)
+    log = shared / "stalls.json"
+    target = tmp_path / "pwned"
+    p = start_staller(procs, "periodic")
+    ls = loopstall(["-p", str(p.pid), "-t", "50ms", "--log", str(log), "--log-max-size", "1K", "--log-keep", "2"])
+    ls.wait_ready()
+    stop = threading.Event()
+    won = []
+
+    def plant():
+        while not stop.is_set():
+            try:
+                os.symlink(target, log)
+                won.append(1)
+            except FileExistsError:
+                pass
+
+    attacker = threading.Thread(target=plant)
+    attacker.start()
+    time.sleep(5)
+    stop.set()
+    attacker.join()
+    ls.stop()
+    assert not target.exists(), "root wrote through a planted link"
+    assert won, "the race was never run: no rotation left the name free"
+    assert "cannot start a new" in ls.stderr(), ls.stderr()
+
+
+def test_log_is_created_root_only_readable(procs, loopstall, tmp_path):
+    log = tmp_path / "logs" / "stalls.json"
+    log.parent.mkdir()
+    p = start_staller(procs)
+    ls = loopstall(["-p", str(p.pid), "--log", str(log)])
+    ls.wait_ready()
+    ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "end")
+    st = os.stat(log)
+    assert st.st_mode & 0o777 == 0o640 and st.st_uid == 0, oct(st.st_mode)
+
+
+# --exec
+
+HOOK = "#!/bin/sh\necho {word} >> {marker}\n"
+
+
+def make_hook(directory, marker, word):
+    hook = directory / "hook.sh"
+    hook.write_text(HOOK.format(word=word, marker=marker))
+    hook.chmod(0o755)
+    return hook
+
+
+def test_hook_others_may_change_is_refused(tmp_path):
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    hook = make_hook(hooks, tmp_path / "marker", "ran")
+    os.chown(hook, NOBODY.pw_uid, NOBODY.pw_gid)
+    refused(["--exec", str(hook)], f"it is owned by uid {NOBODY.pw_uid}")
+    os.chown(hook, 0, 0)
+    hook.chmod(0o777)
+    refused(["--exec", str(hook)], "it is writable by others")
+    hook.chmod(0o755)
+    os.chmod(hooks, 0o777)
+    refused(["--exec", str(hook)], "its directory is writable by others")
+    assert not (tmp_path / "marker").exists()
+
+
+def test_hook_swapped_after_start_is_not_what_runs(procs, loopstall, tmp_path):
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    marker = tmp_path / "marker"
+    hook = make_hook(hooks, marker, "original")
+    p = start_staller(procs)
+    ls = loopstall(["-p", str(p.pid), "--exec", str(hook)])
+    ls.wait_ready()
+    swapped = hooks / "new.sh"
+    swapped.write_text(HOOK.format(word="swapped", marker=marker))
+    swapped.chmod(0o755)
+    os.rename(swapped, hook)  # the path names another file now
+    ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "end")
+    deadline = time.monotonic() + 10
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    assert set(marker.read_text().split()) == {"original"}, marker.read_text()
+
+
+# Kills, losses, stderr
+
+def test_a_stopped_process_is_never_killed(procs, loopstall):
+    p = start_staller(procs)
+    ls = loopstall(["-p", str(p.pid), "-t", "200ms", "--kill-after", "1s"])
+    ls.wait_ready()
+    time.sleep(0.5)
+    os.kill(p.pid, signal.SIGSTOP)
+    time.sleep(3)
+    kills = [r for _, r in ls.records() if r["event"] == "kill"]
+    os.kill(p.pid, signal.SIGCONT)
+    assert kills == [], kills
+    assert p.proc.poll() is None
+    assert any(r["cause"] == "stopped" for r in ls.stalls()), ls.stalls()
+
+
+def test_lost_records_are_said(procs, loopstall):
+    """loopstall stopped beside loops that keep stalling on the CPU: its ring buffer overflows."""
+    burners = [procs([PYTHON, f"{APPS}/burner.py"], stdout=subprocess.PIPE, text=True) for _ in range(3)]
+    for b in burners:
+        assert b.proc.stdout.readline().strip() == "ready"
+    ls = loopstall(["-p", ",".join(str(b.pid) for b in burners), "-t", "20ms"])
+    ls.wait_ready()
+    time.sleep(1)
+    os.kill(ls.proc.pid, signal.SIGSTOP)
+    time.sleep(8)
+    os.kill(ls.proc.pid, signal.SIGCONT)
+    _, lost = ls.wait_for(lambda r: r["event"] == "lost", timeout=15)
+    assert lost["kernel_events"] > 0 and lost["since"] < lost["until"], lost
+    deadline = time.monotonic() + 5
+    while "loopstall: lost " not in ls.stderr() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert "loopstall: lost " in ls.stderr(), ls.stderr()
+
+
+def test_exits_do_not_flood_stderr(procs, loopstall):
+    forker = procs([PYTHON, f"{APPS}/forker.py", "60"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert forker.proc.stdout.readline().strip() == "ready"
+    ls = loopstall(["-p", str(forker.pid)])
+    ls.wait_ready()
+    forker.proc.stdin.write("go\n")
+    forker.proc.stdin.flush()
+    assert forker.proc.stdout.readline().strip() == "forked"
+    forker.proc.stdin.write("stop\n")  # the children are killed, then the forker exits
+    forker.proc.stdin.flush()
+    assert ls.proc.wait(timeout=20) == 0
+    lines = ls.stderr().splitlines()
+    one_by_one = [l for l in lines if l.endswith(" exited") and l.startswith("loopstall: pid ")]
+    assert len(one_by_one) == 10, lines
+    assert any("more watched processes exited in the last" in l for l in lines), lines
+
+
+# Records
+
+def test_report_skips_durations_no_stall_can_have(tmp_path):
+    good = {"event": "stall", "phase": "end", "start": "2026-12-07T03:00:00.000Z", "pid": 10, "tid": 10,
+            "comm": "python3", "duration_ms": 500.0, "threshold_ms": 100, "cause": "syscall",
+            "breakdown_ms": {"cpu": 0, "syscall": 500, "runqueue": 0, "other": 0, "stopped": 0}, "stack": []}
+    lines = [json.dumps(good)]
+    for bad in ("1e308", "18446744073709551616", "-5"):
+        lines.append(json.dumps(good).replace('"duration_ms": 500.0', f'"duration_ms": {bad}'))
+    log = tmp_path / "stalls.json"
+    log.write_text("\n".join(lines) + "\n")
+    r = subprocess.run([LOOPSTALL, "report", "--json", str(log)], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    summary = json.loads(r.stdout.splitlines()[-1])
+    assert summary["lines_skipped"] == 3 and summary["stalls"] == 1, summary
