@@ -30,6 +30,14 @@ def command(p, line):
     assert p.proc.stdout.readline().strip() == "done"
 
 
+def assert_cpu_bound(r):
+    """A stall spent computing: on a shared 2-core machine the loop may wait for a CPU more than it runs (CI
+    once saw 64 of its first 100 ms in the runqueue), so the dominant share names the cause, never a syscall."""
+    share = r["breakdown_ms"]
+    assert r["cause"] == ("cpu" if share["cpu"] >= share["runqueue"] else "runqueue"), r
+    assert share["cpu"] + share["runqueue"] > 0.95 * r["duration_ms"], r
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
