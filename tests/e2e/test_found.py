@@ -75,6 +75,18 @@ def test_asyncio_loop_stuck_in_sleep_before_attach_is_reported_at_once(procs, lo
     conn.close()
 
 
+def test_whole_host_finds_a_loop_stuck_before_attach(procs, loopstall):
+    p, port = start_frozen(procs)
+    conn = send(port, "sleep 60")
+    time.sleep(2)
+    ls = loopstall([])  # no target: every loop on the host
+    ls.wait_ready()
+    _, begin = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "begin" and r["pid"] == p.pid, timeout=15)
+    assert begin["found_by"].startswith("python: ") and begin["duration_ms"] >= 2000, begin
+    assert begin["culprit"]["function"] == "price_order", begin["culprit"]
+    conn.close()
+
+
 def test_asyncio_loop_stuck_in_recv_before_attach_names_the_peer(procs, loopstall):
     peer = socket.socket()
     peer.bind(("127.0.0.1", 0))

@@ -231,3 +231,27 @@ def test_report_skips_durations_no_stall_can_have(tmp_path):
     assert r.returncode == 0, r.stderr
     summary = json.loads(r.stdout.splitlines()[-1])
     assert summary["lines_skipped"] == 3 and summary["stalls"] == 1, summary
+
+
+# Memory
+
+def rss_mib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(l.split()[1]) for l in f if l.startswith("VmRSS:")) / 1024
+
+
+def test_memory_goes_back_after_5000_loop_threads_stall_and_exit(procs, loopstall):
+    app = procs([PYTHON, f"{APPS}/thread_churn.py", "5000", "250"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                text=True)
+    assert app.proc.stdout.readline().strip() == "ready"
+    ls = loopstall(["-p", str(app.pid)])
+    ls.wait_ready()
+    time.sleep(2)  # its symbols warmed
+    before = rss_mib(ls.proc.pid)
+    app.proc.stdin.write("go\n")
+    app.proc.stdin.flush()
+    assert app.proc.stdout.readline().strip() == "done"
+    time.sleep(3)
+    after = rss_mib(ls.proc.pid)
+    assert len(ls.stalls(phase="end")) >= 1000, len(ls.stalls(phase="end"))
+    assert after - before < 16, (before, after)

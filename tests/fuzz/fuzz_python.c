@@ -100,7 +100,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (codes) {
 		for (i = 0; i < 2; i++) {
 			memset(cached, 0, sizeof(cached));
-			if (py_stack_read_cached(&mem, codes, version, runtime, tidoff, (pid_t)tid, cached, 32, NULL) !=
+			if (py_stack_read_cached(&mem, codes, version, runtime, tidoff, (pid_t)tid, cached, 32, NULL, NULL) !=
 				    n ||
 			    (n > 0 && memcmp(frames, cached, n * sizeof(frames[0]))))
 				__builtin_trap();

@@ -496,6 +496,7 @@ START_TEST(test_code_cache_reads_less_and_the_same)
 	struct mem_reader mem = {counted_read, &cnt};
 	struct fixture f;
 	char name[64];
+	bool torn = true;
 	int n, first;
 
 	ck_assert_ptr_nonnull(codes);
@@ -503,14 +504,15 @@ START_TEST(test_code_cache_reads_less_and_the_same)
 	load_fixture(name, &f);
 	cnt.f = &f;
 	cnt.reads = 0;
-	n = py_stack_read_cached(&mem, codes, f.version, f.runtime, f.pthread_tid_offset, f.tid, frames, 64, NULL);
+	n = py_stack_read_cached(&mem, codes, f.version, f.runtime, f.pthread_tid_offset, f.tid, frames, 64, NULL, &torn);
 	ck_assert_int_eq(n, c->n_main);
+	ck_assert_msg(!torn, "a whole recorded stack taken for one cut short");
 	check_frames(frames, c->main, n);
 	check_expected_file(name, frames, n);
 	first = cnt.reads;
 	cnt.reads = 0;
 	ck_assert_int_eq(
-		py_stack_read_cached(&mem, codes, f.version, f.runtime, f.pthread_tid_offset, f.tid, again, 64, NULL),
+		py_stack_read_cached(&mem, codes, f.version, f.runtime, f.pthread_tid_offset, f.tid, again, 64, NULL, NULL),
 		n);
 	ck_assert_msg(cnt.reads < first, "%d reads, then %d", first, cnt.reads);
 	ck_assert_mem_eq(frames, again, n * sizeof(frames[0]));

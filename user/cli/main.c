@@ -6,6 +6,7 @@
  * signals, and checks of the loops the kernel says are busy.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -639,6 +640,11 @@ int main(int argc, char **argv)
 	char msg[256];
 	int i, code, sigfd;
 
+	/*
+	 * Records are 264 KiB: always mmap'd, so that a burst's memory goes back
+	 * when it is freed (glibc's adaptive threshold would keep them in the heap).
+	 */
+	mallopt(M_MMAP_THRESHOLD, 128 << 10);
 	/* "loopstall report ...": reads logs, no BPF, no privileges. */
 	if (argc > 1 && strcmp(argv[1], "report") == 0)
 		return report_main(argc - 1, argv + 1);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* A queue of records and one thread that symbolizes them and feeds the sinks. */
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdbool.h>
@@ -15,6 +16,7 @@
 
 #define MAX_QUEUED 256
 #define TICK_MS	   100
+#define TRIM_AFTER 64 /* jobs: a burst of records, or of processes warmed */
 
 enum job_type { JOB_STALL, JOB_KILL, JOB_SUMMARY, JOB_LOSS, JOB_WARM, JOB_FORGET, JOB_REOPEN };
 
@@ -45,6 +47,7 @@ struct reporter {
 	struct detector_cache detector; /* the detecting thread's symbols and runtimes, warmed from here */
 	struct containers *containers;	/* each process's container, read here (may be NULL) */
 	bool realtime;			/* wanted: SCHED_FIFO 1 but for warming (under lock) */
+	int since_trim;			/* jobs run since the heap was last trimmed */
 };
 
 /*
@@ -187,6 +190,11 @@ static void *reporter_main(void *arg)
 		free(j);
 		sinks_tick(rep->sinks);
 		pthread_mutex_lock(&rep->lock);
+		/* A burst is over: what it took goes back to the system (glibc keeps freed heap otherwise). */
+		if (!rep->head && ++rep->since_trim >= TRIM_AFTER) {
+			rep->since_trim = 0;
+			malloc_trim(0);
+		}
 	}
 	pthread_mutex_unlock(&rep->lock);
 	return NULL;

@@ -34,6 +34,12 @@ struct walk {
 	struct py_frame peek;
 	uint64_t addr[MAX_FRAME_STEPS + 1];
 	int8_t owner[MAX_FRAME_STEPS + 1];
+	/*
+	 * The walk ended at a generator's frame with no caller: a thread never
+	 * starts in one, so the read caught a generator being resumed or
+	 * suspended (its previous not set yet): the stack is cut short.
+	 */
+	bool torn;
 };
 
 static inline struct py_frame *walk_slot(struct walk *w, int n)

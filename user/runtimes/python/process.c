@@ -166,6 +166,7 @@ int py_stack_read(struct py_process *p, pid_t tid, struct py_frame *frames, int 
 int py_stack_read_req(struct py_process *p, pid_t tid, struct py_frame *frames, int max, bool request)
 {
 	struct mem_reader mem = {mem_read_live, &p->pid};
+	bool torn = false;
 	int r, tries;
 
 	if (request)
@@ -177,13 +178,15 @@ int py_stack_read_req(struct py_process *p, pid_t tid, struct py_frame *frames, 
 	/*
 	 * A thread running Python code pushes and pops frames while we read, so
 	 * a walk can meet a half-built frame or a stale C-stack _PyCFrame. Such
-	 * torn reads show up as -EFAULT/-EINVAL/-ELOOP; a quick retry usually
-	 * succeeds. A stalled thread does not move, so this is rarely needed.
+	 * torn reads show up as -EFAULT/-EINVAL/-ELOOP, or as a walk that ends
+	 * at a generator being resumed (json's encoder, yield from chains); a
+	 * quick retry usually succeeds. A stalled thread does not move, so this
+	 * is rarely needed.
 	 */
-	for (tries = 0; tries < 3; tries++) {
+	for (tries = 0; tries < 5; tries++) {
 		r = py_stack_read_cached(&mem, p->codes, p->version, p->runtime_addr, p->pthread_tid_offset, tid,
-					 frames, max, request ? &p->request : NULL);
-		if (r != -EFAULT && r != -EINVAL && r != -ELOOP)
+					 frames, max, request ? &p->request : NULL, &torn);
+		if (r != -EFAULT && r != -EINVAL && r != -ELOOP && !(r > 0 && torn))
 			break;
 	}
 	if (request)

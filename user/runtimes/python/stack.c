@@ -228,7 +228,7 @@ static int walk_interp_frames(const struct mem_reader *m, const struct py_layout
 {
 	uint64_t frame, seen[MAX_FRAME_STEPS];
 	uint8_t buf[128];
-	int n = 0, steps, err;
+	int n = 0, steps, err, owner = -1;
 
 	if (L->frame_owner >= sizeof(buf))
 		return -EINVAL;
@@ -249,7 +249,6 @@ static int walk_interp_frames(const struct mem_reader *m, const struct py_layout
 		struct py_cached_code *cached;
 		struct code_info ci;
 		int64_t lasti;
-		int owner;
 
 		err = check_frame(seen, steps, frame);
 		if (err)
@@ -275,13 +274,14 @@ static int walk_interp_frames(const struct mem_reader *m, const struct py_layout
 		w->owner[n] = owner;
 		n++;
 	}
+	w->torn = !frame && L->owner_generator >= 0 && owner == L->owner_generator;
 	return n ? n : err;
 }
 
 /* Frames of tid (and, with req, the request its task serves): the count, or -errno. */
 static int read_stack(const struct mem_reader *mem, struct py_code_cache *codes, const char *version,
 		      uint64_t runtime_addr, int pthread_tid_offset, pid_t tid, struct py_frame *frames, int max,
-		      struct served_request *req)
+		      struct served_request *req, bool *torn)
 {
 	struct tstate_key key = {0};
 	const struct py_layout *L;
@@ -310,6 +310,7 @@ static int read_stack(const struct mem_reader *mem, struct py_code_cache *codes,
 	w->frames = frames;
 	w->max = max;
 	w->codes = codes;
+	w->torn = false;
 	switch (L->frames) {
 	case PY_FRAME_OBJECT: r = walk_frame_objects(mem, L, tstate, w); break;
 	case PY_INTERP_FRAME: r = walk_interp_frames(mem, L, tstate, w); break;
@@ -322,6 +323,8 @@ static int read_stack(const struct mem_reader *mem, struct py_code_cache *codes,
 		if (req)
 			py_find_request(mem, L, w, r, req); /* none: req stays empty */
 	}
+	if (torn)
+		*torn = w->torn;
 	free(w);
 	return r;
 }
@@ -329,7 +332,7 @@ static int read_stack(const struct mem_reader *mem, struct py_code_cache *codes,
 int py_stack_read_mem_ex(const struct mem_reader *mem, const char *version, uint64_t runtime_addr,
 			 int pthread_tid_offset, pid_t tid, struct py_frame *frames, int max)
 {
-	return read_stack(mem, NULL, version, runtime_addr, pthread_tid_offset, tid, frames, max, NULL);
+	return read_stack(mem, NULL, version, runtime_addr, pthread_tid_offset, tid, frames, max, NULL, NULL);
 }
 
 int py_stack_read_mem_req(const struct mem_reader *mem, const char *version, uint64_t runtime_addr,
@@ -337,16 +340,16 @@ int py_stack_read_mem_req(const struct mem_reader *mem, const char *version, uin
 			  struct served_request *req)
 {
 	memset(req, 0, sizeof(*req));
-	return read_stack(mem, NULL, version, runtime_addr, pthread_tid_offset, tid, frames, max, req);
+	return read_stack(mem, NULL, version, runtime_addr, pthread_tid_offset, tid, frames, max, req, NULL);
 }
 
 int py_stack_read_cached(const struct mem_reader *mem, struct py_code_cache *codes, const char *version,
 			 uint64_t runtime_addr, int pthread_tid_offset, pid_t tid, struct py_frame *frames, int max,
-			 struct served_request *req)
+			 struct served_request *req, bool *torn)
 {
 	if (req)
 		memset(req, 0, sizeof(*req));
-	return read_stack(mem, codes, version, runtime_addr, pthread_tid_offset, tid, frames, max, req);
+	return read_stack(mem, codes, version, runtime_addr, pthread_tid_offset, tid, frames, max, req, torn);
 }
 
 int py_stack_read_mem(const struct mem_reader *mem, const char *version, uint64_t runtime_addr, pid_t tid,

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 #ifndef LOOPSTALL_PY_STACK_H
 #define LOOPSTALL_PY_STACK_H
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -21,10 +22,14 @@ int py_stack_read_mem_ex(const struct mem_reader *mem, const char *version, uint
 /* The same, and the request thread tid's task serves (request.h) in *req, empty when none. */
 int py_stack_read_mem_req(const struct mem_reader *mem, const char *version, uint64_t runtime_addr,
 			  int pthread_tid_offset, pid_t tid, struct py_frame *frames, int max, struct served_request *req);
-/* py_stack_read_mem_req (req may be NULL) with code objects named before taken from codes (code_cache.h). */
+/*
+ * py_stack_read_mem_req (req may be NULL) with code objects named before
+ * taken from codes (code_cache.h); *torn (may be NULL): the walk caught a
+ * generator in passing and the stack is cut short (struct walk).
+ */
 int py_stack_read_cached(const struct mem_reader *mem, struct py_code_cache *codes, const char *version,
 			 uint64_t runtime_addr, int pthread_tid_offset, pid_t tid, struct py_frame *frames, int max,
-			 struct served_request *req);
+			 struct served_request *req, bool *torn);
 /* The same without the offset, enough for 3.11+. */
 int py_stack_read_mem(const struct mem_reader *mem, const char *version, uint64_t runtime_addr, pid_t tid,
 		      struct py_frame *frames, int max);
