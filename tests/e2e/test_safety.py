@@ -241,7 +241,7 @@ def rss_mib(pid):
 
 
 def test_memory_goes_back_after_5000_loop_threads_stall_and_exit(procs, loopstall):
-    app = procs([PYTHON, f"{APPS}/thread_churn.py", "5000", "250"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    app = procs([PYTHON, f"{APPS}/thread_churn.py", "5000", "1000"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                 text=True)
     assert app.proc.stdout.readline().strip() == "ready"
     ls = loopstall(["-p", str(app.pid)])
@@ -254,4 +254,5 @@ def test_memory_goes_back_after_5000_loop_threads_stall_and_exit(procs, loopstal
     time.sleep(3)
     after = rss_mib(ls.proc.pid)
     assert len(ls.stalls(phase="end")) >= 1000, len(ls.stalls(phase="end"))
-    assert after - before < 16, (before, after)
+    # The previous binary kept 8-9 MiB of it here (the issue saw 51 MiB host-wide); this one 2-4.
+    assert after - before < 8, (before, after)

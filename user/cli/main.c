@@ -326,6 +326,16 @@ static void on_busy(void *ctx, const struct ls_busy *b)
 	detector_follow(app->detector, b->tid, b->iter_seq, b->iter_start_ns, b->cpu == LS_CPU_NONE ? -1 : (int)b->cpu);
 }
 
+/*
+ * Loops stuck in pid now (0: anywhere) are found, and said at once, while
+ * they are still stuck: the next process's scan may take a while.
+ */
+static void scan_now(struct app *app, pid_t pid)
+{
+	discover_scan(app->discover, pid);
+	detector_check(app->detector, monotonic_ns());
+}
+
 /* A target found at start: watched, and its symbols warmed now, not at its first wait (which may be a stall). */
 static void watch_one(void *ctx, pid_t pid)
 {
@@ -334,7 +344,7 @@ static void watch_one(void *ctx, pid_t pid)
 	if (watch_checked(app, pid)) {
 		app->matched++;
 		reporter_warm(app->reporter, pid);
-		discover_scan(app->discover, pid);
+		scan_now(app, pid);
 	}
 }
 
@@ -346,7 +356,7 @@ static int watch_targets(struct app *app)
 	for (i = 0; i < app->opts.npids; i++) {
 		if (watch_checked(app, app->opts.pids[i])) {
 			reporter_warm(app->reporter, app->opts.pids[i]);
-			discover_scan(app->discover, app->opts.pids[i]);
+			scan_now(app, app->opts.pids[i]);
 		}
 		target_for_each_descendant(app->opts.pids[i], watch_one, app);
 	}
@@ -364,7 +374,7 @@ static int watch_targets(struct app *app)
 	}
 	/* Watching every loop on the host: the ones stuck now too. */
 	if (!app->opts.npids && !app->opts.pattern && !app->opts.command && !app->by_container)
-		discover_scan(app->discover, 0);
+		scan_now(app, 0);
 	/* Every target may be gone already. */
 	if (app->watching_set && tracer_watched_count(app->tracer) == 0)
 		app->all_gone = true;

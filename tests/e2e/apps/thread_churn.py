@@ -1,6 +1,6 @@
 """Loop threads that stall once and exit, many of them: N threads, BATCH at a time, each an epoll loop
 of its own that turns once, then blocks 150 ms in its iteration (a stall) and exits. Prints "ready",
-runs on a line on stdin, prints "done"."""
+runs on a line on stdin, prints "done" and lives on until stdin closes."""
 import select
 import sys
 import threading
@@ -24,3 +24,4 @@ for _ in range(n // batch):
     for t in threads:
         t.join()
 print("done", flush=True)
+sys.stdin.read()
