@@ -11,7 +11,7 @@ ARCH := x86
 SANITIZE ?=
 CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -Iuser -Ibpf -I$(BUILD) $(SANITIZE)
 DEPFLAGS = -MMD -MP
-LDLIBS := -lbpf -lelf -lz -ljansson -ldw -lpthread -lm -lmicrohttpd -lncursesw -lstdc++
+LDLIBS := -lbpf -lelf -lz -ljansson -ldw -lpthread -lm -lmicrohttpd -lncursesw -liberty
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -Ibpf -Wall -Werror
 
 # Every .c under user/, one folder per stage of the data flow (README: How it works).

@@ -153,6 +153,28 @@ START_TEST(native_server_function)
 }
 END_TEST
 
+/* A Rust server: std and tokio are built into the executable, but they are no code of the application's. */
+START_TEST(rust_application_over_its_bundled_libraries)
+{
+	struct stall_record *r = record();
+	const char *exe = "/srv/tokio_server";
+	struct culprit c;
+
+	r->syscall_nr = SYS_clock_nanosleep;
+	snprintf(r->exe, sizeof(r->exe), "%s", exe);
+	push(r, FRAME_NATIVE, "clock_nanosleep", "/usr/lib/x86_64-linux-gnu/libc.so.6", 0);
+	push(r, FRAME_NATIVE, "std::thread::functions::sleep", exe, 0);
+	push(r, FRAME_NATIVE, "tokio_server::block_the_worker", exe, 0);
+	push(r, FRAME_NATIVE, "tokio_server::serve::{{closure}}", exe, 0);
+	push(r, FRAME_NATIVE, "<core::pin::Pin<P> as core::future::future::Future>::poll", exe, 0);
+	push(r, FRAME_NATIVE, "tokio::runtime::task::raw::poll", exe, 0);
+	c = culprit_of(r);
+	ck_assert_str_eq(c.at->function, "tokio_server::block_the_worker");
+	ck_assert_str_eq(c.via->function, "std::thread::functions::sleep");
+	free(r);
+}
+END_TEST
+
 /* A coroutine is its own culprit: no "in coroutine" beside it. */
 START_TEST(python_coroutine_alone)
 {
@@ -233,7 +255,7 @@ int main(void)
 				python_via_is_never_libc_internals,
 				python_application_over_the_standard_library,
 				python_only_library_frames,
-				native_server_function,
+				native_server_function, rust_application_over_its_bundled_libraries,
 				python_coroutine_alone,
 				node_application_function,
 				native_skips_the_syscall_wrapper,

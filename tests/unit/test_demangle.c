@@ -21,6 +21,20 @@ START_TEST(cxx_names)
 }
 END_TEST
 
+START_TEST(rust_names)
+{
+	/* v0 (rustc -C symbol-mangling-version=v0, and the standard library Debian's rustc ships) */
+	ck_assert_str_eq(demangle("_RNvNtNtCsjrHSEGnQ3l9_3std6thread9functions5sleep", out, sizeof(out)),
+			 "std::thread::functions::sleep");
+	ck_assert_str_eq(demangle("_RNvCsjrHSEGnQ3l9_12tokio_server16block_the_worker", out, sizeof(out)),
+			 "tokio_server::block_the_worker");
+	/* legacy: C++-like, with a hash left out */
+	ck_assert_str_eq(demangle("_ZN5tokio7runtime9scheduler12multi_thread4park6Parker4park17h0123456789abcdefE", out,
+				  sizeof(out)),
+			 "tokio::runtime::scheduler::multi_thread::park::Parker::park");
+}
+END_TEST
+
 START_TEST(other_names_unchanged)
 {
 	ck_assert_str_eq(demangle("clock_nanosleep", out, sizeof(out)), "clock_nanosleep");
@@ -41,7 +55,7 @@ END_TEST
 
 int main(void)
 {
-	const TTest *tests[] = {cxx_names, other_names_unchanged, long_names_are_cut};
+	const TTest *tests[] = {cxx_names, rust_names, other_names_unchanged, long_names_are_cut};
 
 	return run_tests("demangle", tests, sizeof(tests) / sizeof(tests[0]));
 }

@@ -53,9 +53,29 @@ static bool is_named(const struct stall_frame *f)
 }
 
 /* A native server's own code: its executable (named or not), not a library. */
+/*
+ * Libraries built into a native executable, by the first part of their
+ * demangled names: Rust's standard library and async runtime, C++'s
+ * templates. Code of the executable's, not the application's ("<tokio::
+ * ...>::poll" and "<&F as core::...>" too; "<my_app::T as core::...>" is
+ * the application's).
+ */
+static bool is_bundled_library(const char *function)
+{
+	static const char *const crates[] = {"std::", "core::", "alloc::", "tokio::", "mio::"};
+	size_t i;
+
+	while (*function == '<' || *function == '&')
+		function++;
+	for (i = 0; i < sizeof(crates) / sizeof(crates[0]); i++)
+		if (strncmp(function, crates[i], strlen(crates[i])) == 0)
+			return true;
+	return false;
+}
+
 static bool is_native_app(const struct stall_record *r, const struct stall_frame *f)
 {
-	return !r->runtime[0] && r->exe[0] && strcmp(f->module, r->exe) == 0;
+	return !r->runtime[0] && r->exe[0] && strcmp(f->module, r->exe) == 0 && !is_bundled_library(f->function);
 }
 
 bool frame_is_application(const struct stall_record *r, const struct stall_frame *f)

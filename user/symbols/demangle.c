@@ -1,13 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
-/* C++ names through the C++ runtime's own demangler (libstdc++'s __cxa_demangle). */
+/* C++ and Rust (legacy and v0) names, through GNU's own demangler (libiberty's cplus_demangle). */
+#include <libiberty/demangle.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "symbols/demangle.h"
-
-/* From the C++ ABI (cxxabi.h), callable from C. */
-char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
 
 /* Cuts "f(int, char const*) const" to "f": the last balanced (...) and what follows it. */
 static void drop_parameters(char *s)
@@ -32,11 +30,11 @@ static void drop_parameters(char *s)
 char *demangle(const char *name, char *out, size_t len)
 {
 	char *plain = NULL;
-	int status = -1;
 
-	if (strncmp(name, "_Z", 2) == 0)
-		plain = __cxa_demangle(name, NULL, NULL, &status);
-	if (status == 0 && plain) {
+	/* _Z: C++, and Rust's legacy names (their hash left out); _R: Rust's v0 names. */
+	if (strncmp(name, "_Z", 2) == 0 || strncmp(name, "_R", 2) == 0)
+		plain = cplus_demangle(name, DMGL_AUTO | DMGL_PARAMS);
+	if (plain) {
 		drop_parameters(plain);
 		snprintf(out, len, "%s", plain);
 	} else {
