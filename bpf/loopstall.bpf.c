@@ -419,6 +419,7 @@ static void emit_stall_end(struct ls_loop *l, __u64 now, bool exited)
 	e->exited = exited;
 	e->flags = l->flags;
 	e->pad = 0;
+	e->signal = l->signal;
 	__builtin_memcpy(e->comm, l->comm, sizeof(e->comm));
 	e->iter_seq = l->iter_seq;
 	e->iter_start_ns = l->iter_start_ns;
@@ -653,6 +654,7 @@ static __always_inline void sync_on_cpu(struct ls_loop *l, __u64 now)
 static void begin_iteration(struct ls_loop *l, __u64 now)
 {
 	l->flags &= ~(LS_LOOP_FOUND | LS_LOOP_PARKED);
+	l->signal.sig = 0;
 	l->iter_start_ns = now;
 	l->iter_seq++;
 	l->state = LS_ON_CPU;
@@ -1026,6 +1028,30 @@ int BPF_PROG(ls_sched_wakeup, struct task_struct *p)
 	close_off_cpu(l, now);
 	l->state = LS_RUNNABLE;
 	l->state_since_ns = now;
+	loop_write_end(l);
+	return 0;
+}
+
+/*
+ * A signal sent to a loop thread inside an iteration, or to its process
+ * (a process's signal is sent to its leader, the loop of most servers):
+ * kept for the end record, which says who ended a stall whose thread died
+ * of it (gunicorn's arbiter after WORKER TIMEOUT, a kubelet, loopstall's
+ * own --kill-after). Signals are rare: one bit test each.
+ */
+SEC("tp_btf/signal_generate")
+int BPF_PROG(ls_signal_generate, int sig, struct kernel_siginfo *info, struct task_struct *task, int group, int result)
+{
+	__u32 tid = task->pid;
+	struct ls_loop *l = find_loop(tid);
+
+	if (!l || !l->iter_start_ns)
+		return 0;
+	loop_write_begin(l);
+	l->signal.sig = sig;
+	l->signal.sender = bpf_get_current_pid_tgid() >> 32;
+	/* SEND_SIG_NOINFO (NULL): kill() from user space; SEND_SIG_PRIV (1): the kernel's own. */
+	l->signal.code = !info ? 0 : (unsigned long)info == 1 ? 0x80 : BPF_CORE_READ(info, si_code);
 	loop_write_end(l);
 	return 0;
 }

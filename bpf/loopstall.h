@@ -75,6 +75,14 @@ struct ls_home {
 	__u64 park_futex;
 };
 
+/* A signal sent to a loop inside an iteration: who ended a stall whose thread died of it. */
+struct ls_signal {
+	__u32 sig;    /* 0: none */
+	__u32 sender; /* the sending process (tgid); for the kernel's own (SI_KERNEL), the task it ran in */
+	__s32 code;   /* si_code: SI_USER, SI_KERNEL, ... */
+	__u32 pad;
+};
+
 /* ls_loop.flags */
 #define LS_LOOP_FOUND	  (1u << 0) /* found inside an iteration when loopstall attached (adopted) */
 #define LS_LOOP_PARKED	  (1u << 1) /* idle in its park: its next iteration begins when it runs */
@@ -107,6 +115,7 @@ struct ls_loop {
 	__u32 flags; /* LS_LOOP_* */
 	__u64 busy_said_seq; /* the iteration user space was told of (LS_EV_BUSY or a sample) */
 	__u64 futex_said_seq; /* the iteration whose futex wait was said (LS_EV_FUTEX) */
+	struct ls_signal signal; /* the last signal sent to it in this iteration */
 	struct ls_account acct;
 	struct ls_syscall cur; /* syscall slept in last, until a switch-out elsewhere or a wait finishes it */
 	struct ls_syscall top; /* longest-blocked finished syscall of the iteration */
@@ -232,6 +241,7 @@ struct ls_event {
 	__u32 exited; /* STALL_END: the thread exited during the stall */
 	__u32 flags;  /* STALL_END: the loop's LS_LOOP_* */
 	__u32 pad;
+	struct ls_signal signal; /* STALL_END: the last signal sent to it during the stall */
 	char comm[LS_COMM_LEN];
 	__u64 iter_seq;
 	__u64 iter_start_ns;

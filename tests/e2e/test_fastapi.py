@@ -1,5 +1,6 @@
 """The FastAPI case under gunicorn: which BackgroundTasks stall the loop."""
 import os
+import threading
 import time
 
 from conftest import APPS, PYTHON, free_port, http_get, python_frames, wait_port
@@ -8,10 +9,10 @@ TASK_SECONDS = 1.5
 SLEEP_LINE = 22  # time.sleep in async_func_sync_timeout, apps/fastapi_app.py
 
 
-def start_gunicorn(procs, port):
-    env = dict(os.environ, TASK_SECONDS=str(TASK_SECONDS))
+def start_gunicorn(procs, port, timeout=10, task_seconds=TASK_SECONDS):
+    env = dict(os.environ, TASK_SECONDS=str(task_seconds))
     arbiter = procs(
-        [PYTHON, "-m", "gunicorn", "-w", "1", "-t", "10", "-k", "uvicorn.workers.UvicornWorker",
+        [PYTHON, "-m", "gunicorn", "-w", "1", "-t", str(timeout), "-k", "uvicorn.workers.UvicornWorker",
          "--bind", f"127.0.0.1:{port}", "fastapi_app:app"],
         cwd=APPS, env=env, stdout=open(os.devnull, "w"), stderr=open(os.devnull, "w"))
     wait_port(port)
@@ -96,3 +97,30 @@ def test_only_async_def_with_time_sleep_stalls_the_loop(procs, loopstall):
     assert s["p50_ms"] <= s["p99_ms"] <= s["max_ms"]
     # The stall's iteration is in the bucket [1.05s, 2.1s) us.
     assert s["max_ms"] == 2097.152 and s["histogram_us"]["2097152"] == 1, s
+
+
+def test_worker_timeout_ends_the_stall_and_says_who_killed_the_worker(procs, loopstall):
+    """The seed's ending: gunicorn's arbiter kills the stalled worker (WORKER TIMEOUT, SIGABRT). The end
+    record says so, and keeps what its begin record named (via time.sleep, the request, the hint)."""
+    port = free_port()
+    arbiter = start_gunicorn(procs, port, timeout=2, task_seconds=6)
+    (worker,) = worker_pids(arbiter.pid)
+    ls = loopstall(["-p", str(arbiter.pid)])
+    ls.wait_ready()
+    threading.Thread(target=lambda: _get_ignoring_errors(port, "/action/2"), daemon=True).start()
+    _, begin = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "begin" and r["pid"] == worker)
+    _, end = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "end" and r["pid"] == worker, timeout=15)
+    assert end["exited"] is True and 1500 < end["duration_ms"] < 5500, end
+    assert end["ended_by"]["signal"] == "ABRT" and end["ended_by"]["sender"]["pid"] == arbiter.pid, end["ended_by"]
+    assert "gunicorn" in end["ended_by"]["sender"]["command"], end["ended_by"]
+    for r in (begin, end):
+        assert r["via"]["function"] == "time.sleep", r.get("via")
+        assert r["culprit"]["function"] == "async_func_sync_timeout", r["culprit"]
+        assert r["hint"]["id"] == begin["hint"]["id"], (r.get("hint"), begin.get("hint"))
+
+
+def _get_ignoring_errors(port, path):
+    try:
+        http_get(port, path, timeout=15)
+    except (OSError, AssertionError):
+        pass  # the worker was killed: no answer

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /* From kernel accounting to one stall record: cause, syscall, fd, stacks. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "attrib/attribution.h"
 #include "base/duration.h"
@@ -380,6 +382,31 @@ void attribute_live(struct attribution *a, const struct ls_loop *snap, const str
 		waited_for_read(a->runtimes, r);
 }
 
+/* The signal a stalled thread died of, and who sent it: its command line while it is still there. */
+static void who_ended_it(struct stall_record *r, const struct ls_signal *s)
+{
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	r->ended_by.signal = (int)s->sig;
+	r->ended_by.by_kernel = s->code == 0x80; /* SI_KERNEL */
+	r->ended_by.sender = (pid_t)s->sender;
+	snprintf(path, sizeof(path), "/proc/%u/cmdline", s->sender);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	n = fd < 0 ? -1 : read(fd, r->ended_by.command, sizeof(r->ended_by.command) - 1);
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		n = 0;
+	r->ended_by.command[n] = 0;
+	for (ssize_t i = 0; i < n; i++)
+		if (!r->ended_by.command[i])
+			r->ended_by.command[i] = ' ';
+	while (n > 0 && r->ended_by.command[n - 1] == ' ')
+		r->ended_by.command[--n] = 0;
+}
+
 void attribute_end(struct attribution *a, const struct ls_event *e, const struct stall_record *begin,
 		   uint64_t threshold_ns, struct stall_record *r)
 {
@@ -389,6 +416,8 @@ void attribute_end(struct attribution *a, const struct ls_event *e, const struct
 	r->ended = true;
 	r->exited = e->exited;
 	r->exiting = e->exited && (e->flags & LS_LOOP_CLOSED);
+	if (e->exited && e->signal.sig)
+		who_ended_it(r, &e->signal);
 	if (e->flags & LS_LOOP_FOUND)
 		snprintf(r->found_by, sizeof(r->found_by), "%s", begin && begin->found_by[0] ? begin->found_by : "a scan");
 	r->duration_ns = minus(e->end_ns, e->iter_start_ns);

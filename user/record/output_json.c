@@ -264,6 +264,18 @@ static void put_stall_object(FILE *out, const struct stall_record *r)
 		fputs(",\"unfinished\":true", out);
 	if (r->exiting)
 		fputs(",\"exiting\":true", out);
+	if (r->ended_by.signal) {
+		const char *name = sigabbrev_np(r->ended_by.signal);
+
+		fprintf(out, ",\"ended_by\":{\"signal\":\"%s\",\"signal_number\":%d", name ? name : "?",
+			r->ended_by.signal);
+		if (r->ended_by.by_kernel)
+			fputs(",\"by_kernel\":true", out);
+		fprintf(out, ",\"sender\":{\"pid\":%d", r->ended_by.sender);
+		if (r->ended_by.command[0])
+			put_string(out, "command", r->ended_by.command);
+		fputs("}}", out);
+	}
 	if (r->found_by[0])
 		put_string(out, "found_by", r->found_by);
 	fprintf(out, ",\"exited\":%s,\"stack\":[", r->exited ? "true" : "false");

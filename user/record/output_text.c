@@ -224,6 +224,22 @@ int output_shown_frames(const struct stall_record *r, bool text)
 	return n < r->nframes ? n : r->nframes;
 }
 
+/* " by SIGABRT from pid 42 (gunicorn: master [app])": who ended a stall whose thread died. */
+static void put_ended_by(FILE *out, const struct stall_record *r)
+{
+	const char *name = sigabbrev_np(r->ended_by.signal);
+
+	if (!r->ended_by.signal)
+		return;
+	fprintf(out, " by SIG%s %s pid %d", name ? name : "?", r->ended_by.by_kernel ? "from the kernel in" : "from",
+		r->ended_by.sender);
+	if (r->ended_by.command[0]) {
+		fputs(" (", out);
+		term_escape(out, r->ended_by.command);
+		fputc(')', out);
+	}
+}
+
 /* A loop found inside its stall by a scan: the stall began before loopstall saw it. */
 static void put_found(FILE *out, const struct stall_record *r)
 {
@@ -262,6 +278,7 @@ void output_text(FILE *out, const struct stall_record *r)
 		fputc(')', out);
 		if (r->exited)
 			fputs(" thread exited", out);
+		put_ended_by(out, r);
 		if (r->unfinished)
 			fputs(" still going on when loopstall stopped", out);
 		if (r->exiting)

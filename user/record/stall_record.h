@@ -164,6 +164,14 @@ struct stall_record {
 
 	uint64_t throttled_ns; /* CPU throttling of the loop's cgroup during the stall (end records) */
 
+	/* Who ended it: the signal its thread died of (end records of exited threads), 0 when none was seen. */
+	struct {
+		int signal;
+		bool by_kernel;	   /* the kernel's own (SI_KERNEL: the OOM killer, a fault): sender is where it ran */
+		pid_t sender;
+		char command[128]; /* the sender's command line, when it could still be read */
+	} ended_by;
+
 	uint64_t cpu_ns;
 	uint64_t blocked_sys_ns;
 	uint64_t runq_ns;

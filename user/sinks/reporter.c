@@ -17,6 +17,8 @@
 #define MAX_QUEUED 256
 #define TICK_MS	   100
 #define TRIM_AFTER 64 /* jobs: a burst of records, or of processes warmed */
+#define NAMED_BEGINS 16
+#define NAMED_BEGIN_FRAMES 64
 
 enum job_type { JOB_STALL, JOB_KILL, JOB_SUMMARY, JOB_LOSS, JOB_WARM, JOB_FORGET, JOB_REOPEN };
 
@@ -48,6 +50,14 @@ struct reporter {
 	struct containers *containers;	/* each process's container, read here (may be NULL) */
 	bool realtime;			/* wanted: SCHED_FIFO 1 but for warming (under lock) */
 	int since_trim;			/* jobs run since the heap was last trimmed */
+	struct named_begin {
+		pid_t tid;
+		uint64_t iter_seq;
+		int nframes; /* 0: none kept */
+		bool cut;    /* its stack was deeper than kept: not used */
+		struct stall_frame frames[NAMED_BEGIN_FRAMES];
+	} begins[NAMED_BEGINS]; /* the last begins named, for their ends (keep_what_begin_named) */
+	int next_begin;
 };
 
 /*
@@ -91,6 +101,40 @@ static void enqueue(struct reporter *rep, enum job_type type, pid_t pid, const v
 	pthread_mutex_unlock(&rep->lock);
 }
 
+/*
+ * An end record whose thread exited is named when its process may be gone:
+ * C functions its runtime named from the live process (time.sleep) are
+ * then nameless. It keeps the frames its begin record was named with,
+ * from a few begins remembered here.
+ */
+static void keep_what_begin_named(struct reporter *rep, struct stall_record *r)
+{
+	struct named_begin *b;
+	int i, n;
+
+	if (!r->ended) {
+		b = &rep->begins[rep->next_begin++ % NAMED_BEGINS];
+		n = r->nframes < NAMED_BEGIN_FRAMES ? r->nframes : NAMED_BEGIN_FRAMES;
+		b->tid = r->tid;
+		b->iter_seq = r->iter_seq;
+		b->nframes = n;
+		b->cut = n < r->nframes;
+		memcpy(b->frames, r->frames, n * sizeof(b->frames[0]));
+		return;
+	}
+	if (!r->exited)
+		return;
+	for (i = 0; i < NAMED_BEGINS; i++) {
+		b = &rep->begins[i];
+		if (b->tid != r->tid || b->iter_seq != r->iter_seq || !b->nframes || b->cut)
+			continue;
+		memcpy(r->frames, b->frames, b->nframes * sizeof(b->frames[0]));
+		r->nframes = b->nframes;
+		b->nframes = 0;
+		return;
+	}
+}
+
 static void run_job(struct reporter *rep, struct job *j, bool realtime)
 {
 	uint64_t cpu0 = thread_cpu_ns();
@@ -101,6 +145,7 @@ static void run_job(struct reporter *rep, struct job *j, bool realtime)
 	switch (j->type) {
 	case JOB_STALL:
 		resolve_record(rep->resolver, &j->u.stall);
+		keep_what_begin_named(rep, &j->u.stall);
 		if (rep->containers)
 			containers_get(rep->containers, j->pid, &j->u.stall.container);
 		sinks_stall(rep->sinks, &j->u.stall);
