@@ -267,8 +267,9 @@ static void count_native_samples(struct resolver *rs, struct stall_record *r)
 }
 
 /*
- * The sample that shows the most of the hot frames, the deepest on a tie:
- * the path the stall spent its time on, not one caught on the way out.
+ * The sample that shows the most of the hot frames, each counted by how
+ * hot it is, the deepest on a tie: the path the stall spent its time on,
+ * not one caught on the way out (nor the shorter of two phases).
  */
 static int typical_sample(struct resolver *rs, const struct stall_record *r)
 {
@@ -285,7 +286,7 @@ static int typical_sample(struct resolver *rs, const struct stall_record *r)
 				    strcmp(r->hot[h].frame.function, f.function) == 0 &&
 				    strcmp(r->hot[h].frame.module, f.module) == 0) {
 					seen[h] = true;
-					hits++;
+					hits += r->hot[h].samples;
 				}
 		if (hits > best_hits || (hits == best_hits && r->sample_depth[i] > r->sample_depth[best])) {
 			best = i;
@@ -336,6 +337,23 @@ static bool runtime_function_ahead(struct resolver *rs, const struct stall_recor
 		if (name_ip(rs, r, r->native_ips[k], k > 0, &f))
 			return true;
 	return false;
+}
+
+/* A phase on CPU is the application's hottest function's (the hot list is named by now). */
+static void blame_cpu_phases(struct stall_record *r)
+{
+	int i, h;
+
+	for (i = 0; i < r->nphases; i++) {
+		if (r->phases[i].syscall_nr >= 0 || r->phases[i].culprit.function[0])
+			continue;
+		for (h = 0; h < r->nhot; h++) {
+			if (frame_is_application(r, &r->hot[h].frame)) {
+				r->phases[i].culprit = r->hot[h].frame;
+				break;
+			}
+		}
+	}
 }
 
 /*
@@ -400,4 +418,5 @@ void resolve_record(struct resolver *rs, struct stall_record *r)
 	memmove(&r->frames[n], &r->frames[0], keep * sizeof(r->frames[0]));
 	memcpy(&r->frames[0], native, n * sizeof(native[0]));
 	r->nframes = keep + n;
+	blame_cpu_phases(r);
 }

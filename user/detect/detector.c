@@ -10,6 +10,7 @@
 #include "base/duration.h"
 #include "detect/detector.h"
 #include "detect/samples.h"
+#include "record/culprit.h"
 #include "trace/loops.h"
 
 #define MAX_OPEN 256
@@ -33,6 +34,20 @@ struct open_stall {
 	int throttle_err;	/* 0 when throttled_ns0 could be read */
 	uint64_t throttled_ns0; /* the cgroup's throttled time when the stall began */
 	struct stall_record *begin;
+	/*
+	 * The blocking calls seen going on (the begin's, and each one caught
+	 * blocked at a check): how long each blocked, and its culprit. The one
+	 * that blocked longest after the begin is captured whole (held), for
+	 * the end record to tell the part that held the loop longest, not its
+	 * first moment.
+	 */
+	struct stall_phase calls[STALL_MAX_PHASES];
+	uint64_t call_seqs[STALL_MAX_PHASES];
+	int ncalls;
+	bool cpu_first;		   /* the begin caught it on CPU: its CPU phase came first */
+	struct stall_frame cpu_culprit; /* and the begin's culprit is that phase's */
+	struct stall_record *held; /* NULL: the begin's call blocked longest so far */
+	uint64_t held_call_seq;
 };
 
 struct detector {
@@ -182,10 +197,13 @@ void detector_sample(struct detector *d, const struct ls_sample *s)
 {
 	uint64_t ips[STALL_SAMPLE_DEPTH], cpu0 = thread_cpu_ns();
 	struct stall_frame code[STALL_SAMPLE_DEPTH];
-	int ncode, n = d->src->unwind_sample(d->ctx, s, ips, STALL_SAMPLE_DEPTH, code, &ncode, STALL_SAMPLE_DEPTH);
+	int ncode, n;
 
-	samples_add_native(d->samples, s->tid, s->iter_seq, ips, n, code, ncode);
-	counter_add(&d->counters->capture_ns, thread_cpu_ns() - cpu0);
+	if (samples_take_native(d->samples, s->tid, s->iter_seq)) {
+		n = d->src->unwind_sample(d->ctx, s, ips, STALL_SAMPLE_DEPTH, code, &ncode, STALL_SAMPLE_DEPTH);
+		samples_add_native(d->samples, s->tid, s->iter_seq, ips, n, code, ncode);
+		counter_add(&d->counters->capture_ns, thread_cpu_ns() - cpu0);
+	}
 	detector_follow(d, s->tid, s->iter_seq, s->iter_start_ns, s->cpu);
 }
 
@@ -258,6 +276,7 @@ uint64_t detector_stall_count(const struct detector *d, pid_t tid)
 
 static void close_open(struct detector *d, struct open_stall *s)
 {
+	free(s->held);
 	free(s->begin);
 	*s = d->open[--d->nopen];
 }
@@ -281,6 +300,91 @@ static void capture(struct detector *d, const struct ls_loop *l, uint64_t now, s
 	samples_fill(d->samples, l->tid, l->iter_seq, r);
 }
 
+/* How long loop l has blocked in the call it is in, at now. */
+static uint64_t blocked_in_call(const struct ls_loop *l, uint64_t now)
+{
+	return l->cur.blocked_ns + (l->state == LS_BLOCKED && now > l->state_since_ns ? now - l->state_since_ns : 0);
+}
+
+/* Call call_seq of stall s has blocked ns so far; captured (r, while it blocks) the first time it is seen. */
+static void note_call(struct open_stall *s, uint64_t call_seq, const struct stall_record *r, uint64_t ns)
+{
+	struct culprit c;
+	int i;
+
+	for (i = 0; i < s->ncalls; i++) {
+		if (s->call_seqs[i] == call_seq) {
+			s->calls[i].ns = ns;
+			return;
+		}
+	}
+	if (!r || s->ncalls == STALL_MAX_PHASES - 1) /* one left for the CPU */
+		return;
+	i = s->ncalls++;
+	s->call_seqs[i] = call_seq;
+	s->calls[i].syscall_nr = r->syscall_nr;
+	s->calls[i].ns = ns;
+	c = culprit_of(r);
+	memset(&s->calls[i].culprit, 0, sizeof(s->calls[i].culprit));
+	if (c.at)
+		s->calls[i].culprit = *c.at;
+}
+
+/*
+ * While a stall goes on: a blocking call blocked for a check period, and
+ * longer than any other after the begin, is captured whole while it still
+ * blocks (its stack is there only now).
+ */
+static void follow_phases(struct detector *d, struct open_stall *s, const struct ls_loop *l, uint64_t now)
+{
+	uint64_t ns = blocked_in_call(l, now), cpu0;
+	int i;
+
+	if (l->state != LS_BLOCKED || l->cur.nr == LS_NO_SYSCALL || ns < check_period_ns(d))
+		return;
+	for (i = 0; i < s->ncalls && s->call_seqs[i] != l->cur.call_seq; i++)
+		;
+	if (i < s->ncalls) {
+		s->calls[i].ns = ns;
+		if (l->cur.call_seq == s->held_call_seq || i == 0)
+			return;
+	}
+	for (i = 0; i < s->ncalls; i++)
+		if (s->call_seqs[i] != l->cur.call_seq && s->calls[i].ns >= ns)
+			return; /* another one blocked longer: keep that */
+	cpu0 = thread_cpu_ns();
+	if (!s->held && !(s->held = malloc(sizeof(*s->held))))
+		return;
+	capture(d, l, now, s->held);
+	s->held_call_seq = l->cur.call_seq;
+	note_call(s, l->cur.call_seq, s->held, ns);
+	counter_add(&d->counters->capture_ns, thread_cpu_ns() - cpu0);
+}
+
+/*
+ * The end record's phases, in turn: the calls seen and the time on CPU.
+ * Its base: what the part that held the loop longest looked like, the held
+ * call's capture when the kernel's longest-blocked syscall is its.
+ */
+static const struct stall_record *phases_of(const struct open_stall *s, const struct ls_event *e, struct stall_record *r)
+{
+	uint64_t cpu = e->acct.cpu_ns + e->acct.runq_ns; /* running, or wanting to */
+	int i;
+
+	if (cpu * 10 < e->end_ns - e->iter_start_ns)
+		cpu = 0; /* a tenth of the stall or less: no part of its own */
+	r->nphases = 0;
+	if (s->cpu_first && cpu)
+		r->phases[r->nphases++] = (struct stall_phase){.syscall_nr = -1, .ns = cpu, .culprit = s->cpu_culprit};
+	for (i = 0; i < s->ncalls && r->nphases < STALL_MAX_PHASES; i++)
+		r->phases[r->nphases++] = s->calls[i];
+	if (!s->cpu_first && cpu && r->nphases < STALL_MAX_PHASES)
+		r->phases[r->nphases++] = (struct stall_phase){.syscall_nr = -1, .ns = cpu};
+	if (s->held && e->top.nr == s->held->syscall_nr && s->held_call_seq <= e->top.call_seq)
+		return s->held;
+	return s->begin;
+}
+
 static void report_begin(struct detector *d, const struct followed *f, const struct ls_loop *l, uint64_t now)
 {
 	uint64_t cpu0 = thread_cpu_ns();
@@ -298,6 +402,18 @@ static void report_begin(struct detector *d, const struct followed *f, const str
 	s->tid = l->tid;
 	s->iter_seq = l->iter_seq;
 	s->overdue = false;
+	s->ncalls = 0;
+	s->held = NULL;
+	s->cpu_first = l->state != LS_BLOCKED || l->cur.nr == LS_NO_SYSCALL;
+	memset(&s->cpu_culprit, 0, sizeof(s->cpu_culprit));
+	if (!s->cpu_first) {
+		note_call(s, l->cur.call_seq, s->begin, blocked_in_call(l, now));
+	} else {
+		struct culprit c = culprit_of(s->begin);
+
+		if (c.at)
+			s->cpu_culprit = *c.at;
+	}
 	s->throttle_err = cgroup_throttled_ns(l->pid, &s->throttled_ns0);
 	s->last_duration_ns = s->begin->duration_ns;
 	d->nopen++;
@@ -389,6 +505,7 @@ static enum check_result check_loop(struct detector *d, struct followed *f, uint
 		return FOLLOW_ON;
 	}
 	s->last_duration_ns = busy;
+	follow_phases(d, s, &l, now);
 	/* Time stopped (a debugger, an operator's SIGSTOP) never counts toward a kill, nor is a stopped loop killed. */
 	active = busy - (stopped_ns(&l, now) < busy ? stopped_ns(&l, now) : busy);
 	if (d->kill_after_ns && active < d->kill_after_ns && f->next_ns > now + d->kill_after_ns - active)
@@ -530,9 +647,19 @@ void detector_finish(struct detector *d, uint64_t now)
 void detector_stall_ended(struct detector *d, const struct ls_event *e)
 {
 	struct open_stall *s = find_open(d, e->tid, e->iter_seq);
+	const struct stall_record *base = NULL;
 	uint64_t cpu0 = thread_cpu_ns();
+	struct stall_phase phases[STALL_MAX_PHASES];
+	int nphases = 0;
 
-	d->src->end_record(d->ctx, e, s ? s->begin : NULL, d->threshold_ns, d->scratch);
+	if (s) {
+		base = phases_of(s, e, d->scratch); /* into scratch first: end_record starts it anew */
+		nphases = d->scratch->nphases;
+		memcpy(phases, d->scratch->phases, sizeof(phases));
+	}
+	d->src->end_record(d->ctx, e, base, d->threshold_ns, d->scratch);
+	d->scratch->nphases = nphases;
+	memcpy(d->scratch->phases, phases, sizeof(phases));
 	samples_fill(d->samples, e->tid, e->iter_seq, d->scratch);
 	if (s)
 		note_throttling(s, d->scratch);

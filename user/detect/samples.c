@@ -23,6 +23,7 @@ struct session {
 	uint64_t seq;
 	uint64_t born; /* for evicting the oldest when full */
 	int n_native;
+	unsigned taken, stride; /* native samples offered, and one in stride of them kept (samples_take_native) */
 	uint8_t depth[STALL_MAX_SAMPLES];
 	uint64_t ips[STALL_MAX_SAMPLES][STALL_SAMPLE_DEPTH];
 	int ncode; /* what CODE_REF entries of ips point at */
@@ -74,8 +75,29 @@ static struct session *find(struct sample_store *st, pid_t tid, uint64_t seq, bo
 		st->sessions[slot]->tid = tid;
 		st->sessions[slot]->seq = seq;
 		st->sessions[slot]->born = ++st->clock;
+		st->sessions[slot]->stride = 1;
 	}
 	return st->sessions[slot];
+}
+
+bool samples_take_native(struct sample_store *st, pid_t tid, uint64_t seq)
+{
+	struct session *s = find(st, tid, seq, true);
+	int i;
+
+	if (!s || s->taken++ % s->stride)
+		return false;
+	if (s->n_native < STALL_MAX_SAMPLES)
+		return true;
+	/* Full: every other sample kept, and from now on every other one taken. */
+	for (i = 0; 2 * i < s->n_native; i++) {
+		s->depth[i] = s->depth[2 * i];
+		memcpy(s->ips[i], s->ips[2 * i], sizeof(s->ips[i]));
+	}
+	s->n_native = i;
+	s->stride *= 2;
+	s->taken = 1;
+	return true;
 }
 
 /*

@@ -1,6 +1,7 @@
 #ifndef LOOPSTALL_SAMPLES_H
 #define LOOPSTALL_SAMPLES_H
 #include <linux/types.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -17,8 +18,15 @@ struct sample_store;
 struct sample_store *sample_store_new(void);
 void sample_store_free(struct sample_store *st);
 /*
- * A native sample of tid during iteration seq: return addresses, innermost
- * first; CODE_REF entries point into code (ncode frames).
+ * Whether the next native sample of tid's iteration seq is kept (ask before
+ * unwinding it): all of the first STALL_MAX_SAMPLES; then, each time they
+ * are full, every other one is dropped and half as many taken, so that
+ * a stall's samples stay spread over all of it, not its first 0.6 s.
+ */
+bool samples_take_native(struct sample_store *st, pid_t tid, uint64_t seq);
+/*
+ * A native sample of tid during iteration seq, taken: return addresses,
+ * innermost first; CODE_REF entries point into code (ncode frames).
  */
 void samples_add_native(struct sample_store *st, pid_t tid, uint64_t seq, const uint64_t *ips, int n,
 			const struct stall_frame *code, int ncode);

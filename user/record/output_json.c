@@ -260,6 +260,20 @@ static void put_stall_object(FILE *out, const struct stall_record *r)
 		fputc('}', out);
 	}
 	put_hint(out, r, &c);
+	if (r->nphases) {
+		fputs(",\"phases\":[", out);
+		for (i = 0; i < r->nphases; i++) {
+			const struct stall_phase *p = &r->phases[i];
+
+			fprintf(out, "%s{\"what\":\"%s\",\"ms\":%.3f", i ? "," : "", phase_name(p), ms(p->ns));
+			if (p->culprit.function[0]) {
+				fputs(",\"culprit\":", out);
+				put_frame(out, &p->culprit);
+			}
+			fputc('}', out);
+		}
+		fputc(']', out);
+	}
 	if (r->unfinished)
 		fputs(",\"unfinished\":true", out);
 	if (r->exiting)

@@ -162,6 +162,27 @@ static void put_location(FILE *out, const struct stall_record *r)
  * for stalls at least a tenth on CPU: samples of one mostly blocked name what
  * ran in passing (JSON has them all the same).
  */
+/* "    phases: cpu 250ms at build_payload (app.py:5); clock_nanosleep 1.50s at call_backend (app.py:9)" */
+static void put_phases(FILE *out, const struct stall_record *r)
+{
+	int i;
+
+	if (r->nphases < 2)
+		return; /* one phase: the line above says it all */
+	fputs("    phases:", out);
+	for (i = 0; i < r->nphases; i++) {
+		const struct stall_phase *p = &r->phases[i];
+
+		fprintf(out, "%s %s ", i ? ";" : "", phase_name(p));
+		put_duration(out, p->ns);
+		if (p->culprit.function[0]) {
+			fputs(" at ", out);
+			put_frame(out, &p->culprit, true);
+		}
+	}
+	fputc('\n', out);
+}
+
 static void put_hot(FILE *out, const struct stall_record *r)
 {
 	int i;
@@ -285,6 +306,7 @@ void output_text(FILE *out, const struct stall_record *r)
 			fputs(" exiting: its loop had closed (a shutdown, not a stall)", out);
 		put_found(out, r);
 		fputc('\n', out);
+		put_phases(out, r);
 		put_hot(out, r);
 		put_hint(out, r);
 		return;

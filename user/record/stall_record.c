@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/syscalls.h"
 #include "record/stall_record.h"
 
 const char *stall_cause_name(enum stall_cause cause)
@@ -50,4 +51,11 @@ void served_request_hide_query(struct served_request *r)
 
 	if (!keep_query && q && q[1])
 		snprintf(q + 1, sizeof(r->path) - (size_t)(q + 1 - r->path), "%s", "\xe2\x80\xa6"); /* … */
+}
+
+const char *phase_name(const struct stall_phase *p)
+{
+	const char *name = p->syscall_nr < 0 ? "cpu" : syscall_name(p->syscall_nr);
+
+	return name ? name : "syscall";
 }

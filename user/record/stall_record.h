@@ -112,6 +112,7 @@ struct waited {
 #define STALL_MAX_HOT_RT   3 /* of them reserved for the hottest frames of the runtime (Python) */
 #define STALL_MAX_HOT_APP  3 /* and for the application's hottest native or JS functions */
 #define STALL_MAX_CODE	   64 /* frames a runtime read at native addresses (V8's), per stall */
+#define STALL_MAX_PHASES   6  /* what held a stall, in turn (end records) */
 
 /*
  * A native address whose frame its runtime read at once, while the frame
@@ -212,6 +213,18 @@ struct stall_record {
 	struct stall_frame code[STALL_MAX_CODE];
 
 	char note[160]; /* what would make the report better, e.g. how to enable node's perf map */
+
+	/*
+	 * End records: what held the loop, in turn: each blocking call seen
+	 * going on (while it still blocked), and its time on CPU. The headline
+	 * (syscall, stack, culprit) is the longest one's.
+	 */
+	int nphases;
+	struct stall_phase {
+		int syscall_nr; /* -1: on CPU */
+		uint64_t ns;
+		struct stall_frame culprit; /* its application frame; function "" when unknown */
+	} phases[STALL_MAX_PHASES];
 };
 
 /*
@@ -250,5 +263,7 @@ struct loss_record {
 };
 
 const char *stall_cause_name(enum stall_cause cause);
+/* "cpu", or the phase's syscall ("clock_nanosleep"). */
+const char *phase_name(const struct stall_phase *p);
 
 #endif

@@ -4,9 +4,11 @@ Prints its port. One command a line, answered "done" (when it comes back):
   sleep SECONDS      time.sleep in the handler coroutine
   recv PORT          connect to 127.0.0.1:PORT and recv() on the blocking socket (a peer that never answers)
   selector SECONDS   a sync client's own selector (selectors.DefaultSelector) waits that long
+  twophase SECONDS   build_payload() computes for 0.3 s, then call_backend() sleeps SECONDS
 argv: [poll]       the loop runs on selectors.PollSelector (poll(2)) instead of epoll
 """
 import asyncio
+import json
 import selectors
 import socket
 import sys
@@ -32,6 +34,16 @@ def sync_client_wait(seconds):
     b.close()
 
 
+def build_payload():
+    end = time.monotonic() + 0.3
+    while time.monotonic() < end:
+        json.dumps({"rows": list(range(200))})
+
+
+def call_backend(seconds):
+    time.sleep(float(seconds))
+
+
 async def handle_order(reader, writer):
     while line := await reader.readline():
         what, arg = line.decode().split()
@@ -41,6 +53,9 @@ async def handle_order(reader, writer):
             fetch_inventory(arg)
         elif what == "selector":
             sync_client_wait(arg)
+        elif what == "twophase":
+            build_payload()
+            call_backend(arg)
         writer.write(b"done\n")
         await writer.drain()
 

@@ -12,10 +12,26 @@ function crunchNumbers() {
 }
 
 function renderReport() { return cp.execSync('sleep 1'); }
+
+// Two phases on the CPU: 0.4 s, then 1.2 s, of JavaScript.
+function phaseA() {
+  const end = Date.now() + 400;
+  let x = 0;
+  while (Date.now() < end) x += Math.sqrt(x + 1);
+  return x;
+}
+function phaseB() {
+  const end = Date.now() + 1200;
+  let x = 0;
+  while (Date.now() < end) x += Math.cbrt(x + 2);
+  return x;
+}
+function twoPhases() { phaseA(); phaseB(); }
 function convertImage() { return cp.spawnSync('sleep', ['1']); }
 function runMigration() { return cp.execFileSync('sleep', ['1']); }
 
-const routes = {'/spin': crunchNumbers, '/exec': renderReport, '/spawn': convertImage, '/execfile': runMigration};
+const routes = {'/spin': crunchNumbers, '/exec': renderReport, '/spawn': convertImage, '/execfile': runMigration,
+                '/twophase': twoPhases};
 
 http.createServer((req, res) => {
   const route = routes[req.url];
