@@ -45,7 +45,7 @@ static void read_stacks(void *ctx, pid_t tid, struct ls_stack out[2])
 	memset(out, 0, 2 * sizeof(*out));
 }
 
-static void consume(void *ctx)
+static int consume(void *ctx)
 {
 	struct fake *f = ctx;
 
@@ -54,7 +54,9 @@ static void consume(void *ctx)
 
 		f->end.type = 0;
 		detector_stall_ended(f->d, &e);
+		return 1;
 	}
+	return 0;
 }
 
 static int loop_ctl(void *ctx, struct ls_ctl *req)
@@ -350,6 +352,25 @@ START_TEST(time_stopped_never_counts_toward_a_kill)
 }
 END_TEST
 
+START_TEST(a_storm_of_busy_loops_is_followed_once_each)
+{
+	struct detector *d = start(0, 1000 * MS);
+	int i;
+
+	/* 3000 loops said busy, each twice (a sample, then the kernel's word): one entry each. */
+	for (i = 0; i < 6000; i++)
+		detector_follow(d, 1000 + i % 3000, 1, 1000 * MS + (uint64_t)(i % 3000) * MS, -1);
+	detector_follow(d, 11, 5, 1000 * MS, -1);
+	ck_assert_uint_eq(detector_next_check_ns(d), 1050 * MS);
+	/* All but tid 11 are gone (no loop now): the first check drops them, and follows 11 on. */
+	detector_check(d, 5000 * MS);
+	ck_assert_int_eq(fake.begins, 1);
+	ck_assert_uint_eq(fake.last.tid, 11);
+	ck_assert_uint_lt(detector_next_check_ns(d), UINT64_MAX);
+	detector_free(d);
+}
+END_TEST
+
 START_TEST(stopping_ends_what_goes_on_as_unfinished)
 {
 	struct detector *d = start(0, 1000 * MS);
@@ -376,6 +397,7 @@ int main(void)
 		a_stall_whose_end_record_was_lost_ends_all_the_same,
 		a_stall_reaching_kill_after_is_overdue_once,
 		time_stopped_never_counts_toward_a_kill,
+		a_storm_of_busy_loops_is_followed_once_each,
 		stopping_ends_what_goes_on_as_unfinished,
 	};
 

@@ -113,6 +113,15 @@ static void on_overdue(void *ctx, const struct stall_record *r)
 	killer_kill(app->killer, r);
 }
 
+/* What the ring buffer holds now, at exit (a few rounds at most: it may be filling still). */
+static void drain(struct app *app)
+{
+	int rounds;
+
+	for (rounds = 0; rounds < 16 && tracer_consume(app->tracer) > 0; rounds++)
+		;
+}
+
 /* One line per loop still alive: its iterations while watched, from the kernel's histogram. */
 static void print_summary(struct app *app)
 {
@@ -120,7 +129,7 @@ static void print_summary(struct app *app)
 	struct loop_summary s;
 	int i;
 
-	tracer_consume(app->tracer);
+	drain(app);
 	if (loops_read(app->tracer, &loops))
 		return;
 	for (i = 0; i < loops.n; i++) {
@@ -511,7 +520,7 @@ static int run(struct app *app, int sigfd)
 		}
 	}
 	/* Stalls that ended just now still have their records in the ring. */
-	tracer_consume(app->tracer);
+	drain(app);
 	close(ep);
 	return EXIT_OK;
 }

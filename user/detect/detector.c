@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Stall begin/end state machine over the kernel's per-loop state. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +62,12 @@ struct detector {
 	struct followed *followed; /* loops the kernel said are busy */
 	int nfollowed, followed_cap;
 	int *followed_cpus; /* scratch: their CPUs, to keep off (followed_cap of them) */
+	/*
+	 * followed[] by (tid, iteration): open addressing, an index + 1 a slot
+	 * (0: free), twice as many slots as followed_cap. A storm of busy loops
+	 * (a thousand a second) is then no quadratic work.
+	 */
+	int *by_key;
 	struct cpu_avoid *avoid;
 	struct sample_store *samples;
 	struct stall_record *scratch;
@@ -84,9 +91,9 @@ static void kernel_read_stacks(void *ctx, pid_t tid, struct ls_stack out[2])
 	tracer_read_stacks(((struct detector_wiring *)ctx)->tracer, tid, out);
 }
 
-static void kernel_consume(void *ctx)
+static int kernel_consume(void *ctx)
 {
-	tracer_consume(((struct detector_wiring *)ctx)->tracer);
+	return tracer_consume(((struct detector_wiring *)ctx)->tracer);
 }
 
 static int kernel_loop_ctl(void *ctx, struct ls_ctl *req)
@@ -181,6 +188,7 @@ void detector_free(struct detector *d)
 		free(d->open[i].begin);
 	free(d->followed);
 	free(d->followed_cpus);
+	free(d->by_key);
 	cpu_avoid_free(d->avoid);
 	free(d->ended);
 	free(d->scratch);
@@ -527,36 +535,83 @@ void detector_follow(struct detector *d, pid_t tid, uint64_t iter_seq, uint64_t 
 	detector_follow_found(d, tid, iter_seq, iter_start_ns, cpu, NULL);
 }
 
+static unsigned key_slot(const struct detector *d, pid_t tid, uint64_t iter_seq)
+{
+	return (unsigned)(((uint64_t)tid * 0x9e3779b97f4a7c15ULL ^ iter_seq) * 0x9e3779b97f4a7c15ULL >> 32) &
+	       (2 * d->followed_cap - 1);
+}
+
+static void index_followed(struct detector *d, int i)
+{
+	unsigned slot = key_slot(d, d->followed[i].tid, d->followed[i].iter_seq);
+
+	while (d->by_key[slot])
+		slot = (slot + 1) & (2 * d->followed_cap - 1);
+	d->by_key[slot] = i + 1;
+}
+
+static void reindex_followed(struct detector *d)
+{
+	int i;
+
+	memset(d->by_key, 0, 2 * d->followed_cap * sizeof(*d->by_key));
+	for (i = 0; i < d->nfollowed; i++)
+		index_followed(d, i);
+}
+
+static struct followed *find_followed(struct detector *d, pid_t tid, uint64_t iter_seq)
+{
+	unsigned slot;
+
+	if (!d->followed_cap)
+		return NULL;
+	for (slot = key_slot(d, tid, iter_seq); d->by_key[slot]; slot = (slot + 1) & (2 * d->followed_cap - 1)) {
+		struct followed *f = &d->followed[d->by_key[slot] - 1];
+
+		if (f->tid == tid && f->iter_seq == iter_seq)
+			return f;
+	}
+	return NULL;
+}
+
+/* Room for one more followed loop: 0, or -ENOMEM (that iteration goes unfollowed). */
+static int grow_followed(struct detector *d)
+{
+	int cap = d->followed_cap ? 2 * d->followed_cap : 64;
+	void *more = realloc(d->followed, cap * sizeof(*d->followed));
+	int *cpus, *keys;
+
+	if (!more)
+		return -ENOMEM;
+	d->followed = more; /* larger than followed_cap until all three have grown */
+	cpus = realloc(d->followed_cpus, cap * sizeof(*d->followed_cpus));
+	if (!cpus)
+		return -ENOMEM;
+	d->followed_cpus = cpus;
+	keys = calloc(2 * cap, sizeof(*keys));
+	if (!keys)
+		return -ENOMEM;
+	free(d->by_key);
+	d->by_key = keys;
+	d->followed_cap = cap;
+	reindex_followed(d);
+	return 0;
+}
+
 void detector_follow_found(struct detector *d, pid_t tid, uint64_t iter_seq, uint64_t iter_start_ns, int cpu,
 			   const char *found_by)
 {
-	struct followed *f;
-	int i;
+	struct followed *f = find_followed(d, tid, iter_seq);
 
-	for (i = 0; i < d->nfollowed; i++) {
-		f = &d->followed[i];
-		if (f->tid == tid && f->iter_seq == iter_seq) {
-			if (f->cpu != cpu) { /* it moved */
-				f->cpu = cpu;
-				avoid_followed_cpus(d);
-			}
-			return;
+	if (f) {
+		if (f->cpu != cpu) { /* it moved */
+			f->cpu = cpu;
+			avoid_followed_cpus(d);
 		}
+		return;
 	}
-	if (d->nfollowed == d->followed_cap) {
-		int cap = d->followed_cap ? 2 * d->followed_cap : 64;
-		void *more = realloc(d->followed, cap * sizeof(*d->followed));
-		void *cpus;
-
-		if (!more)
-			return; /* out of memory: this iteration goes unfollowed */
-		d->followed = more;
-		cpus = realloc(d->followed_cpus, cap * sizeof(*d->followed_cpus));
-		if (!cpus)
-			return;
-		d->followed_cpus = cpus;
-		d->followed_cap = cap;
-	}
+	if (d->nfollowed == d->followed_cap && grow_followed(d))
+		return;
 	f = &d->followed[d->nfollowed++];
 	f->tid = tid;
 	f->iter_seq = iter_seq;
@@ -564,7 +619,9 @@ void detector_follow_found(struct detector *d, pid_t tid, uint64_t iter_seq, uin
 	f->next_ns = iter_start_ns + d->threshold_ns / 2; /* now, if the kernel's word came late */
 	f->cpu = cpu;
 	snprintf(f->found_by, sizeof(f->found_by), "%s", found_by ? found_by : "");
-	avoid_followed_cpus(d);
+	index_followed(d, d->nfollowed - 1);
+	if (cpu >= 0) /* off its CPU, it changes none of the CPUs to keep off */
+		avoid_followed_cpus(d);
 }
 
 uint64_t detector_next_check_ns(const struct detector *d)
@@ -609,11 +666,15 @@ void detector_check(struct detector *d, uint64_t now)
 		*f = d->followed[--d->nfollowed];
 		moved_on++;
 	}
-	if (moved_on)
+	if (moved_on) {
+		reindex_followed(d);
 		avoid_followed_cpus(d);
+	}
 	if (!nstale)
 		return;
-	d->src->consume(d->ctx);
+	/* All of them, this time: a storm may have left more than one consume delivers. */
+	for (j = 0; j < 8 && d->src->consume(d->ctx) > 0; j++)
+		;
 	for (j = 0; j < nstale; j++) {
 		struct open_stall *s = find_open(d, stale[j].tid, stale[j].iter_seq);
 

@@ -40,7 +40,7 @@ struct detector_callbacks {
 struct detector_source {
 	int (*read_loop)(void *ctx, pid_t tid, struct ls_loop *out); /* 0, or -ENOENT: not a loop (now) */
 	void (*read_stacks)(void *ctx, pid_t tid, struct ls_stack out[2]);
-	void (*consume)(void *ctx); /* delivers the kernel's end records: detector_stall_ended() */
+	int (*consume)(void *ctx); /* delivers the kernel's end records (detector_stall_ended()): how many */
 	int (*loop_ctl)(void *ctx, struct ls_ctl *req);
 	/* A stall's record as it is at now_ns (attribute_live), and as it ended (attribute_end). */
 	void (*live_record)(void *ctx, const struct ls_loop *l, const struct ls_stack stacks[2], uint64_t now_ns,

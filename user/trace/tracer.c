@@ -16,6 +16,7 @@
 #include "trace/tracer.h"
 
 #define SAMPLE_HZ 199 /* CPU samples of a busy loop: prime, so not in step with timers */
+#define CONSUME_MAX 1024 /* records delivered by one tracer_consume(): the caller's loop gets its turn */
 
 struct tracer {
 	struct loopstall_bpf *skel;
@@ -24,6 +25,7 @@ struct tracer {
 	int ncpus;
 	struct tracer_callbacks cb;
 	uint64_t unwatched; /* tracer_watch() calls refused by a full watched set */
+	int consumed;	    /* records delivered by the tracer_consume() in progress */
 };
 
 static bool verbose;
@@ -49,7 +51,8 @@ static int on_ring_record(void *ctx, void *data, size_t size)
 		t->cb.futex(t->cb.ctx, data);
 	else if (type != LS_EV_SAMPLE && type != LS_EV_BUSY && type != LS_EV_FUTEX && size >= sizeof(struct ls_event))
 		t->cb.event(t->cb.ctx, data);
-	return 0;
+	/* A storm never holds the caller here: its deadlines, signals and checks come first (the rest waits). */
+	return ++t->consumed >= CONSUME_MAX ? -EAGAIN : 0;
 }
 
 /* A CPU clock sampler on every online CPU, running ls_sample. */
@@ -223,7 +226,11 @@ int tracer_event_fd(struct tracer *t)
 
 int tracer_consume(struct tracer *t)
 {
-	return ring_buffer__consume(t->rb);
+	int n;
+
+	t->consumed = 0;
+	n = ring_buffer__consume(t->rb);
+	return n == -EAGAIN ? t->consumed : n;
 }
 
 int tracer_loops_fd(struct tracer *t)

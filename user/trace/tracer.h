@@ -55,7 +55,7 @@ bool tracer_unwatch(struct tracer *t, pid_t pid);
 bool tracer_is_watched(struct tracer *t, pid_t pid, unsigned long long start);
 /* Number of processes still watched (targets and their descendants). */
 int tracer_watched_count(struct tracer *t);
-/* fd to poll for ring buffer records; tracer_consume() delivers them. */
+/* fd to poll for ring buffer records; tracer_consume() delivers them, CONSUME_MAX at most a call. */
 int tracer_event_fd(struct tracer *t);
 int tracer_consume(struct tracer *t);
 /* The per-loop map, read through trace/loops.h, and how many loops it holds at most. */
