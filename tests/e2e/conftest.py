@@ -155,11 +155,16 @@ class Loopstall:
         return [r for _, r in self.records() if r.get("event") == "stall" and all(r.get(k) == v for k, v in match.items())]
 
     def wait_for(self, predicate, timeout=10.0):
+        """The first record predicate holds for. Records it cannot ask (a "lost" or "summary" record has no
+        phase) are not it."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for t, r in self.records():
-                if predicate(r):
-                    return t, r
+                try:
+                    if predicate(r):
+                        return t, r
+                except KeyError:
+                    pass
             time.sleep(0.01)
         raise AssertionError(f"no matching record within {timeout}s; got {self.records()} / {self.stderr()}")
 

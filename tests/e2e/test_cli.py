@@ -144,7 +144,7 @@ def test_pid_that_exits_is_said_once_and_the_rest_goes_on(procs, loopstall):
     a.stop()
     time.sleep(0.5)
     n0 = len(ls.stalls(pid=b.pid, phase="end"))
-    ls.wait_for(lambda r: r["pid"] == b.pid and r["phase"] == "end" and len(ls.stalls(pid=b.pid, phase="end")) > n0,
+    ls.wait_for(lambda r: r.get("pid") == b.pid and r.get("phase") == "end" and len(ls.stalls(pid=b.pid, phase="end")) > n0,
                 timeout=5)
     assert ls.stderr().count(f"pid {a.pid} exited") == 1, ls.stderr()
     assert ls.proc.poll() is None
@@ -175,7 +175,7 @@ def test_name_pattern_includes_processes_started_later(procs, loopstall):
     ls = loopstall(["-n", "stall_loop.py"])
     ls.wait_ready()
     p = start_staller(procs)
-    _, r = ls.wait_for(lambda r: r["pid"] == p.pid and r["phase"] == "end", timeout=6)
+    _, r = ls.wait_for(lambda r: r.get("pid") == p.pid and r.get("phase") == "end", timeout=6)
     assert python_frames(r)[0]["function"] == "periodic_block"
 
 
@@ -186,14 +186,14 @@ def test_name_pattern_past_4k_of_command_line(procs, loopstall):
     assert p.proc.stdout.readline().strip() == "ready"
     ls = loopstall(["-n", marker])
     ls.wait_ready()
-    ls.wait_for(lambda r: r["pid"] == p.pid and r["phase"] == "end", timeout=6)
+    ls.wait_for(lambda r: r.get("pid") == p.pid and r.get("phase") == "end", timeout=6)
 
 
 def test_no_target_watches_every_loop(procs, loopstall):
     p = start_staller(procs)
     ls = loopstall([])
     ls.wait_ready()
-    _, r = ls.wait_for(lambda r: r["pid"] == p.pid and r["phase"] == "begin", timeout=6)
+    _, r = ls.wait_for(lambda r: r.get("pid") == p.pid and r.get("phase") == "begin", timeout=6)
     assert r["syscall"] == "clock_nanosleep"
 
 

@@ -64,7 +64,8 @@ def test_asyncio_loop_stuck_in_sleep_before_attach_is_reported_at_once(procs, lo
     t, begin = begin_of(ls)
     # Said while it is stuck (its sleep has 57 s to go), with the lower bound of how long it has been.
     assert t - attached < 10, t - attached
-    assert begin["tid"] == p.pid and begin["duration_ms"] >= 3000, begin
+    # (its lower bound reaches back before loopstall started, 3 s after the request: 2 s on a loaded host)
+    assert begin["tid"] == p.pid and begin["duration_ms"] >= 2000, begin
     assert begin["found_by"].startswith("python: "), begin
     assert begin["cause"] == "syscall" and begin["syscall"] == "clock_nanosleep", begin
     assert begin["culprit"]["function"] == "price_order", begin["culprit"]
