@@ -35,7 +35,7 @@ $(BUILD)/.dirs: | deps
 $(BUILD)/vmlinux.h: | $(BUILD)/.dirs
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/loopstall.bpf.o: bpf/loopstall.bpf.c bpf/loopstall.h $(BUILD)/vmlinux.h
+$(BUILD)/loopstall.bpf.o: bpf/loopstall.bpf.c bpf/loopstall.h bpf/arch/x86_64.h $(BUILD)/vmlinux.h
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(BUILD)/loopstall.skel.h: $(BUILD)/loopstall.bpf.o

@@ -23,20 +23,11 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 #include "loopstall.h"
+#include "arch/x86_64.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
-#define NR_POLL		7
-#define NR_SELECT	23
-#define NR_FUTEX	202
-#define NR_EPOLL_WAIT	232
-#define NR_PSELECT6	270
-#define NR_PPOLL	271
-#define NR_EPOLL_PWAIT	281
-#define NR_IO_URING_ENTER 426
-#define NR_EPOLL_PWAIT2 441
 #define IORING_ENTER_GETEVENTS 1
-#define ENOSYS		38 /* in pt_regs->ax while a syscall is in progress */
 #define E2BIG		7  /* a map update of a full map */
 #define ESRCH		3
 #define EEXIST		17
@@ -157,7 +148,7 @@ static __always_inline __u32 wait_kind(long nr, const struct pt_regs *r)
 	case NR_PPOLL:
 	case NR_SELECT:
 	case NR_PSELECT6: return LS_WAIT_POLL;
-	case NR_IO_URING_ENTER: return (r->r10 & IORING_ENTER_GETEVENTS) && (__u32)r->dx ? LS_WAIT_URING : LS_WAIT_NONE;
+	case NR_IO_URING_ENTER: return (ARG3(r) & IORING_ENTER_GETEVENTS) && (__u32)ARG2(r) ? LS_WAIT_URING : LS_WAIT_NONE;
 	}
 	return LS_WAIT_NONE;
 }
@@ -185,10 +176,10 @@ static __always_inline int fds_in_set(__u64 set, __u64 nfds)
 static __always_inline bool may_be_loop_wait(long nr, const struct pt_regs *r)
 {
 	switch (nr) {
-	case NR_POLL: return r->si >= 2 || (int)r->dx < 0;
-	case NR_PPOLL: return r->si >= 2 || !r->dx;
+	case NR_POLL: return ARG1(r) >= 2 || (int)ARG2(r) < 0;
+	case NR_PPOLL: return ARG1(r) >= 2 || !ARG2(r);
 	case NR_SELECT:
-	case NR_PSELECT6: return !r->r8 || fds_in_set(r->si, r->di) + fds_in_set(r->dx, r->di) >= 2;
+	case NR_PSELECT6: return !ARG4(r) || fds_in_set(ARG1(r), ARG0(r)) + fds_in_set(ARG2(r), ARG0(r)) >= 2;
 	}
 	return true;
 }
@@ -211,9 +202,9 @@ static __always_inline void set_home(struct ls_loop *l, struct task_struct *task
 				     const struct pt_regs *r)
 {
 	l->home.kind = kind;
-	l->home.fd = kind == LS_WAIT_POLL ? -1 : (int)r->di;
-	l->home.sp = r->sp;
-	l->home.file = kind == LS_WAIT_POLL ? 0 : file_of(task, (int)r->di);
+	l->home.fd = kind == LS_WAIT_POLL ? -1 : (int)ARG0(r);
+	l->home.sp = USER_SP(r);
+	l->home.file = kind == LS_WAIT_POLL ? 0 : file_of(task, (int)ARG0(r));
 	l->home.vague = kind == LS_WAIT_POLL && !may_be_loop_wait(nr, r);
 }
 
@@ -234,7 +225,7 @@ static __always_inline bool is_home_wait(struct ls_loop *l, struct task_struct *
 
 	if (kind == LS_WAIT_NONE)
 		return false;
-	if (kind == l->home.kind && (kind == LS_WAIT_POLL ? r->sp == l->home.sp : (int)r->di == l->home.fd)) {
+	if (kind == l->home.kind && (kind == LS_WAIT_POLL ? USER_SP(r) == l->home.sp : (int)ARG0(r) == l->home.fd)) {
 		if (l->home.vague && may_be_loop_wait(nr, r))
 			l->home.vague = 0; /* seen with several fds, or none timed: surely the loop's */
 		return true;
@@ -244,7 +235,7 @@ static __always_inline bool is_home_wait(struct ls_loop *l, struct task_struct *
 		return true;
 	}
 	vague = kind == LS_WAIT_POLL && !may_be_loop_wait(nr, r);
-	if (vague || (r->sp < l->home.sp && !l->home.vague))
+	if (vague || (USER_SP(r) < l->home.sp && !l->home.vague))
 		return false;
 	set_home(l, task, kind, nr, r);
 	return true;
@@ -783,28 +774,6 @@ WAIT_EXIT(select, NR_SELECT)
 WAIT_EXIT(pselect6, NR_PSELECT6)
 WAIT_EXIT(io_uring_enter, NR_IO_URING_ENTER)
 
-/* x86_64 user registers in DWARF order, for unwinding in user space. */
-static __always_inline void read_user_regs(struct pt_regs *regs, __u64 *out)
-{
-	out[0] = regs->ax;
-	out[1] = regs->dx;
-	out[2] = regs->cx;
-	out[3] = regs->bx;
-	out[4] = regs->si;
-	out[5] = regs->di;
-	out[6] = regs->bp;
-	out[7] = regs->sp;
-	out[8] = regs->r8;
-	out[9] = regs->r9;
-	out[10] = regs->r10;
-	out[11] = regs->r11;
-	out[12] = regs->r12;
-	out[13] = regs->r13;
-	out[14] = regs->r14;
-	out[15] = regs->r15;
-	out[16] = regs->ip;
-}
-
 /* The thread goes to sleep inside a syscall: remember where, once per call. */
 static void capture_blocking_stack(void *ctx, struct ls_loop *l, struct pt_regs *regs)
 {
@@ -847,9 +816,9 @@ struct entry {
 static __always_inline struct entry entry_of(struct task_struct *task)
 {
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
-	long nr = regs->orig_ax;
+	long nr = SYSCALL_NR(regs);
 
-	return (struct entry){regs, nr >= 0 && (long)regs->ax == -ENOSYS ? nr : -1};
+	return (struct entry){regs, nr >= 0 && (long)SYSCALL_RET(regs) == -ENOSYS ? nr : -1};
 }
 
 /* Still in the call it slept in last: the same number and arguments (a wait in slices, or the same call again). */
@@ -857,8 +826,8 @@ static __always_inline bool in_current_call(const struct ls_loop *l, const struc
 {
 	const struct pt_regs *r = in->regs;
 
-	return in->nr == l->cur.nr && l->cur.args[0] == r->di && l->cur.args[1] == r->si && l->cur.args[2] == r->dx &&
-	       l->cur.args[3] == r->r10 && l->cur.args[4] == r->r8 && l->cur.args[5] == r->r9;
+	return in->nr == l->cur.nr && l->cur.args[0] == ARG0(r) && l->cur.args[1] == ARG1(r) && l->cur.args[2] == ARG2(r) &&
+	       l->cur.args[3] == ARG3(r) && l->cur.args[4] == ARG4(r) && l->cur.args[5] == ARG5(r);
 }
 
 /*
@@ -876,7 +845,7 @@ static void block_loop(void *ctx, struct ls_loop *l, struct task_struct *task, c
 		return;
 	}
 	/* Parked where its runtime idles (tokio's worker park): the next iteration begins when it runs. */
-	if (in->nr == NR_FUTEX && l->home.park_futex && regs->di == l->home.park_futex) {
+	if (in->nr == NR_FUTEX && l->home.park_futex && ARG0(regs) == l->home.park_futex) {
 		end_iteration(l, now);
 		l->flags |= LS_LOOP_PARKED;
 		return;
@@ -896,12 +865,12 @@ static void block_loop(void *ctx, struct ls_loop *l, struct task_struct *task, c
 		l->cur.nr = in->nr;
 		l->cur.call_seq = ++l->calls;
 		l->cur.blocked_ns = 0;
-		l->cur.args[0] = regs->di;
-		l->cur.args[1] = regs->si;
-		l->cur.args[2] = regs->dx;
-		l->cur.args[3] = regs->r10;
-		l->cur.args[4] = regs->r8;
-		l->cur.args[5] = regs->r9;
+		l->cur.args[0] = ARG0(regs);
+		l->cur.args[1] = ARG1(regs);
+		l->cur.args[2] = ARG2(regs);
+		l->cur.args[3] = ARG3(regs);
+		l->cur.args[4] = ARG4(regs);
+		l->cur.args[5] = ARG5(regs);
 	}
 	capture_blocking_stack(ctx, l, regs);
 }
@@ -1176,12 +1145,12 @@ int ls_scan_threads(struct bpf_iter__task *ctx)
 		in = entry_of(task);
 		t.nr = in.nr;
 		read_user_regs(in.regs, t.regs);
-		t.args[0] = in.regs->di;
-		t.args[1] = in.regs->si;
-		t.args[2] = in.regs->dx;
-		t.args[3] = in.regs->r10;
-		t.args[4] = in.regs->r8;
-		t.args[5] = in.regs->r9;
+		t.args[0] = ARG0(in.regs);
+		t.args[1] = ARG1(in.regs);
+		t.args[2] = ARG2(in.regs);
+		t.args[3] = ARG3(in.regs);
+		t.args[4] = ARG4(in.regs);
+		t.args[5] = ARG5(in.regs);
 		if (in.nr >= 0) {
 			t.wait_kind = wait_kind(in.nr, in.regs);
 			t.vague = t.wait_kind == LS_WAIT_POLL && !may_be_loop_wait(in.nr, in.regs);
@@ -1256,12 +1225,12 @@ int ls_adopt_loop(struct bpf_iter__task *ctx)
 		if (fresh->state == LS_BLOCKED && in.nr >= 0) {
 			fresh->cur.nr = in.nr;
 			fresh->cur.call_seq = fresh->calls = 1;
-			fresh->cur.args[0] = in.regs->di;
-			fresh->cur.args[1] = in.regs->si;
-			fresh->cur.args[2] = in.regs->dx;
-			fresh->cur.args[3] = in.regs->r10;
-			fresh->cur.args[4] = in.regs->r8;
-			fresh->cur.args[5] = in.regs->r9;
+			fresh->cur.args[0] = ARG0(in.regs);
+			fresh->cur.args[1] = ARG1(in.regs);
+			fresh->cur.args[2] = ARG2(in.regs);
+			fresh->cur.args[3] = ARG3(in.regs);
+			fresh->cur.args[4] = ARG4(in.regs);
+			fresh->cur.args[5] = ARG5(in.regs);
 		}
 	}
 	if (bpf_map_update_elem(&loops, &tid, fresh, BPF_NOEXIST))

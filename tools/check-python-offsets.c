@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Prints the CPython struct offsets that user/python_layouts.c hard-codes in
+ * Prints the CPython struct offsets that user/runtimes/python/layouts.c hard-codes in
  * its layout table, computed by the compiler from CPython's own headers, so
  * a table row can be checked (or written) for a new version.
  *

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests for user/python_stack.c: replays memory recorded from live
+ * Unit tests for user/runtimes/python/stack.c: replays memory recorded from live
  * CPython 3.8 - 3.13 processes (tests/fixtures/python, see its README.md),
  * finds the GIL holder, decodes 3.11 location tables, and walks
  * deliberately broken memory.

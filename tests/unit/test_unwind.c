@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests for unwind_stack() in user/symbolize.c: replays registers and
+ * Unit tests for unwind_stack() in user/symbols/symbolize.c: replays registers and
  * stack recorded from a live Debian python3.11 whose threads were blocked in
  * syscalls (tests/fixtures/unwind, see its README.md), unwinding with the
  * .eh_frame of the very binaries of this machine: python3.11 has no frame

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "attrib/attribution.h"
+#include "base/arch.h"
 #include "base/duration.h"
 #include "attrib/fd_describe.h"
 #include "attrib/waited_for.h"
@@ -237,7 +238,7 @@ bool attribution_parked(struct attribution *a, const struct ls_loop *l, const st
 static int read_sample_bytes(void *ctx, uint64_t addr, void *buf, size_t len)
 {
 	const struct ls_sample *s = ctx;
-	uint64_t sp = s->regs[7];
+	uint64_t sp = s->regs[REG_SP];
 
 	if (s->stack_len > LS_SAMPLE_STACK || len > s->stack_len || addr < sp || addr - sp > s->stack_len - len)
 		return -EFAULT;

@@ -824,13 +824,13 @@ static bool get_thread(Dwfl *dwfl, pid_t tid, void *arg, void **thread_argp)
 static bool set_initial_registers(Dwfl_Thread *thread, void *arg)
 {
 	struct cached_process *c = arg;
-	Dwarf_Word regs[17];
+	Dwarf_Word regs[LS_NR_REGS];
 	int i;
 
-	for (i = 0; i < 17; i++)
+	for (i = 0; i < LS_NR_REGS; i++)
 		regs[i] = c->call.regs->r[i];
-	dwfl_thread_state_register_pc(thread, regs[16]);
-	return dwfl_thread_state_registers(thread, 0, 17, regs);
+	dwfl_thread_state_register_pc(thread, regs[REG_PC]);
+	return dwfl_thread_state_registers(thread, 0, LS_NR_REGS, regs);
 }
 
 static const Dwfl_Thread_Callbacks thread_callbacks = {
@@ -888,8 +888,8 @@ static int unwind_once(struct symbolizer *s, struct cached_process *c, pid_t tid
 	dwfl_getthread_frames(c->dwfl, tid, take_frame, &c->call);
 	if (c->call.n == 0) {
 		if (fps)
-			fps[0] = regs->r[6];
-		ips[c->call.n++] = regs->r[16];
+			fps[0] = regs->r[REG_FP];
+		ips[c->call.n++] = regs->r[REG_PC];
 	}
 	return c->call.n;
 }
@@ -916,7 +916,7 @@ int unwind_stack_fp(struct symbolizer *s, pid_t pid, pid_t tid, const struct unw
 		return err;
 	}
 	/* mapped since the view was built: rebuild it before attaching */
-	find_module(c, regs->r[16]);
+	find_module(c, regs->r[REG_PC]);
 	n = c->dwfl ? unwind_once(s, c, tid, regs, read, ctx, ips, fps, max) : -ESRCH;
 	/*
 	 * The walk stopped at an address in no module: a library mapped since

@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "base/arch.h"
 #include "record/stall_record.h"
 
 /*
@@ -37,9 +38,9 @@ void symbolizer_warm(struct symbolizer *s, pid_t pid);
 /* Drops what is cached for pid (it exited or exec'd). */
 void symbolizer_forget(struct symbolizer *s, pid_t pid);
 
-/* x86_64 user registers in DWARF numbering: 0 rax,1 rdx,2 rcx,3 rbx,4 rsi,5 rdi,6 rbp,7 rsp,8..15 r8..r15,16 rip */
+/* The user registers as the BPF programs copy them, in DWARF numbering (base/arch.h: which is which). */
 struct unwind_regs {
-	uint64_t r[17];
+	uint64_t r[LS_NR_REGS];
 };
 
 /* Memory reader: fills *word with the 8 bytes at addr of the target; 0 or -errno. NULL means read the live process (process_vm_readv on pid). */
@@ -48,7 +49,7 @@ typedef int (*unwind_read_fn)(void *ctx, uint64_t addr, uint64_t *word);
 /*
  * Unwinds tid of pid from regs with DWARF CFI (.eh_frame, .debug_frame),
  * without stopping it: the thread must stay blocked (in a syscall) meanwhile.
- * Fills ips innermost first: regs->r[16], then return addresses (symbolize
+ * Fills ips innermost first: the program counter, then return addresses (symbolize
  * those with is_return). Returns the count (>= 1) or -errno when pid's
  * binaries cannot be opened.
  */

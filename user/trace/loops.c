@@ -90,7 +90,7 @@ int loops_read_map(int fd, int cap, struct loops_snapshot *s)
 	return 0;
 }
 
-int loop_read_map(int fd, pid_t tid, struct ls_loop *out)
+static int loop_read_map(int fd, pid_t tid, struct ls_loop *out)
 {
 	__u32 key = tid;
 	int tries;

@@ -27,7 +27,6 @@ void loops_snapshot_free(struct loops_snapshot *s);
 int loops_read_map(int map_fd, int cap, struct loops_snapshot *s);
 /* One loop thread's state, read again while torn. 0, -ENOENT (not a loop now) or -errno. */
 int loop_read(struct tracer *t, pid_t tid, struct ls_loop *out);
-int loop_read_map(int map_fd, pid_t tid, struct ls_loop *out);
 
 /* How long l's current iteration has been busy at now (0 while it waits). */
 uint64_t loop_busy_ns(const struct ls_loop *l, uint64_t now);

@@ -373,7 +373,8 @@ const struct py_layout *py_find_layout(int major, int minor)
 	return NULL;
 }
 
-const struct py_layout *py_layout_by_name(const char *version)
+/* The row of version "major.minor", NULL if not supported or malformed. */
+static const struct py_layout *py_layout_by_name(const char *version)
 {
 	int major, minor;
 	char end;

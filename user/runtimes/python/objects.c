@@ -191,7 +191,9 @@ static uint64_t split_entry(const struct mem_reader *m, const struct py_layout *
 	return v;
 }
 
-uint64_t py_dict_get(const struct mem_reader *m, const struct py_layout *L, uint64_t dict, const char *name)
+/* The value of the str key name in dict, 0 when none. */
+static uint64_t py_dict_get(const struct mem_reader *m, const struct py_layout *L, uint64_t dict,
+			    const char *name)
 {
 	struct py_entries e;
 	uint64_t keys, values, k, v;

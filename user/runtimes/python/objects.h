@@ -44,8 +44,6 @@ int py_keys_entries(const struct mem_reader *m, const struct py_layout *L, uint6
 int py_dict_entries(const struct mem_reader *m, const struct py_layout *L, uint64_t dict, struct py_entries *e);
 /* Entry i: its key and value (0 when deleted): 0 or -errno. */
 int py_entry(const struct mem_reader *m, const struct py_entries *e, int i, uint64_t *key, uint64_t *value);
-/* The value of the str key name in dict, 0 when none. */
-uint64_t py_dict_get(const struct mem_reader *m, const struct py_layout *L, uint64_t dict, const char *name);
 /* The attribute name of the instance obj, 0 when none (or a property: not run). */
 uint64_t py_object_attr(const struct mem_reader *m, const struct py_layout *L, uint64_t obj, const char *name);
 
