@@ -258,3 +258,32 @@ def test_memory_goes_back_after_5000_loop_threads_stall_and_exit(procs, loopstal
     # The previous binary kept 8-9 MiB of it on a quiet host (the issue saw 51 MiB host-wide), this one
     # 2-4 MiB; a loaded host keeps more queued for a while. The bar is the issue's.
     assert after - before < 16, (before, after)
+
+
+def test_a_small_memory_limit_is_no_silent_oom_kill(procs, tmp_path):
+    """In a 30 MiB memory cgroup beside a storm of stalls, loopstall lives on: it queues what fits and
+    says what it dropped (without its caps it is OOM-killed within 8 s, saying nothing)."""
+    cgroup = f"/sys/fs/cgroup/memory/loopstall-test-{os.getpid()}"
+    os.makedirs(cgroup, exist_ok=True)
+    try:
+        with open(f"{cgroup}/memory.limit_in_bytes", "w") as f:
+            f.write(str(30 << 20))
+        app = procs([PYTHON, f"{APPS}/thread_churn.py", "3000", "500"], stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE, text=True)
+        assert app.proc.stdout.readline().strip() == "ready"
+        ls = subprocess.Popen(["sh", "-c", f'echo $$ > {cgroup}/cgroup.procs && exec "$@"', "sh", LOOPSTALL,
+                               "--json", "-p", str(app.pid), "-d", "12s"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(2)
+        app.proc.stdin.write("go\n")
+        app.proc.stdin.flush()
+        out, err = ls.communicate(timeout=60)
+        assert ls.returncode == 0, (ls.returncode, err[-2000:])
+        with open(f"{cgroup}/memory.failcnt") as f:
+            failcnt = int(f.read())
+        stalls = [l for l in out.splitlines() if '"event":"stall"' in l]
+        assert stalls, err
+        # Whatever did not fit was said.
+        assert failcnt == 0 or "loopstall: lost " in err or "memory limit" in err, (failcnt, err)
+    finally:
+        os.rmdir(cgroup)

@@ -20,6 +20,7 @@
 
 #include "attrib/attribution.h"
 #include "attrib/containers.h"
+#include "attrib/memory_limit.h"
 #include "detect/detector.h"
 #include "detect/discover.h"
 #include "base/duration.h"
@@ -68,6 +69,9 @@ struct app {
 		int said;	    /* exits said one by one in it */
 		int more;	    /* and not said one by one */
 	} exits;
+	struct memory_limit memory; /* its cgroup's, when it has one */
+	bool memory_limited;
+	bool memory_short; /* near the limit: few records queued */
 	struct {
 		uint64_t kernel, dropped;  /* totals said so far */
 		uint64_t checked_ns;	   /* CLOCK_MONOTONIC */
@@ -173,6 +177,52 @@ static void say_exit(struct app *app, pid_t pid, bool flush)
 		app->exits.more++;
 }
 
+#define SHORT_QUEUE 8 /* records queued when memory is short */
+
+/*
+ * Records queued, and stalls followed with their records, take an eighth of
+ * loopstall's memory limit each at most, by design: a burst of stalls needs
+ * no time to outgrow a small limit.
+ */
+static void fit_records_to_memory(struct app *app)
+{
+	uint64_t used, limit, records;
+
+	if (!app->memory_limited || memory_limit_read(&app->memory, &used, &limit))
+		return;
+	records = limit / 8 / sizeof(struct stall_record);
+	records = records < SHORT_QUEUE ? SHORT_QUEUE : records > 1024 ? 1024 : records;
+	reporter_set_queue_limit(app->reporter, (int)records);
+	detector_set_max_open(app->detector, (int)records / 2);
+}
+
+/*
+ * Near its cgroup's memory limit (80%), loopstall queues few records and
+ * says so, rather than be OOM-killed without a word; under 60% again, it
+ * goes back. The records dropped meanwhile are counted and said (lost).
+ */
+static void watch_memory(struct app *app)
+{
+	uint64_t used, limit;
+
+	if (!app->memory_limited || memory_limit_read(&app->memory, &used, &limit) || !limit)
+		return;
+	if (!app->memory_short && used / 8 > limit / 10) {
+		app->memory_short = true;
+		reporter_set_queue_limit(app->reporter, SHORT_QUEUE);
+		malloc_trim(0);
+		fprintf(stderr,
+			"loopstall: at %llu%% of its cgroup's memory limit (%llu of %llu MiB): it queues %d records at "
+			"most until it is under 60%%, and says those dropped\n",
+			(unsigned long long)(used * 100 / limit), (unsigned long long)(used >> 20),
+			(unsigned long long)(limit >> 20), SHORT_QUEUE);
+	} else if (app->memory_short && used / 6 < limit / 10) {
+		app->memory_short = false;
+		fit_records_to_memory(app);
+		fprintf(stderr, "loopstall: under 60%% of its memory limit again: records queued as before\n");
+	}
+}
+
 /*
  * Records lost (the kernel's ring buffer full, the reporter's queue full)
  * are never lost silently: a "lost" record goes to every output with the
@@ -181,13 +231,15 @@ static void say_exit(struct app *app, pid_t pid, bool flush)
  */
 static void say_losses(struct app *app, bool force)
 {
-	uint64_t kernel = tracer_lost_events(app->tracer), dropped = reporter_dropped(app->reporter);
+	uint64_t kernel = tracer_lost_events(app->tracer);
+	uint64_t dropped = reporter_dropped(app->reporter) + detector_dropped(app->detector);
 	uint64_t now = monotonic_ns();
 	struct loss_record l;
 
 	if (!force && now - app->lost.checked_ns < NSEC_PER_SEC)
 		return;
 	app->lost.checked_ns = now;
+	watch_memory(app); /* once a second too */
 	if (kernel == app->lost.kernel && dropped == app->lost.dropped) {
 		clock_gettime(CLOCK_REALTIME, &app->lost.since);
 		return;
@@ -794,6 +846,8 @@ int main(int argc, char **argv)
 	else if (app.opts.realtime)
 		reporter_set_realtime(app.reporter, true);
 	clock_gettime(CLOCK_REALTIME, &app.lost.since);
+	app.memory_limited = memory_limit_find(&app.memory) == 0;
+	fit_records_to_memory(&app);
 	code = run(&app, sigfd);
 	detector_finish(app.detector, monotonic_ns());
 	say_losses(&app, true);

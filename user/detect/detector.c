@@ -73,6 +73,8 @@ struct detector {
 	struct stall_record *scratch;
 	struct open_stall open[MAX_OPEN];
 	int nopen;
+	int max_open;	  /* MAX_OPEN, fewer under a memory limit (a begin and a phase: 2 records each) */
+	uint64_t dropped; /* begin records not made, max_open being reached */
 	struct {
 		pid_t tid;
 		uint64_t count;
@@ -164,6 +166,7 @@ struct detector *detector_new_from(const struct detector_source *src, void *ctx,
 		return NULL;
 	d->src = src;
 	d->ctx = ctx;
+	d->max_open = MAX_OPEN;
 	d->threshold_ns = threshold_ns;
 	d->kill_after_ns = kill_after_ns;
 	d->cb = *cb;
@@ -270,6 +273,16 @@ static void count_stall(struct detector *d, pid_t tid)
 	}
 	d->ended[d->nended].tid = tid;
 	d->ended[d->nended++].count = 1;
+}
+
+void detector_set_max_open(struct detector *d, int stalls)
+{
+	d->max_open = stalls > 0 && stalls < MAX_OPEN ? stalls : MAX_OPEN;
+}
+
+uint64_t detector_dropped(const struct detector *d)
+{
+	return d->dropped;
 }
 
 uint64_t detector_stall_count(const struct detector *d, pid_t tid)
@@ -398,8 +411,10 @@ static void report_begin(struct detector *d, const struct followed *f, const str
 	uint64_t cpu0 = thread_cpu_ns();
 	struct open_stall *s;
 
-	if (d->nopen == MAX_OPEN)
+	if (d->nopen >= d->max_open) {
+		d->dropped++;
 		return;
+	}
 	s = &d->open[d->nopen];
 	s->begin = malloc(sizeof(*s->begin));
 	if (!s->begin)

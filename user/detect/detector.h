@@ -84,6 +84,13 @@ void detector_stall_ended(struct detector *d, const struct ls_event *e);
 void detector_sample(struct detector *d, const struct ls_sample *s);
 /* loopstall stops at now (CLOCK_MONOTONIC): every stall still going on gets an end record, marked unfinished. */
 void detector_finish(struct detector *d, uint64_t now);
+/*
+ * Stalls followed at once with their begin record (0: the default, 256):
+ * fewer under a memory limit (two 264 KiB records each); the begins past it
+ * are not made, and counted.
+ */
+void detector_set_max_open(struct detector *d, int stalls);
+uint64_t detector_dropped(const struct detector *d);
 /* Stalls of loop thread tid that ended while watched. */
 uint64_t detector_stall_count(const struct detector *d, pid_t tid);
 

@@ -41,6 +41,7 @@ struct reporter {
 	pthread_cond_t room; /* signalled when a job leaves a full queue */
 	struct job *head, *tail;
 	int queued;
+	int max_queued; /* MAX_QUEUED, fewer when memory is short (reporter_set_queue_limit) */
 	bool stopping;
 	uint64_t dropped;
 	struct sink *sinks;
@@ -72,7 +73,7 @@ static void enqueue(struct reporter *rep, enum job_type type, pid_t pid, const v
 	pthread_mutex_lock(&rep->lock);
 	while (wait && rep->queued >= MAX_QUEUED && !rep->stopping)
 		pthread_cond_wait(&rep->room, &rep->lock);
-	if (rep->queued >= MAX_QUEUED || rep->stopping) {
+	if (rep->queued >= (wait ? MAX_QUEUED : rep->max_queued) || rep->stopping) {
 		rep->dropped++;
 		pthread_mutex_unlock(&rep->lock);
 		return;
@@ -257,6 +258,7 @@ struct reporter *reporter_new(struct sink *sinks, struct counters *counters, con
 	}
 	rep->sinks = sinks;
 	rep->counters = counters;
+	rep->max_queued = MAX_QUEUED;
 	rep->resolver = resolver_new();
 	if (cache)
 		rep->detector = *cache;
@@ -340,6 +342,13 @@ uint64_t reporter_dropped(struct reporter *rep)
 	n = rep->dropped;
 	pthread_mutex_unlock(&rep->lock);
 	return n;
+}
+
+void reporter_set_queue_limit(struct reporter *rep, int records)
+{
+	pthread_mutex_lock(&rep->lock);
+	rep->max_queued = records > 0 && records < MAX_QUEUED ? records : MAX_QUEUED;
+	pthread_mutex_unlock(&rep->lock);
 }
 
 pthread_t reporter_thread(const struct reporter *rep)

@@ -55,6 +55,11 @@ void reporter_forget(struct reporter *rep, pid_t pid);
 void reporter_set_realtime(struct reporter *rep, bool realtime);
 /* SIGHUP: sinks reopen their files. */
 void reporter_reopen(struct reporter *rep);
+/*
+ * Records queued at most (0: the default, 256 of them, 264 KiB each): fewer
+ * when loopstall's memory is short, the ones past it dropped and counted.
+ */
+void reporter_set_queue_limit(struct reporter *rep, int records);
 /* The reporter's thread (kept off the CPUs of stalled loops with the detecting one). */
 pthread_t reporter_thread(const struct reporter *rep);
 uint64_t reporter_dropped(struct reporter *rep);
