@@ -173,6 +173,7 @@ def test_node_sync_child_call_is_a_stall_with_its_child(procs, loopstall, path, 
     for r in (begin, end):
         assert r["tid"] == node.pid and r["cause"] == "syscall" and r["syscall"].startswith("epoll"), r
         assert r["culprit"]["function"] == function and r["via"]["function"] == api, r
+        assert r["hint"]["id"] == "node-child-process-sync", r.get("hint")
     assert "sleep 1" in begin["waited_for"]["child"]["command"], begin.get("waited_for")
 
 

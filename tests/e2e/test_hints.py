@@ -1,9 +1,12 @@
-"""Hints on live stalls: the FastAPI seed case, Node's readFileSync and Redis's KEYS (rules: user/record/hints.rules)."""
+"""Hints on live stalls: the FastAPI seed case, Node's readFileSync, Redis's KEYS and Python frameworks with
+loops of their own (rules: user/record/hints.rules)."""
 import os
 import subprocess
 import time
 
-from conftest import APPS, free_port, http_get, wait_port
+import pytest
+
+from conftest import APPS, PYTHON, free_port, http_get, wait_port
 from test_fastapi import start_gunicorn, worker_pids
 from test_redis import cli, start_redis
 
@@ -75,3 +78,35 @@ def test_redis_keys_gets_the_scan_hint_and_debug_sleep_its_own(procs, loopstall,
     sleeps = [r for r in ls.stalls(phase="end") if r.get("syscall") == "clock_nanosleep"]
     assert sleeps and sleeps[0]["hint"]["id"] == "redis-debug-sleep", sleeps
     ls.stop()
+
+
+FRAMEWORK_HINTS = {"trio": ("py-trio-blocking", "trio.to_thread.run_sync"),
+                   "twisted": ("py-twisted-blocking", "deferToThread"),
+                   "tornado": ("py-tornado-blocking", "run_in_executor")}
+
+
+@pytest.mark.parametrize("framework", sorted(FRAMEWORK_HINTS))
+def test_a_framework_with_its_own_loop_gets_its_own_advice(procs, loopstall, framework):
+    """asyncio's advice is wrong on trio's, Twisted's and Tornado's loops: each gets the framework's way out."""
+    rule, advice = FRAMEWORK_HINTS[framework]
+    app = procs([PYTHON, f"{APPS}/frameworks.py", framework], stdout=subprocess.PIPE, text=True)
+    ls = loopstall(["-p", str(app.pid)])
+    assert app.proc.stdout.readline().strip() == "ready"
+    ls.wait_ready()
+    end = end_of(ls)
+    assert end["via"]["function"] == "time.sleep", end.get("via")
+    assert end["culprit"]["function"].endswith("handle_report"), end.get("culprit")
+    assert end["hint"]["id"] == rule and advice in end["hint"]["text"], end.get("hint")
+
+
+def test_a_gevent_hub_stall_is_named_without_asyncio_advice(procs, loopstall):
+    """gevent's greenlet shows only its handler, so no rule knows the framework: the record names the code and
+    the call, and gives no asyncio advice that would be wrong here."""
+    app = procs([PYTHON, f"{APPS}/frameworks.py", "gevent"], stdout=subprocess.PIPE, text=True)
+    ls = loopstall(["-p", str(app.pid)])
+    assert app.proc.stdout.readline().strip() == "ready"
+    ls.wait_ready()
+    end = end_of(ls)
+    assert end["via"]["function"] == "time.sleep", end.get("via")
+    assert end["culprit"]["function"].endswith("handle_report"), end.get("culprit")
+    assert "asyncio" not in end.get("hint", {}).get("text", ""), end.get("hint")

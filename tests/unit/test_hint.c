@@ -103,6 +103,19 @@ static void no_starlette_task(struct read_record *rr)
 {
 	rename_files(rr, "/starlette/background.py", "/usr/lib/python3/dist-packages/celery/app/task.py");
 }
+/* The same handler, its loop no longer the framework's (the generic rules' turn). */
+static void not_trio(struct read_record *rr)
+{
+	rename_files(rr, "/trio/_core/_run.py", "/usr/lib/python3/dist-packages/anyio/_core/_run.py");
+}
+static void not_twisted(struct read_record *rr)
+{
+	rename_files(rr, "/twisted/internet/base.py", "/usr/lib/python3/dist-packages/sched.py");
+}
+static void not_tornado(struct read_record *rr)
+{
+	rename_files(rr, "/tornado/", "/usr/lib/python3/dist-packages/zmq/");
+}
 static void via_app_module(struct read_record *rr)
 {
 	SET(rr->via.file, "/srv/app/stockclient.py");
@@ -243,6 +256,9 @@ static void fd_socket(struct read_record *rr)
 static const struct hint_case cases[] = {
 	{"cgroup-cpu-limit", "py_loop", throttled_runqueue, runqueue_unthrottled, NULL, "CPU limit"},
 	{"log-pipe-reader-stalled", "py_pipe_write", NULL, fd_socket, NULL, "pipe:["},
+	{"py-trio-blocking", "py_trio", NULL, not_trio, "py-time-sleep", "await trio.sleep()"},
+	{"py-twisted-blocking", "py_twisted", NULL, not_twisted, "(none)", "deferToThread"},
+	{"py-tornado-blocking", "py_tornado", NULL, not_tornado, "py-time-sleep", "run_in_executor"},
 	{"py-time-sleep-starlette-task", "fastapi_time_sleep", NULL, no_starlette_task, "py-time-sleep",
 	 "declare the task with plain def"},
 	{"py-time-sleep", "py_time_sleep", NULL, not_a_coroutine, "(none)", "await asyncio.sleep()"},
