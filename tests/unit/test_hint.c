@@ -116,6 +116,15 @@ static void not_tornado(struct read_record *rr)
 {
 	rename_files(rr, "/tornado/", "/usr/lib/python3/dist-packages/zmq/");
 }
+static void not_sqlalchemy(struct read_record *rr)
+{
+	rename_files(rr, "/sqlalchemy/", "/usr/lib/python3/dist-packages/peewee/");
+	SET(rr->via.file, "/usr/lib/python3/dist-packages/peewee/engine.py");
+}
+static void not_django(struct read_record *rr)
+{
+	rename_files(rr, "/django/core/handlers/", "/usr/lib/python3/dist-packages/quart/app/");
+}
 static void via_app_module(struct read_record *rr)
 {
 	SET(rr->via.file, "/srv/app/stockclient.py");
@@ -259,6 +268,8 @@ static const struct hint_case cases[] = {
 	{"py-trio-blocking", "py_trio", NULL, not_trio, "py-time-sleep", "await trio.sleep()"},
 	{"py-twisted-blocking", "py_twisted", NULL, not_twisted, "(none)", "deferToThread"},
 	{"py-tornado-blocking", "py_tornado", NULL, not_tornado, "py-time-sleep", "run_in_executor"},
+	{"py-sqlalchemy-sync", "py_sqlalchemy", NULL, not_sqlalchemy, "(none)", "AsyncSession"},
+	{"py-django-async-view", "py_django", NULL, not_django, "(none)", "sync_to_async"},
 	{"py-time-sleep-starlette-task", "fastapi_time_sleep", NULL, no_starlette_task, "py-time-sleep",
 	 "declare the task with plain def"},
 	{"py-time-sleep", "py_time_sleep", NULL, not_a_coroutine, "(none)", "await asyncio.sleep()"},

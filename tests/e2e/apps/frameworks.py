@@ -1,6 +1,12 @@
-"""One event loop of the framework argv[1] names (trio, gevent, twisted, tornado), whose handler blocks it
-in time.sleep(0.6) 2 s after "ready" (the mistake the framework's hint is for), then idles."""
+"""One event loop of the framework argv[1] names, whose handler blocks it 2 s after "ready" with the mistake
+the framework's hint is for, then idles: time.sleep(0.6) on trio, gevent, Twisted and Tornado; a write to a
+sqlite database another thread has locked (0.6 s busy timeout) in a Django ASGI view served by uvicorn, and
+through SQLAlchemy's synchronous engine in an asyncio coroutine."""
+import os
+import sqlite3
 import sys
+import tempfile
+import threading
 import time
 
 DELAY = 2.0
@@ -59,4 +65,81 @@ def run_tornado():
     loop.start()
 
 
-{"trio": run_trio, "gevent": run_gevent, "twisted": run_twisted, "tornado": run_tornado}[sys.argv[1]]()
+def locked_database():
+    """A sqlite file another thread holds an exclusive lock on for an hour."""
+    path = os.path.join(tempfile.mkdtemp(), "app.db")
+    sqlite3.connect(path).execute("CREATE TABLE visits (at REAL)")
+    locked = threading.Event()
+
+    def hold():
+        holder = sqlite3.connect(path, isolation_level=None)
+        holder.execute("BEGIN EXCLUSIVE")
+        locked.set()
+        time.sleep(3600)
+
+    threading.Thread(target=hold, daemon=True).start()
+    locked.wait()
+    return path
+
+
+def run_django():
+    import urllib.request
+
+    import django
+    import uvicorn
+    from django.conf import settings
+    from django.http import HttpResponse
+    from django.urls import path
+
+    db = locked_database()
+
+    async def record_visit(request):
+        try:
+            sqlite3.connect(db, timeout=0.6).execute("INSERT INTO visits VALUES (?)", (time.time(),))
+        except sqlite3.OperationalError:
+            pass
+        return HttpResponse("ok")
+
+    settings.configure(ROOT_URLCONF=__name__, ALLOWED_HOSTS=["*"], DEBUG=False, SECRET_KEY="test")
+    globals()["urlpatterns"] = [path("visit", record_visit)]
+    django.setup()
+    from django.core.asgi import get_asgi_application
+
+    port = int(sys.argv[2])
+
+    def visit_later():
+        time.sleep(DELAY)
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/visit").read()
+
+    config = uvicorn.Config(get_asgi_application(), host="127.0.0.1", port=port, lifespan="off", log_level="error")
+    server = uvicorn.Server(config)
+    threading.Thread(target=visit_later, daemon=True).start()
+    print_ready()
+    server.run()
+
+
+def run_sqlalchemy():
+    import asyncio
+
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(f"sqlite:///{locked_database()}", connect_args={"timeout": 0.6})
+
+    async def record_visit():
+        try:
+            with engine.begin() as conn:
+                conn.execute(sqlalchemy.text("INSERT INTO visits VALUES (:at)"), {"at": time.time()})
+        except sqlalchemy.exc.OperationalError:
+            pass
+
+    async def main():
+        print_ready()
+        await asyncio.sleep(DELAY)
+        await record_visit()
+        await asyncio.sleep(3600)
+
+    asyncio.run(main())
+
+
+{"trio": run_trio, "gevent": run_gevent, "twisted": run_twisted, "tornado": run_tornado,
+ "django": run_django, "sqlalchemy": run_sqlalchemy}[sys.argv[1]]()
