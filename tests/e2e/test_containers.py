@@ -151,6 +151,8 @@ def test_runtimes_and_kubelet_paths_in_v1_and_v2(cgroups, node_dirs, procs, loop
     got = {name: ls.stalls(pid=pid, phase="end")[0]["container"] for name, pid in pids.items()}
     for c in got.values():
         assert c["pid_in_container"] == 1, got  # the first process of its PID namespace
+    service = os.path.basename(STALLER)  # python3 SCRIPT: the script is the service
+    assert all(ls.stalls(pid=pid, phase="end")[0]["service"] == service for pid in pids.values())
     assert got["docker"]["runtime"] == "docker" and got["docker"]["id"] == docker_id
     assert "pod_uid" not in got["docker"] and "pod" not in got["docker"]
     assert got["containerd"] == {"pid_in_container": 1, "runtime": "containerd", "id": crd_id, "pod_uid": crd_uid,
@@ -161,7 +163,7 @@ def test_runtimes_and_kubelet_paths_in_v1_and_v2(cgroups, node_dirs, procs, loop
     assert got["cri-o"]["pod_uid"] == crio_uid and got["cri-o"]["qos"] == "guaranteed"
     assert got["podman"]["runtime"] == "podman" and got["podman"]["id"] == pod_id
 
-    # Text: the pod or the container beside the comm.
+    # Text: the service beside the PID, the pod or the container beside the comm.
     expect = {
         "docker": f"[docker {docker_id[:12]}]",
         "containerd": "[pod shop/web-7f9c4-x2x9q container " + crd_id[:12] + "]",
@@ -170,7 +172,7 @@ def test_runtimes_and_kubelet_paths_in_v1_and_v2(cgroups, node_dirs, procs, loop
         "podman": f"[podman {pod_id[:12]}]",
     }
     for name, pid in pids.items():
-        want = re.compile(rf"^STALL END pid {pid} tid {pid} python3 {re.escape(expect[name])} \d")
+        want = re.compile(rf"^STALL END pid {pid} \({re.escape(service)}\) tid {pid} python3 {re.escape(expect[name])} \d")
         deadline = time.monotonic() + 10
         while not any(want.match(l) for _, l in text.lines) and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -179,16 +181,17 @@ def test_runtimes_and_kubelet_paths_in_v1_and_v2(cgroups, node_dirs, procs, loop
     # Metrics: container, pod, namespace on the loop's series and on its stalls.
     body = http_get(port, "/metrics")
     pid = pids["cgroupfs"]
-    assert re.search(rf'loopstall_stalled{{pid="{pid}",tid="{pid}",comm="python3",container="worker",'
-                     rf'pod="report-28d1a",namespace="batch"}} [01]', body), body[-3000:]
-    assert re.search(rf'loopstall_stalls_total{{pid="{pid}",comm="python3",container="worker",pod="report-28d1a",'
-                     r'namespace="batch",cause="syscall"} [1-9]', body), body[-3000:]
+    assert re.search(rf'loopstall_stalled{{pid="{pid}",tid="{pid}",comm="python3",service="{service}",'
+                     rf'container="worker",pod="report-28d1a",namespace="batch"}} [01]', body), body[-3000:]
+    assert re.search(rf'loopstall_stalls_total{{pid="{pid}",comm="python3",service="{service}",container="worker",'
+                     r'pod="report-28d1a",namespace="batch",cause="syscall"} [1-9]', body), body[-3000:]
     pid = pids["docker"]
-    assert f'loopstall_stalled{{pid="{pid}",tid="{pid}",comm="python3",container="{docker_id[:12]}",pod="",' \
-           f'namespace=""}}' in body
-    # Every loop's series has the three labels.
+    assert f'loopstall_stalled{{pid="{pid}",tid="{pid}",comm="python3",service="{service}",' \
+           f'container="{docker_id[:12]}",pod="",namespace=""}}' in body
+    # Every loop's series has the four labels.
     stalled = [l for l in body.splitlines() if l.startswith("loopstall_stalled{")]
-    assert stalled and all(re.search(r',container="[^"]*",pod="[^"]*",namespace="[^"]*"}', l) for l in stalled), stalled
+    assert stalled and all(re.search(r',service="[^"]*",container="[^"]*",pod="[^"]*",namespace="[^"]*"}', l)
+                           for l in stalled), stalled
     assert ls.stop() == 0
     assert text.stop() == 0
 
@@ -220,11 +223,11 @@ def test_cgroup_target_follows_a_process_started_later(cgroups, procs, loopstall
 
     # loopstall top: the container beside the comm.
     top = loopstall(["top", "--batch", "-i", "500ms", "--cgroup", f"/kubepods/burstable/pod{uid}"], json_output=False)
-    want = re.compile(rf"^{pid}\s+{pid}\s+python3\s+pod uid {uid[:10]}")
+    want = re.compile(rf"^{pid}\s+{pid}\s+python3\s+(stall_loop.py\s+)?pod uid {uid[:10]}")
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline and not any(want.match(l) for _, l in top.lines):
         time.sleep(0.1)
-    assert any(re.match(r"^PID\s+TID\s+COMM\s+CONTAINER\s", l) for _, l in top.lines), top.lines[:5]
+    assert any(re.match(r"^PID\s+TID\s+COMM\s+(SERVICE\s+)?CONTAINER\s", l) for _, l in top.lines), top.lines[:5]
     assert any(want.match(l) for _, l in top.lines), [l for _, l in top.lines][-10:]
     assert top.stop() == 0
 

@@ -1,9 +1,11 @@
 """The FastAPI case under gunicorn: which BackgroundTasks stall the loop."""
+import json
 import os
+import subprocess
 import threading
 import time
 
-from conftest import APPS, PYTHON, free_port, http_get, python_frames, wait_port
+from conftest import APPS, LOOPSTALL, PYTHON, free_port, http_get, python_frames, wait_port
 
 TASK_SECONDS = 1.5
 SLEEP_LINE = 22  # time.sleep in async_func_sync_timeout, apps/fastapi_app.py
@@ -124,3 +126,33 @@ def _get_ignoring_errors(port, path):
         http_get(port, path, timeout=15)
     except (OSError, AssertionError):
         pass  # the worker was killed: no answer
+
+
+def test_records_name_the_service_of_each_process(procs, loopstall, tmp_path):
+    """Two python3 processes stalling: the records tell the gunicorn app from the script, in JSON, text
+    and report."""
+    port = free_port()
+    arbiter = start_gunicorn(procs, port)
+    script = procs([PYTHON, f"{APPS}/periodic_staller.py", "0.3", "0.5"], stdout=subprocess.PIPE, text=True)
+    assert script.proc.stdout.readline().strip() == "ready"
+    log = tmp_path / "stalls.log"
+    targets = ["-p", f"{arbiter.pid},{script.pid}"]
+    ls = loopstall(targets + ["--log", str(log)])
+    text = loopstall(targets, json_output=False)
+    ls.wait_ready()
+    text.wait_ready()
+    http_get(port, "/action/2")
+    worker = worker_pids(arbiter.pid)[0]
+    ls.wait_for(lambda r: r.get("phase") == "end" and r["pid"] == worker, timeout=15)
+    ls.wait_for(lambda r: r.get("phase") == "end" and r["pid"] == script.pid, timeout=15)
+    services = {r["pid"]: r["service"] for r in ls.stalls(phase="end")}
+    assert services == {worker: "gunicorn fastapi_app:app", script.pid: "periodic_staller.py"}, services
+    deadline = time.monotonic() + 10
+    want = f"STALL END pid {worker} (gunicorn fastapi_app:app) tid {worker} python3 "
+    while time.monotonic() < deadline and not any(l.startswith(want) for _, l in text.lines):
+        time.sleep(0.05)
+    assert any(l.startswith(want) for _, l in text.lines), [l for _, l in text.lines if l.startswith("STALL")][:4]
+    assert ls.stop() == 0
+    report = subprocess.run([LOOPSTALL, "report", "--json", str(log)], capture_output=True, text=True, timeout=60)
+    rows = [json.loads(l) for l in report.stdout.splitlines() if '"culprit"' in l]
+    assert {s for r in rows for s in r["services"]} == set(services.values()), report.stdout

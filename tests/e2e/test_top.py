@@ -134,12 +134,13 @@ def test_dashboard_rows_state_culprit_sort_and_filter(procs, dashboard):
 
     screen = d.wait_for(lambda s: row_of(s, idle.pid) and row_of(s, staller.pid), what="both rows")
     assert "loopstall top" in screen.splitlines()[0]
-    assert re.search(r"PID\s+(TID\s+)?COMM\s+RUNTIME\s+STATE\*", header(screen)), header(screen)
+    assert re.search(r"PID\s+(TID\s+)?COMM\s+(SERVICE\s+)?RUNTIME\s+STATE\*", header(screen)), header(screen)
 
     # STALLED, live, with the duration so far (at least the 100ms threshold, at most the 0.5s block).
     screen = d.wait_for(lambda s: "STALLED" in (row_of(s, staller.pid) or ""), what="STALLED state")
     row = row_of(screen, staller.pid)
-    assert re.search(rf"^{staller.pid}\s+({staller.pid}\s+)?python3\s+python\s+STALLED (\d+)ms", row), row
+    assert re.search(rf"^{staller.pid}\s+({staller.pid}\s+)?python3\s+(periodic_staller.py\s+)?python\s+STALLED (\d+)ms",
+                     row), row
     ms = int(re.search(r"STALLED (\d+)ms", row).group(1))
     assert 100 <= ms <= 600, row
     assert "STALLED" not in row_of(screen, idle.pid) and "idle" in row_of(screen, idle.pid)
@@ -286,11 +287,12 @@ def test_batch_snapshots(procs, tmp_path):
     for shot in shots:
         lines = shot.splitlines()
         assert lines[0].startswith("loopstall top "), shot
-        assert re.match(r"PID\s+TID\s+COMM\s+RUNTIME\s+STATE\*\s+ITER/S\s+BUSY%\s+P50\s+P99\s+MAX\s+STALLS\s+LAST CULPRIT",
-                        lines[1]), shot
+        # SERVICE once the reporter has read the processes' command lines
+        assert re.match(r"PID\s+TID\s+COMM\s+(SERVICE\s+)?RUNTIME\s+STATE\*\s+ITER/S\s+BUSY%\s+P50\s+P99\s+MAX\s+STALLS\s+"
+                        r"LAST CULPRIT", lines[1]), shot
     last = shots[-1]
     row = row_of(last, staller.pid)
-    assert re.match(rf"{staller.pid}\s+{staller.pid}\s+python3\s+python\s+", row), last
+    assert re.match(rf"{staller.pid}\s+{staller.pid}\s+python3\s+periodic_staller.py\s+python\s+", row), last
     assert "clock_nanosleep in periodic_block (periodic_staller.py:" in row, row
     # Worst first: the staller above the loop that never stalls.
     assert row_index(last, staller.pid) < row_index(last, evil.pid), last

@@ -6,6 +6,7 @@
 
 #include "attrib/container.h"
 #include "attrib/containers.h"
+#include "attrib/service.h"
 #include "base/proc.h"
 
 #define BUCKETS	    1024
@@ -79,6 +80,7 @@ void containers_get(struct containers *cs, pid_t pid, struct container_info *out
 	/* Read outside the lock: a scrape never waits for a directory scan. */
 	if (container_read(pid, out))
 		memset(out, 0, sizeof(*out));
+	service_read(pid, out->service, sizeof(out->service));
 	if (!st.start)
 		return; /* gone: nothing to keep */
 	pthread_mutex_lock(&cs->lock);

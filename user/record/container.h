@@ -6,9 +6,10 @@
 
 /*
  * Where a process runs: its container and Kubernetes pod, as its cgroups,
- * its PID namespace and the node tell (attrib/container.c reads them). A
- * part of every record; every string is as read, untrusted: escaped by
- * each rendering. "" (0) for what does not apply or is not known.
+ * its PID namespace and the node tell (attrib/container.c reads them), and
+ * the service it is (attrib/service.c). A part of every record; every
+ * string is as read, untrusted: escaped by each rendering. "" (0) for what
+ * does not apply or is not known.
  */
 struct container_info {
 	char runtime[16]; /* "docker", "containerd", "cri-o", "podman", "cri" (a kubelet's, unknown which), "systemd" */
@@ -19,6 +20,7 @@ struct container_info {
 	char pod[254];		/* the pod's name */
 	char namespace[64];	/* the pod's namespace */
 	pid_t pid_in_container; /* its PID in its own PID namespace; 0 when in the host's */
+	char service[96];	/* "gunicorn app:app", "node server.js": from its command line */
 };
 
 /* Whether c says anything: a runtime, a pod or a PID namespace of its own. */

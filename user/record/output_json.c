@@ -172,9 +172,14 @@ static void put_hint(FILE *out, const struct stall_record *r, const struct culpr
 	fputc('}', out);
 }
 
-/* "container": where the process runs, the fields known; absent when it runs in none. */
+/*
+ * "service": which service the process is, when its command line says;
+ * "container": where it runs, the fields known; absent when it runs in none.
+ */
 static void put_container(FILE *out, const struct container_info *c)
 {
+	if (c->service[0])
+		put_string(out, "service", c->service);
 	if (!container_known(c))
 		return;
 	fputs(",\"container\":{", out);

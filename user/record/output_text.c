@@ -215,11 +215,23 @@ static void put_hint(FILE *out, const struct stall_record *r)
 	fputc('\n', out);
 }
 
-/* " [pod shop/web-1 container app]", " [docker 3f4e5d6c7b8a]": beside the comm, for a process in a container. */
-static void put_container(FILE *out, const struct container_info *c)
+/*
+ * "pid 42 (gunicorn app:app) tid 43 python3 [pod shop/web-1 container app]":
+ * the process with its service (unless the thread's name says it already),
+ * the thread, and the container or pod it runs in.
+ */
+static void put_process(FILE *out, pid_t pid, pid_t tid, const char *comm, const struct container_info *c)
 {
 	char label[512];
 
+	fprintf(out, "pid %d ", pid);
+	if (c->service[0] && strcmp(c->service, comm) != 0) {
+		fputc('(', out);
+		term_escape(out, c->service);
+		fputs(") ", out);
+	}
+	fprintf(out, "tid %d ", tid);
+	term_escape(out, comm);
 	container_label(c, label, sizeof(label));
 	if (!label[0])
 		return;
@@ -275,9 +287,8 @@ void output_text(FILE *out, const struct stall_record *r)
 {
 	int i, shown;
 
-	fprintf(out, "STALL%s pid %d tid %d ", r->ended ? " END" : "", r->pid, r->tid);
-	term_escape(out, r->comm);
-	put_container(out, &r->container);
+	fprintf(out, "STALL%s ", r->ended ? " END" : "");
+	put_process(out, r->pid, r->tid, r->comm, &r->container);
 	fputc(' ', out);
 	put_duration(out, r->duration_ns);
 	fputc(' ', out);
@@ -364,9 +375,8 @@ void output_text(FILE *out, const struct stall_record *r)
 
 void output_summary_text(FILE *out, const struct loop_summary *s)
 {
-	fprintf(out, "SUMMARY pid %d tid %d ", s->pid, s->tid);
-	term_escape(out, s->comm);
-	put_container(out, &s->container);
+	fputs("SUMMARY ", out);
+	put_process(out, s->pid, s->tid, s->comm, &s->container);
 	fprintf(out, " %llu iterations, p50 <", (unsigned long long)hist_count(&s->hist));
 	put_duration(out, hist_quantile_ns(&s->hist, 0.5));
 	fputs(", p99 <", out);
@@ -380,9 +390,8 @@ void output_kill_text(FILE *out, const struct kill_record *k)
 {
 	const char *name = sigabbrev_np(k->signal);
 
-	fprintf(out, "KILL pid %d tid %d ", k->pid, k->tid);
-	term_escape(out, k->comm);
-	put_container(out, &k->stall.container);
+	fputs("KILL ", out);
+	put_process(out, k->pid, k->tid, k->comm, &k->stall.container);
 	fprintf(out, " SIG%s after ", name ? name : "?");
 	put_duration(out, k->stall.duration_ns);
 	fputs(" stalled", out);

@@ -237,6 +237,7 @@ static int read_stall(json_t *o, struct read_record *out)
 	r->pid = int_of(json_object_get(o, "pid"), 0);
 	r->tid = int_of(json_object_get(o, "tid"), 0);
 	copy(r->comm, sizeof(r->comm), json_object_get(o, "comm"));
+	copy(r->container.service, sizeof(r->container.service), json_object_get(o, "service"));
 	r->duration_ns = ns_of(duration);
 	r->threshold_ns = ns_of(json_object_get(o, "threshold_ms"));
 	r->syscall_nr = syscall_number(json_string_value(json_object_get(o, "syscall")));
@@ -541,6 +542,7 @@ static int s_stall(struct scan_read *sr, int o, struct read_record *out)
 	r->pid = s_int(sr, s_get(sr, o, "pid"), 0);
 	r->tid = s_int(sr, s_get(sr, o, "tid"), 0);
 	s_copy(sr, r->comm, sizeof(r->comm), s_get(sr, o, "comm"));
+	s_copy(sr, r->container.service, sizeof(r->container.service), s_get(sr, o, "service"));
 	r->duration_ns = s_ns(sr, duration);
 	r->threshold_ns = s_ns(sr, s_get(sr, o, "threshold_ms"));
 	r->syscall_nr = syscall_number(s_short(sr, s_get(sr, o, "syscall"), buf));

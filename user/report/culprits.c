@@ -181,6 +181,10 @@ static void add_process(struct culprit_row *row, const struct stall_record *r)
 		;
 	if (i == row->ncomms && row->ncomms < CULPRIT_COMMS)
 		snprintf(row->comms[row->ncomms++], sizeof(row->comms[0]), "%s", r->comm);
+	for (i = 0; i < row->nservices && strcmp(row->services[i], r->container.service); i++)
+		;
+	if (r->container.service[0] && i == row->nservices && row->nservices < CULPRIT_COMMS)
+		snprintf(row->services[row->nservices++], sizeof(row->services[0]), "%s", r->container.service);
 }
 
 static void add_hint(struct culprit_row *row, const struct stall_record *r, const struct culprit *c, double ms)

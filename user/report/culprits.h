@@ -37,6 +37,8 @@ struct culprit_row {
 	bool more_pids; /* more than CULPRIT_PIDS processes */
 	char comms[CULPRIT_COMMS][16];
 	int ncomms;
+	char services[CULPRIT_COMMS][96]; /* of the processes: "gunicorn app:app" */
+	int nservices;
 	struct {
 		const struct hint_rule *rule;
 		double ms;

@@ -338,13 +338,16 @@ static void put_culprit_text(FILE *out, const struct culprit_row *row)
 	}
 }
 
+/* "2 gunicorn app:app,node server.js": how many processes, and their services (else names). */
 static void put_processes_text(FILE *out, const struct culprit_row *row)
 {
-	char buf[64], esc[160];
+	char buf[160], esc[480];
 	int i, n;
 
 	n = snprintf(buf, sizeof(buf), "%d%s", row->npids, row->more_pids ? "+" : "");
-	for (i = 0; i < row->ncomms && n < (int)sizeof(buf); i++)
+	for (i = 0; i < row->nservices && n < (int)sizeof(buf); i++)
+		n += snprintf(buf + n, sizeof(buf) - n, "%s%s", i ? "," : " ", row->services[i]);
+	for (i = 0; !row->nservices && i < row->ncomms && n < (int)sizeof(buf); i++)
 		n += snprintf(buf + n, sizeof(buf) - n, "%s%s", i ? "," : " ", row->comms[i]);
 	escape_into(esc, sizeof(esc), term_escape, buf);
 	fprintf(out, "  %-18s", esc);
@@ -438,6 +441,12 @@ static void print_json(const struct report_state *st, struct culprit_row **rows,
 		for (j = 0; j < row->ncomms; j++) {
 			fputs(j ? ",\"" : "\"", stdout);
 			json_escape(stdout, row->comms[j]);
+			fputc('"', stdout);
+		}
+		fputs("],\"services\":[", stdout);
+		for (j = 0; j < row->nservices; j++) {
+			fputs(j ? ",\"" : "\"", stdout);
+			json_escape(stdout, row->services[j]);
 			fputc('"', stdout);
 		}
 		fputc(']', stdout);

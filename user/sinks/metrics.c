@@ -21,14 +21,15 @@
 #define CONNECTION_TIMEOUT_S 3 /* an idle connection is closed after this */
 #define LISTEN_BACKLOG	    16 /* connections waiting beyond the limit: a scrape is not queued behind thousands */
 
-/* The labels container, pod, namespace: empty when the process runs in none. */
+/* The labels service (empty when not known), container, pod, namespace (empty when the process runs in none). */
 struct container_labels {
+	char service[sizeof(((struct container_info *)0)->service)];
 	char container[sizeof(((struct container_info *)0)->id)];
 	char pod[sizeof(((struct container_info *)0)->pod)];
 	char namespace[sizeof(((struct container_info *)0)->namespace)];
 };
 
-/* loopstall_stalls_total{pid,comm,container,pod,namespace,cause} */
+/* loopstall_stalls_total{pid,comm,service,container,pod,namespace,cause} */
 struct stall_series {
 	pid_t pid;
 	char comm[16];
@@ -61,12 +62,14 @@ static void labels_of(const struct container_info *c, struct container_labels *o
 	memset(out, 0, sizeof(*out));
 	if (c->id[0] || c->name[0])
 		snprintf(out->container, sizeof(out->container), "%s", container_metric_name(c, id, sizeof(id)));
+	memcpy(out->service, c->service, sizeof(out->service));
 	memcpy(out->pod, c->pod, sizeof(out->pod));
 	memcpy(out->namespace, c->namespace, sizeof(out->namespace));
 }
 
 static void put_container_labels(FILE *f, const struct container_labels *w)
 {
+	put_label(f, "service", w->service, false);
 	put_label(f, "container", w->container, false);
 	put_label(f, "pod", w->pod, false);
 	put_label(f, "namespace", w->namespace, false);

@@ -113,7 +113,7 @@ static int record_file(const struct stall_record *r, const struct kill_record *k
 static void run_hook(struct hook_sink *h, const struct stall_record *r, const struct kill_record *k)
 {
 	const struct stall_record *st = k ? &k->stall : r;
-	char vars[11][400], *envp[512], comm[128], id[sizeof(st->container.id)];
+	char vars[12][400], *envp[512], comm[320], id[sizeof(st->container.id)];
 	struct culprit c;
 	posix_spawn_file_actions_t actions;
 	posix_spawnattr_t attr;
@@ -171,10 +171,12 @@ static void run_hook(struct hook_sink *h, const struct stall_record *r, const st
 	snprintf(vars[9], sizeof(vars[9]), "LOOPSTALL_POD=%s", comm);
 	escape_into(comm, sizeof(comm), term_escape, st->container.namespace);
 	snprintf(vars[10], sizeof(vars[10]), "LOOPSTALL_NAMESPACE=%s", comm);
+	escape_into(comm, sizeof(comm), term_escape, st->container.service);
+	snprintf(vars[11], sizeof(vars[11]), "LOOPSTALL_SERVICE=%s", comm);
 	for (i = 0; environ[i] && n < 500; i++)
 		if (strncmp(environ[i], "LOOPSTALL_", 10) != 0)
 			envp[n++] = environ[i];
-	for (i = 0; i < 11; i++)
+	for (i = 0; i < 12; i++)
 		envp[n++] = vars[i];
 	envp[n] = NULL;
 

@@ -3,7 +3,8 @@
  * --syslog: one structured line per stall begin, stall end and kill, e.g.
  *   stall phase=begin pid=7 tid=7 comm="python3" duration_ms=103 cause=syscall
  *   syscall=clock_nanosleep at="async_func (app.py:22)"
- * with container="app" pod="web-1" namespace="shop" after comm for a process in one.
+ * with service="gunicorn app:app" after comm when known, and container="app"
+ * pod="web-1" namespace="shop" for a process in a container.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -31,6 +32,8 @@ static void put_stall_fields(FILE *f, const struct stall_record *r)
 
 	fprintf(f, " pid=%d tid=%d", r->pid, r->tid);
 	put_quoted(f, "comm", r->comm);
+	if (r->container.service[0])
+		put_quoted(f, "service", r->container.service);
 	/* Where it runs, as the metrics label it: container="app" pod="web-1" namespace="shop". */
 	if (r->container.id[0] || r->container.name[0]) {
 		char id[sizeof(r->container.id)];

@@ -284,8 +284,10 @@ static int collect(struct top *tp)
 			s->runtime = runtimes_name(tp->runtimes, l->pid);
 		}
 		r->runtime = s->runtime;
-		if (containers_peek(tp->containers, l->pid, &where))
+		if (containers_peek(tp->containers, l->pid, &where)) {
 			container_label(&where, r->container, sizeof(r->container));
+			snprintf(r->service, sizeof(r->service), "%s", where.service);
+		}
 		if (p && dt)
 			window(r, p, s, dt);
 	}
@@ -380,7 +382,7 @@ static bool matches(const struct top_row *r, const char *filter)
 {
 	char num[16];
 
-	if (!filter[0] || strstr(r->comm, filter) || strstr(r->container, filter))
+	if (!filter[0] || strstr(r->comm, filter) || strstr(r->service, filter) || strstr(r->container, filter))
 		return true;
 	snprintf(num, sizeof(num), "%d", r->pid);
 	if (strstr(num, filter))

@@ -32,6 +32,7 @@ enum col {
 	COL_PID,
 	COL_TID,
 	COL_COMM,
+	COL_SERVICE,   /* shown when some loop's service is not its name */
 	COL_CONTAINER, /* shown when some loop runs in a container or pod */
 	COL_RUNTIME,
 	COL_STATE,
@@ -54,13 +55,13 @@ struct column {
 };
 
 static const struct column columns[COL_NR] = {
-	[COL_PID] = {"PID", 7, false, 0, SORT_PID},	    [COL_TID] = {"TID", 7, false, 2, SORT_NR},
-	[COL_COMM] = {"COMM", 15, false, 0, SORT_COMM},	    [COL_RUNTIME] = {"RUNTIME", 7, false, 7, SORT_NR},
-	[COL_STATE] = {"STATE", 14, false, 0, SORT_WORST},  [COL_ITERS] = {"ITER/S", 7, true, 4, SORT_ITERS},
-	[COL_BUSY] = {"BUSY%", 6, true, 5, SORT_BUSY},	    [COL_P50] = {"P50", 7, true, 1, SORT_NR},
-	[COL_P99] = {"P99", 7, true, 6, SORT_P99},	    [COL_MAX] = {"MAX", 7, true, 3, SORT_MAX},
+	[COL_PID] = {"PID", 7, false, 0, SORT_PID},	    [COL_TID] = {"TID", 7, false, 3, SORT_NR},
+	[COL_COMM] = {"COMM", 15, false, 0, SORT_COMM},	    [COL_RUNTIME] = {"RUNTIME", 7, false, 8, SORT_NR},
+	[COL_STATE] = {"STATE", 14, false, 0, SORT_WORST},  [COL_ITERS] = {"ITER/S", 7, true, 5, SORT_ITERS},
+	[COL_BUSY] = {"BUSY%", 6, true, 6, SORT_BUSY},	    [COL_P50] = {"P50", 7, true, 2, SORT_NR},
+	[COL_P99] = {"P99", 7, true, 7, SORT_P99},	    [COL_MAX] = {"MAX", 7, true, 4, SORT_MAX},
 	[COL_STALLS] = {"STALLS", 8, true, 0, SORT_STALLS}, [COL_CULPRIT] = {"LAST CULPRIT", 0, false, 0, SORT_NR},
-	[COL_CONTAINER] = {"CONTAINER", 24, false, 8, SORT_NR},
+	[COL_CONTAINER] = {"CONTAINER", 24, false, 9, SORT_NR}, [COL_SERVICE] = {"SERVICE", 20, false, 1, SORT_NR},
 };
 
 static const char *const sort_names[SORT_NR] = {
@@ -273,6 +274,7 @@ static const char *cell(const struct top_row *r, enum col c, char *buf, size_t l
 	case COL_PID: snprintf(buf, len, "%d", r->pid); break;
 	case COL_TID: snprintf(buf, len, "%d", r->tid); break;
 	case COL_COMM: escaped(r->comm, buf, len); break;
+	case COL_SERVICE: escaped(r->service, buf, len); break;
 	case COL_CONTAINER: escaped(r->container, buf, len); break;
 	case COL_RUNTIME: snprintf(buf, len, "%s", r->runtime); break;
 	case COL_STATE:
@@ -340,13 +342,30 @@ static bool any_container(const struct top_model *m)
 	return false;
 }
 
+/* Whether a loop's service says more than its name: else its column is left out. */
+static bool any_service(const struct top_model *m)
+{
+	int i;
+
+	for (i = 0; i < m->nrows; i++)
+		if (m->rows[i].service[0] && strcmp(m->rows[i].service, m->rows[i].comm) != 0)
+			return true;
+	return false;
+}
+
+/* Columns a model may leave out, the others always there. */
+static bool column_wanted(const struct top_model *m, int c)
+{
+	return (c != COL_CONTAINER || any_container(m)) && (c != COL_SERVICE || any_service(m));
+}
+
 /* Hides columns, least useful first, until the culprit gets its share of the width. */
 static void visible_columns(const struct top_model *m, int width, bool shown[COL_NR])
 {
 	int used = 0, rank, i, culprit = width / CULPRIT_SHARE > MIN_CULPRIT ? width / CULPRIT_SHARE : MIN_CULPRIT;
 
 	for (i = 0; i < COL_NR; i++) {
-		shown[i] = i != COL_CONTAINER || any_container(m);
+		shown[i] = column_wanted(m, i);
 		if (columns[i].width && shown[i])
 			used += columns[i].width + 1;
 	}
@@ -364,12 +383,11 @@ static void visible_columns(const struct top_model *m, int width, bool shown[COL
 static void batch_line(FILE *out, const struct top_model *m, int i)
 {
 	char line[2 * CELL_LEN] = "", buf[CELL_LEN], txt[CELL_LEN];
-	bool containers = any_container(m);
 	size_t len;
 	int c;
 
 	for (c = 0; c < COL_NR; c++) {
-		if (c == COL_CONTAINER && !containers)
+		if (!column_wanted(m, c))
 			continue;
 		if (i < 0)
 			column_title(m, c, txt, sizeof(txt));
@@ -540,6 +558,8 @@ static char *detail_text(const struct top_model *m)
 		return NULL;
 	fprintf(f, "pid %d  tid %d  comm %s  runtime %s  state %s\n", r->pid, r->tid,
 		escaped(r->comm, buf, sizeof(buf)), r->runtime, cell(r, COL_STATE, d, sizeof(d)));
+	if (r->service[0])
+		fprintf(f, "service %s\n", escaped(r->service, buf, sizeof(buf)));
 	if (r->container[0])
 		fprintf(f, "in %s\n", escaped(r->container, buf, sizeof(buf)));
 	if (r->has_window) {

@@ -30,6 +30,7 @@ struct top_row {
 	pid_t tid;
 	char comm[LS_COMM_LEN]; /* raw, as the kernel has it */
 	const char *runtime;
+	char service[96];   /* unescaped, "gunicorn app:app"; "" when not known */
 	char container[96]; /* unescaped, "pod shop/web-1", "docker 3f4e5d6c7b8a"; "" when in none */
 	enum loop_state state;
 	uint64_t running_ns; /* how long the current iteration has been busy */
