@@ -350,14 +350,14 @@ static void put_processes_text(FILE *out, const struct culprit_row *row)
 	for (i = 0; !row->nservices && i < row->ncomms && n < (int)sizeof(buf); i++)
 		n += snprintf(buf + n, sizeof(buf) - n, "%s%s", i ? "," : " ", row->comms[i]);
 	escape_into(esc, sizeof(esc), term_escape, buf);
-	fprintf(out, "  %-18s", esc);
+	fprintf(out, "  %-22s", esc);
 }
 
 static void print_table(const struct report_state *st, struct culprit_row **rows, size_t n)
 {
 	size_t i;
 
-	printf("%-9s %-7s %-8s %-8s %-8s %-9s %-21s %-21s %-18s %s\n", "TOTAL", "STALLS", "P50", "P99", "MAX", "CAUSE",
+	printf("%-9s %-7s %-8s %-8s %-8s %-9s %-21s %-21s %-22s %s\n", "TOTAL", "STALLS", "P50", "P99", "MAX", "CAUSE",
 	       "FIRST", "LAST", "PROCESSES", "CULPRIT");
 	for (i = 0; i < n; i++) {
 		const struct culprit_row *row = rows[i];
