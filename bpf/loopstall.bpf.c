@@ -436,6 +436,25 @@ static void emit_stall_end(struct ls_loop *l, __u64 now, bool exited)
 	bpf_ringbuf_submit(e, 0);
 }
 
+/* A record of the loop's current iteration (struct ls_busy): false when the ring buffer is full. */
+static bool say_iteration(const struct ls_loop *l, __u32 type, __u32 cpu)
+{
+	struct ls_busy *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		__sync_fetch_and_add(&lost_events, 1);
+		return false;
+	}
+	e->type = type;
+	e->pid = l->pid;
+	e->tid = l->tid;
+	e->cpu = cpu;
+	e->iter_seq = l->iter_seq;
+	e->iter_start_ns = l->iter_start_ns;
+	bpf_ringbuf_submit(e, 0);
+	return true;
+}
+
 /*
  * The loop left the CPU inside an iteration: nothing of it runs until it is
  * back, so user space is told once per iteration and follows it from there.
@@ -443,41 +462,14 @@ static void emit_stall_end(struct ls_loop *l, __u64 now, bool exited)
  */
 static void say_busy(struct ls_loop *l, __u32 cpu)
 {
-	struct ls_busy *e;
-
-	if (l->busy_said_seq == l->iter_seq)
-		return;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		__sync_fetch_and_add(&lost_events, 1);
-		return;
-	}
-	l->busy_said_seq = l->iter_seq;
-	e->type = LS_EV_BUSY;
-	e->pid = l->pid;
-	e->tid = l->tid;
-	e->cpu = cpu;
-	e->iter_seq = l->iter_seq;
-	e->iter_start_ns = l->iter_start_ns;
-	bpf_ringbuf_submit(e, 0);
+	if (l->busy_said_seq != l->iter_seq && say_iteration(l, LS_EV_BUSY, cpu))
+		l->busy_said_seq = l->iter_seq;
 }
 
 /* A loop learning its park sleeps in a futex: user space unwinds it while it sleeps. */
 static void say_futex(struct ls_loop *l)
 {
-	struct ls_busy *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-
-	if (!e) {
-		__sync_fetch_and_add(&lost_events, 1);
-		return;
-	}
-	e->type = LS_EV_FUTEX;
-	e->pid = l->pid;
-	e->tid = l->tid;
-	e->cpu = LS_CPU_NONE;
-	e->iter_seq = l->iter_seq;
-	e->iter_start_ns = l->iter_start_ns;
-	bpf_ringbuf_submit(e, 0);
+	say_iteration(l, LS_EV_FUTEX, LS_CPU_NONE);
 }
 
 /*
