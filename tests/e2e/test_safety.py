@@ -287,3 +287,19 @@ def test_a_small_memory_limit_is_no_silent_oom_kill(procs, tmp_path):
         assert failcnt == 0 or "loopstall: lost " in err or "memory limit" in err, (failcnt, err)
     finally:
         os.rmdir(cgroup)
+
+
+def test_near_its_open_file_limit_it_says_so(procs, loopstall):
+    """A limit of open files just above what loopstall needs to start: it says so once, and still reports."""
+    app = start_staller(procs)
+    ls = loopstall(["-p", str(app.pid)])
+    ls.wait_ready()
+    needed = len(os.listdir(f"/proc/{ls.proc.pid}/fd"))
+    ls.stop()
+    limit = needed + 8
+    r = subprocess.run(["prlimit", f"--nofile={limit}:{limit}", LOOPSTALL, "--json", "-p", str(app.pid), "-d", "4s"],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    said = [l for l in r.stderr.splitlines() if "open files in use" in l]
+    assert len(said) == 1 and f"of its {limit} open files" in said[0] and "LimitNOFILE=" in said[0], r.stderr
+    assert any(json.loads(l).get("event") == "stall" for l in r.stdout.splitlines()), r.stdout[-2000:]

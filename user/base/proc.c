@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* A target's /proc files: mappings, files as it sees them, start time, executable. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -310,4 +311,19 @@ int proc_exe_name(pid_t pid, char *buf, size_t len)
 
 	snprintf(buf, len, "%s", err ? "" : base_name(exe));
 	return err;
+}
+
+int proc_self_open_files(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return -errno;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n - 1; /* the directory's own fd */
 }

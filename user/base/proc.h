@@ -76,6 +76,9 @@ int proc_exe_name(pid_t pid, char *buf, size_t len);
 /* Its path as the process maps it (without " (deleted)"), "" if unreadable. 0 or -errno. */
 int proc_exe_path(pid_t pid, char *buf, size_t len);
 
+/* Files this process has open (entries of /proc/self/fd): -errno when unreadable. */
+int proc_self_open_files(void);
+
 /* The file name part of path. */
 const char *base_name(const char *path);
 

@@ -72,6 +72,7 @@ struct app {
 	struct memory_limit memory; /* its cgroup's, when it has one */
 	bool memory_limited;
 	bool memory_short; /* near the limit: few records queued */
+	bool files_short;  /* near the limit of open files: said once until under it again */
 	struct {
 		uint64_t kernel, dropped;  /* totals said so far */
 		uint64_t checked_ns;	   /* CLOCK_MONOTONIC */
@@ -224,6 +225,29 @@ static void watch_memory(struct app *app)
 }
 
 /*
+ * Near its limit of open files (80%), what loopstall opens next (a target's
+ * ELF files, its memory) may fail, and its records then name less: said
+ * once, with the way out, and again after it was under 60%.
+ */
+static void watch_open_files(struct app *app)
+{
+	struct rlimit rl;
+	int open = proc_self_open_files();
+
+	if (open < 0 || getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == RLIM_INFINITY)
+		return;
+	if (!app->files_short && (rlim_t)open * 10 > rl.rlim_cur * 8) {
+		app->files_short = true;
+		fprintf(stderr,
+			"loopstall: %d of its %llu open files in use: past the limit, records name less (raise it: "
+			"LimitNOFILE= in the unit, ulimit -n)\n",
+			open, (unsigned long long)rl.rlim_cur);
+	} else if (app->files_short && (rlim_t)open * 10 < rl.rlim_cur * 6) {
+		app->files_short = false;
+	}
+}
+
+/*
  * Records lost (the kernel's ring buffer full, the reporter's queue full)
  * are never lost silently: a "lost" record goes to every output with the
  * counts and the time span, and stderr says it, at most every 10 s. Looked
@@ -240,6 +264,7 @@ static void say_losses(struct app *app, bool force)
 		return;
 	app->lost.checked_ns = now;
 	watch_memory(app); /* once a second too */
+	watch_open_files(app);
 	if (kernel == app->lost.kernel && dropped == app->lost.dropped) {
 		clock_gettime(CLOCK_REALTIME, &app->lost.since);
 		return;
