@@ -66,6 +66,8 @@ static void method_def(uint64_t at, uint64_t name, uint64_t fn, uint64_t flags)
  * {Py_tp_methods}; 0x600: PyType_Spec "_h.HASH" (slots at +24);
  * 0x800: strings.
  */
+static void (*more_data)(void); /* a test's own data, written before the scan */
+
 static struct py_methods *build(void)
 {
 	struct proc_maps *maps;
@@ -90,6 +92,8 @@ static struct py_methods *build(void)
 		put64(DATA + 0xd00 + 16 * (uint64_t)i, 64);
 		put64(DATA + 0xd00 + 16 * (uint64_t)i + 8, DATA + 0xd00);
 	}
+	if (more_data)
+		more_data();
 	ck_assert_int_eq(proc_maps_parse(maps_text, strlen(maps_text), &maps), 0);
 	ck_assert_int_eq(py_methods_read(&mem, maps, &pm), 0);
 	proc_maps_free(maps);
@@ -129,6 +133,28 @@ START_TEST(names_read_late_are_checked)
 }
 END_TEST
 
+/* Words that merely look like a spec of the type's table, their "name" pointing into code (real data has them). */
+static void a_false_spec(void)
+{
+	put64(DATA + 0x580, TEXT + 0x50); /* before the real spec: met first */
+	put64(DATA + 0x580 + 24, DATA + 0x740);
+	put64(DATA + 0x740, 64);
+	put64(DATA + 0x748, DATA + 0x400);
+}
+
+START_TEST(an_owner_that_only_looks_like_one_is_passed_over)
+{
+	struct py_methods *pm;
+	char name[128];
+
+	more_data = a_false_spec;
+	pm = build();
+	ck_assert_int_eq(py_methods_name(pm, &mem, FN_DIGEST, name, sizeof(name)), 0);
+	ck_assert_str_eq(name, "_h.HASH.digest");
+	py_methods_free(pm);
+}
+END_TEST
+
 /* A process with no Python module: nothing found, nothing named. */
 START_TEST(no_python_modules)
 {
@@ -149,7 +175,7 @@ END_TEST
 int main(void)
 {
 	const TTest *tests[] = {module_and_type_functions_by_their_python_names, names_read_late_are_checked,
-				no_python_modules};
+				an_owner_that_only_looks_like_one_is_passed_over, no_python_modules};
 
 	return run_tests("python_methods", tests, sizeof(tests) / sizeof(tests[0]));
 }

@@ -386,21 +386,23 @@ int py_methods_name(const struct py_methods *pm, const struct mem_reader *m, uin
 	}
 	if (!hit || read_name(m, hit->name, name, sizeof(name)) < 0)
 		return -ENOENT;
+	/*
+	 * The table's first owner whose name reads as one: the shape scan also
+	 * takes words that merely look like a spec (a name pointing into code).
+	 */
 	owner[0] = 0;
 	lo = 0;
-	hi = pm->nowners - 1;
-	while (lo <= hi) {
+	hi = pm->nowners;
+	while (lo < hi) {
 		at = lo + (hi - lo) / 2;
-		if (pm->o[at].table == hit->table) {
-			if (read_name(m, pm->o[at].name, owner, sizeof(owner)) < 0)
-				owner[0] = 0;
-			break;
-		}
 		if (pm->o[at].table < hit->table)
 			lo = at + 1;
 		else
-			hi = at - 1;
+			hi = at;
 	}
+	for (at = lo; at < pm->nowners && pm->o[at].table == hit->table && !owner[0]; at++)
+		if (read_name(m, pm->o[at].name, owner, sizeof(owner)) < 0)
+			owner[0] = 0;
 	snprintf(buf, len, "%s%s%s", owner, owner[0] ? "." : "", name);
 	return 0;
 }
