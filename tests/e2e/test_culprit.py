@@ -96,6 +96,33 @@ def test_subprocess_names_the_child(procs, loopstall):
     assert begin["culprit"]["function"] == "run" and begin["via"]["function"] in ("Popen.wait", "Popen._wait", "run"), begin
 
 
+HOLD_FLOCK = "import fcntl, sys, time; f = open(sys.argv[1]); fcntl.flock(f, fcntl.LOCK_EX); print('locked', flush=True); " \
+             "time.sleep(1)"
+
+
+def test_flock_names_the_process_holding_the_lock(procs, loopstall, tmp_path):
+    """flock on a file another process has locked: the record names that process (from /proc/locks)."""
+    path = tmp_path / "jobs.lock"
+    path.touch()
+    p = start_waits(procs)
+    ls = loopstall(["-p", str(p.pid)])
+    text = loopstall(["-p", str(p.pid)], json_output=False)
+    ls.wait_ready()
+    text.wait_ready()
+    holder = procs([PYTHON, "-c", HOLD_FLOCK, str(path)], stdout=subprocess.PIPE, text=True)
+    assert holder.proc.stdout.readline().strip() == "locked"
+    send(p, f"flock {path}")
+    begin = begin_of(ls, syscall="flock")
+    assert begin["waited_for"]["lock_holder"]["pid"] == holder.pid, begin.get("waited_for")
+    assert begin["waited_for"]["lock_holder"]["command"].startswith(f"{PYTHON} -c import fcntl"), begin["waited_for"]
+    assert begin["culprit"]["function"] == "lock_file", begin["culprit"]
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not text_lines(text, "STALL pid"):
+        time.sleep(0.05)
+    line = text_lines(text, "STALL pid")[0]
+    assert f"blocked in flock" in line and f"({path}) held by pid {holder.pid} ({PYTHON} -c import" in line, line
+
+
 def test_lock_names_the_thread_that_holds_it(procs, loopstall):
     p = start_waits(procs)
     ls = loopstall(["-p", str(p.pid)])

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/un.h>
@@ -208,6 +210,58 @@ static void wait_child(struct waited *w, pid_t pid, pid_t tid, long which)
 	read_proc_text(path, w->child_cmd, sizeof(w->child_cmd));
 }
 
+#define LOCKS_BYTES (256u << 10) /* of /proc/locks read: thousands of locks */
+
+/*
+ * flock(fd) or fcntl(fd, F_SETLKW): who holds a lock on fd's file, from
+ * /proc/locks ("1: FLOCK  ADVISORY  WRITE 4242 fe:00:328307 0 EOF"; a
+ * waiter's line has "->"). Another process first: a lock the waiter's own
+ * process holds (another fd, another thread) only when none is.
+ */
+static void lock_holder(struct waited *w, pid_t pid, int fd)
+{
+	char path[64], *text, *line, *save;
+	unsigned int maj, min;
+	unsigned long long ino;
+	struct stat st;
+	long holder = 0;
+	int lf;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", pid, fd);
+	if (fd < 0 || stat(path, &st))
+		return;
+	lf = open("/proc/locks", O_RDONLY | O_CLOEXEC);
+	text = lf < 0 ? NULL : malloc(LOCKS_BYTES + 1);
+	n = text ? read(lf, text, LOCKS_BYTES) : -1;
+	if (lf >= 0)
+		close(lf);
+	if (n <= 0) {
+		free(text);
+		return;
+	}
+	text[n] = '\0';
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		long p;
+
+		if (strstr(line, "->") ||
+		    sscanf(line, "%*d: %*s %*s %*s %ld %x:%x:%llu", &p, &maj, &min, &ino) != 4 ||
+		    makedev(maj, min) != st.st_dev || ino != st.st_ino || p <= 0)
+			continue;
+		if (p != pid) {
+			holder = p;
+			break;
+		}
+		holder = p;
+	}
+	free(text);
+	if (!holder)
+		return;
+	w->lock_holder = (pid_t)holder;
+	snprintf(path, sizeof(path), "/proc/%ld/cmdline", holder);
+	read_proc_text(path, w->lock_holder_cmd, sizeof(w->lock_holder_cmd));
+}
+
 /*
  * A glibc mutex keeps its owner's tid in __owner, 8 bytes past the futex
  * word (__lock). Taken only when that tid is a thread of this process.
@@ -320,6 +374,11 @@ void waited_for_read(struct runtimes *rt, struct stall_record *r)
 		break;
 	case SYS_io_uring_enter: wait_child(w, r->pid, r->tid, -1); break;
 	case SYS_connect: connect_peer(w, r->pid, a[1], a[2]); break;
+	case SYS_flock: lock_holder(w, r->pid, (int)a[0]); break;
+	case SYS_fcntl:
+		if (a[1] == F_SETLKW || a[1] == F_OFD_SETLKW)
+			lock_holder(w, r->pid, (int)a[0]);
+		break;
 	case SYS_wait4: wait_child(w, r->pid, r->tid, (long)(int)a[0]); break;
 	case SYS_waitid: wait_child(w, r->pid, r->tid, a[0] == P_PID ? (long)(int)a[1] : -1); break;
 	case SYS_futex:

@@ -98,7 +98,7 @@ static void put_waited(FILE *out, const struct stall_record *r)
 	const char *sep = "";
 	int i;
 
-	if (!w->path[0] && !w->peer[0] && !w->child && !w->nfds && !w->futex && !w->nthreads)
+	if (!w->path[0] && !w->peer[0] && !w->child && !w->lock_holder && !w->nfds && !w->futex && !w->nthreads)
 		return;
 	fputs(",\"waited_for\":{", out);
 	if (w->path[0]) {
@@ -116,6 +116,12 @@ static void put_waited(FILE *out, const struct stall_record *r)
 	if (w->child) {
 		fprintf(out, "%s\"child\":{\"pid\":%d", sep, w->child);
 		put_string(out, "command", w->child_cmd);
+		fputc('}', out);
+		sep = ",";
+	}
+	if (w->lock_holder) {
+		fprintf(out, "%s\"lock_holder\":{\"pid\":%d", sep, w->lock_holder);
+		put_string(out, "command", w->lock_holder_cmd);
 		fputc('}', out);
 		sep = ",";
 	}

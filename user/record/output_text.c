@@ -67,6 +67,14 @@ static void put_waited(FILE *out, const struct stall_record *r)
 			fputc(')', out);
 		}
 	}
+	if (w->lock_holder) {
+		fprintf(out, " held by pid %d", w->lock_holder);
+		if (w->lock_holder_cmd[0]) {
+			fputs(" (", out);
+			term_escape(out, w->lock_holder_cmd);
+			fputc(')', out);
+		}
+	}
 	for (i = 0; i < w->nfds; i++) {
 		fprintf(out, "%s%d", i ? ", " : w->nfds > 1 ? " on fds " : " on fd ", w->fds[i].fd);
 		if (w->fds[i].target[0]) {

@@ -126,6 +126,7 @@ static int cause_of(const char *name, enum stall_cause *cause)
 static void read_waited(json_t *w, struct stall_record *r)
 {
 	json_t *fds = json_object_get(w, "fds"), *child = json_object_get(w, "child");
+	json_t *holder = json_object_get(w, "lock_holder");
 	size_t i;
 
 	if (!json_is_object(w))
@@ -135,6 +136,10 @@ static void read_waited(json_t *w, struct stall_record *r)
 	if (json_is_object(child)) {
 		r->waited.child = int_of(json_object_get(child, "pid"), 0);
 		copy(r->waited.child_cmd, sizeof(r->waited.child_cmd), json_object_get(child, "command"));
+	}
+	if (json_is_object(holder)) {
+		r->waited.lock_holder = int_of(json_object_get(holder, "pid"), 0);
+		copy(r->waited.lock_holder_cmd, sizeof(r->waited.lock_holder_cmd), json_object_get(holder, "command"));
 	}
 	for (i = 0; json_is_array(fds) && i < json_array_size(fds) && i < WAIT_MAX_FDS; i++) {
 		json_t *fd = json_array_get(fds, i);
@@ -440,7 +445,7 @@ static int s_frame(struct scan_read *sr, int o, struct stall_frame *f)
 
 static void s_waited(struct scan_read *sr, int w, struct stall_record *r)
 {
-	int fds = s_get(sr, w, "fds"), child = s_get(sr, w, "child"), fd;
+	int fds = s_get(sr, w, "fds"), child = s_get(sr, w, "child"), holder = s_get(sr, w, "lock_holder"), fd;
 	size_t i;
 
 	if (!json_scan_is(&sr->js, w, JS_OBJECT))
@@ -450,6 +455,10 @@ static void s_waited(struct scan_read *sr, int w, struct stall_record *r)
 	if (json_scan_is(&sr->js, child, JS_OBJECT)) {
 		r->waited.child = s_int(sr, s_get(sr, child, "pid"), 0);
 		s_copy(sr, r->waited.child_cmd, sizeof(r->waited.child_cmd), s_get(sr, child, "command"));
+	}
+	if (json_scan_is(&sr->js, holder, JS_OBJECT)) {
+		r->waited.lock_holder = s_int(sr, s_get(sr, holder, "pid"), 0);
+		s_copy(sr, r->waited.lock_holder_cmd, sizeof(r->waited.lock_holder_cmd), s_get(sr, holder, "command"));
 	}
 	for (i = 0, fd = json_scan_first(&sr->js, fds); fd >= 0 && i < WAIT_MAX_FDS;
 	     i++, fd = json_scan_next(&sr->js, fds, fd)) {

@@ -94,6 +94,8 @@ struct waited {
 	char peer[128];	    /* connect: the address */
 	pid_t child;	    /* wait4, waitid: the child waited for */
 	char child_cmd[128];
+	pid_t lock_holder;  /* flock, fcntl F_SETLKW: the process holding the file's lock (/proc/locks) */
+	char lock_holder_cmd[128];
 	int nfds; /* poll, select: the fds, and what each is */
 	struct {
 		int fd;

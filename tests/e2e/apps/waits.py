@@ -6,9 +6,11 @@
   username      wait for the GIL a thread holds in a regex, called by validate_username
   compress      zlib.compress 40 MB of random bytes (CPU in a C extension)
   export        json.dumps of 200000 rows, three times (CPU in the standard library)
+  flock PATH    take an exclusive flock on PATH (another process holds it)
 """
 import asyncio
 import ctypes
+import fcntl
 import json
 import os
 import re
@@ -84,6 +86,8 @@ def run(line):
         compress_catalog()
     elif name == "export":
         export_catalog()
+    elif name == "flock":
+        lock_file(args[0])
 
 
 def on_command():
@@ -94,6 +98,11 @@ def on_command():
     ready.clear()
     run(line)
     print("done", flush=True)
+
+
+def lock_file(path):
+    with open(path) as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
 
 
 ready = threading.Event()
