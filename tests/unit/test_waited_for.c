@@ -46,6 +46,19 @@ START_TEST(paths)
 	waited_for_read(NULL, r);
 	ck_assert_str_eq(r->waited.path, path);
 	free(r);
+	/* Both paths of a rename and of a link. */
+	static const char to[] = "/srv/spool/done/incoming.fifo";
+	r = blocked_in(SYS_renameat2, AT_FDCWD, (uintptr_t)path, AT_FDCWD);
+	r->syscall_args[3] = (uintptr_t)to;
+	waited_for_read(NULL, r);
+	ck_assert_str_eq(r->waited.path, path);
+	ck_assert_str_eq(r->waited.to_path, to);
+	free(r);
+	r = blocked_in(SYS_symlink, (uintptr_t)path, (uintptr_t)to, 0);
+	waited_for_read(NULL, r);
+	ck_assert_str_eq(r->waited.path, path);
+	ck_assert_str_eq(r->waited.to_path, to);
+	free(r);
 	/* A pointer to nothing mapped: no path, no crash. */
 	r = blocked_in(SYS_openat, AT_FDCWD, 0x10, 0);
 	waited_for_read(NULL, r);

@@ -72,6 +72,8 @@ static int path_arg(int nr)
 	case SYS_rmdir:
 	case SYS_mkdir:
 	case SYS_rename:
+	case SYS_link:
+	case SYS_symlink:
 	case SYS_readlink:
 	case SYS_truncate:
 	case SYS_chdir:
@@ -86,8 +88,25 @@ static int path_arg(int nr)
 	case SYS_mkdirat:
 	case SYS_renameat:
 	case SYS_renameat2:
+	case SYS_linkat:
 	case SYS_readlinkat:
 	case SYS_mknodat: return 1;
+	case SYS_symlinkat: return 0;
+	}
+	return -1;
+}
+
+/* The second path of the calls that take two (rename's new name, a link's): -1 for the others. */
+static int to_path_arg(int nr)
+{
+	switch (nr) {
+	case SYS_rename:
+	case SYS_link:
+	case SYS_symlink: return 1;
+	case SYS_symlinkat: return 2;
+	case SYS_renameat:
+	case SYS_renameat2:
+	case SYS_linkat: return 3;
 	}
 	return -1;
 }
@@ -349,6 +368,8 @@ void waited_for_read(struct runtimes *rt, struct stall_record *r)
 
 	if (arg >= 0) {
 		read_string(r->pid, a[arg], w->path, sizeof(w->path));
+		if (to_path_arg(nr) >= 0)
+			read_string(r->pid, a[to_path_arg(nr)], w->to_path, sizeof(w->to_path));
 		return;
 	}
 	switch (nr) {

@@ -107,6 +107,12 @@ static void put_waited(FILE *out, const struct stall_record *r)
 		fputc('"', out);
 		sep = ",";
 	}
+	if (w->to_path[0]) {
+		fprintf(out, "%s\"to_path\":\"", sep);
+		json_escape(out, w->to_path);
+		fputc('"', out);
+		sep = ",";
+	}
 	if (w->peer[0]) {
 		fprintf(out, "%s\"peer\":\"", sep);
 		json_escape(out, w->peer);

@@ -55,6 +55,10 @@ static void put_waited(FILE *out, const struct stall_record *r)
 		fputs(" on ", out);
 		term_escape(out, w->path);
 	}
+	if (w->to_path[0]) {
+		fputs(" -> ", out);
+		term_escape(out, w->to_path);
+	}
 	if (w->peer[0]) {
 		fputs(" to ", out);
 		term_escape(out, w->peer);

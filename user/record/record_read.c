@@ -132,6 +132,7 @@ static void read_waited(json_t *w, struct stall_record *r)
 	if (!json_is_object(w))
 		return;
 	copy(r->waited.path, sizeof(r->waited.path), json_object_get(w, "path"));
+	copy(r->waited.to_path, sizeof(r->waited.to_path), json_object_get(w, "to_path"));
 	copy(r->waited.peer, sizeof(r->waited.peer), json_object_get(w, "peer"));
 	if (json_is_object(child)) {
 		r->waited.child = int_of(json_object_get(child, "pid"), 0);
@@ -451,6 +452,7 @@ static void s_waited(struct scan_read *sr, int w, struct stall_record *r)
 	if (!json_scan_is(&sr->js, w, JS_OBJECT))
 		return;
 	s_copy(sr, r->waited.path, sizeof(r->waited.path), s_get(sr, w, "path"));
+	s_copy(sr, r->waited.to_path, sizeof(r->waited.to_path), s_get(sr, w, "to_path"));
 	s_copy(sr, r->waited.peer, sizeof(r->waited.peer), s_get(sr, w, "peer"));
 	if (json_scan_is(&sr->js, child, JS_OBJECT)) {
 		r->waited.child = s_int(sr, s_get(sr, child, "pid"), 0);

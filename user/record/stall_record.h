@@ -91,6 +91,7 @@ struct other_thread {
 /* What a blocked syscall waited for (attrib/waited_for.c): whatever of this applies. */
 struct waited {
 	char path[256];	    /* a path argument: open, stat, unlink, mkdir, rename ... */
+	char to_path[256];  /* the second one: rename's new name, a link's */
 	char peer[128];	    /* connect: the address */
 	pid_t child;	    /* wait4, waitid: the child waited for */
 	char child_cmd[128];
