@@ -85,13 +85,15 @@ FRAMEWORK_HINTS = {"trio": ("py-trio-blocking", "trio.to_thread.run_sync", "hand
                    "twisted": ("py-twisted-blocking", "deferToThread", "handle_report", "time.sleep"),
                    "tornado": ("py-tornado-blocking", "run_in_executor", "handle_report", "time.sleep"),
                    "django": ("py-django-async-view", "sync_to_async", "record_visit", None),
-                   "sqlalchemy": ("py-sqlalchemy-sync", "AsyncSession", "record_visit", "Connection.execute")}
+                   "sqlalchemy": ("py-sqlalchemy-sync", "AsyncSession", "record_visit", "Connection.execute"),
+                   "sqlite": ("py-sqlite-locked", "aiosqlite", "record_visit", None)}
 
 
 @pytest.mark.parametrize("framework", sorted(FRAMEWORK_HINTS))
 def test_a_framework_gets_its_own_advice(procs, loopstall, framework):
     """asyncio's advice is wrong on trio's, Twisted's and Tornado's loops, and not the whole story in a Django
-    async view (uvicorn) or through SQLAlchemy's synchronous engine: each gets the framework's way out."""
+    async view (uvicorn), through SQLAlchemy's synchronous engine or on a locked sqlite database: each gets
+    its own way out."""
     rule, advice, handler, via = FRAMEWORK_HINTS[framework]
     app = procs([PYTHON, f"{APPS}/frameworks.py", framework, str(free_port())], stdout=subprocess.PIPE, text=True)
     ls = loopstall(["-p", str(app.pid)])

@@ -125,6 +125,15 @@ static void not_django(struct read_record *rr)
 {
 	rename_files(rr, "/django/core/handlers/", "/usr/lib/python3/dist-packages/quart/app/");
 }
+/* The same sleeps without sqlite's busy handler under them (a sleep of its own). */
+static void no_busy_handler(struct read_record *rr)
+{
+	int i;
+
+	for (i = 0; i < rr->rec.nframes; i++)
+		if (strcmp(rr->rec.frames[i].function, "sqlite3InvokeBusyHandler") == 0)
+			SET(rr->rec.frames[i].function, "sqlite3_sleep");
+}
 static void via_app_module(struct read_record *rr)
 {
 	SET(rr->via.file, "/srv/app/stockclient.py");
@@ -268,8 +277,9 @@ static const struct hint_case cases[] = {
 	{"py-trio-blocking", "py_trio", NULL, not_trio, "py-time-sleep", "await trio.sleep()"},
 	{"py-twisted-blocking", "py_twisted", NULL, not_twisted, "(none)", "deferToThread"},
 	{"py-tornado-blocking", "py_tornado", NULL, not_tornado, "py-time-sleep", "run_in_executor"},
-	{"py-sqlalchemy-sync", "py_sqlalchemy", NULL, not_sqlalchemy, "(none)", "AsyncSession"},
-	{"py-django-async-view", "py_django", NULL, not_django, "(none)", "sync_to_async"},
+	{"py-sqlalchemy-sync", "py_sqlalchemy", NULL, not_sqlalchemy, "py-sqlite-locked", "AsyncSession"},
+	{"py-django-async-view", "py_django", NULL, not_django, "py-sqlite-locked", "sync_to_async"},
+	{"py-sqlite-locked", "py_sqlite_locked", NULL, no_busy_handler, "(none)", "locked by another connection"},
 	{"py-time-sleep-starlette-task", "fastapi_time_sleep", NULL, no_starlette_task, "py-time-sleep",
 	 "declare the task with plain def"},
 	{"py-time-sleep", "py_time_sleep", NULL, not_a_coroutine, "(none)", "await asyncio.sleep()"},

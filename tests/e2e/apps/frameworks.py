@@ -1,7 +1,7 @@
 """One event loop of the framework argv[1] names, whose handler blocks it 2 s after "ready" with the mistake
 the framework's hint is for, then idles: time.sleep(0.6) on trio, gevent, Twisted and Tornado; a write to a
 sqlite database another thread has locked (0.6 s busy timeout) in a Django ASGI view served by uvicorn, and
-through SQLAlchemy's synchronous engine in an asyncio coroutine."""
+through SQLAlchemy's synchronous engine in an asyncio coroutine, and with sqlite3 itself in one ("sqlite")."""
 import os
 import sqlite3
 import sys
@@ -141,5 +141,25 @@ def run_sqlalchemy():
     asyncio.run(main())
 
 
+def run_sqlite():
+    import asyncio
+
+    db = locked_database()
+
+    async def record_visit():
+        try:
+            sqlite3.connect(db, timeout=0.6).execute("INSERT INTO visits VALUES (?)", (time.time(),))
+        except sqlite3.OperationalError:
+            pass
+
+    async def main():
+        print_ready()
+        await asyncio.sleep(DELAY)
+        await record_visit()
+        await asyncio.sleep(3600)
+
+    asyncio.run(main())
+
+
 {"trio": run_trio, "gevent": run_gevent, "twisted": run_twisted, "tornado": run_tornado,
- "django": run_django, "sqlalchemy": run_sqlalchemy}[sys.argv[1]]()
+ "django": run_django, "sqlalchemy": run_sqlalchemy, "sqlite": run_sqlite}[sys.argv[1]]()
