@@ -59,14 +59,15 @@ END_TEST
 
 START_TEST(nothing_to_name)
 {
+	/* Bounded: a long name is cut to the buffer, never past it. */
+	static const char long_name[] = "python3\0-m\0aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 	char out[96] = "x";
 
 	service_of_cmdline("", 0, out, sizeof(out));
 	ck_assert_str_eq(out, "");
 	service_of_cmdline("\0\0", 2, out, sizeof(out));
 	ck_assert_str_eq(out, "");
-	/* Bounded: a long name is cut to the buffer, never past it. */
-	service_of_cmdline("python3\0-m\0aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\0", 76, out, 16);
+	service_of_cmdline(long_name, sizeof(long_name), out, 16);
 	ck_assert_str_eq(out, "aaaaaaaaaaaaaaa");
 	ck_assert_str_eq(service("gunicorn 127.0.0.1:80 unix:/run/x.sock"), "gunicorn");
 }
