@@ -6,6 +6,7 @@
  * last_holder is the holder's thread state.
  */
 #include <errno.h>
+#include <pthread.h>
 
 #include "runtimes/python/gil.h"
 #include "runtimes/python/layouts.h"
@@ -133,4 +134,31 @@ int py_gil_state_mem(const struct mem_reader *mem, const char *version, uint64_t
 		r = -EAGAIN;
 	}
 	return r;
+}
+
+/*
+ * cond and mutex follow switch_number in every version (3.8-3.13); their
+ * sizes are the C library's, the same for the target as for us on one
+ * architecture (glibc and musl agree on 64-bit).
+ */
+int py_gil_wait_range_mem(const struct mem_reader *mem, const char *version, uint64_t runtime_addr, uint64_t *from,
+			  uint64_t *to)
+{
+	const struct py_layout *L;
+	uint64_t gil;
+	int r;
+
+	if (!mem || !mem->read || !version || !from || !to)
+		return -EINVAL;
+	L = py_layout_by_name(version);
+	if (!L)
+		return -EPROTONOSUPPORT;
+	if (!mem_valid_ptr(runtime_addr, 8))
+		return -EFAULT;
+	r = gil_addr(mem, L, runtime_addr, &gil);
+	if (r)
+		return r;
+	*from = gil + L->gil_switch_number + 8;
+	*to = *from + sizeof(pthread_cond_t) + sizeof(pthread_mutex_t);
+	return 0;
 }

@@ -18,5 +18,12 @@
  */
 int py_gil_state_mem(const struct mem_reader *mem, const char *version, uint64_t runtime_addr, int pthread_tid_offset,
 		     bool *locked, pid_t *holder_tid);
+/*
+ * Where a thread that waits for that GIL sleeps: [*from, *to), the GIL's
+ * condition variable and mutex, the address its futex call names. 0 or
+ * -errno as above.
+ */
+int py_gil_wait_range_mem(const struct mem_reader *mem, const char *version, uint64_t runtime_addr, uint64_t *from,
+			  uint64_t *to);
 
 #endif

@@ -373,8 +373,7 @@ const struct py_layout *py_find_layout(int major, int minor)
 	return NULL;
 }
 
-/* The row of version "major.minor", NULL if not supported or malformed. */
-static const struct py_layout *py_layout_by_name(const char *version)
+const struct py_layout *py_layout_by_name(const char *version)
 {
 	int major, minor;
 	char end;

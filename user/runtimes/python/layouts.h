@@ -115,6 +115,8 @@ struct py_layout {
 
 /* The row of major.minor, NULL if not supported. */
 const struct py_layout *py_find_layout(int major, int minor);
+/* The row of version "major.minor", NULL if not supported or malformed. */
+const struct py_layout *py_layout_by_name(const char *version);
 /*
  * The row for reading a target of `version` whose _PyRuntime is at
  * runtime_addr: 0, or -EPROTONOSUPPORT (no row), -EFAULT (implausible

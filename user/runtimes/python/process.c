@@ -36,6 +36,7 @@ struct py_process {
 	struct served_request request; /* what the last read of request_tid's stack found */
 	pid_t request_tid;
 	struct py_code_cache *codes; /* code objects named before (NULL: out of memory, read in full) */
+	uint64_t gil_wait_from, gil_wait_to; /* where a thread waiting for the GIL sleeps; 0 until read */
 };
 
 /*
@@ -212,7 +213,14 @@ int py_gil_state(struct py_process *p, bool *locked, pid_t *holder_tid)
 	r = ensure_pthread_tid_offset(p);
 	if (r)
 		return r;
+	if (!p->gil_wait_to)
+		(void)py_gil_wait_range_mem(&mem, p->version, p->runtime_addr, &p->gil_wait_from, &p->gil_wait_to);
 	return py_gil_state_mem(&mem, p->version, p->runtime_addr, p->pthread_tid_offset, locked, holder_tid);
+}
+
+bool py_waits_for_gil(const struct py_process *p, uint64_t futex_addr)
+{
+	return p->gil_wait_to && futex_addr >= p->gil_wait_from && futex_addr < p->gil_wait_to;
 }
 
 void py_process_close(struct py_process *p)

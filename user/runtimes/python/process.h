@@ -31,6 +31,8 @@ int py_process_last_request(struct py_process *p, pid_t tid, struct served_reque
  * not locked). 0 or -errno (see py_gil_state_mem()).
  */
 int py_gil_state(struct py_process *p, bool *locked, pid_t *holder_tid);
+/* Whether a futex at futex_addr is the GIL's (known once py_gil_state() has run). */
+bool py_waits_for_gil(const struct py_process *p, uint64_t futex_addr);
 
 /* The Python name ("time.sleep") of the C function that starts at entry: 0, or -ENOENT. */
 int py_process_c_function(struct py_process *p, uint64_t entry, char *buf, size_t len);

@@ -125,16 +125,21 @@ static bool has_frame(const struct stall_frame *frames, int n, const char *funct
 }
 
 /*
- * A futex wait is for the GIL when the loop waits in the interpreter's GIL
- * condition variable while another thread holds it. Threading locks go
- * through PyThread_acquire_lock_timed and semaphores instead.
+ * A futex wait is for the GIL when its address is the GIL's condition
+ * variable or mutex. Where that address is not known yet, when the loop
+ * waits in a condition variable (threading locks go through
+ * PyThread_acquire_lock_timed and semaphores instead) while another thread
+ * holds the GIL.
  */
 static void refine(void *state, struct stall_record *r, const struct stall_frame *native, int n)
 {
-	(void)state;
-	if (r->cause == CAUSE_LOCK && strcmp(r->holder.lock, "gil") == 0 && r->holder.held && r->holder.tid != r->tid &&
-	    (has_frame(native, n, "pthread_cond_timedwait") || has_frame(native, n, "pthread_cond_wait")) &&
-	    !has_frame(native, n, "PyThread_acquire_lock_timed"))
+	bool gil_futex = state && r->syscall_nr == SYS_futex && py_waits_for_gil(state, r->syscall_args[0]);
+	bool gil_held = strcmp(r->holder.lock, "gil") == 0 && r->holder.held && r->holder.tid != r->tid;
+
+	if (r->cause == CAUSE_LOCK &&
+	    (gil_futex || (gil_held && (has_frame(native, n, "pthread_cond_timedwait") ||
+					has_frame(native, n, "pthread_cond_wait")) &&
+			   !has_frame(native, n, "PyThread_acquire_lock_timed"))))
 		r->cause = CAUSE_GIL;
 }
 
