@@ -349,3 +349,4 @@ def test_nginx_blocked_on_its_access_log_fifo(procs, loopstall, tmp_path):
         os.close(reader)
     assert begin["fd_target"] == str(fifo), begin
     assert begin["culprit"]["module"].endswith("/nginx"), begin["culprit"]
+    assert begin["service"] == "nginx", begin["service"]  # the worker's title, not "nginx: worker process"

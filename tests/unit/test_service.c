@@ -54,6 +54,9 @@ START_TEST(titles)
 	ck_assert_str_eq(out, "nginx");
 	service_of_cmdline("gunicorn: worker [app:app]", 27, out, sizeof(out));
 	ck_assert_str_eq(out, "gunicorn app:app");
+	/* nginx's workers: the title, then NULs over the rest of the old arguments' space */
+	service_of_cmdline("nginx: worker process\0\0\0\0\0\0\0\0", 29, out, sizeof(out));
+	ck_assert_str_eq(out, "nginx");
 }
 END_TEST
 

@@ -20,7 +20,7 @@ struct args {
 	int n;
 };
 
-/* Arguments end with a NUL; a title set over them may not (the last one then ends at len). */
+/* Arguments end with a NUL; the last one here ends at len. */
 static void split(const char *cmdline, size_t len, char *copy, struct args *a)
 {
 	size_t at = 0;
@@ -130,6 +130,8 @@ void service_of_cmdline(const char *cmdline, size_t len, char *out, size_t cap)
 	out[0] = 0;
 	if (len > CMDLINE_MAX)
 		len = CMDLINE_MAX;
+	while (len > 0 && cmdline[len - 1] == 0)
+		len--; /* a title pads the rest of argv's space with NULs: not arguments */
 	split(cmdline, len, copy, &a);
 	if (a.n == 0 || !a.v[0][0])
 		return;
