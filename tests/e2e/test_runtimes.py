@@ -123,6 +123,41 @@ def test_request_served_from_an_asgi_scope(loopstall, minor, tmp_path):
         assert r["culprit"]["function"] == "endpoint", r["culprit"]
 
 
+THREADS_SCRIPT = """
+import asyncio, threading, time
+lock = threading.Lock()
+def rebuild_cache():
+    with lock:
+        time.sleep(0.6)
+def idle_worker():
+    time.sleep(3)
+async def read_cache():
+    with lock:
+        pass
+async def main():
+    await asyncio.sleep(0.5)
+    threading.Thread(target=idle_worker, daemon=True).start()
+    threading.Thread(target=rebuild_cache, name="cache-rebuild", daemon=True).start()
+    await asyncio.sleep(0.05)
+    await read_cache()
+    await asyncio.sleep(0.3)
+asyncio.run(main())
+"""
+
+
+@pytest.mark.parametrize("minor", ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13"])
+def test_threads_by_their_python_names(loopstall, minor, tmp_path):
+    """A lock's possible holders by the names threading gave them (none set a kernel name)."""
+    script = tmp_path / "threads.py"
+    script.write_text(THREADS_SCRIPT)
+    begin, _ = run_and_watch(loopstall, [interpreters()[minor], str(script)])
+    assert begin["cause"] == "lock" and begin["culprit"]["function"] == "read_cache", begin
+    threads = {t["name"]: t for t in begin["waited_for"]["threads"]}
+    assert threads["cache-rebuild"]["frame"]["function"] == "rebuild_cache", threads
+    # threading's own name: "Thread-1 (idle_worker)" from 3.10, "Thread-1" before
+    assert "Thread-1 (idle_worker)" in threads or minor in ("3.8", "3.9") and "Thread-1" in threads, threads
+
+
 def test_uvloop(loopstall, tmp_path):
     script = tmp_path / "late.py"
     script.write_text(SCRIPT)

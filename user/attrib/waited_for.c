@@ -299,16 +299,24 @@ static bool mutex_owner(pid_t pid, pid_t tid, uint64_t futex, pid_t *owner)
 	return true;
 }
 
-/* The thread's name, state and the syscall it is in, from /proc. */
-static void thread_facts(pid_t pid, pid_t tid, struct other_thread *t)
+/*
+ * A thread's name, state and the syscall it is in. The name is the kernel's
+ * when the thread set one of its own (prctl), else its runtime's (Python's
+ * "Thread-3 (flush_cache)"): most threads keep the program's name.
+ */
+static void thread_facts(struct runtimes *rt, pid_t pid, pid_t tid, struct other_thread *t)
 {
-	char path[96], text[256];
+	char path[96], text[256], program[THREAD_NAME_MAX];
 	struct proc_stat st;
 
 	t->tid = tid;
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/comm", pid, tid);
 	read_proc_text(path, text, sizeof(text));
 	snprintf(t->name, sizeof(t->name), "%.15s", text);
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	read_proc_text(path, program, sizeof(program));
+	if (rt && strcmp(text, program) == 0 && runtimes_thread_name(rt, pid, tid, program, sizeof(program)) == 0)
+		memcpy(t->name, program, sizeof(t->name));
 	t->state = proc_stat_read(tid, &st) ? '?' : st.state;
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", pid, tid);
 	read_proc_text(path, text, sizeof(text));
@@ -352,7 +360,7 @@ static void other_threads(struct runtimes *rt, struct stall_record *r)
 
 		if (tid <= 0 || tid == r->tid)
 			continue;
-		thread_facts(r->pid, tid, t);
+		thread_facts(rt, r->pid, tid, t);
 		thread_frame(rt, r, tid, frames, &n, HOLDER_MAX_FRAMES, &t->frame);
 		w->nthreads++;
 	}
@@ -409,7 +417,7 @@ void waited_for_read(struct runtimes *rt, struct stall_record *r)
 			struct other_thread t;
 			int i;
 
-			thread_facts(r->pid, r->holder.tid, &t);
+			thread_facts(rt, r->pid, r->holder.tid, &t);
 			memcpy(r->holder.thread, t.name, sizeof(r->holder.thread));
 			for (i = 0; i < r->holder.nframes; i++)
 				if (frame_is_application(r, &r->holder.frames[i])) {
@@ -426,7 +434,7 @@ void waited_for_read(struct runtimes *rt, struct stall_record *r)
 			snprintf(r->holder.lock, sizeof(r->holder.lock), "mutex");
 			r->holder.held = true;
 			r->holder.tid = owner;
-			thread_facts(r->pid, owner, &t);
+			thread_facts(rt, r->pid, owner, &t);
 			memcpy(r->holder.thread, t.name, sizeof(r->holder.thread));
 			thread_frame(rt, r, owner, r->holder.frames, &r->holder.nframes, HOLDER_MAX_FRAMES,
 				     &r->holder.frame);

@@ -50,13 +50,14 @@ struct stall_frame {
 };
 
 #define HOLDER_MAX_FRAMES 16
+#define THREAD_NAME_MAX	  48 /* a thread's name: its runtime's ("Thread-3 (flush_cache)"), else the kernel's */
 
 /* Who holds the lock a loop waits for: the GIL (its runtime says), a glibc mutex (its owner field). */
 struct lock_holder {
 	char lock[8]; /* "gil", "mutex"; "" when nothing is known */
 	bool held;    /* the lock was taken when looked at */
 	pid_t tid;    /* its holder, 0 if unknown */
-	char thread[16]; /* the holder thread's name */
+	char thread[THREAD_NAME_MAX]; /* the holder thread's name */
 	struct stall_frame frame; /* the holder's culprit (its application frame, else its innermost); "" if unread */
 	int nframes;
 	struct stall_frame frames[HOLDER_MAX_FRAMES]; /* its runtime's stack, innermost first */
@@ -82,7 +83,7 @@ void served_request_hide_query(struct served_request *r);
 /* Another thread of the process, when a futex's owner is not known: what each was doing then. */
 struct other_thread {
 	pid_t tid;
-	char name[16];
+	char name[THREAD_NAME_MAX];
 	char state;		  /* as /proc says: R, S, D, T ... */
 	int syscall_nr;		  /* the syscall it is in, -1 when running or none */
 	struct stall_frame frame; /* its application frame, if its runtime reads one */

@@ -290,6 +290,20 @@ int runtimes_read_stack(struct runtimes *rt, pid_t pid, pid_t tid, struct stall_
 	return n;
 }
 
+int runtimes_thread_name(struct runtimes *rt, pid_t pid, pid_t tid, char *buf, size_t len)
+{
+	struct process *p;
+	int r = -ENOENT;
+
+	buf[0] = 0;
+	pthread_mutex_lock(&rt->lock);
+	p = opened(rt, pid);
+	if (p && !p->err && p->ops->thread_name)
+		r = p->ops->thread_name(p->state, tid, buf, len);
+	pthread_mutex_unlock(&rt->lock);
+	return r;
+}
+
 void runtimes_fill_holder(struct runtimes *rt, struct stall_record *r)
 {
 	struct process *p;

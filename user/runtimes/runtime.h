@@ -44,6 +44,8 @@ struct runtime_ops {
 	int (*read_stack)(void *state, pid_t tid, bool running, struct stall_frame *out, int max);
 	/* The request tid's task serves (read with its frames, while it is blocked): 0, or -errno. */
 	int (*read_request)(void *state, pid_t tid, struct served_request *out);
+	/* Thread tid's name in the runtime (Python's threading name): 0, or -errno when it has none. Optional. */
+	int (*thread_name)(void *state, pid_t tid, char *buf, size_t len);
 	/* The holder of the runtime's lock (the GIL) while tid waits: 0, or -errno when unknown. */
 	int (*lock_holder)(void *state, pid_t tid, struct lock_holder *out);
 	/* Native frames below the runtime's own stop at its interpreter's module. */
@@ -95,6 +97,8 @@ bool runtimes_has_frames(struct runtimes *rt, pid_t pid);
 void runtimes_fill_record(struct runtimes *rt, struct stall_record *r, bool running);
 /* Frames of tid for a CPU sample: count, 0 when the runtime reads none, or -errno. */
 int runtimes_read_stack(struct runtimes *rt, pid_t pid, pid_t tid, struct stall_frame *out, int max);
+/* Thread tid of pid by its runtime's name for it (thread_name above): 0, or -errno. */
+int runtimes_thread_name(struct runtimes *rt, pid_t pid, pid_t tid, char *buf, size_t len);
 /* r->holder, where the runtime of r->pid knows who holds its lock. */
 void runtimes_fill_holder(struct runtimes *rt, struct stall_record *r);
 /*

@@ -27,6 +27,10 @@
 #define TPFLAGS_MANAGED	   (1u << 4) /* 3.11+: the dict (or its values) sit before the object */
 #define TPFLAGS_INLINE	   (1u << 2) /* 3.13: the values follow the object */
 #define MANAGED_DICT	   24 /* bytes before the object: its dict (3.11, 3.13), dict or tagged values (3.12) */
+#define TUPLE_SIZE	   16 /* PyVarObject.ob_size: a tuple's length */
+#define TUPLE_ITEMS	   24 /* PyTupleObject.ob_item */
+#define CELL_REF	   16 /* PyCellObject.ob_ref */
+#define MAX_LOCALS	   64 /* names of one code object looked at */
 #define MANAGED_VALUES_311 32 /* 3.11: its values */
 #define VALUES_HEADER_313  8  /* 3.13 PyDictValues: capacity, size, embedded, valid, padding */
 
@@ -250,4 +254,31 @@ uint64_t py_object_attr(const struct mem_reader *m, const struct py_layout *L, u
 	    dictoffset > MAX_SLOT_OFFSET || mem_read_ptr(m, obj + (uint64_t)dictoffset, &dict))
 		return 0;
 	return py_dict_get(m, L, dict, name);
+}
+
+uint64_t py_frame_local(const struct mem_reader *m, const struct py_layout *L, uint64_t frame, const char *want)
+{
+	uint64_t code, names, size, items[MAX_LOCALS], value;
+	char name[64]; /* whole: a local "request_id" cut to 8 bytes would be "request" */
+	int i;
+
+	if (mem_read_ptr(m, frame + L->frame_code, &code) || !mem_valid_ptr(code, 8) ||
+	    mem_read_ptr(m, code + L->code_localsnames, &names) || !py_type_is(m, L, names, "tuple", NULL) ||
+	    mem_read_ptr(m, names + TUPLE_SIZE, &size))
+		return 0;
+	if (size > MAX_LOCALS)
+		size = MAX_LOCALS;
+	if (!size || mem_read(m, names + TUPLE_ITEMS, items, size * 8))
+		return 0;
+	for (i = 0; i < (int)size; i++) {
+		if (py_read_str(m, L, items[i], name, sizeof(name)) || strcmp(name, want))
+			continue;
+		if (mem_read_ptr(m, frame + L->frame_localsplus + 8 * (uint64_t)i, &value) || !mem_valid_ptr(value, 8))
+			return 0;
+		/* captured by an inner function: the cell holds it */
+		if (py_type_is(m, L, value, "cell", NULL) && mem_read_ptr(m, value + CELL_REF, &value))
+			return 0;
+		return value;
+	}
+	return 0;
 }

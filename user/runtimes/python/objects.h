@@ -46,5 +46,7 @@ int py_dict_entries(const struct mem_reader *m, const struct py_layout *L, uint6
 int py_entry(const struct mem_reader *m, const struct py_entries *e, int i, uint64_t *key, uint64_t *value);
 /* The attribute name of the instance obj, 0 when none (or a property: not run). */
 uint64_t py_object_attr(const struct mem_reader *m, const struct py_layout *L, uint64_t obj, const char *name);
+/* The value of the local called want in the frame at frame (a cell's content), 0 when it has none. */
+uint64_t py_frame_local(const struct mem_reader *m, const struct py_layout *L, uint64_t frame, const char *want);
 
 #endif

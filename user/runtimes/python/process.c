@@ -195,6 +195,15 @@ int py_stack_read_req(struct py_process *p, pid_t tid, struct py_frame *frames, 
 	return r;
 }
 
+int py_thread_name(struct py_process *p, pid_t tid, char *buf, size_t len)
+{
+	struct mem_reader mem = {mem_read_live, &p->pid};
+	int r = ensure_pthread_tid_offset(p);
+
+	buf[0] = 0;
+	return r ? r : py_thread_name_mem(&mem, p->codes, p->version, p->runtime_addr, p->pthread_tid_offset, tid, buf, len);
+}
+
 int py_process_last_request(struct py_process *p, pid_t tid, struct served_request *req)
 {
 	if (p->request_tid != tid || !p->request.method[0])

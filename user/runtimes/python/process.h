@@ -24,6 +24,8 @@ const char *py_process_version(const struct py_process *p);
 int py_stack_read(struct py_process *p, pid_t tid, struct py_frame *frames, int max);
 /* The same, and with request, the request its task serves, kept for py_process_last_request(). */
 int py_stack_read_req(struct py_process *p, pid_t tid, struct py_frame *frames, int max, bool request);
+/* The Python name of thread tid ("Thread-3 (worker)"): 0, -ENOENT (the main thread, none), or -errno. */
+int py_thread_name(struct py_process *p, pid_t tid, char *buf, size_t len);
 /* The request found by the last py_stack_read_req(request) of tid: 0, or -ENOENT. */
 int py_process_last_request(struct py_process *p, pid_t tid, struct served_request *req);
 /*

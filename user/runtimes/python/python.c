@@ -208,6 +208,11 @@ static int read_request(void *state, pid_t tid, struct served_request *out)
 	return py_process_last_request(state, tid, out);
 }
 
+static int thread_name(void *state, pid_t tid, char *buf, size_t len)
+{
+	return py_thread_name(state, tid, buf, len);
+}
+
 static int name_native(void *state, const char *module, uint64_t entry, char *buf, size_t len)
 {
 	if (!py_methods_module(module))
@@ -228,6 +233,7 @@ const struct runtime_ops python_runtime = {
 	.status = status,
 	.read_stack = read_stack,
 	.read_request = read_request,
+	.thread_name = thread_name,
 	.lock_holder = lock_holder,
 	.is_interpreter = py_is_python_file,
 	.name_native = name_native,

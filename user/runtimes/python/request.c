@@ -10,9 +10,7 @@
 
 #define OB_SIZE	      16 /* PyVarObject.ob_size: a tuple's length */
 #define TUPLE_ITEMS   24 /* PyTupleObject.ob_item */
-#define CELL_REF      16 /* PyCellObject.ob_ref */
 #define OBJECT_HEAD   16 /* PyObject: refcount, type */
-#define MAX_LOCALS    64 /* names of one code object looked at */
 #define MAX_PATH      200
 
 /* A str object's text, "" when obj is no str. */
@@ -161,34 +159,6 @@ static int read_aiohttp_request(const struct mem_reader *m, const struct py_layo
 	return 0;
 }
 
-/* The value of the local called want in the frame at frame, 0 when it has none. */
-static uint64_t local_named(const struct mem_reader *m, const struct py_layout *L, uint64_t frame, const char *want)
-{
-	uint64_t code, names, size, items[MAX_LOCALS], value;
-	char name[8];
-	int i;
-
-	if (mem_read_ptr(m, frame + L->frame_code, &code) || !mem_valid_ptr(code, 8) ||
-	    mem_read_ptr(m, code + L->code_localsnames, &names) || !py_type_is(m, L, names, "tuple", NULL) ||
-	    mem_read_ptr(m, names + OB_SIZE, &size))
-		return 0;
-	if (size > MAX_LOCALS)
-		size = MAX_LOCALS;
-	if (!size || mem_read(m, names + TUPLE_ITEMS, items, size * 8))
-		return 0;
-	for (i = 0; i < (int)size; i++) {
-		if (py_read_str(m, L, items[i], name, sizeof(name)) || strcmp(name, want))
-			continue;
-		if (mem_read_ptr(m, frame + L->frame_localsplus + 8 * (uint64_t)i, &value) || !mem_valid_ptr(value, 8))
-			return 0;
-		/* captured by an inner function: the cell holds it */
-		if (py_type_is(m, L, value, "cell", NULL) && mem_read_ptr(m, value + CELL_REF, &value))
-			return 0;
-		return value;
-	}
-	return 0;
-}
-
 int py_find_request(const struct mem_reader *m, const struct py_layout *L, const struct walk *w, int n,
 		    struct served_request *out)
 {
@@ -199,10 +169,10 @@ int py_find_request(const struct mem_reader *m, const struct py_layout *L, const
 
 		if (!w->frames[i].coroutine)
 			continue;
-		scope = local_named(m, L, w->addr[i], "scope");
+		scope = py_frame_local(m, L, w->addr[i], "scope");
 		if (scope && read_scope(m, L, scope, out) == 0)
 			return 0;
-		scope = local_named(m, L, w->addr[i], "request");
+		scope = py_frame_local(m, L, w->addr[i], "request");
 		if (scope && read_aiohttp_request(m, L, scope, out) == 0)
 			return 0;
 	}

@@ -23,6 +23,7 @@
 #include "runtimes/python/stack.h"
 #include "runtimes/python/strings.h"
 #include "runtimes/python/task.h"
+#include "runtimes/python/thread_name.h"
 #include "runtimes/python/tstate.h"
 
 #define MAX_LINETABLE 65536 /* bytes of line table read; beyond it line = 0 */
@@ -278,10 +279,10 @@ static int walk_interp_frames(const struct mem_reader *m, const struct py_layout
 	return n ? n : err;
 }
 
-/* Frames of tid (and, with req, the request its task serves): the count, or -errno. */
+/* Frames of tid (and, when asked, the request its task serves and its Python name): the count, or -errno. */
 static int read_stack(const struct mem_reader *mem, struct py_code_cache *codes, const char *version,
 		      uint64_t runtime_addr, int pthread_tid_offset, pid_t tid, struct py_frame *frames, int max,
-		      struct served_request *req, bool *torn)
+		      struct served_request *req, bool *torn, char *thread, size_t thread_len)
 {
 	struct tstate_key key = {0};
 	const struct py_layout *L;
@@ -318,6 +319,8 @@ static int read_stack(const struct mem_reader *mem, struct py_code_cache *codes,
 	}
 	if (r > 0) {
 		py_name_tasks(mem, L, w, r);
+		if (thread && r <= max) /* the whole stack: its bottom frames */
+			py_find_thread_name(mem, L, w, r, thread, thread_len);
 		if (r > max)
 			r = max; /* the peek frame */
 		if (req)
@@ -332,7 +335,7 @@ static int read_stack(const struct mem_reader *mem, struct py_code_cache *codes,
 int py_stack_read_mem_ex(const struct mem_reader *mem, const char *version, uint64_t runtime_addr,
 			 int pthread_tid_offset, pid_t tid, struct py_frame *frames, int max)
 {
-	return read_stack(mem, NULL, version, runtime_addr, pthread_tid_offset, tid, frames, max, NULL, NULL);
+	return read_stack(mem, NULL, version, runtime_addr, pthread_tid_offset, tid, frames, max, NULL, NULL, NULL, 0);
 }
 
 int py_stack_read_mem_req(const struct mem_reader *mem, const char *version, uint64_t runtime_addr,
@@ -340,7 +343,7 @@ int py_stack_read_mem_req(const struct mem_reader *mem, const char *version, uin
 			  struct served_request *req)
 {
 	memset(req, 0, sizeof(*req));
-	return read_stack(mem, NULL, version, runtime_addr, pthread_tid_offset, tid, frames, max, req, NULL);
+	return read_stack(mem, NULL, version, runtime_addr, pthread_tid_offset, tid, frames, max, req, NULL, NULL, 0);
 }
 
 int py_stack_read_cached(const struct mem_reader *mem, struct py_code_cache *codes, const char *version,
@@ -349,11 +352,28 @@ int py_stack_read_cached(const struct mem_reader *mem, struct py_code_cache *cod
 {
 	if (req)
 		memset(req, 0, sizeof(*req));
-	return read_stack(mem, codes, version, runtime_addr, pthread_tid_offset, tid, frames, max, req, torn);
+	return read_stack(mem, codes, version, runtime_addr, pthread_tid_offset, tid, frames, max, req, torn, NULL, 0);
 }
 
 int py_stack_read_mem(const struct mem_reader *mem, const char *version, uint64_t runtime_addr, pid_t tid,
 		      struct py_frame *frames, int max)
 {
 	return py_stack_read_mem_ex(mem, version, runtime_addr, -1, tid, frames, max);
+}
+
+int py_thread_name_mem(const struct mem_reader *mem, struct py_code_cache *codes, const char *version,
+		       uint64_t runtime_addr, int pthread_tid_offset, pid_t tid, char *buf, size_t len)
+{
+	struct py_frame *frames = malloc(THREAD_NAME_FRAMES * sizeof(*frames));
+	int r;
+
+	buf[0] = 0;
+	if (!frames)
+		return -ENOMEM;
+	r = read_stack(mem, codes, version, runtime_addr, pthread_tid_offset, tid, frames, THREAD_NAME_FRAMES, NULL,
+		       NULL, buf, len);
+	free(frames);
+	if (r < 0)
+		return r;
+	return buf[0] ? 0 : -ENOENT;
 }

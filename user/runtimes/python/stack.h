@@ -30,6 +30,13 @@ int py_stack_read_mem_req(const struct mem_reader *mem, const char *version, uin
 int py_stack_read_cached(const struct mem_reader *mem, struct py_code_cache *codes, const char *version,
 			 uint64_t runtime_addr, int pthread_tid_offset, pid_t tid, struct py_frame *frames, int max,
 			 struct served_request *req, bool *torn);
+/*
+ * The Python name of thread tid (thread_name.h), read from its whole stack
+ * up to THREAD_NAME_FRAMES deep: 0 and buf, -ENOENT, or -errno.
+ */
+#define THREAD_NAME_FRAMES 128
+int py_thread_name_mem(const struct mem_reader *mem, struct py_code_cache *codes, const char *version,
+		       uint64_t runtime_addr, int pthread_tid_offset, pid_t tid, char *buf, size_t len);
 /* The same without the offset, enough for 3.11+. */
 int py_stack_read_mem(const struct mem_reader *mem, const char *version, uint64_t runtime_addr, pid_t tid,
 		      struct py_frame *frames, int max);

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Which futex is the GIL's, on a live python3: a thread that waits for the
- * GIL sleeps on an address py_waits_for_gil() accepts, one that waits for a
- * threading.Lock on one it refuses. The address is the one the kernel shows
- * in /proc/PID/task/TID/syscall, as loopstall's BPF sees it.
+ * Python's threads, on a live python3. Which futex is the GIL's: a thread
+ * that waits for the GIL sleeps on an address py_waits_for_gil() accepts,
+ * one that waits for a threading.Lock on one it refuses (the address the
+ * kernel shows in /proc/PID/task/TID/syscall, as loopstall's BPF sees it).
+ * And each thread's name, as threading knows it.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,17 +32,42 @@
 	"time.sleep(0.2)\n"                                                                                            \
 	"lock.acquire()\n"
 
-static pid_t python(const char *script)
-{
-	pid_t pid = fork();
+/* Threads by their Python names, one named by the application, one by threading; it prints their tids. */
+#define NAMED_THREADS                                                                                                  \
+	"import threading, time\n"                                                                                     \
+	"def flush_cache(): time.sleep(100)\n"                                                                         \
+	"a = threading.Thread(name='db-writer', target=time.sleep, args=(100,), daemon=True)\n"                        \
+	"b = threading.Thread(target=flush_cache, daemon=True)\n"                                                      \
+	"a.start(); b.start()\n"                                                                                       \
+	"print(a.native_id, b.native_id, flush=True)\n"                                                               \
+	"time.sleep(100)\n"
 
+/* python3 -c script; with out, its stdout's read end. */
+static pid_t python_out(const char *script, FILE **out)
+{
+	int fds[2];
+	pid_t pid;
+
+	ck_assert_int_eq(pipe(fds), 0);
+	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
 		setpgid(0, 0); /* out of Check's process group: its SIGTERM is not ours */
+		dup2(fds[1], 1);
 		execl("/usr/bin/python3", "python3", "-c", script, (char *)NULL);
 		_exit(127);
 	}
+	close(fds[1]);
+	if (out)
+		*out = fdopen(fds[0], "r");
+	else
+		close(fds[0]);
 	return pid;
+}
+
+static pid_t python(const char *script)
+{
+	return python_out(script, NULL);
 }
 
 /* The address of the main thread's futex wait, once it has waited in one for a while: 0 if it never did. */
@@ -114,9 +141,38 @@ START_TEST(unknown_before_the_gil_is_read)
 }
 END_TEST
 
+START_TEST(thread_names)
+{
+	struct py_process *p = NULL;
+	struct proc_maps *maps = NULL;
+	char name[48];
+	FILE *out;
+	pid_t pid = python_out(NAMED_THREADS, &out), a = 0, b = 0;
+
+	ck_assert_int_eq(fscanf(out, "%d %d", &a, &b), 2);
+	fclose(out);
+	ck_assert_int_eq(proc_maps_read(pid, &maps), 0);
+	ck_assert_int_eq(py_process_open(pid, maps, &p), 0);
+	ck_assert_int_eq(py_thread_name(p, a, name, sizeof(name)), 0);
+	ck_assert_str_eq(name, "db-writer");
+	ck_assert_int_eq(py_thread_name(p, b, name, sizeof(name)), 0);
+	ck_assert_str_eq(name, "Thread-1 (flush_cache)");
+	/* The main thread does not run threading's bootstrap: no name, rather than a guess. */
+	ck_assert_int_eq(py_thread_name(p, pid, name, sizeof(name)), -ENOENT);
+	ck_assert_str_eq(name, "");
+	/* Cut to the buffer. */
+	ck_assert_int_eq(py_thread_name(p, b, name, 7), 0);
+	ck_assert_str_eq(name, "Thread");
+	py_process_close(p);
+	proc_maps_free(maps);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+END_TEST
+
 int main(void)
 {
-	const TTest *tests[] = {gil_wait_is_the_gils, lock_wait_is_not, unknown_before_the_gil_is_read};
+	const TTest *tests[] = {gil_wait_is_the_gils, lock_wait_is_not, unknown_before_the_gil_is_read, thread_names};
 
-	return run_tests("python_gil", tests, sizeof(tests) / sizeof(tests[0]));
+	return run_tests("python_threads", tests, sizeof(tests) / sizeof(tests[0]));
 }
