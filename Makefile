@@ -99,7 +99,7 @@ FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-saniti
 FUZZERS := perf_map proc_maps python proc_files cli escape v8 methods record container
 fuzz_perf_map_SRCS := user/runtimes/node/perf_map.c user/base/proc.c
 fuzz_proc_maps_SRCS := user/base/proc.c
-fuzz_python_SRCS := user/base/target_memory.c $(addprefix user/runtimes/python/,layouts.c strings.c lines.c tstate.c task.c gil.c stack.c request.c objects.c code_cache.c)
+fuzz_python_SRCS := user/base/target_memory.c $(addprefix user/runtimes/python/,layouts.c strings.c lines.c tstate.c task.c gil.c stack.c request.c thread_name.c objects.c code_cache.c)
 fuzz_proc_files_SRCS := user/attrib/cgroup_cpu.c user/attrib/cgroup_file.c user/attrib/fd_describe.c
 fuzz_container_SRCS := user/attrib/container.c user/attrib/cgroup_file.c user/record/container.c
 fuzz_cli_SRCS := user/cli/options.c user/base/duration.c

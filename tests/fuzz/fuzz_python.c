@@ -70,6 +70,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bool locked;
 	pid_t holder;
 	struct served_request request;
+	uint64_t from, to;
+	char name[48];
 
 	/* Line tables first: any bytes are one. */
 	for (int addr = -2; addr < 64; addr += 7) {
@@ -110,5 +112,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)py_stack_read_mem_ex(&mem, version, runtime, tidoff, (pid_t)tid, frames, 1);
 	(void)py_gil_state_mem(&mem, version, runtime, tidoff, &locked, &holder);
 	(void)py_stack_read_mem_req(&mem, version, runtime, tidoff, (pid_t)tid, frames, 32, &request);
+	(void)py_gil_wait_range_mem(&mem, version, runtime, &from, &to);
+	if (py_thread_name_mem(&mem, NULL, version, runtime, tidoff, (pid_t)tid, name, sizeof(name)) == 0 &&
+	    strlen(name) >= sizeof(name))
+		__builtin_trap();
 	return 0;
 }
