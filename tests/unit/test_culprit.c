@@ -208,6 +208,31 @@ START_TEST(node_application_function)
 }
 END_TEST
 
+/* A JVM's compiled code named by its perf map: the application's method, via the platform's, never its stubs. */
+START_TEST(jvm_application_method)
+{
+	struct stall_record *r = record();
+
+	r->syscall_nr = SYS_futex;
+	push(r, FRAME_NATIVE, "pthread_cond_timedwait", "/usr/lib/x86_64-linux-gnu/libc.so.6", 0);
+	push(r, FRAME_NATIVE, "JVM_Sleep", "/usr/lib/jvm/java-17-openjdk-amd64/lib/server/libjvm.so", 0);
+	push(r, FRAME_JIT, "Interpreter", NULL, 0);
+	push(r, FRAME_JIT, "java.net.SocketInputStream.read", NULL, 0);
+	push(r, FRAME_JIT, "io.netty.channel.DefaultChannelPipeline.fireChannelRead", NULL, 0);
+	push(r, FRAME_JIT, "shop.Handler.channelRead0", NULL, 0);
+	push(r, FRAME_JIT, "StubRoutines (1)", NULL, 0);
+	snprintf(r->exe, sizeof(r->exe), "/usr/lib/jvm/java-17-openjdk-amd64/bin/java");
+	ck_assert_str_eq(culprit_of(r).at->function, "shop.Handler.channelRead0");
+	ck_assert_str_eq(culprit_of(r).via->function, "io.netty.channel.DefaultChannelPipeline.fireChannelRead");
+	ck_assert_str_eq(put(culprit_of(r).at, FRAME_SHORT), "shop.Handler.channelRead0");
+	/* Only stubs and the interpreter: no via from them, and a named native frame is the culprit. */
+	r->nframes = 3;
+	ck_assert_ptr_null(culprit_of(r).via);
+	ck_assert_str_eq(culprit_of(r).at->function, "pthread_cond_timedwait");
+	free(r);
+}
+END_TEST
+
 /* Native only: the innermost frame that is not the syscall's own libc wrapper. */
 START_TEST(native_skips_the_syscall_wrapper)
 {
@@ -257,7 +282,7 @@ int main(void)
 				python_only_library_frames,
 				native_server_function, rust_application_over_its_bundled_libraries,
 				python_coroutine_alone,
-				node_application_function,
+				node_application_function, jvm_application_method,
 				native_skips_the_syscall_wrapper,
 				no_frames_no_culprit,
 				frames_are_escaped};

@@ -11,7 +11,8 @@
 #include <unistd.h>
 
 #include "base/proc.h"
-#include "runtimes/node/perf_map.h"
+#include "symbols/jit_map.h"
+#include "symbols/perf_map.h"
 #include "run_suite.h"
 
 static char path[] = "/tmp/loopstall-perfmap-XXXXXX";
@@ -294,12 +295,83 @@ START_TEST(checks_the_file_it_reads)
 }
 END_TEST
 
+/* A JIT's signature cut to its function; anything else as it is. */
+START_TEST(short_names)
+{
+	static const char *const cases[][2] = {
+		{"void Slow.handle(int)", "Slow.handle"},
+		{"long java.lang.Thread.sleep(long)", "java.lang.Thread.sleep"},
+		{"void shop.Handler$1.run()", "shop.Handler$1.run"},
+		{"[OptimizedTier1] Shop.Cart::Add(int)", "Shop.Cart::Add"},
+		{"StubRoutines (1)", "StubRoutines (1)"},
+		{"Interpreter", "Interpreter"},
+		{"LazyCompile:*handler /app/server.js:12", "LazyCompile:*handler /app/server.js:12"},
+		{"(weird", "(weird"},
+	};
+	char name[128];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(name, sizeof(name), "%s", cases[i][0]);
+		jit_short_name(name);
+		ck_assert_str_eq(name, cases[i][1]);
+	}
+}
+END_TEST
+
+/* This process's own map, read when asked and again once it has changed (at most once a second). */
+START_TEST(jit_map_reads_the_process_map_when_it_grows)
+{
+	char own[64], name[64];
+	struct jit_map *m;
+	FILE *f;
+
+	snprintf(own, sizeof(own), "/tmp/perf-%d.map", getpid());
+	f = fopen(own, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("0x1000 0x100 void App.first()\n", f);
+	fclose(f);
+	m = jit_map_new(getpid());
+	ck_assert_int_eq(jit_map_name(m, 0x1010, name, sizeof(name)), 0);
+	ck_assert_str_eq(name, "void App.first()");
+	ck_assert_int_eq(jit_map_name(m, 0x2010, name, sizeof(name)), -ENOENT);
+	ck_assert_int_eq(jit_map_refused(m), 0);
+	/* The JIT wrote more; the map is read again after a second, not on every miss. */
+	f = fopen(own, "a");
+	fputs("0x2000 0x100 void App.second()\n", f);
+	fclose(f);
+	sleep(1);
+	nanosleep(&(struct timespec){0, 100 * 1000 * 1000}, NULL);
+	ck_assert_int_eq(jit_map_name(m, 0x2010, name, sizeof(name)), 0);
+	ck_assert_str_eq(name, "void App.second()");
+	/* A new snapshot over it (a JVM's, smaller): its names, not the old ones. */
+	f = fopen(own, "w");
+	fputs("0x2000 0x100 void App.moved()\n", f);
+	fclose(f);
+	sleep(1);
+	nanosleep(&(struct timespec){0, 100 * 1000 * 1000}, NULL);
+	ck_assert_int_eq(jit_map_name(m, 0x2010, name, sizeof(name)), 0);
+	ck_assert_str_eq(name, "void App.moved()");
+	ck_assert_int_eq(jit_map_name(m, 0x1010, name, sizeof(name)), -ENOENT);
+	jit_map_free(m);
+	unlink(own);
+}
+END_TEST
+
 int main(void)
 {
-	const TTest *tests[] = {finds_symbols,	       skips_garbage,		   cuts_long_lines_and_names,
-				many_symbols,	       missing_file,		   finds_only_the_process_own_map,
-				later_lines_win_ties, empty_and_all_garbage_maps, checks_the_file_it_reads,
-				huge_maps_are_refused};
+	const TTest *tests[] = {finds_symbols,
+				skips_garbage,
+				cuts_long_lines_and_names,
+				many_symbols,
+				missing_file,
+				finds_only_the_process_own_map,
+				later_lines_win_ties,
+				empty_and_all_garbage_maps,
+				checks_the_file_it_reads,
+				huge_maps_are_refused,
+				short_names,
+				jit_map_reads_the_process_map_when_it_grows};
 
 	return run_tests("perf_map", tests, sizeof(tests) / sizeof(tests[0]));
 }

@@ -93,7 +93,6 @@ static bool name_ip_uncached(struct resolver *rs, const struct stall_record *r, 
 			     struct stall_frame *f)
 {
 	char own[sizeof(f->function)];
-	char jit[sizeof(f->function)];
 	pid_t pid = r->pid;
 
 	memset(f, 0, sizeof(*f));
@@ -109,14 +108,13 @@ static bool name_ip_uncached(struct resolver *rs, const struct stall_record *r, 
 		f->runtime_function = true;
 		return true;
 	}
-	if (f->module[0])
+	/* In no file, or in a JIT's anonymous code ("[jit]"): its perf map may name it. */
+	if (f->module[0] && strcmp(f->module, "[jit]") != 0)
 		return false;
-	if (runtimes_name_jit(rs->runtimes, pid, is_return && ip ? ip - 1 : ip, jit, sizeof(jit)) == 0) {
-		f->kind = FRAME_JS;
+	if (runtimes_name_jit(rs->runtimes, pid, is_return && ip ? ip - 1 : ip, f) == 0) {
 		f->module[0] = 0;
 		f->file[0] = 0;
 		f->line = 0;
-		snprintf(f->function, sizeof(f->function), "%s", jit);
 	}
 	return false;
 }
@@ -203,7 +201,7 @@ static bool sample_frame(struct resolver *rs, const struct stall_record *r, int 
 	name_ip(rs, r, r->sample_ips[i][j], j > 0, f);
 	/* "clock_nanosleep@GLIBC_2.2.5": the symbol version is noise here. */
 	f->function[strcspn(f->function, "@")] = 0;
-	return f->module[0] || f->kind == FRAME_JS;
+	return f->module[0] || f->kind == FRAME_JS || f->kind == FRAME_JIT;
 }
 
 /*
@@ -372,7 +370,7 @@ void resolve_record(struct resolver *rs, struct stall_record *r)
 		struct stall_frame *f = &native[n];
 		bool own = name_ip(rs, r, r->native_ips[i], i > 0, f);
 
-		if (!f->module[0] && f->kind != FRAME_JS)
+		if (!f->module[0] && f->kind != FRAME_JS && f->kind != FRAME_JIT)
 			break;
 		/* "clock_nanosleep@GLIBC_2.2.5": the symbol version is noise here. */
 		f->function[strcspn(f->function, "@")] = 0;

@@ -46,6 +46,32 @@ static bool is_js_library(const struct stall_frame *f)
 	return strstr(function, " node:") || strstr(function, "/node_modules/");
 }
 
+/*
+ * Another JIT's code, by its perf map's name cut to the function
+ * ("Slow.handle"): the JIT's own code has no dotted name (a JVM's
+ * "Interpreter", "StubRoutines (1)"), and the platform's packages and the
+ * common frameworks' are libraries.
+ */
+static bool is_jit_own(const char *function)
+{
+	return !strchr(function, '.') && !strstr(function, "::");
+}
+
+static bool is_jit_library(const char *function)
+{
+	static const char *const packages[] = {"java.",	   "javax.", "jdk.", "sun.", "com.sun.", "kotlin.", "kotlinx.",
+					       "scala.",   "io.netty.", "io.vertx.", "reactor.", "org.springframework.",
+					       "System.", "Microsoft."};
+	size_t i;
+
+	if (is_jit_own(function))
+		return true;
+	for (i = 0; i < sizeof(packages) / sizeof(packages[0]); i++)
+		if (strncmp(function, packages[i], strlen(packages[i])) == 0)
+			return true;
+	return false;
+}
+
 /* A function with a name: not an address ("0x5d64b4", "python3.11+0x5d64b4"). */
 static bool is_named(const struct stall_frame *f)
 {
@@ -83,12 +109,13 @@ bool frame_is_application(const struct stall_record *r, const struct stall_frame
 	switch (f->kind) {
 	case FRAME_PYTHON: return !is_python_library(f->file);
 	case FRAME_JS: return !is_js_library(f);
+	case FRAME_JIT: return !is_jit_library(f->function);
 	case FRAME_NATIVE: return is_native_app(r, f);
 	}
 	return false;
 }
 
-/* The innermost frame of the runtime (Python, then the application's JavaScript), else a named native one. */
+/* The innermost frame of the runtime (Python, then the application's JavaScript), else a named one. */
 static int fallback(const struct stall_record *r)
 {
 	int i;
@@ -131,7 +158,8 @@ struct culprit culprit_of(const struct stall_record *r)
 		const struct stall_frame *f = &r->frames[i];
 
 		if ((f->kind == c.at->kind || (f->runtime_function && c.at->kind == FRAME_PYTHON)) &&
-		    !frame_is_application(r, f) && is_named(f) && !f->interpreter && !is_syscall_wrapper(r, f))
+		    !frame_is_application(r, f) && is_named(f) && !f->interpreter && !is_syscall_wrapper(r, f) &&
+		    !(f->kind == FRAME_JIT && is_jit_own(f->function)))
 			c.via = f;
 	}
 	/* The coroutine it runs in, when it is not one: the application's first, else any. */

@@ -60,7 +60,10 @@ static int read_frame(json_t *o, struct stall_frame *f)
 	kind = json_string_value(json_object_get(o, "kind"));
 	if (!kind)
 		return -EINVAL;
-	f->kind = strcmp(kind, "python") == 0 ? FRAME_PYTHON : strcmp(kind, "js") == 0 ? FRAME_JS : FRAME_NATIVE;
+	f->kind = strcmp(kind, "python") == 0 ? FRAME_PYTHON
+		  : strcmp(kind, "js") == 0   ? FRAME_JS
+		  : strcmp(kind, "jit") == 0  ? FRAME_JIT
+					      : FRAME_NATIVE;
 	copy(f->function, sizeof(f->function), json_object_get(o, "function"));
 	copy(f->file, sizeof(f->file), json_object_get(o, "file"));
 	copy(f->module, sizeof(f->module), json_object_get(o, "module"));
@@ -411,7 +414,10 @@ static int s_frame(struct scan_read *sr, int o, struct stall_frame *f)
 
 		if (key_is(key, n, "kind")) {
 			kind = json_scan_is(&sr->js, v, JS_STRING);
-			f->kind = s_is(sr, "python", v) ? FRAME_PYTHON : s_is(sr, "js", v) ? FRAME_JS : FRAME_NATIVE;
+			f->kind = s_is(sr, "python", v) ? FRAME_PYTHON
+				  : s_is(sr, "js", v)	  ? FRAME_JS
+				  : s_is(sr, "jit", v)	  ? FRAME_JIT
+							  : FRAME_NATIVE;
 		} else if (key_is(key, n, "function")) {
 			s_copy(sr, f->function, sizeof(f->function), v);
 		} else if (key_is(key, n, "file")) {

@@ -21,7 +21,7 @@ const char *stall_cause_name(enum stall_cause cause)
 
 const char *frame_kind_name(enum frame_kind kind)
 {
-	return kind == FRAME_PYTHON ? "python" : kind == FRAME_JS ? "js" : "native";
+	return kind == FRAME_PYTHON ? "python" : kind == FRAME_JS ? "js" : kind == FRAME_JIT ? "jit" : "native";
 }
 
 int code_table_add(struct stall_frame *table, int *n, int max, const struct stall_frame *f)

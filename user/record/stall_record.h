@@ -29,6 +29,7 @@ enum frame_kind {
 	FRAME_NATIVE,
 	FRAME_PYTHON,
 	FRAME_JS, /* a JavaScript function: read from V8's frames, or named by node's perf map */
+	FRAME_JIT, /* code another JIT made (a JVM's), named by its perf map */
 };
 
 /* "native", "python", "js". */

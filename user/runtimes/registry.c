@@ -15,6 +15,7 @@
 #include "runtimes/python/python.h"
 #include "runtimes/redis/redis.h"
 #include "runtimes/runtime.h"
+#include "symbols/jit_map.h"
 
 /* One line per runtime, most specific first. */
 static const struct runtime_ops *const all_runtimes[] = {
@@ -32,6 +33,7 @@ struct process {
 	bool opened;
 	int err; /* of open */
 	void *state;
+	struct jit_map *jit; /* another JIT's perf map (a JVM's), made when first asked */
 	uint64_t last_use;
 };
 
@@ -56,6 +58,7 @@ static void drop(struct process *p)
 	if (p->state && p->ops->close)
 		p->ops->close(p->state);
 	proc_maps_free(p->maps);
+	jit_map_free(p->jit);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -232,6 +235,16 @@ bool runtimes_is_interpreter(struct runtimes *rt, pid_t pid, const char *module)
 	return ops && ops->is_interpreter && ops->is_interpreter(module);
 }
 
+static bool unnamed_jit_code(const struct stall_frame *native, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(native[i].module, "[jit]") == 0)
+			return true;
+	return false;
+}
+
 void runtimes_refine(struct runtimes *rt, struct stall_record *r, const struct stall_frame *native, int n)
 {
 	struct process *p;
@@ -240,6 +253,10 @@ void runtimes_refine(struct runtimes *rt, struct stall_record *r, const struct s
 	p = lookup(rt, r->pid);
 	if (p->ops && p->ops->refine)
 		p->ops->refine(p->opened && !p->err ? p->state : NULL, r, native, n);
+	if ((!p->ops || !p->ops->name_jit) && !r->note[0] && unnamed_jit_code(native, n))
+		snprintf(r->note, sizeof(r->note),
+			 "JIT code is unnamed: %s /tmp/perf-%d.map (a JVM writes it on `jcmd %d Compiler.perfmap`)",
+			 jit_map_refused(p->jit) ? "loopstall's bounds refuse" : "no", r->pid, r->pid);
 	pthread_mutex_unlock(&rt->lock);
 }
 
@@ -385,15 +402,31 @@ int runtimes_loop_of_thread(struct runtimes *rt, pid_t pid, pid_t tid, bool runn
 	return state >= 0 ? state : native_loop_state(native, n, how, len);
 }
 
-int runtimes_name_jit(struct runtimes *rt, pid_t pid, uint64_t addr, char *buf, size_t len)
+int runtimes_name_jit(struct runtimes *rt, pid_t pid, uint64_t addr, struct stall_frame *f)
 {
+	char name[sizeof(f->function)];
 	struct process *p;
 	int err = -ENOENT;
 
 	pthread_mutex_lock(&rt->lock);
-	p = opened(rt, pid);
-	if (p && !p->err && p->ops->name_jit)
-		err = p->ops->name_jit(p->state, pid, addr, buf, len);
+	p = lookup(rt, pid);
+	if (p->ops && p->ops->name_jit) {
+		p = opened(rt, pid);
+		if (p && !p->err && p->ops->name_jit(p->state, pid, addr, name, sizeof(name)) == 0) {
+			f->kind = FRAME_JS;
+			err = 0;
+		}
+	} else {
+		if (!p->jit)
+			p->jit = jit_map_new(pid);
+		if (p->jit && jit_map_name(p->jit, addr, name, sizeof(name)) == 0) {
+			jit_short_name(name);
+			f->kind = FRAME_JIT;
+			err = 0;
+		}
+	}
 	pthread_mutex_unlock(&rt->lock);
+	if (!err)
+		memcpy(f->function, name, sizeof(f->function));
 	return err;
 }

@@ -62,7 +62,7 @@ struct runtime_ops {
 	int (*name_native)(void *state, const char *module, uint64_t entry, char *buf, size_t len);
 	/* Loads what name_native reads (CPython's method tables) ahead of a first stall. Optional. */
 	void (*warm_names)(void *state);
-	/* The name of JIT code at addr (no module, or an unnamed range): 0, or -ENOENT. */
+	/* The name of its JIT's code at addr (no module, or an unnamed range), a FRAME_JS: 0, or -ENOENT. */
 	int (*name_jit)(void *state, pid_t pid, uint64_t addr, char *buf, size_t len);
 	/*
 	 * Whether thread tid runs the runtime's event loop, asked of a thread
@@ -112,7 +112,12 @@ bool runtimes_is_interpreter(struct runtimes *rt, pid_t pid, const char *module)
 int runtimes_name_native(struct runtimes *rt, pid_t pid, const char *module, uint64_t entry, char *buf, size_t len);
 /* Opens pid's runtime here if needed and loads ahead what naming its functions reads (reporter thread). */
 void runtimes_warm_names(struct runtimes *rt, pid_t pid);
-int runtimes_name_jit(struct runtimes *rt, pid_t pid, uint64_t addr, char *buf, size_t len);
+/*
+ * Code at addr in no file, by its JIT's name: the runtime's own (node's
+ * JavaScript, FRAME_JS), else any JIT's perf map (a JVM's, FRAME_JIT, cut to
+ * the function). 0 with f's function and kind, or -ENOENT.
+ */
+int runtimes_name_jit(struct runtimes *rt, pid_t pid, uint64_t addr, struct stall_frame *f);
 void runtimes_refine(struct runtimes *rt, struct stall_record *r, const struct stall_frame *native, int n);
 /*
  * Whether thread tid of pid runs an event loop (enum thread_loop), from its

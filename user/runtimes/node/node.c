@@ -12,25 +12,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "base/duration.h"
 #include "runtimes/node/node.h"
-#include "runtimes/node/perf_map.h"
 #include "runtimes/node/v8_frames.h"
 #include "runtimes/node/v8_metadata.h"
-
-#define RELOAD_NS (1000 * 1000000ULL) /* a perf map is read again at most this often */
+#include "symbols/jit_map.h"
+#include "symbols/perf_map.h"
 
 struct node_process {
 	pid_t pid;
-	time_t started; /* to tell its perf map from a stale one */
 	struct v8_metadata v8;
 	int v8_err;		  /* 0: JavaScript frames are read; else why not */
 	char v8_missing[96];	  /* the metadata it lacks */
 	struct v8_lines_cache *lines;
-	struct perf_map *jit;
-	uint64_t loaded_ns;  /* when the map was last (re)read */
-	int refused;	     /* -EFBIG, -E2BIG: the map is past the bounds and ignored */
-	bool said;	     /* that was said on stderr */
+	struct jit_map *jit; /* made when first asked */
 };
 
 /* name is a file name, possibly followed by " (deleted)". */
@@ -97,7 +91,6 @@ static int open_process(pid_t pid, const struct proc_maps *maps, void **state)
 	if (!n)
 		return -ENOMEM;
 	n->pid = pid;
-	n->started = proc_start_time(pid);
 	load_v8(n, pid, maps);
 	*state = n;
 	return 0;
@@ -107,7 +100,7 @@ static void close_process(void *state)
 {
 	struct node_process *n = state;
 
-	perf_map_free(n->jit);
+	jit_map_free(n->jit);
 	v8_lines_cache_free(n->lines);
 	free(n);
 }
@@ -136,53 +129,15 @@ static int read_code_frame(void *state, const struct mem_reader *stack, uint64_t
 	return v8_read_frame(&n->v8, stack ? stack : &live, &live, n->lines, fp, out);
 }
 
-/*
- * Reads the map again when it has grown, at most once a RELOAD_NS: each
- * unnamed address of a stall would otherwise read it anew. A map past the
- * bounds is refused, said once, and noted on the records.
- */
-static void reload(struct node_process *n, pid_t pid)
-{
-	uint64_t now = monotonic_ns();
-	struct stat st;
-	int fd, err;
-
-	if (n->loaded_ns && now - n->loaded_ns < RELOAD_NS)
-		return;
-	n->loaded_ns = now;
-	fd = perf_map_open(pid, n->started, &st);
-	if (fd < 0)
-		return;
-	if (!n->jit || (uint64_t)st.st_size > perf_map_bytes(n->jit)) {
-		perf_map_free(n->jit);
-		n->jit = NULL;
-		err = perf_map_read(fd, &n->jit);
-		n->refused = err == -EFBIG || err == -E2BIG ? err : 0;
-		if (err)
-			n->jit = NULL;
-		if (n->refused && !n->said) {
-			fprintf(stderr, "loopstall: pid %d: its perf map is past loopstall's bounds (%u MiB, %u symbols): ignored\n",
-				pid, PERF_MAP_MAX_BYTES >> 20, PERF_MAP_MAX_SYMBOLS);
-			n->said = true;
-		}
-	}
-	close(fd);
-}
-
 /* JIT code is in no file: name it from the perf map. */
 static int name_jit(void *state, pid_t pid, uint64_t addr, char *buf, size_t len)
 {
 	struct node_process *n = state;
-	const char *name = n->jit ? perf_map_lookup(n->jit, addr) : NULL;
 
-	if (!name) {
-		reload(n, pid);
-		name = n->jit ? perf_map_lookup(n->jit, addr) : NULL;
-	}
-	if (!name)
-		return -ENOENT;
-	snprintf(buf, len, "%s", name);
-	return 0;
+	(void)pid;
+	if (!n->jit)
+		n->jit = jit_map_new(n->pid);
+	return n->jit ? jit_map_name(n->jit, addr, buf, len) : -ENOMEM;
 }
 
 static void refine(void *state, struct stall_record *r, const struct stall_frame *native, int n)
@@ -190,7 +145,7 @@ static void refine(void *state, struct stall_record *r, const struct stall_frame
 	struct node_process *np = state;
 
 	(void)native, (void)n;
-	if (np && np->refused)
+	if (np && jit_map_refused(np->jit))
 		snprintf(r->note, sizeof(r->note),
 			 "JavaScript frames are unnamed: /tmp/perf-%d.map is past loopstall's bounds (%u MiB, %u "
 			 "symbols); --perf-basic-prof-only-functions keeps it smaller",

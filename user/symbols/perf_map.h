@@ -9,7 +9,7 @@
 
 /*
  * A JIT's perf map (/tmp/perf-PID.map, "START SIZE name" in hex, one symbol
- * a line), as node writes with --perf-basic-prof. The file is the target's
+ * a line), as node writes with --perf-basic-prof and a JVM on `jcmd PID Compiler.perfmap`. The file is the target's
  * and untrusted: malformed lines are skipped, long names cut, and a map
  * past the bounds below is refused whole (-EFBIG, -E2BIG).
  */
@@ -33,8 +33,6 @@ int perf_map_load(const char *path, struct perf_map **out);
 /* The name of the symbol holding addr, or NULL. */
 const char *perf_map_lookup(const struct perf_map *m, uint64_t addr);
 size_t perf_map_size(const struct perf_map *m);
-/* Bytes of the file read: when the file has grown past this, reload. */
-uint64_t perf_map_bytes(const struct perf_map *m);
 void perf_map_free(struct perf_map *m);
 
 #endif

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "base/proc.h"
-#include "runtimes/node/perf_map.h"
+#include "symbols/perf_map.h"
 
 #define MAX_LINE 4096
 #define MAX_NAME 127
@@ -229,11 +229,6 @@ const char *perf_map_lookup(const struct perf_map *m, uint64_t addr)
 size_t perf_map_size(const struct perf_map *m)
 {
 	return m->n;
-}
-
-uint64_t perf_map_bytes(const struct perf_map *m)
-{
-	return m->bytes;
 }
 
 void perf_map_free(struct perf_map *m)

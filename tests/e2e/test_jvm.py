@@ -1,0 +1,51 @@
+"""A JVM's event loop: its compiled methods named from the perf map the JVM writes on request."""
+import os
+import subprocess
+
+import pytest
+
+from conftest import APPS
+
+
+@pytest.fixture(scope="module")
+def classes(tmp_path_factory):
+    out = tmp_path_factory.mktemp("classes")
+    subprocess.run(["javac", "-d", str(out), os.path.join(APPS, "SelectorLoop.java")], check=True)
+    return out
+
+
+def start_loop(procs, classes, tmp_path):
+    trigger = tmp_path / "stall-now"
+    p = procs(["java", "-cp", str(classes), "SelectorLoop", str(trigger)], stdout=subprocess.PIPE, text=True)
+    return p, trigger
+
+
+def test_jvm_method_named_from_its_perf_map(procs, loopstall, classes, tmp_path):
+    p, trigger = start_loop(procs, classes, tmp_path)
+    ls = loopstall(["-p", str(p.pid)])
+    ls.wait_ready()
+    assert p.proc.stdout.readline().strip() == "warm"
+    perf_map = f"/tmp/perf-{p.pid}.map"
+    subprocess.run(["jcmd", str(p.pid), "Compiler.perfmap"], check=True, stdout=subprocess.DEVNULL, timeout=30)
+    trigger.touch()
+    _, begin = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "begin", timeout=15)
+    _, end = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "end", timeout=15)
+    for r in (begin, end):
+        assert r["culprit"]["kind"] == "jit" and r["culprit"]["function"] == "SelectorLoop.refreshReport", r["culprit"]
+        assert r["service"] == "SelectorLoop", r
+        assert "note" not in r, r["note"]
+        # The JVM's own code (its interpreter, its stubs) is no via.
+        assert "via" not in r or r["via"]["function"] not in ("Interpreter",), r["via"]
+    assert 1400 < end["duration_ms"] < 5000, end
+    os.unlink(perf_map)
+
+
+def test_jvm_without_a_perf_map_says_how_to_get_one(procs, loopstall, classes, tmp_path):
+    p, trigger = start_loop(procs, classes, tmp_path)
+    ls = loopstall(["-p", str(p.pid)])
+    ls.wait_ready()
+    assert p.proc.stdout.readline().strip() == "warm"
+    trigger.touch()
+    _, begin = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "begin", timeout=15)
+    assert f"jcmd {p.pid} Compiler.perfmap" in begin["note"], begin
+    assert begin["culprit"]["kind"] != "jit", begin["culprit"]
