@@ -233,6 +233,24 @@ START_TEST(jvm_application_method)
 }
 END_TEST
 
+/* A native function the JVM names (JVM_Sleep) is the via of a Java method. */
+START_TEST(jvm_call_by_its_java_name)
+{
+	struct stall_record *r = record();
+
+	r->syscall_nr = SYS_futex;
+	push(r, FRAME_NATIVE, "pthread_cond_timedwait", "/usr/lib/x86_64-linux-gnu/libc.so.6", 0);
+	push(r, FRAME_NATIVE, "java.lang.Thread.sleep", "/usr/lib/jvm/java-17-openjdk-amd64/lib/server/libjvm.so", 0)
+		->runtime_function = true;
+	push(r, FRAME_JIT, "Interpreter", NULL, 0);
+	push(r, FRAME_JIT, "shop.Reports.refresh", NULL, 0);
+	snprintf(r->runtime, sizeof(r->runtime), "jvm");
+	ck_assert_str_eq(culprit_of(r).at->function, "shop.Reports.refresh");
+	ck_assert_str_eq(culprit_of(r).via->function, "java.lang.Thread.sleep");
+	free(r);
+}
+END_TEST
+
 /* Native only: the innermost frame that is not the syscall's own libc wrapper. */
 START_TEST(native_skips_the_syscall_wrapper)
 {
@@ -282,7 +300,7 @@ int main(void)
 				python_only_library_frames,
 				native_server_function, rust_application_over_its_bundled_libraries,
 				python_coroutine_alone,
-				node_application_function, jvm_application_method,
+				node_application_function, jvm_application_method, jvm_call_by_its_java_name,
 				native_skips_the_syscall_wrapper,
 				no_frames_no_culprit,
 				frames_are_escaped};

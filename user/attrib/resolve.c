@@ -103,7 +103,7 @@ static bool name_ip_uncached(struct resolver *rs, const struct stall_record *r, 
 		return false;
 	}
 	symbolize_ip(rs->symbolizer, pid, ip, is_return, f);
-	if (f->entry && runtimes_name_native(rs->runtimes, pid, f->module, f->entry, own, sizeof(own)) == 0) {
+	if (f->entry && runtimes_name_native(rs->runtimes, pid, f, own, sizeof(own)) == 0) {
 		snprintf(f->function, sizeof(f->function), "%s", own);
 		f->runtime_function = true;
 		return true;

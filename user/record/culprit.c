@@ -148,7 +148,7 @@ struct culprit culprit_of(const struct stall_record *r)
 	/*
 	 * via: the library function the culprit called on the way to the
 	 * blocking point, of its own kind: urlopen for Python (or a C function
-	 * Python calls, by its Python name: time.sleep), node:fs's
+	 * its runtime names: Python's time.sleep, a JVM's java.lang.Thread.sleep), node:fs's
 	 * readFileSync for JavaScript, usleep for a native server (not the
 	 * syscall's own wrapper, which the cause already names). Never the
 	 * C internals under Python or JavaScript code (__open, a semaphore's
@@ -157,7 +157,7 @@ struct culprit culprit_of(const struct stall_record *r)
 	for (i = at - 1; i >= 0 && !c.via; i--) {
 		const struct stall_frame *f = &r->frames[i];
 
-		if ((f->kind == c.at->kind || (f->runtime_function && c.at->kind == FRAME_PYTHON)) &&
+		if ((f->kind == c.at->kind || (f->runtime_function && c.at->kind != FRAME_NATIVE)) &&
 		    !frame_is_application(r, f) && is_named(f) && !f->interpreter && !is_syscall_wrapper(r, f) &&
 		    !(f->kind == FRAME_JIT && is_jit_own(f->function)))
 			c.via = f;

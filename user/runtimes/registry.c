@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtimes/jvm/jvm.h"
 #include "runtimes/native_loops.h"
 #include "runtimes/node/node.h"
 #include "runtimes/python/python.h"
@@ -22,6 +23,7 @@ static const struct runtime_ops *const all_runtimes[] = {
 	&python_runtime,
 	&node_runtime,
 	&redis_runtime,
+	&jvm_runtime,
 };
 
 #define SLOTS 256
@@ -360,7 +362,7 @@ int runtimes_read_code_frames(struct runtimes *rt, pid_t pid, const struct mem_r
 	return found;
 }
 
-int runtimes_name_native(struct runtimes *rt, pid_t pid, const char *module, uint64_t entry, char *buf, size_t len)
+int runtimes_name_native(struct runtimes *rt, pid_t pid, const struct stall_frame *f, char *buf, size_t len)
 {
 	struct process *p;
 	int err = -ENOENT;
@@ -368,7 +370,7 @@ int runtimes_name_native(struct runtimes *rt, pid_t pid, const char *module, uin
 	pthread_mutex_lock(&rt->lock);
 	p = opened(rt, pid);
 	if (p && !p->err && p->ops->name_native)
-		err = p->ops->name_native(p->state, module, entry, buf, len);
+		err = p->ops->name_native(p->state, f, buf, len);
 	pthread_mutex_unlock(&rt->lock);
 	return err;
 }

@@ -58,8 +58,11 @@ struct runtime_ops {
 	 */
 	int (*read_code_frame)(void *state, const struct mem_reader *stack, uint64_t ip, uint64_t fp,
 			       struct stall_frame *out);
-	/* A native function of module by the runtime's name for it (CPython's "time.sleep"), from its entry: 0, or -ENOENT. */
-	int (*name_native)(void *state, const char *module, uint64_t entry, char *buf, size_t len);
+	/*
+	 * A native function (f: its module, entry and symbol) by the runtime's
+	 * name for it (CPython's "time.sleep", a JVM's "java.lang.Thread.sleep"): 0, or -ENOENT.
+	 */
+	int (*name_native)(void *state, const struct stall_frame *f, char *buf, size_t len);
 	/* Loads what name_native reads (CPython's method tables) ahead of a first stall. Optional. */
 	void (*warm_names)(void *state);
 	/* The name of its JIT's code at addr (no module, or an unnamed range), a FRAME_JS: 0, or -ENOENT. */
@@ -109,7 +112,7 @@ void runtimes_fill_holder(struct runtimes *rt, struct stall_record *r);
 int runtimes_read_code_frames(struct runtimes *rt, pid_t pid, const struct mem_reader *stack, uint64_t *ips,
 			      const uint64_t *fps, int nips, struct stall_frame *table, int *n, int max);
 bool runtimes_is_interpreter(struct runtimes *rt, pid_t pid, const char *module);
-int runtimes_name_native(struct runtimes *rt, pid_t pid, const char *module, uint64_t entry, char *buf, size_t len);
+int runtimes_name_native(struct runtimes *rt, pid_t pid, const struct stall_frame *f, char *buf, size_t len);
 /* Opens pid's runtime here if needed and loads ahead what naming its functions reads (reporter thread). */
 void runtimes_warm_names(struct runtimes *rt, pid_t pid);
 /*
