@@ -14,7 +14,7 @@ DEPFLAGS = -MMD -MP
 LDLIBS := -lbpf -lelf -lz -ljansson -ldw -lpthread -lm -lmicrohttpd -lncursesw -liberty
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -Ibpf -Wall -Werror
 
-# Every .c under user/, one folder per stage of the data flow (README: How it works).
+# Every .c under user/, one folder per stage of the data flow (user/README.md).
 USER_SRCS := $(filter-out user/cli/main.c,$(shell find user -name '*.c' | sort))
 USER_OBJS := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(USER_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)

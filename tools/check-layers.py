@@ -2,7 +2,7 @@
 """Checks the shape of user/ (run by `make test`).
 
 1. Layers: a folder of user/ includes only itself and the folders below it,
-   in the order of LAYERS (the data flow, README: How it works). A runtime's
+   in the order of LAYERS (the data flow, user/README.md). A runtime's
    folder (runtimes/python/) may include the runtime interface above it
    (runtimes/*.h) but never another runtime's folder.
 2. No circles: no two modules (X.c with its X.h) include each other or call
