@@ -137,6 +137,8 @@ def test_lock_names_the_thread_that_holds_it(procs, loopstall):
     threads = {t["name"]: t for t in begin["waited_for"]["threads"]}
     holder = threads["cache-rebuild"]
     assert holder["frame"]["function"] == "rebuild_cache" and holder.get("syscall") == "clock_nanosleep", holder
+    # The other waiter sleeps on the same futex word: it cannot hold the lock, so it is counted, not listed.
+    assert "cache-reader" not in threads and begin["waited_for"]["co_waiters"] == 1, begin["waited_for"]
 
 
 def test_gil_holder_has_its_name_stack_and_culprit(procs, loopstall):

@@ -299,6 +299,22 @@ static bool mutex_owner(pid_t pid, pid_t tid, uint64_t futex, pid_t *owner)
 	return true;
 }
 
+/* The syscall a thread is in and its first argument (a futex's word), from /proc: -1 when in none. */
+static int thread_syscall(pid_t pid, pid_t tid, uint64_t *arg0)
+{
+	char path[96], text[256];
+	unsigned long long a = 0;
+	int nr;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", pid, tid);
+	read_proc_text(path, text, sizeof(text));
+	if (sscanf(text, "%d %llx", &nr, &a) < 1 || nr < 0)
+		return -1;
+	if (arg0)
+		*arg0 = a;
+	return nr;
+}
+
 /*
  * A thread's name, state and the syscall it is in. The name is the kernel's
  * when the thread set one of its own (prctl), else its runtime's (Python's
@@ -318,9 +334,7 @@ static void thread_facts(struct runtimes *rt, pid_t pid, pid_t tid, struct other
 	if (rt && strcmp(text, program) == 0 && runtimes_thread_name(rt, pid, tid, program, sizeof(program)) == 0)
 		memcpy(t->name, program, sizeof(t->name));
 	t->state = proc_stat_read(tid, &st) ? '?' : st.state;
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", pid, tid);
-	read_proc_text(path, text, sizeof(text));
-	t->syscall_nr = text[0] >= '0' && text[0] <= '9' ? atoi(text) : -1;
+	t->syscall_nr = thread_syscall(pid, tid, NULL);
 }
 
 /* The thread's application frame (its runtime's stack), else its innermost; "" when it reads none. */
@@ -340,7 +354,7 @@ static void thread_frame(struct runtimes *rt, const struct stall_record *r, pid_
 		*culprit = frames[0];
 }
 
-/* What the other threads of the process do, when the owner of a lock is not known. */
+/* What the other threads of the process do, when the owner of a lock is not known: those that may hold it. */
 static void other_threads(struct runtimes *rt, struct stall_record *r)
 {
 	struct stall_frame frames[HOLDER_MAX_FRAMES];
@@ -357,9 +371,15 @@ static void other_threads(struct runtimes *rt, struct stall_record *r)
 	while ((de = readdir(dir)) && w->nthreads < WAIT_MAX_THREADS) {
 		pid_t tid = atoi(de->d_name);
 		struct other_thread *t = &w->threads[w->nthreads];
+		uint64_t word = 0;
 
 		if (tid <= 0 || tid == r->tid)
 			continue;
+		/* Asleep on the same word: waiting for the lock too, so not its holder. */
+		if (thread_syscall(r->pid, tid, &word) == SYS_futex && word == w->futex) {
+			w->co_waiters++;
+			continue;
+		}
 		thread_facts(rt, r->pid, tid, t);
 		thread_frame(rt, r, tid, frames, &n, HOLDER_MAX_FRAMES, &t->frame);
 		w->nthreads++;

@@ -98,7 +98,8 @@ static void put_waited(FILE *out, const struct stall_record *r)
 	const char *sep = "";
 	int i;
 
-	if (!w->path[0] && !w->peer[0] && !w->child && !w->lock_holder && !w->nfds && !w->futex && !w->nthreads)
+	if (!w->path[0] && !w->peer[0] && !w->child && !w->lock_holder && !w->nfds && !w->futex && !w->nthreads &&
+	    !w->co_waiters)
 		return;
 	fputs(",\"waited_for\":{", out);
 	if (w->path[0]) {
@@ -164,7 +165,10 @@ static void put_waited(FILE *out, const struct stall_record *r)
 			fputc('}', out);
 		}
 		fputc(']', out);
+		sep = ",";
 	}
+	if (w->co_waiters)
+		fprintf(out, "%s\"co_waiters\":%d", sep, w->co_waiters);
 	fputc('}', out);
 }
 

@@ -371,6 +371,9 @@ void output_text(FILE *out, const struct stall_record *r)
 		}
 		fputc('\n', out);
 	}
+	if (r->waited.co_waiters)
+		fprintf(out, "    and %d other thread%s waiting for the same lock\n", r->waited.co_waiters,
+			r->waited.co_waiters == 1 ? "" : "s");
 	put_hot(out, r);
 	if (r->runtime_error) {
 		fprintf(out, "    %s: ", r->runtime);

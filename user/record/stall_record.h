@@ -107,6 +107,7 @@ struct waited {
 	uint64_t futex; /* the futex word's address */
 	int nthreads;
 	struct other_thread threads[WAIT_MAX_THREADS];
+	int co_waiters; /* other threads asleep on the same futex word: none of them holds it, left out */
 };
 
 #define STALL_MAX_FRAMES   192

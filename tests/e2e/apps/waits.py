@@ -2,7 +2,7 @@
 
   fifo PATH     open() a FIFO nobody writes to (until the test opens it)
   child         subprocess.run(["sleep", "1"])
-  cache         take a lock a thread named cache-rebuild holds for 1 s
+  cache         take a lock a thread named cache-rebuild holds for 1 s, another thread waiting for it too
   username      wait for the GIL a thread holds in a regex, called by validate_username
   compress      zlib.compress 40 MB of random bytes (CPU in a C extension)
   export        json.dumps of 200000 rows, three times (CPU in the standard library)
@@ -77,6 +77,7 @@ def run(line):
     elif name == "cache":
         threading.Thread(target=rebuild_cache).start()
         ready.wait()
+        threading.Thread(target=read_cache, name="cache-reader").start()  # waits for the lock too
         read_cache()
     elif name == "username":
         threading.Thread(target=validate_username, args=("a" * 26 + "!",)).start()
