@@ -225,10 +225,10 @@ START_TEST(jvm_application_method)
 	ck_assert_str_eq(culprit_of(r).at->function, "shop.Handler.channelRead0");
 	ck_assert_str_eq(culprit_of(r).via->function, "io.netty.channel.DefaultChannelPipeline.fireChannelRead");
 	ck_assert_str_eq(put(culprit_of(r).at, FRAME_SHORT), "shop.Handler.channelRead0");
-	/* Only stubs and the interpreter: no via from them, and a named native frame is the culprit. */
+	/* Only stubs and the interpreter: no via from them, and the JVM's entry point is the culprit. */
 	r->nframes = 3;
 	ck_assert_ptr_null(culprit_of(r).via);
-	ck_assert_str_eq(culprit_of(r).at->function, "pthread_cond_timedwait");
+	ck_assert_str_eq(culprit_of(r).at->function, "JVM_Sleep");
 	free(r);
 }
 END_TEST
@@ -247,6 +247,22 @@ START_TEST(jvm_call_by_its_java_name)
 	snprintf(r->runtime, sizeof(r->runtime), "jvm");
 	ck_assert_str_eq(culprit_of(r).at->function, "shop.Reports.refresh");
 	ck_assert_str_eq(culprit_of(r).via->function, "java.lang.Thread.sleep");
+	free(r);
+}
+END_TEST
+
+/* A runtime whose frames loopstall does not read (Ruby): its caller of the C library, never libc's own. */
+START_TEST(unread_runtime_names_the_caller_of_the_c_library)
+{
+	struct stall_record *r = record();
+
+	r->syscall_nr = SYS_openat;
+	snprintf(r->runtime, sizeof(r->runtime), "ruby");
+	push(r, FRAME_NATIVE, "__open", "/usr/lib/x86_64-linux-gnu/libc.so.6", 0);
+	push(r, FRAME_NATIVE, "rb_cloexec_open", "/usr/lib/x86_64-linux-gnu/libruby-3.1.so.3.1.2", 0);
+	push(r, FRAME_NATIVE, "rb_nogvl", "/usr/lib/x86_64-linux-gnu/libruby-3.1.so.3.1.2", 0);
+	ck_assert_str_eq(culprit_of(r).at->function, "rb_cloexec_open");
+	ck_assert_ptr_null(culprit_of(r).via);
 	free(r);
 }
 END_TEST
@@ -301,6 +317,7 @@ int main(void)
 				native_server_function, rust_application_over_its_bundled_libraries,
 				python_coroutine_alone,
 				node_application_function, jvm_application_method, jvm_call_by_its_java_name,
+				unread_runtime_names_the_caller_of_the_c_library,
 				native_skips_the_syscall_wrapper,
 				no_frames_no_culprit,
 				frames_are_escaped};

@@ -72,6 +72,15 @@ static bool is_jit_library(const char *function)
 	return false;
 }
 
+/* The C library's own code: a call's wrapper ("__open" for openat) and its internals, never the caller. */
+static bool is_c_library(const struct stall_frame *f)
+{
+	const char *m = base_name(f->module);
+
+	return f->kind == FRAME_NATIVE && (strncmp(m, "libc.so", 7) == 0 || strncmp(m, "libc-", 5) == 0 ||
+					   strncmp(m, "libpthread", 10) == 0 || strncmp(m, "ld-musl", 7) == 0);
+}
+
 /* A function with a name: not an address ("0x5d64b4", "python3.11+0x5d64b4"). */
 static bool is_named(const struct stall_frame *f)
 {
@@ -115,7 +124,11 @@ bool frame_is_application(const struct stall_record *r, const struct stall_frame
 	return false;
 }
 
-/* The innermost frame of the runtime (Python, then the application's JavaScript), else a named one. */
+/*
+ * The innermost frame of the runtime (Python, then the application's
+ * JavaScript), else a named one outside the C library (its caller), else
+ * any named one.
+ */
 static int fallback(const struct stall_record *r)
 {
 	int i;
@@ -125,6 +138,9 @@ static int fallback(const struct stall_record *r)
 			return i;
 	for (i = 0; i < r->nframes; i++)
 		if (r->frames[i].kind == FRAME_JS && !is_js_library(&r->frames[i]))
+			return i;
+	for (i = 0; i < r->nframes; i++)
+		if (is_named(&r->frames[i]) && !is_c_library(&r->frames[i]))
 			return i;
 	for (i = 0; i < r->nframes; i++)
 		if (is_named(&r->frames[i]) && !is_syscall_wrapper(r, &r->frames[i]))
@@ -159,6 +175,7 @@ struct culprit culprit_of(const struct stall_record *r)
 
 		if ((f->kind == c.at->kind || (f->runtime_function && c.at->kind != FRAME_NATIVE)) &&
 		    !frame_is_application(r, f) && is_named(f) && !f->interpreter && !is_syscall_wrapper(r, f) &&
+		    !(is_c_library(f) && !frame_is_application(r, c.at)) &&
 		    !(f->kind == FRAME_JIT && is_jit_own(f->function)))
 			c.via = f;
 	}

@@ -15,6 +15,7 @@
 #include "runtimes/node/node.h"
 #include "runtimes/python/python.h"
 #include "runtimes/redis/redis.h"
+#include "runtimes/ruby/ruby.h"
 #include "runtimes/runtime.h"
 #include "symbols/jit_map.h"
 
@@ -24,6 +25,7 @@ static const struct runtime_ops *const all_runtimes[] = {
 	&node_runtime,
 	&redis_runtime,
 	&jvm_runtime,
+	&ruby_runtime,
 };
 
 #define SLOTS 256
