@@ -11,7 +11,9 @@ static bool is_syscall_wrapper(const struct stall_record *r, const struct stall_
 {
 	const char *name = syscall_name(r->syscall_nr);
 
-	return f->kind == FRAME_NATIVE && r->syscall_nr >= 0 && name && strstr(f->function, name);
+	/* A function its runtime named (Python's posix.read, _socket.socket.connect) is the API the code called. */
+	return f->kind == FRAME_NATIVE && !f->runtime_function && r->syscall_nr >= 0 && name &&
+	       strstr(f->function, name);
 }
 
 /* A file of the standard library or an installed package, not the application's. */

@@ -403,6 +403,9 @@ int py_methods_name(const struct py_methods *pm, const struct mem_reader *m, uin
 	for (at = lo; at < pm->nowners && pm->o[at].table == hit->table && !owner[0]; at++)
 		if (read_name(m, pm->o[at].name, owner, sizeof(owner)) < 0)
 			owner[0] = 0;
+	/* os re-exports posix whole: the name the code wrote (os.read). */
+	if (strcmp(owner, "posix") == 0)
+		snprintf(owner, sizeof(owner), "os");
 	snprintf(buf, len, "%s%s%s", owner, owner[0] ? "." : "", name);
 	return 0;
 }
