@@ -7,7 +7,7 @@ from conftest import APPS, PYTHON
 
 CALLS = {"os.read": "os.read", "os.write": "os.write", "recv": "_socket.socket.recv",
          "recvfrom": "_socket.socket.recvfrom", "recvfrom_into": "_socket.socket.recvfrom_into",
-         "recvmsg": "_socket.socket.recvmsg"}
+         "recvmsg": "_socket.socket.recvmsg", "lock.acquire": "_thread.lock.acquire"}
 
 
 @pytest.mark.parametrize("mode", sorted(CALLS))
@@ -17,3 +17,14 @@ def test_blocking_call_is_the_via(loopstall, mode):
     assert begin["culprit"]["function"] == "blocking_call", begin["culprit"]
     # The C function the code called, though its name holds the syscall's (read, recvfrom): no libc wrapper.
     assert begin["via"]["function"] == CALLS[mode], begin.get("via")
+
+
+def test_begin_record_is_what_the_loop_waits_for_now(loopstall):
+    """At its begin a stall is told by the call the loop is blocked in now (the lock), with its own
+    stack, not by a longer call that already returned (the sleep before it), nor a mix of both."""
+    ls = loopstall(["--", PYTHON, os.path.join(APPS, "blocking_calls.py"), "lock.acquire"])
+    _, begin = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "begin", timeout=15)
+    assert begin["cause"] == "lock" and begin["syscall"] == "futex", begin
+    assert "time.sleep" not in [f["function"] for f in begin["stack"]], begin["stack"]
+    # One C function listed as acquire_lock, acquire and __enter__: the name the code calls.
+    assert begin["via"]["function"] == "_thread.lock.acquire" and begin["hint"]["id"] == "py-threading-lock", begin

@@ -359,10 +359,14 @@ void attribute_live(struct attribution *a, const struct ls_loop *snap, const str
 	}
 	choose_cause(r);
 	cur_total = cur_blocked;
-	/* The call in progress, with the same calls just before it, or the top finished one. */
+	/*
+	 * The call the loop is blocked in now (the runtime's frames, read now,
+	 * are its), with the same calls just before it; else the longer of the
+	 * call in progress and the top finished one.
+	 */
 	if (in_syscall && snap->cur.nr == snap->top.nr)
 		cur_total = snap->top.total_ns + cur_blocked;
-	if (in_syscall && cur_total >= snap->top.total_ns) {
+	if (in_syscall && (ongoing || cur_total >= snap->top.total_ns)) {
 		fill_syscall(r, &snap->cur, cur_total, ongoing);
 		for (i = 0; i < 2; i++)
 			if (stacks[i].iter_seq == snap->iter_seq && stacks[i].call_seq == snap->cur.call_seq)

@@ -3,6 +3,7 @@
 os.read        a pipe with nothing in it yet
 os.write       a pipe that is full
 recv, recvfrom, recvfrom_into, recvmsg    a UDP socket nothing was sent to yet
+lock.acquire   a threading.Lock another thread holds, right after a 70 ms time.sleep
 """
 import asyncio
 import fcntl
@@ -10,6 +11,7 @@ import os
 import socket
 import sys
 import threading
+import time
 
 MODE = sys.argv[1]
 
@@ -23,6 +25,18 @@ def blocking_call():
         r, w = os.pipe()
         later(lambda: os.write(w, b"x"))
         os.read(r, 1)
+    elif MODE == "lock.acquire":
+        lock, held = threading.Lock(), threading.Event()
+
+        def hold():
+            with lock:
+                held.set()
+                time.sleep(0.8)
+
+        threading.Thread(target=hold).start()
+        held.wait()
+        time.sleep(0.07)  # a finished call, longer than the wait so far when the stall begins
+        lock.acquire()
     elif MODE == "os.write":
         r, w = os.pipe()
         fcntl.fcntl(w, fcntl.F_SETFL, os.O_NONBLOCK)

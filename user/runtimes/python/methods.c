@@ -364,6 +364,29 @@ static int read_name(const struct mem_reader *m, uint64_t addr, char *buf, size_
 		return -1;
 	return (int)i;
 }
+/*
+ * One C function listed under several names in its table (_thread.lock's
+ * acquire_lock, acquire and __enter__): the one code calls, the shortest
+ * that is no dunder.
+ */
+static void better_alias(const struct mem_reader *m, const struct py_methods *pm, const struct method *hit, char *name,
+			 size_t len)
+{
+	const struct method *v = pm->v;
+	char other[64];
+	int i = (int)(hit - v);
+
+	while (i > 0 && v[i - 1].entry == hit->entry)
+		i--;
+	for (; i < pm->n && v[i].entry == hit->entry; i++) {
+		if (v[i].table != hit->table || read_name(m, v[i].name, other, sizeof(other)) < 0 ||
+		    strncmp(other, "__", 2) == 0)
+			continue;
+		if (strncmp(name, "__", 2) == 0 || strlen(other) < strlen(name))
+			snprintf(name, len, "%s", other);
+	}
+}
+
 
 int py_methods_name(const struct py_methods *pm, const struct mem_reader *m, uint64_t entry, char *buf, size_t len)
 {
@@ -386,6 +409,7 @@ int py_methods_name(const struct py_methods *pm, const struct mem_reader *m, uin
 	}
 	if (!hit || read_name(m, hit->name, name, sizeof(name)) < 0)
 		return -ENOENT;
+	better_alias(m, pm, hit, name, sizeof(name));
 	/*
 	 * The table's first owner whose name reads as one: the shape scan also
 	 * takes words that merely look like a spec (a name pointing into code).
