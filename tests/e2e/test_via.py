@@ -12,7 +12,7 @@ CALLS = {"os.read": "os.read", "os.write": "os.write", "recv": "_socket.socket.r
 
 @pytest.mark.parametrize("mode", sorted(CALLS))
 def test_blocking_call_is_the_via(loopstall, mode):
-    ls = loopstall(["--", PYTHON, os.path.join(APPS, "blocking_calls.py"), mode])
+    ls = loopstall(["--", PYTHON, os.path.join(APPS, "one_blocking_call.py"), mode])
     _, begin = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "begin", timeout=15)
     assert begin["culprit"]["function"] == "blocking_call", begin["culprit"]
     # The C function the code called, though its name holds the syscall's (read, recvfrom): no libc wrapper.
@@ -22,7 +22,7 @@ def test_blocking_call_is_the_via(loopstall, mode):
 def test_begin_record_is_what_the_loop_waits_for_now(loopstall):
     """At its begin a stall is told by the call the loop is blocked in now (the lock), with its own
     stack, not by a longer call that already returned (the sleep before it), nor a mix of both."""
-    ls = loopstall(["--", PYTHON, os.path.join(APPS, "blocking_calls.py"), "lock.acquire"])
+    ls = loopstall(["--", PYTHON, os.path.join(APPS, "one_blocking_call.py"), "lock.acquire"])
     _, begin = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "begin", timeout=15)
     assert begin["cause"] == "lock" and begin["syscall"] == "futex", begin
     assert "time.sleep" not in [f["function"] for f in begin["stack"]], begin["stack"]

@@ -1,0 +1,71 @@
+"""An asyncio handler that makes one blocking call, chosen by argv[1], released by a timer thread:
+
+os.read        a pipe with nothing in it yet
+os.write       a pipe that is full
+recv, recvfrom, recvfrom_into, recvmsg    a UDP socket nothing was sent to yet
+lock.acquire   a threading.Lock another thread holds, right after a 70 ms time.sleep
+"""
+import asyncio
+import fcntl
+import os
+import socket
+import sys
+import threading
+import time
+
+MODE = sys.argv[1]
+
+
+def later(release):
+    threading.Timer(0.6, release).start()
+
+
+def blocking_call():
+    if MODE == "os.read":
+        r, w = os.pipe()
+        later(lambda: os.write(w, b"x"))
+        os.read(r, 1)
+    elif MODE == "lock.acquire":
+        lock, held = threading.Lock(), threading.Event()
+
+        def hold():
+            with lock:
+                held.set()
+                time.sleep(0.8)
+
+        threading.Thread(target=hold).start()
+        held.wait()
+        time.sleep(0.07)  # a finished call, longer than the wait so far when the stall begins
+        lock.acquire()
+    elif MODE == "os.write":
+        r, w = os.pipe()
+        fcntl.fcntl(w, fcntl.F_SETFL, os.O_NONBLOCK)
+        try:
+            while True:
+                os.write(w, b"x" * 65536)
+        except BlockingIOError:
+            pass
+        fcntl.fcntl(w, fcntl.F_SETFL, 0)
+        later(lambda: os.read(r, 1 << 20))
+        os.write(w, b"y" * 65536)
+    else:
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(("127.0.0.1", 0))
+        later(lambda: socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"x", s.getsockname()))
+        if MODE == "recvfrom_into":
+            s.recvfrom_into(bytearray(10))
+        else:
+            getattr(s, MODE)(10)
+
+
+async def handler():
+    blocking_call()
+
+
+async def main():
+    await asyncio.sleep(0.5)
+    await handler()
+    await asyncio.sleep(0.2)
+
+
+asyncio.run(main())
