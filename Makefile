@@ -97,7 +97,7 @@ e2e: deps $(BUILD)/loopstall
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-D_GNU_SOURCE -Iuser -Ibpf -I$(BUILD)
 FUZZERS := perf_map proc_maps python proc_files cli escape v8 methods record container
-fuzz_perf_map_SRCS := user/symbols/perf_map.c user/base/proc.c
+fuzz_perf_map_SRCS := user/symbols/perf_map.c user/symbols/jit_map.c user/base/proc.c user/base/duration.c
 fuzz_proc_maps_SRCS := user/base/proc.c
 fuzz_python_SRCS := user/base/target_memory.c $(addprefix user/runtimes/python/,layouts.c strings.c lines.c tstate.c task.c gil.c stack.c request.c thread_name.c objects.c code_cache.c)
 fuzz_proc_files_SRCS := user/attrib/cgroup_cpu.c user/attrib/cgroup_file.c user/attrib/fd_describe.c
