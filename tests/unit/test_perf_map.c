@@ -319,37 +319,39 @@ START_TEST(short_names)
 }
 END_TEST
 
+/* The JIT writes line to this process's map (mode "w": a new snapshot, "a": more), later than the last read. */
+static void jit_writes(const char *path, const char *mode, const char *line, bool later)
+{
+	FILE *f = fopen(path, mode);
+
+	ck_assert_ptr_nonnull(f);
+	fputs(line, f);
+	fclose(f);
+	if (later) {
+		sleep(1);
+		nanosleep(&(struct timespec){0, 100 * 1000 * 1000}, NULL);
+	}
+}
+
 /* This process's own map, read when asked and again once it has changed (at most once a second). */
 START_TEST(jit_map_reads_the_process_map_when_it_grows)
 {
 	char own[64], name[64];
 	struct jit_map *m;
-	FILE *f;
 
 	snprintf(own, sizeof(own), "/tmp/perf-%d.map", getpid());
-	f = fopen(own, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs("0x1000 0x100 void App.first()\n", f);
-	fclose(f);
+	jit_writes(own, "w", "0x1000 0x100 void App.first()\n", false);
 	m = jit_map_new(getpid());
 	ck_assert_int_eq(jit_map_name(m, 0x1010, name, sizeof(name)), 0);
 	ck_assert_str_eq(name, "void App.first()");
 	ck_assert_int_eq(jit_map_name(m, 0x2010, name, sizeof(name)), -ENOENT);
 	ck_assert_int_eq(jit_map_refused(m), 0);
 	/* The JIT wrote more; the map is read again after a second, not on every miss. */
-	f = fopen(own, "a");
-	fputs("0x2000 0x100 void App.second()\n", f);
-	fclose(f);
-	sleep(1);
-	nanosleep(&(struct timespec){0, 100 * 1000 * 1000}, NULL);
+	jit_writes(own, "a", "0x2000 0x100 void App.second()\n", true);
 	ck_assert_int_eq(jit_map_name(m, 0x2010, name, sizeof(name)), 0);
 	ck_assert_str_eq(name, "void App.second()");
 	/* A new snapshot over it (a JVM's, smaller): its names, not the old ones. */
-	f = fopen(own, "w");
-	fputs("0x2000 0x100 void App.moved()\n", f);
-	fclose(f);
-	sleep(1);
-	nanosleep(&(struct timespec){0, 100 * 1000 * 1000}, NULL);
+	jit_writes(own, "w", "0x2000 0x100 void App.moved()\n", true);
 	ck_assert_int_eq(jit_map_name(m, 0x2010, name, sizeof(name)), 0);
 	ck_assert_str_eq(name, "void App.moved()");
 	ck_assert_int_eq(jit_map_name(m, 0x1010, name, sizeof(name)), -ENOENT);

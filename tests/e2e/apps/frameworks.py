@@ -118,9 +118,20 @@ def run_django():
     server.run()
 
 
-def run_sqlalchemy():
+def serve_once(handler):
+    """An asyncio loop that runs the coroutine handler once, DELAY after it says ready."""
     import asyncio
 
+    async def main():
+        print_ready()
+        await asyncio.sleep(DELAY)
+        await handler()
+        await asyncio.sleep(3600)
+
+    asyncio.run(main())
+
+
+def run_sqlalchemy():
     import sqlalchemy
 
     engine = sqlalchemy.create_engine(f"sqlite:///{locked_database()}", connect_args={"timeout": 0.6})
@@ -132,18 +143,10 @@ def run_sqlalchemy():
         except sqlalchemy.exc.OperationalError:
             pass
 
-    async def main():
-        print_ready()
-        await asyncio.sleep(DELAY)
-        await record_visit()
-        await asyncio.sleep(3600)
-
-    asyncio.run(main())
+    serve_once(record_visit)
 
 
 def run_sqlite():
-    import asyncio
-
     db = locked_database()
 
     async def record_visit():
@@ -152,13 +155,7 @@ def run_sqlite():
         except sqlite3.OperationalError:
             pass
 
-    async def main():
-        print_ready()
-        await asyncio.sleep(DELAY)
-        await record_visit()
-        await asyncio.sleep(3600)
-
-    asyncio.run(main())
+    serve_once(record_visit)
 
 
 {"trio": run_trio, "gevent": run_gevent, "twisted": run_twisted, "tornado": run_tornado,
