@@ -14,6 +14,7 @@ struct frame_count {
 	struct stall_frame frame;
 	uint32_t self;	/* samples in which it was the innermost frame */
 	uint32_t count; /* samples in which it was on the stack */
+	uint32_t app;	/* samples in which it was the innermost application frame */
 	int depth;	/* the innermost it was seen at */
 };
 
@@ -136,25 +137,31 @@ void samples_add_native(struct sample_store *st, pid_t tid, uint64_t seq, const 
 	s->depth[s->n_native++] = i;
 }
 
-static bool same_frame(const struct stall_frame *a, const struct stall_frame *b)
+/*
+ * Frames are counted by function, not by line: a handler seen at two lines
+ * (the loop around its calls, the call) is one function that spent the time.
+ */
+static bool same_function(const struct stall_frame *a, const struct stall_frame *b)
 {
-	return a->line == b->line && strcmp(a->function, b->function) == 0 && strcmp(a->file, b->file) == 0;
+	return strcmp(a->function, b->function) == 0 && strcmp(a->file, b->file) == 0;
 }
 
 void samples_add_runtime(struct sample_store *st, pid_t tid, uint64_t seq, const struct stall_frame *frames, int n)
 {
 	struct session *s = find(st, tid, seq, true);
-	int i, j, k;
+	int i, j, k, app;
 
 	if (!s || n <= 0)
 		return;
 	s->n_runtime++;
+	for (app = 0; app < n && !frame_is_application(NULL, &frames[app]); app++)
+		;
 	for (i = 0; i < n; i++) {
-		for (k = 0; k < i && !same_frame(&frames[k], &frames[i]); k++)
+		for (k = 0; k < i && !same_function(&frames[k], &frames[i]); k++)
 			;
 		if (k < i)
 			continue; /* recursion: once a sample */
-		for (j = 0; j < s->ncounts && !same_frame(&s->counts[j].frame, &frames[i]); j++)
+		for (j = 0; j < s->ncounts && !same_function(&s->counts[j].frame, &frames[i]); j++)
 			;
 		if (j == s->ncounts) {
 			if (s->ncounts == MAX_RT_FRAMES)
@@ -164,18 +171,21 @@ void samples_add_runtime(struct sample_store *st, pid_t tid, uint64_t seq, const
 			s->counts[j].depth = i;
 			s->ncounts++;
 		}
+		if (i == 0 && !s->counts[j].self)
+			s->counts[j].frame.line = frames[i].line; /* the line it first ran itself at */
 		s->counts[j].count++;
 		s->counts[j].self += i == 0;
+		s->counts[j].app += i == app;
 		if (i < s->counts[j].depth)
 			s->counts[j].depth = i;
 	}
 }
 
 /* The next hot frame: the most samples in the frame itself, then in all, then the innermost. */
-static bool hotter(const struct frame_count *c, const struct frame_count *b, bool by_inclusive)
+static bool hotter(const struct frame_count *c, const struct frame_count *b, bool by_app)
 {
-	if (by_inclusive && c->count != b->count)
-		return c->count > b->count;
+	if (by_app && c->app != b->app)
+		return c->app > b->app;
 	if (c->self != b->self)
 		return c->self > b->self;
 	if (c->count != b->count)
@@ -184,19 +194,19 @@ static bool hotter(const struct frame_count *c, const struct frame_count *b, boo
 }
 
 /*
- * Moves the hottest counted frame to r->hot: by_inclusive, the
- * application's with the most samples on the stack; else one that ran
- * itself. False when there is none.
+ * Moves the hottest counted frame to r->hot: by_app, the innermost
+ * application frame of the most samples; else one that ran itself. False
+ * when there is none.
  */
-static bool pick(struct frame_count *counts, int n, struct stall_record *r, bool by_inclusive)
+static bool pick(struct frame_count *counts, int n, struct stall_record *r, bool by_app)
 {
 	struct hot_frame *h;
 	int best = -1, i;
 
 	for (i = 0; i < n; i++) {
-		if (!counts[i].count || (by_inclusive ? !frame_is_application(r, &counts[i].frame) : !counts[i].self))
+		if (!counts[i].count || !(by_app ? counts[i].app : counts[i].self))
 			continue;
-		if (best < 0 || hotter(&counts[i], &counts[best], by_inclusive))
+		if (best < 0 || hotter(&counts[i], &counts[best], by_app))
 			best = i;
 	}
 	if (best < 0)
@@ -236,8 +246,9 @@ void samples_fill(struct sample_store *st, pid_t tid, uint64_t seq, struct stall
 	r->n_runtime_samples = s->n_runtime;
 	/*
 	 * Where the time went (the most samples innermost: json's encoder), the
-	 * application's function that spent it (the most samples on the stack,
-	 * innermost on a tie: the handler that called json.dumps) when the
+	 * application's function that spent it (the innermost application frame
+	 * of the most samples: the handler that called json.dumps, not its
+	 * callers, which a sample taken before or after it also holds) when the
 	 * first is not the application's own, then the next where time went.
 	 * Frames that never ran themselves are only the way there: not listed.
 	 */

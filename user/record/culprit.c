@@ -112,7 +112,7 @@ static bool is_bundled_library(const char *function)
 
 static bool is_native_app(const struct stall_record *r, const struct stall_frame *f)
 {
-	return !r->runtime[0] && r->exe[0] && strcmp(f->module, r->exe) == 0 && !is_bundled_library(f->function);
+	return r && !r->runtime[0] && r->exe[0] && strcmp(f->module, r->exe) == 0 && !is_bundled_library(f->function);
 }
 
 bool frame_is_application(const struct stall_record *r, const struct stall_frame *f)

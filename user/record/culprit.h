@@ -25,7 +25,7 @@ struct culprit {
  * that is not the blocking syscall's own wrapper.
  */
 struct culprit culprit_of(const struct stall_record *r);
-/* Whether f is the application's code, not a library's (the rule above). */
+/* Whether f is the application's code, not a library's (the rule above). r: NULL for a runtime's frames. */
 bool frame_is_application(const struct stall_record *r, const struct stall_frame *f);
 
 /* How frame_put writes a frame. */
