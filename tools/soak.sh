@@ -1,7 +1,8 @@
 #!/bin/bash
-# Soak: loopstall watching the whole host for MINUTES while gunicorn workers
-# churn and loops stall all the time, with every sink on (--log, --exec,
-# --metrics, --syslog, --kill-after). First 10,000 loop threads stall once and
+# Soak: loopstall watching this script's processes for MINUTES while gunicorn
+# workers churn and loops stall all the time, with every sink on (--log,
+# --exec, --metrics, --syslog, --kill-after). Never the whole host: its
+# --kill-after would kill any process of the machine that stalls 2 s. First 10,000 loop threads stall once and
 # exit (its RSS before, at its peak and settled); then it prints loopstall's
 # RSS, open fds and CPU each minute, and the records it made against those
 # the log holds.
@@ -39,7 +40,7 @@ for i in 1 2 3; do
 	disown
 done
 ulimit -c unlimited
-"${LOOPSTALL_BIN:-build/loopstall}" --json --log "$work/stalls.log" --log-max-size 0 --exec "$work/hook.sh" \
+"${LOOPSTALL_BIN:-build/loopstall}" -p $$ --json --log "$work/stalls.log" --log-max-size 0 --exec "$work/hook.sh" \
 	--metrics "127.0.0.1:$metrics" --syslog --kill-after 2s --kill-signal KILL >/dev/null 2>"$work/stderr" &
 ls_pid=$!
 pids+=($ls_pid)

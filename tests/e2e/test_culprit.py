@@ -141,6 +141,20 @@ def test_lock_names_the_thread_that_holds_it(procs, loopstall):
     assert "cache-reader" not in threads and begin["waited_for"]["co_waiters"] == 1, begin["waited_for"]
 
 
+def test_lock_holder_is_listed_before_idle_threads(procs, loopstall):
+    p = start_waits(procs)
+    ls = loopstall(["-p", str(p.pid)])
+    ls.wait_ready()
+    send(p, "pool-cache")
+    waited = begin_of(ls, syscall="futex")["waited_for"]
+    # Ten threads parked on futexes of their own came first; the holder, asleep in a sleep, is
+    # listed; the idle ones fill the rest and those left out are counted.
+    names = [t["name"] for t in waited["threads"]]
+    assert names[0] == "cache-rebuild" and len(names) == 8, waited
+    assert all(t.get("syscall") == "futex" for t in waited["threads"][1:]), waited
+    assert waited["threads_unlisted"] == 3 and waited["co_waiters"] == 1, waited
+
+
 def test_gil_holder_has_its_name_stack_and_culprit(procs, loopstall):
     p = start_waits(procs)
     ls = loopstall(["-p", str(p.pid)])

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * libFuzzer: the CPython reader over hostile memory. The input is a
- * recording in the format of tests/fixtures/python/*.bin (which seed the
+ * recording in the format of tests/fixtures/python/ (its .bin files seed the
  * corpus): a version, _PyRuntime's address, a tid and memory segments; the
  * stack walk, task names, the GIL and the request served read it as if it
  * were the target's.

@@ -354,37 +354,78 @@ static void thread_frame(struct runtimes *rt, const struct stall_record *r, pid_
 		*culprit = frames[0];
 }
 
-/* What the other threads of the process do, when the owner of a lock is not known: those that may hold it. */
+#define SCAN_MAX_THREADS 256 /* of a process's threads looked at for the likely holders of a lock */
+
+/*
+ * How likely a thread is to hold the lock, most first: running (or in
+ * uninterruptible work), then asleep in anything but a futex (a holder's
+ * read, sleep or poll), then asleep on a futex of its own (idle pool
+ * workers, a JVM's or node's parked threads; a holder waiting for another
+ * lock too).
+ */
+static int holder_rank(pid_t pid, pid_t tid)
+{
+	struct proc_stat st;
+
+	if (proc_stat_read(tid, &st) == 0 && (st.state == 'R' || st.state == 'D'))
+		return 0;
+	return thread_syscall(pid, tid, NULL) == SYS_futex ? 2 : 1;
+}
+
+/*
+ * What the other threads of the process do, when the owner of a lock is not
+ * known: those that may hold it, likeliest first; the rest counted.
+ */
 static void other_threads(struct runtimes *rt, struct stall_record *r)
 {
 	struct stall_frame frames[HOLDER_MAX_FRAMES];
+	struct {
+		pid_t tid;
+		int rank;
+	} seen[SCAN_MAX_THREADS];
 	struct waited *w = &r->waited;
+	int n = 0, nframes, rank, i;
 	struct dirent *de;
 	char path[64];
 	DIR *dir;
-	int n;
 
 	snprintf(path, sizeof(path), "/proc/%d/task", r->pid);
 	dir = opendir(path);
 	if (!dir)
 		return;
-	while ((de = readdir(dir)) && w->nthreads < WAIT_MAX_THREADS) {
+	while ((de = readdir(dir))) {
 		pid_t tid = atoi(de->d_name);
-		struct other_thread *t = &w->threads[w->nthreads];
 		uint64_t word = 0;
 
 		if (tid <= 0 || tid == r->tid)
 			continue;
+		if (n == SCAN_MAX_THREADS) {
+			w->unlisted++;
+			continue;
+		}
 		/* Asleep on the same word: waiting for the lock too, so not its holder. */
 		if (thread_syscall(r->pid, tid, &word) == SYS_futex && word == w->futex) {
 			w->co_waiters++;
 			continue;
 		}
-		thread_facts(rt, r->pid, tid, t);
-		thread_frame(rt, r, tid, frames, &n, HOLDER_MAX_FRAMES, &t->frame);
-		w->nthreads++;
+		seen[n].tid = tid;
+		seen[n++].rank = holder_rank(r->pid, tid);
 	}
 	closedir(dir);
+	for (rank = 0; rank <= 2; rank++)
+		for (i = 0; i < n; i++) {
+			struct other_thread *t = &w->threads[w->nthreads];
+
+			if (seen[i].rank != rank)
+				continue;
+			if (w->nthreads == WAIT_MAX_THREADS) {
+				w->unlisted++;
+				continue;
+			}
+			thread_facts(rt, r->pid, seen[i].tid, t);
+			thread_frame(rt, r, seen[i].tid, frames, &nframes, HOLDER_MAX_FRAMES, &t->frame);
+			w->nthreads++;
+		}
 }
 
 void waited_for_read(struct runtimes *rt, struct stall_record *r)

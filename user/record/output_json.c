@@ -99,7 +99,7 @@ static void put_waited(FILE *out, const struct stall_record *r)
 	int i;
 
 	if (!w->path[0] && !w->peer[0] && !w->child && !w->lock_holder && !w->nfds && !w->futex && !w->nthreads &&
-	    !w->co_waiters)
+	    !w->co_waiters && !w->unlisted)
 		return;
 	fputs(",\"waited_for\":{", out);
 	if (w->path[0]) {
@@ -165,6 +165,10 @@ static void put_waited(FILE *out, const struct stall_record *r)
 			fputc('}', out);
 		}
 		fputc(']', out);
+		sep = ",";
+	}
+	if (w->unlisted) {
+		fprintf(out, "%s\"threads_unlisted\":%d", sep, w->unlisted);
 		sep = ",";
 	}
 	if (w->co_waiters)

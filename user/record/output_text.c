@@ -371,6 +371,8 @@ void output_text(FILE *out, const struct stall_record *r)
 		}
 		fputc('\n', out);
 	}
+	if (r->waited.unlisted)
+		fprintf(out, "    and %d more thread%s, not listed\n", r->waited.unlisted, r->waited.unlisted == 1 ? "" : "s");
 	if (r->waited.co_waiters)
 		fprintf(out, "    and %d other thread%s waiting for the same lock\n", r->waited.co_waiters,
 			r->waited.co_waiters == 1 ? "" : "s");

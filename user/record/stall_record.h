@@ -108,6 +108,7 @@ struct waited {
 	int nthreads;
 	struct other_thread threads[WAIT_MAX_THREADS];
 	int co_waiters; /* other threads asleep on the same futex word: none of them holds it, left out */
+	int unlisted;	/* other threads that may hold it, past WAIT_MAX_THREADS: counted */
 };
 
 #define STALL_MAX_FRAMES   192

@@ -3,6 +3,7 @@
   fifo PATH     open() a FIFO nobody writes to (until the test opens it)
   child         subprocess.run(["sleep", "1"])
   cache         take a lock a thread named cache-rebuild holds for 1 s, another thread waiting for it too
+  pool-cache    cache, with ten idle pool threads started before the rest
   username      wait for the GIL a thread holds in a regex, called by validate_username
   compress      zlib.compress 40 MB of random bytes (CPU in a C extension)
   export        json.dumps of 200000 rows, three times (CPU in the standard library)
@@ -74,7 +75,10 @@ def run(line):
         open_fifo(args[0])
     elif name == "child":
         subprocess.run(["sleep", "1"])
-    elif name == "cache":
+    elif name in ("cache", "pool-cache"):
+        if name == "pool-cache":  # parked on their own futex, with lower thread ids than the holder's
+            for _ in range(10):
+                threading.Thread(target=threading.Event().wait, daemon=True).start()
         threading.Thread(target=rebuild_cache).start()
         ready.wait()
         threading.Thread(target=read_cache, name="cache-reader").start()  # waits for the lock too
