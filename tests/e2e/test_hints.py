@@ -104,6 +104,12 @@ def test_a_framework_gets_its_own_advice(procs, loopstall, framework):
     if via:
         assert end["via"]["function"] == via, end.get("via")
     assert end["hint"]["id"] == rule and advice in end["hint"]["text"], end.get("hint")
+    if rule == "py-sqlite-locked":
+        # sqlite's busy handler sleeps: the database and the process holding its lock are told
+        waited = end.get("waited_for", {})
+        holder = waited.get("lock_holder", {})
+        assert waited.get("path", "").endswith("/app.db") and holder.get("pid") not in (None, app.pid), waited
+        assert "BEGIN EXCLUSIVE" in holder["command"], holder
 
 
 def test_a_gevent_hub_stall_is_named_without_asyncio_advice(procs, loopstall):

@@ -13,6 +13,7 @@
 
 #include "attrib/fd_describe.h"
 #include "attrib/resolve.h"
+#include "attrib/waited_for.h"
 #include "record/culprit.h"
 
 #define SOCKET_CACHE 64
@@ -416,5 +417,6 @@ void resolve_record(struct resolver *rs, struct stall_record *r)
 	memmove(&r->frames[n], &r->frames[0], keep * sizeof(r->frames[0]));
 	memcpy(&r->frames[0], native, n * sizeof(native[0]));
 	r->nframes = keep + n;
+	waited_for_named(r);
 	blame_cpu_phases(r);
 }

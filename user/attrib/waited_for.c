@@ -281,6 +281,54 @@ static void lock_holder(struct waited *w, pid_t pid, int fd)
 	read_proc_text(path, w->lock_holder_cmd, sizeof(w->lock_holder_cmd));
 }
 
+#define LOCKED_FILES_MAX 64 /* regular files of a process looked at for a lock's holder */
+
+/*
+ * sqlite's busy handler sleeps between tries at a database another
+ * connection has locked: the sleep names nothing. The database is the
+ * process's open file someone holds a lock on (another process's first),
+ * with its holder.
+ */
+static void locked_database(struct waited *w, pid_t pid)
+{
+	char path[64], target[sizeof(w->path)], own_path[sizeof(w->path)] = "", own_cmd[sizeof(w->lock_holder_cmd)];
+	struct dirent *de;
+	int files = 0;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	dir = opendir(path);
+	if (!dir)
+		return;
+	while ((de = readdir(dir)) && files < LOCKED_FILES_MAX) {
+		ssize_t n;
+
+		snprintf(path, sizeof(path), "/proc/%d/fd/%.16s", pid, de->d_name);
+		n = readlink(path, target, sizeof(target) - 1);
+		if (de->d_name[0] == '.' || n <= 0 || target[0] != '/')
+			continue; /* sockets, pipes, anonymous inodes */
+		target[n] = '\0';
+		files++;
+		w->lock_holder = 0;
+		lock_holder(w, pid, atoi(de->d_name));
+		if (w->lock_holder && w->lock_holder != pid) {
+			memcpy(w->path, target, sizeof(w->path));
+			closedir(dir);
+			return;
+		}
+		if (w->lock_holder && !own_path[0]) { /* another connection of its own: kept if none is another's */
+			memcpy(own_path, target, sizeof(own_path));
+			memcpy(own_cmd, w->lock_holder_cmd, sizeof(own_cmd));
+		}
+	}
+	closedir(dir);
+	w->lock_holder = own_path[0] ? pid : 0;
+	if (own_path[0]) {
+		memcpy(w->path, own_path, sizeof(w->path));
+		memcpy(w->lock_holder_cmd, own_cmd, sizeof(w->lock_holder_cmd));
+	}
+}
+
 /*
  * A glibc mutex keeps its owner's tid in __owner, 8 bytes past the futex
  * word (__lock). Taken only when that tid is a thread of this process.
@@ -504,4 +552,18 @@ void waited_for_read(struct runtimes *rt, struct stall_record *r)
 		}
 		break;
 	}
+}
+
+void waited_for_named(struct stall_record *r)
+{
+	int i;
+
+	if (r->syscall_nr != SYS_nanosleep && r->syscall_nr != SYS_clock_nanosleep)
+		return;
+	for (i = 0; i < r->nframes; i++)
+		if (strcmp(r->frames[i].function, "sqlite3InvokeBusyHandler") == 0 ||
+		    strcmp(r->frames[i].function, "sqliteDefaultBusyCallback") == 0) {
+			locked_database(&r->waited, r->pid);
+			return;
+		}
 }

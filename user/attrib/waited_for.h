@@ -19,4 +19,11 @@
  */
 void waited_for_read(struct runtimes *rt, struct stall_record *r);
 
+/*
+ * What only the named frames tell a wait is for, once they are named: a
+ * sleep in sqlite's busy handler waits for a database another connection
+ * has locked (its file and the process holding the lock, from /proc/locks).
+ */
+void waited_for_named(struct stall_record *r);
+
 #endif

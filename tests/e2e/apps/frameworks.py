@@ -1,6 +1,6 @@
 """One event loop of the framework argv[1] names, whose handler blocks it 2 s after "ready" with the mistake
 the framework's hint is for, then idles: time.sleep(0.6) on trio, gevent, Twisted and Tornado; a write to a
-sqlite database another thread has locked (0.6 s busy timeout) in a Django ASGI view served by uvicorn, and
+sqlite database another process has locked (0.6 s busy timeout) in a Django ASGI view served by uvicorn, and
 through SQLAlchemy's synchronous engine in an asyncio coroutine, and with sqlite3 itself in one ("sqlite")."""
 import os
 import sqlite3
@@ -65,20 +65,22 @@ def run_tornado():
     loop.start()
 
 
+HOLD_LOCK = """import sqlite3, sys
+sqlite3.connect(sys.argv[1], isolation_level=None).execute("BEGIN EXCLUSIVE")
+print("locked", flush=True)
+sys.stdin.read()  # until this app exits
+"""
+
+
 def locked_database():
-    """A sqlite file another thread holds an exclusive lock on for an hour."""
+    """A sqlite file another process (a "sqlite-holder" job) holds an exclusive lock on while this one runs."""
+    import subprocess
+
     path = os.path.join(tempfile.mkdtemp(), "app.db")
     sqlite3.connect(path).execute("CREATE TABLE visits (at REAL)")
-    locked = threading.Event()
-
-    def hold():
-        holder = sqlite3.connect(path, isolation_level=None)
-        holder.execute("BEGIN EXCLUSIVE")
-        locked.set()
-        time.sleep(3600)
-
-    threading.Thread(target=hold, daemon=True).start()
-    locked.wait()
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, path], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True)
+    assert holder.stdout.readline().strip() == "locked"
     return path
 
 
