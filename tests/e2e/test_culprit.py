@@ -279,10 +279,10 @@ def test_aiohttp_handler_names_the_request(procs, loopstall):
         assert r["request"]["client"].startswith("127.0.0.1:"), r["request"]
 
 
-README_NODE_FLAGS = ["--perf-basic-prof-only-functions", "--interpreted-frames-native-stack"]
+MAN_NODE_FLAGS = ["--perf-basic-prof-only-functions", "--interpreted-frames-native-stack"]
 # JavaScript frames come from V8's own frames whatever node was started with: no flags, the
 # common --perf-basic-prof alone, or the flags that make a perf map name interpreted functions.
-NODE_FLAG_SETS = pytest.mark.parametrize("flags", [[], ["--perf-basic-prof"], README_NODE_FLAGS],
+NODE_FLAG_SETS = pytest.mark.parametrize("flags", [[], ["--perf-basic-prof"], MAN_NODE_FLAGS],
                                          ids=["no-flags", "perf-basic-prof", "readme-flags"])
 
 

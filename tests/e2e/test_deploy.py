@@ -1,5 +1,5 @@
 """The DaemonSet manifest (tools/deploy/loopstall-daemonset.yaml): every field
-the README names, read with a YAML parser, and kubectl's own client-side
+the man page names, read with a YAML parser, and kubectl's own client-side
 check, offline. kubectl apply needs an API server's discovery even with
 --dry-run=client, so a stub on 127.0.0.1 answers it (the kinds the manifest
 uses, and 404 for every object: nothing exists, nothing is created)."""

@@ -12,7 +12,7 @@
  * runs loopstall's own event loop.
  */
 
-/* Exit codes, documented in README. */
+/* Exit codes, documented in the man page (EXIT STATUS). */
 enum exit_code {
 	EXIT_OK = 0,	    /* done: duration over, interrupted, or every target gone */
 	EXIT_RUNTIME = 1,   /* failed while running */

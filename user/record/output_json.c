@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The JSON rendering of a stall record: one object per line, schema in README. */
+/* The JSON rendering of a stall record: one object per line, schema in the man page (JSON RECORDS). */
 #include <string.h>
 #include <time.h>
 

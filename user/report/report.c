@@ -22,7 +22,7 @@
 #define MAX_ROWS     10000
 #define MAX_PID_LIST 256
 
-enum { REPORT_OK = 0, REPORT_RUNTIME = 1, REPORT_USAGE = 2 }; /* as loopstall's exit codes (README) */
+enum { REPORT_OK = 0, REPORT_RUNTIME = 1, REPORT_USAGE = 2 }; /* as loopstall's exit codes (man page) */
 
 struct report_opts {
 	double since, until; /* 0: open */

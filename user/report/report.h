@@ -3,7 +3,7 @@
 
 /*
  * loopstall report [OPTIONS] [FILE...]: the culprits of the stalls in
- * --log files, by total stall time (README: loopstall report). argv[0] is
+ * --log files, by total stall time (man page: LOOPSTALL REPORT). argv[0] is
  * "report". Returns the exit code.
  */
 int report_main(int argc, char **argv);

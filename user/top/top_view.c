@@ -75,7 +75,7 @@ static const char *const help_text = "loopstall top: one row per event-loop thre
 				     "  Enter          details: the last stall's report and the iteration histogram\n"
 				     "  Esc            back from the details; clear the filter\n"
 				     "  s              next sort order (its column is marked *)\n"
-				     "  /              filter: substring of the command name or the PID\n"
+				     "  /              filter: substring of the command, service or container, or the PID\n"
 				     "  p              pause or resume updates\n"
 				     "  c              culprits: stalls since watched, grouped by culprit, most time\n"
 				     "                 first; the bottom line is the selected one's hint (c: back)\n"
