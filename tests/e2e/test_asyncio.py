@@ -1,4 +1,5 @@
-"""A plain asyncio server: CPU-bound and pipe-blocked handlers, and an idle loop."""
+"""A plain asyncio server: CPU-bound and pipe-blocked handlers, and an idle loop; a script that is none."""
+import subprocess
 import time
 
 from conftest import APPS, PYTHON, assert_cpu_bound, free_port, http_get, python_frames, wait_port
@@ -56,3 +57,17 @@ def test_idle_loop_reports_nothing(procs, loopstall):
     assert ls.stalls() == [], ls.records()
     # Nothing but, possibly, the exit summary of the loop's few iterations.
     assert all(r["event"] == "summary" and r["stalls"] == 0 for _, r in ls.records()), ls.records()
+
+
+def test_a_script_running_commands_is_no_loop_nor_killed_and_its_later_loop_is_watched(procs, loopstall):
+    """subprocess.run(capture_output=True) polls the child's pipes: a script that does it and then sleeps
+    has no event loop, so no stall and no kill; the asyncio loop the same thread runs later is watched."""
+    script = procs([PYTHON, f"{APPS}/subprocess_script.py", "then-asyncio"], stdout=subprocess.PIPE, text=True)
+    ls = loopstall(["-p", str(script.pid), "--kill-after", "500ms"])
+    ls.wait_ready()
+    assert script.proc.stdout.readline().strip() == "done"
+    _, end = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "end")
+    assert end["culprit"]["function"] == "main" and end["via"]["function"] == "time.sleep", end
+    # The script's three sleeps of 0.8 s were no stalls: the loop's is the only one, and nothing was killed.
+    assert [r["culprit"]["function"] for r in ls.stalls()] == ["main", "main"], ls.records()
+    assert not [r for _, r in ls.records() if r["event"] == "kill"] and script.proc.poll() is None, ls.records()

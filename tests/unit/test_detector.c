@@ -277,11 +277,11 @@ START_TEST(a_sync_clients_poll_is_no_loop)
 {
 	struct detector *d = start(0, 1000 * MS);
 
-	fake.no_stall = LS_CTL_IGNORE;
+	fake.no_stall = LS_CTL_FORGET_HOME;
 	detector_follow(d, 11, 5, 1000 * MS, -1);
 	detector_check(d, 1100 * MS);
 	ck_assert_int_eq(fake.begins + fake.ends, 0);
-	ck_assert_uint_eq(fake.ctl.what, LS_CTL_IGNORE | LS_CTL_END_ITERATION);
+	ck_assert_uint_eq(fake.ctl.what, LS_CTL_FORGET_HOME | LS_CTL_END_ITERATION);
 	detector_free(d);
 }
 END_TEST

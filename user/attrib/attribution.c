@@ -181,13 +181,12 @@ bool attribution_has_runtime(struct attribution *a, pid_t pid)
 	return runtimes_of(a->runtimes, pid) != NULL;
 }
 
-/* Whether loop l's runtime says its thread runs an event loop now, inside an iteration. */
-static bool runs_loop(struct attribution *a, const struct ls_loop *l)
+/* What loop l's runtime says of its thread now (enum thread_loop), or -ENOENT when it cannot tell. */
+static int runtime_says(struct attribution *a, const struct ls_loop *l)
 {
 	char how[64];
 
-	return runtimes_loop_of_thread(a->runtimes, l->pid, l->tid, l->state != LS_BLOCKED, NULL, 0, how, sizeof(how)) ==
-	       THREAD_IN_ITERATION;
+	return runtimes_loop_of_thread(a->runtimes, l->pid, l->tid, l->state != LS_BLOCKED, NULL, 0, how, sizeof(how));
 }
 
 /* Whether loop l's own epoll instance or ring is no longer open: its loop is over (asyncio.run returned). */
@@ -207,9 +206,19 @@ unsigned attribution_no_stall(struct attribution *a, const struct ls_loop *l, co
 {
 	if (home_closed(l))
 		return LS_CTL_FORGET_HOME;
-	/* One fd polled with a timeout, and its runtime does not say it is a loop: a sync client's. */
-	if (l->home.vague && !(l->flags & LS_LOOP_FOUND) && !runs_loop(a, l))
-		return LS_CTL_IGNORE;
+	/*
+	 * Not a loop's wait after all, so its home is forgotten (the next wait
+	 * seen may be a loop's: asyncio.run after it): one fd polled with a
+	 * timeout (a sync client's) unless its runtime says it runs a loop, or
+	 * fds polled (subprocess.run's communicate() of a script) when its
+	 * runtime says it runs none.
+	 */
+	if (l->home.kind == LS_WAIT_POLL && !(l->flags & LS_LOOP_FOUND)) {
+		int says = runtime_says(a, l);
+
+		if (l->home.vague ? says != THREAD_IN_ITERATION : says == THREAD_NO_LOOP)
+			return LS_CTL_FORGET_HOME;
+	}
 	if (attribution_parked(a, l, stacks)) {
 		*park_futex = l->cur.args[0];
 		return LS_CTL_PARK;

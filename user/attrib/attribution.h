@@ -52,8 +52,10 @@ bool attribution_has_runtime(struct attribution *a, pid_t pid);
  * Whether loop l, busy for the threshold, is no stall after all: 0 when it
  * is one, else what settles it (LS_CTL_*). Its own instance is closed (the
  * loop is over: the thread does something else now, or shuts down:
- * LS_CTL_FORGET_HOME); its home is a vague poll and its runtime does not
- * say it runs a loop (a sync client's: LS_CTL_IGNORE); or its runtime says
+ * LS_CTL_FORGET_HOME); its home is a poll or select that is no loop's: a
+ * vague one its runtime does not say is a loop's (a sync client's), or one
+ * its runtime says no loop runs on (a script's subprocess.run): its home is
+ * forgotten too (LS_CTL_FORGET_HOME); or its runtime says
  * it idles where it waits (a tokio worker's park: LS_CTL_PARK, the futex
  * word in *park_futex).
  */
