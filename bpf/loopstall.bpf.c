@@ -719,6 +719,8 @@ static __always_inline int wait_returned(long nr)
 	task = bpf_get_current_task_btf();
 	regs = (struct pt_regs *)bpf_task_pt_regs(task);
 	kind = wait_kind(nr, regs);
+	if (l && (l->flags & LS_LOOP_IGNORED))
+		return 0;
 	if (!l) {
 		if (kind == LS_WAIT_NONE)
 			return 0;
@@ -1270,6 +1272,8 @@ int ls_loop_ctl(struct ls_ctl *req)
 	}
 	if (req->what & LS_CTL_FORGET_HOME)
 		__builtin_memset(&l->home, 0, sizeof(l->home));
+	if (req->what & LS_CTL_IGNORE)
+		l->flags |= LS_LOOP_IGNORED;
 	if (req->what & LS_CTL_LEARN_PARK)
 		l->flags |= LS_LOOP_LEARN_PARK;
 	if ((req->what & LS_CTL_PARK) && req->park_futex) {

@@ -87,6 +87,7 @@ struct ls_signal {
 #define LS_LOOP_FOUND	  (1u << 0) /* found inside an iteration when loopstall attached (adopted) */
 #define LS_LOOP_PARKED	  (1u << 1) /* idle in its park: its next iteration begins when it runs */
 #define LS_LOOP_CLOSED	  (1u << 2) /* ls_event: its home instance was closed when the thread exited */
+#define LS_LOOP_IGNORED	  (1u << 3) /* no loop on this thread ever (its runtime runs none): its waits begin nothing */
 #define LS_LOOP_LEARN_PARK (1u << 4) /* its futex waits are said (LS_EV_FUTEX) until its park is known */
 
 /* Per loop log2 histogram of iteration busy time, in its struct ls_loop. */
@@ -205,6 +206,7 @@ struct ls_adopt {
 /* What user space asks of ls_loop_ctl (struct ls_ctl.what) about one loop. */
 #define LS_CTL_END_ITERATION (1u << 0) /* iteration iter_seq was no stall: it ends here, counted nowhere */
 #define LS_CTL_FORGET_HOME   (1u << 1) /* its home is gone (closed) or no loop's: its next wait is its home */
+#define LS_CTL_IGNORE	     (1u << 2) /* no loop on this thread ever: its waits begin nothing from now on */
 #define LS_CTL_PARK	     (1u << 3) /* park_futex is its park, and it is in it now */
 #define LS_CTL_LEARN_PARK    (1u << 4) /* its runtime parks: say its futex waits (LS_EV_FUTEX) till its park is known */
 

@@ -15,6 +15,7 @@ PACKAGES=(
 	php-cli liburing-dev librust-tokio-dev # loops on stream_select, io_uring, tokio (test_found.py)
 	openjdk-17-jdk-headless # a JVM event loop named from its perf map (test_jvm.py)
 	ruby ruby-async # a Ruby reactor (test_ruby.py)
+	golang-go # a Go server, none of whose threads is a loop (test_found.py)
 	python3-trio python3-gevent python3-twisted python3-tornado python3-django python3-sqlalchemy # framework hints (test_hints.py)
 	# packaging: make deb, the man page, the unit and package checks
 	scdoc dpkg-dev debhelper fakeroot lintian groff man-db logrotate systemd python3-yaml

@@ -1,7 +1,7 @@
 """Every stuck loop is found, and no idle loop is blamed: loops already stuck when loopstall attaches,
 stalls inside a wait of the code's own (node's *Sync child calls, a sync client's selector), loops on
-poll, select and io_uring, tokio's workers (their idle park is a futex), a loop that makes a new
-instance, and a process shutting down. Each service is written for these tests."""
+poll, select and io_uring, tokio's workers (their idle park is a futex), a Go server (none of its
+threads is a loop), a loop that makes a new instance, and a process shutting down. Each service is written for these tests."""
 import os
 import shutil
 import signal
@@ -286,6 +286,33 @@ def test_tokio_idle_workers_are_never_stalled_and_a_blocked_one_is(procs, loopst
     c = begin["culprit"]
     assert c["function"].startswith("tokio_server::") and c["file"].endswith("main.rs"), c
     assert begin["via"]["function"].startswith("std::thread::"), begin.get("via")
+    assert server.proc.poll() is None
+
+
+# Go: goroutines move between threads; a thread that waited in epoll and then parks, computes or blocks
+# holds up no loop.
+
+@pytest.fixture(scope="module")
+def go_server():
+    """apps/go_server built with Debian's Go (build/e2e/)."""
+    go = shutil.which("go")
+    assert go, "no go: tools/install-deps.sh installs Debian's golang-go"
+    work = os.path.join(ROOT, "build", "e2e", "go_server")
+    os.makedirs(work, exist_ok=True)
+    subprocess.run([go, "build", "-o", os.path.join(work, "go_server"), os.path.join(APPS, "go_server", "main.go")],
+                   check=True, timeout=600, env=dict(os.environ, GOCACHE=os.path.join(work, "cache"), HOME=work))
+    return os.path.join(work, "go_server")
+
+
+def test_a_go_server_is_never_stalled_nor_killed(procs, loopstall, go_server):
+    server = procs([go_server], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    port = int(server.proc.stdout.readline())
+    ls = loopstall(["-p", str(server.pid), "--kill-after", "1s"])
+    ls.wait_ready()
+    assert http_get(port, "/").strip() == "ok"
+    assert int(http_get(port, "/cpu", timeout=10)) > 0  # a goroutine on CPU for 1.5 s
+    time.sleep(3)  # idle: its threads park on futexes, one blocked in a read of stdin throughout
+    assert ls.stalls() == [] and not [r for _, r in ls.records() if r["event"] == "kill"], ls.records()
     assert server.proc.poll() is None
 
 

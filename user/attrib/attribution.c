@@ -204,6 +204,9 @@ static bool home_closed(const struct ls_loop *l)
 unsigned attribution_no_stall(struct attribution *a, const struct ls_loop *l, const struct ls_stack stacks[2],
 			      uint64_t *park_futex)
 {
+	/* A Go program's thread: goroutines move off a thread that blocks, and idle threads park. */
+	if (runtimes_run_no_loops(a->runtimes, l->pid))
+		return LS_CTL_IGNORE;
 	if (home_closed(l))
 		return LS_CTL_FORGET_HOME;
 	/*

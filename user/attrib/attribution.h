@@ -50,7 +50,8 @@ int attribution_loop_of_thread(struct attribution *a, const struct ls_thread *t,
 bool attribution_has_runtime(struct attribution *a, pid_t pid);
 /*
  * Whether loop l, busy for the threshold, is no stall after all: 0 when it
- * is one, else what settles it (LS_CTL_*). Its own instance is closed (the
+ * is one, else what settles it (LS_CTL_*). Its runtime runs no loop on any
+ * thread (Go: LS_CTL_IGNORE, for good); its own instance is closed (the
  * loop is over: the thread does something else now, or shuts down:
  * LS_CTL_FORGET_HOME); its home is a poll or select that is no loop's: a
  * vague one its runtime does not say is a loop's (a sync client's), or one

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtimes/go/go.h"
 #include "runtimes/jvm/jvm.h"
 #include "runtimes/native_loops.h"
 #include "runtimes/node/node.h"
@@ -26,6 +27,7 @@ static const struct runtime_ops *const all_runtimes[] = {
 	&redis_runtime,
 	&jvm_runtime,
 	&ruby_runtime,
+	&go_runtime,
 };
 
 #define SLOTS 256
@@ -223,6 +225,13 @@ const char *runtimes_name(struct runtimes *rt, pid_t pid)
 	const struct runtime_ops *ops = runtimes_of(rt, pid);
 
 	return ops ? ops->name : "other";
+}
+
+bool runtimes_run_no_loops(struct runtimes *rt, pid_t pid)
+{
+	const struct runtime_ops *ops = runtimes_of(rt, pid);
+
+	return ops && ops->runs_no_loops;
 }
 
 bool runtimes_has_frames(struct runtimes *rt, pid_t pid)

@@ -30,6 +30,8 @@ enum thread_loop {
  */
 struct runtime_ops {
 	const char *name; /* "python", "node", "redis": shown as the loop's runtime */
+	/* No thread of it is an event loop, whatever it waits in (Go's scheduler): none is ever stalled. */
+	bool runs_no_loops;
 	/* Cheap: is this process ours, from its mappings and the executable's base name? */
 	bool (*recognize)(const struct proc_maps *maps, const char *exe);
 	/*
@@ -94,6 +96,8 @@ const struct runtime_ops *runtimes_of(struct runtimes *rt, pid_t pid);
 /* Its name, "other" when none. */
 const char *runtimes_name(struct runtimes *rt, pid_t pid);
 
+/* Whether the runtime of pid runs no event loop on any thread (runtime_ops.runs_no_loops). */
+bool runtimes_run_no_loops(struct runtimes *rt, pid_t pid);
 /* Whether the runtime of pid reads frames of its own (native frames then stop at its interpreter). */
 bool runtimes_has_frames(struct runtimes *rt, pid_t pid);
 /* Into r: runtime, runtime_status and the frames of r->tid, appended after r->nframes. */
