@@ -129,10 +129,11 @@ fuzz: deps $(FUZZ_BINS)
 	@bash tools/run-fuzzers.sh $(FUZZ_SECONDS) $(FUZZERS)
 
 # loopstall and the unit tests built with ASan and UBSan in build/sanitized/: the unit tests, then
-# the end-to-end tests that need no precise timing, against that binary.
+# the end-to-end tests that need no precise timing, against that binary (the command line's own
+# cases are fuzz_cli's under the same sanitizers; every other file here starts and stops it too).
 SAN_BUILD := $(BUILD)/sanitized
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
-SAN_E2E := test_cli.py test_asyncio.py test_binaries.py test_actions.py test_causes.py test_node.py test_redis.py \
+SAN_E2E := test_asyncio.py test_binaries.py test_actions.py test_causes.py test_node.py test_redis.py \
 	test_runtimes.py test_fastapi.py test_hints.py test_report.py test_containers.py test_found.py
 sanitized: deps
 	$(MAKE) --no-print-directory BUILD=$(SAN_BUILD) SANITIZE="$(SAN_FLAGS)" $(SAN_BUILD)/loopstall unit-bins
