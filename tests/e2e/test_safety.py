@@ -260,6 +260,27 @@ def test_memory_goes_back_after_5000_loop_threads_stall_and_exit(procs, loopstal
     assert after - before < 16, (before, after)
 
 
+def test_processes_of_one_binary_share_its_file_in_loopstall(procs, loopstall):
+    """Six workers of one Python: loopstall opens and maps the interpreter's binary and libc once per
+    symbolizing thread (two), not once per worker and thread (twelve each before)."""
+    apps = [start_staller(procs) for _ in range(6)]
+    ls = loopstall(["-p", ",".join(str(a.pid) for a in apps)])
+    ls.wait_ready()
+    for a in apps:
+        _, r = ls.wait_for(lambda r: r["pid"] == a.pid and r["phase"] == "end", timeout=15)
+        assert r["via"]["function"] == "time.sleep", r["via"]
+    binaries = [os.path.realpath(PYTHON), os.path.realpath("/lib/x86_64-linux-gnu/libc.so.6")]
+    with open(f"/proc/{ls.proc.pid}/maps") as f:
+        maps = [l.split() for l in f]
+    fds = [os.path.realpath(f"/proc/{ls.proc.pid}/fd/{fd}") for fd in os.listdir(f"/proc/{ls.proc.pid}/fd")]
+    for b in binaries:
+        # libelf maps a file whole (loopstall's own libc is mapped by segments: not counted)
+        size = os.path.getsize(b)
+        whole = [m for m in maps if m[-1] == b and int(m[0].split("-")[1], 16) - int(m[0].split("-")[0], 16) >= size]
+        assert 1 <= len(whole) <= 2, (b, len(whole))
+        assert fds.count(b) <= 2, (b, fds.count(b))
+
+
 def test_a_small_memory_limit_is_no_silent_oom_kill(procs, tmp_path):
     """In a 30 MiB memory cgroup beside a storm of stalls, loopstall lives on: it queues what fits and
     says what it dropped (without its caps it is OOM-killed within 8 s, saying nothing)."""

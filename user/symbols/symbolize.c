@@ -29,6 +29,7 @@
 #include "base/duration.h"
 #include "base/proc.h"
 #include "symbols/demangle.h"
+#include "symbols/shared_elf.h"
 #include "symbols/symbol_index.h"
 #include "symbols/symbolize.h"
 
@@ -64,6 +65,8 @@ struct cached_process {
 	uint64_t last_use;
 	struct unwind_call call;
 	struct symbolizer *owner;
+	bool shares;		      /* used under the lock only: its modules' Elfs come from owner->elfs */
+	struct shared_elf_uses elfs; /* which ones */
 	struct {
 		Dwfl_Module *mod;
 		struct symbol_index *ix; /* NULL: the module's table is small */
@@ -103,6 +106,7 @@ struct symbolizer {
 	 */
 	pthread_mutex_t lock;
 	struct cached_process slots[CACHE_SLOTS];
+	struct shared_elfs elfs;
 	uint64_t clock;
 	uint64_t generations;
 	struct cached_symbol symbols[SYMBOL_SLOTS];
@@ -132,14 +136,54 @@ static int open_mapped_file(struct cached_process *c, const char *name, char **f
 	return fd;
 }
 
+/*
+ * A Elf for name, shared with the other processes mapping the same file:
+ * the table's, or one opened now and entered. NULL: the caller opens it
+ * for this process alone (a file the table cannot hold, a deleted one).
+ */
+static Elf *shared_mapped_elf(struct cached_process *c, const char *name, char **file_name)
+{
+	const struct proc_mapping *m = c->maps ? proc_maps_find(c->maps, name) : NULL;
+	Elf *elf;
+	int fd;
+
+	if (!m)
+		return NULL;
+	*file_name = strdup(name);
+	if (!*file_name)
+		return NULL;
+	elf = shared_elf_get(&c->owner->elfs, m, &c->elfs);
+	if (elf)
+		return elf;
+	fd = proc_open_mapped(c->pid, m, NULL, 0);
+	elf = fd >= 0 ? elf_begin(fd, ELF_C_READ_MMAP, NULL) : NULL;
+	if (elf && !shared_elf_add(&c->owner->elfs, m, elf, &c->elfs)) {
+		elf_end(elf);
+		elf = NULL;
+	}
+	if (fd >= 0)
+		close(fd);
+	if (!elf) {
+		free(*file_name);
+		*file_name = NULL;
+	}
+	return elf;
+}
+
 /* Dwfl_Callbacks.find_elf: our process-aware opening, then libdwfl's (vDSO, plain paths). */
 static int find_elf(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr base, char **file_name, Elf **elfp)
 {
 	struct cached_process *c = *userdata;
 
 	if (c && c->live && name[0] == '/') {
-		int fd = open_mapped_file(c, name, file_name);
+		int fd;
 
+		if (c->shares) {
+			*elfp = shared_mapped_elf(c, name, file_name);
+			if (*elfp)
+				return -1;
+		}
+		fd = open_mapped_file(c, name, file_name);
 		if (fd >= 0)
 			return fd;
 	}
@@ -286,6 +330,7 @@ static void drop(struct cached_process *c)
 	struct symbolizer *owner = c->owner;
 
 	end_dwfl(c);
+	shared_elf_release(&owner->elfs, &c->elfs);
 	proc_maps_free(c->maps);
 	memset(c, 0, sizeof(*c));
 	c->owner = owner;
@@ -299,6 +344,7 @@ void symbolizer_free(struct symbolizer *s)
 		return;
 	for (i = 0; i < CACHE_SLOTS; i++)
 		drop(&s->slots[i]);
+	shared_elfs_clear(&s->elfs);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
@@ -352,6 +398,7 @@ static struct cached_process *lookup(struct symbolizer *s, pid_t pid, int *err)
 	c = free_slot(s);
 	c->pid = pid;
 	c->live = true;
+	c->shares = true;
 	*err = report_live(c);
 	if (*err) {
 		drop(c);
@@ -409,20 +456,79 @@ static int warm_module(Dwfl_Module *mod, void **userdata, const char *name, Dwar
 	return DWARF_CB_OK;
 }
 
+/* Whether every executable file maps has an entry in s's table. */
+static bool all_files_shared(struct symbolizer *s, const struct proc_maps *maps)
+{
+	for (int i = 0; i < maps->n; i++) {
+		const struct proc_mapping *m = &maps->v[i];
+
+		if (m->perms[2] == 'x' && m->path[0] == '/' && !shared_elf_has(&s->elfs, m))
+			return false;
+	}
+	return true;
+}
+
+/* dwfl_getmodules callback: enters each ELF file a warmed process opened in its owner's table. */
+static int share_module(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr start, void *arg)
+{
+	struct cached_process *c = arg;
+	const struct proc_mapping *m = proc_maps_find(c->maps, name);
+	const char *mainfile = NULL;
+	Dwarf_Addr bias;
+	Elf *elf;
+
+	(void)userdata, (void)start;
+	dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, &mainfile, NULL);
+	if (!m || !mainfile || shared_elf_has(&c->owner->elfs, m))
+		return DWARF_CB_OK;
+	elf = dwfl_module_getelf(mod, &bias);
+	if (elf)
+		shared_elf_add(&c->owner->elfs, m, elf, &c->elfs);
+	return DWARF_CB_OK;
+}
+
 /*
- * The slow part (opening and parsing the binaries) runs outside the lock on
- * a Dwfl of our own, which is then installed: the owner of s, unwinding
- * under the lock meanwhile, never waits for it.
+ * The slow part (opening and parsing binaries not seen before) runs
+ * outside the lock on a Dwfl of our own, with files of its own, which is
+ * then installed and its files shared: the owner of s, unwinding under the
+ * lock meanwhile, never waits for it. A process whose files are all open
+ * already is warmed in place, under the lock: that is quick.
  */
 void symbolizer_warm(struct symbolizer *s, pid_t pid)
 {
 	struct cached_process built = {.pid = pid, .live = true, .owner = s}, *c;
+	struct proc_maps *maps;
 	bool present;
 
 	pthread_mutex_lock(&s->lock);
 	present = find_slot(s, pid) != NULL;
 	pthread_mutex_unlock(&s->lock);
-	if (present || report_live(&built))
+	if (present || proc_maps_read(pid, &maps))
+		return;
+	pthread_mutex_lock(&s->lock);
+	if (find_slot(s, pid)) {
+		pthread_mutex_unlock(&s->lock);
+		proc_maps_free(maps);
+		return;
+	}
+	if (all_files_shared(s, maps)) {
+		c = free_slot(s);
+		c->pid = pid;
+		c->live = true;
+		c->shares = true;
+		c->checked_ns = monotonic_ns();
+		if (report_process(c, maps, NULL) == 0) {
+			dwfl_getmodules(c->dwfl, warm_module, c, 0);
+			c->last_use = ++s->clock;
+		} else {
+			drop(c);
+		}
+		pthread_mutex_unlock(&s->lock);
+		return;
+	}
+	pthread_mutex_unlock(&s->lock);
+	built.checked_ns = monotonic_ns();
+	if (report_process(&built, maps, NULL))
 		return;
 	dwfl_getmodules(built.dwfl, warm_module, &built, 0);
 	pthread_mutex_lock(&s->lock);
@@ -434,7 +540,9 @@ void symbolizer_warm(struct symbolizer *s, pid_t pid)
 	c = free_slot(s);
 	*c = built;
 	c->last_use = ++s->clock;
+	c->shares = true;
 	dwfl_getmodules(c->dwfl, set_module_process, c, 0); /* find_elf's process is the slot now */
+	dwfl_getmodules(c->dwfl, share_module, c, 0);
 	pthread_mutex_unlock(&s->lock);
 }
 
