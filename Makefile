@@ -22,7 +22,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
 .PHONY: all deps test unit unit-bins layers fuzz fuzz-short sanitized e2e bench demo clean format install deb FORCE
 
-all: deps $(BUILD)/loopstall
+all: deps $(BUILD)/loopstall $(BUILD)/loopstall.8
 
 # Installs what building and testing need, only when something is missing.
 deps:
@@ -102,7 +102,7 @@ fuzz_proc_maps_SRCS := user/base/proc.c
 fuzz_python_SRCS := user/base/target_memory.c $(addprefix user/runtimes/python/,layouts.c strings.c lines.c tstate.c task.c gil.c stack.c request.c thread_name.c objects.c code_cache.c)
 fuzz_proc_files_SRCS := user/attrib/cgroup_cpu.c user/attrib/cgroup_file.c user/attrib/fd_describe.c
 fuzz_container_SRCS := user/attrib/container.c user/attrib/cgroup_file.c user/record/container.c
-fuzz_cli_SRCS := user/cli/options.c user/base/duration.c
+fuzz_cli_SRCS := user/cli/options.c user/cli/option_table.c user/base/duration.c
 fuzz_escape_SRCS := user/base/escape.c
 fuzz_v8_SRCS := user/base/target_memory.c user/runtimes/node/v8_frames.c
 fuzz_methods_SRCS := user/base/target_memory.c user/base/proc.c $(addprefix user/runtimes/python/,methods.c elf.c)
@@ -149,8 +149,13 @@ SYSCONFDIR ?= /etc
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 PACKAGING := tools/packaging
 
-$(BUILD)/loopstall.8: $(PACKAGING)/loopstall.8.scd | $(BUILD)/.dirs
-	scdoc < $< > $@.tmp && mv $@.tmp $@
+# The man page, its OPTIONS section (the line @OPTIONS@) printed from the option table.
+$(BUILD)/gen-man-options: tools/gen-man-options.c $(BUILD)/obj/cli/option_table.o
+	$(CC) $(CFLAGS) $^ -o $@
+
+$(BUILD)/loopstall.8: $(PACKAGING)/loopstall.8.scd $(BUILD)/gen-man-options
+	$(BUILD)/gen-man-options > $@.options
+	sed -e '/^@OPTIONS@$$/{r $@.options' -e 'd;}' $< | scdoc > $@.tmp && mv $@.tmp $@ && rm $@.options
 
 install: $(BUILD)/loopstall $(BUILD)/loopstall.8
 	install -D -m 0755 $(BUILD)/loopstall $(DESTDIR)$(PREFIX)/sbin/loopstall

@@ -6,7 +6,7 @@ import signal
 import subprocess
 import time
 
-from conftest import APPS, LOOPSTALL, PYTHON, python_frames
+from conftest import APPS, LOOPSTALL, PYTHON, ROOT, python_frames
 
 
 def run(args, **kw):
@@ -31,6 +31,16 @@ def one_line_error(r, code, text):
     assert len(lines) == 1 and text in lines[0], r.stderr
     assert "libbpf" not in r.stderr
     assert r.stdout == ""
+
+
+def test_every_option_readme_names_is_in_the_option_table():
+    """--help is printed from the option table (so is the man page's OPTIONS): an option README names that
+    --help does not list is one loopstall does not have."""
+    listed = set(re.findall(r"--[a-z][a-z-]+", run(["--help"]).stdout + run(["report", "--help"]).stdout))
+    with open(os.path.join(ROOT, "README.md")) as f:
+        named = set(re.findall(r"(?<![\w-])--[a-z][a-z-]+", f.read()))
+    others = {"--now"}  # systemctl enable --now
+    assert "--kill-after" in named and not named - others - listed, named - others - listed
 
 
 def test_unknown_pid():

@@ -27,6 +27,7 @@
 #include "base/histogram.h"
 #include "detect/killer.h"
 #include "sinks/metrics.h"
+#include "cli/option_table.h"
 #include "cli/options.h"
 #include "record/output.h"
 #include "cli/preflight.h"
@@ -751,7 +752,7 @@ int main(int argc, char **argv)
 	output_set_stack_depth(app.opts.stack_depth);
 	served_request_keep_query(app.opts.request_query);
 	if (app.opts.help) {
-		options_usage(stdout);
+		options_help(stdout);
 		return EXIT_OK;
 	}
 	if (app.opts.version) {

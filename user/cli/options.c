@@ -11,68 +11,8 @@
 #include <unistd.h>
 
 #include "base/duration.h"
+#include "cli/option_table.h"
 #include "cli/options.h"
-
-static const char usage_text[] =
-	"Usage: loopstall [OPTIONS] [-p PID[,PID...]]... [-n PATTERN] [-- COMMAND [ARGS...]]\n"
-	"       loopstall [OPTIONS] --container ID | --pod [NS/]NAME | --cgroup PATH\n"
-	"       loopstall top [OPTIONS] [targets as above]\n"
-	"       loopstall report [OPTIONS] [FILE...]   (loopstall report --help)\n"
-	"Detects stalled event loops (threads that wait in epoll, poll, select or io_uring, or park in\n"
-	"a runtime's own way) and says why they stall.\n"
-	"\n"
-	"Targets (none: every event loop on the host):\n"
-	"  -p, --pid PID[,PID]     watch these processes and their descendants, also later ones\n"
-	"  -n, --name PATTERN      watch processes whose comm or command line contains PATTERN\n"
-	"      --container ID      every process in the container whose id or name starts with ID\n"
-	"                          (a systemd service by its unit: nginx.service), also later ones\n"
-	"      --pod [NS/]NAME     every process in the Kubernetes pod, also later ones\n"
-	"      --cgroup PATH       every process in the cgroup PATH or below it, also later ones\n"
-	"  -- COMMAND [ARGS...]    start COMMAND and watch it\n"
-	"\n"
-	"Options:\n"
-	"  -t, --threshold DUR     report iterations busy for at least DUR (default 100ms)\n"
-	"  -d, --duration DUR      exit after DUR\n"
-	"      --json              one JSON object per line instead of text\n"
-	"      --stack-depth N     frames shown per stack (default: text to the culprit and 5 more,\n"
-	"                          JSON all)\n"
-	"      --btf FILE          kernel BTF to use instead of /sys/kernel/btf/vmlinux\n"
-	"      --max-loops N       loop threads followed at once (default 65536; 1 to 1048576)\n"
-	"      --max-processes N   processes watched at once, targets and their children\n"
-	"                          (default 65536; 1 to 1048576)\n"
-	"      --realtime          run the detecting thread, and the reporter writing records, at\n"
-	"                          SCHED_FIFO 1: a loop stalled on CPU does not delay them\n"
-	"  -v, --verbose           show libbpf's messages\n"
-	"  -h, --help              show this help\n"
-	"  -V, --version           show the version\n"
-	"\n"
-	"Acting on stalls:\n"
-	"      --kill-after DUR    signal a process whose loop stays stalled for DUR\n"
-	"      --kill-signal SIG   signal to send, name or number (default TERM)\n"
-	"      --kill-grace DUR    SIGKILL if still alive DUR later (default 2s)\n"
-	"      --dry-run           say what would be killed, kill nothing\n"
-	"      --exec PATH         run PATH for each stall begin, end and kill (JSON on stdin)\n"
-	"      --exec-timeout DUR  kill a hook running longer (default 10s)\n"
-	"      --metrics HOST:PORT serve Prometheus metrics at /metrics\n"
-	"      --log FILE          append every record to FILE as JSON lines\n"
-	"      --log-max-size SIZE rotate FILE past SIZE (default 10M; 0: never)\n"
-	"      --log-keep N        rotated files kept (default 5)\n"
-	"      --syslog            one line per stall and kill to syslog\n"
-	"      --request-query     keep requests' query strings in records (they may hold secrets)\n"
-	"\n"
-	"loopstall top:\n"
-	"  -i, --interval DUR      refresh every DUR (default 1s)\n"
-	"      --batch             print plain-text snapshots (also when stdout is no terminal)\n"
-	"\n"
-	"DUR is a number with a unit: 250ms, 2s, 1.5s, 1m (also us, h).\n"
-	"SIZE is bytes with an optional K, M or G suffix.\n"
-	"Exit status: 0 done, 1 runtime error, 2 bad usage or target, 3 missing privileges,\n"
-	"4 kernel unsupported (no BTF, BPF cannot load).\n";
-
-void options_usage(FILE *out)
-{
-	fputs(usage_text, out);
-}
 
 static int fail(char *err, size_t len, const char *fmt, ...)
 {
@@ -212,78 +152,98 @@ static int container_arg(const char *opt, const char *arg, const char **out, cha
 	return 0;
 }
 
+/* One option's value into o (a default's too); how options go together is options_parse's. */
+static int apply(struct options *o, const struct option_spec *spec, const char *arg, char *err, size_t errlen)
+{
+	char opt[32];
+	int ret;
+
+	snprintf(opt, sizeof(opt), "--%s", spec->name);
+	switch (spec->key) {
+	case 'p': return add_pids(o, arg, err, errlen);
+	case 'n':
+		if (!arg[0])
+			return fail(err, errlen, "empty pattern for -n");
+		if (o->pattern)
+			return fail(err, errlen, "one -n PATTERN at a time");
+		o->pattern = arg;
+		return 0;
+	case OPT_CONTAINER: return container_arg(opt, arg, &o->container, err, errlen);
+	case OPT_POD: return container_arg(opt, arg, &o->pod, err, errlen);
+	case OPT_CGROUP:
+		ret = container_arg(opt, arg, &o->cgroup, err, errlen);
+		if (!ret && arg[0] != '/')
+			ret = fail(err, errlen, "--cgroup takes an absolute path: /kubepods.slice/... or /sys/fs/cgroup/...");
+		return ret;
+	case 't': return parse_duration_arg(opt, arg, &o->threshold_ns, err, errlen);
+	case 'd': return parse_duration_arg(opt, arg, &o->duration_ns, err, errlen);
+	case OPT_JSON: o->json = true; return 0;
+	case OPT_STACK_DEPTH:
+		ret = parse_count(opt, arg, &o->stack_depth, err, errlen);
+		if (!ret && !o->stack_depth)
+			ret = fail(err, errlen, "--stack-depth needs at least 1 frame");
+		return ret;
+	case OPT_BTF: o->btf_path = arg; return 0;
+	case OPT_MAX_LOOPS: return parse_map_size(opt, arg, &o->max_loops, err, errlen);
+	case OPT_MAX_PROCESSES: return parse_map_size(opt, arg, &o->max_processes, err, errlen);
+	case OPT_REALTIME: o->realtime = true; return 0;
+	case OPT_REQUEST_QUERY: o->request_query = true; return 0;
+	case 'v': o->verbose = true; return 0;
+	case 'h': o->help = true; return 0;
+	case 'V': o->version = true; return 0;
+	case OPT_KILL_AFTER: return parse_duration_arg(opt, arg, &o->kill_after_ns, err, errlen);
+	case OPT_KILL_SIGNAL: return parse_signal(arg, &o->kill_signal, err, errlen);
+	case OPT_KILL_GRACE: return parse_duration_arg(opt, arg, &o->kill_grace_ns, err, errlen);
+	case OPT_DRY_RUN: o->dry_run = true; return 0;
+	case OPT_EXEC: o->exec_path = arg; return 0;
+	case OPT_EXEC_TIMEOUT: return parse_duration_arg(opt, arg, &o->exec_timeout_ns, err, errlen);
+	case OPT_METRICS: o->metrics_addr = arg; return 0;
+	case OPT_LOG: o->log_path = arg; return 0;
+	case OPT_LOG_MAX_SIZE: return parse_size(arg, &o->log_max_size, err, errlen);
+	case OPT_LOG_KEEP: return parse_count(opt, arg, &o->log_keep, err, errlen);
+	case OPT_SYSLOG: o->syslog = true; return 0;
+	case 'i': return parse_duration_arg(opt, arg, &o->interval_ns, err, errlen);
+	case OPT_BATCH: o->batch = true; return 0;
+	}
+	return fail(err, errlen, "option --%s is in the table but not handled", spec->name);
+}
+
+/* getopt_long's tables, from the option table. */
+static void getopt_tables(struct option *longopts, char *shortopts)
+{
+	char *s = shortopts;
+	int i;
+
+	/* '+': stop at the first non-option, so "-- cmd -x" keeps -x for cmd; ':': say a missing value. */
+	*s++ = '+';
+	*s++ = ':';
+	for (i = 0; i < option_count; i++) {
+		const struct option_spec *o = &option_specs[i];
+
+		longopts[i] = (struct option){o->name, o->arg ? required_argument : no_argument, NULL, o->key};
+		if (o->key < 256) {
+			*s++ = (char)o->key;
+			if (o->arg)
+				*s++ = ':';
+		}
+	}
+	longopts[i] = (struct option){0};
+	*s = '\0';
+}
+
 int options_parse(int argc, char **argv, struct options *o, char *err, size_t errlen)
 {
-	enum {
-		OPT_JSON = 256,
-		OPT_BTF,
-		OPT_KILL_AFTER,
-		OPT_KILL_SIGNAL,
-		OPT_KILL_GRACE,
-		OPT_DRY_RUN,
-		OPT_EXEC,
-		OPT_EXEC_TIMEOUT,
-		OPT_METRICS,
-		OPT_LOG,
-		OPT_LOG_MAX_SIZE,
-		OPT_LOG_KEEP,
-		OPT_SYSLOG,
-		OPT_BATCH,
-		OPT_STACK_DEPTH,
-		OPT_MAX_LOOPS,
-		OPT_MAX_PROCESSES,
-		OPT_CONTAINER,
-		OPT_POD,
-		OPT_CGROUP,
-		OPT_REALTIME,
-		OPT_REQUEST_QUERY,
-	};
-	static const struct option longopts[] = {
-		{"pid", required_argument, NULL, 'p'},
-		{"name", required_argument, NULL, 'n'},
-		{"threshold", required_argument, NULL, 't'},
-		{"duration", required_argument, NULL, 'd'},
-		{"json", no_argument, NULL, OPT_JSON},
-		{"btf", required_argument, NULL, OPT_BTF},
-		{"kill-after", required_argument, NULL, OPT_KILL_AFTER},
-		{"kill-signal", required_argument, NULL, OPT_KILL_SIGNAL},
-		{"kill-grace", required_argument, NULL, OPT_KILL_GRACE},
-		{"dry-run", no_argument, NULL, OPT_DRY_RUN},
-		{"exec", required_argument, NULL, OPT_EXEC},
-		{"exec-timeout", required_argument, NULL, OPT_EXEC_TIMEOUT},
-		{"metrics", required_argument, NULL, OPT_METRICS},
-		{"log", required_argument, NULL, OPT_LOG},
-		{"log-max-size", required_argument, NULL, OPT_LOG_MAX_SIZE},
-		{"log-keep", required_argument, NULL, OPT_LOG_KEEP},
-		{"syslog", no_argument, NULL, OPT_SYSLOG},
-		{"interval", required_argument, NULL, 'i'},
-		{"batch", no_argument, NULL, OPT_BATCH},
-		{"stack-depth", required_argument, NULL, OPT_STACK_DEPTH},
-		{"max-loops", required_argument, NULL, OPT_MAX_LOOPS},
-		{"max-processes", required_argument, NULL, OPT_MAX_PROCESSES},
-		{"container", required_argument, NULL, OPT_CONTAINER},
-		{"pod", required_argument, NULL, OPT_POD},
-		{"cgroup", required_argument, NULL, OPT_CGROUP},
-		{"realtime", no_argument, NULL, OPT_REALTIME},
-		{"request-query", no_argument, NULL, OPT_REQUEST_QUERY},
-		{"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{},
-	};
+	struct option longopts[option_count + 1];
+	char shortopts[2 * option_count + 3];
 	bool interval_given = false;
 	int c, ret = 0;
 
 	memset(o, 0, sizeof(*o));
-	o->threshold_ns = 100 * NSEC_PER_MSEC;
-	o->kill_signal = SIGTERM;
-	o->kill_grace_ns = 2 * NSEC_PER_SEC;
-	o->exec_timeout_ns = 10 * NSEC_PER_SEC;
-	o->log_max_size = 10 << 20;
-	o->log_keep = 5;
-	o->interval_ns = NSEC_PER_SEC;
-	o->max_loops = 65536;
-	o->max_processes = 65536;
+	for (int i = 0; i < option_count; i++) {
+		if (option_specs[i].def && (ret = apply(o, &option_specs[i], option_specs[i].def, err, errlen)))
+			return ret;
+	}
+	getopt_tables(longopts, shortopts);
 	opterr = 0;
 	/* "loopstall top ...": parse what follows "top" as if it were the program name. */
 	if (argc > 1 && strcmp(argv[1], "top") == 0) {
@@ -292,83 +252,19 @@ int options_parse(int argc, char **argv, struct options *o, char *err, size_t er
 		argv++;
 	}
 	optind = 0; /* 0, not 1: getopt forgets all it kept of an earlier parse (a cluster cut short) */
-	/* '+': stop at the first non-option, so "-- cmd -x" keeps -x for cmd. */
-	while ((c = getopt_long(argc, argv, "+:p:n:t:d:i:vhV", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			ret = add_pids(o, optarg, err, errlen);
-			if (ret)
-				return ret;
-			break;
-		case 'n':
-			if (!optarg[0])
-				return fail(err, errlen, "empty pattern for -n");
-			if (o->pattern)
-				return fail(err, errlen, "one -n PATTERN at a time");
-			o->pattern = optarg;
-			break;
-		case 't':
-			ret = parse_duration_arg("--threshold", optarg, &o->threshold_ns, err, errlen);
-			if (ret)
-				return ret;
-			break;
-		case 'd':
-			ret = parse_duration_arg("--duration", optarg, &o->duration_ns, err, errlen);
-			if (ret)
-				return ret;
-			break;
-		case OPT_JSON: o->json = true; break;
-		case OPT_BTF: o->btf_path = optarg; break;
-		case OPT_KILL_AFTER:
-			ret = parse_duration_arg("--kill-after", optarg, &o->kill_after_ns, err, errlen);
-			break;
-		case OPT_KILL_SIGNAL: ret = parse_signal(optarg, &o->kill_signal, err, errlen); break;
-		case OPT_KILL_GRACE:
-			ret = parse_duration_arg("--kill-grace", optarg, &o->kill_grace_ns, err, errlen);
-			break;
-		case OPT_DRY_RUN: o->dry_run = true; break;
-		case OPT_EXEC: o->exec_path = optarg; break;
-		case OPT_EXEC_TIMEOUT:
-			ret = parse_duration_arg("--exec-timeout", optarg, &o->exec_timeout_ns, err, errlen);
-			break;
-		case OPT_METRICS: o->metrics_addr = optarg; break;
-		case OPT_LOG: o->log_path = optarg; break;
-		case OPT_LOG_MAX_SIZE: ret = parse_size(optarg, &o->log_max_size, err, errlen); break;
-		case OPT_LOG_KEEP: ret = parse_count("--log-keep", optarg, &o->log_keep, err, errlen); break;
-		case OPT_SYSLOG: o->syslog = true; break;
-		case OPT_REALTIME: o->realtime = true; break;
-		case OPT_REQUEST_QUERY: o->request_query = true; break;
-		case 'i':
-			ret = parse_duration_arg("--interval", optarg, &o->interval_ns, err, errlen);
-			interval_given = true;
-			break;
-		case OPT_BATCH: o->batch = true; break;
-		case OPT_STACK_DEPTH:
-			ret = parse_count("--stack-depth", optarg, &o->stack_depth, err, errlen);
-			if (!ret && !o->stack_depth)
-				ret = fail(err, errlen, "--stack-depth needs at least 1 frame");
-			break;
-		case OPT_MAX_LOOPS: ret = parse_map_size("--max-loops", optarg, &o->max_loops, err, errlen); break;
-		case OPT_MAX_PROCESSES:
-			ret = parse_map_size("--max-processes", optarg, &o->max_processes, err, errlen);
-			break;
-		case OPT_CONTAINER: ret = container_arg("--container", optarg, &o->container, err, errlen); break;
-		case OPT_POD: ret = container_arg("--pod", optarg, &o->pod, err, errlen); break;
-		case OPT_CGROUP:
-			ret = container_arg("--cgroup", optarg, &o->cgroup, err, errlen);
-			if (!ret && optarg[0] != '/')
-				ret = fail(
-					err, errlen,
-					"--cgroup takes an absolute path: /kubepods.slice/... or /sys/fs/cgroup/...");
-			break;
-		case 'v': o->verbose = true; break;
-		case 'h': o->help = true; return 0;
-		case 'V': o->version = true; return 0;
-		case ':': return fail(err, errlen, "option %s needs a value", argv[optind - 1]);
-		default: return fail(err, errlen, "unknown option '%s' (see --help)", argv[optind - 1]);
-		}
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		const struct option_spec *spec = option_spec(c);
+
+		if (c == ':')
+			return fail(err, errlen, "option %s needs a value", argv[optind - 1]);
+		if (!spec)
+			return fail(err, errlen, "unknown option '%s' (see --help)", argv[optind - 1]);
+		ret = apply(o, spec, optarg, err, errlen);
 		if (ret)
 			return ret;
+		if (o->help || o->version)
+			return 0;
+		interval_given |= c == 'i';
 	}
 	if (optind < argc) {
 		if (strcmp(argv[optind - 1], "--") != 0)

@@ -68,6 +68,5 @@ struct options {
 
 /* Fills o from argv. On error returns -EINVAL with a one-line message in err. */
 int options_parse(int argc, char **argv, struct options *o, char *err, size_t errlen);
-void options_usage(FILE *out);
 
 #endif
