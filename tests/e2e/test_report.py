@@ -174,3 +174,14 @@ def test_speedscope_file_is_valid_for_speedscope(log, tmp_path):
     # a file that cannot be written: a runtime error
     r = report("--speedscope", str(tmp_path / "no" / "such" / "dir.json"), str(log["path"]))
     assert r.returncode == 1 and "cannot write" in r.stderr, r
+
+
+def test_gil_stalls_are_grouped_by_what_the_holder_ran():
+    """A loop waiting for the GIL was stopped by the thread holding it: the row is that thread's function
+    (a real run's records: tests/fixtures/records/waits_gil.jsonl), apart from its own stalls."""
+    culprits, _ = rows([os.path.join(ROOT, "tests", "fixtures", "records", "waits_gil.jsonl")])
+    assert len(culprits) == 1 and culprits[0]["holds_gil"] is True, culprits
+    assert culprits[0]["culprit"]["function"] == "validate_username" and culprits[0]["cause"] == "gil", culprits
+    text = report(os.path.join(ROOT, "tests", "fixtures", "records", "waits_gil.jsonl")).stdout
+    assert "validate_username (waits.py:49) holding the GIL" in text, text
+

@@ -81,15 +81,15 @@ static double bucket_ms(int idx)
 	return (low + ((1ULL << shift) - 1) / 2.0) / 1000.0;
 }
 
-static void make_key(const struct culprit *c, char *key, size_t len)
+static void make_key(const struct culprit *c, bool holds_gil, char *key, size_t len)
 {
 	const struct stall_frame *f = c->at;
 
 	if (!f)
 		snprintf(key, len, "-");
 	else
-		snprintf(key, len, "%s\x1f%s\x1f%s\x1f%d", frame_kind_name(f->kind), f->function,
-			 f->file[0] ? f->file : f->module, f->line);
+		snprintf(key, len, "%s%s\x1f%s\x1f%s\x1f%d", holds_gil ? "gil\x1f" : "", frame_kind_name(f->kind),
+			 f->function, f->file[0] ? f->file : f->module, f->line);
 }
 
 static int grow(struct culprit_table *t)
@@ -119,13 +119,14 @@ static int grow(struct culprit_table *t)
 	return 0;
 }
 
-static struct culprit_row *new_row(const struct culprit *c, const char *key)
+static struct culprit_row *new_row(const struct culprit *c, bool holds_gil, const char *key)
 {
 	struct culprit_row *row = calloc(1, sizeof(*row));
 
 	if (!row)
 		return NULL;
 	snprintf(row->key, sizeof(row->key), "%s", key);
+	row->holds_gil = holds_gil;
 	if (c && c->at) {
 		row->has_at = true;
 		row->at = *c->at;
@@ -135,17 +136,17 @@ static struct culprit_row *new_row(const struct culprit *c, const char *key)
 	return row;
 }
 
-static struct culprit_row *find(struct culprit_table *t, const struct culprit *c)
+static struct culprit_row *find(struct culprit_table *t, const struct culprit *c, bool holds_gil)
 {
 	char key[sizeof(((struct culprit_row *)0)->key)];
 	size_t s;
 
-	make_key(c, key, sizeof(key));
+	make_key(c, holds_gil, key, sizeof(key));
 	for (s = hash(key) & (t->nslots - 1); t->slots[s]; s = (s + 1) & (t->nslots - 1))
 		if (strcmp(t->slots[s]->key, key) == 0)
 			return t->slots[s];
 	if (t->nkeyed >= t->max_rows) {
-		if (!t->other && (t->other = new_row(NULL, "(other)"))) {
+		if (!t->other && (t->other = new_row(NULL, false, "(other)"))) {
 			t->other->other = true;
 			t->rows[t->nrows++] = t->other;
 		}
@@ -157,7 +158,7 @@ static struct culprit_row *find(struct culprit_table *t, const struct culprit *c
 		for (s = hash(key) & (t->nslots - 1); t->slots[s]; s = (s + 1) & (t->nslots - 1))
 			;
 	}
-	t->slots[s] = new_row(c, key);
+	t->slots[s] = new_row(c, holds_gil, key);
 	if (!t->slots[s])
 		return NULL;
 	t->rows[t->nrows++] = t->slots[s];
@@ -208,7 +209,10 @@ static void add_hint(struct culprit_row *row, const struct stall_record *r, cons
 
 int culprit_table_add(struct culprit_table *t, const struct stall_record *r, const struct culprit *c, double start)
 {
-	struct culprit_row *row = find(t, c);
+	/* A loop waiting for the GIL waits for the code holding it: that code is its row. */
+	bool holds_gil = r->cause == CAUSE_GIL && strcmp(r->holder.lock, "gil") == 0 && r->holder.frame.function[0];
+	struct culprit holder = {.at = &r->holder.frame};
+	struct culprit_row *row = find(t, holds_gil ? &holder : c, holds_gil);
 	double ms = r->duration_ns / 1e6;
 
 	if (!row)

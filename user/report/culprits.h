@@ -26,6 +26,7 @@
 struct culprit_row {
 	bool has_at;
 	bool other; /* the row of culprits past max_rows */
+	bool holds_gil; /* GIL stalls, by the function the GIL's holder ran */
 	struct stall_frame at;
 	char via[128];
 	uint64_t count;

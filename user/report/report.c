@@ -332,6 +332,8 @@ static void put_culprit_text(FILE *out, const struct culprit_row *row)
 		return;
 	}
 	frame_put(out, &row->at, FRAME_SHORT | FRAME_TAGS, term_escape);
+	if (row->holds_gil)
+		fputs(" holding the GIL", out);
 	if (row->via[0]) {
 		fputs(" via ", out);
 		term_escape(out, row->via);
@@ -424,6 +426,8 @@ static void print_json(const struct report_state *st, struct culprit_row **rows,
 				put_json_string(stdout, "module", f->module);
 			fputc('}', stdout);
 		}
+		if (row->holds_gil)
+			fputs(",\"holds_gil\":true", stdout);
 		if (row->other)
 			fputs(",\"other\":true", stdout);
 		if (row->via[0])

@@ -434,6 +434,8 @@ static void culprit_name(const struct culprit_row *row, char *buf, size_t len)
 		fputs("(no stack)", m);
 	else
 		frame_put(m, &row->at, FRAME_SHORT | FRAME_TAGS, term_escape);
+	if (row->holds_gil)
+		fputs(" holding the GIL", m);
 	if (row->via[0]) {
 		fputs(" via ", m);
 		term_escape(m, row->via);
