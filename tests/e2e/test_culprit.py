@@ -316,6 +316,7 @@ def assert_js_culprit(end, function):
 def test_node_json_stringify_culprit_from_the_samples(procs, loopstall, flags):
     end = node_cpu_stall(procs, loopstall, "/export", flags)
     assert_js_culprit(end, "exportCatalog")
+    assert end["via"]["function"] == "JSON.stringify", end.get("via")  # V8's C++ builtin, by its API
     assert not any(f["function"].startswith("__mprotect") for f in end["stack"][:1]), end["stack"][:3]
 
 
@@ -325,6 +326,22 @@ def test_node_catastrophic_regex_names_the_function_that_ran_it(procs, loopstall
     # long one then backtracks there for ~1.3 s.
     end = node_cpu_stall(procs, loopstall, "/email?n=27", flags, warm_path="/email?n=5")
     assert_js_culprit(end, "validateEmail")
+    assert end["via"]["function"] == "RegExp.prototype.test", end.get("via")  # the builtin, by its object
+
+
+def test_node_json_parse_is_the_via_of_its_caller(procs, loopstall, tmp_path):
+    """JSON.parse runs in V8's C++ (Builtin_JsonParse, no JavaScript frame): the via is JSON.parse."""
+    port = free_port()
+    p = procs(["node", f"{APPS}/node_sync.js", str(port), str(tmp_path / "unused")], stdout=subprocess.PIPE,
+              text=True)
+    assert p.proc.stdout.readline().strip() == "ready"
+    wait_port(port)
+    ls = loopstall(["-p", str(p.pid)])
+    ls.wait_ready()
+    http_get(port, "/parse", timeout=30)
+    _, end = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "end", timeout=30)
+    assert end["culprit"]["function"] == "loadCatalog", end["culprit"]
+    assert end["via"]["function"] == "JSON.parse", end.get("via")
 
 
 NGINX_CONF = """

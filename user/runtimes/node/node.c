@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "runtimes/node/js_api.h"
 #include "runtimes/node/node.h"
 #include "runtimes/node/v8_frames.h"
 #include "runtimes/node/v8_metadata.h"
@@ -140,6 +141,18 @@ static int name_jit(void *state, pid_t pid, uint64_t addr, char *buf, size_t len
 	return n->jit ? jit_map_name(n->jit, addr, buf, len) : -ENOMEM;
 }
 
+/* V8's entry points of JavaScript APIs (JSON.parse's C++ builtin) by the API's name. */
+static int name_native(void *state, const struct stall_frame *f, char *buf, size_t len)
+{
+	const char *api = js_api_of_native(f->function);
+
+	(void)state;
+	if (!api)
+		return -ENOENT;
+	snprintf(buf, len, "%s", api);
+	return 0;
+}
+
 static void refine(void *state, struct stall_record *r, const struct stall_frame *native, int n)
 {
 	struct node_process *np = state;
@@ -176,5 +189,6 @@ const struct runtime_ops node_runtime = {
 	.status = status,
 	.read_code_frame = read_code_frame,
 	.name_jit = name_jit,
+	.name_native = name_native,
 	.refine = refine,
 };

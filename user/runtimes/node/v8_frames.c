@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtimes/node/js_api.h"
 #include "runtimes/node/v8_frames.h"
 
 #define MAX_STRING_DEPTH 8		/* cons and sliced strings followed */
@@ -488,8 +489,10 @@ int v8_read_frame(const struct v8_metadata *md, const struct mem_reader *stack, 
 	function_facts(md, heap, sfi, out->function, sizeof(out->function), &start);
 	if (!out->function[0])
 		strcpy(out->function, "(anonymous)");
-	if (field(heap, sfi, md->sfi_script_or_debug_info, &script) || instance_type(md, heap, script) != md->type_script)
-		return 0; /* no script: V8's own code */
+	if (field(heap, sfi, md->sfi_script_or_debug_info, &script) || instance_type(md, heap, script) != md->type_script) {
+		js_api_qualify_builtin(out->function, sizeof(out->function)); /* no script: a builtin */
+		return 0;
+	}
 	{
 		uint64_t name;
 
