@@ -114,7 +114,10 @@ START_TEST(python_application_over_the_standard_library)
 	c = culprit_of(r);
 	ck_assert_str_eq(c.at->function, "fetch_stock");
 	ck_assert_str_eq(c.via->function, "urlopen");
-	ck_assert_str_eq(put(c.via, FRAME_SHORT), "urlopen (request.py:216)");
+	/* A library's file from its package on: not taken for an application's request.py. */
+	ck_assert_str_eq(put(c.via, FRAME_SHORT), "urlopen (urllib/request.py:216)");
+	ck_assert_str_eq(put(&r->frames[7], FRAME_SHORT), "run (uvicorn/server.py:60)");
+	ck_assert_str_eq(put(c.at, FRAME_SHORT), "fetch_stock (shop.py:9)");
 	ck_assert_str_eq(c.coroutine->function, "reserve_items");
 	free(r);
 }

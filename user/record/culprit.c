@@ -193,6 +193,29 @@ struct culprit culprit_of(const struct stall_record *r)
 	return c;
 }
 
+/*
+ * A file by what tells it apart: a library's from its package on
+ * (requests/api.py, json/decoder.py, express/lib/router.js), so it is not
+ * taken for the application's api.py; anything else by its base name.
+ */
+static const char *short_path(const char *path)
+{
+	static const char *const roots[] = {"/site-packages/", "/dist-packages/", "/node_modules/"};
+	const char *from = NULL, *p;
+
+	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++)
+		for (p = strstr(path, roots[i]); p; p = strstr(p + 1, roots[i]))
+			from = p + strlen(roots[i]);
+	/* Python's standard library: .../lib/python3.11/ */
+	for (p = strstr(path, "/lib/python"); !from && p; p = strstr(p + 1, "/lib/python")) {
+		size_t n = strspn(p + 11, "0123456789.");
+
+		if (n && p[11 + n] == '/')
+			from = p + 12 + n;
+	}
+	return from && *from ? from : base_name(path);
+}
+
 void frame_put(FILE *out, const struct stall_frame *f, unsigned int form, escape_fn escape)
 {
 	const char *where = NULL;
@@ -204,7 +227,7 @@ void frame_put(FILE *out, const struct stall_frame *f, unsigned int form, escape
 		where = f->module;
 	if (where) {
 		fputs(" (", out);
-		escape(out, form & FRAME_SHORT ? base_name(where) : where);
+		escape(out, form & FRAME_SHORT ? short_path(where) : where);
 		if (where == f->file && f->line)
 			fprintf(out, ":%d", f->line);
 		fputc(')', out);
