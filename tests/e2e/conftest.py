@@ -8,12 +8,15 @@ import json
 import os
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import threading
 import time
+import urllib.request
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 # LOOPSTALL_BIN: another build of it, e.g. the sanitized one (make sanitized).
@@ -230,6 +233,51 @@ def loopstall():
 
 def python_frames(record):
     return [f for f in record["stack"] if f["kind"] == "python"]
+
+
+def start_staller(procs, mode="periodic", **env):
+    p = procs([PYTHON, f"{APPS}/stall_loop.py", mode], stdout=subprocess.PIPE, text=True,
+              env=dict(os.environ, **env))
+    assert p.proc.stdout.readline().strip() == "ready"
+    return p
+
+
+HOOK = """#!/bin/sh
+# Records what loopstall hands over; never evaluates it.
+n=$(date +%s%N)
+cat > "{dir}/$n.json"
+env | grep '^LOOPSTALL_' > "{dir}/$n.env"
+sleep {sleep}
+"""
+
+
+def make_hook(tmp_path, sleep=0):
+    hook = tmp_path / "hook.sh"
+    out = tmp_path / "calls"
+    out.mkdir()
+    hook.write_text(HOOK.format(dir=out, sleep=sleep))
+    hook.chmod(stat.S_IRWXU)
+    return hook, out
+
+
+def hook_calls(out):
+    calls = []
+    for f in sorted(out.glob("*.json")):
+        env = dict(line.split("=", 1) for line in f.with_suffix(".env").read_text().splitlines())
+        calls.append((json.loads(f.read_text()), env))
+    return calls
+
+
+def scrape(port):
+    body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+    return {f.name: f for f in text_string_to_metric_families(body)}
+
+
+def sample(families, name, suffix="", **labels):
+    values = [s.value for s in families[name].samples
+              if s.name == name + suffix and all(s.labels.get(k) == v for k, v in labels.items())]
+    assert len(values) == 1, (name, labels, families[name].samples)
+    return values[0]
 
 
 sys.path.insert(0, os.path.dirname(__file__))

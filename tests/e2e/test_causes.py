@@ -101,9 +101,8 @@ def test_socket_peer_is_looked_up_off_the_detecting_thread(procs, loopstall):
 
 def test_first_stall_of_a_process_loads_nothing_on_the_detecting_thread(procs, loopstall):
     """A new loop's symbols and CFI are loaded ahead of its first stall, off the detecting thread."""
-    from test_actions import sample, scrape
     from test_binaries import command
-    from conftest import Opens, free_port
+    from conftest import Opens, free_port, sample, scrape
     metrics = free_port()
     ls = loopstall(["-n", "commanded.py", "--metrics", f"127.0.0.1:{metrics}"])
     ls.wait_ready()

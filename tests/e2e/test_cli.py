@@ -6,17 +6,11 @@ import signal
 import subprocess
 import time
 
-from conftest import APPS, LOOPSTALL, PYTHON, ROOT, python_frames
+from conftest import APPS, LOOPSTALL, PYTHON, ROOT, python_frames, start_staller
 
 
 def run(args, **kw):
     return subprocess.run([LOOPSTALL] + args, capture_output=True, text=True, timeout=30, **kw)
-
-
-def start_staller(procs, mode="periodic"):
-    p = procs([PYTHON, f"{APPS}/stall_loop.py", mode], stdout=subprocess.PIPE, text=True)
-    assert p.proc.stdout.readline().strip() == "ready"
-    return p
 
 
 def bpf_programs():
