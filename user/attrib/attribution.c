@@ -56,7 +56,7 @@ void attribution_forget(struct attribution *a, pid_t pid)
 
 void attribution_warm(struct attribution *a, pid_t pid)
 {
-	symbolizer_warm(a->symbolizer, pid);
+	symbolizer_warm(a->symbolizer, pid, false); /* the detecting thread must not wait */
 	runtimes_warm(a->runtimes, pid);
 }
 

@@ -80,7 +80,7 @@ void resolver_forget(struct resolver *rs, pid_t pid)
 
 void resolver_warm(struct resolver *rs, pid_t pid)
 {
-	symbolizer_warm(rs->symbolizer, pid);
+	symbolizer_warm(rs->symbolizer, pid, true); /* on the reporter thread, its user */
 	runtimes_warm_names(rs->runtimes, pid);
 }
 

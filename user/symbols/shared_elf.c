@@ -61,9 +61,8 @@ bool shared_elf_add(struct shared_elfs *t, const struct proc_mapping *m, Elf *el
 	if (i == SHARED_ELF_SLOTS)
 		return false;
 	/*
-	 * It outlives the session that opened it, whose file descriptor closes
-	 * with it: read what is not mapped, then let go of the descriptor. Both
-	 * fail on an Elf let go of already (libdwfl does, once it has read it).
+	 * It outlives the descriptor it was opened from: read what is not
+	 * mapped, then let go of it (both fail on an Elf let go of already).
 	 */
 	if (elf_cntl(elf, ELF_C_FDREAD) != 0 && elf_cntl(elf, ELF_C_FDDONE) == 0)
 		return false;

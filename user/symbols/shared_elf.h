@@ -39,9 +39,11 @@ bool shared_elf_has(const struct shared_elfs *t, const struct proc_mapping *m);
 /* A new reference to m's file's Elf, counted in *uses; NULL when it has no entry. */
 Elf *shared_elf_get(struct shared_elfs *t, const struct proc_mapping *m, struct shared_elf_uses *uses);
 /*
- * Enters elf (opened from m's file, kept open by libelf no longer: its
- * contents are read or mapped first) and counts it in *uses; false when
- * the table is full or elf is no ELF file: the caller keeps it to itself.
+ * Enters elf, opened by the caller from m's file, with a reference of the
+ * table's (its file descriptor no longer used: the caller closes it), and
+ * counts it in *uses; false when the table is full or elf is no ELF file.
+ * Never an Elf of libdwfl's: it closes a module's file only with the last
+ * reference to its Elf.
  */
 bool shared_elf_add(struct shared_elfs *t, const struct proc_mapping *m, Elf *elf, struct shared_elf_uses *uses);
 /* A cached process is dropped: entries no one else uses are released. */

@@ -468,33 +468,45 @@ static bool all_files_shared(struct symbolizer *s, const struct proc_maps *maps)
 	return true;
 }
 
-/* dwfl_getmodules callback: enters each ELF file a warmed process opened in its owner's table. */
+/*
+ * dwfl_getmodules callback: enters each ELF file a warmed process opened
+ * in its owner's table, opened again for it: libdwfl closes a module's
+ * file only when it ends the last reference to its Elf, so an Elf of its
+ * own that the table kept would keep its file open for good.
+ */
 static int share_module(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr start, void *arg)
 {
 	struct cached_process *c = arg;
 	const struct proc_mapping *m = proc_maps_find(c->maps, name);
 	const char *mainfile = NULL;
-	Dwarf_Addr bias;
 	Elf *elf;
+	int fd;
 
 	(void)userdata, (void)start;
 	dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, &mainfile, NULL);
 	if (!m || !mainfile || shared_elf_has(&c->owner->elfs, m))
 		return DWARF_CB_OK;
-	elf = dwfl_module_getelf(mod, &bias);
-	if (elf)
+	fd = proc_open_mapped(c->pid, m, NULL, 0);
+	if (fd < 0)
+		return DWARF_CB_OK;
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (elf) {
 		shared_elf_add(&c->owner->elfs, m, elf, &c->elfs);
+		elf_end(elf); /* the table's reference is the one left */
+	}
+	close(fd);
 	return DWARF_CB_OK;
 }
 
 /*
- * The slow part (opening and parsing binaries not seen before) runs
- * outside the lock on a Dwfl of our own, with files of its own, which is
- * then installed and its files shared: the owner of s, unwinding under the
- * lock meanwhile, never waits for it. A process whose files are all open
- * already is warmed in place, under the lock: that is quick.
+ * Another thread's warming runs the slow part (opening and parsing
+ * binaries not seen before) outside the lock on a Dwfl of its own, with
+ * files of its own, which is then installed and its files shared: the
+ * owner of s, unwinding under the lock meanwhile, never waits for it. A
+ * process whose files are all open already, or one the owner warms, is
+ * warmed in place, under the lock, its files shared from the start.
  */
-void symbolizer_warm(struct symbolizer *s, pid_t pid)
+void symbolizer_warm(struct symbolizer *s, pid_t pid, bool by_owner)
 {
 	struct cached_process built = {.pid = pid, .live = true, .owner = s}, *c;
 	struct proc_maps *maps;
@@ -511,7 +523,7 @@ void symbolizer_warm(struct symbolizer *s, pid_t pid)
 		proc_maps_free(maps);
 		return;
 	}
-	if (all_files_shared(s, maps)) {
+	if (by_owner || all_files_shared(s, maps)) {
 		c = free_slot(s);
 		c->pid = pid;
 		c->live = true;

@@ -32,9 +32,11 @@ void symbolizer_free(struct symbolizer *s);
 bool symbolize_ip(struct symbolizer *s, pid_t pid, uint64_t ip, bool is_return, struct stall_frame *out);
 /*
  * Loads pid's modules, symbol tables, debug info and CFI now, so its first
- * stall is reported fast; the one call another thread may make.
+ * stall is reported fast; the one call another thread may make. by_owner:
+ * the caller is the thread that uses s (nothing waits for it while it
+ * warms, so it warms in place, sharing every file at once).
  */
-void symbolizer_warm(struct symbolizer *s, pid_t pid);
+void symbolizer_warm(struct symbolizer *s, pid_t pid, bool by_owner);
 /* Drops what is cached for pid (it exited or exec'd). */
 void symbolizer_forget(struct symbolizer *s, pid_t pid);
 
