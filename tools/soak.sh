@@ -1,11 +1,12 @@
 #!/bin/bash
-# Soak: loopstall watching this script's processes for MINUTES while gunicorn
-# workers churn and loops stall all the time, with every sink on (--log,
-# --exec, --metrics, --syslog, --kill-after). Never the whole host: its
-# --kill-after would kill any process of the machine that stalls 2 s. First 10,000 loop threads stall once and
-# exit (its RSS before, at its peak and settled); then it prints loopstall's
-# RSS, open fds and CPU each minute, and the records it made against those
-# the log holds.
+# Soak. First, loopstall on the whole host (no --kill-after, records to
+# /dev/null) while 10,000 loop threads stall once and exit: its RSS before,
+# at its peak and settled. Then loopstall watching this script's processes
+# for MINUTES while gunicorn workers churn and loops stall all the time,
+# with every sink on (--log, --exec, --metrics, --syslog, --kill-after);
+# never the whole host there: its --kill-after would kill any process of the
+# machine that stalls 2 s. It prints that loopstall's RSS, open fds and CPU
+# each minute, and the records it made against those the log holds.
 # Usage (as root, from the repo root, after make): tools/soak.sh MINUTES
 # LOOPSTALL_BIN runs another build (make sanitized: build/sanitized/loopstall).
 set -euo pipefail
@@ -40,28 +41,36 @@ for i in 1 2 3; do
 	disown
 done
 ulimit -c unlimited
+
+rss_kib() { awk '/VmRSS/ { print $2 }' "/proc/$1/status"; }
+# 10,000 loop threads that stall 150 ms once and exit, 500 at a time, beside loopstall on the whole host.
+"${LOOPSTALL_BIN:-build/loopstall}" --json >/dev/null 2>"$work/host.stderr" &
+host=$!
+pids+=($host)
+sleep 3
+grep -q watching "$work/host.stderr" || { cat "$work/host.stderr"; exit 1; }
+before=$(rss_kib $host)
+peak=$before
+(echo go; sleep 600) | /usr/bin/python3 "$apps/thread_churn.py" 10000 500 > "$work/churn" &
+churn=$!
+pids+=($churn)
+while ! grep -q done "$work/churn" 2>/dev/null; do
+	now=$(rss_kib $host)
+	[ "$now" -gt "$peak" ] && peak=$now
+	sleep 0.2
+done
+sleep 5
+kill $churn 2>/dev/null || true
+awk -v b="$before" -v p="$peak" -v s="$(rss_kib $host)" 'BEGIN { printf "host-wide, 10,000 loop threads stalled and exited: RSS %.1f MiB before, %.1f at its peak, %.1f settled 5 s after\n", b / 1024, p / 1024, s / 1024 }'
+kill -INT $host
+wait $host || true
+
 "${LOOPSTALL_BIN:-build/loopstall}" -p $$ --json --log "$work/stalls.log" --log-max-size 0 --exec "$work/hook.sh" \
 	--metrics "127.0.0.1:$metrics" --syslog --kill-after 2s --kill-signal KILL >/dev/null 2>"$work/stderr" &
 ls_pid=$!
 pids+=($ls_pid)
 sleep 2
 grep -q watching "$work/stderr" || { cat "$work/stderr"; exit 1; }
-
-rss_kib() { awk '/VmRSS/ { print $2 }' "/proc/$ls_pid/status"; }
-# 10,000 loop threads that stall 150 ms once and exit, 500 at a time.
-before=$(rss_kib)
-peak=$before
-(echo go; sleep 600) | /usr/bin/python3 "$apps/thread_churn.py" 10000 500 > "$work/churn" &
-churn=$!
-pids+=($churn)
-while ! grep -q done "$work/churn" 2>/dev/null; do
-	now=$(rss_kib)
-	[ "$now" -gt "$peak" ] && peak=$now
-	sleep 0.2
-done
-sleep 5
-kill $churn 2>/dev/null || true
-awk -v b="$before" -v p="$peak" -v s="$(rss_kib)" 'BEGIN { printf "10,000 loop threads stalled and exited: RSS %.1f MiB before, %.1f at its peak, %.1f settled 5 s after\n", b / 1024, p / 1024, s / 1024 }'
 
 metric() { # the sum of a counter's samples
 	curl -s "http://127.0.0.1:$metrics/metrics" | awk -v m="$1" '$1 ~ "^"m"({|$)" { s += $2 } END { print s + 0 }'
