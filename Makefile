@@ -20,9 +20,9 @@ USER_OBJS := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(USER_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
-.PHONY: all deps test unit unit-bins layers fuzz fuzz-short sanitized e2e bench demo clean format install deb FORCE
+.PHONY: all arm64-check deps test unit unit-bins layers fuzz fuzz-short sanitized e2e bench demo clean format install deb FORCE
 
-all: deps $(BUILD)/loopstall $(BUILD)/loopstall.8
+all: deps $(BUILD)/loopstall $(BUILD)/loopstall.8 arm64-check
 
 # Installs what building and testing need, only when something is missing.
 deps:
@@ -48,6 +48,13 @@ $(BUILD)/syscall_table.h: /usr/include/x86_64-linux-gnu/asm/unistd_64.h | $(BUIL
 # The hint rules (record/hints.rules), checked and turned into a C table.
 $(BUILD)/hint_rules.h: user/record/hints.rules tools/gen-hints.py | $(BUILD)/.dirs
 	/usr/bin/python3 tools/gen-hints.py $< $@.tmp && mv $@.tmp $@
+
+# arm64: user space compiled (not linked) with Debian's cross compiler, a check that a port is
+# bpf/arch/ and user/base/arch.h; arm64's syscall names from the generic table it uses.
+ARM64_CC := aarch64-linux-gnu-gcc
+$(BUILD)/arm64/syscall_table.h: /usr/aarch64-linux-gnu/include/asm-generic/unistd.h | $(BUILD)/.dirs
+	mkdir -p $(@D)
+	sed -n 's/^#define __NR_\([a-z0-9_]*\) \([0-9]*\)$$/[\2] = "\1",/p' $< | awk -F'[][]' '!seen[$$2]++' > $@.tmp && mv $@.tmp $@
 
 GENERATED := $(BUILD)/loopstall.skel.h $(BUILD)/syscall_table.h
 # Only hint.c includes the rules' table: a new rule rebuilds it alone.
@@ -150,6 +157,15 @@ SYSCONFDIR ?= /etc
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 PACKAGING := tools/packaging
 
+# make arm64-check: every user-space file compiles for arm64 (-fsyntax-only), its headers before ours.
+$(BUILD)/arm64/checked: $(USER_SRCS) user/cli/main.c $(shell find user bpf -name '*.h') $(BUILD)/arm64/syscall_table.h \
+		$(GENERATED) $(BUILD)/hint_rules.h $(BUILD)/version.h
+	@set -e; for f in $(USER_SRCS) user/cli/main.c; do \
+		$(ARM64_CC) -std=gnu11 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -Iuser -Ibpf -I$(BUILD)/arm64 -I$(BUILD) \
+			-idirafter /usr/include -fsyntax-only $$f; done
+	touch $@
+arm64-check: $(BUILD)/arm64/checked
+
 # The man page, its OPTIONS section (the line @OPTIONS@) printed from the option table.
 $(BUILD)/gen-man-options: tools/gen-man-options.c $(BUILD)/obj/cli/option_table.o
 	$(CC) $(CFLAGS) $^ -o $@
@@ -172,7 +188,7 @@ deb: deps $(BUILD)/loopstall $(BUILD)/loopstall.8
 # Debian's python3 (with pytest, fastapi, ...), not a pyenv one first on PATH.
 test: export PATH := /usr/bin:/usr/sbin:/bin:/sbin:$(PATH)
 sanitized: export PATH := /usr/bin:/usr/sbin:/bin:/sbin:$(PATH)
-test: layers unit fuzz-short e2e sanitized
+test: layers arm64-check unit fuzz-short e2e sanitized
 
 # The benchmark's own helpers: a timed hot path, and empty programs on loopstall's tracepoints.
 $(BUILD)/bench_hotpath: tools/bench_hotpath.c | $(BUILD)/.dirs

@@ -124,7 +124,11 @@ struct ls_loop {
 	__u64 seq_end;
 };
 
+#if defined(__aarch64__) || defined(__TARGET_ARCH_arm64)
+#define LS_NR_REGS 33 /* arm64 user registers in DWARF order: x0-x30 sp pc */
+#else
 #define LS_NR_REGS 17 /* x86_64 user registers in DWARF order: rax rdx rcx rbx rsi rdi rbp rsp r8-r15 rip */
+#endif
 
 /*
  * Where a loop thread blocked inside a syscall: its user registers, for

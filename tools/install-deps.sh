@@ -7,6 +7,7 @@ PACKAGES=(
 	# build
 	clang llvm make gcc pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev libdw-dev libmicrohttpd-dev
 	linux-libc-dev libncurses-dev libjansson-dev libiberty-dev
+	gcc-aarch64-linux-gnu # make arm64-check: user space compiles for arm64
 	# tests
 	libclang-rt-dev
 	check python3 python3-pytest python3-fastapi python3-uvicorn gunicorn python3-httpx python3-prometheus-client python3-aiohttp python3-jsonschema

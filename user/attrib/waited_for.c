@@ -63,6 +63,7 @@ static int read_string(pid_t pid, uint64_t addr, char *buf, size_t len)
 static int path_arg(int nr)
 {
 	switch (nr) {
+#ifdef SYS_open /* the calls newer architectures (arm64) have only in their *at forms */
 	case SYS_open:
 	case SYS_creat:
 	case SYS_stat:
@@ -75,9 +76,10 @@ static int path_arg(int nr)
 	case SYS_link:
 	case SYS_symlink:
 	case SYS_readlink:
-	case SYS_truncate:
-	case SYS_chdir:
 	case SYS_mknod: return 0;
+#endif
+	case SYS_truncate:
+	case SYS_chdir: return 0;
 	case SYS_openat:
 	case SYS_openat2:
 	case SYS_newfstatat:
@@ -100,9 +102,11 @@ static int path_arg(int nr)
 static int to_path_arg(int nr)
 {
 	switch (nr) {
+#ifdef SYS_rename
 	case SYS_rename:
 	case SYS_link:
 	case SYS_symlink: return 1;
+#endif
 	case SYS_symlinkat: return 2;
 	case SYS_renameat:
 	case SYS_renameat2:
@@ -494,17 +498,23 @@ void waited_for_read(struct runtimes *rt, struct stall_record *r)
 	 * A wait inside an iteration: a nested loop or a sync client's selector.
 	 * Node's execSync and its kin wait for their child in one: the child too.
 	 */
+#ifdef SYS_poll
 	case SYS_poll:
+#endif
 	case SYS_ppoll:
 		poll_fds(w, r->pid, a[0], a[1]);
 		wait_child(w, r->pid, r->tid, -1);
 		break;
+#ifdef SYS_select
 	case SYS_select:
+#endif
 	case SYS_pselect6:
 		select_fds(w, r->pid, a[0], &a[1]);
 		wait_child(w, r->pid, r->tid, -1);
 		break;
+#ifdef SYS_epoll_wait
 	case SYS_epoll_wait:
+#endif
 	case SYS_epoll_pwait:
 	case SYS_epoll_pwait2:
 		epoll_fds(w, r->pid, (int)a[0]);

@@ -14,6 +14,10 @@
 #define REG_FP 6  /* rbp */
 #define REG_SP 7  /* rsp */
 #define REG_PC 16 /* rip */
+#elif defined(__aarch64__) /* compiled as a check (make arm64-check); BPF's side is still to write */
+#define REG_FP 29 /* x29 */
+#define REG_SP 31 /* sp */
+#define REG_PC 32 /* pc */
 #else
 #error "loopstall knows x86_64's registers only (bpf/arch/, user/base/arch.h)"
 #endif
