@@ -329,8 +329,10 @@ def test_node_catastrophic_regex_names_the_function_that_ran_it(procs, loopstall
     assert end["via"]["function"] == "RegExp.prototype.test", end.get("via")  # the builtin, by its object
 
 
-def test_node_json_parse_is_the_via_of_its_caller(procs, loopstall, tmp_path):
-    """JSON.parse runs in V8's C++ (Builtin_JsonParse, no JavaScript frame): the via is JSON.parse."""
+@pytest.mark.parametrize("path,function,via", [("/parse", "loadCatalog", "JSON.parse"),
+                                                ("/wait", "waitForWorker", "Atomics.wait")])
+def test_node_builtins_in_cpp_are_the_via_of_their_caller(procs, loopstall, tmp_path, path, function, via):
+    """JSON.parse and Atomics.wait run in V8's C++ (no JavaScript frame of theirs): the via is the API."""
     port = free_port()
     p = procs(["node", f"{APPS}/node_sync.js", str(port), str(tmp_path / "unused")], stdout=subprocess.PIPE,
               text=True)
@@ -338,10 +340,12 @@ def test_node_json_parse_is_the_via_of_its_caller(procs, loopstall, tmp_path):
     wait_port(port)
     ls = loopstall(["-p", str(p.pid)])
     ls.wait_ready()
-    http_get(port, "/parse", timeout=30)
+    http_get(port, path, timeout=30)
     _, end = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "end", timeout=30)
-    assert end["culprit"]["function"] == "loadCatalog", end["culprit"]
-    assert end["via"]["function"] == "JSON.parse", end.get("via")
+    assert end["culprit"]["function"] == function, end["culprit"]
+    assert end["via"]["function"] == via, end.get("via")
+    if path == "/wait":
+        assert end["cause"] == "lock" and end["syscall"] == "futex", end["cause"]
 
 
 NGINX_CONF = """

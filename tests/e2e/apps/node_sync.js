@@ -2,6 +2,7 @@
 //   /exec   child_process.execSync('sleep 0.6'), in runCleanup
 //   /parse  JSON.parse of a 40 MB document, in loadCatalog
 //   /read   fs.readFileSync of a FIFO the test writes to later, in readConfig
+//   /wait   Atomics.wait 600 ms for a worker that never notifies, in waitForWorker
 'use strict';
 const http = require('http');
 const fs = require('fs');
@@ -23,10 +24,17 @@ function readConfig() {
   return fs.readFileSync(fifo);
 }
 
+const flag = new Int32Array(new SharedArrayBuffer(4));
+
+function waitForWorker() {
+  return Atomics.wait(flag, 0, 0, 600);
+}
+
 http.createServer((req, res) => {
   let body = 'ok';
   if (req.url === '/exec') runCleanup();
   else if (req.url === '/parse') body = String(loadCatalog());
   else if (req.url === '/read') body = String(readConfig().length);
+  else if (req.url === '/wait') body = waitForWorker();
   res.end(body);
 }).listen(port, '127.0.0.1', () => console.log('ready'));
