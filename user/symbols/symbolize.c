@@ -136,36 +136,37 @@ static int open_mapped_file(struct cached_process *c, const char *name, char **f
 	return fd;
 }
 
+/* Opens m's file as an Elf and enters it in c's owner's table: false when it cannot be. */
+static bool enter_file(struct cached_process *c, const struct proc_mapping *m)
+{
+	int fd = proc_open_mapped(c->pid, m, NULL, 0);
+	Elf *elf = fd >= 0 ? elf_begin(fd, ELF_C_READ_MMAP, NULL) : NULL;
+	bool entered = elf && shared_elf_add(&c->owner->elfs, m, elf, &c->elfs);
+
+	elf_end(elf); /* the table's reference is the one left */
+	if (fd >= 0)
+		close(fd);
+	return entered;
+}
+
 /*
  * A Elf for name, shared with the other processes mapping the same file:
- * the table's, or one opened now and entered. NULL: the caller opens it
- * for this process alone (a file the table cannot hold, a deleted one).
+ * the table's, entered now if needed. NULL: the caller opens it for this
+ * process alone (a file the table cannot hold, a deleted one).
  */
 static Elf *shared_mapped_elf(struct cached_process *c, const char *name, char **file_name)
 {
 	const struct proc_mapping *m = c->maps ? proc_maps_find(c->maps, name) : NULL;
 	Elf *elf;
-	int fd;
 
 	if (!m)
 		return NULL;
-	*file_name = strdup(name);
-	if (!*file_name)
-		return NULL;
 	elf = shared_elf_get(&c->owner->elfs, m, &c->elfs);
-	if (elf)
-		return elf;
-	fd = proc_open_mapped(c->pid, m, NULL, 0);
-	elf = fd >= 0 ? elf_begin(fd, ELF_C_READ_MMAP, NULL) : NULL;
-	if (elf && !shared_elf_add(&c->owner->elfs, m, elf, &c->elfs)) {
+	if (!elf && enter_file(c, m))
+		elf = shared_elf_get(&c->owner->elfs, m, &c->elfs);
+	if (elf && !(*file_name = strdup(name))) {
 		elf_end(elf);
 		elf = NULL;
-	}
-	if (fd >= 0)
-		close(fd);
-	if (!elf) {
-		free(*file_name);
-		*file_name = NULL;
 	}
 	return elf;
 }
@@ -386,24 +387,35 @@ static struct cached_process *free_slot(struct symbolizer *s)
 	return victim;
 }
 
+/* A slot for pid, its files shared, built from maps (read now when NULL): NULL with *err on failure. */
+static struct cached_process *new_slot(struct symbolizer *s, pid_t pid, struct proc_maps *maps, int *err)
+{
+	struct cached_process *c = free_slot(s);
+
+	c->pid = pid;
+	c->live = true;
+	c->shares = true;
+	if (maps) {
+		c->checked_ns = monotonic_ns();
+		*err = report_process(c, maps, NULL);
+	} else {
+		*err = report_live(c);
+	}
+	if (*err) {
+		drop(c);
+		return NULL;
+	}
+	c->last_use = ++s->clock;
+	return c;
+}
+
 /* The cached view of pid's mappings, building it on first use. */
 static struct cached_process *lookup(struct symbolizer *s, pid_t pid, int *err)
 {
 	struct cached_process *c = find_slot(s, pid);
 
-	if (c) {
-		c->last_use = ++s->clock;
-		return c;
-	}
-	c = free_slot(s);
-	c->pid = pid;
-	c->live = true;
-	c->shares = true;
-	*err = report_live(c);
-	if (*err) {
-		drop(c);
-		return NULL;
-	}
+	if (!c)
+		return new_slot(s, pid, NULL, err);
 	c->last_use = ++s->clock;
 	return c;
 }
@@ -479,22 +491,11 @@ static int share_module(Dwfl_Module *mod, void **userdata, const char *name, Dwa
 	struct cached_process *c = arg;
 	const struct proc_mapping *m = proc_maps_find(c->maps, name);
 	const char *mainfile = NULL;
-	Elf *elf;
-	int fd;
 
 	(void)userdata, (void)start;
 	dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, &mainfile, NULL);
-	if (!m || !mainfile || shared_elf_has(&c->owner->elfs, m))
-		return DWARF_CB_OK;
-	fd = proc_open_mapped(c->pid, m, NULL, 0);
-	if (fd < 0)
-		return DWARF_CB_OK;
-	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	if (elf) {
-		shared_elf_add(&c->owner->elfs, m, elf, &c->elfs);
-		elf_end(elf); /* the table's reference is the one left */
-	}
-	close(fd);
+	if (m && mainfile && !shared_elf_has(&c->owner->elfs, m))
+		enter_file(c, m);
 	return DWARF_CB_OK;
 }
 
@@ -511,6 +512,7 @@ void symbolizer_warm(struct symbolizer *s, pid_t pid, bool by_owner)
 	struct cached_process built = {.pid = pid, .live = true, .owner = s}, *c;
 	struct proc_maps *maps;
 	bool present;
+	int err;
 
 	pthread_mutex_lock(&s->lock);
 	present = find_slot(s, pid) != NULL;
@@ -524,17 +526,9 @@ void symbolizer_warm(struct symbolizer *s, pid_t pid, bool by_owner)
 		return;
 	}
 	if (by_owner || all_files_shared(s, maps)) {
-		c = free_slot(s);
-		c->pid = pid;
-		c->live = true;
-		c->shares = true;
-		c->checked_ns = monotonic_ns();
-		if (report_process(c, maps, NULL) == 0) {
+		c = new_slot(s, pid, maps, &err);
+		if (c)
 			dwfl_getmodules(c->dwfl, warm_module, c, 0);
-			c->last_use = ++s->clock;
-		} else {
-			drop(c);
-		}
 		pthread_mutex_unlock(&s->lock);
 		return;
 	}
