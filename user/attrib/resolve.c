@@ -17,7 +17,7 @@
 #include "record/culprit.h"
 
 #define SOCKET_CACHE 64
-#define RUNTIME_FUNCTION_REACH 3 /* interpreter frames looked past for a C function of Python */
+#define RUNTIME_FUNCTION_REACH 12 /* interpreter frames looked past for a C function of Python */
 
 /* A socket described lately: a stall's end record finds it even when the socket is closed by then. */
 struct described_socket {
@@ -326,15 +326,23 @@ static void describe_sockets(struct resolver *rs, struct stall_record *r)
 		describe_socket(rs, r->pid, r->waited.fds[i].target, sizeof(r->waited.fds[i].target));
 }
 
-/* Whether one of the few native frames from i on is a C function its runtime names (time.sleep). */
+/*
+ * Whether a native frame from i on, before the interpreter's eval loop, is a
+ * C function its runtime names: time.sleep under its helpers, or
+ * sqlite3.Connection.execute under a statement cache's calls back into
+ * the interpreter (lru_cache, PyObject_Call).
+ */
 static bool runtime_function_ahead(struct resolver *rs, const struct stall_record *r, int i)
 {
 	struct stall_frame f;
 	int k;
 
-	for (k = i; k < r->n_native_ips && k < i + RUNTIME_FUNCTION_REACH; k++)
+	for (k = i; k < r->n_native_ips && k < i + RUNTIME_FUNCTION_REACH; k++) {
 		if (name_ip(rs, r, r->native_ips[k], k > 0, &f))
 			return true;
+		if (runtimes_is_eval_loop(rs->runtimes, r->pid, f.function))
+			return false;
+	}
 	return false;
 }
 
@@ -403,8 +411,12 @@ void resolve_record(struct resolver *rs, struct stall_record *r)
 			int k;
 
 			f->interpreter = !f->runtime_function && runtimes_is_interpreter(rs->runtimes, r->pid, f->module);
-			for (k = n; f->interpreter && k < n + RUNTIME_FUNCTION_REACH && !ahead; k++)
-				ahead = sample_frame(rs, r, typical, k, &next) && next.runtime_function;
+			for (k = n; f->interpreter && k < n + RUNTIME_FUNCTION_REACH && !ahead; k++) {
+				if (!sample_frame(rs, r, typical, k, &next) ||
+				    runtimes_is_eval_loop(rs->runtimes, r->pid, next.function))
+					break;
+				ahead = next.runtime_function;
+			}
 			if (r->native_to_interpreter && f->interpreter && !ahead)
 				break;
 		}

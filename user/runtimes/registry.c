@@ -248,6 +248,13 @@ bool runtimes_is_interpreter(struct runtimes *rt, pid_t pid, const char *module)
 	return ops && ops->is_interpreter && ops->is_interpreter(module);
 }
 
+bool runtimes_is_eval_loop(struct runtimes *rt, pid_t pid, const char *function)
+{
+	const struct runtime_ops *ops = runtimes_of(rt, pid);
+
+	return ops && ops->is_eval_loop && ops->is_eval_loop(function);
+}
+
 static bool unnamed_jit_code(const struct stall_frame *native, int n)
 {
 	int i;

@@ -225,6 +225,12 @@ static void warm_names(void *state)
 	py_process_warm_methods(state);
 }
 
+/* 3.6 to 3.13 run every Python frame here; the frames between it and a blocking call are one call's. */
+static bool is_eval_loop(const char *function)
+{
+	return strcmp(function, "_PyEval_EvalFrameDefault") == 0;
+}
+
 const struct runtime_ops python_runtime = {
 	.name = "python",
 	.recognize = recognize,
@@ -236,6 +242,7 @@ const struct runtime_ops python_runtime = {
 	.thread_name = thread_name,
 	.lock_holder = lock_holder,
 	.is_interpreter = py_is_python_file,
+	.is_eval_loop = is_eval_loop,
 	.name_native = name_native,
 	.warm_names = warm_names,
 	.loop_of_thread = loop_of_thread,
