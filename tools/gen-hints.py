@@ -12,7 +12,8 @@ import sys
 
 # The keys a rule matches on, in the order of enum hint_key (record/hint.h).
 MATCH_KEYS = ["runtime", "comm", "cause", "syscall", "culprit", "culprit_file", "via", "via_file",
-              "frame", "frame_file", "frame_module", "fd_target", "in_coroutine", "throttled", "holder_frame"]
+              "frame", "frame_file", "frame_module", "fd_target", "in_coroutine", "throttled", "holder_frame",
+              "framework"]
 TEXT_KEYS = ["text", "link"]
 PLACEHOLDERS = {"culprit", "via", "frame", "holder", "fd_target"}
 

@@ -111,9 +111,9 @@ def test_a_framework_gets_its_own_advice(procs, loopstall, framework):
         assert "BEGIN EXCLUSIVE" in holder["command"], holder
 
 
-def test_a_gevent_hub_stall_is_named_without_asyncio_advice(procs, loopstall):
-    """gevent's greenlet shows only its handler, so no rule knows the framework: the record names the code and
-    the call, and gives no asyncio advice that would be wrong here."""
+def test_a_gevent_greenlet_stall_gets_gevents_advice(procs, loopstall):
+    """gevent's hub and greenlets run from compiled modules, so no Python frame says gevent: the process's
+    files do. The record names the code, the call and gevent's way out (monkey-patching), never asyncio's."""
     app = procs([PYTHON, f"{APPS}/frameworks.py", "gevent"], stdout=subprocess.PIPE, text=True)
     ls = loopstall(["-p", str(app.pid)])
     assert app.proc.stdout.readline().strip() == "ready"
@@ -121,4 +121,7 @@ def test_a_gevent_hub_stall_is_named_without_asyncio_advice(procs, loopstall):
     end = end_of(ls)
     assert end["via"]["function"] == "time.sleep", end.get("via")
     assert end["culprit"]["function"].endswith("handle_report"), end.get("culprit")
-    assert "asyncio" not in end.get("hint", {}).get("text", ""), end.get("hint")
+    assert end.get("framework") == "gevent", end
+    hint = end.get("hint", {})
+    assert hint.get("id") == "py-gevent-blocking" and "monkey.patch_all()" in hint["text"], hint
+    assert "asyncio" not in hint["text"], hint

@@ -104,6 +104,10 @@ static void no_starlette_task(struct read_record *rr)
 	rename_files(rr, "/starlette/background.py", "/usr/lib/python3/dist-packages/celery/app/task.py");
 }
 /* The same handler, its loop no longer the framework's (the generic rules' turn). */
+static void not_gevent(struct read_record *rr)
+{
+	rr->rec.framework[0] = 0;
+}
 static void not_trio(struct read_record *rr)
 {
 	rename_files(rr, "/trio/_core/_run.py", "/usr/lib/python3/dist-packages/anyio/_core/_run.py");
@@ -274,12 +278,13 @@ static void fd_socket(struct read_record *rr)
 static const struct hint_case cases[] = {
 	{"cgroup-cpu-limit", "py_loop", throttled_runqueue, runqueue_unthrottled, NULL, "CPU limit"},
 	{"log-pipe-reader-stalled", "py_pipe_write", NULL, fd_socket, NULL, "pipe:["},
+	{"py-gevent-blocking", "py_gevent", NULL, not_gevent, "(none)", "gevent.monkey.patch_all()"},
 	{"py-trio-blocking", "py_trio", NULL, not_trio, "py-time-sleep", "await trio.sleep()"},
 	{"py-twisted-blocking", "py_twisted", NULL, not_twisted, "(none)", "deferToThread"},
 	{"py-tornado-blocking", "py_tornado", NULL, not_tornado, "py-time-sleep", "run_in_executor"},
 	{"py-sqlalchemy-sync", "py_sqlalchemy", NULL, not_sqlalchemy, "py-sqlite-locked", "AsyncSession"},
 	{"py-django-async-view", "py_django", NULL, not_django, "py-sqlite-locked", "sync_to_async"},
-	{"py-sqlite-locked", "py_sqlite_locked", NULL, no_busy_handler, "(none)", "locked by another connection"},
+	{"py-sqlite-locked", "py_sqlite_locked", NULL, no_busy_handler, "py-sync-db-driver", "locked by another connection"},
 	{"py-time-sleep-starlette-task", "fastapi_time_sleep", NULL, no_starlette_task, "py-time-sleep",
 	 "declare the task with plain def"},
 	{"py-time-sleep", "py_time_sleep", NULL, not_a_coroutine, "(none)", "await asyncio.sleep()"},

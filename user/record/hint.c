@@ -143,6 +143,7 @@ static bool key_holds(const struct stall_record *r, const struct culprit *c, enu
 	case HINT_IN_COROUTINE: return in_coroutine(c) == (strcmp(p, "yes") == 0);
 	case HINT_THROTTLED: return (r->throttled_ns > 0) == (strcmp(p, "yes") == 0);
 	case HINT_HOLDER_FRAME: return (h = holder_innermost(r)) && matches(p, h->function);
+	case HINT_FRAMEWORK: return r->framework[0] && matches(p, r->framework);
 	case HINT_NKEYS: break;
 	}
 	return false;

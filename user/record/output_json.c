@@ -257,6 +257,8 @@ static void put_stall_object(FILE *out, const struct stall_record *r)
 	/* "python": the CPython version, or why its stack is missing (the key older records had). */
 	if (r->runtime_status[0])
 		put_string(out, strcmp(r->runtime, "python") == 0 ? "python" : "runtime_status", r->runtime_status);
+	if (r->framework[0])
+		put_string(out, "framework", r->framework);
 	if (r->holder.tid > 0)
 		put_holder(out, &r->holder);
 	put_waited(out, r);

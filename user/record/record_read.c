@@ -260,6 +260,7 @@ static int read_stall(json_t *o, struct read_record *out)
 	r->other_ns = ns_of(json_object_get(b, "other"));
 	r->stopped_ns = ns_of(json_object_get(b, "stopped"));
 	copy(r->runtime, sizeof(r->runtime), json_object_get(o, "runtime"));
+	copy(r->framework, sizeof(r->framework), json_object_get(o, "framework"));
 	r->exited = json_is_true(json_object_get(o, "exited"));
 	r->unfinished = json_is_true(json_object_get(o, "unfinished"));
 	r->exiting = json_is_true(json_object_get(o, "exiting"));
@@ -573,6 +574,7 @@ static int s_stall(struct scan_read *sr, int o, struct read_record *out)
 	r->other_ns = s_ns(sr, s_get(sr, b, "other"));
 	r->stopped_ns = s_ns(sr, s_get(sr, b, "stopped"));
 	s_copy(sr, r->runtime, sizeof(r->runtime), s_get(sr, o, "runtime"));
+	s_copy(sr, r->framework, sizeof(r->framework), s_get(sr, o, "framework"));
 	r->exited = s_true(sr, s_get(sr, o, "exited"));
 	r->unfinished = s_true(sr, s_get(sr, o, "unfinished"));
 	r->exiting = s_true(sr, s_get(sr, o, "exiting"));

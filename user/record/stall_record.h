@@ -189,6 +189,7 @@ struct stall_record {
 	char runtime[16];	 /* "python", "node": whose frames are in the stack; "" when none */
 	char runtime_status[80]; /* its version ("3.11"), or why its frames are missing */
 	bool runtime_error;	 /* runtime_status says why frames are missing */
+	char framework[16];	 /* the loop's library where only the process's files tell it ("gevent") */
 
 	/*
 	 * Native return addresses, captured while the stall goes on and turned

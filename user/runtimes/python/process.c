@@ -37,7 +37,23 @@ struct py_process {
 	pid_t request_tid;
 	struct py_code_cache *codes; /* code objects named before (NULL: out of memory, read in full) */
 	uint64_t gil_wait_from, gil_wait_to; /* where a thread waiting for the GIL sleeps; 0 until read */
+	char framework[16];		     /* the loop's library the mappings show: "gevent", or "" */
 };
+
+/*
+ * gevent runs its hub and greenlets from compiled modules, so no Python
+ * frame of a greenlet's stack says gevent: its files in the mappings do.
+ */
+static void note_framework(struct py_process *p, const struct proc_maps *maps)
+{
+	int i;
+
+	for (i = 0; i < maps->n; i++)
+		if (strstr(maps->v[i].path, "/gevent/")) {
+			snprintf(p->framework, sizeof(p->framework), "gevent");
+			return;
+		}
+}
 
 /*
  * 3.8-3.10 thread states know their thread only as pthread_self(), the
@@ -132,6 +148,7 @@ int py_process_open(pid_t pid, const struct proc_maps *maps, struct py_process *
 	if (!L->tstate_native_thread_id && py_elf_libc_symbol(pid, maps, "_thread_db_pthread_tid", &p->libc_tid_desc))
 		p->libc_tid_desc = 0; /* not glibc: found by a search instead */
 	snprintf(p->version, sizeof(p->version), "%d.%d", L->major, L->minor);
+	note_framework(p, maps);
 	/* may fail while the interpreter starts up: py_stack_read() tries again */
 	ensure_pthread_tid_offset(p);
 	*out = p;
@@ -147,6 +164,11 @@ int py_process_pthread_tid_offset(struct py_process *p)
 	if (r)
 		return r;
 	return p->layout->tstate_native_thread_id ? 0 : p->pthread_tid_offset;
+}
+
+const char *py_process_framework(const struct py_process *p)
+{
+	return p->framework;
 }
 
 const char *py_process_version(const struct py_process *p)
@@ -267,6 +289,7 @@ static int read_methods(struct py_process *p, const struct mem_reader *mem, uint
 	}
 	p->methods_read_ns = now;
 	p->methods_maps = maps->n;
+	note_framework(p, maps); /* imported since */
 	if (py_methods_read(mem, maps, &pm) == 0) {
 		py_methods_free(p->methods);
 		p->methods = pm;

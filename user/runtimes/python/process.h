@@ -20,6 +20,8 @@ int py_process_open(pid_t pid, const struct proc_maps *maps, struct py_process *
 void py_process_close(struct py_process *p);
 /* "3.8" ... "3.13", valid for the life of p */
 const char *py_process_version(const struct py_process *p);
+/* The loop's library when the process's mappings name one ("gevent"), else "" */
+const char *py_process_framework(const struct py_process *p);
 /* Up to max frames of thread tid, innermost first: the count, or -errno (see py_stack_read_mem_ex()). */
 int py_stack_read(struct py_process *p, pid_t tid, struct py_frame *frames, int max);
 /* The same, and with request, the request its task serves, kept for py_process_last_request(). */

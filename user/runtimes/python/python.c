@@ -136,6 +136,8 @@ static void refine(void *state, struct stall_record *r, const struct stall_frame
 	bool gil_futex = state && r->syscall_nr == SYS_futex && py_waits_for_gil(state, r->syscall_args[0]);
 	bool gil_held = strcmp(r->holder.lock, "gil") == 0 && r->holder.held && r->holder.tid != r->tid;
 
+	if (state)
+		snprintf(r->framework, sizeof(r->framework), "%s", py_process_framework(state));
 	if (r->cause == CAUSE_LOCK &&
 	    (gil_futex || (gil_held && (has_frame(native, n, "pthread_cond_timedwait") ||
 					has_frame(native, n, "pthread_cond_wait")) &&
