@@ -147,6 +147,21 @@ static void via_psycopg2(struct read_record *rr)
 	SET(rr->via.function, "cursor.execute");
 	SET(rr->via.file, "/usr/lib/python3/dist-packages/psycopg2/extras.py");
 }
+static void via_pymysql(struct read_record *rr)
+{
+	SET(rr->via.function, "Cursor.execute");
+	SET(rr->via.file, "/usr/lib/python3/dist-packages/pymysql/cursors.py");
+}
+static void via_aiomysql(struct read_record *rr)
+{
+	SET(rr->via.function, "Cursor.execute");
+	SET(rr->via.file, "/usr/lib/python3/dist-packages/aiomysql/cursors.py");
+}
+static void via_redis_client(struct read_record *rr)
+{
+	SET(rr->via.function, "Redis.execute_command");
+	SET(rr->via.file, "/usr/lib/python3/dist-packages/redis/client.py");
+}
 static void via_redis_asyncio(struct read_record *rr)
 {
 	SET(rr->via.function, "Redis.execute_command");
@@ -284,13 +299,15 @@ static const struct hint_case cases[] = {
 	{"py-tornado-blocking", "py_tornado", NULL, not_tornado, "py-time-sleep", "run_in_executor"},
 	{"py-sqlalchemy-sync", "py_sqlalchemy", NULL, not_sqlalchemy, "py-sqlite-locked", "AsyncSession"},
 	{"py-django-async-view", "py_django", NULL, not_django, "py-sqlite-locked", "sync_to_async"},
-	{"py-sqlite-locked", "py_sqlite_locked", NULL, no_busy_handler, "py-sync-db-driver", "locked by another connection"},
+	{"py-sqlite-locked", "py_sqlite_locked", NULL, no_busy_handler, "py-sqlite-sync", "locked by another connection"},
 	{"py-time-sleep-starlette-task", "fastapi_time_sleep", NULL, no_starlette_task, "py-time-sleep",
 	 "declare the task with plain def"},
 	{"py-time-sleep", "py_time_sleep", NULL, not_a_coroutine, "(none)", "await asyncio.sleep()"},
 	{"py-blocking-http", "shop_urlopen", NULL, via_app_module, NULL, "urlopen is a blocking HTTP client"},
-	{"py-sync-db-driver", "py_sqlite", NULL, via_sqlite_row, NULL, "sqlite3.Connection.execute"},
-	{"py-sync-db-driver-module", "py_http_client", via_psycopg2, via_redis_asyncio, NULL, "cursor.execute"},
+	{"py-sqlite-sync", "py_sqlite", NULL, via_sqlite_row, NULL, "sqlite3.Connection.execute runs the sqlite query"},
+	{"py-postgres-sync", "py_http_client", via_psycopg2, via_aiomysql, NULL, "cursor.execute is psycopg2's"},
+	{"py-mysql-sync", "py_http_client", via_pymysql, via_aiomysql, NULL, "aiomysql"},
+	{"py-redis-sync", "py_http_client", via_redis_client, via_redis_asyncio, NULL, "redis.asyncio"},
 	{"py-threading-lock", "waits_lock", NULL, cause_cpu, NULL, "asyncio.Lock"},
 	{"py-queue-get", "py_queue_get", NULL, via_get_nowait, NULL, "asyncio.Queue"},
 	{"py-subprocess", "waits_child", NULL, via_invoke_run, NULL, "create_subprocess_exec"},
