@@ -295,6 +295,33 @@ static void put_found(FILE *out, const struct stall_record *r)
 	fputc(')', out);
 }
 
+/* The process's other threads, when a lock's holder is not known: begin and end records alike. */
+static void put_threads(FILE *out, const struct stall_record *r)
+{
+	int i;
+
+	for (i = 0; i < r->waited.nthreads; i++) {
+		const struct other_thread *t = &r->waited.threads[i];
+		const char *sc = t->syscall_nr >= 0 ? syscall_name(t->syscall_nr) : NULL;
+
+		fprintf(out, "    thread %d ", t->tid);
+		term_escape(out, t->name);
+		fprintf(out, " %c", t->state);
+		if (sc)
+			fprintf(out, " in %s", sc);
+		if (t->frame.function[0]) {
+			fputs(" at ", out);
+			put_frame(out, &t->frame, true);
+		}
+		fputc('\n', out);
+	}
+	if (r->waited.unlisted)
+		fprintf(out, "    and %d more thread%s, not listed\n", r->waited.unlisted, r->waited.unlisted == 1 ? "" : "s");
+	if (r->waited.co_waiters)
+		fprintf(out, "    and %d other thread%s waiting for the same lock\n", r->waited.co_waiters,
+			r->waited.co_waiters == 1 ? "" : "s");
+}
+
 void output_text(FILE *out, const struct stall_record *r)
 {
 	int i, shown;
@@ -330,6 +357,7 @@ void output_text(FILE *out, const struct stall_record *r)
 		put_found(out, r);
 		fputc('\n', out);
 		put_phases(out, r);
+		put_threads(out, r);
 		put_hot(out, r);
 		put_hint(out, r);
 		return;
@@ -355,27 +383,7 @@ void output_text(FILE *out, const struct stall_record *r)
 	}
 	if (shown < r->nframes)
 		fprintf(out, "    ... %d more frame%s\n", r->nframes - shown, r->nframes - shown == 1 ? "" : "s");
-	/* The process's other threads, when a lock's holder is not known. */
-	for (i = 0; i < r->waited.nthreads; i++) {
-		const struct other_thread *t = &r->waited.threads[i];
-		const char *sc = t->syscall_nr >= 0 ? syscall_name(t->syscall_nr) : NULL;
-
-		fprintf(out, "    thread %d ", t->tid);
-		term_escape(out, t->name);
-		fprintf(out, " %c", t->state);
-		if (sc)
-			fprintf(out, " in %s", sc);
-		if (t->frame.function[0]) {
-			fputs(" at ", out);
-			put_frame(out, &t->frame, true);
-		}
-		fputc('\n', out);
-	}
-	if (r->waited.unlisted)
-		fprintf(out, "    and %d more thread%s, not listed\n", r->waited.unlisted, r->waited.unlisted == 1 ? "" : "s");
-	if (r->waited.co_waiters)
-		fprintf(out, "    and %d other thread%s waiting for the same lock\n", r->waited.co_waiters,
-			r->waited.co_waiters == 1 ? "" : "s");
+	put_threads(out, r);
 	put_hot(out, r);
 	if (r->runtime_error) {
 		fprintf(out, "    %s: ", r->runtime);

@@ -364,6 +364,51 @@ static int read_name(const struct mem_reader *m, uint64_t addr, char *buf, size_
 		return -1;
 	return (int)i;
 }
+
+/*
+ * The module or type a C function's owner is public as: the name code
+ * writes, which Python re-exports from its private C module (os.read is
+ * posix.read; a threading.Lock is a _thread.lock; socket.socket subclasses
+ * _socket.socket). An owner is renamed when it is a key or within one.
+ */
+static const struct {
+	const char *owner, *public;
+} public_owners[] = {
+	{"posix", "os"},
+	{"_thread.lock", "threading.Lock"},
+	{"_thread.RLock", "threading.RLock"},
+	{"_socket.socket", "socket.socket"},
+	{"_io", "io"},
+	{"_queue.SimpleQueue", "queue.SimpleQueue"},
+	{"_pickle", "pickle"},
+	{"_hashlib", "hashlib"},
+	{"_bz2", "bz2"},
+	{"_lzma", "lzma"},
+	{"_contextvars", "contextvars"},
+	{"_asyncio", "asyncio"},
+	{"_functools", "functools"},
+	{"_struct", "struct"},
+	{"_csv", "csv"},
+	{"_datetime", "datetime"},
+	{"_random.Random", "random.Random"},
+	{"_collections", "collections"},
+};
+
+static void public_owner(char *owner, size_t len)
+{
+	char rest[64]; /* owners are read into 64 bytes */
+	size_t i, n;
+
+	for (i = 0; i < sizeof(public_owners) / sizeof(public_owners[0]); i++) {
+		n = strlen(public_owners[i].owner);
+		if (strncmp(owner, public_owners[i].owner, n) == 0 && (owner[n] == 0 || owner[n] == '.')) {
+			snprintf(rest, sizeof(rest), "%s", owner + n);
+			snprintf(owner, len, "%s%s", public_owners[i].public, rest);
+			return;
+		}
+	}
+}
+
 /*
  * One C function listed under several names in its table (_thread.lock's
  * acquire_lock, acquire and __enter__): the one code calls, the shortest
@@ -427,9 +472,7 @@ int py_methods_name(const struct py_methods *pm, const struct mem_reader *m, uin
 	for (at = lo; at < pm->nowners && pm->o[at].table == hit->table && !owner[0]; at++)
 		if (read_name(m, pm->o[at].name, owner, sizeof(owner)) < 0)
 			owner[0] = 0;
-	/* os re-exports posix whole: the name the code wrote (os.read). */
-	if (strcmp(owner, "posix") == 0)
-		snprintf(owner, sizeof(owner), "os");
+	public_owner(owner, sizeof(owner));
 	snprintf(buf, len, "%s%s%s", owner, owner[0] ? "." : "", name);
 	return 0;
 }
