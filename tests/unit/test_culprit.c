@@ -123,6 +123,30 @@ START_TEST(python_application_over_the_standard_library)
 }
 END_TEST
 
+/* The application's files from its root on: two views.py of one app told apart, a virtualenv's not. */
+START_TEST(application_files_from_its_root)
+{
+	struct stall_record *r = record();
+
+	snprintf(r->runtime, sizeof(r->runtime), "python");
+	snprintf(r->container.app_root, sizeof(r->container.app_root), "/srv/shop");
+	push(r, FRAME_PYTHON, "get", "/srv/shop/.venv/lib/python3.11/site-packages/requests/api.py", 73);
+	push(r, FRAME_PYTHON, "price", "/srv/shop/api/views.py", 3);
+	push(r, FRAME_PYTHON, "report", "/srv/shop/admin/views.py", 8);
+	push(r, FRAME_PYTHON, "main", "/srv/shop/main.py", 12);
+	push(r, FRAME_PYTHON, "other", "/srv/shopping/main.py", 1);
+	stall_record_mark_app_root(r);
+	ck_assert_str_eq(put(&r->frames[0], FRAME_SHORT), "get (requests/api.py:73)");
+	ck_assert_str_eq(put(&r->frames[1], FRAME_SHORT), "price (api/views.py:3)");
+	ck_assert_str_eq(put(&r->frames[2], FRAME_SHORT), "report (admin/views.py:8)");
+	ck_assert_str_eq(put(&r->frames[3], FRAME_SHORT), "main (main.py:12)");
+	ck_assert_str_eq(put(&r->frames[4], FRAME_SHORT), "other (main.py:1)");
+	/* Whole paths where the form is not short (JSON keeps them whole too). */
+	ck_assert_str_eq(put(&r->frames[1], 0), "price (/srv/shop/api/views.py:3)");
+	free(r);
+}
+END_TEST
+
 /* Only library code (a server framework idle in its own code): the innermost Python frame. */
 START_TEST(python_only_library_frames)
 {
@@ -316,6 +340,7 @@ int main(void)
 	const TTest *tests[] = {python_frame_and_its_coroutine,
 				python_via_is_never_libc_internals,
 				python_application_over_the_standard_library,
+				application_files_from_its_root,
 				python_only_library_frames,
 				native_server_function, rust_application_over_its_bundled_libraries,
 				python_coroutine_alone,

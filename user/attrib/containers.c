@@ -81,6 +81,7 @@ void containers_get(struct containers *cs, pid_t pid, struct container_info *out
 	if (container_read(pid, out))
 		memset(out, 0, sizeof(*out));
 	service_read(pid, out->service, sizeof(out->service));
+	app_root_read(pid, out->app_root, sizeof(out->app_root));
 	if (!st.start)
 		return; /* gone: nothing to keep */
 	pthread_mutex_lock(&cs->lock);

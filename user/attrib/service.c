@@ -208,3 +208,20 @@ int service_read(pid_t pid, char *out, size_t cap)
 	service_of_cmdline(buf, (size_t)n, out, cap);
 	return 0;
 }
+
+int app_root_read(pid_t pid, char *out, size_t cap)
+{
+	char path[48];
+	ssize_t n;
+
+	out[0] = 0;
+	snprintf(path, sizeof(path), "/proc/%d/cwd", pid);
+	n = readlink(path, out, cap - 1);
+	if (n < 0)
+		return -errno;
+	out[n] = 0;
+	/* Cut at the buffer, or not a directory's name (" (deleted)"): nothing rather than a wrong root. */
+	if ((size_t)n == cap - 1 || strcmp(out, "/") == 0 || out[0] != '/' || strstr(out, " (deleted)"))
+		out[0] = 0;
+	return 0;
+}

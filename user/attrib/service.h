@@ -15,5 +15,11 @@
 void service_of_cmdline(const char *cmdline, size_t len, char *out, size_t cap);
 /* pid's: 0, or -errno (out ""). */
 int service_read(pid_t pid, char *out, size_t cap);
+/*
+ * Where pid's application files are: its working directory (gunicorn,
+ * uvicorn and node import from there; systemd's WorkingDirectory=), or ""
+ * when that is "/", which would tell nothing. 0, or -errno (out "").
+ */
+int app_root_read(pid_t pid, char *out, size_t cap);
 
 #endif

@@ -21,6 +21,7 @@ struct container_info {
 	char namespace[64];	/* the pod's namespace */
 	pid_t pid_in_container; /* its PID in its own PID namespace; 0 when in the host's */
 	char service[96];	/* "gunicorn app:app", "node server.js": from its command line */
+	char app_root[256];	/* the application's files are below: its working directory ("" when "/") */
 };
 
 /* Whether c says anything: a runtime, a pod or a PID namespace of its own. */

@@ -196,13 +196,21 @@ struct culprit culprit_of(const struct stall_record *r)
 /*
  * A file by what tells it apart: a library's from its package on
  * (requests/api.py, json/decoder.py, express/lib/router.js), so it is not
- * taken for the application's api.py; anything else by its base name.
+ * taken for the application's api.py; the application's from its root on
+ * (api/views.py), else by its base name; a module by its base name.
  */
-static const char *short_path(const char *path)
+const char *frame_where(const struct stall_frame *f)
+{
+	return f->kind == FRAME_PYTHON || f->file[0] ? f->file : f->module;
+}
+
+const char *frame_short_where(const struct stall_frame *f)
 {
 	static const char *const roots[] = {"/site-packages/", "/dist-packages/", "/node_modules/"};
-	const char *from = NULL, *p;
+	const char *path = frame_where(f), *from = NULL, *p;
 
+	if (path != f->file)
+		return base_name(path);
 	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++)
 		for (p = strstr(path, roots[i]); p; p = strstr(p + 1, roots[i]))
 			from = p + strlen(roots[i]);
@@ -213,21 +221,19 @@ static const char *short_path(const char *path)
 		if (n && p[11 + n] == '/')
 			from = p + 12 + n;
 	}
+	if (!from && f->app_root_len && f->app_root_len < strlen(path))
+		from = path + f->app_root_len;
 	return from && *from ? from : base_name(path);
 }
 
 void frame_put(FILE *out, const struct stall_frame *f, unsigned int form, escape_fn escape)
 {
-	const char *where = NULL;
+	const char *where = frame_where(f);
 
 	escape(out, f->function[0] ? f->function : "?");
-	if (f->kind == FRAME_PYTHON || f->file[0])
-		where = f->file;
-	else if (f->module[0])
-		where = f->module;
-	if (where) {
+	if (where[0]) {
 		fputs(" (", out);
-		escape(out, form & FRAME_SHORT ? short_path(where) : where);
+		escape(out, form & FRAME_SHORT ? frame_short_where(f) : where);
 		if (where == f->file && f->line)
 			fprintf(out, ":%d", f->line);
 		fputc(')', out);

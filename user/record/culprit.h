@@ -28,9 +28,14 @@ struct culprit culprit_of(const struct stall_record *r);
 /* Whether f is the application's code, not a library's (the rule above). r: NULL for a runtime's frames. */
 bool frame_is_application(const struct stall_record *r, const struct stall_frame *f);
 
+/* Where f is: its file (Python, JavaScript, native with debug info), else its module. */
+const char *frame_where(const struct stall_frame *f);
+/* The same, short: a library's file from its package on, the application's from its root, else the base name. */
+const char *frame_short_where(const struct stall_frame *f);
+
 /* How frame_put writes a frame. */
 enum frame_form {
-	FRAME_SHORT = 1, /* files and modules by their base names */
+	FRAME_SHORT = 1, /* files and modules as frame_short_where() */
 	FRAME_TAGS = 2,	 /* " [coroutine]", " [task NAME]" */
 };
 

@@ -59,11 +59,6 @@ static bool matches(const char *patterns, const char *s)
 	return false;
 }
 
-static const char *frame_where(const struct stall_frame *f)
-{
-	return f->file[0] ? f->file : f->module;
-}
-
 /*
  * A hot frame counts when it was on the stack in a quarter of its samples
  * at least: one sample in passing says nothing of what the stall did.
@@ -184,10 +179,9 @@ static void placeholder(const struct hint_rule *h, const struct stall_record *r,
 	    strcmp(f->function, r->holder.frame.function) != 0) {
 		/* The holder's innermost frame, then its application's: "match (__init__.py:166) called by check (app.py:4)" */
 		const struct stall_frame *app = &r->holder.frame;
-		const char *w1 = frame_where(f), *w2 = frame_where(app);
 
-		snprintf(buf, len, "%s (%s:%d) called by %s (%s:%d)", f->function, base_name(w1), f->line,
-			 app->function, base_name(w2), app->line);
+		snprintf(buf, len, "%s (%s:%d) called by %s (%s:%d)", f->function, frame_short_where(f), f->line,
+			 app->function, frame_short_where(app), app->line);
 		return;
 	}
 	if (f) {
@@ -195,7 +189,7 @@ static void placeholder(const struct hint_rule *h, const struct stall_record *r,
 
 		/* The culprit and the holder with where they are; a call by its name, as code names it. */
 		if (f != c->via && (f == c->at || f == holder_innermost(r)) && where[0] && f->line)
-			snprintf(buf, len, "%s (%s:%d)", f->function, base_name(where), f->line);
+			snprintf(buf, len, "%s (%s:%d)", f->function, frame_short_where(f), f->line);
 		else
 			snprintf(buf, len, "%s", f->function);
 		return;

@@ -200,6 +200,8 @@ static void put_container(FILE *out, const struct container_info *c)
 {
 	if (c->service[0])
 		put_string(out, "service", c->service);
+	if (c->app_root[0])
+		put_string(out, "app_root", c->app_root);
 	if (!container_known(c))
 		return;
 	fputs(",\"container\":{", out);

@@ -21,6 +21,16 @@
 #include "base/syscalls.h"
 #include "record/record_read.h"
 
+
+/* Files below the record's app_root are shown from there, in its frames and the culprit's. */
+static void mark_app_root(struct read_record *out)
+{
+	stall_record_mark_app_root(&out->rec);
+	frame_mark_app_root(&out->at, out->rec.container.app_root);
+	frame_mark_app_root(&out->via, out->rec.container.app_root);
+	frame_mark_app_root(&out->coroutine, out->rec.container.app_root);
+}
+
 static void copy(char *dst, size_t len, json_t *v)
 {
 	const char *s = json_is_string(v) ? json_string_value(v) : "";
@@ -247,6 +257,7 @@ static int read_stall(json_t *o, struct read_record *out)
 	r->tid = int_of(json_object_get(o, "tid"), 0);
 	copy(r->comm, sizeof(r->comm), json_object_get(o, "comm"));
 	copy(r->container.service, sizeof(r->container.service), json_object_get(o, "service"));
+	copy(r->container.app_root, sizeof(r->container.app_root), json_object_get(o, "app_root"));
 	r->duration_ns = ns_of(duration);
 	r->threshold_ns = ns_of(json_object_get(o, "threshold_ms"));
 	r->syscall_nr = syscall_number(json_string_value(json_object_get(o, "syscall")));
@@ -286,6 +297,7 @@ static int read_stall(json_t *o, struct read_record *out)
 	    read_named(o, "via", &out->via, &out->culprit.via) ||
 	    read_named(o, "coroutine", &out->coroutine, &out->culprit.coroutine))
 		return -EINVAL;
+	mark_app_root(out);
 	return 1;
 }
 
@@ -561,6 +573,7 @@ static int s_stall(struct scan_read *sr, int o, struct read_record *out)
 	r->tid = s_int(sr, s_get(sr, o, "tid"), 0);
 	s_copy(sr, r->comm, sizeof(r->comm), s_get(sr, o, "comm"));
 	s_copy(sr, r->container.service, sizeof(r->container.service), s_get(sr, o, "service"));
+	s_copy(sr, r->container.app_root, sizeof(r->container.app_root), s_get(sr, o, "app_root"));
 	r->duration_ns = s_ns(sr, duration);
 	r->threshold_ns = s_ns(sr, s_get(sr, o, "threshold_ms"));
 	r->syscall_nr = syscall_number(s_short(sr, s_get(sr, o, "syscall"), buf));
@@ -600,6 +613,7 @@ static int s_stall(struct scan_read *sr, int o, struct read_record *out)
 	    s_named(sr, o, "via", &out->via, &out->culprit.via) ||
 	    s_named(sr, o, "coroutine", &out->coroutine, &out->culprit.coroutine))
 		return -EINVAL;
+	mark_app_root(out);
 	return 1;
 }
 

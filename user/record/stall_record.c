@@ -59,3 +59,35 @@ const char *phase_name(const struct stall_phase *p)
 
 	return name ? name : "syscall";
 }
+
+void frame_mark_app_root(struct stall_frame *f, const char *root)
+{
+	static const char *const libraries[] = {"/site-packages/", "/dist-packages/", "/node_modules/"};
+	size_t n = strlen(root), i;
+
+	f->app_root_len = 0;
+	if (n < 2 || n >= sizeof(f->file) || strncmp(f->file, root, n) != 0 || f->file[n] != '/' || !f->file[n + 1])
+		return;
+	for (i = 0; i < sizeof(libraries) / sizeof(libraries[0]); i++)
+		if (strstr(f->file + n, libraries[i]))
+			return; /* a virtualenv or node_modules inside the application's directory */
+	f->app_root_len = (unsigned short)(n + 1);
+}
+
+void stall_record_mark_app_root(struct stall_record *r)
+{
+	const char *root = r->container.app_root;
+	int i;
+
+	for (i = 0; i < r->nframes && i < STALL_MAX_FRAMES; i++)
+		frame_mark_app_root(&r->frames[i], root);
+	for (i = 0; i < r->nhot && i < STALL_MAX_HOT; i++)
+		frame_mark_app_root(&r->hot[i].frame, root);
+	for (i = 0; i < r->nphases && i < STALL_MAX_PHASES; i++)
+		frame_mark_app_root(&r->phases[i].culprit, root);
+	for (i = 0; i < r->waited.nthreads && i < WAIT_MAX_THREADS; i++)
+		frame_mark_app_root(&r->waited.threads[i].frame, root);
+	frame_mark_app_root(&r->holder.frame, root);
+	for (i = 0; i < r->holder.nframes && i < HOLDER_MAX_FRAMES; i++)
+		frame_mark_app_root(&r->holder.frames[i], root);
+}

@@ -48,6 +48,7 @@ struct stall_frame {
 	char module[256]; /* native: the binary or library */
 	char task[64];	  /* python: the asyncio task whose outermost coroutine this is */
 	char build_id[41]; /* native: the module's GNU build-id, hex */
+	unsigned short app_root_len; /* file starts with the application's root and "/": shown from after them */
 };
 
 #define HOLDER_MAX_FRAMES 16
@@ -273,5 +274,9 @@ struct loss_record {
 const char *stall_cause_name(enum stall_cause cause);
 /* "cpu", or the phase's syscall ("clock_nanosleep"). */
 const char *phase_name(const struct stall_phase *p);
+/* Marks f's file as below root (an application's file, not a library's) where it is. */
+void frame_mark_app_root(struct stall_frame *f, const char *root);
+/* frame_mark_app_root() on every frame of r, from r->container.app_root. */
+void stall_record_mark_app_root(struct stall_record *r);
 
 #endif

@@ -149,12 +149,14 @@ static void run_job(struct reporter *rep, struct job *j, bool realtime)
 		keep_what_begin_named(rep, &j->u.stall);
 		if (rep->containers)
 			containers_get(rep->containers, j->pid, &j->u.stall.container);
+		stall_record_mark_app_root(&j->u.stall);
 		sinks_stall(rep->sinks, &j->u.stall);
 		break;
 	case JOB_KILL:
 		resolve_record(rep->resolver, &j->u.kill.stall);
 		if (rep->containers)
 			containers_get(rep->containers, j->pid, &j->u.kill.stall.container);
+		stall_record_mark_app_root(&j->u.kill.stall);
 		sinks_kill(rep->sinks, &j->u.kill);
 		break;
 	case JOB_LOSS: sinks_loss(rep->sinks, &j->u.loss); break;
