@@ -82,7 +82,7 @@ def test_open_of_a_fifo_names_the_path(procs, loopstall, tmp_path):
     with open(fifo, "w"):
         pass  # lets it go
     line = text_lines(ls, "STALL pid")[0]
-    assert f"blocked in openat" in line and f" on {fifo} at open_fifo (waits.py:" in line, line
+    assert f"blocked in openat" in line and f" on {fifo} at open_fifo (apps/waits.py:" in line, line
 
 
 def test_subprocess_names_the_child(procs, loopstall):
@@ -177,7 +177,7 @@ def test_c_extension_hot_loop_keeps_its_leaf(procs, loopstall):
     ls.stop()
     end = text_lines(ls, "STALL END")
     hot = [l for _, l in ls.lines if l.startswith("    hot:")]
-    assert end and "on CPU" in end[0] and "at compress_catalog (waits.py:" in end[0], end
+    assert end and "on CPU" in end[0] and "at compress_catalog (apps/waits.py:" in end[0], end
     # libz is stripped: its static deflate_slow/longest_match are the module and where each function
     # starts, so each one's samples count together (not one entry per address).
     m = re.search(r"libz\.so[.0-9]*\+0x[0-9a-f]+ \(libz[^)]*\) (\d+)/(\d+) of (\d+) native samples", hot[-1] if hot else "")

@@ -82,9 +82,9 @@ def test_culprits_are_ranked_by_total_stall_time(log):
     assert r.returncode == 0, r.stderr
     out = r.stdout.splitlines()
     assert out[0].split()[:3] == ["TOTAL", "STALLS", "P50"], out
-    assert "nap (blocking_calls.py:" in out[1] and " 3 " in out[1], out
+    assert "nap (apps/blocking_calls.py:" in out[1] and " 3 " in out[1], out
     assert out[2].strip().startswith("hint: time.sleep blocks the event loop"), out
-    assert "run (waits.py:" in out[3], out
+    assert "run (apps/waits.py:" in out[3], out
 
 
 def test_filters(log):
@@ -135,7 +135,7 @@ def test_folded_stacks_parse_line_by_line(log):
         frames = m.group(1).split(";")
         assert frames[0] == "python3" and all(frames), line
         total += int(m.group(2))
-        if any(f.startswith("nap (blocking_calls.py:") for f in frames):
+        if any(f.startswith("nap (apps/blocking_calls.py:") for f in frames):
             naps += 1
             assert frames[-1].startswith("clock_nanosleep"), frames  # innermost last
     whole, _ = rows([str(log["path"])])

@@ -146,7 +146,7 @@ def test_dashboard_rows_state_culprit_sort_and_filter(procs, dashboard):
     assert "STALLED" not in row_of(screen, idle.pid) and "idle" in row_of(screen, idle.pid)
 
     # The culprit: the syscall and the innermost Python frame; the status line has it in full.
-    screen = d.wait_for(lambda s: "clock_nanosleep in periodic_block (periodic_staller.py:" in s, what="culprit")
+    screen = d.wait_for(lambda s: "clock_nanosleep in periodic_block (apps/periodic_staller.py:" in s, what="culprit")
     assert "clock_nanosleep in periodic" in row_of(screen, staller.pid)
     # Once a stall ended (STALLS: window/total), and while it is not stalled right now,
     # worst stall first still puts the stalling loop above the idle one despite its higher PID.
@@ -293,7 +293,7 @@ def test_batch_snapshots(procs, tmp_path):
     last = shots[-1]
     row = row_of(last, staller.pid)
     assert re.match(rf"{staller.pid}\s+{staller.pid}\s+python3\s+periodic_staller.py\s+python\s+", row), last
-    assert "clock_nanosleep in periodic_block (periodic_staller.py:" in row, row
+    assert "clock_nanosleep in periodic_block (apps/periodic_staller.py:" in row, row
     # Worst first: the staller above the loop that never stalls.
     assert row_index(last, staller.pid) < row_index(last, evil.pid), last
     # Escaped: the raw name never reaches stdout.

@@ -32,7 +32,7 @@ def test_culprit_view_groups_stalls_and_shows_the_hint(procs, dashboard):
     assert len(rows) == 2, screen
     # The two stallers' periodic_block is one culprit, in two processes, with most of the time
     top = rows[0]
-    assert "periodic_block (periodic_staller.py:" in top and "via time.sleep" in top, rows
+    assert "periodic_block (apps/periodic_staller.py:" in top and "via time.sleep" in top, rows
     assert re.search(r"\ssyscall\s+2\s+periodic_block", top), top
     assert re.search(r"\slock\s+1\s+wait_for_job", rows[1]), rows
     # The bottom line: the selected (top) row's hint

@@ -7,6 +7,7 @@
 
 #include "base/escape.h"
 #include "base/proc.h"
+#include "record/culprit.h"
 #include "report/stack_export.h"
 
 #define MAX_FRAMES (1 << 20)
@@ -37,12 +38,12 @@ static void folded_name(FILE *out, const char *s)
 
 static void folded_frame(FILE *out, const struct stall_frame *f)
 {
-	const char *where = f->file[0] ? f->file : f->module;
+	const char *where = frame_where(f);
 
 	folded_name(out, f->function[0] ? f->function : "?");
 	if (where[0]) {
 		fputs(" (", out);
-		folded_name(out, base_name(where));
+		folded_name(out, frame_short_where(f));
 		if (f->file[0] && f->line)
 			fprintf(out, ":%d", f->line);
 		fputc(')', out);
