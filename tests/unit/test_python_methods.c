@@ -20,6 +20,7 @@
 #define FN_PBKDF2 (TEXT + 0x100)
 #define FN_DIGEST (TEXT + 0x200)
 #define FN_BAD	  (TEXT + 0x300)
+#define FN_READ1  (TEXT + 0x400)
 
 static const char maps_text[] =
 	"7f0000000000-7f0000001000 r--p 00000000 08:01 42 /usr/lib/python3.11/lib-dynload/_h.cpython-311-x86_64-linux-gnu.so\n"
@@ -155,6 +156,46 @@ START_TEST(an_owner_that_only_looks_like_one_is_passed_over)
 }
 END_TEST
 
+/* A type spec at at named name, whose method table (at + 0x80) lists read1. */
+static void io_type(uint64_t at, const char *name, uint64_t strings)
+{
+	method_def(at + 0x80, cstr(strings, "read1"), FN_READ1, 0x4);
+	put64(at + 0x40, 64);
+	put64(at + 0x48, at + 0x80);
+	put64(at, cstr(strings + 0x10, name));
+	put64(at + 24, at + 0x40);
+}
+
+static void buffered_random_first(void)
+{
+	io_type(DATA + 0x1000, "_io.BufferedRandom", DATA + 0x1800);
+	io_type(DATA + 0x1200, "_io.BufferedReader", DATA + 0x1840);
+}
+
+static void buffered_reader_first(void)
+{
+	io_type(DATA + 0x1000, "_io.BufferedReader", DATA + 0x1800);
+	io_type(DATA + 0x1200, "_io.BufferedRandom", DATA + 0x1840);
+}
+
+/* One C function listed by io's reader and BufferedRandom: the public name of the common type, in either order. */
+START_TEST(a_shared_function_is_named_by_its_common_type)
+{
+	void (*orders[])(void) = {buffered_random_first, buffered_reader_first};
+	struct py_methods *pm;
+	char name[128];
+
+	for (int i = 0; i < 2; i++) {
+		more_data = orders[i];
+		pm = build();
+		ck_assert_int_eq(py_methods_name(pm, &mem, FN_READ1, name, sizeof(name)), 0);
+		ck_assert_str_eq(name, "io.BufferedReader.read1");
+		py_methods_free(pm);
+	}
+	more_data = NULL;
+}
+END_TEST
+
 /* A process with no Python module: nothing found, nothing named. */
 START_TEST(no_python_modules)
 {
@@ -175,7 +216,8 @@ END_TEST
 int main(void)
 {
 	const TTest *tests[] = {module_and_type_functions_by_their_python_names, names_read_late_are_checked,
-				an_owner_that_only_looks_like_one_is_passed_over, no_python_modules};
+				an_owner_that_only_looks_like_one_is_passed_over, a_shared_function_is_named_by_its_common_type,
+				no_python_modules};
 
 	return run_tests("python_methods", tests, sizeof(tests) / sizeof(tests[0]));
 }

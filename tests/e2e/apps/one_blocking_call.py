@@ -4,12 +4,16 @@ os.read        a pipe with nothing in it yet
 os.write       a pipe that is full
 recv, recvfrom, recvfrom_into, recvmsg    a UDP socket nothing was sent to yet
 lock.acquire   a threading.Lock another thread holds, right after a 70 ms time.sleep
+io.BufferedReader.read, io.TextIOWrapper.readline    a pipe opened as a file, nothing in it yet
+sqlite3.Connection.commit    a write another connection's open read keeps from committing
 """
 import asyncio
 import fcntl
 import os
 import socket
+import sqlite3
 import sys
+import tempfile
 import threading
 import time
 
@@ -37,6 +41,23 @@ def blocking_call():
         held.wait()
         time.sleep(0.07)  # a finished call, longer than the wait so far when the stall begins
         lock.acquire()
+    elif MODE in ("io.BufferedReader.read", "io.TextIOWrapper.readline"):
+        r, w = os.pipe()
+        later(lambda: os.write(w, b"x\n"))
+        if MODE == "io.BufferedReader.read":
+            os.fdopen(r, "rb").read(1)
+        else:
+            os.fdopen(r, "r").readline()
+    elif MODE == "sqlite3.Connection.commit":
+        path = os.path.join(tempfile.mkdtemp(), "app.db")
+        sqlite3.connect(path, isolation_level=None).execute("CREATE TABLE t (x)")
+        reader = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        reader.execute("BEGIN")
+        reader.execute("SELECT * FROM t").fetchall()  # a shared lock, held until the timer ends the read
+        conn = sqlite3.connect(path, timeout=5)
+        conn.execute("INSERT INTO t VALUES (1)")
+        later(lambda: reader.execute("COMMIT"))
+        conn.commit()  # waits in sqlite's busy handler for the reader to finish
     elif MODE == "os.write":
         r, w = os.pipe()
         fcntl.fcntl(w, fcntl.F_SETFL, os.O_NONBLOCK)

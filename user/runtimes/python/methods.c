@@ -433,11 +433,40 @@ static void better_alias(const struct mem_reader *m, const struct py_methods *pm
 }
 
 
+/* The first owner of table whose name reads as one ("" when none): the shape scan also takes words that merely look like a spec. */
+static void owner_of(const struct mem_reader *m, const struct py_methods *pm, uint64_t table, char *owner, size_t len)
+{
+	int lo = 0, hi = pm->nowners, at;
+
+	owner[0] = 0;
+	while (lo < hi) {
+		at = lo + (hi - lo) / 2;
+		if (pm->o[at].table < table)
+			lo = at + 1;
+		else
+			hi = at;
+	}
+	for (at = lo; at < pm->nowners && pm->o[at].table == table && !owner[0]; at++)
+		if (read_name(m, pm->o[at].name, owner, len) < 0)
+			owner[0] = 0;
+}
+
+/*
+ * Types that list another type's C functions as their own: io's buffered
+ * reader and writer share theirs with the rarer BufferedRandom (a file
+ * opened "r+b") and BufferedRWPair. A function is named by another owner
+ * of it when there is one.
+ */
+static bool borrows_methods(const char *owner)
+{
+	return strcmp(owner, "_io.BufferedRandom") == 0 || strcmp(owner, "_io.BufferedRWPair") == 0;
+}
+
 int py_methods_name(const struct py_methods *pm, const struct mem_reader *m, uint64_t entry, char *buf, size_t len)
 {
 	const struct method *hit = NULL;
-	char name[64], owner[64];
-	int lo = 0, hi, at;
+	char name[64], owner[64], other[64];
+	int lo = 0, hi, i;
 
 	if (!pm || !entry || len < 2)
 		return -ENOENT;
@@ -452,26 +481,22 @@ int py_methods_name(const struct py_methods *pm, const struct mem_reader *m, uin
 		else
 			hi = mid - 1;
 	}
-	if (!hit || read_name(m, hit->name, name, sizeof(name)) < 0)
+	if (!hit)
+		return -ENOENT;
+	owner_of(m, pm, hit->table, owner, sizeof(owner));
+	for (i = (int)(hit - pm->v); i > 0 && pm->v[i - 1].entry == entry; i--)
+		;
+	for (; borrows_methods(owner) && i < pm->n && pm->v[i].entry == entry; i++)
+		if (pm->v[i].table != hit->table) {
+			owner_of(m, pm, pm->v[i].table, other, sizeof(other));
+			if (other[0] && !borrows_methods(other)) {
+				hit = &pm->v[i];
+				snprintf(owner, sizeof(owner), "%s", other);
+			}
+		}
+	if (read_name(m, hit->name, name, sizeof(name)) < 0)
 		return -ENOENT;
 	better_alias(m, pm, hit, name, sizeof(name));
-	/*
-	 * The table's first owner whose name reads as one: the shape scan also
-	 * takes words that merely look like a spec (a name pointing into code).
-	 */
-	owner[0] = 0;
-	lo = 0;
-	hi = pm->nowners;
-	while (lo < hi) {
-		at = lo + (hi - lo) / 2;
-		if (pm->o[at].table < hit->table)
-			lo = at + 1;
-		else
-			hi = at;
-	}
-	for (at = lo; at < pm->nowners && pm->o[at].table == hit->table && !owner[0]; at++)
-		if (read_name(m, pm->o[at].name, owner, sizeof(owner)) < 0)
-			owner[0] = 0;
 	public_owner(owner, sizeof(owner));
 	snprintf(buf, len, "%s%s%s", owner, owner[0] ? "." : "", name);
 	return 0;
