@@ -282,3 +282,26 @@ def test_container_targets_on_the_command_line():
     ]:
         r = run(args)
         assert r.returncode == 2 and msg in r.stderr and r.stderr.count("\n") == 1, (args, r.stderr)
+
+
+def test_a_command_that_says_little_is_named_by_its_systemd_unit(cgroups, procs, loopstall):
+    """A script read from stdin runs as "python3 -": its systemd unit names the service instead; the same
+    command outside any unit keeps "python3"."""
+    unit = f"lsdemo-{secrets.token_hex(4)}.service"
+    d = cgroups.make(V2, f"/system.slice/{unit}")
+    with open(STALLER) as script:
+        in_unit = procs(["/bin/sh", "-c", f"echo $$ > {d}/cgroup.procs && exec {PYTHON} - periodic"],
+                        stdin=script, stdout=subprocess.PIPE, text=True)
+    with open(STALLER) as script:
+        bare = procs([PYTHON, "-", "periodic"], stdin=script, stdout=subprocess.PIPE, text=True)
+    for p in (in_unit, bare):
+        assert p.proc.stdout.readline().strip() == "ready"
+    ls = loopstall(["-p", f"{in_unit.pid},{bare.pid}"])
+    ls.wait_ready()
+    for p in (in_unit, bare):
+        ls.wait_for(lambda r: r.get("event") == "stall" and r["pid"] == p.pid and r["phase"] == "end", timeout=15)
+    got = ls.stalls(pid=in_unit.pid, phase="end")[0]
+    assert got["service"] == unit, got
+    assert got["container"]["runtime"] == "systemd" and got["container"]["id"] == unit, got["container"]
+    assert ls.stalls(pid=bare.pid, phase="end")[0]["service"] == os.path.basename(PYTHON), ls.stalls(pid=bare.pid)
+    assert ls.stop() == 0

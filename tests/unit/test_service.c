@@ -30,6 +30,7 @@ START_TEST(python_servers_by_their_app)
 			 "checkout_service.py");
 	ck_assert_str_eq(service("python3.11 -c import time"), "python3.11 -c");
 	ck_assert_str_eq(service("python3"), "python3");
+	ck_assert_str_eq(service("python3 - periodic"), "python3"); /* the script from stdin, then its arguments */
 }
 END_TEST
 
@@ -76,9 +77,22 @@ START_TEST(nothing_to_name)
 }
 END_TEST
 
+START_TEST(what_says_little)
+{
+	const char *little[] = {"", "python3", "python3.11", "python3.11 -c", "pypy3", "node", "ruby3.1", "java"};
+	const char *enough[] = {"gunicorn app:app", "checkout_service.py", "node server.js", "python_worker.py",
+				"redis-server", "php-fpm", "com.example.Server"};
+
+	for (size_t i = 0; i < sizeof(little) / sizeof(little[0]); i++)
+		ck_assert_msg(service_says_little(little[i]), "%s", little[i]);
+	for (size_t i = 0; i < sizeof(enough) / sizeof(enough[0]); i++)
+		ck_assert_msg(!service_says_little(enough[i]), "%s", enough[i]);
+}
+END_TEST
+
 int main(void)
 {
-	const TTest *tests[] = {python_servers_by_their_app, other_runtimes, titles, nothing_to_name};
+	const TTest *tests[] = {python_servers_by_their_app, other_runtimes, titles, nothing_to_name, what_says_little};
 
 	return run_tests("service", tests, sizeof(tests) / sizeof(tests[0]));
 }

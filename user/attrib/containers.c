@@ -81,6 +81,10 @@ void containers_get(struct containers *cs, pid_t pid, struct container_info *out
 	if (container_read(pid, out))
 		memset(out, 0, sizeof(*out));
 	service_read(pid, out->service, sizeof(out->service));
+	/* "python3" alone: the unit it runs as (api.service) or its pod's container (worker) says more. */
+	if (service_says_little(out->service) && (out->name[0] || strcmp(out->runtime, "systemd") == 0))
+		snprintf(out->service, sizeof(out->service), "%.*s", (int)sizeof(out->service) - 1,
+			 out->name[0] ? out->name : out->id);
 	app_root_read(pid, out->app_root, sizeof(out->app_root));
 	if (!st.start)
 		return; /* gone: nothing to keep */

@@ -150,6 +150,8 @@ void service_of_cmdline(const char *cmdline, size_t len, char *out, size_t cap)
 				snprintf(out, cap, "%s -c", prog);
 				return;
 			}
+			if (strcmp(a.v[i], "-") == 0)
+				break; /* the script from stdin; what follows is its arguments */
 			if (a.v[i][0] != '-')
 				break;
 			if (takes_value(prog, a.v[i]))
@@ -184,6 +186,15 @@ void service_of_cmdline(const char *cmdline, size_t len, char *out, size_t cap)
 		return;
 	}
 	with_app(prog, &a, 1, out, cap); /* uvicorn main:app, redis-server, nginx */
+}
+
+bool service_says_little(const char *service)
+{
+	size_t n = strlen(service);
+
+	return !n || (n > 3 && strcmp(service + n - 3, " -c") == 0) ||
+	       is(service, "python|python[0-9]*|pypy|pypy[0-9]*|node|nodejs|bun|deno|ruby|ruby[0-9]*|php|php[0-9]*|"
+				   "perl|perl[0-9]*|java");
 }
 
 int service_read(pid_t pid, char *out, size_t cap)

@@ -1,5 +1,6 @@
 #ifndef LOOPSTALL_SERVICE_H
 #define LOOPSTALL_SERVICE_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -15,6 +16,12 @@
 void service_of_cmdline(const char *cmdline, size_t len, char *out, size_t cap);
 /* pid's: 0, or -errno (out ""). */
 int service_read(pid_t pid, char *out, size_t cap);
+/*
+ * Whether a service says little: nothing, an interpreter alone ("python3",
+ * "node": a script from stdin, a REPL) or "python3 -c". The process's
+ * systemd unit or its pod's container name says more.
+ */
+bool service_says_little(const char *service);
 /*
  * Where pid's application files are: its working directory (gunicorn,
  * uvicorn and node import from there; systemd's WorkingDirectory=), or ""
