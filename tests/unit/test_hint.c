@@ -177,6 +177,11 @@ static void cause_cpu(struct read_record *rr)
 	rr->rec.cause = CAUSE_CPU;
 	rr->rec.syscall_nr = -1;
 }
+static void on_cpu_not_gevent(struct read_record *rr)
+{
+	cause_cpu(rr);
+	not_gevent(rr);
+}
 static void cause_syscall_read(struct read_record *rr)
 {
 	rr->rec.cause = CAUSE_SYSCALL;
@@ -294,6 +299,7 @@ static const struct hint_case cases[] = {
 	{"cgroup-cpu-limit", "py_loop", throttled_runqueue, runqueue_unthrottled, NULL, "CPU limit"},
 	{"log-pipe-reader-stalled", "py_pipe_write", NULL, fd_socket, NULL, "pipe:["},
 	{"py-gevent-blocking", "py_gevent", NULL, not_gevent, "(none)", "gevent.monkey.patch_all()"},
+	{"py-gevent-cpu", "py_gevent", cause_cpu, on_cpu_not_gevent, "py-cpu-python-code", "gevent.sleep(0)"},
 	{"py-trio-blocking", "py_trio", NULL, not_trio, "py-time-sleep", "await trio.sleep()"},
 	{"py-twisted-blocking", "py_twisted", NULL, not_twisted, "(none)", "deferToThread"},
 	{"py-tornado-blocking", "py_tornado", NULL, not_tornado, "py-time-sleep", "run_in_executor"},
