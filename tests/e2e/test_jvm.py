@@ -51,3 +51,21 @@ def test_jvm_without_a_perf_map_says_how_to_get_one(procs, loopstall, classes, t
     _, begin = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "begin", timeout=15)
     assert f"jcmd {p.pid} Compiler.perfmap" in begin["note"], begin
     assert begin["culprit"]["kind"] != "jit", begin["culprit"]
+
+
+def test_jvm_lock_lists_its_holder_not_the_jvms_own_threads(procs, loopstall, classes, tmp_path):
+    """A loop waits to enter a monitor a thread named cache-warmer holds: that thread is listed among the
+    possible holders, the JVM's GC, compiler and VM threads (asleep on futexes too) are only counted."""
+    p, trigger = start_loop(procs, classes, tmp_path)
+    ls = loopstall(["-p", str(p.pid)])
+    ls.wait_ready()
+    assert p.proc.stdout.readline().strip() == "warm"
+    trigger.write_text("lock")
+    _, end = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "end", timeout=15)
+    assert end["cause"] == "lock" and end["syscall"] == "futex", end
+    # HotSpot's monitor enter, by what the code wrote
+    assert "synchronized" in [f["function"] for f in end["stack"]], end["stack"]
+    names = [t["name"] for t in end["waited_for"]["threads"]]
+    assert "cache-warmer" in names, names
+    assert not any(n.startswith(("GC Thread", "G1 ", "VM Thread", "C2 Compiler", "C1 Compiler")) for n in names), names
+    assert end["waited_for"]["threads_unlisted"] >= 5, end["waited_for"]

@@ -413,12 +413,18 @@ static void thread_frame(struct runtimes *rt, const struct stall_record *r, pid_
  * uninterruptible work), then asleep in anything but a futex (a holder's
  * read, sleep or poll), then asleep on a futex of its own (idle pool
  * workers, a JVM's or node's parked threads; a holder waiting for another
- * lock too).
+ * lock too); the runtime's own threads (a JVM's GC and compilers), 3, are
+ * never listed, only counted.
  */
-static int holder_rank(pid_t pid, pid_t tid)
+static int holder_rank(struct runtimes *rt, pid_t pid, pid_t tid)
 {
 	struct proc_stat st;
+	char path[64], name[32];
 
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/comm", pid, tid);
+	read_proc_text(path, name, sizeof(name));
+	if (rt && runtimes_is_own_thread(rt, pid, name))
+		return 3;
 	if (proc_stat_read(tid, &st) == 0 && (st.state == 'R' || st.state == 'D'))
 		return 0;
 	return thread_syscall(pid, tid, NULL) == SYS_futex ? 2 : 1;
@@ -461,16 +467,16 @@ static void other_threads(struct runtimes *rt, struct stall_record *r)
 			continue;
 		}
 		seen[n].tid = tid;
-		seen[n++].rank = holder_rank(r->pid, tid);
+		seen[n++].rank = holder_rank(rt, r->pid, tid);
 	}
 	closedir(dir);
-	for (rank = 0; rank <= 2; rank++)
+	for (rank = 0; rank <= 3; rank++)
 		for (i = 0; i < n; i++) {
 			struct other_thread *t = &w->threads[w->nthreads];
 
 			if (seen[i].rank != rank)
 				continue;
-			if (w->nthreads == WAIT_MAX_THREADS) {
+			if (w->nthreads == WAIT_MAX_THREADS || rank == 3) {
 				w->unlisted++;
 				continue;
 			}

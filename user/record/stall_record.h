@@ -109,7 +109,7 @@ struct waited {
 	int nthreads;
 	struct other_thread threads[WAIT_MAX_THREADS];
 	int co_waiters; /* other threads asleep on the same futex word: none of them holds it, left out */
-	int unlisted;	/* other threads that may hold it, past WAIT_MAX_THREADS: counted */
+	int unlisted;	/* other threads past WAIT_MAX_THREADS, and the runtime's own (a JVM's GC): counted */
 };
 
 #define STALL_MAX_FRAMES   192

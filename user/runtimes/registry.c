@@ -255,6 +255,13 @@ bool runtimes_is_eval_loop(struct runtimes *rt, pid_t pid, const char *function)
 	return ops && ops->is_eval_loop && ops->is_eval_loop(function);
 }
 
+bool runtimes_is_own_thread(struct runtimes *rt, pid_t pid, const char *name)
+{
+	const struct runtime_ops *ops = runtimes_of(rt, pid);
+
+	return ops && ops->is_own_thread && ops->is_own_thread(name);
+}
+
 static bool unnamed_jit_code(const struct stall_frame *native, int n)
 {
 	int i;

@@ -52,6 +52,8 @@ struct runtime_ops {
 	int (*lock_holder)(void *state, pid_t tid, struct lock_holder *out);
 	/* Native frames below the runtime's own stop at its interpreter's module. */
 	bool (*is_interpreter)(const char *module);
+	/* A thread of the runtime's own by its kernel name (a JVM's GC and compiler threads): never the holder of the code's lock. Optional. */
+	bool (*is_own_thread)(const char *name);
 	/* The interpreter's function that runs its code (CPython's eval loop): a C function the code called is nearer. Optional. */
 	bool (*is_eval_loop)(const char *function);
 	/*
@@ -119,6 +121,7 @@ int runtimes_read_code_frames(struct runtimes *rt, pid_t pid, const struct mem_r
 			      const uint64_t *fps, int nips, struct stall_frame *table, int *n, int max);
 bool runtimes_is_interpreter(struct runtimes *rt, pid_t pid, const char *module);
 bool runtimes_is_eval_loop(struct runtimes *rt, pid_t pid, const char *function);
+bool runtimes_is_own_thread(struct runtimes *rt, pid_t pid, const char *name);
 int runtimes_name_native(struct runtimes *rt, pid_t pid, const struct stall_frame *f, char *buf, size_t len);
 /* Opens pid's runtime here if needed and loads ahead what naming its functions reads (reporter thread). */
 void runtimes_warm_names(struct runtimes *rt, pid_t pid);

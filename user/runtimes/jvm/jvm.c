@@ -19,7 +19,26 @@ static const struct {
 	{"JVM_MonitorWait", "java.lang.Object.wait"},
 	{"Unsafe_Park", "jdk.internal.misc.Unsafe.park"},
 	{"JVM_Yield", "java.lang.Thread.yield"},
+	{"ObjectSynchronizer::enter", "synchronized"}, /* a contended monitor, from interpreted or compiled code */
 };
+
+/* HotSpot's own threads, by the names it gives them (cut to the kernel's 15 bytes). */
+static const char *const own_threads[] = {
+	"GC Thread#",	   "G1 ",	      "VM Thread",	 "VM Periodic Tas", "Reference Handl", "Finalizer",
+	"Signal Dispatch", "Service Thread",  "Monitor Deflati", "C1 CompilerThre", "C2 CompilerThre", "Sweeper thread",
+	"Common-Cleaner",  "Notification Th", "Attach Listener", "VM Operation",    "Shenandoah",	   "ZDirector",
+	"ZDriver",	   "ZStat",	      "ZWorker",	 "ParGC Thread#",   "JFR ",
+};
+
+static bool is_own_thread(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(own_threads) / sizeof(own_threads[0]); i++)
+		if (strncmp(name, own_threads[i], strlen(own_threads[i])) == 0)
+			return true;
+	return false;
+}
 
 static bool recognize(const struct proc_maps *maps, const char *exe)
 {
@@ -71,5 +90,6 @@ const struct runtime_ops jvm_runtime = {
 	.recognize = recognize,
 	.open = open_process,
 	.name_native = name_native,
+	.is_own_thread = is_own_thread,
 	.refine = refine,
 };
