@@ -321,18 +321,33 @@ def test_a_small_memory_limit_is_no_silent_oom_kill(procs, tmp_path):
 
 
 def test_near_its_open_file_limit_it_says_so(procs, loopstall):
-    """A limit of open files just above what loopstall keeps open once its target is warmed (it opens more
-    for a while as it warms): it says so once, and still reports."""
+    """A limit of open files just above what loopstall keeps open once its target is warmed: it says so
+    once, and still reports. What it keeps open varies between runs (what warming could open under the
+    limit), so the limit is set from what the run before it held, until a run holds past 80% of it."""
     app = start_staller(procs)
     ls = loopstall(["-p", str(app.pid)])
     ls.wait_ready()
     time.sleep(2)
-    needed = len(os.listdir(f"/proc/{ls.proc.pid}/fd"))
+    limit = len(os.listdir(f"/proc/{ls.proc.pid}/fd")) + 4
     ls.stop()
-    limit = needed + 4
-    r = subprocess.run(["prlimit", f"--nofile={limit}:{limit}", LOOPSTALL, "--json", "-p", str(app.pid), "-d", "4s"],
-                       capture_output=True, text=True, timeout=30)
-    assert r.returncode == 0, r.stderr
-    said = [l for l in r.stderr.splitlines() if "open files in use" in l]
-    assert len(said) == 1 and f"of its {limit} open files" in said[0] and "LimitNOFILE=" in said[0], (needed, r.stderr)
-    assert any(json.loads(l).get("event") == "stall" for l in r.stdout.splitlines()), r.stdout[-2000:]
+    for _ in range(3):
+        run = subprocess.Popen(["prlimit", f"--nofile={limit}:{limit}", LOOPSTALL, "--json", "-p", str(app.pid),
+                                "-d", "4s"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        counts = []
+        while run.poll() is None:
+            try:
+                counts.append(len(os.listdir(f"/proc/{run.pid}/fd")))
+            except FileNotFoundError:
+                break
+            time.sleep(0.1)
+        out, err = run.communicate(timeout=30)
+        assert run.returncode == 0, err
+        held = min(counts[-20:-5]) if len(counts) > 25 else 0  # its last seconds, before it closes its files
+        if held * 10 > limit * 8:
+            break
+        limit = held + 4
+    else:
+        raise AssertionError(f"three runs never held 80% of their limit: {counts}")
+    said = [l for l in err.splitlines() if "open files in use" in l]
+    assert len(said) == 1 and f"of its {limit} open files" in said[0] and "LimitNOFILE=" in said[0], (counts, err)
+    assert any(json.loads(l).get("event") == "stall" for l in out.splitlines()), out[-2000:]
