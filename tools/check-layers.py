@@ -17,7 +17,8 @@ import re
 import subprocess
 import sys
 
-LAYERS = ["base", "record", "trace", "symbols", "runtimes", "attrib", "detect", "sinks", "report", "top", "cli"]
+LAYERS = ["base", "record", "trace", "symbols", "runtimes", "attrib", "detect", "sinks", "pipeline", "report", "top",
+          "cli"]
 # Headers outside user/: the BPF contract and files the build generates.
 OUTSIDE = {"loopstall.h", "loopstall.skel.h", "syscall_table.h", "hint_rules.h", "version.h"}
 

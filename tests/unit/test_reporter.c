@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The reporter thread (user/sinks/reporter.c) with a sink of the test's:
+ * The reporter thread (user/pipeline/reporter.c) with a sink of the test's:
  * records keep their order, a full queue drops and counts, a process is
  * forgotten after the warming queued before, an exited thread's end keeps
  * what its begin named.
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sinks/reporter.h"
+#include "pipeline/reporter.h"
 #include "run_suite.h"
 
 #define NO_PID 0x3ffffff0 /* no such process: nothing of it to read */

@@ -18,6 +18,7 @@ struct counters {
 	uint64_t warm_ns;      /* reporter thread: a new process's symbols and unwind tables, read ahead of its stalls
 				  (loopstall_warm_cpu_seconds_total) */
 	uint64_t records;      /* stall and kill records produced */
+	uint64_t reports_dropped; /* records the reporter's full queue (or a failed allocation) dropped */
 };
 
 /* CPU time of the calling thread, for the counters above. */

@@ -31,7 +31,7 @@
 #include "cli/options.h"
 #include "record/output.h"
 #include "cli/preflight.h"
-#include "sinks/reporter.h"
+#include "pipeline/reporter.h"
 #include "sinks/sink.h"
 #include "base/escape.h"
 #include "base/proc.h"
@@ -847,8 +847,6 @@ int main(int argc, char **argv)
 	app.reporter =
 		reporter_new(sinks, &app.counters,
 			     &(struct detector_cache){warm_detector, forget_detector, app.attribution}, app.containers);
-	if (app.metrics && app.reporter)
-		metrics_set_reporter(app.metrics, app.reporter);
 	if (app.reporter && app.opts.kill_after_ns)
 		app.killer = killer_new(&kill_cfg, app.tracer, &app.counters);
 	app.detector = app.reporter && (app.killer || !app.opts.kill_after_ns)

@@ -11,7 +11,7 @@
 
 #include "base/counters.h"
 #include "base/sched_priority.h"
-#include "sinks/reporter.h"
+#include "pipeline/reporter.h"
 #include "attrib/resolve.h"
 
 #define MAX_QUEUED 256
@@ -43,7 +43,6 @@ struct reporter {
 	int queued;
 	int max_queued; /* MAX_QUEUED, fewer when memory is short (reporter_set_queue_limit) */
 	bool stopping;
-	uint64_t dropped;
 	struct sink *sinks;
 	struct counters *counters;
 	struct resolver *resolver;	/* the reporter thread's own symbolizer and runtimes */
@@ -74,16 +73,14 @@ static void enqueue(struct reporter *rep, enum job_type type, pid_t pid, const v
 	while (wait && rep->queued >= MAX_QUEUED && !rep->stopping)
 		pthread_cond_wait(&rep->room, &rep->lock);
 	if (rep->queued >= (wait ? MAX_QUEUED : rep->max_queued) || rep->stopping) {
-		rep->dropped++;
+		counter_inc(&rep->counters->reports_dropped);
 		pthread_mutex_unlock(&rep->lock);
 		return;
 	}
 	pthread_mutex_unlock(&rep->lock);
 	j = malloc(offsetof(struct job, u) + size);
 	if (!j) {
-		pthread_mutex_lock(&rep->lock);
-		rep->dropped++;
-		pthread_mutex_unlock(&rep->lock);
+		counter_inc(&rep->counters->reports_dropped);
 		return;
 	}
 	j->type = type;
@@ -338,12 +335,7 @@ void reporter_reopen(struct reporter *rep)
 
 uint64_t reporter_dropped(struct reporter *rep)
 {
-	uint64_t n;
-
-	pthread_mutex_lock(&rep->lock);
-	n = rep->dropped;
-	pthread_mutex_unlock(&rep->lock);
-	return n;
+	return counter_get(&rep->counters->reports_dropped);
 }
 
 void reporter_set_queue_limit(struct reporter *rep, int records)

@@ -154,7 +154,6 @@ static void put_counter(FILE *f, const char *name, const char *help, uint64_t va
 
 static void put_counters(struct metrics *m, FILE *f)
 {
-	uint64_t dropped_reports;
 	int i;
 
 	fputs("# HELP loopstall_stalls_total Stalls that ended, by process and cause.\n"
@@ -168,7 +167,6 @@ static void put_counters(struct metrics *m, FILE *f)
 		fprintf(f, ",cause=\"%s\"} %llu\n", stall_cause_name(m->series[i].cause),
 			(unsigned long long)m->series[i].count);
 	}
-	dropped_reports = m->src.reporter ? reporter_dropped(m->src.reporter) : 0;
 	pthread_mutex_unlock(&m->lock);
 	put_counter(f, "loopstall_kills_total", "Signals sent to stalled processes.",
 		    counter_get(&m->src.counters->kills));
@@ -180,7 +178,7 @@ static void put_counters(struct metrics *m, FILE *f)
 		    "Processes not watched (targets, their children), the kernel's watched set being full.",
 		    tracer_procs_unwatched(m->src.tracer));
 	put_counter(f, "loopstall_reports_dropped_total", "Records dropped because the reporter queue was full.",
-		    dropped_reports);
+		    counter_get(&m->src.counters->reports_dropped));
 	fputs("# HELP loopstall_report_cpu_seconds_total loopstall's own CPU time spent on stall reports, by thread.\n"
 	      "# TYPE loopstall_report_cpu_seconds_total counter\n",
 	      f);
@@ -375,13 +373,6 @@ int metrics_start(const char *addr, const struct metrics_sources *src, struct me
 			addr);
 	*out = m;
 	return 0;
-}
-
-void metrics_set_reporter(struct metrics *m, struct reporter *rep)
-{
-	pthread_mutex_lock(&m->lock);
-	m->src.reporter = rep;
-	pthread_mutex_unlock(&m->lock);
 }
 
 struct sink *metrics_sink(struct metrics *m)

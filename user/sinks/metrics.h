@@ -4,7 +4,6 @@
 
 #include "attrib/containers.h"
 #include "base/counters.h"
-#include "sinks/reporter.h"
 #include "sinks/sink.h"
 #include "trace/tracer.h"
 
@@ -19,14 +18,12 @@ struct metrics;
 struct metrics_sources {
 	struct tracer *tracer;
 	struct counters *counters;
-	struct reporter *reporter; /* for its dropped-record count; may be set after start */
 	uint64_t threshold_ns;
 	struct containers *containers; /* labels each loop with its container (may be NULL) */
 };
 
 /* Returns 0 or -errno (-EINVAL for a malformed address, -EADDRINUSE, ...). */
 int metrics_start(const char *addr, const struct metrics_sources *src, struct metrics **out);
-void metrics_set_reporter(struct metrics *m, struct reporter *rep);
 /* The sink that counts stalls for the endpoint; destroying it frees m. */
 struct sink *metrics_sink(struct metrics *m);
 /* Stops serving (before the tracer it reads is closed). */
