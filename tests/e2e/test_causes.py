@@ -10,15 +10,23 @@ from conftest import APPS, PYTHON
 
 
 def start(procs, mode, prefix=()):
-    p = procs([*prefix, PYTHON, f"{APPS}/cause_app.py", mode], stdout=subprocess.PIPE, text=True)
+    p = procs([*prefix, PYTHON, f"{APPS}/cause_app.py", mode], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+              text=True)
     assert p.proc.stdout.readline().strip() == "ready"
     return p
+
+
+def go(p):
+    """The stall starts once loopstall watches: on a busy host its attach can take longer than the app's wait."""
+    p.proc.stdin.write("go\n")
+    p.proc.stdin.flush()
 
 
 def test_gil_wait_names_the_holder(procs, loopstall):
     p = start(procs, "gil")
     ls = loopstall(["-p", str(p.pid)])
     ls.wait_ready()
+    go(p)
     _, begin = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "begin", timeout=8)
     _, end = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "end", timeout=15)
     for r in (begin, end):
@@ -36,6 +44,7 @@ def test_cpu_contention_is_runqueue(procs, loopstall):
     p = start(procs, "cpu", prefix=("taskset", "-c", "0"))
     ls = loopstall(["-p", str(p.pid)])
     ls.wait_ready()
+    go(p)
     _, end = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "end", timeout=10)
     assert end["cause"] == "runqueue", end
     assert end["breakdown_ms"]["runqueue"] > end["breakdown_ms"]["cpu"], end
@@ -66,6 +75,7 @@ def test_cgroup_throttling_is_said(procs, loopstall):
         p = start(procs, "cpu", prefix=("sh", "-c", f'echo $$ > {cgroup}/cgroup.procs && exec "$@"', "sh"))
         ls = loopstall(["-p", str(p.pid)])
         ls.wait_ready()
+        go(p)
         _, end = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "end", timeout=15)
         assert end["cause"] == "runqueue", end
         assert end["throttled_ms"] > 0.5 * end["breakdown_ms"]["runqueue"], end

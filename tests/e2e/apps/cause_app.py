@@ -1,4 +1,4 @@
-"""An asyncio loop that stalls one way, chosen by argv[1]:
+"""An asyncio loop that stalls one way, chosen by argv[1], half a second after a line on stdin:
 
 gil       another thread holds the GIL (a long C-level sum) while the loop wants it
 cpu       the loop computes for CPU_SECONDS of CPU time (for runqueue and cgroup tests)
@@ -24,6 +24,7 @@ def burn_cpu():
 
 async def main(mode):
     print("ready", flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)  # "go": it is watched
     await asyncio.sleep(0.5)
     if mode == "gil":
         threading.Thread(target=hold_the_gil, daemon=True).start()
