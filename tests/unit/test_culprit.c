@@ -8,6 +8,7 @@
 
 #include "base/escape.h"
 #include "record/culprit.h"
+#include "push_frame.h"
 #include "run_suite.h"
 
 static struct stall_record *record(void)
@@ -17,21 +18,6 @@ static struct stall_record *record(void)
 	r->syscall_nr = -1;
 	r->fd = -1;
 	return r;
-}
-
-static struct stall_frame *push(struct stall_record *r, enum frame_kind kind, const char *function, const char *where,
-				int line)
-{
-	struct stall_frame *f = &r->frames[r->nframes++];
-
-	f->kind = kind;
-	snprintf(f->function, sizeof(f->function), "%s", function);
-	if (kind == FRAME_PYTHON)
-		snprintf(f->file, sizeof(f->file), "%s", where);
-	else if (where)
-		snprintf(f->module, sizeof(f->module), "%s", where);
-	f->line = line;
-	return f;
 }
 
 static char *put(const struct stall_frame *f, unsigned int form)

@@ -12,22 +12,8 @@
 
 #include "record/output.h"
 #include "record/stall_record.h"
+#include "push_frame.h"
 #include "run_suite.h"
-
-static struct stall_frame *push(struct stall_record *r, enum frame_kind kind, const char *function, const char *where,
-				int line)
-{
-	struct stall_frame *f = &r->frames[r->nframes++];
-
-	f->kind = kind;
-	snprintf(f->function, sizeof(f->function), "%s", function);
-	if (kind == FRAME_PYTHON)
-		snprintf(f->file, sizeof(f->file), "%s", where);
-	else
-		snprintf(f->module, sizeof(f->module), "%s", where);
-	f->line = line;
-	return f;
-}
 
 /* A loop of app.py blocked in a futex (ended: an end record), its main thread's stack. */
 static struct stall_record *lock_stall(bool ended)
