@@ -45,6 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t left = size, n;
 	char buf[256], path[128];
 	uint64_t ns;
+	struct cgroup_throttle throttle;
 
 	if (!dir[0]) {
 		snprintf(dir, sizeof(dir), "/tmp/loopstall-fuzz-%d", getpid());
@@ -61,7 +62,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		left -= n + (n < left);
 	}
 	snprintf(path, sizeof(path), "%s/cgroup", dir);
-	(void)cgroup_throttled_ns_at(path, dir, &ns);
+	if (cgroup_throttle_find_at(path, dir, &throttle) == 0)
+		(void)cgroup_throttle_read(&throttle, &ns);
 	for (unsigned long inode = 0; inode < 3; inode++) {
 		snprintf(buf, sizeof(buf), "socket:[%lu]", inode ? inode * 12345 : 0);
 		(void)fd_describe_socket_in(dir, buf, sizeof(buf));

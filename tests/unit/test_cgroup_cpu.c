@@ -40,6 +40,14 @@ static void remove_root(void)
 	ck_assert_int_eq(system(cmd), 0);
 }
 
+/* The throttled time of the cgroup a /proc/PID/cgroup file names, read as a stall's begin reads it. */
+static int throttled_ns(const char *cgroup_file, const char *sysfs, uint64_t *ns)
+{
+	struct cgroup_throttle t;
+
+	return cgroup_throttle_find_at(cgroup_file, sysfs, &t) ?: cgroup_throttle_read(&t, ns);
+}
+
 START_TEST(v1_cpu_controller_in_any_order)
 {
 	char file[512];
@@ -50,11 +58,11 @@ START_TEST(v1_cpu_controller_in_any_order)
 	write_file("cpu/kubepods/pod1/cpu.stat", "nr_periods 10\nnr_throttled 3\nthrottled_time 715000000\n");
 	write_file("cgroup", "12:memory:/kubepods/pod1\n4:cpuacct,cpu:/kubepods/pod1\n0::/\n");
 	snprintf(file, sizeof(file), "%s/cgroup", root);
-	ck_assert_int_eq(cgroup_throttled_ns_at(file, root, &ns), 0);
+	ck_assert_int_eq(throttled_ns(file, root, &ns), 0);
 	ck_assert_uint_eq(ns, 715000000);
 	/* "cpuset" is not "cpu". */
 	write_file("cgroup", "3:cpuset:/kubepods/pod1\n");
-	ck_assert_int_eq(cgroup_throttled_ns_at(file, root, &ns), -ENOENT);
+	ck_assert_int_eq(throttled_ns(file, root, &ns), -ENOENT);
 	remove_root();
 }
 END_TEST
@@ -69,10 +77,10 @@ START_TEST(v2_unified)
 	write_file("app.slice/cpu.stat", "usage_usec 100\nthrottled_usec 2500\n");
 	write_file("cgroup", "0::/app.slice\n");
 	snprintf(file, sizeof(file), "%s/cgroup", root);
-	ck_assert_int_eq(cgroup_throttled_ns_at(file, root, &ns), 0);
+	ck_assert_int_eq(throttled_ns(file, root, &ns), 0);
 	ck_assert_uint_eq(ns, 2500000);
 	write_file("cgroup", "garbage without colons\n::\n");
-	ck_assert_int_lt(cgroup_throttled_ns_at(file, root, &ns), 0);
+	ck_assert_int_lt(throttled_ns(file, root, &ns), 0);
 	remove_root();
 }
 END_TEST

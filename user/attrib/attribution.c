@@ -326,7 +326,7 @@ int attribution_runtime_stack(struct attribution *a, pid_t pid, pid_t tid, struc
 static void fill_identity(struct stall_record *r, __u32 pid, __u32 tid, const char *comm, uint64_t seq,
 			  uint64_t start_ns, uint64_t threshold_ns)
 {
-	memset(r, 0, sizeof(*r));
+	stall_record_clear(r);
 	r->pid = pid;
 	r->tid = tid;
 	memcpy(r->comm, comm, LS_COMM_LEN);
@@ -461,7 +461,7 @@ void attribute_end(struct attribution *a, const struct ls_event *e, const struct
 			r->waited = begin->waited;
 		r->native_to_interpreter = begin->native_to_interpreter;
 		r->n_native_ips = begin->n_native_ips;
-		memcpy(r->native_ips, begin->native_ips, sizeof(r->native_ips));
+		memcpy(r->native_ips, begin->native_ips, begin->n_native_ips * sizeof(r->native_ips[0]));
 		r->ncode = begin->ncode; /* what its CODE_REF entries point at */
 		memcpy(r->code, begin->code, begin->ncode * sizeof(r->code[0]));
 		r->nframes = begin->nframes;

@@ -31,33 +31,42 @@ static int read_stat(const char *path, const char *key, uint64_t *value)
 
 struct throttle_walk {
 	const char *sysfs;
-	uint64_t *ns;
+	struct cgroup_throttle *t;
 };
 
-/* 1 once a hierarchy's cpu.stat was read (stops the walk), else 0 to go on. */
+/* 1 once a hierarchy's cpu.stat was found (stops the walk), else 0 to go on. */
 static int throttle_entry(void *ctx, const struct cgroup_entry *e)
 {
 	struct throttle_walk *w = ctx;
-	char stat[4200];
-	uint64_t usec;
+	struct cgroup_throttle *t = w->t;
+	uint64_t ns;
+	int n;
 
 	if (*e->controllers == 0) {
 		/* v2: the unified hierarchy, where cpu.stat has throttled_usec. */
-		snprintf(stat, sizeof(stat), "%s%s/cpu.stat", w->sysfs, e->path);
-		if (read_stat(stat, "throttled_usec", &usec) == 0) {
-			*w->ns = usec * 1000;
-			return 1;
-		}
+		n = snprintf(t->stat, sizeof(t->stat), "%s%s/cpu.stat", w->sysfs, e->path);
+		t->usec = true;
 	} else if (cgroup_has_controller(e->controllers, "cpu")) {
-		snprintf(stat, sizeof(stat), "%s/cpu%s/cpu.stat", w->sysfs, e->path);
-		return read_stat(stat, "throttled_time", w->ns) == 0;
+		n = snprintf(t->stat, sizeof(t->stat), "%s/cpu%s/cpu.stat", w->sysfs, e->path);
+		t->usec = false;
+	} else {
+		return 0;
 	}
-	return 0;
+	return n > 0 && (size_t)n < sizeof(t->stat) && cgroup_throttle_read(t, &ns) == 0;
 }
 
-int cgroup_throttled_ns_at(const char *cgroup_file, const char *sysfs, uint64_t *ns)
+int cgroup_throttle_read(const struct cgroup_throttle *t, uint64_t *ns)
 {
-	struct throttle_walk w = {sysfs, ns};
+	int r = read_stat(t->stat, t->usec ? "throttled_usec" : "throttled_time", ns);
+
+	if (!r && t->usec)
+		*ns *= 1000;
+	return r;
+}
+
+int cgroup_throttle_find_at(const char *cgroup_file, const char *sysfs, struct cgroup_throttle *t)
+{
+	struct throttle_walk w = {sysfs, t};
 	char *text = malloc(CGROUP_FILE_MAX + 1);
 	int len, found;
 
@@ -71,10 +80,10 @@ int cgroup_throttled_ns_at(const char *cgroup_file, const char *sysfs, uint64_t 
 	return found ? 0 : -ENOENT;
 }
 
-int cgroup_throttled_ns(pid_t pid, uint64_t *ns)
+int cgroup_throttle_find(pid_t pid, struct cgroup_throttle *t)
 {
 	char path[64];
 
 	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
-	return cgroup_throttled_ns_at(path, "/sys/fs/cgroup", ns);
+	return cgroup_throttle_find_at(path, "/sys/fs/cgroup", t);
 }

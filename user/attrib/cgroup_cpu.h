@@ -3,13 +3,23 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <stdbool.h>
+
 /*
- * How long the CPU cgroup of process pid has been throttled by its CPU
- * limit, in total (cgroup v1 cpu.stat throttled_time, v2 throttled_usec).
- * 0 or -errno (-ENOENT: no CPU controller to read).
+ * Where a process's CPU cgroup counts the time its CPU limit throttled it
+ * (cgroup v1 cpu.stat throttled_time, v2 throttled_usec): found once at a
+ * stall's begin, read again at its end.
  */
-int cgroup_throttled_ns(pid_t pid, uint64_t *ns);
+struct cgroup_throttle {
+	char stat[512]; /* its cpu.stat */
+	bool usec;	/* v2's throttled_usec, else v1's throttled_time (ns) */
+};
+
+/* 0 or -errno (-ENOENT: no CPU controller to read). */
+int cgroup_throttle_find(pid_t pid, struct cgroup_throttle *t);
 /* The same from a /proc/PID/cgroup file and the cgroup mount at sysfs ("/sys/fs/cgroup"), for tests. */
-int cgroup_throttled_ns_at(const char *cgroup_file, const char *sysfs, uint64_t *ns);
+int cgroup_throttle_find_at(const char *cgroup_file, const char *sysfs, struct cgroup_throttle *t);
+/* The time throttled so far, in ns: 0 or -errno. */
+int cgroup_throttle_read(const struct cgroup_throttle *t, uint64_t *ns);
 
 #endif

@@ -15,6 +15,7 @@
 #include "trace/loops.h"
 
 #define MAX_OPEN 256
+#define SPARE_RECORDS 2
 
 /* A busy iteration of a loop, checked at next_ns until it ends. */
 struct followed {
@@ -34,6 +35,7 @@ struct open_stall {
 	bool overdue;		/* reported as lasting kill_after_ns */
 	int throttle_err;	/* 0 when throttled_ns0 could be read */
 	uint64_t throttled_ns0; /* the cgroup's throttled time when the stall began */
+	struct cgroup_throttle throttle;
 	struct stall_record *begin;
 	/*
 	 * The blocking calls seen going on (the begin's, and each one caught
@@ -71,6 +73,9 @@ struct detector {
 	struct cpu_avoid *avoid;
 	struct sample_store *samples;
 	struct stall_record *scratch;
+	/* Records of closed stalls, for the next: a new one is mapped, faulted in and unmapped (264 KB). */
+	struct stall_record *spare[SPARE_RECORDS];
+	int nspare;
 	struct open_stall open[MAX_OPEN];
 	int nopen;
 	int max_open;	  /* MAX_OPEN, fewer under a memory limit (a begin and a phase: 2 records each) */
@@ -187,8 +192,12 @@ void detector_free(struct detector *d)
 
 	if (!d)
 		return;
-	for (i = 0; i < d->nopen; i++)
+	for (i = 0; i < d->nopen; i++) {
 		free(d->open[i].begin);
+		free(d->open[i].held);
+	}
+	while (d->nspare)
+		free(d->spare[--d->nspare]);
 	free(d->followed);
 	free(d->followed_cpus);
 	free(d->by_key);
@@ -295,10 +304,23 @@ uint64_t detector_stall_count(const struct detector *d, pid_t tid)
 	return 0;
 }
 
+static struct stall_record *record_get(struct detector *d)
+{
+	return d->nspare ? d->spare[--d->nspare] : malloc(sizeof(struct stall_record));
+}
+
+static void record_put(struct detector *d, struct stall_record *r)
+{
+	if (r && d->nspare < SPARE_RECORDS)
+		d->spare[d->nspare++] = r;
+	else
+		free(r);
+}
+
 static void close_open(struct detector *d, struct open_stall *s)
 {
-	free(s->held);
-	free(s->begin);
+	record_put(d, s->held);
+	record_put(d, s->begin);
 	*s = d->open[--d->nopen];
 }
 
@@ -307,7 +329,7 @@ static void note_throttling(const struct open_stall *s, struct stall_record *r)
 {
 	uint64_t now;
 
-	if (!s->throttle_err && !cgroup_throttled_ns(r->pid, &now) && now > s->throttled_ns0)
+	if (!s->throttle_err && !cgroup_throttle_read(&s->throttle, &now) && now > s->throttled_ns0)
 		r->throttled_ns = now - s->throttled_ns0;
 }
 
@@ -374,7 +396,7 @@ static void follow_phases(struct detector *d, struct open_stall *s, const struct
 		if (s->call_seqs[i] != l->cur.call_seq && s->calls[i].ns >= ns)
 			return; /* another one blocked longer: keep that */
 	cpu0 = thread_cpu_ns();
-	if (!s->held && !(s->held = malloc(sizeof(*s->held))))
+	if (!s->held && !(s->held = record_get(d)))
 		return;
 	capture(d, l, now, s->held);
 	s->held_call_seq = l->cur.call_seq;
@@ -416,7 +438,7 @@ static void report_begin(struct detector *d, const struct followed *f, const str
 		return;
 	}
 	s = &d->open[d->nopen];
-	s->begin = malloc(sizeof(*s->begin));
+	s->begin = record_get(d);
 	if (!s->begin)
 		return;
 	capture(d, l, now, s->begin);
@@ -437,7 +459,7 @@ static void report_begin(struct detector *d, const struct followed *f, const str
 		if (c.at)
 			s->cpu_culprit = *c.at;
 	}
-	s->throttle_err = cgroup_throttled_ns(l->pid, &s->throttled_ns0);
+	s->throttle_err = cgroup_throttle_find(l->pid, &s->throttle) ?: cgroup_throttle_read(&s->throttle, &s->throttled_ns0);
 	s->last_duration_ns = s->begin->duration_ns;
 	d->nopen++;
 	counter_add(&d->counters->capture_ns, thread_cpu_ns() - cpu0);
@@ -449,7 +471,7 @@ static void end_without_record(struct detector *d, struct open_stall *s)
 {
 	struct stall_record *r = d->scratch;
 
-	*r = *s->begin;
+	stall_record_copy(r, s->begin);
 	r->ended = true;
 	r->duration_ns = s->last_duration_ns;
 	d->cb.stall(d->cb.ctx, r);
@@ -708,7 +730,7 @@ void detector_finish(struct detector *d, uint64_t now)
 		struct open_stall *s = &d->open[i];
 		struct stall_record *r = d->scratch;
 
-		*r = *s->begin;
+		stall_record_copy(r, s->begin);
 		r->ended = true;
 		r->unfinished = true;
 		r->duration_ns = s->last_duration_ns;

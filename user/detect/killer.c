@@ -161,7 +161,7 @@ void killer_kill(struct killer *k, const struct stall_record *r)
 	memcpy(rec->comm, r->comm, sizeof(rec->comm));
 	rec->signal = k->cfg.signal;
 	rec->dry_run = k->cfg.dry_run;
-	rec->stall = *r;
+	stall_record_copy(&rec->stall, r);
 	/* No pidfd: it was already gone when the stall began. */
 	rec->error = h ? refuse(k, r->pid, h->fd) : ESRCH;
 	if (!rec->error && !rec->dry_run && pidfd_send_signal(h->fd, rec->signal, NULL, 0))

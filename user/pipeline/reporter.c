@@ -61,9 +61,10 @@ struct reporter {
 };
 
 /*
- * Queues a job; payload (of size bytes) is copied into it. A full queue
- * drops it (and counts it), unless wait: then the caller waits for room
- * (the summary at exit, where nothing is left to detect).
+ * Queues a job; payload (of size bytes) is copied into it, a stall record
+ * only as far as it is used. A full queue drops it (and counts it), unless
+ * wait: then the caller waits for room (the summary at exit, where nothing
+ * is left to detect).
  */
 static void enqueue(struct reporter *rep, enum job_type type, pid_t pid, const void *payload, size_t size, bool wait)
 {
@@ -86,7 +87,9 @@ static void enqueue(struct reporter *rep, enum job_type type, pid_t pid, const v
 	j->type = type;
 	j->pid = pid;
 	j->next = NULL;
-	if (size)
+	if (type == JOB_STALL)
+		stall_record_copy(&j->u.stall, payload);
+	else if (size)
 		memcpy(&j->u, payload, size);
 	pthread_mutex_lock(&rep->lock);
 	if (rep->tail)

@@ -228,10 +228,7 @@ static void reset(struct read_record *out)
 {
 	struct stall_record *r = &out->rec;
 
-	/* The fields before the arrays, not the arrays (200 KB): counts say what of them is used. */
-	memset(r, 0, offsetof(struct stall_record, native_ips));
-	r->nframes = r->n_samples = r->n_runtime_samples = r->nhot = r->ncode = 0;
-	r->note[0] = 0;
+	stall_record_clear(r);
 	r->syscall_nr = -1;
 	r->fd = -1;
 	memset(&out->culprit, 0, sizeof(out->culprit));

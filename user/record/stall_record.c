@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -22,6 +23,27 @@ const char *stall_cause_name(enum stall_cause cause)
 const char *frame_kind_name(enum frame_kind kind)
 {
 	return kind == FRAME_PYTHON ? "python" : kind == FRAME_JS ? "js" : kind == FRAME_JIT ? "jit" : "native";
+}
+
+void stall_record_clear(struct stall_record *r)
+{
+	memset(r, 0, offsetof(struct stall_record, native_ips));
+}
+
+/* n entries of array (at most max), from src to dst. */
+#define COPY_USED(dst, src, array, n, max) \
+	memcpy((dst)->array, (src)->array, (size_t)((n) < 0 ? 0 : (n) > (max) ? (max) : (n)) * sizeof((src)->array[0]))
+
+void stall_record_copy(struct stall_record *dst, const struct stall_record *src)
+{
+	memcpy(dst, src, offsetof(struct stall_record, native_ips));
+	COPY_USED(dst, src, native_ips, src->n_native_ips, STALL_MAX_NATIVE);
+	COPY_USED(dst, src, frames, src->nframes, STALL_MAX_FRAMES);
+	COPY_USED(dst, src, sample_depth, src->n_samples, STALL_MAX_SAMPLES);
+	COPY_USED(dst, src, sample_ips, src->n_samples, STALL_MAX_SAMPLES);
+	COPY_USED(dst, src, hot, src->nhot, STALL_MAX_HOT);
+	COPY_USED(dst, src, code, src->ncode, STALL_MAX_CODE);
+	COPY_USED(dst, src, phases, src->nphases, STALL_MAX_PHASES);
 }
 
 int code_table_add(struct stall_frame *table, int *n, int max, const struct stall_frame *f)

@@ -192,24 +192,33 @@ struct stall_record {
 	bool runtime_error;	 /* runtime_status says why frames are missing */
 	char framework[16];	 /* the loop's library where only the process's files tell it ("gevent") */
 
+	char note[160]; /* what would make the report better, e.g. how to enable node's perf map */
+
+	/*
+	 * The arrays below are used as far as these counts say, and only that
+	 * far cleared and copied (stall_record_clear, stall_record_copy).
+	 */
+	int n_native_ips;
+	int nframes;
+	int n_samples; /* native samples, raw until symbolized */
+	int n_runtime_samples; /* stacks read by the runtime (Python) at scans */
+	int nhot;
+	int ncode;
+	int nphases;
+	bool native_to_interpreter; /* keep native frames down to the interpreter only */
+
 	/*
 	 * Native return addresses, captured while the stall goes on and turned
 	 * into frames later, off the detecting thread (resolve_record).
 	 */
-	int n_native_ips;
-	bool native_to_interpreter; /* keep native frames down to the interpreter only */
 	uint64_t native_ips[STALL_MAX_NATIVE];
 
-	int nframes;
 	struct stall_frame frames[STALL_MAX_FRAMES];
 
 	/* CPU samples taken while the loop was busy (from half the threshold on). */
-	int n_samples; /* native samples, raw until symbolized */
 	uint8_t sample_depth[STALL_MAX_SAMPLES];
 	uint64_t sample_ips[STALL_MAX_SAMPLES][STALL_SAMPLE_DEPTH];
-	int n_runtime_samples; /* stacks read by the runtime (Python) at scans */
 	/* The hottest frames over the samples, most samples first: the runtime's, then native/JS. */
-	int nhot;
 	struct hot_frame {
 		struct stall_frame frame;
 		uint32_t samples; /* samples with this frame anywhere in them */
@@ -218,23 +227,24 @@ struct stall_record {
 	} hot[STALL_MAX_HOT];
 
 	/* The frames that CODE_REF entries of native_ips and sample_ips point at. */
-	int ncode;
 	struct stall_frame code[STALL_MAX_CODE];
-
-	char note[160]; /* what would make the report better, e.g. how to enable node's perf map */
 
 	/*
 	 * End records: what held the loop, in turn: each blocking call seen
 	 * going on (while it still blocked), and its time on CPU. The headline
 	 * (syscall, stack, culprit) is the longest one's.
 	 */
-	int nphases;
 	struct stall_phase {
 		int syscall_nr; /* -1: on CPU */
 		uint64_t ns;
 		struct stall_frame culprit; /* its application frame; function "" when unknown */
 	} phases[STALL_MAX_PHASES];
 };
+
+/* An empty record: its fields and counts zeroed, not its arrays (240 KB). */
+void stall_record_clear(struct stall_record *r);
+/* *dst = *src, with only the used part of each array copied. */
+void stall_record_copy(struct stall_record *dst, const struct stall_record *src);
 
 /*
  * Index of f in table (n of max used), added when not yet there: -1 when
