@@ -31,4 +31,22 @@ int mem_read(const struct mem_reader *m, uint64_t addr, void *buf, size_t len);
 int mem_read_live(void *ctx, uint64_t addr, void *buf, size_t len);
 int mem_read_ptr(const struct mem_reader *m, uint64_t addr, uint64_t *out);
 
+/*
+ * One look at a live process: each 256-byte block it reads is fetched once
+ * (a walk reads a frame, its code object, a type and its name in 8-byte
+ * pieces, many in the same blocks: 77 process_vm_readv calls for one Python
+ * stack). A block lies within a page, so it reads wholly or not at all,
+ * like any read of the page. What it holds is as old as the look: start a
+ * new one (mem_look_begin) for each read of a stack that may have moved.
+ */
+#define MEM_LOOK_BLOCK	256
+#define MEM_LOOK_BLOCKS 64
+struct mem_look {
+	pid_t pid;
+	uint64_t fetched[MEM_LOOK_BLOCKS]; /* each block's address + 1; 0: empty */
+	uint8_t data[MEM_LOOK_BLOCKS][MEM_LOOK_BLOCK];
+};
+/* Empties look and sets *out to read pid's memory through it. */
+void mem_look_begin(struct mem_look *look, pid_t pid, struct mem_reader *out);
+
 #endif

@@ -20,6 +20,7 @@
 #include "runtimes/python/tstate.h"
 
 #define NOT_METHODS 64
+#define NAMED_C_FUNCTIONS 64
 
 struct py_process {
 	pid_t pid;
@@ -33,11 +34,16 @@ struct py_process {
 	uint64_t methods_read_ns;
 	uint64_t not_methods[NOT_METHODS]; /* entries looked up in vain since (the interpreter's own) */
 	unsigned int n_not_methods;
+	struct named_c_function {
+		uint64_t entry; /* 0: empty */
+		char name[96];
+	} named[NAMED_C_FUNCTIONS]; /* names found in the tables, kept while they are the same */
 	struct served_request request; /* what the last read of request_tid's stack found */
 	pid_t request_tid;
 	struct py_code_cache *codes; /* code objects named before (NULL: out of memory, read in full) */
 	uint64_t gil_wait_from, gil_wait_to; /* where a thread waiting for the GIL sleeps; 0 until read */
 	char framework[16];		     /* the loop's library the mappings show: "gevent", or "" */
+	struct mem_look look;		     /* the blocks of memory one stack read read */
 };
 
 /*
@@ -188,7 +194,7 @@ int py_stack_read(struct py_process *p, pid_t tid, struct py_frame *frames, int 
 
 int py_stack_read_req(struct py_process *p, pid_t tid, struct py_frame *frames, int max, bool request)
 {
-	struct mem_reader mem = {mem_read_live, &p->pid};
+	struct mem_reader mem;
 	bool torn = false;
 	int r, tries;
 
@@ -207,6 +213,7 @@ int py_stack_read_req(struct py_process *p, pid_t tid, struct py_frame *frames, 
 	 * is rarely needed.
 	 */
 	for (tries = 0; tries < 5; tries++) {
+		mem_look_begin(&p->look, p->pid, &mem);
 		r = py_stack_read_cached(&mem, p->codes, p->version, p->runtime_addr, p->pthread_tid_offset, tid,
 					 frames, max, request ? &p->request : NULL, &torn);
 		if (r != -EFAULT && r != -EINVAL && r != -ELOOP && !(r > 0 && torn))
@@ -294,6 +301,7 @@ static int read_methods(struct py_process *p, const struct mem_reader *mem, uint
 		py_methods_free(p->methods);
 		p->methods = pm;
 		p->n_not_methods = 0; /* new tables: every miss may be a hit now */
+		memset(p->named, 0, sizeof(p->named));
 	}
 	proc_maps_free(maps);
 	return 0;
@@ -312,17 +320,34 @@ void py_process_warm_methods(struct py_process *p)
  * function is first to be named, and again on a miss once extensions were
  * loaded since (more mappings), at most once a second.
  */
+static int name_c_function(struct py_process *p, const struct mem_reader *mem, uint64_t entry, char *buf, size_t len)
+{
+	struct named_c_function *n = &p->named[(entry >> 4) % NAMED_C_FUNCTIONS];
+
+	if (n->entry == entry) {
+		snprintf(buf, len, "%s", n->name);
+		return 0;
+	}
+	if (!p->methods || py_methods_name(p->methods, mem, entry, buf, len))
+		return -ENOENT;
+	if (strlen(buf) < sizeof(n->name)) {
+		n->entry = entry;
+		memcpy(n->name, buf, strlen(buf) + 1);
+	}
+	return 0;
+}
+
 int py_process_c_function(struct py_process *p, uint64_t entry, char *buf, size_t len)
 {
 	struct mem_reader mem = {mem_read_live, &p->pid};
 	uint64_t now = monotonic_ns();
 
-	if (p->methods && py_methods_name(p->methods, &mem, entry, buf, len) == 0)
+	if (name_c_function(p, &mem, entry, buf, len) == 0)
 		return 0;
 	if (known_miss(p, entry) || (p->methods_read_ns && now - p->methods_read_ns < METHODS_REREAD_NS))
 		return -ENOENT;
 	p->not_methods[p->n_not_methods++ % NOT_METHODS] = entry;
 	if (read_methods(p, &mem, now))
 		return -ENOENT;
-	return p->methods ? py_methods_name(p->methods, &mem, entry, buf, len) : -ENOENT;
+	return name_c_function(p, &mem, entry, buf, len);
 }
