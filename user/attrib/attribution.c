@@ -336,7 +336,6 @@ static void fill_identity(struct stall_record *r, __u32 pid, __u32 tid, const ch
 	r->threshold_ns = threshold_ns;
 	r->syscall_nr = -1;
 	r->fd = -1;
-	proc_exe_path(pid, r->exe, sizeof(r->exe));
 }
 
 void attribute_live(struct attribution *a, const struct ls_loop *snap, const struct ls_stack stacks[2], uint64_t now_ns,
@@ -351,6 +350,7 @@ void attribute_live(struct attribution *a, const struct ls_loop *snap, const str
 	int i;
 
 	fill_identity(r, snap->pid, snap->tid, snap->comm, snap->iter_seq, snap->iter_start_ns, threshold_ns);
+	proc_exe_path(r->pid, r->exe, sizeof(r->exe));
 	r->duration_ns = loop_busy_ns(snap, now_ns);
 	r->cpu_ns = snap->acct.cpu_ns;
 	r->runq_ns = snap->acct.runq_ns;
@@ -468,6 +468,7 @@ void attribute_end(struct attribution *a, const struct ls_event *e, const struct
 		for (i = 0; i < begin->nframes; i++)
 			r->frames[i] = begin->frames[i];
 	} else {
+		proc_exe_path(r->pid, r->exe, sizeof(r->exe));
 		capture_native(a, r, e->stack.nr_frames ? &e->stack : NULL, false);
 	}
 }

@@ -18,6 +18,7 @@
 #define TICK_MS	   100
 #define TRIM_AFTER 64 /* jobs: a burst of records, or of processes warmed */
 #define NAMED_BEGINS 16
+#define SPARE_JOBS 2
 #define NAMED_BEGIN_FRAMES 64
 
 enum job_type { JOB_STALL, JOB_KILL, JOB_SUMMARY, JOB_LOSS, JOB_WARM, JOB_FORGET, JOB_REOPEN };
@@ -50,6 +51,9 @@ struct reporter {
 	struct containers *containers;	/* each process's container, read here (may be NULL) */
 	bool realtime;			/* wanted: SCHED_FIFO 1 but for warming (under lock) */
 	int since_trim;			/* jobs run since the heap was last trimmed */
+	/* Stall jobs run, for the next: a new one is mapped, faulted in and unmapped (264 KB). */
+	struct job *spare[SPARE_JOBS];
+	int nspare;
 	struct named_begin {
 		pid_t tid;
 		uint64_t iter_seq;
@@ -78,8 +82,10 @@ static void enqueue(struct reporter *rep, enum job_type type, pid_t pid, const v
 		pthread_mutex_unlock(&rep->lock);
 		return;
 	}
+	j = type == JOB_STALL && rep->nspare ? rep->spare[--rep->nspare] : NULL;
 	pthread_mutex_unlock(&rep->lock);
-	j = malloc(offsetof(struct job, u) + size);
+	if (!j)
+		j = malloc(offsetof(struct job, u) + size);
 	if (!j) {
 		counter_inc(&rep->counters->reports_dropped);
 		return;
@@ -235,9 +241,12 @@ static void *reporter_main(void *arg)
 		pthread_cond_signal(&rep->room);
 		pthread_mutex_unlock(&rep->lock);
 		run_job(rep, j, realtime);
-		free(j);
 		sinks_tick(rep->sinks);
 		pthread_mutex_lock(&rep->lock);
+		if (j->type == JOB_STALL && rep->nspare < SPARE_JOBS)
+			rep->spare[rep->nspare++] = j;
+		else
+			free(j);
 		/* A burst is over: what it took goes back to the system (glibc keeps freed heap otherwise). */
 		if (!rep->head && ++rep->since_trim >= TRIM_AFTER) {
 			rep->since_trim = 0;
@@ -292,6 +301,8 @@ void reporter_free(struct reporter *rep)
 	pthread_cond_signal(&rep->wake);
 	pthread_mutex_unlock(&rep->lock);
 	pthread_join(rep->thread, NULL);
+	while (rep->nspare)
+		free(rep->spare[--rep->nspare]);
 	sinks_flush(rep->sinks);
 	sinks_destroy(rep->sinks);
 	resolver_free(rep->resolver);

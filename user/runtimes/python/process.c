@@ -19,7 +19,7 @@
 #include "runtimes/python/stack.h"
 #include "runtimes/python/tstate.h"
 
-#define NOT_METHODS 64
+#define NOT_METHODS 256 /* fewer: a stall's samples pushed misses out, and the maps were read again */
 #define NAMED_C_FUNCTIONS 64
 
 struct py_process {
