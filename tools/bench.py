@@ -318,66 +318,78 @@ asyncio.run(main(int(sys.argv[1]), float(sys.argv[2]), sys.argv[3] == "cpu"))
 """
 
 
-def lateness(count=50):
-    """How long past the threshold a stall's begin record comes out of loopstall (read as it is written)."""
+def lateness(count=50, hogs=0, options=()):
+    """How long past the threshold a stall's begin record comes out of loopstall (read as it is written),
+    beside hogs processes that keep a CPU busy each, loopstall run with options."""
+    busy = [subprocess.Popen(["/usr/bin/python3", "-c", "while True: pass"]) for _ in range(hogs)]
+    try:
+        for threshold_ms, kind in ((100, "sleep"), (100, "cpu"), (20, "sleep"), (20, "cpu")):
+            late_once(count, threshold_ms, kind, f"{hogs} CPU hogs, " if hogs else "", options)
+    finally:
+        for h in busy:
+            h.kill()
+            h.wait()
+
+
+def late_once(count, threshold_ms, kind, beside, options):
     import threading
-    for threshold_ms, kind in ((100, "sleep"), (100, "cpu"), (20, "sleep"), (20, "cpu")):
-        stall_s = threshold_ms * 1.5 / 1000
-        staller = subprocess.Popen(["/usr/bin/python3", "-c", LATE_STALLER, str(count), str(stall_s), kind],
-                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        starts, begins = [], []
+    stall_s = threshold_ms * 1.5 / 1000
+    staller = subprocess.Popen(["/usr/bin/python3", "-c", LATE_STALLER, str(count), str(stall_s), kind],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    starts, begins = [], []
 
-        def read_starts():
-            for line in staller.stdout:
-                starts.append(float(line))
-        try:
-            staller.stdout.readline()
-            ls = subprocess.Popen([LOOPSTALL, "--json", "-t", f"{threshold_ms}ms", "-p", str(staller.pid)],
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            if not ls.stderr.readline().startswith("loopstall: watching"):
-                sys.exit("bench: loopstall did not attach")
-            settle(ls.pid)
-            reader = threading.Thread(target=read_starts, daemon=True)
-            reader.start()
-            staller.stdin.write("go\n")
-            staller.stdin.flush()
-            # The clock reading a record is this thread's: it must not wait for a CPU behind the staller
-            # (as loopstall's own threads do not), or the bench measures its own wake-up.
-            os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(1))
-            for line in ls.stdout:
-                now = time.monotonic()
-                r = json.loads(line)
-                if r.get("event") == "stall" and r["phase"] == "begin":
-                    begins.append((now, r["duration_ms"]))
-            ls.wait(timeout=10)
-            reader.join(timeout=10)
-        finally:
-            os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
-            staller.kill()
-            staller.wait()
-        if len(begins) < count * 0.9 or len(starts) < count:
-            sys.exit(f"bench: {len(begins)} begin records of {count} stalls")
-        # Each begin record after the latest stall start before it.
-        late, detect = [], []
-        for t, duration_ms in begins:
-            start = max((s for s in starts if s < t), default=None)
-            late.append((t - start) * 1000 - threshold_ms)
-            detect.append(duration_ms - threshold_ms)
-        worst = late.index(max(late))
-        # A stall that ended before its begin record came has none: later than the stall's end, so at
-        # least stall - threshold late, and counted so (it is the worst of them).
-        missed = max(0, len(starts) - len(begins))
-        ended_first = stall_s * 1000 - threshold_ms
-        late = sorted(late + [float("inf")] * missed)
-        p99 = late[min(len(late) - 1, int(len(late) * 0.99))]
+    def read_starts():
+        for line in staller.stdout:
+            starts.append(float(line))
+    try:
+        staller.stdout.readline()
+        ls = subprocess.Popen([LOOPSTALL, *options, "--json", "-t", f"{threshold_ms}ms", "-p", str(staller.pid)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        if not ls.stderr.readline().startswith("loopstall: watching"):
+            sys.exit("bench: loopstall did not attach")
+        settle(ls.pid)
+        reader = threading.Thread(target=read_starts, daemon=True)
+        reader.start()
+        staller.stdin.write("go\n")
+        staller.stdin.flush()
+        # The clock reading a record is this thread's: it must not wait for a CPU behind the staller
+        # (as loopstall's own threads do not), or the bench measures its own wake-up.
+        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(1))
+        for line in ls.stdout:
+            now = time.monotonic()
+            r = json.loads(line)
+            if r.get("event") == "stall" and r["phase"] == "begin":
+                begins.append((now, r["duration_ms"]))
+        ls.wait(timeout=10)
+        reader.join(timeout=10)
+    finally:
+        os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
+        staller.kill()
+        staller.wait()
+    if len(begins) < count * 0.9 or len(starts) < count:
+        sys.exit(f"bench: {len(begins)} begin records of {count} stalls")
+    # Each begin record after the latest stall start before it.
+    late, detect = [], []
+    for t, duration_ms in begins:
+        start = max((s for s in starts if s < t), default=None)
+        late.append((t - start) * 1000 - threshold_ms)
+        detect.append(duration_ms - threshold_ms)
+    worst = late.index(max(late))
+    # A stall that ended before its begin record came has none: later than the stall's end, so at
+    # least stall - threshold late, and counted so (it is the worst of them).
+    missed = max(0, len(starts) - len(begins))
+    ended_first = stall_s * 1000 - threshold_ms
+    late = sorted(late + [float("inf")] * missed)
+    p99 = late[min(len(late) - 1, int(len(late) * 0.99))]
 
-        def ms(v):
-            return f"over {ended_first:.2f} ms" if v == float("inf") else f"{v:.2f} ms"
-        print(f"begin record lateness, {kind} stalls at {threshold_ms} ms (record out of loopstall, past the "
-              f"threshold): median {ms(statistics.median(late))}, p99 {ms(p99)}, max {ms(late[-1])} "
-              f"({missed} of {len(late)} stalls ended before a begin record; the latest record {worst + 1} of "
-              f"{len(begins)}, decided {detect[worst]:.2f} ms past the threshold; records' duration_ms past it: "
-              f"median {statistics.median(detect):.2f} ms)", flush=True)
+    def ms(v):
+        return f"over {ended_first:.2f} ms" if v == float("inf") else f"{v:.2f} ms"
+    print(f"begin record lateness, {beside}{' '.join(options) + ', ' if options else ''}{kind} stalls at "
+          f"{threshold_ms} ms (record out of loopstall, past the "
+          f"threshold): median {ms(statistics.median(late))}, p99 {ms(p99)}, max {ms(late[-1])} "
+          f"({missed} of {len(late)} stalls ended before a begin record; the latest record {worst + 1} of "
+          f"{len(begins)}, decided {detect[worst]:.2f} ms past the threshold; records' duration_ms past it: "
+          f"median {statistics.median(detect):.2f} ms)", flush=True)
 
 
 def uvicorn(args):
@@ -418,7 +430,7 @@ def uvicorn(args):
 
 
 REDIS_RUNS = 10  # its runs spread over 10% on the 2-core VM: more of them for a median within 1%
-PARTS = ("hotpath", "redis", "uvicorn", "stalls", "lateness", "loops")
+PARTS = ("hotpath", "redis", "uvicorn", "stalls", "lateness", "lateness-loaded", "loops")
 
 
 def main():
@@ -443,6 +455,9 @@ def main():
         stall_cost("node")
     if "lateness" in parts:
         lateness()
+    if "lateness-loaded" in parts:
+        lateness(hogs=2)
+        lateness(hogs=2, options=("--realtime",))
     if "loops" in parts:
         loops_cost()
 

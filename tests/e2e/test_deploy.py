@@ -110,7 +110,7 @@ def test_daemonset_fields_the_readme_names():
     sc = c["securityContext"]
     assert sc.get("privileged") is not True
     assert sc["allowPrivilegeEscalation"] is False
-    assert sorted(sc["capabilities"]["add"]) == ["BPF", "PERFMON", "SYS_PTRACE", "SYS_RESOURCE"]
+    assert sorted(sc["capabilities"]["add"]) == ["BPF", "PERFMON", "SYS_NICE", "SYS_PTRACE", "SYS_RESOURCE"]
     assert sc["capabilities"]["drop"] == ["ALL"]
     mounts = {m["mountPath"]: m for m in c["volumeMounts"]}
     volumes = {v["name"]: v for v in spec["volumes"]}

@@ -1,5 +1,5 @@
 """Past the limits and beside the loops: 1100 loops, a full loop map and watched set, a target that exec()s
-node, loopstall's threads at realtime priority (and refused it), and kept off a stalled loop's CPU."""
+node, loopstall's threads at realtime priority by default (and refused it), and kept off a stalled loop's CPU."""
 import json
 import os
 import re
@@ -101,34 +101,37 @@ def sched_policies(pid):
 
 
 def test_realtime_threads_and_hooks_at_normal_priority(procs, loopstall, tmp_path):
-    """--realtime: the detecting thread and the reporter run at SCHED_FIFO 1; a hook it starts does not
-    inherit it. By default every thread is normal."""
+    """By default (CAP_SYS_NICE allowing it) the detecting thread and the reporter run at SCHED_FIFO 1; a
+    hook it starts does not inherit it. With --no-realtime every thread is normal."""
     seen = tmp_path / "hook-policy"
     hook = tmp_path / "hook.sh"
     hook.write_text(f"#!/bin/sh\nawk '/^policy/ {{print $3}}' /proc/self/sched >> {seen}\n")
     hook.chmod(0o755)
     p = start_staller(procs, "periodic")
-    ls = loopstall(["-p", str(p.pid), "--realtime", "--exec", str(hook)])
+    ls = loopstall(["-p", str(p.pid), "--exec", str(hook)])
     ls.wait_ready()
     ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "end")
     assert sched_policies(ls.proc.pid).count(1) == 2, sched_policies(ls.proc.pid)
     time.sleep(0.5)
     assert seen.read_text().split() and set(seen.read_text().split()) == {"0"}, seen.read_text()
-    normal = loopstall(["-p", str(p.pid)])
+    normal = loopstall(["-p", str(p.pid), "--no-realtime"])
     normal.wait_ready()
     normal.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "end")
     assert set(sched_policies(normal.proc.pid)) == {0}, sched_policies(normal.proc.pid)
 
 
-def test_realtime_refused_is_said_once_and_detection_goes_on(procs, tmp_path):
-    """--realtime without CAP_SYS_NICE (a container without it): one line on stderr, records as before."""
+def test_realtime_refused_is_said_once_when_asked_and_detection_goes_on(procs, tmp_path):
+    """Without CAP_SYS_NICE (a container without it): normal priority, records as before; said once on
+    stderr only when --realtime asked for it."""
     p = start_staller(procs, "periodic")
-    r = subprocess.run(["setpriv", "--inh-caps=-sys_nice", "--bounding-set=-sys_nice", LOOPSTALL, "--json",
-                        "--realtime", "-p", str(p.pid), "-d", "2s"], capture_output=True, text=True, timeout=30)
-    assert r.returncode == 0, r.stderr
-    refused = [l for l in r.stderr.splitlines() if "--realtime refused" in l]
-    assert len(refused) == 1, r.stderr
-    assert any(json.loads(l).get("phase") == "end" for l in r.stdout.splitlines()), r.stdout
+    for asked in (False, True):
+        r = subprocess.run(["setpriv", "--inh-caps=-sys_nice", "--bounding-set=-sys_nice", LOOPSTALL, "--json",
+                            *(["--realtime"] if asked else []), "-p", str(p.pid), "-d", "2s"],
+                           capture_output=True, text=True, timeout=30)
+        assert r.returncode == 0, r.stderr
+        refused = [l for l in r.stderr.splitlines() if "--realtime refused" in l]
+        assert len(refused) == (1 if asked else 0), r.stderr
+        assert any(json.loads(l).get("phase") == "end" for l in r.stdout.splitlines()), r.stdout
 
 
 def allowed_cpus(pid):

@@ -88,8 +88,8 @@ def test_unit_verifies_and_its_capabilities_suffice(installed):
     # loopstall runs within the unit's bounding set (those of its capabilities this machine has).
     caps = re.search(r"^CapabilityBoundingSet=(.*)$", text, re.M).group(1).split()
     have = int(re.search(r"CapBnd:\s*([0-9a-f]+)", open("/proc/self/status").read()).group(1), 16)
-    numbers = {"CAP_DAC_READ_SEARCH": 2, "CAP_KILL": 5, "CAP_SYS_PTRACE": 19, "CAP_SYS_RESOURCE": 24,
-               "CAP_PERFMON": 38, "CAP_BPF": 39}
+    numbers = {"CAP_DAC_READ_SEARCH": 2, "CAP_KILL": 5, "CAP_SYS_PTRACE": 19, "CAP_SYS_NICE": 23,
+               "CAP_SYS_RESOURCE": 24, "CAP_PERFMON": 38, "CAP_BPF": 39}
     keep = [c for c in caps if have >> numbers[c] & 1]
     assert "CAP_BPF" in keep and "CAP_PERFMON" in keep and "CAP_SYS_PTRACE" in keep
     bounding = "-all," + ",".join("+" + c[4:].lower() for c in keep)

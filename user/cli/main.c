@@ -865,10 +865,10 @@ int main(int argc, char **argv)
 		goto out;
 	describe_targets(&app);
 	/* The detecting thread wakes at a stall's threshold, often on the CPU a stalled loop keeps busy. */
-	if (app.opts.realtime && sched_set_realtime(true))
-		fprintf(stderr, "loopstall: --realtime refused (no CAP_SYS_NICE): running at normal priority\n");
-	else if (app.opts.realtime)
+	if (app.opts.realtime != REALTIME_OFF && sched_set_realtime(true) == 0)
 		reporter_set_realtime(app.reporter, true);
+	else if (app.opts.realtime == REALTIME_ASKED)
+		fprintf(stderr, "loopstall: --realtime refused (no CAP_SYS_NICE): running at normal priority\n");
 	clock_gettime(CLOCK_REALTIME, &app.lost.since);
 	app.memory_limited = memory_limit_find(&app.memory) == 0;
 	fit_records_to_memory(&app);

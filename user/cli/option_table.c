@@ -40,15 +40,17 @@ const struct option_spec option_specs[] = {
 	 "past it (a target, or a child forked by a watched process) are not watched: said once on stderr and "
 	 "counted in *loopstall_processes_unwatched_total*."},
 	{OPT_REALTIME, "realtime", NULL, NULL, SECTION_GENERAL,
-	 "run the detecting thread, and the reporter writing records, at SCHED_FIFO 1: a loop stalled on CPU "
-	 "does not delay them",
-	 "Run the detecting thread, and the reporter thread while it waits for and writes records (not while it "
-	 "warms a process's symbols), at SCHED_FIFO priority 1, the lowest, reset for every thread or process "
-	 "they start (hooks). A loop stalled on CPU keeps its CPU busy; loopstall's threads keep off that CPU, "
-	 "but where every other CPU is busy too, a thread woken at the threshold under the fair scheduler waits "
-	 "for a time slice to end (3 ms by default); at realtime priority it does not. Needs CAP_SYS_NICE "
-	 "(neither the unit nor the DaemonSet has it); refused, it is said once on stderr and loopstall runs at "
-	 "normal priority."},
+	 "insist on SCHED_FIFO 1 (the default where allowed): say so on stderr when it is refused",
+	 "Insist on realtime priority, the default where CAP_SYS_NICE allows it: the detecting thread, and the "
+	 "reporter thread while it waits for and writes records (not while it warms a process's symbols), run "
+	 "at SCHED_FIFO priority 1, the lowest, reset for every thread or process they start (hooks). A loop "
+	 "stalled on CPU keeps its CPU busy; loopstall's threads keep off that CPU, but where every other CPU "
+	 "is busy too, a thread woken at the threshold under the fair scheduler waits for a time slice to end "
+	 "(3 ms by default); at realtime priority it does not. Without CAP_SYS_NICE loopstall runs at normal "
+	 "priority, and with *--realtime* it says so once on stderr."},
+	{OPT_NO_REALTIME, "no-realtime", NULL, NULL, SECTION_GENERAL, "run every thread at normal priority",
+	 "Run every thread at normal priority, as the fair scheduler places them: begin records may come a time "
+	 "slice late on a host whose CPUs are all busy."},
 	{OPT_REQUEST_QUERY, "request-query", NULL, NULL, SECTION_GENERAL,
 	 "keep requests' query strings in records (they may hold secrets)",
 	 "Keep requests' query strings in records. By default a request's path keeps its *?* and an ellipsis "

@@ -186,7 +186,8 @@ static int apply(struct options *o, const struct option_spec *spec, const char *
 	case OPT_BTF: o->btf_path = arg; return 0;
 	case OPT_MAX_LOOPS: return parse_map_size(opt, arg, &o->max_loops, err, errlen);
 	case OPT_MAX_PROCESSES: return parse_map_size(opt, arg, &o->max_processes, err, errlen);
-	case OPT_REALTIME: o->realtime = true; return 0;
+	case OPT_REALTIME: o->realtime = REALTIME_ASKED; return 0;
+	case OPT_NO_REALTIME: o->realtime = REALTIME_OFF; return 0;
 	case OPT_REQUEST_QUERY: o->request_query = true; return 0;
 	case 'v': o->verbose = true; return 0;
 	case 'h': o->help = true; return 0;

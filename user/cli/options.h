@@ -58,7 +58,8 @@ struct options {
 	int log_keep;
 	bool syslog;
 	bool request_query; /* --request-query: keep query strings in records */
-	bool realtime; /* --realtime */
+	/* SCHED_FIFO 1 where CAP_SYS_NICE allows; asked (--realtime): said when refused; off: --no-realtime */
+	enum { REALTIME_WHERE_ALLOWED, REALTIME_ASKED, REALTIME_OFF } realtime;
 
 	/* loopstall top */
 	bool top;
