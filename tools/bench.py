@@ -294,6 +294,45 @@ def loops_cost(seconds=10):
               f"peak RSS {rss:.1f} MiB", flush=True)
 
 
+def storm(seconds=10):
+    """loopstall host-wide beside N loops that each stall 150 ms once a second: its CPU, peak RSS, and the
+    stalls it told of (begin and end records)."""
+    for stalling in (100, 500):
+        loops = subprocess.Popen([LOOPS, "0", "0", str(stalling)], stdout=subprocess.PIPE, text=True)
+        try:
+            loops.stdout.readline()
+            ls = subprocess.Popen([LOOPSTALL, "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            ls.stderr.readline()
+            counts = {"begin": 0, "end": 0, "lost": 0}
+
+            def count():
+                for line in ls.stdout:
+                    r = json.loads(line)
+                    if r.get("event") == "stall" and r.get("pid") == loops.pid:
+                        counts[r["phase"]] += 1
+                    elif r.get("event") == "lost":
+                        counts["lost"] += 1
+            import threading
+            reader = threading.Thread(target=count, daemon=True)
+            reader.start()
+            time.sleep(2)  # every loop has stalled once, and loopstall has warmed for each process
+            t0, c0, n0 = time.monotonic(), cpu_seconds(ls.pid), dict(counts)
+            time.sleep(seconds)
+            elapsed = time.monotonic() - t0
+            cpu = (cpu_seconds(ls.pid) - c0) / elapsed * 100
+            told = {k: (counts[k] - n0[k]) / elapsed for k in ("begin", "end")}
+            rss = peak_rss_mib(ls.pid)
+            ls.send_signal(signal.SIGINT)
+            ls.wait(timeout=30)
+            reader.join(timeout=10)
+        finally:
+            loops.kill()
+            loops.wait()
+        print(f"host-wide, {stalling} loops stalling 150 ms once a second ({stalling} stalls/s): loopstall "
+              f"{cpu:.1f}% of one core, peak RSS {rss:.1f} MiB; begin records {told['begin']:.0f}/s, end "
+              f"records {told['end']:.0f}/s; records of losses {counts['lost']}", flush=True)
+
+
 LATE_STALLER = """
 import asyncio, sys, time
 async def main(n, seconds, on_cpu):
@@ -430,7 +469,7 @@ def uvicorn(args):
 
 
 REDIS_RUNS = 10  # its runs spread over 10% on the 2-core VM: more of them for a median within 1%
-PARTS = ("hotpath", "redis", "uvicorn", "stalls", "lateness", "lateness-loaded", "loops")
+PARTS = ("hotpath", "redis", "uvicorn", "stalls", "lateness", "lateness-loaded", "loops", "storm")
 
 
 def main():
@@ -460,6 +499,8 @@ def main():
         lateness(hogs=2, options=("--realtime",))
     if "loops" in parts:
         loops_cost()
+    if "storm" in parts:
+        storm()
 
 
 if __name__ == "__main__":

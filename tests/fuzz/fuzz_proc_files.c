@@ -62,7 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		left -= n + (n < left);
 	}
 	snprintf(path, sizeof(path), "%s/cgroup", dir);
-	if (cgroup_throttle_find_at(path, dir, &throttle) == 0)
+	if (cgroup_throttle_find_at(path, dir, &throttle, &ns) == 0)
 		(void)cgroup_throttle_read(&throttle, &ns);
 	for (unsigned long inode = 0; inode < 3; inode++) {
 		snprintf(buf, sizeof(buf), "socket:[%lu]", inode ? inode * 12345 : 0);

@@ -40,12 +40,19 @@ static void remove_root(void)
 	ck_assert_int_eq(system(cmd), 0);
 }
 
-/* The throttled time of the cgroup a /proc/PID/cgroup file names, read as a stall's begin reads it. */
+/* The throttled time of the cgroup a /proc/PID/cgroup file names, found as a stall's begin finds it, and
+ * read again as its end reads it. */
 static int throttled_ns(const char *cgroup_file, const char *sysfs, uint64_t *ns)
 {
 	struct cgroup_throttle t;
+	uint64_t found;
+	int r = cgroup_throttle_find_at(cgroup_file, sysfs, &t, &found);
 
-	return cgroup_throttle_find_at(cgroup_file, sysfs, &t) ?: cgroup_throttle_read(&t, ns);
+	if (r)
+		return r;
+	ck_assert_int_eq(cgroup_throttle_read(&t, ns), 0);
+	ck_assert_uint_eq(*ns, found);
+	return 0;
 }
 
 START_TEST(v1_cpu_controller_in_any_order)

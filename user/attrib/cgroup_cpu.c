@@ -32,6 +32,7 @@ static int read_stat(const char *path, const char *key, uint64_t *value)
 struct throttle_walk {
 	const char *sysfs;
 	struct cgroup_throttle *t;
+	uint64_t *ns;
 };
 
 /* 1 once a hierarchy's cpu.stat was found (stops the walk), else 0 to go on. */
@@ -39,7 +40,6 @@ static int throttle_entry(void *ctx, const struct cgroup_entry *e)
 {
 	struct throttle_walk *w = ctx;
 	struct cgroup_throttle *t = w->t;
-	uint64_t ns;
 	int n;
 
 	if (*e->controllers == 0) {
@@ -52,7 +52,7 @@ static int throttle_entry(void *ctx, const struct cgroup_entry *e)
 	} else {
 		return 0;
 	}
-	return n > 0 && (size_t)n < sizeof(t->stat) && cgroup_throttle_read(t, &ns) == 0;
+	return n > 0 && (size_t)n < sizeof(t->stat) && cgroup_throttle_read(t, w->ns) == 0;
 }
 
 int cgroup_throttle_read(const struct cgroup_throttle *t, uint64_t *ns)
@@ -64,9 +64,9 @@ int cgroup_throttle_read(const struct cgroup_throttle *t, uint64_t *ns)
 	return r;
 }
 
-int cgroup_throttle_find_at(const char *cgroup_file, const char *sysfs, struct cgroup_throttle *t)
+int cgroup_throttle_find_at(const char *cgroup_file, const char *sysfs, struct cgroup_throttle *t, uint64_t *ns)
 {
-	struct throttle_walk w = {sysfs, t};
+	struct throttle_walk w = {sysfs, t, ns};
 	char *text = malloc(CGROUP_FILE_MAX + 1);
 	int len, found;
 
@@ -80,10 +80,10 @@ int cgroup_throttle_find_at(const char *cgroup_file, const char *sysfs, struct c
 	return found ? 0 : -ENOENT;
 }
 
-int cgroup_throttle_find(pid_t pid, struct cgroup_throttle *t)
+int cgroup_throttle_find(pid_t pid, struct cgroup_throttle *t, uint64_t *ns)
 {
 	char path[64];
 
 	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
-	return cgroup_throttle_find_at(path, "/sys/fs/cgroup", t);
+	return cgroup_throttle_find_at(path, "/sys/fs/cgroup", t, ns);
 }

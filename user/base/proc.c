@@ -237,7 +237,8 @@ int proc_stat_read(pid_t pid, struct proc_stat *st)
 	ssize_t n;
 	int fd, i;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	/* The task's own file: the process's (/proc/PID/stat) sums its threads' times, 500 threads' too. */
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? -ESRCH : -errno;

@@ -459,7 +459,7 @@ static void report_begin(struct detector *d, const struct followed *f, const str
 		if (c.at)
 			s->cpu_culprit = *c.at;
 	}
-	s->throttle_err = cgroup_throttle_find(l->pid, &s->throttle) ?: cgroup_throttle_read(&s->throttle, &s->throttled_ns0);
+	s->throttle_err = cgroup_throttle_find(l->pid, &s->throttle, &s->throttled_ns0);
 	s->last_duration_ns = s->begin->duration_ns;
 	d->nopen++;
 	counter_add(&d->counters->capture_ns, thread_cpu_ns() - cpu0);
