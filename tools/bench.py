@@ -30,6 +30,16 @@ FLOOR = os.path.join(ROOT, "build", "bench_floor")
 FLOOR_OBJ = os.path.join(ROOT, "build", "bench_floor.bpf.o")
 
 
+VERDICTS = []  # one line per target of the figures measured, printed at the end
+
+
+def target(figure, value, limit, unit, at_most=True):
+    """Notes whether value meets the target limit (at most, or at least)."""
+    met = value <= limit if at_most else value >= limit
+    VERDICTS.append(f"{'met   ' if met else 'missed'} {figure}: {value:.3f} {unit} "
+                    f"({'at most' if at_most else 'at least'} {limit} {unit})")
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -135,6 +145,10 @@ def stall_cost(runtime, count=15):
         sys.exit("bench: the staller's stalls were not seen")
     first_ms = first[1] / first[0] * 1000
     repeat_ms = (last[1] - first[1]) / (last[0] - first[0]) * 1000
+    target(f"stall report cost, {runtime}, repeated", repeat_ms, 0.5, "ms")
+    if runtime == "node":
+        target("stall report cost, node, first", first_ms, 5, "ms")
+    target(f"warming a {runtime} process at attach", first[2] * 1000, 10 if runtime == "python" else 30, "ms")
     print(f"stall report cost, {runtime} (loopstall CPU, begin + end records): first {first_ms:.2f} ms, "
           f"repeat {repeat_ms:.2f} ms (mean over {int(last[0] - first[0])} more stalls in the warm process); "
           f"warming the process at attach, before its first stall: {first[2] * 1000:.2f} ms")
@@ -194,6 +208,12 @@ def compare(what, unit, runs, measure, variants=VARIANTS):
           f"loopstall {m['loopstall']:.0f} {unit} (ratio to without: floor {m['floor'] / m['without']:.3f}, "
           f"loopstall {m['loopstall'] / m['without']:.3f}{alone}; loopstall to floor "
           f"{m['loopstall'] / m['floor']:.3f}{above}; medians of {runs})", flush=True)
+    if what.startswith("hot path, epoll loop iteration"):
+        target("one iteration of a watched epoll loop, above the floor", m["loopstall"] - m["floor"], 40, "ns")
+    if what.startswith("redis-benchmark"):
+        lo, hi = ratio_interval(values["loopstall"], values["floor"])
+        target(f"redis GET, watched, to the floor (95% interval {lo:.3f}-{hi:.3f})", m["loopstall"] / m["floor"],
+               0.99, "", at_most=False)
     if unit != "ns":  # throughput moves a lot run to run on a VM: show how much, and what the medians can tell
         print("  runs: " + "; ".join(f"{v} {min(values[v]):.0f}-{max(values[v]):.0f}" for v in variants), flush=True)
         print("  95% interval of the ratios (bootstrap over the runs): " + "; ".join(
@@ -328,6 +348,9 @@ def storm(seconds=10):
         finally:
             loops.kill()
             loops.wait()
+        if stalling == 500:
+            target("500 loops stalling once a second, loopstall's CPU", cpu, 15, "% of one core")
+            target("500 loops stalling once a second, loopstall's peak RSS", rss, 64, "MiB")
         print(f"host-wide, {stalling} loops stalling 150 ms once a second ({stalling} stalls/s): loopstall "
               f"{cpu:.1f}% of one core, peak RSS {rss:.1f} MiB; begin records {told['begin']:.0f}/s, end "
               f"records {told['end']:.0f}/s; records of losses {counts['lost']}", flush=True)
@@ -423,6 +446,8 @@ def late_once(count, threshold_ms, kind, beside, options):
 
     def ms(v):
         return f"over {ended_first:.2f} ms" if v == float("inf") else f"{v:.2f} ms"
+    target(f"begin record p99 past the threshold, {beside}{' '.join(options) + ', ' if options else ''}{kind} "
+           f"stalls at {threshold_ms} ms", p99, 3, "ms")
     print(f"begin record lateness, {beside}{' '.join(options) + ', ' if options else ''}{kind} stalls at "
           f"{threshold_ms} ms (record out of loopstall, past the "
           f"threshold): median {ms(statistics.median(late))}, p99 {ms(p99)}, max {ms(late[-1])} "
@@ -501,6 +526,7 @@ def main():
         loops_cost()
     if "storm" in parts:
         storm()
+    print("\ntargets:\n" + "\n".join(VERDICTS))
 
 
 if __name__ == "__main__":
