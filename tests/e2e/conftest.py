@@ -11,9 +11,11 @@ import socket
 import stat
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
+import uuid
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -281,3 +283,173 @@ def sample(families, name, suffix="", **labels):
 
 
 sys.path.insert(0, os.path.dirname(__file__))
+
+
+# Servers, apps and views that the tests of several modules start.
+
+TASK_SECONDS = 1.5  # what apps/fastapi_app.py's blocking handlers take
+
+
+def start_gunicorn(procs, port, timeout=10, task_seconds=TASK_SECONDS):
+    """apps/fastapi_app.py under gunicorn -w 1 -t TIMEOUT with uvicorn's worker; returns the arbiter."""
+    env = dict(os.environ, TASK_SECONDS=str(task_seconds))
+    arbiter = procs(
+        [PYTHON, "-m", "gunicorn", "-w", "1", "-t", str(timeout), "-k", "uvicorn.workers.UvicornWorker",
+         "--bind", f"127.0.0.1:{port}", "fastapi_app:app"],
+        cwd=APPS, env=env, stdout=open(os.devnull, "w"), stderr=open(os.devnull, "w"))
+    wait_port(port)
+    # The arbiter listens before its worker exists: wait for the worker to answer.
+    deadline = time.monotonic() + 15
+    while not worker_pids(arbiter.pid) or "hello" not in http_get(port, "/"):
+        assert time.monotonic() < deadline, "the gunicorn worker did not start"
+        time.sleep(0.1)
+    return arbiter
+
+
+def worker_pids(arbiter_pid):
+    with open(f"/proc/{arbiter_pid}/task/{arbiter_pid}/children") as f:
+        return [int(p) for p in f.read().split()]
+
+
+def start_redis(procs, tmp_path):
+    port = free_port()
+    p = procs(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+               "--enable-debug-command", "local", "--dir", str(tmp_path)], stdout=subprocess.DEVNULL)
+    wait_port(port)
+    return p, port
+
+
+def redis_cli(port, *args):
+    return subprocess.run(["redis-cli", "-p", str(port), *args], capture_output=True, text=True, check=True,
+                          timeout=30).stdout
+
+
+def start_frozen(procs, *args):
+    """apps/frozen_server.py: an asyncio line server; returns it and its port."""
+    p = procs([PYTHON, f"{APPS}/frozen_server.py", *args], stdout=subprocess.PIPE, text=True)
+    port = int(p.proc.stdout.readline())
+    return p, port
+
+
+def send_line(port, line):
+    """Sends one command line to a line server; returns the connection, to read "done" from or to leave
+    hanging."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=30)
+    s.sendall(line.encode() + b"\n")
+    return s
+
+
+def send_command(port, line):
+    """Sends one command line to a line server and waits for its "done"."""
+    with send_line(port, line) as s:
+        assert s.recv(16) == b"done\n"
+
+
+def begin_of(ls, timeout=10):
+    return ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "begin", timeout=timeout)
+
+
+def end_of(ls, timeout=10):
+    return ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "end", timeout=timeout)[1]
+
+
+def start_loop(procs, block, period, name=None):
+    """An asyncio loop blocking in periodic_block() for BLOCK s after every PERIOD s (0: never)."""
+    argv = [PYTHON, f"{APPS}/periodic_staller.py", str(block), str(period)] + ([name] if name else [])
+    p = procs(argv, stdout=subprocess.PIPE, text=True)
+    assert p.proc.stdout.readline().strip() == "ready"
+    return p
+
+
+class Dashboard:
+    """`loopstall top ARGS` in a detached tmux session; the shell says when it exits."""
+
+    def __init__(self, args, width, height):
+        self.name = f"loopstall-top-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        # A server of our own (its socket removed at the end), so no user's tmux is touched.
+        self.socket = os.path.join(tempfile.gettempdir(), self.name + ".sock")
+        cmd = " ".join([LOOPSTALL, "top"] + args)
+        shell = f"{cmd}; echo \"loopstall exited $?\"; exec sleep 600"
+        self.tmux("new-session", "-d", "-s", self.name, "-x", str(width), "-y", str(height),
+                  "bash", "--norc", "--noprofile", "-c", shell)
+        pane = int(self.tmux("display-message", "-p", "-t", self.name, "#{pane_pid}").strip())
+        self.pid = None
+        deadline = time.monotonic() + 5
+        while self.pid is None and time.monotonic() < deadline:
+            try:
+                with open(f"/proc/{pane}/task/{pane}/children") as f:
+                    children = f.read().split()
+                self.pid = int(children[0]) if children else None
+            except FileNotFoundError:
+                break
+            time.sleep(0.02)
+        assert self.pid, "loopstall did not start in tmux"
+
+    def tmux(self, *args):
+        return subprocess.run(["tmux", "-S", self.socket] + list(args), capture_output=True, text=True,
+                              timeout=10, check=True).stdout
+
+    def keys(self, *keys):
+        self.tmux("send-keys", "-t", self.name, *keys)
+
+    def screen(self):
+        return self.tmux("capture-pane", "-p", "-t", self.name)
+
+    def wait_for(self, predicate, timeout=15.0, what="the expected screen"):
+        deadline = time.monotonic() + timeout
+        while True:
+            screen = self.screen()
+            if predicate(screen):
+                return screen
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no {what} within {timeout}s; the pane shows:\n{screen}")
+            time.sleep(0.05)
+
+    def running(self):
+        try:
+            with open(f"/proc/{self.pid}/stat") as f:
+                return f.read().split(") ")[1][0] != "Z"
+        except FileNotFoundError:
+            return False
+
+    def stop(self):
+        if self.pid and self.running():
+            os.kill(self.pid, signal.SIGKILL)
+        subprocess.run(["tmux", "-S", self.socket, "kill-session", "-t", self.name], capture_output=True, timeout=10)
+        if os.path.exists(self.socket):
+            os.unlink(self.socket)
+
+
+@pytest.fixture
+def dashboard():
+    started = []
+
+    def start(args, width=120, height=30):
+        d = Dashboard(args, width, height)
+        started.append(d)
+        return d
+
+    yield start
+    for d in started:
+        d.stop()
+
+
+def commanded(procs, python="/usr/bin/python3.11"):
+    """apps/commanded.py: an asyncio loop that runs the commands sent on its stdin (conftest.command)."""
+    p = procs([python, f"{APPS}/commanded.py"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert p.proc.stdout.readline().strip() == "ready"
+    return p
+
+
+def run_loopstall(args, **kw):
+    """loopstall ARGS to its end: its exit code and what it printed."""
+    return subprocess.run([LOOPSTALL] + args, capture_output=True, text=True, timeout=30, **kw)
+
+
+def one_line_error(r, code, text):
+    """loopstall failed with exit code CODE and one line on stderr that holds TEXT, and printed nothing else."""
+    assert r.returncode == code, (r.returncode, r.stderr)
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and text in lines[0], r.stderr
+    assert "libbpf" not in r.stderr
+    assert r.stdout == ""

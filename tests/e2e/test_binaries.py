@@ -4,7 +4,7 @@ import shutil
 import subprocess
 import time
 
-from conftest import APPS, command, python_frames
+from conftest import APPS, command, commanded, python_frames
 
 
 def native_modules(record):
@@ -43,12 +43,6 @@ def test_interpreter_in_another_mount_namespace(procs, loopstall, tmp_path):
     begin = watch_one_stall(loopstall, p.pid)
     assert python_frames(begin)[0]["function"] == "periodic_block", begin["stack"]
     assert any(m.endswith("python-ns") for m in native_modules(begin)), begin["stack"]
-
-
-def commanded(procs, python="/usr/bin/python3.11"):
-    p = procs([python, f"{APPS}/commanded.py"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    assert p.proc.stdout.readline().strip() == "ready"
-    return p
 
 
 def build_library(tmp_path, name):

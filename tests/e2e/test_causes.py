@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from conftest import APPS, PYTHON
+from conftest import APPS, PYTHON, command, commanded
 
 
 def start(procs, mode, prefix=()):
@@ -86,7 +86,6 @@ def test_cgroup_throttling_is_said(procs, loopstall):
 
 def test_socket_peer_is_looked_up_off_the_detecting_thread(procs, loopstall):
     """The network tables of a busy host are read by the reporter, not where stalls are detected."""
-    from test_binaries import command, commanded
     from conftest import Opens
     holder = procs([PYTHON, f"{APPS}/many_sockets.py", "9000"], stdout=subprocess.PIPE, text=True)
     port = int(holder.proc.stdout.readline())
@@ -111,7 +110,6 @@ def test_socket_peer_is_looked_up_off_the_detecting_thread(procs, loopstall):
 
 def test_first_stall_of_a_process_loads_nothing_on_the_detecting_thread(procs, loopstall):
     """A new loop's symbols and CFI are loaded ahead of its first stall, off the detecting thread."""
-    from test_binaries import command
     from conftest import Opens, free_port, sample, scrape
     metrics = free_port()
     ls = loopstall(["-n", "commanded.py", "--metrics", f"127.0.0.1:{metrics}"])

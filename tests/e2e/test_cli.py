@@ -6,11 +6,7 @@ import signal
 import subprocess
 import time
 
-from conftest import APPS, LOOPSTALL, PYTHON, ROOT, python_frames, start_staller
-
-
-def run(args, **kw):
-    return subprocess.run([LOOPSTALL] + args, capture_output=True, text=True, timeout=30, **kw)
+from conftest import APPS, LOOPSTALL, PYTHON, ROOT, one_line_error, python_frames, run_loopstall, start_staller
 
 
 def bpf_programs():
@@ -19,18 +15,10 @@ def bpf_programs():
     return {l.split(":")[0] for l in out.splitlines() if " name ls_" in l}
 
 
-def one_line_error(r, code, text):
-    assert r.returncode == code, (r.returncode, r.stderr)
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1 and text in lines[0], r.stderr
-    assert "libbpf" not in r.stderr
-    assert r.stdout == ""
-
-
 def test_every_option_readme_names_is_in_the_option_table():
     """--help is printed from the option table (so is the man page's OPTIONS): an option README names that
     --help does not list is one loopstall does not have."""
-    listed = set(re.findall(r"--[a-z][a-z-]+", run(["--help"]).stdout + run(["report", "--help"]).stdout))
+    listed = set(re.findall(r"--[a-z][a-z-]+", run_loopstall(["--help"]).stdout + run_loopstall(["report", "--help"]).stdout))
     with open(os.path.join(ROOT, "README.md")) as f:
         named = set(re.findall(r"(?<![\w-])--[a-z][a-z-]+", f.read()))
     others = {"--now"}  # systemctl enable --now
@@ -38,42 +26,42 @@ def test_every_option_readme_names_is_in_the_option_table():
 
 
 def test_unknown_pid():
-    one_line_error(run(["-p", "0"]), 2, "invalid PID '0'")
-    one_line_error(run(["-p", "12,abc"]), 2, "invalid PID 'abc'")
+    one_line_error(run_loopstall(["-p", "0"]), 2, "invalid PID '0'")
+    one_line_error(run_loopstall(["-p", "12,abc"]), 2, "invalid PID 'abc'")
     unused = 4194000  # above this machine's usual pid range, below pid_max
     while os.path.exists(f"/proc/{unused}"):
         unused += 1
-    one_line_error(run(["-p", str(unused)]), 2, f"no process with PID {unused}")
+    one_line_error(run_loopstall(["-p", str(unused)]), 2, f"no process with PID {unused}")
 
 
 def test_malformed_durations():
     for bad in ["100", "abc", "5 s", "-1s", "1y", "", "0x10ms", "+1s", " 1s", "1e3ms"]:
-        one_line_error(run(["-t", bad]), 2, "invalid duration")
-    one_line_error(run(["-d", "1x"]), 2, "invalid duration")
+        one_line_error(run_loopstall(["-t", bad]), 2, "invalid duration")
+    one_line_error(run_loopstall(["-d", "1x"]), 2, "invalid duration")
 
 
 def test_command_that_cannot_run():
-    one_line_error(run(["-d", "5s", "--", "/nonexistent/command"]), 1,
+    one_line_error(run_loopstall(["-d", "5s", "--", "/nonexistent/command"]), 1,
                    "cannot run /nonexistent/command: No such file or directory")
 
 
 def test_inputs_that_cannot_work():
-    one_line_error(run(["-p", "1,,2"]), 2, "invalid PID '' in '1,,2'")
-    one_line_error(run(["-p", "1,"]), 2, "invalid PID")
-    one_line_error(run(["--log-max-size", "17179869184G", "--log", "/tmp/x.log"]), 2, "too large")
-    one_line_error(run(["-i", "1s"]), 2, "-i and --batch go with loopstall top")  # even the default value
-    r = run(["-p", ",".join(["1"] * 300), "-d", "100ms"])  # one PID 300 times: watched once
+    one_line_error(run_loopstall(["-p", "1,,2"]), 2, "invalid PID '' in '1,,2'")
+    one_line_error(run_loopstall(["-p", "1,"]), 2, "invalid PID")
+    one_line_error(run_loopstall(["--log-max-size", "17179869184G", "--log", "/tmp/x.log"]), 2, "too large")
+    one_line_error(run_loopstall(["-i", "1s"]), 2, "-i and --batch go with loopstall top")  # even the default value
+    r = run_loopstall(["-p", ",".join(["1"] * 300), "-d", "100ms"])  # one PID 300 times: watched once
     assert r.returncode == 0 and "watching 1 process and" in r.stderr, r.stderr
 
 
 def test_bad_options():
-    one_line_error(run(["--bogus"]), 2, "unknown option")
-    one_line_error(run(["-p", "1", "-n", "x"]), 2, "one kind of target")
-    one_line_error(run(["extra"]), 2, "unexpected argument")
-    one_line_error(run(["-t"]), 2, "needs a value")
+    one_line_error(run_loopstall(["--bogus"]), 2, "unknown option")
+    one_line_error(run_loopstall(["-p", "1", "-n", "x"]), 2, "one kind of target")
+    one_line_error(run_loopstall(["extra"]), 2, "unexpected argument")
+    one_line_error(run_loopstall(["-t"]), 2, "needs a value")
     for bad in ("0", "1048577", "64k", "-5"):
-        one_line_error(run(["--max-loops", bad]), 2, f"invalid number '{bad}' for --max-loops (1 to 1048576)")
-        one_line_error(run(["--max-processes", bad]), 2, f"invalid number '{bad}' for --max-processes (1 to 1048576)")
+        one_line_error(run_loopstall(["--max-loops", bad]), 2, f"invalid number '{bad}' for --max-loops (1 to 1048576)")
+        one_line_error(run_loopstall(["--max-processes", bad]), 2, f"invalid number '{bad}' for --max-processes (1 to 1048576)")
 
 
 def test_not_root_names_missing_capabilities():
@@ -83,8 +71,8 @@ def test_not_root_names_missing_capabilities():
 
 
 def test_without_btf():
-    one_line_error(run(["--btf", "/nonexistent/vmlinux", "-d", "1s"]), 4, "kernel BTF not readable")
-    one_line_error(run(["--btf", "/etc/passwd", "-d", "1s"]), 4, "/etc/passwd is not a BTF file")
+    one_line_error(run_loopstall(["--btf", "/nonexistent/vmlinux", "-d", "1s"]), 4, "kernel BTF not readable")
+    one_line_error(run_loopstall(["--btf", "/etc/passwd", "-d", "1s"]), 4, "/etc/passwd is not a BTF file")
 
 
 def test_bpf_load_failure_says_why_without_verbose(tmp_path):
@@ -92,14 +80,14 @@ def test_bpf_load_failure_says_why_without_verbose(tmp_path):
     broken = tmp_path / "broken.btf"
     with open("/sys/kernel/btf/vmlinux", "rb") as f:
         broken.write_bytes(f.read(4096))  # a BTF header whose data is cut short
-    r = run(["--btf", str(broken), "-d", "1s"])
+    r = run_loopstall(["--btf", str(broken), "-d", "1s"])
     assert r.returncode == 4, r.stderr
     lines = r.stderr.strip().splitlines()
     assert any(l.startswith("libbpf: ") and "BTF" in l for l in lines[:-1]), r.stderr
     assert lines[-1].startswith("loopstall: cannot load BPF programs: "), r.stderr
     assert f"with the BTF of {broken}" in lines[-1]
     assert not any("libbpf: loading" in l or "libbpf: prog" in l for l in lines), r.stderr
-    verbose = run(["--btf", str(broken), "-d", "1s", "-v"])
+    verbose = run_loopstall(["--btf", str(broken), "-d", "1s", "-v"])
     assert len(verbose.stderr.splitlines()) > len(lines), verbose.stderr
 
 
@@ -119,7 +107,7 @@ def test_mounts_tracefs_when_it_is_missing():
 
 def test_non_event_loop_target_reports_nothing(procs):
     sleeper = procs(["sleep", "30"])
-    r = run(["--json", "-p", str(sleeper.pid), "-d", "1500ms"])
+    r = run_loopstall(["--json", "-p", str(sleeper.pid), "-d", "1500ms"])
     assert r.returncode == 0, r.stderr
     assert r.stdout == ""
     assert "error" not in r.stderr.lower()

@@ -9,7 +9,7 @@ import pytest
 import threading
 import time
 
-from conftest import APPS, PYTHON, assert_cpu_bound, free_port, http_get, wait_port
+from conftest import APPS, PYTHON, assert_cpu_bound, free_port, http_get, redis_cli, start_redis, wait_port
 
 
 def start_waits(procs):
@@ -82,7 +82,7 @@ def test_open_of_a_fifo_names_the_path(procs, loopstall, tmp_path):
     with open(fifo, "w"):
         pass  # lets it go
     line = text_lines(ls, "STALL pid")[0]
-    assert f"blocked in openat" in line and f" on {fifo} at open_fifo (apps/waits.py:" in line, line
+    assert "blocked in openat" in line and f" on {fifo} at open_fifo (apps/waits.py:" in line, line
 
 
 def test_subprocess_names_the_child(procs, loopstall):
@@ -120,7 +120,7 @@ def test_flock_names_the_process_holding_the_lock(procs, loopstall, tmp_path):
     while time.monotonic() < deadline and not text_lines(text, "STALL pid"):
         time.sleep(0.05)
     line = text_lines(text, "STALL pid")[0]
-    assert f"blocked in flock" in line and f"({path}) held by pid {holder.pid} ({PYTHON} -c import" in line, line
+    assert "blocked in flock" in line and f"({path}) held by pid {holder.pid} ({PYTHON} -c import" in line, line
 
 
 def test_lock_names_the_thread_that_holds_it(procs, loopstall):
@@ -206,11 +206,10 @@ def test_python_hot_names_where_time_went_and_the_app_function_that_spent_it(pro
 
 
 def test_redis_debug_sleep_is_debug_command(procs, loopstall, tmp_path):
-    from test_redis import cli, start_redis
     redis, port = start_redis(procs, tmp_path)
     ls = loopstall(["-p", str(redis.pid)])
     ls.wait_ready()
-    cli(port, "DEBUG", "SLEEP", "2")
+    redis_cli(port, "DEBUG", "SLEEP", "2")
     begin = begin_of(ls)
     # Said while it went on, not at its end: the kernel's timer over loops off CPU fires on a
     # host whose CPUs idle (CPU-clock samples do not tick there). How late is the bench's to say.

@@ -1,34 +1,13 @@
 """The FastAPI case under gunicorn: which BackgroundTasks stall the loop."""
 import json
-import os
 import subprocess
 import threading
 import time
 
-from conftest import APPS, LOOPSTALL, PYTHON, free_port, http_get, python_frames, wait_port
+from conftest import (APPS, LOOPSTALL, PYTHON, TASK_SECONDS, free_port, http_get, python_frames, start_gunicorn,
+                      worker_pids)
 
-TASK_SECONDS = 1.5
 SLEEP_LINE = 22  # time.sleep in async_func_sync_timeout, apps/fastapi_app.py
-
-
-def start_gunicorn(procs, port, timeout=10, task_seconds=TASK_SECONDS):
-    env = dict(os.environ, TASK_SECONDS=str(task_seconds))
-    arbiter = procs(
-        [PYTHON, "-m", "gunicorn", "-w", "1", "-t", str(timeout), "-k", "uvicorn.workers.UvicornWorker",
-         "--bind", f"127.0.0.1:{port}", "fastapi_app:app"],
-        cwd=APPS, env=env, stdout=open(os.devnull, "w"), stderr=open(os.devnull, "w"))
-    wait_port(port)
-    # The arbiter listens before its worker exists: wait for the worker to answer.
-    deadline = time.monotonic() + 15
-    while not worker_pids(arbiter.pid) or "hello" not in http_get(port, "/"):
-        assert time.monotonic() < deadline, "the gunicorn worker did not start"
-        time.sleep(0.1)
-    return arbiter
-
-
-def worker_pids(arbiter_pid):
-    with open(f"/proc/{arbiter_pid}/task/{arbiter_pid}/children") as f:
-        return [int(p) for p in f.read().split()]
 
 
 def test_only_async_def_with_time_sleep_stalls_the_loop(procs, loopstall):

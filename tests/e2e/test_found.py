@@ -12,26 +12,8 @@ import time
 
 import pytest
 
-from conftest import APPS, PYTHON, ROOT, free_port, http_get, wait_port
-
-
-def start_frozen(procs, *args):
-    """apps/frozen_server.py: an asyncio line server; returns it and its port."""
-    p = procs([PYTHON, f"{APPS}/frozen_server.py", *args], stdout=subprocess.PIPE, text=True)
-    port = int(p.proc.stdout.readline())
-    return p, port
-
-
-def send(port, line):
-    """Sends one command line; returns the connection, to read "done" from or to leave hanging."""
-    s = socket.create_connection(("127.0.0.1", port), timeout=30)
-    s.sendall(line.encode() + b"\n")
-    return s
-
-
-def command(port, line):
-    with send(port, line) as s:
-        assert s.recv(16) == b"done\n"
+from conftest import (APPS, PYTHON, ROOT, begin_of, end_of, free_port, http_get, send_command, send_line, start_frozen,
+                      start_redis, wait_port)
 
 
 def fire_http(port, path):
@@ -44,19 +26,11 @@ def fire_http(port, path):
     threading.Thread(target=get, daemon=True).start()
 
 
-def begin_of(ls, timeout=10):
-    return ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "begin", timeout=timeout)
-
-
-def end_of(ls, timeout=10):
-    return ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "end", timeout=timeout)[1]
-
-
 # Loops already stuck when loopstall attaches: the on-call moment.
 
 def test_asyncio_loop_stuck_in_sleep_before_attach_is_reported_at_once(procs, loopstall):
     p, port = start_frozen(procs)
-    conn = send(port, "sleep 60")
+    conn = send_line(port, "sleep 60")
     time.sleep(3)
     attached = time.monotonic()
     ls = loopstall(["-p", str(p.pid), "--kill-after", "2s", "--dry-run"])
@@ -78,7 +52,7 @@ def test_asyncio_loop_stuck_in_sleep_before_attach_is_reported_at_once(procs, lo
 
 def test_whole_host_finds_a_loop_stuck_before_attach(procs, loopstall):
     p, port = start_frozen(procs)
-    conn = send(port, "sleep 60")
+    conn = send_line(port, "sleep 60")
     time.sleep(2)
     ls = loopstall([])  # no target: every loop on the host
     ls.wait_ready()
@@ -94,7 +68,7 @@ def test_asyncio_loop_stuck_in_recv_before_attach_names_the_peer(procs, loopstal
     peer.listen(1)
     peer_port = peer.getsockname()[1]
     p, port = start_frozen(procs)
-    conn = send(port, f"recv {peer_port}")
+    conn = send_line(port, f"recv {peer_port}")
     accepted, _ = peer.accept()  # connected: it waits for a reply that never comes
     time.sleep(3)
     ls = loopstall(["-p", str(p.pid)])
@@ -126,7 +100,6 @@ def test_node_spinning_before_attach_is_reported(procs, loopstall):
 
 
 def test_redis_in_debug_sleep_before_attach_is_reported(procs, loopstall, tmp_path):
-    from test_redis import start_redis
     redis, port = start_redis(procs, tmp_path)
     procs(["redis-cli", "-p", str(port), "DEBUG", "SLEEP", "30"], stdout=subprocess.DEVNULL)
     time.sleep(2)
@@ -181,7 +154,7 @@ def test_sync_client_selector_inside_async_def_is_a_stall(procs, loopstall):
     p, port = start_frozen(procs)
     ls = loopstall(["-p", str(p.pid)])
     ls.wait_ready()
-    command(port, "selector 0.8")
+    send_command(port, "selector 0.8")
     _, begin = begin_of(ls)
     end = end_of(ls)
     assert begin["syscall"] == "epoll_wait" and begin["culprit"]["function"] == "sync_client_wait", begin
@@ -194,10 +167,10 @@ def test_asyncio_on_poll_selector(procs, loopstall):
     p, port = start_frozen(procs, "poll")
     ls = loopstall(["-p", str(p.pid)])
     ls.wait_ready()
-    command(port, "sleep 0")
+    send_command(port, "sleep 0")
     time.sleep(1)
     assert ls.stalls() == []  # idle in poll(2), with one fd and a timeout: no stall
-    command(port, "sleep 0.7")
+    send_command(port, "sleep 0.7")
     _, begin = begin_of(ls)
     end = end_of(ls)
     assert begin["syscall"] == "clock_nanosleep" and begin["culprit"]["function"] == "price_order", begin
@@ -212,10 +185,10 @@ def line_server_stall(procs, loopstall, argv):
     wait_port(port)
     ls = loopstall(["-p", str(p.pid)])
     ls.wait_ready()
-    command(port, "hello")
+    send_command(port, "hello")
     time.sleep(1)
     assert ls.stalls() == []
-    command(port, "sleep")
+    send_command(port, "sleep")
     _, begin = begin_of(ls)
     end = end_of(ls)
     assert begin["tid"] == p.pid and begin["syscall"] == "clock_nanosleep", begin
@@ -269,11 +242,11 @@ def test_tokio_idle_workers_are_never_stalled_and_a_blocked_one_is(procs, loopst
     port = int(server.proc.stdout.readline())
     ls = loopstall(["-p", str(server.pid), "--kill-after", "3s"])
     ls.wait_ready()
-    command(port, "hello")
+    send_command(port, "hello")
     time.sleep(5)  # idle past --kill-after, its housekeeping tick every 50 ms: workers park on their condvars
     assert ls.stalls() == [] and not [r for _, r in ls.records() if r["event"] == "kill"], ls.records()
     assert server.proc.poll() is None
-    command(port, "sleep")  # std::thread::sleep(900 ms) in a task
+    send_command(port, "sleep")  # std::thread::sleep(900 ms) in a task
     _, begin = begin_of(ls)
     end = end_of(ls)
     time.sleep(1)

@@ -6,9 +6,7 @@ import time
 
 import pytest
 
-from conftest import APPS, PYTHON, free_port, http_get, wait_port
-from test_fastapi import start_gunicorn, worker_pids
-from test_redis import cli, start_redis
+from conftest import APPS, PYTHON, free_port, http_get, redis_cli, start_gunicorn, start_redis, wait_port, worker_pids
 
 
 def end_of(ls, timeout=15):
@@ -65,15 +63,15 @@ def test_node_read_file_sync_gets_the_fs_promises_hint(procs, loopstall, tmp_pat
 
 def test_redis_keys_gets_the_scan_hint_and_debug_sleep_its_own(procs, loopstall, tmp_path):
     redis, port = start_redis(procs, tmp_path)
-    cli(port, "DEBUG", "POPULATE", "3000000")
+    redis_cli(port, "DEBUG", "POPULATE", "3000000")
     ls = loopstall(["-p", str(redis.pid)])
     ls.wait_ready()
-    cli(port, "KEYS", "nomatch*")
+    redis_cli(port, "KEYS", "nomatch*")
     end = end_of(ls)
     assert end["hint"]["id"] == "redis-keys", end.get("hint")
     assert "SCAN" in end["hint"]["text"], end["hint"]
     # Another stall of the same server gets the hint of what it did.
-    cli(port, "DEBUG", "SLEEP", "0.3")
+    redis_cli(port, "DEBUG", "SLEEP", "0.3")
     time.sleep(0.6)
     sleeps = [r for r in ls.stalls(phase="end") if r.get("syscall") == "clock_nanosleep"]
     assert sleeps and sleeps[0]["hint"]["id"] == "redis-debug-sleep", sleeps

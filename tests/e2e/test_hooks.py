@@ -5,7 +5,7 @@ import os
 import re
 import time
 
-from conftest import hook_calls, make_hook, start_staller
+from conftest import hook_calls, make_hook, one_line_error, run_loopstall, start_staller
 
 
 def test_hook_gets_json_and_variables(procs, loopstall, tmp_path):
@@ -66,14 +66,13 @@ def test_hostile_process_name_never_runs(procs, loopstall, tmp_path):
 
 
 def test_exec_that_cannot_run_is_an_error_at_start(tmp_path):
-    from test_cli import one_line_error, run
     script = tmp_path / "no-shebang.sh"
     script.write_text("echo hi\n")
     script.chmod(0o755)
-    one_line_error(run(["--exec", str(tmp_path), "-d", "1s"]), 2, f"cannot run hook {tmp_path}: Is a directory")
-    one_line_error(run(["--exec", "/etc/passwd", "-d", "1s"]), 2, "cannot run hook /etc/passwd: Permission denied")
-    one_line_error(run(["--exec", str(script), "-d", "1s"]), 2, "Exec format error")
-    one_line_error(run(["--exec", "/nonexistent", "-d", "1s"]), 2, "No such file or directory")
+    one_line_error(run_loopstall(["--exec", str(tmp_path), "-d", "1s"]), 2, f"cannot run hook {tmp_path}: Is a directory")
+    one_line_error(run_loopstall(["--exec", "/etc/passwd", "-d", "1s"]), 2, "cannot run hook /etc/passwd: Permission denied")
+    one_line_error(run_loopstall(["--exec", str(script), "-d", "1s"]), 2, "Exec format error")
+    one_line_error(run_loopstall(["--exec", "/nonexistent", "-d", "1s"]), 2, "No such file or directory")
 
 
 def test_chatty_hook_never_writes_into_the_records(procs, loopstall, tmp_path):

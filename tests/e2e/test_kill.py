@@ -6,8 +6,7 @@ import socket
 import subprocess
 import time
 
-from conftest import APPS, PYTHON, free_port, http_get, python_frames, start_staller
-from test_fastapi import start_gunicorn, worker_pids
+from conftest import APPS, PYTHON, free_port, http_get, python_frames, start_gunicorn, start_staller, worker_pids
 
 
 def alive(pid):

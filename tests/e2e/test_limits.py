@@ -72,7 +72,6 @@ def test_children_past_the_watched_set_are_said_and_counted(procs, loopstall):
 
 def test_exec_refreshes_the_runtime_and_the_name(procs, loopstall, tmp_path):
     """A watched Python process exec()s node: its stalls are node's, named node, with no Python error."""
-    from test_node import start_node  # noqa: F401 (the same server)
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
     port = free_port()

@@ -2,15 +2,14 @@
 not its first moment, and it lists each part with its time."""
 import subprocess
 
-from conftest import APPS, free_port, http_get
-from test_found import command, end_of, start_frozen
+from conftest import APPS, end_of, free_port, http_get, send_command, start_frozen
 
 
 def test_python_handler_computing_then_sleeping_is_blamed_on_the_sleep(procs, loopstall):
     p, port = start_frozen(procs)
     ls = loopstall(["-p", str(p.pid)])
     ls.wait_ready()
-    command(port, "twophase 1.2")
+    send_command(port, "twophase 1.2")
     _, begin = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "begin")
     end = end_of(ls)
     # The begin record describes its moment: the computing; the end, what held the loop longest.

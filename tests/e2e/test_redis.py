@@ -1,23 +1,9 @@
 """Redis: DEBUG SLEEP, a busy Lua script, and Redis's own latency monitor."""
 import os
 import shutil
-import subprocess
 import time
 
-from conftest import assert_cpu_bound, free_port, wait_port
-
-
-def start_redis(procs, tmp_path):
-    port = free_port()
-    p = procs(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-               "--enable-debug-command", "local", "--dir", str(tmp_path)], stdout=subprocess.DEVNULL)
-    wait_port(port)
-    return p, port
-
-
-def cli(port, *args):
-    return subprocess.run(["redis-cli", "-p", str(port), *args], capture_output=True, text=True, check=True,
-                          timeout=30).stdout
+from conftest import assert_cpu_bound, redis_cli, start_redis
 
 
 BUSY_LUA = "local i = 0 while i < 30000000 do i = i + 1 end return i"
@@ -27,7 +13,7 @@ def test_debug_sleep_names_the_command(procs, loopstall, tmp_path):
     redis, port = start_redis(procs, tmp_path)
     ls = loopstall(["-p", str(redis.pid)])
     ls.wait_ready()
-    cli(port, "DEBUG", "SLEEP", "0.4")
+    redis_cli(port, "DEBUG", "SLEEP", "0.4")
     _, begin = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "begin")
     _, end = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "end")
     assert begin["cause"] == "syscall" and begin["syscall"] == "clock_nanosleep", begin
@@ -40,7 +26,7 @@ def test_busy_lua_script_is_cpu_in_the_lua_vm(procs, loopstall, tmp_path):
     redis, port = start_redis(procs, tmp_path)
     ls = loopstall(["-p", str(redis.pid)])
     ls.wait_ready()
-    cli(port, "EVAL", BUSY_LUA, "0")
+    redis_cli(port, "EVAL", BUSY_LUA, "0")
     _, end = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "end")
     assert_cpu_bound(end)
     assert end["samples"]["native"] >= 20, end["samples"]
@@ -55,16 +41,16 @@ def test_busy_lua_script_is_cpu_in_the_lua_vm(procs, loopstall, tmp_path):
 
 def test_every_spike_redis_records_is_reported(procs, loopstall, tmp_path):
     redis, port = start_redis(procs, tmp_path)
-    cli(port, "CONFIG", "SET", "latency-monitor-threshold", "100")
+    redis_cli(port, "CONFIG", "SET", "latency-monitor-threshold", "100")
     ls = loopstall(["-p", str(redis.pid), "-t", "100ms"])
     ls.wait_ready()
     # Spikes at least a second apart: Redis keeps one sample per event and second.
     for seconds in ("0.15", "0.3", "0.5"):
-        cli(port, "DEBUG", "SLEEP", seconds)
+        redis_cli(port, "DEBUG", "SLEEP", seconds)
         time.sleep(1.1)
-    cli(port, "EVAL", BUSY_LUA, "0")
+    redis_cli(port, "EVAL", BUSY_LUA, "0")
     time.sleep(1.1)
-    history = cli(port, "--no-raw", "LATENCY", "HISTORY", "command")
+    history = redis_cli(port, "--no-raw", "LATENCY", "HISTORY", "command")
     values = [int(l.split(")")[-1].strip().split()[-1]) for l in history.splitlines() if l.strip()]
     spikes = values[1::2]  # pairs of (unix time, latency ms)
     assert len(spikes) == 4, history

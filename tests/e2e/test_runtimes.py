@@ -1,10 +1,9 @@
 """Every CPython 3.8-3.13 on this machine, and uvloop: the same Python attribution."""
 import glob
-import subprocess
 
 import pytest
 
-from conftest import APPS, PYTHON, python_frames
+from conftest import PYTHON, python_frames
 
 PYENV = sorted(glob.glob("/root/.pyenv/versions/3.*/bin/python3"))
 SCRIPT = """

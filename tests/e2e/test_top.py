@@ -8,103 +8,18 @@ import os
 import re
 import signal
 import subprocess
-import tempfile
 import time
 import urllib.request
-import uuid
 
-import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 import conftest
-from conftest import APPS, PYTHON, python_frames
+from conftest import python_frames, start_loop
 
 # LOOPSTALL_BIN tests another build (e.g. make BUILD=/tmp/x) with these tests.
 LOOPSTALL = os.environ.get("LOOPSTALL_BIN", conftest.LOOPSTALL)
-STALLER = f"{APPS}/periodic_staller.py"
 EVIL = "\x1b[31mEVIL"  # a thread name that would turn the terminal red if printed raw
 EVIL_SHOWN = "\\x1b[31mEVIL"
-
-
-def start_loop(procs, block, period, name=None):
-    """An asyncio loop blocking in periodic_block() for BLOCK s after every PERIOD s (0: never)."""
-    argv = [PYTHON, STALLER, str(block), str(period)] + ([name] if name else [])
-    p = procs(argv, stdout=subprocess.PIPE, text=True)
-    assert p.proc.stdout.readline().strip() == "ready"
-    return p
-
-
-class Dashboard:
-    """`loopstall top ARGS` in a detached tmux session; the shell says when it exits."""
-
-    def __init__(self, args, width, height):
-        self.name = f"loopstall-top-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        # A server of our own (its socket removed at the end), so no user's tmux is touched.
-        self.socket = os.path.join(tempfile.gettempdir(), self.name + ".sock")
-        cmd = " ".join([LOOPSTALL, "top"] + args)
-        shell = f"{cmd}; echo \"loopstall exited $?\"; exec sleep 600"
-        self.tmux("new-session", "-d", "-s", self.name, "-x", str(width), "-y", str(height),
-                  "bash", "--norc", "--noprofile", "-c", shell)
-        pane = int(self.tmux("display-message", "-p", "-t", self.name, "#{pane_pid}").strip())
-        self.pid = None
-        deadline = time.monotonic() + 5
-        while self.pid is None and time.monotonic() < deadline:
-            try:
-                with open(f"/proc/{pane}/task/{pane}/children") as f:
-                    children = f.read().split()
-                self.pid = int(children[0]) if children else None
-            except FileNotFoundError:
-                break
-            time.sleep(0.02)
-        assert self.pid, "loopstall did not start in tmux"
-
-    def tmux(self, *args):
-        return subprocess.run(["tmux", "-S", self.socket] + list(args), capture_output=True, text=True,
-                              timeout=10, check=True).stdout
-
-    def keys(self, *keys):
-        self.tmux("send-keys", "-t", self.name, *keys)
-
-    def screen(self):
-        return self.tmux("capture-pane", "-p", "-t", self.name)
-
-    def wait_for(self, predicate, timeout=15.0, what="the expected screen"):
-        deadline = time.monotonic() + timeout
-        while True:
-            screen = self.screen()
-            if predicate(screen):
-                return screen
-            if time.monotonic() > deadline:
-                raise AssertionError(f"no {what} within {timeout}s; the pane shows:\n{screen}")
-            time.sleep(0.05)
-
-    def running(self):
-        try:
-            with open(f"/proc/{self.pid}/stat") as f:
-                return f.read().split(") ")[1][0] != "Z"
-        except FileNotFoundError:
-            return False
-
-    def stop(self):
-        if self.pid and self.running():
-            os.kill(self.pid, signal.SIGKILL)
-        subprocess.run(["tmux", "-S", self.socket, "kill-session", "-t", self.name], capture_output=True, timeout=10)
-        if os.path.exists(self.socket):
-            os.unlink(self.socket)
-
-
-@pytest.fixture
-def dashboard():
-    started = []
-
-    def start(args, width=120, height=30):
-        d = Dashboard(args, width, height)
-        started.append(d)
-        return d
-
-    yield start
-    for d in started:
-        d.stop()
 
 
 def row_of(screen, pid):

@@ -3,8 +3,7 @@ culprit, the selected row's hint on the bottom line."""
 import re
 import subprocess
 
-from conftest import APPS, PYTHON
-from test_top import dashboard, start_loop  # noqa: F401 (dashboard: the fixture)
+from conftest import APPS, PYTHON, start_loop
 
 
 def culprit_rows(screen):
