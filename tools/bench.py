@@ -520,8 +520,8 @@ def main():
     if "lateness" in parts:
         lateness()
     if "lateness-loaded" in parts:
+        lateness(hogs=2, options=("--no-realtime",))
         lateness(hogs=2)
-        lateness(hogs=2, options=("--realtime",))
     if "loops" in parts:
         loops_cost()
     if "storm" in parts:
