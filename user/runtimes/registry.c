@@ -48,6 +48,7 @@ struct runtimes {
 	pthread_mutex_t lock;
 	struct process slots[SLOTS];
 	uint64_t clock;
+	struct mem_look look; /* of the stack whose code frames are being read */
 };
 
 struct runtimes *runtimes_new(void)
@@ -364,17 +365,19 @@ int runtimes_read_code_frames(struct runtimes *rt, pid_t pid, const struct mem_r
 {
 	struct stall_frame f;
 	struct process *p;
+	struct mem_reader heap;
 	uint64_t last_fp = 0;
 	int i, at, found = 0;
 
 	pthread_mutex_lock(&rt->lock);
 	p = opened(rt, pid);
+	mem_look_begin(&rt->look, pid, &heap);
 	for (i = 0; p && !p->err && p->ops->read_code_frame && i < nips; i++) {
 		/* A frameless stub shares its caller's frame pointer: that frame is read once. */
 		if (!fps[i] || fps[i] == last_fp || is_code_ref(ips[i]))
 			continue;
 		memset(&f, 0, sizeof(f));
-		if (p->ops->read_code_frame(p->state, stack, ips[i], fps[i], &f))
+		if (p->ops->read_code_frame(p->state, stack, &heap, ips[i], fps[i], &f))
 			continue;
 		last_fp = fps[i];
 		at = code_table_add(table, n, max, &f);

@@ -60,10 +60,12 @@ struct runtime_ops {
 	 * A frame of code the runtime runs itself (a V8 JavaScript frame), read
 	 * at once at its frame pointer fp, where the native walk found ip: 0,
 	 * or -errno when it is not one (a native frame). The frame's slots are
-	 * read through stack (a sample's copy), or live when NULL.
+	 * read through stack (a sample's copy), or live when NULL; the objects
+	 * they point at through heap, one look at the process for the whole
+	 * stack (frames share their scripts and V8's maps).
 	 */
-	int (*read_code_frame)(void *state, const struct mem_reader *stack, uint64_t ip, uint64_t fp,
-			       struct stall_frame *out);
+	int (*read_code_frame)(void *state, const struct mem_reader *stack, const struct mem_reader *heap, uint64_t ip,
+			       uint64_t fp, struct stall_frame *out);
 	/*
 	 * A native function (f: its module, entry and symbol) by the runtime's
 	 * name for it (CPython's "time.sleep", a JVM's "java.lang.Thread.sleep"): 0, or -ENOENT.

@@ -118,16 +118,15 @@ static void status(void *state, int err, char *buf, size_t len)
 		snprintf(buf, len, "JavaScript frames from V8");
 }
 
-static int read_code_frame(void *state, const struct mem_reader *stack, uint64_t ip, uint64_t fp,
-			   struct stall_frame *out)
+static int read_code_frame(void *state, const struct mem_reader *stack, const struct mem_reader *heap, uint64_t ip,
+			   uint64_t fp, struct stall_frame *out)
 {
 	struct node_process *n = state;
-	struct mem_reader live = {mem_read_live, &n->pid};
 
 	(void)ip;
 	if (n->v8_err)
 		return n->v8_err;
-	return v8_read_frame(&n->v8, stack ? stack : &live, &live, n->lines, fp, out);
+	return v8_read_frame(&n->v8, stack ? stack : heap, heap, n->lines, fp, out);
 }
 
 /* JIT code is in no file: name it from the perf map. */
