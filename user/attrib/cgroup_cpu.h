@@ -15,7 +15,7 @@ struct cgroup_throttle {
 	bool usec;	/* v2's throttled_usec, else v1's throttled_time (ns) */
 };
 
-/* And the time throttled so far, in ns: 0 or -errno (-ENOENT: no CPU controller to read). */
+/* pid's, and the time throttled so far in ns: 0 or -errno (-ENOENT: no CPU controller to read). */
 int cgroup_throttle_find(pid_t pid, struct cgroup_throttle *t, uint64_t *ns);
 /* The same from a /proc/PID/cgroup file and the cgroup mount at sysfs ("/sys/fs/cgroup"), for tests. */
 int cgroup_throttle_find_at(const char *cgroup_file, const char *sysfs, struct cgroup_throttle *t, uint64_t *ns);

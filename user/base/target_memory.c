@@ -27,8 +27,6 @@ int32_t mem_get_i32(const uint8_t *buf, size_t off)
 	return v;
 }
 
-static int mem_read_look(void *ctx, uint64_t addr, void *buf, size_t len);
-
 int mem_read(const struct mem_reader *m, uint64_t addr, void *buf, size_t len)
 {
 	if (addr >= USER_ADDR_END || len > USER_ADDR_END - addr)
@@ -56,14 +54,6 @@ int mem_read_live(void *ctx, uint64_t addr, void *buf, size_t len)
 	return (size_t)r == len ? 0 : -EFAULT; /* short: ran into an unmapped page */
 }
 
-void mem_look_begin(struct mem_look *look, pid_t pid, struct mem_reader *out)
-{
-	look->pid = pid;
-	memset(look->fetched, 0, sizeof(look->fetched));
-	out->read = mem_read_look;
-	out->ctx = look;
-}
-
 static int mem_read_look(void *ctx, uint64_t addr, void *buf, size_t len)
 {
 	struct mem_look *look = ctx;
@@ -89,4 +79,12 @@ static int mem_read_look(void *ctx, uint64_t addr, void *buf, size_t len)
 		len -= n;
 	}
 	return 0;
+}
+
+void mem_look_begin(struct mem_look *look, pid_t pid, struct mem_reader *out)
+{
+	look->pid = pid;
+	memset(look->fetched, 0, sizeof(look->fetched));
+	out->read = mem_read_look;
+	out->ctx = look;
 }
