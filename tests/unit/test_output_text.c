@@ -2,7 +2,8 @@
 /*
  * The text record: an end record, the one a log's reader finds, keeps what
  * the begin record told (the threads that may hold a lock) and tells its
- * phases after the one that held the loop longest.
+ * phases after the one that held the loop longest; a process says the
+ * systemd service it runs as.
  */
 #include <check.h>
 #include <stdio.h>
@@ -92,9 +93,33 @@ START_TEST(an_end_record_lists_its_phases)
 }
 END_TEST
 
+START_TEST(a_process_of_a_systemd_service_shows_its_unit)
+{
+	struct stall_record *r = lock_stall(true);
+	char *line;
+
+	snprintf(r->container.runtime, sizeof(r->container.runtime), "systemd");
+	snprintf(r->container.id, sizeof(r->container.id), "prices.service");
+	snprintf(r->container.service, sizeof(r->container.service), "gunicorn app:app");
+	line = text(r);
+	ck_assert_msg(strstr(line, "pid 4242 (gunicorn app:app) tid 4242 python3 [unit prices.service]"), "%s", line);
+	free(line);
+	/* Named by its unit already ("python3 -"), or in a session's scope: nothing more to say. */
+	snprintf(r->container.service, sizeof(r->container.service), "prices.service");
+	line = text(r);
+	ck_assert_msg(strstr(line, "pid 4242 (prices.service) tid 4242 python3 ") && !strstr(line, "[unit"), "%s", line);
+	free(line);
+	snprintf(r->container.id, sizeof(r->container.id), "session-3.scope");
+	line = text(r);
+	ck_assert_msg(!strstr(line, "[unit"), "%s", line);
+	free(line);
+}
+END_TEST
+
 int main(void)
 {
-	const TTest *tests[] = {an_end_record_lists_the_threads_that_may_hold_the_lock, an_end_record_lists_its_phases};
+	const TTest *tests[] = {an_end_record_lists_the_threads_that_may_hold_the_lock, an_end_record_lists_its_phases,
+				a_process_of_a_systemd_service_shows_its_unit};
 
 	return run_tests("output_text", tests, sizeof(tests) / sizeof(tests[0]));
 }

@@ -227,10 +227,22 @@ static void put_hint(FILE *out, const struct stall_record *r)
 	fputc('\n', out);
 }
 
+/* The systemd service a process runs as, where its service's name is not the unit's: "" when none. */
+static const char *unit_of(const struct container_info *c)
+{
+	size_t n = strlen(c->id);
+
+	if (strcmp(c->runtime, "systemd") != 0 || n < 8 || strcmp(c->id + n - 8, ".service") != 0 ||
+	    strcmp(c->service, c->id) == 0)
+		return "";
+	return c->id;
+}
+
 /*
- * "pid 42 (gunicorn app:app) tid 43 python3 [pod shop/web-1 container app]":
- * the process with its service (unless the thread's name says it already),
- * the thread, and the container or pod it runs in.
+ * "pid 42 (gunicorn app:app) tid 43 python3 [pod shop/web-1 container app]",
+ * "pid 42 (gunicorn app:app) tid 43 python3 [unit api.service]": the
+ * process with its service (unless the thread's name says it already), the
+ * thread, and the container, pod or systemd service it runs in.
  */
 static void put_process(FILE *out, pid_t pid, pid_t tid, const char *comm, const struct container_info *c)
 {
@@ -245,6 +257,8 @@ static void put_process(FILE *out, pid_t pid, pid_t tid, const char *comm, const
 	fprintf(out, "tid %d ", tid);
 	term_escape(out, comm);
 	container_label(c, label, sizeof(label));
+	if (!label[0] && unit_of(c)[0])
+		snprintf(label, sizeof(label), "unit %s", unit_of(c));
 	if (!label[0])
 		return;
 	fputs(" [", out);
