@@ -195,8 +195,8 @@ struct stall_record {
 	char note[160]; /* what would make the report better, e.g. how to enable node's perf map */
 
 	/*
-	 * The arrays below are used as far as these counts say, and only that
-	 * far cleared and copied (stall_record_clear, stall_record_copy).
+	 * The arrays below are used as far as these counts say:
+	 * stall_record_clear zeroes the counts, stall_record_copy copies that far.
 	 */
 	int n_native_ips;
 	int nframes;

@@ -43,7 +43,7 @@ struct py_process {
 	struct py_code_cache *codes; /* code objects named before (NULL: out of memory, read in full) */
 	uint64_t gil_wait_from, gil_wait_to; /* where a thread waiting for the GIL sleeps; 0 until read */
 	char framework[16];		     /* the loop's library the mappings show: "gevent", or "" */
-	struct mem_look look;		     /* the blocks of memory one stack read read */
+	struct mem_look look;		     /* the target's memory, as one read of a stack saw it */
 };
 
 /*
