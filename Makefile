@@ -112,7 +112,7 @@ fuzz_container_SRCS := user/attrib/container.c user/attrib/cgroup_file.c user/re
 fuzz_cli_SRCS := user/cli/options.c user/cli/option_table.c user/base/duration.c
 fuzz_escape_SRCS := user/base/escape.c
 fuzz_v8_SRCS := user/base/target_memory.c user/runtimes/node/v8_frames.c user/runtimes/node/js_api.c
-fuzz_methods_SRCS := user/base/target_memory.c user/base/proc.c $(addprefix user/runtimes/python/,methods.c elf.c)
+fuzz_methods_SRCS := user/base/target_memory.c user/base/proc.c user/symbols/elf_symbols.c $(addprefix user/runtimes/python/,methods.c elf.c)
 fuzz_methods_LIBS := -lelf
 fuzz_record_SRCS := $(addprefix user/record/,record_read.c hint.c culprit.c stall_record.c) user/base/json_scan.c \
 	$(addprefix user/base/,syscalls.c proc.c escape.c duration.c) $(addprefix user/report/,culprits.c stack_export.c)

@@ -390,8 +390,12 @@ void resolve_record(struct resolver *rs, struct stall_record *r)
 		 * plumbing, unless a C function of its own (time.sleep, under its
 		 * helpers) comes first.
 		 */
-		if (r->native_to_interpreter && f->interpreter && !runtime_function_ahead(rs, r, i + 1))
+		if (r->native_to_interpreter && f->interpreter && !runtime_function_ahead(rs, r, i + 1)) {
+			/* Code the runtime runs itself (a JVM's Java method) is among its own frames again. */
+			if (f->kind != FRAME_NATIVE && r->nframes > 0)
+				n--;
 			break;
+		}
 	}
 	r->n_native_ips = 0;
 	describe_sockets(rs, r);

@@ -244,9 +244,14 @@ bool runtimes_has_frames(struct runtimes *rt, pid_t pid)
 
 bool runtimes_is_interpreter(struct runtimes *rt, pid_t pid, const char *module)
 {
-	const struct runtime_ops *ops = runtimes_of(rt, pid);
+	struct process *p;
+	bool is;
 
-	return ops && ops->is_interpreter && ops->is_interpreter(module);
+	pthread_mutex_lock(&rt->lock);
+	p = lookup(rt, pid);
+	is = p->ops && p->ops->is_interpreter && p->ops->is_interpreter(p->opened && !p->err ? p->state : NULL, module);
+	pthread_mutex_unlock(&rt->lock);
+	return is;
 }
 
 bool runtimes_is_eval_loop(struct runtimes *rt, pid_t pid, const char *function)

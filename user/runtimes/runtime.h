@@ -50,8 +50,8 @@ struct runtime_ops {
 	int (*thread_name)(void *state, pid_t tid, char *buf, size_t len);
 	/* The holder of the runtime's lock (the GIL) while tid waits: 0, or -errno when unknown. */
 	int (*lock_holder)(void *state, pid_t tid, struct lock_holder *out);
-	/* Native frames below the runtime's own stop at its interpreter's module. */
-	bool (*is_interpreter)(const char *module);
+	/* Native frames below the runtime's own stop at its interpreter's module. state: NULL when not open. */
+	bool (*is_interpreter)(void *state, const char *module);
 	/* A thread of the runtime's own by its kernel name (a JVM's GC and compiler threads): never the holder of the code's lock. Optional. */
 	bool (*is_own_thread)(const char *name);
 	/* The interpreter's function that runs its code (CPython's eval loop): a C function the code called is nearer. Optional. */

@@ -2,10 +2,22 @@
 /* A HotSpot JVM behind the runtime interface (jvm.h). */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/proc.h"
+#include "runtimes/jvm/java_frames.h"
 #include "runtimes/jvm/jvm.h"
+#include "runtimes/jvm/vmstructs.h"
+#include "symbols/elf_symbols.h"
+
+struct jvm_process {
+	pid_t pid;
+	int err;	  /* 0: Java frames are read; else why not */
+	char missing[96]; /* what of HotSpot's tables the reader lacks */
+	struct java_vm vm;
+	struct mem_look look;
+};
 
 /*
  * libjvm's functions under Java's blocking calls: the native methods'
@@ -40,23 +52,91 @@ static bool is_own_thread(const char *name)
 	return false;
 }
 
-static bool recognize(const struct proc_maps *maps, const char *exe)
+static const struct proc_mapping *libjvm(const struct proc_maps *maps)
 {
 	int i;
 
-	(void)exe;
 	for (i = 0; i < maps->n; i++)
 		if (maps->v[i].path[0] == '/' && strcmp(base_name(maps->v[i].path), "libjvm.so") == 0)
-			return true;
-	return false;
+			return &maps->v[i];
+	return NULL;
 }
 
-/* No state: what it names comes from the symbols. */
+static bool recognize(const struct proc_maps *maps, const char *exe)
+{
+	(void)exe;
+	return libjvm(maps) != NULL;
+}
+
+/* HotSpot's tables, read once: a JVM the reader does not know still gets its native names. */
 static int open_process(pid_t pid, const struct proc_maps *maps, void **state)
 {
-	(void)pid, (void)maps;
-	*state = NULL;
+	uint64_t symbols[vmstructs_nsymbols];
+	struct jvm_process *j = calloc(1, sizeof(*j));
+	struct mem_reader m;
+
+	if (!j)
+		return -ENOMEM;
+	j->pid = pid;
+	j->err = elf_symbol_addresses(pid, libjvm(maps), vmstructs_symbols, symbols, vmstructs_nsymbols);
+	if (j->err)
+		snprintf(j->missing, sizeof(j->missing), "libjvm.so unreadable");
+	mem_look_begin(&j->look, pid, &m);
+	if (!j->err)
+		j->err = vmstructs_read(&m, symbols, &j->vm.l, j->missing, sizeof(j->missing));
+	if (!j->err && (j->err = java_vm_open(&j->vm, &m)))
+		snprintf(j->missing, sizeof(j->missing), "the code cache");
+	*state = j;
 	return 0;
+}
+
+static void close_process(void *state)
+{
+	free(state);
+}
+
+static void status(void *state, int err, char *buf, size_t len)
+{
+	struct jvm_process *j = state;
+
+	if (err)
+		snprintf(buf, len, "unreadable: %s", strerror(-err));
+	else if (j->err)
+		snprintf(buf, len, "Java frames unread: %s (%s)", j->missing, strerror(-j->err));
+	else
+		snprintf(buf, len, "Java frames from HotSpot's VMStructs");
+}
+
+/* A thread stopped outside Java code, from its last Java frame. */
+static int read_stack(void *state, pid_t tid, bool running, struct stall_frame *out, int max)
+{
+	struct jvm_process *j = state;
+	struct mem_reader m;
+
+	(void)running;
+	if (j->err)
+		return 0;
+	mem_look_begin(&j->look, j->pid, &m);
+	return java_read_stack(&j->vm, &m, tid, out, max);
+}
+
+/* Code of the code cache where the native walk found it (a CPU sample's innermost Java frame). */
+static int read_code_frame(void *state, const struct mem_reader *stack, const struct mem_reader *heap, uint64_t ip,
+			   uint64_t fp, struct stall_frame *out)
+{
+	struct jvm_process *j = state;
+
+	if (j->err)
+		return j->err;
+	return java_read_frame(&j->vm, stack ? stack : heap, heap, ip, fp, out);
+}
+
+/* HotSpot runs Java in code of no file (the code cache): native frames end there, where Java's are read. */
+static bool is_interpreter(void *state, const char *module)
+{
+	const struct jvm_process *j = state;
+
+	return j && !j->err && (!module[0] || strcmp(module, "[jit]") == 0);
 }
 
 static int name_native(void *state, const struct stall_frame *f, char *buf, size_t len)
@@ -89,6 +169,11 @@ const struct runtime_ops jvm_runtime = {
 	.name = "jvm",
 	.recognize = recognize,
 	.open = open_process,
+	.close = close_process,
+	.status = status,
+	.read_stack = read_stack,
+	.read_code_frame = read_code_frame,
+	.is_interpreter = is_interpreter,
 	.name_native = name_native,
 	.is_own_thread = is_own_thread,
 	.refine = refine,

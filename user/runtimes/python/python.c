@@ -233,6 +233,12 @@ static bool is_eval_loop(const char *function)
 	return strcmp(function, "_PyEval_EvalFrameDefault") == 0;
 }
 
+static bool is_interpreter(void *state, const char *module)
+{
+	(void)state;
+	return py_is_python_file(module);
+}
+
 const struct runtime_ops python_runtime = {
 	.name = "python",
 	.recognize = recognize,
@@ -243,7 +249,7 @@ const struct runtime_ops python_runtime = {
 	.read_request = read_request,
 	.thread_name = thread_name,
 	.lock_holder = lock_holder,
-	.is_interpreter = py_is_python_file,
+	.is_interpreter = is_interpreter,
 	.is_eval_loop = is_eval_loop,
 	.name_native = name_native,
 	.warm_names = warm_names,

@@ -1,0 +1,366 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "runtimes/jvm/java_frames.h"
+
+#define MAX_THREADS	  8192 /* of a ThreadsList looked through */
+#define MAX_SEGMENT_HOPS  4096 /* back through a code heap's segment map to a blob's start */
+#define MAX_FRAME_WORDS	  65536
+#define FREE_SEGMENT	  0xff /* CodeHeap::free_sentinel */
+#define LINE_TABLE_MAX	  512
+#define BLOB_NAME_MAX	  24
+
+static int read_u64(const struct mem_reader *m, uint64_t addr, uint64_t *v)
+{
+	return mem_read(m, addr, v, sizeof(*v));
+}
+
+static int read_u16(const struct mem_reader *m, uint64_t addr, uint16_t *v)
+{
+	return mem_read(m, addr, v, sizeof(*v));
+}
+
+static int read_i32(const struct mem_reader *m, uint64_t addr, int32_t *v)
+{
+	return mem_read(m, addr, v, sizeof(*v));
+}
+
+int java_vm_open(struct java_vm *vm, const struct mem_reader *m)
+{
+	const struct hotspot_layout *l = &vm->l;
+	uint64_t array, data, heap;
+	int32_t len, i;
+
+	vm->nheaps = 0;
+	memset(vm->threads, 0, sizeof(vm->threads));
+	if (read_u64(m, l->code_heaps, &array) || !mem_valid_ptr(array, 8) || read_i32(m, array + l->array_len, &len) ||
+	    read_u64(m, array + l->array_data, &data) || !mem_valid_ptr(data, 8))
+		return -EFAULT;
+	for (i = 0; i < len && vm->nheaps < JAVA_MAX_CODE_HEAPS; i++) {
+		uint64_t space, segmap;
+		int32_t log2;
+		typeof(vm->heaps[0]) *h = &vm->heaps[vm->nheaps];
+
+		if (read_u64(m, data + 8 * i, &heap) || !mem_valid_ptr(heap, 8))
+			return -EFAULT;
+		space = heap + l->heap_memory;
+		segmap = heap + l->heap_segmap;
+		if (read_u64(m, space + l->space_low_boundary, &h->low) ||
+		    read_u64(m, space + l->space_high_boundary, &h->high) ||
+		    read_u64(m, segmap + l->space_low, &h->segmap) || read_i32(m, heap + l->heap_log2_segment, &log2))
+			return -EFAULT;
+		if (h->low >= h->high || !mem_valid_ptr(h->segmap, 1) || log2 < 4 || log2 > 16)
+			return -EPROTO;
+		h->log2_segment = log2;
+		vm->nheaps++;
+	}
+	return vm->nheaps ? 0 : -ENOENT;
+}
+
+/* The code blob pc lies in: 0, or -ENOENT outside the code cache (or in a free block). */
+static int find_blob(const struct java_vm *vm, const struct mem_reader *m, uint64_t pc, uint64_t *blob)
+{
+	const struct hotspot_layout *l = &vm->l;
+	uint64_t seg, begin, end;
+	uint8_t hop, used;
+	int i, hops;
+
+	for (i = 0; i < vm->nheaps; i++)
+		if (pc >= vm->heaps[i].low && pc < vm->heaps[i].high)
+			break;
+	if (i == vm->nheaps)
+		return -ENOENT;
+	/* Each segment's byte says how far back its block starts (HotSpot's CodeHeap::find_start). */
+	seg = (pc - vm->heaps[i].low) >> vm->heaps[i].log2_segment;
+	for (hops = 0; hops < MAX_SEGMENT_HOPS; hops++) {
+		if (mem_read(m, vm->heaps[i].segmap + seg, &hop, 1) || hop == FREE_SEGMENT)
+			return -ENOENT;
+		if (!hop)
+			break;
+		if (hop > seg)
+			return -EPROTO;
+		seg -= hop;
+	}
+	*blob = vm->heaps[i].low + (seg << vm->heaps[i].log2_segment);
+	if (hops == MAX_SEGMENT_HOPS || mem_read(m, *blob + l->block_header + l->header_used, &used, 1) || !used)
+		return -ENOENT;
+	*blob += l->size_heap_block;
+	if (read_u64(m, *blob + l->blob_code_begin, &begin) || read_u64(m, *blob + l->blob_code_end, &end) ||
+	    pc < begin || pc >= end)
+		return -ENOENT;
+	return 0;
+}
+
+/* A Symbol's text: 0, or -errno when it is no sane name (a name of Java's has no control characters). */
+static int read_symbol(const struct hotspot_layout *l, const struct mem_reader *m, uint64_t symbol, char *buf,
+		       size_t len)
+{
+	uint16_t n;
+	size_t i;
+
+	if (!mem_valid_ptr(symbol, 4) || read_u16(m, symbol + l->symbol_length, &n) || n == 0)
+		return -EFAULT;
+	if (n >= len)
+		n = len - 1;
+	if (mem_read(m, symbol + l->symbol_body, buf, n))
+		return -EFAULT;
+	buf[n] = 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
+			return -EPROTO;
+	return 0;
+}
+
+/* Entry index of a constant pool: the Symbol a name index points at. */
+static int pool_symbol(const struct hotspot_layout *l, const struct mem_reader *m, uint64_t pool, uint16_t index,
+		       char *buf, size_t len)
+{
+	uint64_t symbol;
+
+	if (!index || read_u64(m, pool + l->size_constant_pool + 8ULL * index, &symbol))
+		return -EFAULT;
+	return read_symbol(l, m, symbol, buf, len);
+}
+
+/* One value of HotSpot's compressed streams (CompressedReadStream::read_int: UNSIGNED5, 6 bits a byte on). */
+static bool read_compressed(const uint8_t *p, size_t n, size_t *at, uint32_t *v)
+{
+	uint32_t b, sum;
+	int i, shift = 6;
+
+	if (*at >= n)
+		return false;
+	sum = p[(*at)++];
+	if (sum < 192) {
+		*v = sum;
+		return true;
+	}
+	for (i = 1; i <= 4; i++, shift += 6) {
+		if (*at >= n)
+			return false;
+		b = p[(*at)++];
+		sum += b << shift;
+		if (b < 192)
+			break;
+	}
+	*v = sum;
+	return true;
+}
+
+static int32_t signed_of(uint32_t v)
+{
+	return (int32_t)(v >> 1) ^ -(int32_t)(v & 1);
+}
+
+/*
+ * The line of bci from a method's compressed line number table (after its
+ * bytecodes): the entry at bci, else the nearest before it. 0 when the
+ * table is unread or makes no sense.
+ */
+static int line_of(const uint8_t *t, size_t n, int bci, int code_size)
+{
+	int at_bci = 0, line = 0, best_bci = -1, best_line = 0;
+	size_t i = 0;
+
+	while (i < n) {
+		uint8_t next = t[i++];
+		uint32_t a, b;
+
+		if (next == 0)
+			return best_line;
+		if (next == 0xff) {
+			if (!read_compressed(t, n, &i, &a) || !read_compressed(t, n, &i, &b))
+				return 0;
+			at_bci += signed_of(a);
+			line += signed_of(b);
+		} else {
+			at_bci += next >> 3;
+			line += next & 7;
+		}
+		if (at_bci < 0 || at_bci >= code_size || line <= 0)
+			return 0;
+		if (at_bci == bci)
+			return line;
+		if (at_bci < bci && at_bci >= best_bci) {
+			best_bci = at_bci;
+			best_line = line;
+		}
+	}
+	return 0; /* cut short: no end seen */
+}
+
+/* The method's name, its source file and, given its bytecode pointer (0: unknown), the line. */
+static int name_method(const struct hotspot_layout *l, const struct mem_reader *m, uint64_t method, uint64_t bcp,
+		       struct stall_frame *f)
+{
+	uint64_t cm, pool, holder, klass_name;
+	uint16_t name_index, file_index = 0, flags, code_size;
+	char klass[sizeof(f->function)], name[64], *c;
+
+	if (!mem_valid_ptr(method, 8) || read_u64(m, method + l->method_const, &cm) || !mem_valid_ptr(cm, 8) ||
+	    read_u64(m, cm + l->const_constants, &pool) || !mem_valid_ptr(pool, 8) ||
+	    read_u16(m, cm + l->const_name_index, &name_index) || read_u64(m, pool + l->pool_holder, &holder) ||
+	    !mem_valid_ptr(holder, 8) || read_u64(m, holder + l->klass_name, &klass_name) ||
+	    read_symbol(l, m, klass_name, klass, sizeof(klass)) || pool_symbol(l, m, pool, name_index, name, sizeof(name)))
+		return -EFAULT;
+	for (c = klass; *c; c++)
+		if (*c == '/')
+			*c = '.';
+	memset(f, 0, sizeof(*f));
+	f->kind = FRAME_JIT;
+	/* long names are cut, the method's name last */
+	snprintf(f->function, sizeof(f->function), "%.80s.%.46s", klass, name);
+	if (l->pool_source_file >= 0 && read_u16(m, pool + l->pool_source_file, &file_index) == 0 && file_index)
+		pool_symbol(l, m, pool, file_index, f->file, sizeof(f->file));
+	if (bcp && l->has_line_numbers && read_u16(m, cm + l->const_flags, &flags) == 0 &&
+	    (flags & l->has_line_numbers) && read_u16(m, cm + l->const_code_size, &code_size) == 0) {
+		uint64_t code = cm + l->size_const_method;
+		uint8_t table[LINE_TABLE_MAX];
+		size_t n = LINE_TABLE_MAX;
+
+		/* the table may end near its page's end: read what lies before the next page */
+		if (code + code_size + n > ((code + code_size) | 0xfff) + 1)
+			n = ((code + code_size) | 0xfff) + 1 - (code + code_size);
+		if (bcp >= code && bcp < code + code_size && mem_read(m, code + code_size, table, n) == 0)
+			f->line = line_of(table, n, (int)(bcp - code), code_size);
+	}
+	return 0;
+}
+
+/* The JavaThread of tid: from the cache when it still is tid's, else from the VM's list of Java threads. */
+static int find_thread(struct java_vm *vm, const struct mem_reader *m, pid_t tid, uint64_t *thread)
+{
+	const struct hotspot_layout *l = &vm->l;
+	unsigned int slot = (unsigned int)tid % JAVA_THREAD_SLOTS;
+	uint64_t list, threads, t, os;
+	uint32_t len, i;
+	int32_t id;
+
+	if (vm->threads[slot].tid == tid) {
+		t = vm->threads[slot].thread;
+		if (read_u64(m, t + l->thread_osthread, &os) == 0 && mem_valid_ptr(os, 4) &&
+		    read_i32(m, os + l->osthread_tid, &id) == 0 && id == tid) {
+			*thread = t;
+			return 0;
+		}
+		vm->threads[slot].tid = 0;
+	}
+	if (read_u64(m, l->java_threads, &list) || !mem_valid_ptr(list, 8) ||
+	    mem_read(m, list + l->list_length, &len, sizeof(len)) || read_u64(m, list + l->list_threads, &threads) ||
+	    !mem_valid_ptr(threads, 8))
+		return -EFAULT;
+	for (i = 0; i < len && i < MAX_THREADS; i++) {
+		if (read_u64(m, threads + 8ULL * i, &t) || !mem_valid_ptr(t, 8) ||
+		    read_u64(m, t + l->thread_osthread, &os) || !mem_valid_ptr(os, 4) ||
+		    read_i32(m, os + l->osthread_tid, &id))
+			continue;
+		if (id == tid) {
+			vm->threads[slot].tid = tid;
+			vm->threads[slot].thread = t;
+			*thread = t;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+enum blob_kind { BLOB_INTERPRETER, BLOB_METHOD, BLOB_OTHER };
+
+static enum blob_kind kind_of(const struct hotspot_layout *l, const struct mem_reader *m, uint64_t blob)
+{
+	char name[BLOB_NAME_MAX];
+	uint64_t p;
+
+	if (read_u64(m, blob + l->blob_name, &p) || !mem_valid_ptr(p, 1) || mem_read(m, p, name, sizeof(name)))
+		return BLOB_OTHER;
+	name[sizeof(name) - 1] = 0;
+	if (strcmp(name, "Interpreter") == 0)
+		return BLOB_INTERPRETER;
+	/* "nmethod", and a native method's wrapper, "native nmethod" */
+	if (strcmp(name, "nmethod") == 0 || strcmp(name, "native nmethod") == 0)
+		return BLOB_METHOD;
+	return BLOB_OTHER;
+}
+
+/* Below an interpreted frame's sender sp: last sp, the Method*, its mirror, mdp, cache, locals, bcp. */
+static int interpreted_slots(const struct hotspot_layout *l, const struct mem_reader *stack, uint64_t fp,
+			     uint64_t *method, uint64_t *bcp)
+{
+	uint64_t slots = fp + 8 * l->frame_sender_sp;
+
+	if (!mem_valid_ptr(fp, 8) || read_u64(stack, slots - 16, method) || read_u64(stack, slots - 56, bcp))
+		return -EFAULT;
+	return 0;
+}
+
+int java_read_frame(const struct java_vm *vm, const struct mem_reader *stack, const struct mem_reader *heap,
+		    uint64_t pc, uint64_t fp, struct stall_frame *out)
+{
+	const struct hotspot_layout *l = &vm->l;
+	uint64_t blob, method, bcp;
+
+	if (find_blob(vm, heap, pc, &blob))
+		return -ENOENT;
+	switch (kind_of(l, heap, blob)) {
+	case BLOB_INTERPRETER:
+		if (interpreted_slots(l, stack, fp, &method, &bcp))
+			return -ENOENT;
+		return name_method(l, heap, method, bcp, out) ? -ENOENT : 0;
+	case BLOB_METHOD:
+		if (read_u64(heap, blob + l->compiled_method, &method) || name_method(l, heap, method, 0, out))
+			return -ENOENT;
+		return 0;
+	default: return -ENOENT; /* a stub of the VM's */
+	}
+}
+
+int java_read_stack(struct java_vm *vm, const struct mem_reader *m, pid_t tid, struct stall_frame *out, int max)
+{
+	const struct hotspot_layout *l = &vm->l;
+	uint64_t thread, anchor, sp, pc, fp, blob;
+	int n = 0, err;
+
+	if ((err = find_thread(vm, m, tid, &thread)))
+		return err == -ENOENT ? 0 : err;
+	anchor = thread + l->thread_anchor;
+	if (read_u64(m, anchor + l->anchor_sp, &sp) || read_u64(m, anchor + l->anchor_pc, &pc) ||
+	    read_u64(m, anchor + l->anchor_fp, &fp))
+		return -EFAULT;
+	if (!sp)
+		return 0; /* in Java code, or never in it: no last Java frame */
+	if (!pc && read_u64(m, sp - 8, &pc))
+		return -EFAULT;
+	/* sp: the frame's unextended stack pointer; fp: its frame pointer, where it keeps one */
+	while (n < max && find_blob(vm, m, pc, &blob) == 0) {
+		enum blob_kind kind = kind_of(l, m, blob);
+		uint64_t method, bcp, sender_sp;
+		int32_t words;
+
+		if (kind == BLOB_INTERPRETER) {
+			if (interpreted_slots(l, m, fp, &method, &bcp) || name_method(l, m, method, bcp, &out[n]))
+				break;
+			n++;
+			if (read_u64(m, fp + 8 * l->frame_sender_sp, &sender_sp) || read_u64(m, fp + 8, &pc) ||
+			    read_u64(m, fp, &fp))
+				break;
+			sp = sender_sp;
+			continue;
+		}
+		/* A compiled method, or a stub with a frame: the caller's sp lies frame_size words up. */
+		if (read_i32(m, blob + l->blob_frame_size, &words) || words <= 0 || words > MAX_FRAME_WORDS)
+			break; /* the call stub (the entry from the VM), or no frame to step over */
+		if (kind == BLOB_METHOD) {
+			if (read_u64(m, blob + l->compiled_method, &method) || name_method(l, m, method, 0, &out[n]))
+				break;
+			n++;
+		}
+		sender_sp = sp + 8ULL * words;
+		if (read_u64(m, sender_sp - 8, &pc) || read_u64(m, sender_sp - 16, &fp))
+			break;
+		sp = sender_sp;
+	}
+	return n;
+}
