@@ -1,71 +1,107 @@
-"""A JVM's event loop: its compiled methods named from the perf map the JVM writes on request."""
+"""A JVM's event loop: its Java methods named from HotSpot's own tables (no flags, no perf map), by
+method, file and line, with the JDK call it made; a perf map, when the JVM writes one, adds no second name."""
 import os
 import subprocess
 
 import pytest
 
-from conftest import APPS
+from conftest import APPS, assert_cpu_bound
+
+SOURCE = os.path.join(APPS, "SelectorLoop.java")
 
 
 @pytest.fixture(scope="module")
 def classes(tmp_path_factory):
     out = tmp_path_factory.mktemp("classes")
-    subprocess.run(["javac", "-d", str(out), os.path.join(APPS, "SelectorLoop.java")], check=True)
+    subprocess.run(["javac", "-d", str(out), SOURCE], check=True)
     return out
 
 
-def start_loop(procs, classes, tmp_path):
+def line_of(text, nth=1):
+    """The line of SelectorLoop.java that holds text (its nth)."""
+    with open(SOURCE) as f:
+        return [i for i, line in enumerate(f, 1) if text in line][nth - 1]
+
+
+def start_loop(procs, loopstall, classes, tmp_path):
     trigger = tmp_path / "stall-now"
     p = procs(["java", "-cp", str(classes), "SelectorLoop", str(trigger)], stdout=subprocess.PIPE, text=True)
-    return p, trigger
-
-
-def test_jvm_method_named_from_its_perf_map(procs, loopstall, classes, tmp_path):
-    p, trigger = start_loop(procs, classes, tmp_path)
     ls = loopstall(["-p", str(p.pid)])
     ls.wait_ready()
     assert p.proc.stdout.readline().strip() == "warm"
-    perf_map = f"/tmp/perf-{p.pid}.map"
-    subprocess.run(["jcmd", str(p.pid), "Compiler.perfmap"], check=True, stdout=subprocess.DEVNULL, timeout=30)
-    trigger.touch()
+    return p, ls, trigger
+
+
+def stall(ls, trigger, what=""):
+    trigger.write_text(what)
     _, begin = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "begin", timeout=15)
     _, end = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "end", timeout=15)
+    return begin, end
+
+
+def java_frames(r):
+    return [f["function"] for f in r["stack"] if f["kind"] == "jit"]
+
+
+def test_jvm_blocking_call_named_by_method_and_line(procs, loopstall, classes, tmp_path):
+    p, ls, trigger = start_loop(procs, loopstall, classes, tmp_path)
+    begin, end = stall(ls, trigger)
     for r in (begin, end):
-        assert r["culprit"]["kind"] == "jit" and r["culprit"]["function"] == "SelectorLoop.refreshReport", r["culprit"]
-        assert r["service"] == "SelectorLoop" and r["runtime"] == "jvm", r
-        assert "note" not in r, r["note"]
-        # The Java call, by its Java name (libjvm's JVM_Sleep), not the JVM's interpreter or stubs.
+        assert r["culprit"] == {"kind": "jit", "function": "SelectorLoop.callBackend", "file": "SelectorLoop.java",
+                                "line": line_of("Thread.sleep(1500)")}, r["culprit"]
+        # the JDK call, by its Java name, and the whole Java stack out to main
         assert r["via"]["function"] == "java.lang.Thread.sleep", r["via"]
+        assert java_frames(r)[-3:] == ["SelectorLoop.callBackend", "SelectorLoop.refreshReport", "SelectorLoop.main"]
+        assert "note" not in r, r["note"]
+        assert r["runtime"] == "jvm" and "VMStructs" in r["runtime_status"], r
         # Thread.sleep parks on a condition variable of its own: no lock another thread holds.
         assert r["cause"] == "syscall" and r["syscall"] == "futex", r
     assert 1400 < end["duration_ms"] < 5000, end
-    os.unlink(perf_map)
 
 
-def test_jvm_without_a_perf_map_says_how_to_get_one(procs, loopstall, classes, tmp_path):
-    p, trigger = start_loop(procs, classes, tmp_path)
-    ls = loopstall(["-p", str(p.pid)])
-    ls.wait_ready()
-    assert p.proc.stdout.readline().strip() == "warm"
-    trigger.touch()
-    _, begin = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "begin", timeout=15)
-    assert f"jcmd {p.pid} Compiler.perfmap" in begin["note"], begin
-    assert begin["culprit"]["kind"] != "jit", begin["culprit"]
+def test_jvm_with_a_perf_map_names_each_method_once(procs, loopstall, classes, tmp_path):
+    p, ls, trigger = start_loop(procs, loopstall, classes, tmp_path)
+    subprocess.run(["jcmd", str(p.pid), "Compiler.perfmap"], check=True, stdout=subprocess.DEVNULL, timeout=30)
+    try:
+        _, end = stall(ls, trigger)
+    finally:
+        os.unlink(f"/tmp/perf-{p.pid}.map")
+    assert end["culprit"]["function"] == "SelectorLoop.callBackend", end["culprit"]
+    names = java_frames(end)
+    assert names.count("SelectorLoop.refreshReport") == 1 and names.count("SelectorLoop.main") == 1, end["stack"]
+    assert not [f for f in end["stack"] if f.get("module") == "[jit]"], end["stack"]
+
+
+def test_jvm_socket_read_names_the_jdk_call(procs, loopstall, classes, tmp_path):
+    p, ls, trigger = start_loop(procs, loopstall, classes, tmp_path)
+    _, end = stall(ls, trigger, "read")
+    assert end["culprit"]["function"] == "SelectorLoop.readReply", end["culprit"]
+    assert end["culprit"]["line"] == line_of("return in.read()"), end["culprit"]
+    assert end["via"]["function"] == "java.net.Socket$SocketInputStream.read", end["via"]
+    assert end["cause"] == "syscall" and end["syscall"] == "read", end
+
+
+def test_jvm_cpu_stall_names_the_hot_method(procs, loopstall, classes, tmp_path):
+    p, ls, trigger = start_loop(procs, loopstall, classes, tmp_path)
+    _, end = stall(ls, trigger, "cpu")
+    assert_cpu_bound(end)
+    assert end["culprit"]["function"] == "SelectorLoop.checksum", end["culprit"]
+    assert end["hot"][0]["function"] == "SelectorLoop.checksum", end["hot"]
 
 
 def test_jvm_lock_lists_its_holder_not_the_jvms_own_threads(procs, loopstall, classes, tmp_path):
     """A loop waits to enter a monitor a thread named cache-warmer holds: that thread is listed among the
-    possible holders, the JVM's GC, compiler and VM threads (asleep on futexes too) are only counted."""
-    p, trigger = start_loop(procs, classes, tmp_path)
-    ls = loopstall(["-p", str(p.pid)])
-    ls.wait_ready()
-    assert p.proc.stdout.readline().strip() == "warm"
-    trigger.write_text("lock")
-    _, end = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "end", timeout=15)
+    possible holders, with its own Java frame; the JVM's GC, compiler and VM threads (asleep on futexes too) are
+    only counted."""
+    p, ls, trigger = start_loop(procs, loopstall, classes, tmp_path)
+    _, end = stall(ls, trigger, "lock")
     assert end["cause"] == "lock" and end["syscall"] == "futex", end
+    assert end["culprit"]["function"] == "SelectorLoop.readCache", end["culprit"]
+    assert end["culprit"]["line"] == line_of("synchronized (CACHE)", 2), end["culprit"]
     # HotSpot's monitor enter, by what the code wrote
     assert "synchronized" in [f["function"] for f in end["stack"]], end["stack"]
-    names = [t["name"] for t in end["waited_for"]["threads"]]
-    assert "cache-warmer" in names, names
-    assert not any(n.startswith(("GC Thread", "G1 ", "VM Thread", "C2 Compiler", "C1 Compiler")) for n in names), names
+    threads = {t["name"]: t for t in end["waited_for"]["threads"]}
+    assert "cache-warmer" in threads, threads
+    assert threads["cache-warmer"]["frame"]["function"] == "SelectorLoop.lambda$readCache$0", threads["cache-warmer"]
+    assert not any(n.startswith(("GC Thread", "G1 ", "VM Thread", "C2 Compiler", "C1 Compiler")) for n in threads)
     assert end["waited_for"]["threads_unlisted"] >= 5, end["waited_for"]

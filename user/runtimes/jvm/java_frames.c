@@ -6,12 +6,16 @@
 
 #include "runtimes/jvm/java_frames.h"
 
-#define MAX_THREADS	  8192 /* of a ThreadsList looked through */
-#define MAX_SEGMENT_HOPS  4096 /* back through a code heap's segment map to a blob's start */
-#define MAX_FRAME_WORDS	  65536
-#define FREE_SEGMENT	  0xff /* CodeHeap::free_sentinel */
-#define LINE_TABLE_MAX	  512
-#define BLOB_NAME_MAX	  24
+#define MAX_THREADS	 8192 /* of a ThreadsList looked through */
+#define MAX_SEGMENT_HOPS 4096 /* back through a code heap's segment map to a blob's start */
+#define MAX_FRAME_WORDS	 65536
+#define FREE_SEGMENT	 0xff /* CodeHeap::free_sentinel */
+#define LINE_TABLE_MAX	 512
+#define BLOB_NAME_MAX	 24
+#define MONITORENTER	 0xc2 /* the bytecode */
+#define MAX_PC_DESCS	 (1 << 20)
+#define MAX_INLINED	 32
+#define SCOPE_BYTES	 15 /* three compressed ints */
 
 static int read_u64(const struct mem_reader *m, uint64_t addr, uint64_t *v)
 {
@@ -60,6 +64,24 @@ int java_vm_open(struct java_vm *vm, const struct mem_reader *m)
 	return vm->nheaps ? 0 : -ENOENT;
 }
 
+/* Where a blob's instructions begin and end. */
+static int code_bounds(const struct hotspot_layout *l, const struct mem_reader *m, uint64_t blob, uint64_t *begin,
+		       uint64_t *end)
+{
+	int32_t code, data;
+
+	if (l->blob_code_begin >= 0)
+		return read_u64(m, blob + l->blob_code_begin, begin) || read_u64(m, blob + l->blob_code_end, end)
+			       ? -EFAULT
+			       : 0;
+	if (read_i32(m, blob + l->blob_code_offset, &code) || read_i32(m, blob + l->blob_data_offset, &data) ||
+	    code < 0 || data < code)
+		return -EFAULT;
+	*begin = blob + code;
+	*end = blob + data;
+	return 0;
+}
+
 /* The code blob pc lies in: 0, or -ENOENT outside the code cache (or in a free block). */
 static int find_blob(const struct java_vm *vm, const struct mem_reader *m, uint64_t pc, uint64_t *blob)
 {
@@ -88,8 +110,7 @@ static int find_blob(const struct java_vm *vm, const struct mem_reader *m, uint6
 	if (hops == MAX_SEGMENT_HOPS || mem_read(m, *blob + l->block_header + l->header_used, &used, 1) || !used)
 		return -ENOENT;
 	*blob += l->size_heap_block;
-	if (read_u64(m, *blob + l->blob_code_begin, &begin) || read_u64(m, *blob + l->blob_code_end, &end) ||
-	    pc < begin || pc >= end)
+	if (code_bounds(l, m, *blob, &begin, &end) || pc < begin || pc >= end)
 		return -ENOENT;
 	return 0;
 }
@@ -192,9 +213,12 @@ static int line_of(const uint8_t *t, size_t n, int bci, int code_size)
 	return 0; /* cut short: no end seen */
 }
 
-/* The method's name, its source file and, given its bytecode pointer (0: unknown), the line. */
+/*
+ * The method's name, its source file and the line of bytecode index bci
+ * (-1: unknown), or of bytecode pointer bcp (0: unknown).
+ */
 static int name_method(const struct hotspot_layout *l, const struct mem_reader *m, uint64_t method, uint64_t bcp,
-		       struct stall_frame *f)
+		       int bci, struct stall_frame *f)
 {
 	uint64_t cm, pool, holder, klass_name;
 	uint16_t name_index, file_index = 0, flags, code_size;
@@ -204,7 +228,8 @@ static int name_method(const struct hotspot_layout *l, const struct mem_reader *
 	    read_u64(m, cm + l->const_constants, &pool) || !mem_valid_ptr(pool, 8) ||
 	    read_u16(m, cm + l->const_name_index, &name_index) || read_u64(m, pool + l->pool_holder, &holder) ||
 	    !mem_valid_ptr(holder, 8) || read_u64(m, holder + l->klass_name, &klass_name) ||
-	    read_symbol(l, m, klass_name, klass, sizeof(klass)) || pool_symbol(l, m, pool, name_index, name, sizeof(name)))
+	    read_symbol(l, m, klass_name, klass, sizeof(klass)) ||
+	    pool_symbol(l, m, pool, name_index, name, sizeof(name)))
 		return -EFAULT;
 	for (c = klass; *c; c++)
 		if (*c == '/')
@@ -215,7 +240,8 @@ static int name_method(const struct hotspot_layout *l, const struct mem_reader *
 	snprintf(f->function, sizeof(f->function), "%.80s.%.46s", klass, name);
 	if (l->pool_source_file >= 0 && read_u16(m, pool + l->pool_source_file, &file_index) == 0 && file_index)
 		pool_symbol(l, m, pool, file_index, f->file, sizeof(f->file));
-	if (bcp && l->has_line_numbers && read_u16(m, cm + l->const_flags, &flags) == 0 &&
+	if ((bcp || bci >= 0) && l->has_line_numbers && l->const_flags >= 0 &&
+	    read_u16(m, cm + l->const_flags, &flags) == 0 &&
 	    (flags & l->has_line_numbers) && read_u16(m, cm + l->const_code_size, &code_size) == 0) {
 		uint64_t code = cm + l->size_const_method;
 		uint8_t table[LINE_TABLE_MAX];
@@ -224,8 +250,10 @@ static int name_method(const struct hotspot_layout *l, const struct mem_reader *
 		/* the table may end near its page's end: read what lies before the next page */
 		if (code + code_size + n > ((code + code_size) | 0xfff) + 1)
 			n = ((code + code_size) | 0xfff) + 1 - (code + code_size);
-		if (bcp >= code && bcp < code + code_size && mem_read(m, code + code_size, table, n) == 0)
-			f->line = line_of(table, n, (int)(bcp - code), code_size);
+		if (bcp)
+			bci = bcp >= code && bcp < code + code_size ? (int)(bcp - code) : -1;
+		if (bci >= 0 && bci < code_size && mem_read(m, code + code_size, table, n) == 0)
+			f->line = line_of(table, n, bci, code_size);
 	}
 	return 0;
 }
@@ -269,6 +297,74 @@ static int find_thread(struct java_vm *vm, const struct mem_reader *m, pid_t tid
 
 enum blob_kind { BLOB_INTERPRETER, BLOB_METHOD, BLOB_OTHER };
 
+/* The PcDesc recorded for pc (a call's return address, a safepoint): its scope's offset, 0 when none. */
+static int scope_at(const struct hotspot_layout *l, const struct mem_reader *m, uint64_t blob, uint64_t pc,
+		    int32_t *scope)
+{
+	int32_t first, end, target, at;
+	uint64_t begin, code_end, lo, hi;
+
+	if (code_bounds(l, m, blob, &begin, &code_end) || read_i32(m, blob + l->nm_scopes_pcs, &first) ||
+	    read_i32(m, blob + l->nm_dependencies, &end) || first <= 0 || end < first)
+		return -EFAULT;
+	target = (int32_t)(pc - begin);
+	lo = 0;
+	hi = (uint64_t)(end - first) / l->size_pc_desc;
+	if (hi > MAX_PC_DESCS)
+		return -EPROTO;
+	while (lo < hi) { /* sorted by pc offset */
+		uint64_t mid = (lo + hi) / 2;
+
+		if (read_i32(m, blob + first + mid * l->size_pc_desc + l->pc_offset, &at))
+			return -EFAULT;
+		if (at < target)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == (uint64_t)(end - first) / l->size_pc_desc ||
+	    read_i32(m, blob + first + lo * l->size_pc_desc + l->pc_offset, &at) || at != target ||
+	    read_i32(m, blob + first + lo * l->size_pc_desc + l->pc_scope, scope))
+		return -ENOENT;
+	return 0;
+}
+
+/*
+ * The methods compiled code at pc runs, inlined ones first, each at its
+ * bci, from the nmethod's debug information (ScopeDesc: sender scope,
+ * method, bci, ...): the count, 0 when it has none to read.
+ */
+static int inlined_frames(const struct hotspot_layout *l, const struct mem_reader *m, uint64_t blob, uint64_t pc,
+			  struct stall_frame *out, int max)
+{
+	uint64_t data, method;
+	int32_t scope, metadata;
+	int n = 0;
+
+	if (l->nm_scopes_data < 0 || l->nm_scopes_pcs < 0 || l->nm_dependencies < 0 || l->nm_metadata < 0 ||
+	    l->pc_offset < 0 || l->pc_scope < 0 || l->size_pc_desc <= 0 || !l->has_line_numbers)
+		return 0;
+	if (scope_at(l, m, blob, pc, &scope) || read_u64(m, blob + l->nm_scopes_data, &data) ||
+	    read_i32(m, blob + l->nm_metadata, &metadata) || metadata <= 0)
+		return 0;
+	while (scope > 0 && n < max && n < MAX_INLINED) {
+		uint8_t bytes[SCOPE_BYTES];
+		uint32_t sender, index, bci;
+		size_t at = 0;
+
+		if (mem_read(m, data + scope, bytes, sizeof(bytes)) || !read_compressed(bytes, sizeof(bytes), &at, &sender) ||
+		    !read_compressed(bytes, sizeof(bytes), &at, &index) || !read_compressed(bytes, sizeof(bytes), &at, &bci) ||
+		    !index || read_u64(m, blob + metadata + 8ULL * (index - 1), &method) ||
+		    name_method(l, m, method, 0, (int)bci - 1, &out[n])) /* bci is stored + 1 (InvocationEntryBci: -1) */
+			return 0;
+		n++;
+		if ((int32_t)sender >= scope)
+			return 0; /* a sender is recorded before its inlinee */
+		scope = (int32_t)sender;
+	}
+	return n;
+}
+
 static enum blob_kind kind_of(const struct hotspot_layout *l, const struct mem_reader *m, uint64_t blob)
 {
 	char name[BLOB_NAME_MAX];
@@ -308,9 +404,9 @@ int java_read_frame(const struct java_vm *vm, const struct mem_reader *stack, co
 	case BLOB_INTERPRETER:
 		if (interpreted_slots(l, stack, fp, &method, &bcp))
 			return -ENOENT;
-		return name_method(l, heap, method, bcp, out) ? -ENOENT : 0;
+		return name_method(l, heap, method, bcp, -1, out) ? -ENOENT : 0;
 	case BLOB_METHOD:
-		if (read_u64(heap, blob + l->compiled_method, &method) || name_method(l, heap, method, 0, out))
+		if (read_u64(heap, blob + l->compiled_method, &method) || name_method(l, heap, method, 0, -1, out))
 			return -ENOENT;
 		return 0;
 	default: return -ENOENT; /* a stub of the VM's */
@@ -338,9 +434,15 @@ int java_read_stack(struct java_vm *vm, const struct mem_reader *m, pid_t tid, s
 		enum blob_kind kind = kind_of(l, m, blob);
 		uint64_t method, bcp, sender_sp;
 		int32_t words;
+		uint8_t op;
 
 		if (kind == BLOB_INTERPRETER) {
-			if (interpreted_slots(l, m, fp, &method, &bcp) || name_method(l, m, method, bcp, &out[n]))
+			if (interpreted_slots(l, m, fp, &method, &bcp))
+				break;
+			/* A monitorenter steps past itself before it waits: its line is the one before. */
+			if (n == 0 && mem_read(m, bcp - 1, &op, 1) == 0 && op == MONITORENTER)
+				bcp--;
+			if (name_method(l, m, method, bcp, -1, &out[n]))
 				break;
 			n++;
 			if (read_u64(m, fp + 8 * l->frame_sender_sp, &sender_sp) || read_u64(m, fp + 8, &pc) ||
@@ -353,9 +455,12 @@ int java_read_stack(struct java_vm *vm, const struct mem_reader *m, pid_t tid, s
 		if (read_i32(m, blob + l->blob_frame_size, &words) || words <= 0 || words > MAX_FRAME_WORDS)
 			break; /* the call stub (the entry from the VM), or no frame to step over */
 		if (kind == BLOB_METHOD) {
-			if (read_u64(m, blob + l->compiled_method, &method) || name_method(l, m, method, 0, &out[n]))
+			int k = inlined_frames(l, m, blob, pc, &out[n], max - n);
+
+			if (k <= 0 && (read_u64(m, blob + l->compiled_method, &method) ||
+				       name_method(l, m, method, 0, -1, &out[n])))
 				break;
-			n++;
+			n += k > 0 ? k : 1;
 		}
 		sender_sp = sp + 8ULL * words;
 		if (read_u64(m, sender_sp - 8, &pc) || read_u64(m, sender_sp - 16, &fp))

@@ -28,6 +28,7 @@ static const struct {
 	const char *java;
 } calls[] = {
 	{"JVM_Sleep", "java.lang.Thread.sleep"},
+	{"JVM_SleepNanos", "java.lang.Thread.sleep"}, /* JDK 21 on */
 	{"JVM_MonitorWait", "java.lang.Object.wait"},
 	{"Unsafe_Park", "jdk.internal.misc.Unsafe.park"},
 	{"JVM_Yield", "java.lang.Thread.yield"},

@@ -25,8 +25,23 @@ const char *const vmstructs_symbols[] = {
 };
 const int vmstructs_nsymbols = sizeof(vmstructs_symbols) / sizeof(vmstructs_symbols[0]);
 
-enum { STRUCTS, S_TYPE, S_FIELD, S_STATIC, S_OFFSET, S_ADDRESS, S_STRIDE, TYPES, T_NAME, T_SIZE, T_STRIDE,
-       INTS, I_NAME, I_VALUE, I_STRIDE };
+enum {
+	STRUCTS,
+	S_TYPE,
+	S_FIELD,
+	S_STATIC,
+	S_OFFSET,
+	S_ADDRESS,
+	S_STRIDE,
+	TYPES,
+	T_NAME,
+	T_SIZE,
+	T_STRIDE,
+	INTS,
+	I_NAME,
+	I_VALUE,
+	I_STRIDE
+};
 
 enum table { FIELD, STATIC, SIZE, CONSTANT };
 
@@ -38,8 +53,18 @@ static const struct want {
 	bool optional;
 	const char *alt_type; /* the type's name in other JDKs */
 } wants[] = {
-#define F(t, n, s)  {FIELD, t, n, offsetof(struct hotspot_layout, s), false, NULL}
-#define S(t, n, s)  {STATIC, t, n, offsetof(struct hotspot_layout, s), false, NULL}
+#define F(t, n, s)                                                                                                     \
+	{                                                                                                              \
+		FIELD, t, n, offsetof(struct hotspot_layout, s), false, NULL                                           \
+	}
+#define S(t, n, s)                                                                                                     \
+	{                                                                                                              \
+		STATIC, t, n, offsetof(struct hotspot_layout, s), false, NULL                                          \
+	}
+#define O(t, n, s)                                                                                                     \
+	{                                                                                                              \
+		FIELD, t, n, offsetof(struct hotspot_layout, s), true, NULL                                            \
+	}
 	S("CodeCache", "_heaps", code_heaps),
 	S("ThreadsSMRSupport", "_java_thread_list", java_threads),
 	F("GrowableArrayBase", "_len", array_len),
@@ -54,23 +79,33 @@ static const struct want {
 	F("HeapBlock::Header", "_used", header_used),
 	F("CodeBlob", "_name", blob_name),
 	F("CodeBlob", "_frame_size", blob_frame_size),
-	F("CodeBlob", "_code_begin", blob_code_begin),
-	F("CodeBlob", "_code_end", blob_code_end),
+	/* the code's bounds: pointers to 22, offsets in the blob since */
+	O("CodeBlob", "_code_begin", blob_code_begin),
+	O("CodeBlob", "_code_end", blob_code_end),
+	O("CodeBlob", "_code_offset", blob_code_offset),
+	O("CodeBlob", "_data_offset", blob_data_offset),
 	/* nmethod's own since JDK 23 */
 	{FIELD, "CompiledMethod", "_method", offsetof(struct hotspot_layout, compiled_method), false, "nmethod"},
 	F("Method", "_constMethod", method_const),
 	F("ConstMethod", "_constants", const_constants),
-	F("ConstMethod", "_flags", const_flags),
+	O("ConstMethod", "_flags", const_flags), /* lines are read where it and the flag below are known */
 	F("ConstMethod", "_code_size", const_code_size),
 	F("ConstMethod", "_name_index", const_name_index),
+	O("nmethod", "_scopes_pcs_offset", nm_scopes_pcs),
+	O("nmethod", "_dependencies_offset", nm_dependencies),
+	O("nmethod", "_metadata_offset", nm_metadata),
+	O("CompiledMethod", "_scopes_data_begin", nm_scopes_data),
+	O("PcDesc", "_pc_offset", pc_offset),
+	O("PcDesc", "_scope_decode_offset", pc_scope),
 	F("ConstantPool", "_pool_holder", pool_holder),
-	{FIELD, "ConstantPool", "_source_file_name_index", offsetof(struct hotspot_layout, pool_source_file), true, NULL},
+	{FIELD, "ConstantPool", "_source_file_name_index", offsetof(struct hotspot_layout, pool_source_file), true,
+	 NULL},
 	F("Klass", "_name", klass_name),
 	F("Symbol", "_length", symbol_length),
 	F("Symbol", "_body", symbol_body),
 	F("ThreadsList", "_length", list_length),
 	F("ThreadsList", "_threads", list_threads),
-	F("JavaThread", "_osthread", thread_osthread),
+	{FIELD, "JavaThread", "_osthread", offsetof(struct hotspot_layout, thread_osthread), false, "Thread"},
 	F("JavaThread", "_anchor", thread_anchor),
 	F("OSThread", "_thread_id", osthread_tid),
 	F("JavaFrameAnchor", "_last_Java_sp", anchor_sp),
@@ -79,10 +114,14 @@ static const struct want {
 	{SIZE, "HeapBlock", NULL, offsetof(struct hotspot_layout, size_heap_block), false, NULL},
 	{SIZE, "ConstMethod", NULL, offsetof(struct hotspot_layout, size_const_method), false, NULL},
 	{SIZE, "ConstantPool", NULL, offsetof(struct hotspot_layout, size_constant_pool), false, NULL},
-	{CONSTANT, "ConstMethod::_has_linenumber_table", NULL, offsetof(struct hotspot_layout, has_line_numbers), true, NULL},
-	{CONSTANT, "frame::interpreter_frame_sender_sp_offset", NULL, offsetof(struct hotspot_layout, frame_sender_sp), false, NULL},
+	{SIZE, "PcDesc", NULL, offsetof(struct hotspot_layout, size_pc_desc), true, NULL},
+	{CONSTANT, "ConstMethod::_has_linenumber_table", NULL, offsetof(struct hotspot_layout, has_line_numbers), true,
+	 NULL},
+	{CONSTANT, "frame::interpreter_frame_sender_sp_offset", NULL, offsetof(struct hotspot_layout, frame_sender_sp),
+	 true, NULL},
 #undef F
 #undef S
+#undef O
 };
 #define NWANTS	     (sizeof(wants) / sizeof(wants[0]))
 #define MAX_ENTRIES  16384 /* JDK 17 has about 2400 struct entries */
@@ -239,7 +278,10 @@ int vmstructs_read(const struct mem_reader *m, const uint64_t *symbols, struct h
 	int err;
 
 	memset(l, 0, sizeof(*l));
-	l->pool_source_file = -1;
+	l->nm_scopes_pcs = l->nm_dependencies = l->nm_metadata = l->nm_scopes_data = l->pc_offset = l->pc_scope = -1;
+	l->pool_source_file = l->const_flags = l->blob_code_begin = l->blob_code_end = l->blob_code_offset = l->blob_data_offset = -1;
+	/* x86-64's and arm64's since JDK 9; JDK 23 on no longer exports it */
+	l->frame_sender_sp = -1;
 	snprintf(missing, len, "%s", vmstructs_symbols[STRUCTS]);
 	if ((err = table_of(m, symbols, STRUCTS, S_TYPE, S_STRIDE, struct_fields, 4, &t, off)) ||
 	    (err = walk(m, &t, FIELD, off, l, found)))
@@ -258,6 +300,10 @@ int vmstructs_read(const struct mem_reader *m, const uint64_t *symbols, struct h
 				 wants[i].name ? wants[i].name : "");
 			return -ENOENT;
 		}
+	if ((l->blob_code_begin < 0 || l->blob_code_end < 0) && (l->blob_code_offset < 0 || l->blob_data_offset < 0)) {
+		snprintf(missing, len, "CodeBlob::_code_begin");
+		return -ENOENT;
+	}
 	missing[0] = 0;
 	return 0;
 }

@@ -15,29 +15,40 @@
  */
 struct hotspot_layout {
 	/* addresses of static fields in the target */
-	uint64_t code_heaps;  /* CodeCache::_heaps: GrowableArray<CodeHeap*>* */
+	uint64_t code_heaps;   /* CodeCache::_heaps: GrowableArray<CodeHeap*>* */
 	uint64_t java_threads; /* ThreadsSMRSupport::_java_thread_list: ThreadsList* */
 	/* field offsets */
-	int64_t array_len, array_data;			  /* GrowableArrayBase::_len, GrowableArray<int>::_data */
+	int64_t array_len, array_data;			     /* GrowableArrayBase::_len, GrowableArray<int>::_data */
 	int64_t heap_memory, heap_segmap, heap_log2_segment; /* CodeHeap:: */
 	int64_t space_low_boundary, space_high_boundary, space_low; /* VirtualSpace:: */
-	int64_t block_header, header_used;		  /* HeapBlock::_header, HeapBlock::Header::_used */
-	int64_t blob_name, blob_frame_size, blob_code_begin, blob_code_end; /* CodeBlob:: */
-	int64_t compiled_method;			  /* CompiledMethod::_method (nmethod::_method) */
-	int64_t method_const;				  /* Method::_constMethod */
+	int64_t block_header, header_used;			    /* HeapBlock::_header, HeapBlock::Header::_used */
+	int64_t blob_name, blob_frame_size;			    /* CodeBlob:: */
+	int64_t blob_code_begin, blob_code_end;			    /* pointers (to JDK 22), else -1 and */
+	int64_t blob_code_offset, blob_data_offset;		    /* int offsets from the blob */
+	int64_t compiled_method;				    /* CompiledMethod::_method (nmethod::_method) */
+	int64_t method_const;					    /* Method::_constMethod */
 	int64_t const_constants, const_flags, const_code_size, const_name_index; /* ConstMethod:: */
-	int64_t pool_holder, pool_source_file;		  /* ConstantPool::_pool_holder, _source_file_name_index (-1: none) */
-	int64_t klass_name;				  /* Klass::_name */
-	int64_t symbol_length, symbol_body;		  /* Symbol:: */
-	int64_t list_length, list_threads;		  /* ThreadsList::_length, _threads */
-	int64_t thread_osthread, thread_anchor;		  /* JavaThread:: */
-	int64_t osthread_tid;				  /* OSThread::_thread_id */
-	int64_t anchor_sp, anchor_pc, anchor_fp;	  /* JavaFrameAnchor::_last_Java_* */
+	int64_t pool_holder, pool_source_file;	 /* ConstantPool::_pool_holder, _source_file_name_index (-1: none) */
+	int64_t klass_name;			 /* Klass::_name */
+	int64_t symbol_length, symbol_body;	 /* Symbol:: */
+	int64_t list_length, list_threads;	 /* ThreadsList::_length, _threads */
+	int64_t thread_osthread, thread_anchor;	 /* JavaThread:: */
+	int64_t osthread_tid;			 /* OSThread::_thread_id */
+	int64_t anchor_sp, anchor_pc, anchor_fp; /* JavaFrameAnchor::_last_Java_* */
+	/* an nmethod's debug information: the inlined methods at a pc (-1: unread) */
+	int64_t nm_scopes_pcs, nm_dependencies, nm_metadata; /* nmethod::_*_offset, from the blob */
+	int64_t nm_scopes_data;				     /* CompiledMethod::_scopes_data_begin */
+	int64_t pc_offset, pc_scope;			     /* PcDesc::_pc_offset, _scope_decode_offset */
 	/* type sizes */
-	int64_t size_heap_block, size_const_method, size_constant_pool;
+	int64_t size_heap_block, size_const_method, size_constant_pool, size_pc_desc;
 	/* constants */
-	int64_t has_line_numbers; /* ConstMethod::_has_linenumber_table: a flag of _flags (0: lines unread) */
-	int64_t frame_sender_sp;  /* frame::interpreter_frame_sender_sp_offset, in words from fp: the slots below it follow */
+	/*
+	 * ConstMethod::_has_linenumber_table, a flag of _flags: 0 when unknown.
+	 * It also marks the compressed streams (line tables, debug
+	 * information) this reader decodes: JDK 21 changed both.
+	 */
+	int64_t has_line_numbers;
+	int64_t frame_sender_sp; /* frame::interpreter_frame_sender_sp_offset, in words from fp: the slots below it follow */
 };
 
 /* The symbols of libjvm.so the tables are found by, in the order vmstructs_read takes their addresses. */
