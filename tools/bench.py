@@ -108,13 +108,20 @@ def stalls(values):
     return sum(v for k, v in values.items() if k.startswith("loopstall_stalls_total"))
 
 
-STALLERS = {"python": ["/usr/bin/python3", os.path.join(os.path.dirname(__file__), "bench_staller.py")],
-            "node": ["node", os.path.join(os.path.dirname(__file__), "bench_node_staller.js")]}
+def staller_command(runtime):
+    """The command of a loop that stalls N times (its last argument): Python, Node or Java."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    if runtime == "jvm":
+        classes = os.path.join(os.path.dirname(LOOPSTALL), "bench-jvm")
+        subprocess.run(["javac", "-d", classes, os.path.join(here, "BenchStaller.java")], check=True)
+        return ["java", "-cp", classes, "BenchStaller"]
+    return {"python": ["/usr/bin/python3", os.path.join(here, "bench_staller.py")],
+            "node": ["node", os.path.join(here, "bench_node_staller.js")]}[runtime]
 
 
 def stall_cost(runtime, count=15):
     """CPU of loopstall per stall report (begin and end records), first and repeated."""
-    staller = subprocess.Popen([*STALLERS[runtime], str(count)], stdout=subprocess.PIPE, text=True)
+    staller = subprocess.Popen([*staller_command(runtime), str(count)], stdout=subprocess.PIPE, text=True)
     port = free_port()
     try:
         staller.stdout.readline()
@@ -146,8 +153,8 @@ def stall_cost(runtime, count=15):
     first_ms = first[1] / first[0] * 1000
     repeat_ms = (last[1] - first[1]) / (last[0] - first[0]) * 1000
     target(f"stall report cost, {runtime}, repeated", repeat_ms, 0.5, "ms")
-    if runtime == "node":
-        target("stall report cost, node, first", first_ms, 5, "ms")
+    if runtime != "python":
+        target(f"stall report cost, {runtime}, first", first_ms, 5, "ms")
     target(f"warming a {runtime} process at attach", first[2] * 1000, 10 if runtime == "python" else 30, "ms")
     print(f"stall report cost, {runtime} (loopstall CPU, begin + end records): first {first_ms:.2f} ms, "
           f"repeat {repeat_ms:.2f} ms (mean over {int(last[0] - first[0])} more stalls in the warm process); "
@@ -517,6 +524,7 @@ def main():
     if "stalls" in parts:
         stall_cost("python")
         stall_cost("node")
+        stall_cost("jvm")
     if "lateness" in parts:
         lateness()
     if "lateness-loaded" in parts:

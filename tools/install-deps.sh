@@ -14,7 +14,7 @@ PACKAGES=(
 	util-linux procps strace tmux redis-server nodejs python3-uvloop nginx-light
 	libc6-dbg # separate debug files: names of stripped libc's static functions
 	php-cli liburing-dev librust-tokio-dev # loops on stream_select, io_uring, tokio (test_found.py)
-	openjdk-17-jdk-headless # a JVM event loop named from its perf map (test_jvm.py)
+	openjdk-17-jdk-headless libnetty-java # JVM event loops: a NIO loop and a Netty server (test_jvm.py)
 	ruby ruby-async # a Ruby reactor (test_ruby.py)
 	golang-go # a Go server, none of whose threads is a loop (test_found.py)
 	python3-trio python3-gevent python3-twisted python3-tornado python3-django python3-sqlalchemy # framework hints (test_hints.py)

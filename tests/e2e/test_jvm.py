@@ -1,25 +1,33 @@
-"""A JVM's event loop: its Java methods named from HotSpot's own tables (no flags, no perf map), by
-method, file and line, with the JDK call it made; a perf map, when the JVM writes one, adds no second name."""
+"""A JVM's event loops (a plain NIO loop, a Netty server): Java methods named from HotSpot's own tables
+(no flags, no perf map), by method, file and line, with the JDK call they made; a perf map, when the JVM
+writes one, adds no second name."""
 import os
 import subprocess
+import threading
+import urllib.request
 
 import pytest
 
-from conftest import APPS, assert_cpu_bound
+from conftest import APPS, assert_cpu_bound, free_port
 
 SOURCE = os.path.join(APPS, "SelectorLoop.java")
+# Debian's libnetty-java: one jar per module (its netty-all.jar names them, holds no classes)
+NETTY = [f"/usr/share/java/netty-{m}.jar" for m in ("buffer", "codec", "codec-http", "common", "handler",
+                                                     "resolver", "transport")]
 
 
 @pytest.fixture(scope="module")
 def classes(tmp_path_factory):
     out = tmp_path_factory.mktemp("classes")
     subprocess.run(["javac", "-d", str(out), SOURCE], check=True)
+    subprocess.run(["javac", "-cp", ":".join(NETTY), "-d", str(out), os.path.join(APPS, "NettyShop.java")],
+                   check=True)
     return out
 
 
-def line_of(text, nth=1):
-    """The line of SelectorLoop.java that holds text (its nth)."""
-    with open(SOURCE) as f:
+def line_of(text, nth=1, source=SOURCE):
+    """The line of source (SelectorLoop.java) that holds text (its nth)."""
+    with open(source) as f:
         return [i for i, line in enumerate(f, 1) if text in line][nth - 1]
 
 
@@ -105,3 +113,49 @@ def test_jvm_lock_lists_its_holder_not_the_jvms_own_threads(procs, loopstall, cl
     assert threads["cache-warmer"]["frame"]["function"] == "SelectorLoop.lambda$readCache$0", threads["cache-warmer"]
     assert not any(n.startswith(("GC Thread", "G1 ", "VM Thread", "C2 Compiler", "C1 Compiler")) for n in threads)
     assert end["waited_for"]["threads_unlisted"] >= 5, end["waited_for"]
+
+
+def start_shop(procs, loopstall, classes):
+    port = free_port()
+    p = procs(["java", "-cp", ":".join([str(classes)] + NETTY), "NettyShop", str(port)], stdout=subprocess.PIPE,
+              text=True)
+    assert p.proc.stdout.readline().strip() == "listening"
+    ls = loopstall(["-p", str(p.pid)])
+    ls.wait_ready()
+    return port, ls
+
+
+def get_in_background(port, path):
+    def get():
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=20) as r:
+            r.read()
+
+    t = threading.Thread(target=get)
+    t.start()
+    return t
+
+
+def test_netty_handler_blocking_call_named_on_its_event_loop(procs, loopstall, classes):
+    """A Netty handler calls a price service that blocks (Thread.sleep for its backend): the record names the
+    service's method and line, the JDK call, and Netty's event loop thread, with Netty's own frames below."""
+    port, ls = start_shop(procs, loopstall, classes)
+    t = get_in_background(port, "/quote")
+    _, end = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "end", timeout=20)
+    t.join()
+    shop = os.path.join(APPS, "NettyShop.java")
+    assert end["culprit"] == {"kind": "jit", "function": "PriceService.fetchQuote", "file": "NettyShop.java",
+                              "line": line_of("Thread.sleep(1500)", source=shop)}, end["culprit"]
+    assert end["via"]["function"] == "java.lang.Thread.sleep", end["via"]
+    assert end["comm"].startswith("nioEventLoop"), end["comm"]
+    names = java_frames(end)
+    assert "NettyShop.channelRead0" in names and "io.netty.channel.nio.NioEventLoop.run" in names, names
+    assert 1400 < end["duration_ms"] < 5000, end
+
+
+def test_netty_cpu_stall_names_the_handlers_work(procs, loopstall, classes):
+    port, ls = start_shop(procs, loopstall, classes)
+    t = get_in_background(port, "/report")
+    _, end = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "end", timeout=20)
+    t.join()
+    assert_cpu_bound(end)
+    assert end["culprit"]["function"] == "Orders.total", end["culprit"]

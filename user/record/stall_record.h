@@ -29,7 +29,7 @@ enum frame_kind {
 	FRAME_NATIVE,
 	FRAME_PYTHON,
 	FRAME_JS, /* a JavaScript function: read from V8's frames, or named by node's perf map */
-	FRAME_JIT, /* code another JIT made (a JVM's), named by its perf map */
+	FRAME_JIT, /* a JVM's Java method (read from HotSpot), or code another JIT made, named by its perf map */
 };
 
 /* "native", "python", "js". */

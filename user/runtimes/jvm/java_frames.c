@@ -15,6 +15,7 @@
 #define MONITORENTER	 0xc2 /* the bytecode */
 #define MAX_PC_DESCS	 (1 << 20)
 #define MAX_INLINED	 32
+#define MAX_STUBS	 16 /* frames of the VM's stubs in one walk */
 #define SCOPE_BYTES	 15 /* three compressed ints */
 
 static int read_u64(const struct mem_reader *m, uint64_t addr, uint64_t *v)
@@ -417,7 +418,7 @@ int java_read_stack(struct java_vm *vm, const struct mem_reader *m, pid_t tid, s
 {
 	const struct hotspot_layout *l = &vm->l;
 	uint64_t thread, anchor, sp, pc, fp, blob;
-	int n = 0, err;
+	int n = 0, steps, err;
 
 	if ((err = find_thread(vm, m, tid, &thread)))
 		return err == -ENOENT ? 0 : err;
@@ -430,7 +431,8 @@ int java_read_stack(struct java_vm *vm, const struct mem_reader *m, pid_t tid, s
 	if (!pc && read_u64(m, sp - 8, &pc))
 		return -EFAULT;
 	/* sp: the frame's unextended stack pointer; fp: its frame pointer, where it keeps one */
-	while (n < max && find_blob(vm, m, pc, &blob) == 0) {
+	/* Callers lie higher up the stack: each step goes up, and stubs between frames are few. */
+	for (steps = 0; n < max && steps < max + MAX_STUBS && find_blob(vm, m, pc, &blob) == 0; steps++) {
 		enum blob_kind kind = kind_of(l, m, blob);
 		uint64_t method, bcp, sender_sp;
 		int32_t words;
@@ -445,8 +447,8 @@ int java_read_stack(struct java_vm *vm, const struct mem_reader *m, pid_t tid, s
 			if (name_method(l, m, method, bcp, -1, &out[n]))
 				break;
 			n++;
-			if (read_u64(m, fp + 8 * l->frame_sender_sp, &sender_sp) || read_u64(m, fp + 8, &pc) ||
-			    read_u64(m, fp, &fp))
+			if (read_u64(m, fp + 8 * l->frame_sender_sp, &sender_sp) || sender_sp <= sp ||
+			    read_u64(m, fp + 8, &pc) || read_u64(m, fp, &fp))
 				break;
 			sp = sender_sp;
 			continue;

@@ -13,8 +13,8 @@
 
 struct jvm_process {
 	pid_t pid;
-	int err;	  /* 0: Java frames are read; else why not */
-	char missing[96]; /* what of HotSpot's tables the reader lacks */
+	int err;	/* 0: Java frames are read; else why not */
+	char why[160]; /* ... in words */
 	struct java_vm vm;
 	struct mem_look look;
 };
@@ -75,18 +75,20 @@ static int open_process(pid_t pid, const struct proc_maps *maps, void **state)
 	uint64_t symbols[vmstructs_nsymbols];
 	struct jvm_process *j = calloc(1, sizeof(*j));
 	struct mem_reader m;
+	char missing[96];
 
 	if (!j)
 		return -ENOMEM;
 	j->pid = pid;
-	j->err = elf_symbol_addresses(pid, libjvm(maps), vmstructs_symbols, symbols, vmstructs_nsymbols);
-	if (j->err)
-		snprintf(j->missing, sizeof(j->missing), "libjvm.so unreadable");
 	mem_look_begin(&j->look, pid, &m);
-	if (!j->err)
-		j->err = vmstructs_read(&m, symbols, &j->vm.l, j->missing, sizeof(j->missing));
-	if (!j->err && (j->err = java_vm_open(&j->vm, &m)))
-		snprintf(j->missing, sizeof(j->missing), "the code cache");
+	if ((j->err = elf_symbol_addresses(pid, libjvm(maps), vmstructs_symbols, symbols, vmstructs_nsymbols)))
+		snprintf(j->why, sizeof(j->why), "libjvm.so unreadable (%s)", strerror(-j->err));
+	else if ((j->err = vmstructs_read(&m, symbols, &j->vm.l, missing, sizeof(missing))) == -ENOENT)
+		snprintf(j->why, sizeof(j->why), "this JVM's own tables lack %s", missing);
+	else if (j->err)
+		snprintf(j->why, sizeof(j->why), "%s unreadable (%s)", missing, strerror(-j->err));
+	else if ((j->err = java_vm_open(&j->vm, &m)))
+		snprintf(j->why, sizeof(j->why), "its code cache unreadable (%s)", strerror(-j->err));
 	*state = j;
 	return 0;
 }
@@ -103,7 +105,7 @@ static void status(void *state, int err, char *buf, size_t len)
 	if (err)
 		snprintf(buf, len, "unreadable: %s", strerror(-err));
 	else if (j->err)
-		snprintf(buf, len, "Java frames unread: %s (%s)", j->missing, strerror(-j->err));
+		snprintf(buf, len, "Java frames unread: %s", j->why);
 	else
 		snprintf(buf, len, "Java frames from HotSpot's VMStructs");
 }

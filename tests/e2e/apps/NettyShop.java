@@ -1,0 +1,69 @@
+// A Netty HTTP server as a shop would write it (Debian's netty-all, the default NIO event loops):
+// GET /quote asks a price service that calls its backend synchronously on the event loop (a blocking
+// HTTP or JDBC client: Thread.sleep here), GET /report totals orders on the loop for 1.5 s of CPU,
+// anything else answers at once. Usage: java -cp CLASSES:netty-all.jar NettyShop PORT
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.channel.ChannelFutureListener;
+import java.nio.charset.StandardCharsets;
+
+class PriceService {
+    static String fetchQuote(String sku) throws InterruptedException {
+        Thread.sleep(1500); // the backend's answer
+        return sku + "=42";
+    }
+}
+
+class Orders {
+    static long total() {
+        long end = System.nanoTime() + 1_500_000_000L, s = 0;
+        while (System.nanoTime() < end)
+            for (int i = 0; i < 100000; i++)
+                s += i ^ (s >>> 3);
+        return s;
+    }
+}
+
+public class NettyShop extends SimpleChannelInboundHandler<FullHttpRequest> {
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) throws Exception {
+        String body;
+        if (req.uri().startsWith("/quote"))
+            body = PriceService.fetchQuote("sku-1");
+        else if (req.uri().startsWith("/report"))
+            body = Long.toString(Orders.total());
+        else
+            body = "ok";
+        FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                Unpooled.copiedBuffer(body + "\n", StandardCharsets.UTF_8));
+        res.headers().set(HttpHeaderNames.CONTENT_LENGTH, res.content().readableBytes());
+        ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    public static void main(String[] args) throws Exception {
+        EventLoopGroup boss = new NioEventLoopGroup(1), workers = new NioEventLoopGroup(1);
+        new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(65536), new NettyShop());
+                    }
+                }).bind(Integer.parseInt(args[0])).sync();
+        System.out.println("listening");
+    }
+}
