@@ -575,13 +575,31 @@ static Dwfl_Module *addr_module(Dwfl *dwfl, Dwarf_Addr addr)
  * since (Python imports C extensions lazily): re-read its maps, at most once
  * a REFRESH_NS, and rebuild the view when its mapped files changed.
  */
+/* The executable mapping of c's maps addr lies in, NULL when none. */
+static const struct proc_mapping *code_mapping(const struct cached_process *c, uint64_t addr)
+{
+	int i;
+
+	for (i = 0; c->maps && i < c->maps->n; i++)
+		if (addr >= c->maps->v[i].start && addr < c->maps->v[i].end && c->maps->v[i].perms[2] == 'x')
+			return &c->maps->v[i];
+	return NULL;
+}
+
+/* Code in an anonymous executable mapping is a JIT's (a JVM's code cache, V8's): in no file. */
+static bool is_jit_mapping(const struct proc_mapping *m)
+{
+	return m && (!m->path[0] || strncmp(m->path, "[anon", 5) == 0);
+}
+
 static Dwfl_Module *find_module(struct cached_process *c, Dwarf_Addr addr)
 {
 	Dwfl_Module *mod = addr_module(c->dwfl, addr);
 	struct proc_maps *now;
 	uint64_t t = monotonic_ns();
 
-	if (mod || !c->live || t - c->checked_ns < REFRESH_NS)
+	/* A JIT's code is in no file: no library mapped since to look for (a JVM's stacks are mostly that). */
+	if (mod || !c->live || t - c->checked_ns < REFRESH_NS || is_jit_mapping(code_mapping(c, addr)))
 		return mod;
 	c->checked_ns = t;
 	if (proc_maps_read(c->pid, &now))
@@ -804,17 +822,13 @@ static bool symbolize_locked(struct symbolizer *s, pid_t pid, uint64_t ip, bool 
 		return false;
 	mod = find_module(c, addr);
 	if (!mod) {
-		/* Code in an anonymous executable mapping is a JIT's; [vdso] is the kernel's. */
-		for (int i = 0; c->maps && i < c->maps->n; i++) {
-			const struct proc_mapping *m = &c->maps->v[i];
+		const struct proc_mapping *m = code_mapping(c, addr);
 
-			if (addr < m->start || addr >= m->end || m->perms[2] != 'x')
-				continue;
-			if (!m->path[0] || strncmp(m->path, "[anon", 5) == 0)
-				snprintf(out->module, sizeof(out->module), "[jit]");
-			else if (m->path[0] == '[')
-				snprintf(out->module, sizeof(out->module), "%s", m->path);
-		}
+		/* [vdso] is the kernel's */
+		if (is_jit_mapping(m))
+			snprintf(out->module, sizeof(out->module), "[jit]");
+		else if (m && m->path[0] == '[')
+			snprintf(out->module, sizeof(out->module), "%s", m->path);
 		return false;
 	}
 	modname = dwfl_module_info(mod, NULL, &start, NULL, NULL, NULL, NULL, NULL);

@@ -259,26 +259,36 @@ static int name_method(const struct hotspot_layout *l, const struct mem_reader *
 	return 0;
 }
 
-/* The JavaThread of tid: from the cache when it still is tid's, else from the VM's list of Java threads. */
+/*
+ * The JavaThread of tid: from the cache when it still is tid's, else from
+ * the VM's list of Java threads. HotSpot makes a new list whenever a thread
+ * starts or ends: a thread not in the list it was looked for in is not
+ * looked for again until the list changes.
+ */
 static int find_thread(struct java_vm *vm, const struct mem_reader *m, pid_t tid, uint64_t *thread)
 {
 	const struct hotspot_layout *l = &vm->l;
-	unsigned int slot = (unsigned int)tid % JAVA_THREAD_SLOTS;
+	typeof(vm->threads[0]) *slot = &vm->threads[(unsigned int)tid % JAVA_THREAD_SLOTS];
 	uint64_t list, threads, t, os;
 	uint32_t len, i;
 	int32_t id;
 
-	if (vm->threads[slot].tid == tid) {
-		t = vm->threads[slot].thread;
+	if (read_u64(m, l->java_threads, &list) || !mem_valid_ptr(list, 8))
+		return -EFAULT;
+	if (slot->tid == tid && slot->thread) {
+		t = slot->thread;
 		if (read_u64(m, t + l->thread_osthread, &os) == 0 && mem_valid_ptr(os, 4) &&
 		    read_i32(m, os + l->osthread_tid, &id) == 0 && id == tid) {
 			*thread = t;
 			return 0;
 		}
-		vm->threads[slot].tid = 0;
+	} else if (slot->tid == tid && slot->list == list) {
+		return -ENOENT;
 	}
-	if (read_u64(m, l->java_threads, &list) || !mem_valid_ptr(list, 8) ||
-	    mem_read(m, list + l->list_length, &len, sizeof(len)) || read_u64(m, list + l->list_threads, &threads) ||
+	slot->tid = tid;
+	slot->thread = 0;
+	slot->list = list;
+	if (mem_read(m, list + l->list_length, &len, sizeof(len)) || read_u64(m, list + l->list_threads, &threads) ||
 	    !mem_valid_ptr(threads, 8))
 		return -EFAULT;
 	for (i = 0; i < len && i < MAX_THREADS; i++) {
@@ -287,8 +297,7 @@ static int find_thread(struct java_vm *vm, const struct mem_reader *m, pid_t tid
 		    read_i32(m, os + l->osthread_tid, &id))
 			continue;
 		if (id == tid) {
-			vm->threads[slot].tid = tid;
-			vm->threads[slot].thread = t;
+			slot->thread = t;
 			*thread = t;
 			return 0;
 		}

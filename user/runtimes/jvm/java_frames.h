@@ -29,7 +29,8 @@ struct java_vm {
 	} heaps[JAVA_MAX_CODE_HEAPS];
 	struct {
 		pid_t tid;
-		uint64_t thread; /* its JavaThread */
+		uint64_t thread; /* its JavaThread; 0: none in */
+		uint64_t list;	 /* the ThreadsList looked through */
 	} threads[JAVA_THREAD_SLOTS];
 };
 
