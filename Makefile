@@ -142,7 +142,7 @@ fuzz: deps $(FUZZ_BINS)
 SAN_BUILD := $(BUILD)/sanitized
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 SAN_E2E := test_asyncio.py test_binaries.py test_kill.py test_hooks.py test_sinks.py test_limits.py test_causes.py \
-	test_node.py test_redis.py test_runtimes.py test_fastapi.py test_hints.py test_report.py test_containers.py \
+	test_node.py test_redis.py test_runtimes.py test_fastapi.py test_jvm.py test_report.py test_containers.py \
 	test_found.py
 sanitized: deps
 	$(MAKE) --no-print-directory BUILD=$(SAN_BUILD) SANITIZE="$(SAN_FLAGS)" $(SAN_BUILD)/loopstall unit-bins

@@ -159,3 +159,18 @@ def test_netty_cpu_stall_names_the_handlers_work(procs, loopstall, classes):
     t.join()
     assert_cpu_bound(end)
     assert end["culprit"]["function"] == "Orders.total", end["culprit"]
+
+
+def test_netty_heavy_regex_blames_the_handler_not_the_regex_engine(procs, loopstall, classes):
+    """A backtracking regex on the event loop: every CPU sample is deep in java.util.regex, walked from the
+    sample's registers out to the application's method that runs it, which is the culprit; via, the JDK call."""
+    port, ls = start_shop(procs, loopstall, classes)
+    t = get_in_background(port, "/search")
+    _, end = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "end", timeout=20)
+    t.join()
+    assert_cpu_bound(end)
+    shop = os.path.join(APPS, "NettyShop.java")
+    assert end["culprit"] == {"kind": "jit", "function": "Catalog.search", "file": "NettyShop.java",
+                              "line": line_of("NAME.matcher(query)", source=shop)}, end["culprit"]
+    assert end["via"]["function"] == "java.util.regex.Matcher.matches", end["via"]
+    assert any(h["function"] == "Catalog.search" and h["of"] == "jvm" for h in end["hot"]), end["hot"]

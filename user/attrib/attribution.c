@@ -323,6 +323,17 @@ int attribution_runtime_stack(struct attribution *a, pid_t pid, pid_t tid, struc
 	return runtimes_read_stack(a->runtimes, pid, tid, frames, max);
 }
 
+int attribution_sample_runtime_stack(struct attribution *a, const struct ls_sample *s, struct stall_frame *frames,
+				     int max)
+{
+	struct mem_reader stack = {read_sample_bytes, (void *)s};
+
+	if (!s->stack_len)
+		return 0;
+	return runtimes_read_sample_stack(a->runtimes, s->pid, &stack, s->regs[REG_PC], s->regs[REG_SP],
+					  s->regs[REG_FP], frames, max);
+}
+
 static void fill_identity(struct stall_record *r, __u32 pid, __u32 tid, const char *comm, uint64_t seq,
 			  uint64_t start_ns, uint64_t threshold_ns)
 {

@@ -67,6 +67,9 @@ bool attribution_parked(struct attribution *a, const struct ls_loop *l, const st
 
 /* The runtime's stack of tid right now, for CPU sampling: count, 0 if it reads none, or -errno. */
 int attribution_runtime_stack(struct attribution *a, pid_t pid, pid_t tid, struct stall_frame *frames, int max);
+/* A CPU sample's frames in its runtime's code (a JVM's Java), from its registers and stack copy: count, 0 if none. */
+int attribution_sample_runtime_stack(struct attribution *a, const struct ls_sample *s, struct stall_frame *frames,
+				     int max);
 /*
  * Loads what the first stall of pid needs (its binaries' symbols and CFI,
  * its runtime's state) now. The one call another thread may make: the

@@ -364,6 +364,21 @@ static void blame_cpu_phases(struct stall_record *r)
 }
 
 /*
+ * At f the runtime's frames take over. A native frame there (its eval
+ * loop) stays, as plumbing; code the runtime runs itself (a JVM's Java
+ * method, named where the walk found it) is no plumbing: it stays as a
+ * frame of the code's unless the runtime's frames, read apart, hold it
+ * again. Whether f stays.
+ */
+static bool native_end_kept(const struct stall_record *r, struct stall_frame *f)
+{
+	if (f->kind == FRAME_NATIVE)
+		return true;
+	f->interpreter = false;
+	return r->nframes == 0;
+}
+
+/*
  * Native frames first, innermost first, then the Python frames already in
  * r->frames. A frame-pointer walk through code built without frame pointers
  * yields garbage after a frame or two: stop at the first address in no module.
@@ -391,9 +406,7 @@ void resolve_record(struct resolver *rs, struct stall_record *r)
 		 * helpers) comes first.
 		 */
 		if (r->native_to_interpreter && f->interpreter && !runtime_function_ahead(rs, r, i + 1)) {
-			/* Code the runtime runs itself (a JVM's Java method) is among its own frames again. */
-			if (f->kind != FRAME_NATIVE && r->nframes > 0)
-				n--;
+			n -= !native_end_kept(r, f);
 			break;
 		}
 	}
@@ -421,8 +434,10 @@ void resolve_record(struct resolver *rs, struct stall_record *r)
 					break;
 				ahead = next.runtime_function;
 			}
-			if (r->native_to_interpreter && f->interpreter && !ahead)
+			if (r->native_to_interpreter && f->interpreter && !ahead) {
+				n -= !native_end_kept(r, f);
 				break;
+			}
 		}
 	}
 	/* A futex wait is a lock, unless its runtime says which (the GIL). */

@@ -125,6 +125,11 @@ static unsigned no_stall(void *ctx, const struct ls_loop *l, const struct ls_sta
 	return attribution_no_stall(((struct detector_wiring *)ctx)->attribution, l, stacks, park_futex);
 }
 
+static int sample_runtime_stack(void *ctx, const struct ls_sample *s, struct stall_frame *frames, int max)
+{
+	return attribution_sample_runtime_stack(((struct detector_wiring *)ctx)->attribution, s, frames, max);
+}
+
 static int runtime_stack(void *ctx, pid_t pid, pid_t tid, struct stall_frame *frames, int max)
 {
 	return attribution_runtime_stack(((struct detector_wiring *)ctx)->attribution, pid, tid, frames, max);
@@ -147,6 +152,7 @@ static const struct detector_source kernel_source = {
 	.no_stall = no_stall,
 	.runtime_stack = runtime_stack,
 	.unwind_sample = unwind_sample,
+	.sample_runtime_stack = sample_runtime_stack,
 };
 
 struct detector *detector_new(struct tracer *t, struct attribution *a, uint64_t threshold_ns, uint64_t kill_after_ns,
@@ -222,6 +228,9 @@ void detector_sample(struct detector *d, const struct ls_sample *s)
 	if (samples_take_native(d->samples, s->tid, s->iter_seq)) {
 		n = d->src->unwind_sample(d->ctx, s, ips, STALL_SAMPLE_DEPTH, code, &ncode, STALL_SAMPLE_DEPTH);
 		samples_add_native(d->samples, s->tid, s->iter_seq, ips, n, code, ncode);
+		/* a JVM's Java frames, walked from the sample's registers */
+		if (d->src->sample_runtime_stack && (n = d->src->sample_runtime_stack(d->ctx, s, code, SAMPLE_RUNTIME_DEPTH)) > 0)
+			samples_add_runtime(d->samples, s->tid, s->iter_seq, code, n);
 		counter_add(&d->counters->capture_ns, thread_cpu_ns() - cpu0);
 	}
 	detector_follow(d, s->tid, s->iter_seq, s->iter_start_ns, s->cpu);
@@ -481,8 +490,8 @@ static void end_without_record(struct detector *d, struct open_stall *s)
 
 static void sample_runtime(struct detector *d, const struct ls_loop *l)
 {
-	struct stall_frame frames[16];
-	int n = d->src->runtime_stack(d->ctx, l->pid, l->tid, frames, 16);
+	struct stall_frame frames[SAMPLE_RUNTIME_DEPTH];
+	int n = d->src->runtime_stack(d->ctx, l->pid, l->tid, frames, SAMPLE_RUNTIME_DEPTH);
 
 	if (n > 0)
 		samples_add_runtime(d->samples, l->tid, l->iter_seq, frames, n);

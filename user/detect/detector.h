@@ -52,6 +52,8 @@ struct detector_source {
 	int (*runtime_stack)(void *ctx, pid_t pid, pid_t tid, struct stall_frame *frames, int max);
 	int (*unwind_sample)(void *ctx, const struct ls_sample *s, uint64_t *ips, int max, struct stall_frame *code,
 			     int *ncode, int max_code);
+	/* A sample's frames in its runtime's own code (a JVM's Java), from its registers: count, 0 when none. */
+	int (*sample_runtime_stack)(void *ctx, const struct ls_sample *s, struct stall_frame *frames, int max);
 };
 
 struct detector_wiring {

@@ -30,6 +30,8 @@ struct session {
 	int ncode; /* what CODE_REF entries of ips point at */
 	struct stall_frame code[MAX_CODE];
 	int n_runtime;
+	int nlast; /* the last runtime stack */
+	struct stall_frame last[SAMPLE_RUNTIME_DEPTH];
 	int ncounts;
 	struct frame_count counts[MAX_RT_FRAMES];
 };
@@ -153,7 +155,11 @@ void samples_add_runtime(struct sample_store *st, pid_t tid, uint64_t seq, const
 
 	if (!s || n <= 0)
 		return;
+	if (n > SAMPLE_RUNTIME_DEPTH)
+		n = SAMPLE_RUNTIME_DEPTH;
 	s->n_runtime++;
+	memcpy(s->last, frames, n * sizeof(frames[0]));
+	s->nlast = n;
 	for (app = 0; app < n && !frame_is_application(NULL, &frames[app]); app++)
 		;
 	for (i = 0; i < n; i++) {
@@ -244,6 +250,10 @@ void samples_fill(struct sample_store *st, pid_t tid, uint64_t seq, struct stall
 			}
 		}
 	r->n_runtime_samples = s->n_runtime;
+	if (r->nframes == 0 && s->nlast) {
+		memcpy(r->frames, s->last, s->nlast * sizeof(s->last[0]));
+		r->nframes = s->nlast;
+	}
 	/*
 	 * Where the time went (the most samples innermost: json's encoder), the
 	 * application's function that spent it (the innermost application frame

@@ -30,9 +30,16 @@ bool samples_take_native(struct sample_store *st, pid_t tid, uint64_t seq);
  */
 void samples_add_native(struct sample_store *st, pid_t tid, uint64_t seq, const uint64_t *ips, int n,
 			const struct stall_frame *code, int ncode);
-/* A runtime stack of tid, read during iteration seq (innermost first). */
+#define SAMPLE_RUNTIME_DEPTH 16 /* frames of a runtime stack kept per sample */
+
+/* A runtime stack of tid, read during iteration seq (innermost first, SAMPLE_RUNTIME_DEPTH at most). */
 void samples_add_runtime(struct sample_store *st, pid_t tid, uint64_t seq, const struct stall_frame *frames, int n);
-/* Copies the samples of (tid, seq) into r: raw native stacks, the runtime's hot frames counted. */
+/*
+ * Copies the samples of (tid, seq) into r: raw native stacks, the runtime's
+ * hot frames counted, and the last runtime stack as r's frames when r has
+ * none of its own (a JVM's thread in Java code has no last Java frame to
+ * read them from; its samples were walked from their registers).
+ */
 void samples_fill(struct sample_store *st, pid_t tid, uint64_t seq, struct stall_record *r);
 /* Forgets the samples of tid's iterations up to seq (they ended). */
 void samples_drop_until(struct sample_store *st, pid_t tid, uint64_t seq);

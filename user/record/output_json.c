@@ -336,7 +336,7 @@ static void put_stall_object(FILE *out, const struct stall_record *r)
 		fputs(i ? "," : "", out);
 		put_frame_fields(out, &r->hot[i].frame);
 		fprintf(out, ",\"samples\":%u,\"self\":%u,\"of\":\"%s\"}", r->hot[i].samples, r->hot[i].self,
-			r->hot[i].of_runtime ? "python" : "native");
+			!r->hot[i].of_runtime ? "native" : r->runtime[0] ? r->runtime : "python");
 	}
 	fputc(']', out);
 	if (r->note[0])

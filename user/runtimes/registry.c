@@ -340,6 +340,23 @@ int runtimes_read_stack(struct runtimes *rt, pid_t pid, pid_t tid, struct stall_
 	return n;
 }
 
+int runtimes_read_sample_stack(struct runtimes *rt, pid_t pid, const struct mem_reader *stack, uint64_t pc,
+			       uint64_t sp, uint64_t fp, struct stall_frame *out, int max)
+{
+	struct mem_reader heap;
+	struct process *p;
+	int n = 0;
+
+	pthread_mutex_lock(&rt->lock);
+	p = opened(rt, pid);
+	if (p && !p->err && p->ops->read_sample_stack) {
+		mem_look_begin(&rt->look, pid, &heap);
+		n = p->ops->read_sample_stack(p->state, stack, &heap, pc, sp, fp, out, max);
+	}
+	pthread_mutex_unlock(&rt->lock);
+	return n;
+}
+
 int runtimes_thread_name(struct runtimes *rt, pid_t pid, pid_t tid, char *buf, size_t len)
 {
 	struct process *p;

@@ -67,6 +67,15 @@ struct runtime_ops {
 	int (*read_code_frame)(void *state, const struct mem_reader *stack, const struct mem_reader *heap, uint64_t ip,
 			       uint64_t fp, struct stall_frame *out);
 	/*
+	 * A CPU sample stopped in code the runtime runs itself (a JVM's Java
+	 * code) at pc, with stack pointer sp and frame pointer fp: its frames
+	 * from there, innermost first, as the runtime walks them (slots through
+	 * stack, the sample's copy; the rest through heap): count, 0 when pc is
+	 * in none of its code, or -errno. Optional.
+	 */
+	int (*read_sample_stack)(void *state, const struct mem_reader *stack, const struct mem_reader *heap, uint64_t pc,
+				 uint64_t sp, uint64_t fp, struct stall_frame *out, int max);
+	/*
 	 * A native function (f: its module, entry and symbol) by the runtime's
 	 * name for it (CPython's "time.sleep", a JVM's "java.lang.Thread.sleep"): 0, or -ENOENT.
 	 */
@@ -108,6 +117,9 @@ bool runtimes_run_no_loops(struct runtimes *rt, pid_t pid);
 bool runtimes_has_frames(struct runtimes *rt, pid_t pid);
 /* Into r: runtime, runtime_status and the frames of r->tid, appended after r->nframes. */
 void runtimes_fill_record(struct runtimes *rt, struct stall_record *r, bool running);
+/* A CPU sample's frames in its runtime's code, from its registers (read_sample_stack): count, 0 when none. */
+int runtimes_read_sample_stack(struct runtimes *rt, pid_t pid, const struct mem_reader *stack, uint64_t pc,
+			       uint64_t sp, uint64_t fp, struct stall_frame *out, int max);
 /* Frames of tid for a CPU sample: count, 0 when the runtime reads none, or -errno. */
 int runtimes_read_stack(struct runtimes *rt, pid_t pid, pid_t tid, struct stall_frame *out, int max);
 /* Thread tid of pid by its runtime's name for it (thread_name above): 0, or -errno. */

@@ -1,7 +1,7 @@
 // A Netty HTTP server as a shop would write it (Debian's netty-all, the default NIO event loops):
 // GET /quote asks a price service that calls its backend synchronously on the event loop (a blocking
 // HTTP or JDBC client: Thread.sleep here), GET /report totals orders on the loop for 1.5 s of CPU,
-// anything else answers at once. Usage: java -cp CLASSES:netty-all.jar NettyShop PORT
+// GET /search matches product names with a backtracking regex for 1.5 s, anything else answers at once. Usage: java -cp CLASSES:netty-all.jar NettyShop PORT
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
@@ -39,12 +39,26 @@ class Orders {
     }
 }
 
+class Catalog {
+    static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("^(a+)+$");
+
+    static int search(String query) {
+        long end = System.nanoTime() + 1_500_000_000L;
+        int found = 0;
+        while (System.nanoTime() < end)
+            found += NAME.matcher(query).matches() ? 1 : 0;
+        return found;
+    }
+}
+
 public class NettyShop extends SimpleChannelInboundHandler<FullHttpRequest> {
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) throws Exception {
         String body;
         if (req.uri().startsWith("/quote"))
             body = PriceService.fetchQuote("sku-1");
+        else if (req.uri().startsWith("/search"))
+            body = Integer.toString(Catalog.search("aaaaaaaaaaaaaaaa!"));
         else if (req.uri().startsWith("/report"))
             body = Long.toString(Orders.total());
         else

@@ -423,11 +423,74 @@ int java_read_frame(const struct java_vm *vm, const struct mem_reader *stack, co
 	}
 }
 
+/*
+ * Java frames from the one at pc, innermost first, as HotSpot walks them:
+ * sp is the frame's unextended stack pointer, fp its frame pointer where it
+ * keeps one. Stack slots are read through stack, the VM's data through heap.
+ * in_call: the innermost frame is in a call (a thread blocked in the VM),
+ * else anywhere in its code (a CPU sample).
+ */
+static int walk(struct java_vm *vm, const struct mem_reader *stack, const struct mem_reader *heap, uint64_t pc,
+		uint64_t sp, uint64_t fp, bool in_call, struct stall_frame *out, int max)
+{
+	const struct hotspot_layout *l = &vm->l;
+	uint64_t blob;
+	int n = 0, steps;
+
+	/* Callers lie higher up the stack: each step goes up, and stubs between frames are few. */
+	for (steps = 0; n < max && steps < max + MAX_STUBS && find_blob(vm, heap, pc, &blob) == 0; steps++) {
+		enum blob_kind kind = kind_of(l, heap, blob);
+		uint64_t method, bcp, sender_sp, begin, end;
+		int32_t words;
+		int16_t complete;
+		uint8_t op;
+
+		if (kind == BLOB_INTERPRETER) {
+			if (interpreted_slots(l, stack, fp, &method, &bcp))
+				break;
+			/* A monitorenter steps past itself before it waits: its line is the one before. */
+			if (n == 0 && in_call && mem_read(heap, bcp - 1, &op, 1) == 0 && op == MONITORENTER)
+				bcp--;
+			if (name_method(l, heap, method, bcp, -1, &out[n]))
+				break;
+			n++;
+			if (read_u64(stack, fp + 8 * l->frame_sender_sp, &sender_sp) || sender_sp <= sp ||
+			    read_u64(stack, fp + 8, &pc) || read_u64(stack, fp, &fp))
+				break;
+			sp = sender_sp;
+			continue;
+		}
+		/* A compiled method, or a stub with a frame: the caller's sp lies frame_size words up. */
+		if (read_i32(heap, blob + l->blob_frame_size, &words) || words <= 0 || words > MAX_FRAME_WORDS)
+			break; /* the call stub (the entry from the VM), or no frame to step over */
+		if (kind == BLOB_METHOD) {
+			/* at a return address (a call), not anywhere in the code as a sample's innermost pc */
+			int k = in_call || steps ? inlined_frames(l, heap, blob, pc, &out[n], max - n) : 0;
+
+			if (k <= 0 && (read_u64(heap, blob + l->compiled_method, &method) ||
+				       name_method(l, heap, method, 0, -1, &out[n])))
+				break;
+			n += k > 0 ? k : 1;
+		}
+		/* Caught in its prologue, the frame is not built yet: where its caller is, it does not say. */
+		if (!in_call && steps == 0 &&
+		    (l->blob_frame_complete < 0 || code_bounds(l, heap, blob, &begin, &end) ||
+		     mem_read(heap, blob + l->blob_frame_complete, &complete, sizeof(complete)) || complete < 0 ||
+		     pc < begin + (uint64_t)complete))
+			break;
+		sender_sp = sp + 8ULL * words;
+		if (read_u64(stack, sender_sp - 8, &pc) || read_u64(stack, sender_sp - 16, &fp))
+			break;
+		sp = sender_sp;
+	}
+	return n;
+}
+
 int java_read_stack(struct java_vm *vm, const struct mem_reader *m, pid_t tid, struct stall_frame *out, int max)
 {
 	const struct hotspot_layout *l = &vm->l;
-	uint64_t thread, anchor, sp, pc, fp, blob;
-	int n = 0, steps, err;
+	uint64_t thread, anchor, sp, pc, fp;
+	int err;
 
 	if ((err = find_thread(vm, m, tid, &thread)))
 		return err == -ENOENT ? 0 : err;
@@ -439,44 +502,11 @@ int java_read_stack(struct java_vm *vm, const struct mem_reader *m, pid_t tid, s
 		return 0; /* in Java code, or never in it: no last Java frame */
 	if (!pc && read_u64(m, sp - 8, &pc))
 		return -EFAULT;
-	/* sp: the frame's unextended stack pointer; fp: its frame pointer, where it keeps one */
-	/* Callers lie higher up the stack: each step goes up, and stubs between frames are few. */
-	for (steps = 0; n < max && steps < max + MAX_STUBS && find_blob(vm, m, pc, &blob) == 0; steps++) {
-		enum blob_kind kind = kind_of(l, m, blob);
-		uint64_t method, bcp, sender_sp;
-		int32_t words;
-		uint8_t op;
+	return walk(vm, m, m, pc, sp, fp, true, out, max);
+}
 
-		if (kind == BLOB_INTERPRETER) {
-			if (interpreted_slots(l, m, fp, &method, &bcp))
-				break;
-			/* A monitorenter steps past itself before it waits: its line is the one before. */
-			if (n == 0 && mem_read(m, bcp - 1, &op, 1) == 0 && op == MONITORENTER)
-				bcp--;
-			if (name_method(l, m, method, bcp, -1, &out[n]))
-				break;
-			n++;
-			if (read_u64(m, fp + 8 * l->frame_sender_sp, &sender_sp) || sender_sp <= sp ||
-			    read_u64(m, fp + 8, &pc) || read_u64(m, fp, &fp))
-				break;
-			sp = sender_sp;
-			continue;
-		}
-		/* A compiled method, or a stub with a frame: the caller's sp lies frame_size words up. */
-		if (read_i32(m, blob + l->blob_frame_size, &words) || words <= 0 || words > MAX_FRAME_WORDS)
-			break; /* the call stub (the entry from the VM), or no frame to step over */
-		if (kind == BLOB_METHOD) {
-			int k = inlined_frames(l, m, blob, pc, &out[n], max - n);
-
-			if (k <= 0 && (read_u64(m, blob + l->compiled_method, &method) ||
-				       name_method(l, m, method, 0, -1, &out[n])))
-				break;
-			n += k > 0 ? k : 1;
-		}
-		sender_sp = sp + 8ULL * words;
-		if (read_u64(m, sender_sp - 8, &pc) || read_u64(m, sender_sp - 16, &fp))
-			break;
-		sp = sender_sp;
-	}
-	return n;
+int java_read_sample(struct java_vm *vm, const struct mem_reader *stack, const struct mem_reader *heap, uint64_t pc,
+		     uint64_t sp, uint64_t fp, struct stall_frame *out, int max)
+{
+	return walk(vm, stack, heap, pc, sp, fp, false, out, max);
 }

@@ -11,8 +11,8 @@
 /*
  * The Java frames of a thread stopped outside Java code (in the VM, or in
  * a native method: Thread.sleep, a socket read, a contended monitor),
- * walked from its last Java frame as HotSpot records it, the way the JVM's
- * own stack walk goes: interpreted frames by their frame pointer, compiled
+ * walked from its last Java frame as HotSpot records it, or of a CPU
+ * sample from its registers, the way the JVM's own stack walk goes: interpreted frames by their frame pointer, compiled
  * ones by their code blob's frame size. Methods are named from the class
  * and method Symbols ("com.example.Shop.checkout"), with the source file,
  * and the line where the frame is interpreted.
@@ -50,5 +50,14 @@ int java_read_stack(struct java_vm *vm, const struct mem_reader *m, pid_t tid, s
  */
 int java_read_frame(const struct java_vm *vm, const struct mem_reader *stack, const struct mem_reader *heap,
 		    uint64_t pc, uint64_t fp, struct stall_frame *out);
+
+/*
+ * A CPU sample's Java frames, from its registers (pc in Java code, sp,
+ * fp) and the stack it copied: the count, 0 when pc is in no Java code.
+ * The innermost, when compiled, is its method (not the methods inlined in
+ * it, whose debug information covers calls, not every pc).
+ */
+int java_read_sample(struct java_vm *vm, const struct mem_reader *stack, const struct mem_reader *heap, uint64_t pc,
+		     uint64_t sp, uint64_t fp, struct stall_frame *out, int max);
 
 #endif

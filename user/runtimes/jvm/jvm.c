@@ -134,6 +134,14 @@ static int read_code_frame(void *state, const struct mem_reader *stack, const st
 	return java_read_frame(&j->vm, stack ? stack : heap, heap, ip, fp, out);
 }
 
+static int read_sample_stack(void *state, const struct mem_reader *stack, const struct mem_reader *heap, uint64_t pc,
+			     uint64_t sp, uint64_t fp, struct stall_frame *out, int max)
+{
+	struct jvm_process *j = state;
+
+	return j->err ? 0 : java_read_sample(&j->vm, stack, heap, pc, sp, fp, out, max);
+}
+
 /* HotSpot runs Java in code of no file (the code cache): native frames end there, where Java's are read. */
 static bool is_interpreter(void *state, const char *module)
 {
@@ -176,6 +184,7 @@ const struct runtime_ops jvm_runtime = {
 	.status = status,
 	.read_stack = read_stack,
 	.read_code_frame = read_code_frame,
+	.read_sample_stack = read_sample_stack,
 	.is_interpreter = is_interpreter,
 	.name_native = name_native,
 	.is_own_thread = is_own_thread,

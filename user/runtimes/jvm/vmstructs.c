@@ -79,6 +79,7 @@ static const struct want {
 	F("HeapBlock::Header", "_used", header_used),
 	F("CodeBlob", "_name", blob_name),
 	F("CodeBlob", "_frame_size", blob_frame_size),
+	O("CodeBlob", "_frame_complete_offset", blob_frame_complete), /* an int to JDK 22, int16_t since */
 	/* the code's bounds: pointers to 22, offsets in the blob since */
 	O("CodeBlob", "_code_begin", blob_code_begin),
 	O("CodeBlob", "_code_end", blob_code_end),
@@ -278,6 +279,7 @@ int vmstructs_read(const struct mem_reader *m, const uint64_t *symbols, struct h
 	int err;
 
 	memset(l, 0, sizeof(*l));
+	l->blob_frame_complete = -1;
 	l->nm_scopes_pcs = l->nm_dependencies = l->nm_metadata = l->nm_scopes_data = l->pc_offset = l->pc_scope = -1;
 	l->pool_source_file = l->const_flags = l->blob_code_begin = l->blob_code_end = l->blob_code_offset = l->blob_data_offset = -1;
 	/* x86-64's and arm64's since JDK 9; JDK 23 on no longer exports it */

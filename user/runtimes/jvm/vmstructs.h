@@ -23,6 +23,7 @@ struct hotspot_layout {
 	int64_t space_low_boundary, space_high_boundary, space_low; /* VirtualSpace:: */
 	int64_t block_header, header_used;			    /* HeapBlock::_header, HeapBlock::Header::_used */
 	int64_t blob_name, blob_frame_size;			    /* CodeBlob:: */
+	int64_t blob_frame_complete; /* CodeBlob::_frame_complete_offset (-1: unknown), read as 16 bits */
 	int64_t blob_code_begin, blob_code_end;			    /* pointers (to JDK 22), else -1 and */
 	int64_t blob_code_offset, blob_data_offset;		    /* int offsets from the blob */
 	int64_t compiled_method;				    /* CompiledMethod::_method (nmethod::_method) */
