@@ -75,6 +75,7 @@ START_TEST(recorded_jvm_thread_in_a_socket_read)
 	load_fixture();
 	ck_assert_int_eq(vmstructs_read(&recorded, symbols, &vm.l, missing, sizeof(missing)), 0);
 	ck_assert_int_eq(java_vm_open(&vm, &recorded), 0);
+	ck_assert_int_eq(vm.major, 17);
 	n = java_read_stack(&vm, &recorded, (pid_t)tid, frames, 64);
 	f = fopen(FIXTURE ".expected", "r");
 	ck_assert(f);

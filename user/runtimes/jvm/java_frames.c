@@ -16,6 +16,8 @@
 #define MAX_PC_DESCS	 (1 << 20)
 #define MAX_INLINED	 32
 #define MAX_STUBS	 16 /* frames of the VM's stubs in one walk */
+#define FIRST_STREAMS_JDK 9
+#define LAST_STREAMS_JDK  19
 #define SCOPE_BYTES	 15 /* three compressed ints */
 
 static int read_u64(const struct mem_reader *m, uint64_t addr, uint64_t *v)
@@ -37,10 +39,20 @@ int java_vm_open(struct java_vm *vm, const struct mem_reader *m)
 {
 	const struct hotspot_layout *l = &vm->l;
 	uint64_t array, data, heap;
-	int32_t len, i;
+	int32_t len, i, major;
 
 	vm->nheaps = 0;
+	vm->major = 0;
 	memset(vm->threads, 0, sizeof(vm->threads));
+	if (l->vm_major && read_i32(m, l->vm_major, &major) == 0 && major > 0 && major < 1000)
+		vm->major = major;
+	/*
+	 * Line tables and debug information are decoded as JDK 9 to 19 write
+	 * them (CompressedReadStream's 6-bit bytes); JDK 20 on encode them
+	 * otherwise: those are left unread rather than misread.
+	 */
+	if (vm->major < FIRST_STREAMS_JDK || vm->major > LAST_STREAMS_JDK)
+		vm->l.has_line_numbers = 0;
 	if (read_u64(m, l->code_heaps, &array) || !mem_valid_ptr(array, 8) || read_i32(m, array + l->array_len, &len) ||
 	    read_u64(m, array + l->array_data, &data) || !mem_valid_ptr(data, 8))
 		return -EFAULT;

@@ -22,6 +22,7 @@
 
 struct java_vm {
 	struct hotspot_layout l;
+	int major; /* the JDK's feature version, 0 when unknown */
 	int nheaps;
 	struct {
 		uint64_t low, high, segmap; /* the heap's reserved code and its segment map */
@@ -34,7 +35,10 @@ struct java_vm {
 	} threads[JAVA_THREAD_SLOTS];
 };
 
-/* The code heaps, read once (HotSpot reserves them at start). 0, or -errno. */
+/*
+ * The JDK's version and the code heaps, read once (HotSpot reserves them
+ * at start). 0, or -errno.
+ */
 int java_vm_open(struct java_vm *vm, const struct mem_reader *m);
 
 /*

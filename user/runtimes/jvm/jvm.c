@@ -107,7 +107,8 @@ static void status(void *state, int err, char *buf, size_t len)
 	else if (j->err)
 		snprintf(buf, len, "Java frames unread: %s", j->why);
 	else
-		snprintf(buf, len, "Java frames from HotSpot's VMStructs");
+		snprintf(buf, len, "Java frames from HotSpot's VMStructs (JDK %d%s)", j->vm.major,
+			 j->vm.l.has_line_numbers ? "" : "; lines and inlined methods unread");
 }
 
 /* A thread stopped outside Java code, from its last Java frame. */

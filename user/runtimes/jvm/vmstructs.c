@@ -67,6 +67,7 @@ static const struct want {
 	}
 	S("CodeCache", "_heaps", code_heaps),
 	S("ThreadsSMRSupport", "_java_thread_list", java_threads),
+	{STATIC, "Abstract_VM_Version", "_vm_major_version", offsetof(struct hotspot_layout, vm_major), true, NULL},
 	F("GrowableArrayBase", "_len", array_len),
 	F("GrowableArray<int>", "_data", array_data),
 	F("CodeHeap", "_memory", heap_memory),

@@ -17,6 +17,7 @@ struct hotspot_layout {
 	/* addresses of static fields in the target */
 	uint64_t code_heaps;   /* CodeCache::_heaps: GrowableArray<CodeHeap*>* */
 	uint64_t java_threads; /* ThreadsSMRSupport::_java_thread_list: ThreadsList* */
+	uint64_t vm_major;     /* Abstract_VM_Version::_vm_major_version: an int (0: unknown) */
 	/* field offsets */
 	int64_t array_len, array_data;			     /* GrowableArrayBase::_len, GrowableArray<int>::_data */
 	int64_t heap_memory, heap_segmap, heap_log2_segment; /* CodeHeap:: */
@@ -44,9 +45,9 @@ struct hotspot_layout {
 	int64_t size_heap_block, size_const_method, size_constant_pool, size_pc_desc;
 	/* constants */
 	/*
-	 * ConstMethod::_has_linenumber_table, a flag of _flags: 0 when unknown.
-	 * It also marks the compressed streams (line tables, debug
-	 * information) this reader decodes: JDK 21 changed both.
+	 * ConstMethod::_has_linenumber_table, a flag of _flags: 0 when unknown,
+	 * or when the JVM's compressed streams (line tables, debug information)
+	 * are not the encoding this reader decodes (java_vm_open).
 	 */
 	int64_t has_line_numbers;
 	int64_t frame_sender_sp; /* frame::interpreter_frame_sender_sp_offset, in words from fp: the slots below it follow */
