@@ -142,8 +142,9 @@ fuzz: deps $(FUZZ_BINS)
 SAN_BUILD := $(BUILD)/sanitized
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 SAN_E2E := test_asyncio.py test_binaries.py test_kill.py test_hooks.py test_sinks.py test_limits.py test_causes.py \
-	test_node.py test_redis.py test_runtimes.py test_fastapi.py test_jvm.py test_report.py test_containers.py \
-	test_found.py
+	test_node.py test_redis.py test_runtimes.py test_fastapi.py test_report.py test_containers.py test_found.py \
+	test_jvm.py::test_jvm_socket_read_names_the_jdk_call test_jvm.py::test_jvm_lock_lists_its_holder_not_the_jvms_own_threads \
+	test_jvm.py::test_netty_heavy_regex_blames_the_handler_not_the_regex_engine
 sanitized: deps
 	$(MAKE) --no-print-directory BUILD=$(SAN_BUILD) SANITIZE="$(SAN_FLAGS)" $(SAN_BUILD)/loopstall unit-bins
 	@set -e; for t in $(SAN_BUILD)/tests/test_*; do echo "== sanitized $$t"; \

@@ -4,6 +4,7 @@ writes one, adds no second name."""
 import os
 import subprocess
 import threading
+import time
 import urllib.request
 
 import pytest
@@ -174,3 +175,42 @@ def test_netty_heavy_regex_blames_the_handler_not_the_regex_engine(procs, loopst
                               "line": line_of("NAME.matcher(query)", source=shop)}, end["culprit"]
     assert end["via"]["function"] == "java.util.regex.Matcher.matches", end["via"]
     assert any(h["function"] == "Catalog.search" and h["of"] == "jvm" for h in end["hot"]), end["hot"]
+
+
+# BlockHound's list of blocking calls (Reactor's detector), each made in a Netty handler: the JDK API called.
+BLOCKING = {"sleep": ("Thread.sleep(1_500)", "java.lang.Thread.sleep"),
+            "wait": ("monitor.wait(1500)", "java.lang.Object.wait"),
+            "park": ("LockSupport.parkNanos", "java.util.concurrent.locks.LockSupport.parkNanos"),
+            "file-read": ("in.read()", "java.io.FileInputStream.read"),
+            "random-access": ("f.read()", "java.io.RandomAccessFile.read"),
+            "process": ("waitFor()", "java.lang.ProcessImpl.waitFor")}
+
+
+@pytest.mark.parametrize("call", sorted(BLOCKING))
+def test_netty_blocking_calls_name_the_jdk_api(procs, loopstall, classes, tmp_path, call):
+    fifo = str(tmp_path / "fifo")
+    os.mkfifo(fifo)
+    writer = os.open(fifo, os.O_RDWR)  # a writer is there: the server's open returns, its read waits
+    try:
+        port = free_port()
+        p = procs(["java", "-cp", ":".join([str(classes)] + NETTY), "NettyShop", str(port), fifo],
+                  stdout=subprocess.PIPE, text=True)
+        assert p.proc.stdout.readline().strip() == "listening"
+        ls = loopstall(["-p", str(p.pid)])
+        ls.wait_ready()
+        t = get_in_background(port, "/block/" + call)
+        ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "begin", timeout=20)
+        if call in ("file-read", "random-access"):
+            time.sleep(1.5)
+            os.write(writer, b"x")
+        _, end = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "end", timeout=20)
+        t.join()
+    finally:
+        os.close(writer)
+    text, via = BLOCKING[call]
+    shop = os.path.join(APPS, "NettyShop.java")
+    assert end["culprit"] == {"kind": "jit", "function": "Blocking.call", "file": "NettyShop.java",
+                              "line": line_of(text, source=shop)}, end["culprit"]
+    assert end["via"]["function"] == via, end["via"]
+    assert "NettyShop.channelRead0" in java_frames(end), end["stack"]
+    assert 1000 < end["duration_ms"] < 5000, end

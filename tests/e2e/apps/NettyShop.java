@@ -39,6 +39,43 @@ class Orders {
     }
 }
 
+// The blocking calls of BlockHound's list (Reactor's in-process detector), each blocking ~1.5 s.
+class Blocking {
+    static String fifo;
+
+    static void call(String name) throws Exception {
+        switch (name) {
+        case "sleep":
+            Thread.sleep(1_500);
+            break;
+        case "wait":
+            Object monitor = new Object();
+            synchronized (monitor) {
+                monitor.wait(1500);
+            }
+            break;
+        case "park":
+            java.util.concurrent.locks.LockSupport.parkNanos(1_500_000_000L);
+            break;
+        case "file-read":
+            try (java.io.FileInputStream in = new java.io.FileInputStream(fifo)) {
+                in.read();
+            }
+            break;
+        case "random-access":
+            try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(fifo, "r")) {
+                f.read();
+            }
+            break;
+        case "process":
+            new ProcessBuilder("sleep", "1.5").start().waitFor();
+            break;
+        default:
+            throw new IllegalArgumentException(name);
+        }
+    }
+}
+
 class Catalog {
     static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("^(a+)+$");
 
@@ -57,7 +94,10 @@ public class NettyShop extends SimpleChannelInboundHandler<FullHttpRequest> {
         String body;
         if (req.uri().startsWith("/quote"))
             body = PriceService.fetchQuote("sku-1");
-        else if (req.uri().startsWith("/search"))
+        else if (req.uri().startsWith("/block/")) {
+            Blocking.call(req.uri().substring("/block/".length()));
+            body = "done";
+        } else if (req.uri().startsWith("/search"))
             body = Integer.toString(Catalog.search("aaaaaaaaaaaaaaaa!"));
         else if (req.uri().startsWith("/report"))
             body = Long.toString(Orders.total());
@@ -70,6 +110,7 @@ public class NettyShop extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     public static void main(String[] args) throws Exception {
+        Blocking.fifo = args.length > 1 ? args[1] : null;
         EventLoopGroup boss = new NioEventLoopGroup(1), workers = new NioEventLoopGroup(1);
         new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
