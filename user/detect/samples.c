@@ -30,8 +30,9 @@ struct session {
 	int ncode; /* what CODE_REF entries of ips point at */
 	struct stall_frame code[MAX_CODE];
 	int n_runtime;
-	int nlast; /* the last runtime stack */
-	struct stall_frame last[SAMPLE_RUNTIME_DEPTH];
+	int ntypical; /* the latest runtime stack whose innermost function ran itself the most so far */
+	unsigned typical_self;
+	struct stall_frame typical[SAMPLE_RUNTIME_DEPTH];
 	int ncounts;
 	struct frame_count counts[MAX_RT_FRAMES];
 };
@@ -158,8 +159,6 @@ void samples_add_runtime(struct sample_store *st, pid_t tid, uint64_t seq, const
 	if (n > SAMPLE_RUNTIME_DEPTH)
 		n = SAMPLE_RUNTIME_DEPTH;
 	s->n_runtime++;
-	memcpy(s->last, frames, n * sizeof(frames[0]));
-	s->nlast = n;
 	for (app = 0; app < n && !frame_is_application(NULL, &frames[app]); app++)
 		;
 	for (i = 0; i < n; i++) {
@@ -184,6 +183,11 @@ void samples_add_runtime(struct sample_store *st, pid_t tid, uint64_t seq, const
 		s->counts[j].app += i == app;
 		if (i < s->counts[j].depth)
 			s->counts[j].depth = i;
+		if (i == 0 && s->counts[j].self >= s->typical_self) {
+			memcpy(s->typical, frames, n * sizeof(frames[0]));
+			s->ntypical = n;
+			s->typical_self = s->counts[j].self;
+		}
 	}
 }
 
@@ -250,9 +254,10 @@ void samples_fill(struct sample_store *st, pid_t tid, uint64_t seq, struct stall
 			}
 		}
 	r->n_runtime_samples = s->n_runtime;
-	if (r->nframes == 0 && s->nlast) {
-		memcpy(r->frames, s->last, s->nlast * sizeof(s->last[0]));
-		r->nframes = s->nlast;
+	/* On CPU only: a blocked loop's samples may be from before it blocked. */
+	if (r->nframes == 0 && s->ntypical && (r->cause == CAUSE_CPU || r->cause == CAUSE_RUNQUEUE)) {
+		memcpy(r->frames, s->typical, s->ntypical * sizeof(s->typical[0]));
+		r->nframes = s->ntypical;
 	}
 	/*
 	 * Where the time went (the most samples innermost: json's encoder), the

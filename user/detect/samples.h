@@ -36,9 +36,11 @@ void samples_add_native(struct sample_store *st, pid_t tid, uint64_t seq, const 
 void samples_add_runtime(struct sample_store *st, pid_t tid, uint64_t seq, const struct stall_frame *frames, int n);
 /*
  * Copies the samples of (tid, seq) into r: raw native stacks, the runtime's
- * hot frames counted, and the last runtime stack as r's frames when r has
- * none of its own (a JVM's thread in Java code has no last Java frame to
- * read them from; its samples were walked from their registers).
+ * hot frames counted, and, on CPU, a runtime stack of where it spent its
+ * time (the latest whose innermost function ran itself the most) as r's
+ * frames when r has none of its own (a JVM's thread in Java code has no
+ * last Java frame to read them from; its samples were walked from their
+ * registers).
  */
 void samples_fill(struct sample_store *st, pid_t tid, uint64_t seq, struct stall_record *r);
 /* Forgets the samples of tid's iterations up to seq (they ended). */
