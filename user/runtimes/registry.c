@@ -286,7 +286,8 @@ void runtimes_refine(struct runtimes *rt, struct stall_record *r, const struct s
 	p = lookup(rt, r->pid);
 	if (p->ops && p->ops->refine)
 		p->ops->refine(p->opened && !p->err ? p->state : NULL, r, native, n);
-	if ((!p->ops || !p->ops->name_jit) && !r->note[0] && unnamed_jit_code(native, n))
+	/* r->frames hold only the runtime's own frames yet: a JVM whose Java frames were read needs no perf map */
+	if ((!p->ops || !p->ops->name_jit) && !r->note[0] && r->nframes == 0 && unnamed_jit_code(native, n))
 		snprintf(r->note, sizeof(r->note),
 			 "JIT code is unnamed: %s /tmp/perf-%d.map (a JVM writes it on `jcmd %d Compiler.perfmap`)",
 			 jit_map_refused(p->jit) ? "loopstall's bounds refuse" : "no", r->pid, r->pid);

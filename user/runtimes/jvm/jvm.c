@@ -124,7 +124,7 @@ static int read_stack(void *state, pid_t tid, bool running, struct stall_frame *
 	return java_read_stack(&j->vm, &m, tid, out, max);
 }
 
-/* Code of the code cache where the native walk found it (a CPU sample's innermost Java frame). */
+/* Code of the code cache where the native walk found it: the Java frame where native frames end. */
 static int read_code_frame(void *state, const struct mem_reader *stack, const struct mem_reader *heap, uint64_t ip,
 			   uint64_t fp, struct stall_frame *out)
 {
