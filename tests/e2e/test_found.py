@@ -26,6 +26,22 @@ def fire_http(port, path):
     threading.Thread(target=get, daemon=True).start()
 
 
+def wait_on_cpu(pid, timeout=20):
+    """Until pid's main thread has used 0.2 s of CPU in half a second (it spins)."""
+    def cpu():
+        with open(f"/proc/{pid}/task/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        before = cpu()
+        time.sleep(0.5)
+        if cpu() - before >= 0.2:
+            return
+    raise AssertionError(f"pid {pid} does not spin")
+
+
 # Loops already stuck when loopstall attaches: the on-call moment.
 
 def test_asyncio_loop_stuck_in_sleep_before_attach_is_reported_at_once(procs, loopstall):
@@ -89,7 +105,8 @@ def test_node_spinning_before_attach_is_reported(procs, loopstall):
     node = procs(["node", f"{APPS}/node_frozen.js", str(port)], stdout=subprocess.PIPE, text=True)
     assert node.proc.stdout.readline().strip() == "ready"
     fire_http(port, "/spin")
-    time.sleep(2)
+    wait_on_cpu(node.pid)  # the request may take a moment to arrive on a loaded machine
+    time.sleep(1)
     ls = loopstall(["-p", str(node.pid)])
     ls.wait_ready()
     _, begin = begin_of(ls)

@@ -30,8 +30,14 @@ struct session {
 	int ncode; /* what CODE_REF entries of ips point at */
 	struct stall_frame code[MAX_CODE];
 	int n_runtime;
-	int ntypical; /* the latest runtime stack whose innermost function ran itself the most so far */
+	/*
+	 * The latest runtime stack whose innermost function ran itself the
+	 * most so far, of those that hold an application frame where any does
+	 * (a deep library recursion can hide it past the depth kept).
+	 */
+	int ntypical;
 	unsigned typical_self;
+	bool typical_app;
 	struct stall_frame typical[SAMPLE_RUNTIME_DEPTH];
 	int ncounts;
 	struct frame_count counts[MAX_RT_FRAMES];
@@ -183,10 +189,12 @@ void samples_add_runtime(struct sample_store *st, pid_t tid, uint64_t seq, const
 		s->counts[j].app += i == app;
 		if (i < s->counts[j].depth)
 			s->counts[j].depth = i;
-		if (i == 0 && s->counts[j].self >= s->typical_self) {
+		if (i == 0 && (app < n) >= s->typical_app &&
+		    ((app < n) > s->typical_app || s->counts[j].self >= s->typical_self)) {
 			memcpy(s->typical, frames, n * sizeof(frames[0]));
 			s->ntypical = n;
 			s->typical_self = s->counts[j].self;
+			s->typical_app = app < n;
 		}
 	}
 }

@@ -37,8 +37,8 @@ void samples_add_runtime(struct sample_store *st, pid_t tid, uint64_t seq, const
 /*
  * Copies the samples of (tid, seq) into r: raw native stacks, the runtime's
  * hot frames counted, and, on CPU, a runtime stack of where it spent its
- * time (the latest whose innermost function ran itself the most) as r's
- * frames when r has none of its own (a JVM's thread in Java code has no
+ * time (the latest whose innermost function ran itself the most, one with
+ * an application frame first) as r's frames when r has none of its own (a JVM's thread in Java code has no
  * last Java frame to read them from; its samples were walked from their
  * registers).
  */
