@@ -271,6 +271,16 @@ static int name_method(const struct hotspot_layout *l, const struct mem_reader *
 	return 0;
 }
 
+/* The kernel's tid of JavaThread t. */
+static int thread_tid(const struct hotspot_layout *l, const struct mem_reader *m, uint64_t t, int32_t *tid)
+{
+	uint64_t os;
+
+	if (read_u64(m, t + l->thread_osthread, &os) || !mem_valid_ptr(os, 4))
+		return -EFAULT;
+	return read_i32(m, os + l->osthread_tid, tid);
+}
+
 /*
  * The JavaThread of tid: from the cache when it still is tid's, else from
  * the VM's list of Java threads. HotSpot makes a new list whenever a thread
@@ -281,17 +291,15 @@ static int find_thread(struct java_vm *vm, const struct mem_reader *m, pid_t tid
 {
 	const struct hotspot_layout *l = &vm->l;
 	typeof(vm->threads[0]) *slot = &vm->threads[(unsigned int)tid % JAVA_THREAD_SLOTS];
-	uint64_t list, threads, t, os;
+	uint64_t list, threads, t;
 	uint32_t len, i;
 	int32_t id;
 
 	if (read_u64(m, l->java_threads, &list) || !mem_valid_ptr(list, 8))
 		return -EFAULT;
 	if (slot->tid == tid && slot->thread) {
-		t = slot->thread;
-		if (read_u64(m, t + l->thread_osthread, &os) == 0 && mem_valid_ptr(os, 4) &&
-		    read_i32(m, os + l->osthread_tid, &id) == 0 && id == tid) {
-			*thread = t;
+		if (thread_tid(l, m, slot->thread, &id) == 0 && id == tid) {
+			*thread = slot->thread;
 			return 0;
 		}
 	} else if (slot->tid == tid && slot->list == list) {
@@ -304,9 +312,7 @@ static int find_thread(struct java_vm *vm, const struct mem_reader *m, pid_t tid
 	    !mem_valid_ptr(threads, 8))
 		return -EFAULT;
 	for (i = 0; i < len && i < MAX_THREADS; i++) {
-		if (read_u64(m, threads + 8ULL * i, &t) || !mem_valid_ptr(t, 8) ||
-		    read_u64(m, t + l->thread_osthread, &os) || !mem_valid_ptr(os, 4) ||
-		    read_i32(m, os + l->osthread_tid, &id))
+		if (read_u64(m, threads + 8ULL * i, &t) || !mem_valid_ptr(t, 8) || thread_tid(l, m, t, &id))
 			continue;
 		if (id == tid) {
 			slot->thread = t;

@@ -45,7 +45,7 @@ enum {
 
 enum table { FIELD, STATIC, SIZE, CONSTANT };
 
-/* What the frame reader needs; optional ones keep their default when a JVM lacks them. */
+/* What the frame reader needs; an optional one a JVM lacks leaves its part out (see vmstructs_read). */
 static const struct want {
 	enum table table;
 	const char *type, *name; /* a constant: its whole name in type */
@@ -280,9 +280,6 @@ int vmstructs_read(const struct mem_reader *m, const uint64_t *symbols, struct h
 	int err;
 
 	memset(l, 0, sizeof(*l));
-	l->blob_frame_complete = -1;
-	l->nm_scopes_pcs = l->nm_dependencies = l->nm_metadata = l->nm_scopes_data = l->pc_offset = l->pc_scope = -1;
-	l->pool_source_file = l->const_flags = l->blob_code_begin = l->blob_code_end = l->blob_code_offset = l->blob_data_offset = -1;
 	/* x86-64's and arm64's since JDK 9; JDK 23 on no longer exports it */
 	l->frame_sender_sp = -1;
 	snprintf(missing, len, "%s", vmstructs_symbols[STRUCTS]);
@@ -297,12 +294,16 @@ int vmstructs_read(const struct mem_reader *m, const uint64_t *symbols, struct h
 	if ((err = table_of(m, symbols, INTS, I_NAME, I_STRIDE, int_fields, 1, &t, off)) ||
 	    (err = walk(m, &t, CONSTANT, off, l, found)))
 		return err;
-	for (i = 0; i < NWANTS; i++)
+	for (i = 0; i < NWANTS; i++) {
+		/* An offset may be 0: a field this JVM lacks is -1 (a static, size or constant: 0). */
+		if (!found[i] && wants[i].optional && wants[i].table == FIELD)
+			*slot(l, wants[i].slot) = -1;
 		if (!found[i] && !wants[i].optional) {
 			snprintf(missing, len, "%s%s%s", wants[i].type, wants[i].name ? "::" : "",
 				 wants[i].name ? wants[i].name : "");
 			return -ENOENT;
 		}
+	}
 	if ((l->blob_code_begin < 0 || l->blob_code_end < 0) && (l->blob_code_offset < 0 || l->blob_data_offset < 0)) {
 		snprintf(missing, len, "CodeBlob::_code_begin");
 		return -ENOENT;
