@@ -11,8 +11,9 @@ CALLS = {"os.read": "os.read", "os.write": "os.write", "recv": "socket.socket.re
          "recvfrom": "socket.socket.recvfrom", "recvfrom_into": "socket.socket.recvfrom_into",
          "recvmsg": "socket.socket.recvmsg", "lock.acquire": "threading.Lock.acquire",
          "io.BufferedReader.read": "io.BufferedReader.read",
-         # readline's own C function calls the buffer through a static one: the named call nearest the code
-         "io.TextIOWrapper.readline": "io.BufferedReader.read1",
+         # each of these hands its call on to another C function by a jump: so its own is no frame
+         "io.TextIOWrapper.readline": "io.TextIOWrapper.readline", "io.TextIOWrapper.read": "io.TextIOWrapper.read",
+         "io.TextIOWrapper.write": "io.TextIOWrapper.write", "input": "input",
          "sqlite3.Connection.commit": "sqlite3.Connection.commit"}
 
 

@@ -4,6 +4,7 @@
  * tables built in memory, owned by a PyModuleDef and by a heap type's
  * PyType_Spec, named as Python names them; and hostile data around them
  * (bad flags, pointers outside the file, a slot list that never ends).
+ * Functions a method's code jumps to, named by it.
  */
 #include <check.h>
 #include <errno.h>
@@ -28,11 +29,15 @@ static const char maps_text[] =
 	"7f0000010000-7f0000012000 rw-p 00002000 08:01 42 /usr/lib/python3.11/lib-dynload/_h.cpython-311-x86_64-linux-gnu.so\n"
 	"7f0000100000-7f0000101000 rw-p 00000000 08:01 43 /usr/lib/x86_64-linux-gnu/libother.so\n";
 
-static uint8_t data[DATA_SIZE];
+static uint8_t data[DATA_SIZE], code[0x1000]; /* code: at TEXT */
 
 static int read_data(void *ctx, uint64_t addr, void *buf, size_t len)
 {
 	(void)ctx;
+	if (addr >= TEXT && addr - TEXT <= sizeof(code) && len <= sizeof(code) - (addr - TEXT)) {
+		memcpy(buf, code + (addr - TEXT), len);
+		return 0;
+	}
 	if (addr < DATA || addr - DATA > DATA_SIZE || len > DATA_SIZE - (addr - DATA))
 		return -EFAULT;
 	memcpy(buf, data + (addr - DATA), len);
@@ -107,12 +112,12 @@ START_TEST(module_and_type_functions_by_their_python_names)
 	char name[128];
 
 	ck_assert_int_eq(py_methods_count(pm), 2);
-	ck_assert_int_eq(py_methods_name(pm, &mem, FN_PBKDF2, name, sizeof(name)), 0);
+	ck_assert_int_eq(py_methods_name(pm, &mem, FN_PBKDF2, 0, name, sizeof(name)), 0);
 	ck_assert_str_eq(name, "_h.pbkdf2_hmac");
-	ck_assert_int_eq(py_methods_name(pm, &mem, FN_DIGEST, name, sizeof(name)), 0);
+	ck_assert_int_eq(py_methods_name(pm, &mem, FN_DIGEST, 0, name, sizeof(name)), 0);
 	ck_assert_str_eq(name, "_h.HASH.digest");
-	ck_assert_int_eq(py_methods_name(pm, &mem, FN_BAD, name, sizeof(name)), -ENOENT);
-	ck_assert_int_eq(py_methods_name(pm, &mem, FN_PBKDF2 + 1, name, sizeof(name)), -ENOENT);
+	ck_assert_int_eq(py_methods_name(pm, &mem, FN_BAD, 0, name, sizeof(name)), -ENOENT);
+	ck_assert_int_eq(py_methods_name(pm, &mem, FN_PBKDF2 + 1, 0, name, sizeof(name)), -ENOENT);
 	py_methods_free(pm);
 }
 END_TEST
@@ -124,12 +129,12 @@ START_TEST(names_read_late_are_checked)
 
 	/* the owner's name turned into garbage after the scan: the method alone */
 	cstr(DATA + 0x820, "\x1b[31m");
-	ck_assert_int_eq(py_methods_name(pm, &mem, FN_PBKDF2, name, sizeof(name)), 0);
+	ck_assert_int_eq(py_methods_name(pm, &mem, FN_PBKDF2, 0, name, sizeof(name)), 0);
 	ck_assert_str_eq(name, "pbkdf2_hmac");
 	/* the method's own name unterminated for 64 bytes: no name */
 	memset(data + 0x800, 'a', 0x20);
 	memset(data + 0x820, 'a', 0x40);
-	ck_assert_int_eq(py_methods_name(pm, &mem, FN_PBKDF2, name, sizeof(name)), -ENOENT);
+	ck_assert_int_eq(py_methods_name(pm, &mem, FN_PBKDF2, 0, name, sizeof(name)), -ENOENT);
 	py_methods_free(pm);
 }
 END_TEST
@@ -150,7 +155,7 @@ START_TEST(an_owner_that_only_looks_like_one_is_passed_over)
 
 	more_data = a_false_spec;
 	pm = build();
-	ck_assert_int_eq(py_methods_name(pm, &mem, FN_DIGEST, name, sizeof(name)), 0);
+	ck_assert_int_eq(py_methods_name(pm, &mem, FN_DIGEST, 0, name, sizeof(name)), 0);
 	ck_assert_str_eq(name, "_h.HASH.digest");
 	py_methods_free(pm);
 }
@@ -188,11 +193,55 @@ START_TEST(a_shared_function_is_named_by_its_common_type)
 	for (int i = 0; i < 2; i++) {
 		more_data = orders[i];
 		pm = build();
-		ck_assert_int_eq(py_methods_name(pm, &mem, FN_READ1, name, sizeof(name)), 0);
+		ck_assert_int_eq(py_methods_name(pm, &mem, FN_READ1, 0, name, sizeof(name)), 0);
 		ck_assert_str_eq(name, "io.BufferedReader.read1");
 		py_methods_free(pm);
 	}
 	more_data = NULL;
+}
+END_TEST
+
+/* A jmp (e9 rel32) at from to to, or a call (e8) when op says so. */
+static void branch(uint64_t from, uint8_t op, uint64_t to)
+{
+	int32_t rel = (int32_t)(to - (from + 5));
+
+	code[from - TEXT] = op;
+	memcpy(code + (from - TEXT) + 1, &rel, 4);
+}
+
+/*
+ * Argument-clinic wrappers jump into their _impl, so no frame of theirs is
+ * on the stack: pbkdf2_hmac (0x100) jumps to IMPL, which only it reaches;
+ * both methods jump to SHARED; digest's code ends at 0x300, and what jumps
+ * from there is another function's.
+ */
+START_TEST(a_function_a_method_jumps_to_is_named_by_it)
+{
+	const uint64_t IMPL = TEXT + 0x600, SHARED = TEXT + 0x700, CALLER = TEXT + 0x805;
+	const uint64_t starts[] = {FN_PBKDF2, FN_DIGEST, FN_BAD, IMPL, SHARED, TEXT + 0x800, TEXT + 0x900};
+	struct py_methods *pm = build();
+	char name[128];
+
+	memset(code, 0x90, sizeof(code));
+	branch(FN_PBKDF2 + 0x40, 0xe9, IMPL);
+	branch(FN_PBKDF2 + 0x50, 0xe9, TEXT + 0x650); /* inside a function: no start */
+	branch(FN_PBKDF2 + 0x60, 0xe9, SHARED);
+	branch(FN_DIGEST + 0x20, 0xe9, SHARED);
+	branch(FN_BAD + 0x10, 0xe9, TEXT + 0x800);
+	branch(CALLER - 5, 0xe8, IMPL);
+	ck_assert_int_eq(py_methods_read_tails(pm, &mem, starts, sizeof(starts) / sizeof(starts[0])), 0);
+	ck_assert_int_eq(py_methods_name(pm, &mem, IMPL, TEXT + 0x905, name, sizeof(name)), 1);
+	ck_assert_str_eq(name, "_h.pbkdf2_hmac");
+	/* a caller that called IMPL itself: not pbkdf2_hmac's call */
+	ck_assert_int_eq(py_methods_name(pm, &mem, IMPL, CALLER, name, sizeof(name)), -ENOENT);
+	ck_assert_int_eq(py_methods_name(pm, &mem, TEXT + 0x650, 0, name, sizeof(name)), -ENOENT);
+	ck_assert_int_eq(py_methods_name(pm, &mem, SHARED, 0, name, sizeof(name)), -ENOENT);
+	ck_assert_int_eq(py_methods_name(pm, &mem, TEXT + 0x800, 0, name, sizeof(name)), -ENOENT);
+	/* the methods' own functions as before */
+	ck_assert_int_eq(py_methods_name(pm, &mem, FN_DIGEST, 0, name, sizeof(name)), 0);
+	ck_assert_str_eq(name, "_h.HASH.digest");
+	py_methods_free(pm);
 }
 END_TEST
 
@@ -207,7 +256,7 @@ START_TEST(no_python_modules)
 	ck_assert_int_eq(proc_maps_parse(other, strlen(other), &maps), 0);
 	ck_assert_int_eq(py_methods_read(&mem, maps, &pm), 0);
 	ck_assert_int_eq(py_methods_count(pm), 0);
-	ck_assert_int_eq(py_methods_name(pm, &mem, FN_PBKDF2, name, sizeof(name)), -ENOENT);
+	ck_assert_int_eq(py_methods_name(pm, &mem, FN_PBKDF2, 0, name, sizeof(name)), -ENOENT);
 	py_methods_free(pm);
 	proc_maps_free(maps);
 }
@@ -217,7 +266,7 @@ int main(void)
 {
 	const TTest *tests[] = {module_and_type_functions_by_their_python_names, names_read_late_are_checked,
 				an_owner_that_only_looks_like_one_is_passed_over, a_shared_function_is_named_by_its_common_type,
-				no_python_modules};
+				a_function_a_method_jumps_to_is_named_by_it, no_python_modules};
 
 	return run_tests("python_methods", tests, sizeof(tests) / sizeof(tests[0]));
 }

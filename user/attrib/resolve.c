@@ -33,6 +33,7 @@ struct described_socket {
 #define NAMED_SLOTS 512 /* a power of two */
 struct named_ip {
 	uint64_t ip; /* 0: free */
+	uint64_t caller;
 	bool is_return;
 	bool own;
 	struct stall_frame frame;
@@ -91,7 +92,7 @@ void resolver_warm(struct resolver *rs, pid_t pid)
  * interpreter trampolines). True when the runtime named a function of its own.
  */
 static bool name_ip_uncached(struct resolver *rs, const struct stall_record *r, uint64_t ip, bool is_return,
-			     struct stall_frame *f)
+			     uint64_t caller, struct stall_frame *f)
 {
 	char own[sizeof(f->function)];
 	pid_t pid = r->pid;
@@ -104,7 +105,7 @@ static bool name_ip_uncached(struct resolver *rs, const struct stall_record *r, 
 		return false;
 	}
 	symbolize_ip(rs->symbolizer, pid, ip, is_return, f);
-	if (f->entry && runtimes_name_native(rs->runtimes, pid, f, own, sizeof(own)) == 0) {
+	if (f->entry && runtimes_name_native(rs->runtimes, pid, f, caller, own, sizeof(own)) == 0) {
 		snprintf(f->function, sizeof(f->function), "%s", own);
 		f->runtime_function = true;
 		return true;
@@ -120,26 +121,33 @@ static bool name_ip_uncached(struct resolver *rs, const struct stall_record *r, 
 	return false;
 }
 
-/* name_ip_uncached, once per address of a record. */
-static bool name_ip(struct resolver *rs, const struct stall_record *r, uint64_t ip, bool is_return,
+/*
+ * Frame k of a walk of n addresses (ips, innermost first: the others
+ * return addresses), named by name_ip_uncached once per address and caller
+ * of a record: a C function may be named by its caller (what jumped there).
+ */
+static bool name_ip(struct resolver *rs, const struct stall_record *r, const uint64_t *ips, int n, int k,
 		    struct stall_frame *f)
 {
-	unsigned int h = (unsigned int)((ip ^ (ip >> 17) ^ is_return) * 0x9e3779b1u), i;
+	uint64_t ip = ips[k], caller = k + 1 < n ? ips[k + 1] : 0;
+	bool is_return = k > 0;
+	unsigned int h = (unsigned int)((ip ^ (ip >> 17) ^ caller ^ is_return) * 0x9e3779b1u), i;
 	struct named_ip *e;
 
 	for (i = 0; i < NAMED_SLOTS; i++) {
 		e = &rs->named[(h + i) & (NAMED_SLOTS - 1)];
 		if (!e->ip)
 			break;
-		if (e->ip == ip && e->is_return == is_return) {
+		if (e->ip == ip && e->caller == caller && e->is_return == is_return) {
 			*f = e->frame;
 			return e->own;
 		}
 	}
-	bool own = name_ip_uncached(rs, r, ip, is_return, f);
+	bool own = name_ip_uncached(rs, r, ip, is_return, caller, f);
 
 	if (ip && i < NAMED_SLOTS && !e->ip) {
 		e->ip = ip;
+		e->caller = caller;
 		e->is_return = is_return;
 		e->own = own;
 		e->frame = *f;
@@ -199,7 +207,8 @@ static bool sample_frame(struct resolver *rs, const struct stall_record *r, int 
 {
 	if (j >= r->sample_depth[i] || j >= STALL_SAMPLE_DEPTH)
 		return false;
-	name_ip(rs, r, r->sample_ips[i][j], j > 0, f);
+	name_ip(rs, r, r->sample_ips[i], r->sample_depth[i] < STALL_SAMPLE_DEPTH ? r->sample_depth[i] : STALL_SAMPLE_DEPTH,
+		j, f);
 	/* "clock_nanosleep@GLIBC_2.2.5": the symbol version is noise here. */
 	f->function[strcspn(f->function, "@")] = 0;
 	return f->module[0] || f->kind == FRAME_JS || f->kind == FRAME_JIT;
@@ -338,7 +347,7 @@ static bool runtime_function_ahead(struct resolver *rs, const struct stall_recor
 	int k;
 
 	for (k = i; k < r->n_native_ips && k < i + RUNTIME_FUNCTION_REACH; k++) {
-		if (name_ip(rs, r, r->native_ips[k], k > 0, &f))
+		if (name_ip(rs, r, r->native_ips, r->n_native_ips, k, &f))
 			return true;
 		if (runtimes_is_eval_loop(rs->runtimes, r->pid, f.function))
 			return false;
@@ -392,7 +401,7 @@ void resolve_record(struct resolver *rs, struct stall_record *r)
 		rs->named[i].ip = 0;
 	for (i = 0; i < r->n_native_ips; i++) {
 		struct stall_frame *f = &native[n];
-		bool own = name_ip(rs, r, r->native_ips[i], i > 0, f);
+		bool own = name_ip(rs, r, r->native_ips, r->n_native_ips, i, f);
 
 		if (!f->module[0] && f->kind != FRAME_JS && f->kind != FRAME_JIT)
 			break;

@@ -413,7 +413,8 @@ int runtimes_read_code_frames(struct runtimes *rt, pid_t pid, const struct mem_r
 	return found;
 }
 
-int runtimes_name_native(struct runtimes *rt, pid_t pid, const struct stall_frame *f, char *buf, size_t len)
+int runtimes_name_native(struct runtimes *rt, pid_t pid, const struct stall_frame *f, uint64_t caller, char *buf,
+			 size_t len)
 {
 	struct process *p;
 	int err = -ENOENT;
@@ -421,7 +422,7 @@ int runtimes_name_native(struct runtimes *rt, pid_t pid, const struct stall_fram
 	pthread_mutex_lock(&rt->lock);
 	p = opened(rt, pid);
 	if (p && !p->err && p->ops->name_native)
-		err = p->ops->name_native(p->state, f, buf, len);
+		err = p->ops->name_native(p->state, f, caller, buf, len);
 	pthread_mutex_unlock(&rt->lock);
 	return err;
 }

@@ -76,10 +76,11 @@ struct runtime_ops {
 	int (*read_sample_stack)(void *state, const struct mem_reader *stack, const struct mem_reader *heap, uint64_t pc,
 				 uint64_t sp, uint64_t fp, struct stall_frame *out, int max);
 	/*
-	 * A native function (f: its module, entry and symbol) by the runtime's
-	 * name for it (CPython's "time.sleep", a JVM's "java.lang.Thread.sleep"): 0, or -ENOENT.
+	 * A native function (f: its module, entry and symbol; caller: where
+	 * its frame returns to, 0 if unknown) by the runtime's name for it
+	 * (CPython's "time.sleep", a JVM's "java.lang.Thread.sleep"): 0, or -ENOENT.
 	 */
-	int (*name_native)(void *state, const struct stall_frame *f, char *buf, size_t len);
+	int (*name_native)(void *state, const struct stall_frame *f, uint64_t caller, char *buf, size_t len);
 	/* Loads what name_native reads (CPython's method tables) ahead of a first stall. Optional. */
 	void (*warm_names)(void *state);
 	/* The name of its JIT's code at addr (no module, or an unnamed range), a FRAME_JS: 0, or -ENOENT. */
@@ -136,7 +137,8 @@ int runtimes_read_code_frames(struct runtimes *rt, pid_t pid, const struct mem_r
 bool runtimes_is_interpreter(struct runtimes *rt, pid_t pid, const char *module);
 bool runtimes_is_eval_loop(struct runtimes *rt, pid_t pid, const char *function);
 bool runtimes_is_own_thread(struct runtimes *rt, pid_t pid, const char *name);
-int runtimes_name_native(struct runtimes *rt, pid_t pid, const struct stall_frame *f, char *buf, size_t len);
+int runtimes_name_native(struct runtimes *rt, pid_t pid, const struct stall_frame *f, uint64_t caller, char *buf,
+			 size_t len);
 /* Opens pid's runtime here if needed and loads ahead what naming its functions reads (reporter thread). */
 void runtimes_warm_names(struct runtimes *rt, pid_t pid);
 /*

@@ -2,7 +2,10 @@
 #include <errno.h>
 #include <gelf.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "symbols/elf_symbols.h"
@@ -59,39 +62,186 @@ static int load_bias(Elf *elf, const struct proc_mapping *c, uint64_t *bias)
 	return -ENOEXEC;
 }
 
-int elf_symbol_addresses(pid_t pid, const struct proc_mapping *m, const char *const *names, uint64_t *addrs, int n)
+/* The file m maps, opened with libelf: 0 and *elf, *fd; or -errno. */
+static int open_elf(pid_t pid, const struct proc_mapping *m, Elf **elf, int *fd)
 {
 	GElf_Ehdr eh;
+
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return -ELIBBAD;
+	*fd = proc_open_mapped(pid, m, NULL, 0);
+	if (*fd < 0)
+		return *fd;
+	*elf = elf_begin(*fd, ELF_C_READ, NULL);
+	if (*elf && gelf_getehdr(*elf, &eh))
+		return 0;
+	if (*elf)
+		elf_end(*elf);
+	*elf = NULL;
+	close(*fd);
+	return -ENOEXEC;
+}
+
+/* The load bias of m's file: 0 for ET_EXEC, whose addresses are absolute. */
+static int bias_of(Elf *elf, const struct proc_mapping *m, uint64_t *bias)
+{
+	GElf_Ehdr eh;
+
+	*bias = 0;
+	if (!gelf_getehdr(elf, &eh))
+		return -ENOEXEC;
+	return eh.e_type == ET_EXEC ? 0 : load_bias(elf, m, bias);
+}
+
+int elf_symbol_addresses(pid_t pid, const struct proc_mapping *m, const char *const *names, uint64_t *addrs, int n)
+{
 	uint64_t bias = 0;
 	bool any = false;
 	Elf *elf;
-	int fd, err = 0, i;
+	int fd, err, i;
 
 	memset(addrs, 0, n * sizeof(addrs[0]));
-	if (elf_version(EV_CURRENT) == EV_NONE)
-		return -ELIBBAD;
-	fd = proc_open_mapped(pid, m, NULL, 0);
-	if (fd < 0)
-		return fd;
-	elf = elf_begin(fd, ELF_C_READ, NULL);
-	if (!elf || !gelf_getehdr(elf, &eh)) {
-		err = -ENOEXEC;
-		goto out;
-	}
+	err = open_elf(pid, m, &elf, &fd);
+	if (err)
+		return err;
 	scan_symbols(elf, names, addrs, n);
 	for (i = 0; i < n; i++)
 		any |= addrs[i] != 0;
-	/* ET_EXEC: the symbols are absolute */
-	if (any && eh.e_type != ET_EXEC)
-		err = load_bias(elf, m, &bias);
+	if (any)
+		err = bias_of(elf, m, &bias);
 	for (i = 0; i < n && !err; i++)
 		if (addrs[i])
 			addrs[i] += bias;
-out:
-	if (elf)
-		elf_end(elf);
+	elf_end(elf);
 	close(fd);
 	if (err)
 		memset(addrs, 0, n * sizeof(addrs[0]));
 	return err;
+}
+
+const uint8_t *elf_function_table(Elf *elf, uint64_t *base, uint32_t *count)
+{
+	const unsigned char *hdr = NULL;
+	size_t nphdr, i, len = 0;
+
+	if (elf_getphdrnum(elf, &nphdr))
+		return NULL;
+	for (i = 0; i < nphdr && !hdr; i++) {
+		GElf_Phdr ph;
+		Elf_Data *d;
+
+		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_GNU_EH_FRAME)
+			continue;
+		d = elf_getdata_rawchunk(elf, (int64_t)ph.p_offset, ph.p_filesz, ELF_T_BYTE);
+		if (d && d->d_buf) {
+			hdr = d->d_buf;
+			len = d->d_size;
+			*base = ph.p_vaddr;
+		}
+	}
+	/* version 1, eh_frame_ptr (4 bytes), fde_count udata4, table datarel|sdata4 */
+	if (!hdr || len < 12 || hdr[0] != 1 || hdr[2] != 0x03 || hdr[3] != 0x3b)
+		return NULL;
+	memcpy(count, hdr + 8, 4);
+	if (*count == 0 || *count > (len - 12) / 8)
+		return NULL;
+	return hdr + 12;
+}
+
+int32_t elf_function_table_start(const uint8_t *table, uint32_t i)
+{
+	int32_t at;
+
+	memcpy(&at, table + 8 * (size_t)i, 4);
+	return at;
+}
+
+/* The function starts and executable segments of elf, loaded with bias, into c. */
+static int read_code(Elf *elf, uint64_t bias, struct elf_code *c)
+{
+	const uint8_t *table;
+	uint64_t base;
+	uint32_t count, i;
+	size_t n, k;
+
+	table = elf_function_table(elf, &base, &count);
+	if (!table || elf_getphdrnum(elf, &n))
+		return -ENOENT;
+	for (k = 0; k < n && c->nsegs < (int)(sizeof(c->seg) / sizeof(c->seg[0])); k++) {
+		GElf_Phdr ph;
+
+		if (!gelf_getphdr(elf, (int)k, &ph) || ph.p_type != PT_LOAD || !(ph.p_flags & PF_X) ||
+		    ph.p_offset > c->size || ph.p_filesz > c->size - ph.p_offset)
+			continue;
+		c->seg[c->nsegs].start = ph.p_vaddr + bias;
+		c->seg[c->nsegs].end = ph.p_vaddr + bias + ph.p_filesz;
+		c->seg[c->nsegs++].offset = ph.p_offset;
+	}
+	c->starts = malloc(count * sizeof(c->starts[0]));
+	if (!c->starts)
+		return -ENOMEM;
+	for (i = 0; i < count; i++)
+		c->starts[i] = base + (int64_t)elf_function_table_start(table, i) + bias;
+	c->nstarts = (int)count;
+	return 0;
+}
+
+int elf_code_open(pid_t pid, const struct proc_mapping *m, struct elf_code **out)
+{
+	struct elf_code *c = calloc(1, sizeof(*c));
+	struct stat st;
+	uint64_t bias;
+	Elf *elf = NULL;
+	void *file;
+	int fd, err;
+
+	if (!c)
+		return -ENOMEM;
+	err = open_elf(pid, m, &elf, &fd);
+	if (!err && (fstat(fd, &st) || st.st_size <= 0))
+		err = -ENOEXEC;
+	if (!err) {
+		file = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		err = file == MAP_FAILED ? -errno : 0;
+	}
+	if (!err) {
+		c->file = file;
+		c->size = (size_t)st.st_size;
+		err = bias_of(elf, m, &bias);
+	}
+	if (!err)
+		err = read_code(elf, bias, c);
+	if (elf) {
+		elf_end(elf);
+		close(fd);
+	}
+	if (err) {
+		elf_code_close(c);
+		return err;
+	}
+	*out = c;
+	return 0;
+}
+
+int elf_code_read(void *code, uint64_t addr, void *buf, size_t len)
+{
+	const struct elf_code *c = code;
+	int i;
+
+	for (i = 0; i < c->nsegs; i++)
+		if (addr >= c->seg[i].start && addr < c->seg[i].end && len <= c->seg[i].end - addr) {
+			memcpy(buf, c->file + c->seg[i].offset + (addr - c->seg[i].start), len);
+			return 0;
+		}
+	return -EFAULT;
+}
+
+void elf_code_close(struct elf_code *c)
+{
+	if (!c)
+		return;
+	if (c->file)
+		munmap((void *)c->file, c->size);
+	free(c->starts);
+	free(c);
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 #ifndef LOOPSTALL_ELF_SYMBOLS_H
 #define LOOPSTALL_ELF_SYMBOLS_H
+#include <libelf.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -13,5 +14,37 @@
  * define names[i]. 0, or -errno when the file cannot be read.
  */
 int elf_symbol_addresses(pid_t pid, const struct proc_mapping *m, const char *const *names, uint64_t *addrs, int n);
+
+/*
+ * The binary search table of .eh_frame_hdr (PT_GNU_EH_FRAME), which every
+ * linked binary keeps for unwinding: *count {start, FDE} pairs of int32
+ * (8 bytes, unaligned), one per function, sorted by start, each relative to
+ * *base (a file address). Only the encoding linkers write (datarel sdata4
+ * pairs, udata4 count): NULL otherwise.
+ */
+const uint8_t *elf_function_table(Elf *elf, uint64_t *base, uint32_t *count);
+/* Where function i of that table starts, relative to its base. */
+int32_t elf_function_table_start(const uint8_t *table, uint32_t i);
+
+/*
+ * A mapped file's code as the file holds it, at run-time addresses: the
+ * starts of its functions (from that table) and its executable segments,
+ * read by elf_code_read (a mem_reader's read: no copy from the process).
+ */
+struct elf_code {
+	uint64_t *starts; /* sorted */
+	int nstarts;
+	const uint8_t *file; /* mapped */
+	size_t size;
+	int nsegs;
+	struct {
+		uint64_t start, end, offset; /* run-time addresses, where start lies in the file */
+	} seg[8];
+};
+
+/* Opens the file mapped as m: 0 and *out, or -errno (-ENOENT: no table of function starts). */
+int elf_code_open(pid_t pid, const struct proc_mapping *m, struct elf_code **out);
+int elf_code_read(void *code, uint64_t addr, void *buf, size_t len);
+void elf_code_close(struct elf_code *c);
 
 #endif

@@ -29,6 +29,7 @@
 #include "base/duration.h"
 #include "base/proc.h"
 #include "symbols/demangle.h"
+#include "symbols/elf_symbols.h"
 #include "symbols/shared_elf.h"
 #include "symbols/symbol_index.h"
 #include "symbols/symbolize.h"
@@ -695,54 +696,32 @@ static void put_build_id(Dwfl_Module *mod, struct stall_frame *out)
 }
 
 /*
- * An address without a symbol: the start of its function, from the binary
- * search table of .eh_frame_hdr (PT_GNU_EH_FRAME), which every linked
- * binary keeps for unwinding: one entry per function's FDE, sorted by start.
- * So the samples in one unnamed function of a stripped library count as
- * one. Only the encoding linkers write (datarel sdata4 pairs, udata4 count).
+ * An address without a symbol: the start of its function, from the table
+ * of function starts every linked binary keeps for unwinding. So the
+ * samples in one unnamed function of a stripped library count as one.
  */
 static void function_start(Dwfl_Module *mod, Dwarf_Addr addr, struct cached_symbol *e)
 {
 	Dwarf_Addr bias;
 	Elf *elf = dwfl_module_getelf(mod, &bias);
-	const unsigned char *hdr = NULL;
-	GElf_Addr hdr_vaddr = 0;
-	size_t nphdr, i, hdr_len = 0;
+	const uint8_t *table;
+	uint64_t base;
 	uint32_t count;
 	int64_t lo, hi, want;
 
-	if (!elf || elf_getphdrnum(elf, &nphdr))
+	table = elf ? elf_function_table(elf, &base, &count) : NULL;
+	if (!table)
 		return;
-	for (i = 0; i < nphdr && !hdr; i++) {
-		GElf_Phdr ph;
-		Elf_Data *d;
-
-		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_GNU_EH_FRAME)
-			continue;
-		d = elf_getdata_rawchunk(elf, (int64_t)ph.p_offset, ph.p_filesz, ELF_T_BYTE);
-		if (d && d->d_buf) {
-			hdr = d->d_buf;
-			hdr_len = d->d_size;
-			hdr_vaddr = ph.p_vaddr;
-		}
-	}
-	/* version 1, eh_frame_ptr (4 bytes), fde_count udata4, table datarel|sdata4 */
-	if (!hdr || hdr_len < 12 || hdr[0] != 1 || hdr[2] != 0x03 || hdr[3] != 0x3b)
-		return;
-	memcpy(&count, hdr + 8, 4);
-	if (count == 0 || count > (hdr_len - 12) / 8)
-		return;
-	want = (int64_t)(addr - bias) - (int64_t)hdr_vaddr;
+	want = (int64_t)(addr - bias) - (int64_t)base;
 	lo = 0;
 	hi = (int64_t)count - 1;
 	while (lo <= hi) { /* the last entry that starts at or before want */
 		int64_t mid = (lo + hi) / 2;
-		int32_t at;
+		int32_t at = elf_function_table_start(table, (uint32_t)mid);
 
-		memcpy(&at, hdr + 12 + mid * 8, 4);
 		if (at <= want) {
 			e->in_function = true;
-			e->function_at = hdr_vaddr + (int64_t)at;
+			e->function_at = base + (int64_t)at;
 			lo = mid + 1;
 		} else {
 			hi = mid - 1;

@@ -4,7 +4,9 @@ os.read        a pipe with nothing in it yet
 os.write       a pipe that is full
 recv, recvfrom, recvfrom_into, recvmsg    a UDP socket nothing was sent to yet
 lock.acquire   a threading.Lock another thread holds, right after a 70 ms time.sleep
-io.BufferedReader.read, io.TextIOWrapper.readline    a pipe opened as a file, nothing in it yet
+io.BufferedReader.read, io.TextIOWrapper.readline, io.TextIOWrapper.read, input
+               a pipe opened as a file (as sys.stdin for input), nothing in it yet
+io.TextIOWrapper.write    a text file on a pipe that is full, written more than its buffer holds
 sqlite3.Connection.commit    a write another connection's open read keeps from committing
 """
 import asyncio
@@ -41,11 +43,16 @@ def blocking_call():
         held.wait()
         time.sleep(0.07)  # a finished call, longer than the wait so far when the stall begins
         lock.acquire()
-    elif MODE in ("io.BufferedReader.read", "io.TextIOWrapper.readline"):
+    elif MODE in ("io.BufferedReader.read", "io.TextIOWrapper.readline", "io.TextIOWrapper.read", "input"):
         r, w = os.pipe()
         later(lambda: os.write(w, b"x\n"))
         if MODE == "io.BufferedReader.read":
             os.fdopen(r, "rb").read(1)
+        elif MODE == "io.TextIOWrapper.read":
+            os.fdopen(r, "r").read(1)
+        elif MODE == "input":
+            sys.stdin = os.fdopen(r, "r")
+            input()
         else:
             os.fdopen(r, "r").readline()
     elif MODE == "sqlite3.Connection.commit":
@@ -58,7 +65,7 @@ def blocking_call():
         conn.execute("INSERT INTO t VALUES (1)")
         later(lambda: reader.execute("COMMIT"))
         conn.commit()  # waits in sqlite's busy handler for the reader to finish
-    elif MODE == "os.write":
+    elif MODE in ("os.write", "io.TextIOWrapper.write"):
         r, w = os.pipe()
         fcntl.fcntl(w, fcntl.F_SETFL, os.O_NONBLOCK)
         try:
@@ -68,7 +75,10 @@ def blocking_call():
             pass
         fcntl.fcntl(w, fcntl.F_SETFL, 0)
         later(lambda: os.read(r, 1 << 20))
-        os.write(w, b"y" * 65536)
+        if MODE == "os.write":
+            os.write(w, b"y" * 65536)
+        else:
+            os.fdopen(w, "w").write("y" * 65536)
     else:
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         s.bind(("127.0.0.1", 0))

@@ -151,11 +151,11 @@ static bool is_interpreter(void *state, const char *module)
 	return j && !j->err && (!module[0] || strcmp(module, "[jit]") == 0);
 }
 
-static int name_native(void *state, const struct stall_frame *f, char *buf, size_t len)
+static int name_native(void *state, const struct stall_frame *f, uint64_t caller, char *buf, size_t len)
 {
 	size_t i;
 
-	(void)state;
+	(void)state, (void)caller;
 	if (strcmp(base_name(f->module), "libjvm.so") != 0)
 		return -ENOENT;
 	for (i = 0; i < sizeof(calls) / sizeof(calls[0]); i++)

@@ -141,11 +141,11 @@ static int name_jit(void *state, pid_t pid, uint64_t addr, char *buf, size_t len
 }
 
 /* V8's entry points of JavaScript APIs (JSON.parse's C++ builtin) by the API's name. */
-static int name_native(void *state, const struct stall_frame *f, char *buf, size_t len)
+static int name_native(void *state, const struct stall_frame *f, uint64_t caller, char *buf, size_t len)
 {
 	const char *api = js_api_of_native(f->function);
 
-	(void)state;
+	(void)state, (void)caller;
 	if (!api)
 		return -ENOENT;
 	snprintf(buf, len, "%s", api);

@@ -30,8 +30,23 @@ bool py_methods_module(const char *path);
 /* Scans the data of pid's Python modules (maps): 0 and *out, or -errno. */
 int py_methods_read(const struct mem_reader *m, const struct proc_maps *maps, struct py_methods **out);
 void py_methods_free(struct py_methods *pm);
-/* The Python name of the C function that starts at entry: 0, or -ENOENT. */
-int py_methods_name(const struct py_methods *pm, const struct mem_reader *m, uint64_t entry, char *buf, size_t len);
+/*
+ * Finds, for the methods read, the functions each jumps to (starts: the
+ * sorted run-time starts of every function of the modules, which bound a
+ * method's code): a method hands its call on to such a function when its
+ * code jumps there (CPython's argument-clinic wrappers tail-jump into
+ * their _impl, compilers the rest), so that function runs the method's
+ * call and is named by it. A function two methods jump to is named by
+ * neither. 0, or -errno.
+ */
+int py_methods_read_tails(struct py_methods *pm, const struct mem_reader *m, const uint64_t *starts, int nstarts);
+/*
+ * The Python name of the C function that starts at entry (0), or of the
+ * method that jumps there (1) unless the frame's caller (its return
+ * address, 0 if unknown) called entry directly; or -ENOENT.
+ */
+int py_methods_name(const struct py_methods *pm, const struct mem_reader *m, uint64_t entry, uint64_t caller,
+		    char *buf, size_t len);
 /* Tables found (tests). */
 int py_methods_count(const struct py_methods *pm);
 

@@ -18,6 +18,7 @@
 #include "runtimes/python/process.h"
 #include "runtimes/python/stack.h"
 #include "runtimes/python/tstate.h"
+#include "symbols/elf_symbols.h"
 
 #define NOT_METHODS 256 /* fewer: a stall's samples pushed misses out, and the maps were read again */
 #define NAMED_C_FUNCTIONS 64
@@ -282,6 +283,28 @@ static bool known_miss(const struct py_process *p, uint64_t entry)
 	return false;
 }
 
+/*
+ * The functions the methods jump to (see py_methods_read_tails), read from
+ * the interpreter's and extensions' files. Without one (a file unread) its
+ * methods only name their own frames.
+ */
+static void read_tails(pid_t pid, const struct proc_maps *maps, struct py_methods *pm)
+{
+	struct elf_code *code;
+	int i, j;
+
+	for (i = 0; i < maps->n; i++) {
+		const char *path = maps->v[i].path;
+
+		for (j = 0; j < i && strcmp(maps->v[j].path, path); j++)
+			;
+		if (j < i || path[0] != '/' || !py_methods_module(path) || elf_code_open(pid, &maps->v[i], &code))
+			continue;
+		py_methods_read_tails(pm, &(struct mem_reader){elf_code_read, code}, code->starts, code->nstarts);
+		elf_code_close(code);
+	}
+}
+
 /* (Re)reads the method tables unless the mappings are as they were. 0, or -ENOENT when nothing changed. */
 static int read_methods(struct py_process *p, const struct mem_reader *mem, uint64_t now)
 {
@@ -298,6 +321,7 @@ static int read_methods(struct py_process *p, const struct mem_reader *mem, uint
 	p->methods_maps = maps->n;
 	note_framework(p, maps); /* imported since */
 	if (py_methods_read(mem, maps, &pm) == 0) {
+		read_tails(p->pid, maps, pm);
 		py_methods_free(p->methods);
 		p->methods = pm;
 		p->n_not_methods = 0; /* new tables: every miss may be a hit now */
@@ -320,34 +344,38 @@ void py_process_warm_methods(struct py_process *p)
  * function is first to be named, and again on a miss once extensions were
  * loaded since (more mappings), at most once a second.
  */
-static int name_c_function(struct py_process *p, const struct mem_reader *mem, uint64_t entry, char *buf, size_t len)
+static int name_c_function(struct py_process *p, const struct mem_reader *mem, uint64_t entry, uint64_t caller,
+			   char *buf, size_t len)
 {
 	struct named_c_function *n = &p->named[(entry >> 4) % NAMED_C_FUNCTIONS];
+	int named;
 
 	if (n->entry == entry) {
 		snprintf(buf, len, "%s", n->name);
 		return 0;
 	}
-	if (!p->methods || py_methods_name(p->methods, mem, entry, buf, len))
+	named = p->methods ? py_methods_name(p->methods, mem, entry, caller, buf, len) : -ENOENT;
+	if (named < 0)
 		return -ENOENT;
-	if (strlen(buf) < sizeof(n->name)) {
+	/* a method's own function; not one it jumps to, named so by its caller */
+	if (named == 0 && strlen(buf) < sizeof(n->name)) {
 		n->entry = entry;
 		memcpy(n->name, buf, strlen(buf) + 1);
 	}
 	return 0;
 }
 
-int py_process_c_function(struct py_process *p, uint64_t entry, char *buf, size_t len)
+int py_process_c_function(struct py_process *p, uint64_t entry, uint64_t caller, char *buf, size_t len)
 {
 	struct mem_reader mem = {mem_read_live, &p->pid};
 	uint64_t now = monotonic_ns();
 
-	if (name_c_function(p, &mem, entry, buf, len) == 0)
+	if (name_c_function(p, &mem, entry, caller, buf, len) == 0)
 		return 0;
 	if (known_miss(p, entry) || (p->methods_read_ns && now - p->methods_read_ns < METHODS_REREAD_NS))
 		return -ENOENT;
 	p->not_methods[p->n_not_methods++ % NOT_METHODS] = entry;
 	if (read_methods(p, &mem, now))
 		return -ENOENT;
-	return name_c_function(p, &mem, entry, buf, len);
+	return name_c_function(p, &mem, entry, caller, buf, len);
 }

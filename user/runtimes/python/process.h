@@ -38,8 +38,12 @@ int py_gil_state(struct py_process *p, bool *locked, pid_t *holder_tid);
 /* Whether a futex at futex_addr is the GIL's (known once py_gil_state() has run). */
 bool py_waits_for_gil(const struct py_process *p, uint64_t futex_addr);
 
-/* The Python name ("time.sleep") of the C function that starts at entry: 0, or -ENOENT. */
-int py_process_c_function(struct py_process *p, uint64_t entry, char *buf, size_t len);
+/*
+ * The Python name ("time.sleep") of the C function that starts at entry,
+ * or of the method that jumped there (caller: where its frame returns to,
+ * 0 if unknown): 0, or -ENOENT.
+ */
+int py_process_c_function(struct py_process *p, uint64_t entry, uint64_t caller, char *buf, size_t len);
 /* Reads the method tables now (3 ms for python3.11), ahead of a first stall. */
 void py_process_warm_methods(struct py_process *p);
 

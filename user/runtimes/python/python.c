@@ -215,11 +215,11 @@ static int thread_name(void *state, pid_t tid, char *buf, size_t len)
 	return py_thread_name(state, tid, buf, len);
 }
 
-static int name_native(void *state, const struct stall_frame *f, char *buf, size_t len)
+static int name_native(void *state, const struct stall_frame *f, uint64_t caller, char *buf, size_t len)
 {
 	if (!py_methods_module(f->module))
 		return -ENOENT; /* libc, libcrypto: no method tables there */
-	return py_process_c_function(state, f->entry, buf, len);
+	return py_process_c_function(state, f->entry, caller, buf, len);
 }
 
 static void warm_names(void *state)
