@@ -329,9 +329,12 @@ def test_node_catastrophic_regex_names_the_function_that_ran_it(procs, loopstall
 
 
 @pytest.mark.parametrize("path,function,via", [("/parse", "loadCatalog", "JSON.parse"),
-                                                ("/wait", "waitForWorker", "Atomics.wait")])
+                                                ("/wait", "waitForWorker", "Atomics.wait"),
+                                                ("/gzip", "compressReport", "zlib.gzipSync"),
+                                                ("/alloc", "makeArena", "Buffer.alloc")])
 def test_node_builtins_in_cpp_are_the_via_of_their_caller(procs, loopstall, tmp_path, path, function, via):
-    """JSON.parse and Atomics.wait run in V8's C++ (no JavaScript frame of theirs): the via is the API."""
+    """The API as code calls it: JSON.parse and Atomics.wait run in V8's C++ (no JavaScript frame of theirs),
+    gzipSync is a wrapper zlib's factory made (named syncBufferWrapper), alloc a static method of Buffer."""
     port = free_port()
     p = procs(["node", f"{APPS}/node_sync.js", str(port), str(tmp_path / "unused")], stdout=subprocess.PIPE,
               text=True)

@@ -38,7 +38,8 @@ static void node20(struct v8_metadata *md)
 		.type_sfi = 262, .type_script = 167, .type_scope_info = 261, .type_bytecode_array = 191,
 		.type_byte_array = 190, .first_nonstring_type = 128, .string_representation_mask = 7,
 		.string_encoding_mask = 8, .one_byte_string_tag = 8, .seq_string_tag = 0, .cons_string_tag = 1,
-		.sliced_string_tag = 3, .thin_string_tag = 5, .scopeinfo_idx_ncontextlocals = 2, .scopeinfo_idx_first_vars = 3, .smi_shift_size = 31, .tagged_size = 8,
+		.sliced_string_tag = 3, .thin_string_tag = 5, .scopeinfo_idx_ncontextlocals = 2, .scopeinfo_idx_first_vars = 3,
+		.context_idx_scope_info = 0, .context_min_slots = 2, .smi_shift_size = 31, .tagged_size = 8,
 	};
 }
 

@@ -36,9 +36,34 @@ START_TEST(builtins_by_their_object)
 }
 END_TEST
 
+START_TEST(node_functions_by_the_api_code_calls)
+{
+	char name[64] = "alloc";
+
+	js_api_qualify_static("node:buffer", name, sizeof(name));
+	ck_assert_str_eq(name, "Buffer.alloc");
+	strcpy(name, "alloc"); /* an application's own alloc */
+	js_api_qualify_static("/app/pool.js", name, sizeof(name));
+	ck_assert_str_eq(name, "alloc");
+	/* zlib's sync wrappers, by the engine class their factory closed over */
+	ck_assert_str_eq(js_api_closure_local("node:zlib", "syncBufferWrapper"), "ctor");
+	ck_assert_ptr_null(js_api_closure_local("node:zlib", "zlibBufferSync"));
+	ck_assert_ptr_null(js_api_closure_local("/app/zlib.js", "syncBufferWrapper"));
+	strcpy(name, "syncBufferWrapper");
+	js_api_name_closure("node:zlib", "Gzip", name, sizeof(name));
+	ck_assert_str_eq(name, "zlib.gzipSync");
+	strcpy(name, "syncBufferWrapper");
+	js_api_name_closure("node:zlib", "BrotliDecompress", name, sizeof(name));
+	ck_assert_str_eq(name, "zlib.brotliDecompressSync");
+	strcpy(name, "syncBufferWrapper"); /* no class name read: left as it is */
+	js_api_name_closure("node:zlib", "", name, sizeof(name));
+	ck_assert_str_eq(name, "syncBufferWrapper");
+}
+END_TEST
+
 int main(void)
 {
-	const TTest *tests[] = {natives_by_the_api_they_enter, builtins_by_their_object};
+	const TTest *tests[] = {natives_by_the_api_they_enter, builtins_by_their_object, node_functions_by_the_api_code_calls};
 
 	return run_tests("js_api", tests, sizeof(tests) / sizeof(tests[0]));
 }

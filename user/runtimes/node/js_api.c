@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -33,6 +34,54 @@ static const struct {
 	{"v8::internal::Runtime_AtomicsWait", "Atomics.wait"},
 	{"v8::internal::Runtime_RegExpExec", "RegExp.prototype.exec"},
 };
+
+/* Node's static methods, which V8 names by the method alone. */
+static const struct {
+	const char *file, *function, *api;
+} statics[] = {
+	{"node:buffer", "alloc", "Buffer.alloc"},
+	{"node:buffer", "allocUnsafe", "Buffer.allocUnsafe"},
+	{"node:buffer", "allocUnsafeSlow", "Buffer.allocUnsafeSlow"},
+	{"node:buffer", "from", "Buffer.from"},
+	{"node:buffer", "concat", "Buffer.concat"},
+	{"node:buffer", "byteLength", "Buffer.byteLength"},
+};
+
+void js_api_qualify_static(const char *file, char *name, size_t len)
+{
+	for (size_t i = 0; i < sizeof(statics) / sizeof(statics[0]); i++)
+		if (strcmp(file, statics[i].file) == 0 && strcmp(name, statics[i].function) == 0) {
+			snprintf(name, len, "%s", statics[i].api);
+			return;
+		}
+}
+
+/*
+ * Node's functions a factory makes, one per API, named by the value the
+ * factory closed over: zlib's sync wrappers by their engine's class.
+ */
+static const struct {
+	const char *file, *function, *local, *format; /* format: of the class name, its first letter lowered */
+} closures[] = {
+	{"node:zlib", "syncBufferWrapper", "ctor", "zlib.%c%sSync"}, /* Gzip: zlib.gzipSync */
+};
+
+const char *js_api_closure_local(const char *file, const char *function)
+{
+	for (size_t i = 0; i < sizeof(closures) / sizeof(closures[0]); i++)
+		if (strcmp(file, closures[i].file) == 0 && strcmp(function, closures[i].function) == 0)
+			return closures[i].local;
+	return NULL;
+}
+
+void js_api_name_closure(const char *file, const char *value, char *name, size_t len)
+{
+	for (size_t i = 0; i < sizeof(closures) / sizeof(closures[0]); i++)
+		if (strcmp(file, closures[i].file) == 0 && strcmp(name, closures[i].function) == 0 && value[0]) {
+			snprintf(name, len, closures[i].format, tolower((unsigned char)value[0]), value + 1);
+			return;
+		}
+}
 
 void js_api_qualify_builtin(char *name, size_t len)
 {

@@ -281,6 +281,63 @@ static void function_facts(const struct v8_metadata *md, const struct mem_reader
 	*start = f.start;
 }
 
+/*
+ * Whether obj is a JSFunction, or one of its kinds next to it in the type
+ * list (class constructors, ...: their range has no metadata): what makes
+ * it a function is the SharedFunctionInfo it points at, *sfi.
+ */
+static bool is_function(const struct v8_metadata *md, const struct mem_reader *heap, uint64_t obj, uint64_t *sfi)
+{
+	int type = instance_type(md, heap, obj);
+
+	return type >= md->type_js_function - 16 && type <= md->type_js_function + 16 &&
+	       !field(heap, obj, md->jsfunction_shared, sfi) && instance_type(md, heap, *sfi) == md->type_sfi;
+}
+
+/*
+ * The value of the local named name that a closure's context (its frame's)
+ * holds, 0 if none: the context's ScopeInfo lists its locals' names (inline
+ * up to SCOPE_MAX_INLINE_LOCALS), slot min_slots + i holds local i.
+ */
+static uint64_t context_local(const struct v8_metadata *md, const struct mem_reader *heap, uint64_t context,
+			      const char *name)
+{
+	uint64_t si, count_v, v;
+	char local[64];
+	int64_t n, i;
+
+	if (md->context_min_slots < 0 || md->context_idx_scope_info < 0 ||
+	    field(heap, context, md->fixed_array_data + md->context_idx_scope_info * md->tagged_size, &si) ||
+	    !is_heap_object(si) || instance_type(md, heap, si) != md->type_scope_info ||
+	    field(heap, si, scope_slot_addr(md, md->scopeinfo_idx_ncontextlocals), &count_v) || !is_smi(count_v))
+		return 0;
+	n = smi_value(md, count_v);
+	for (i = 0; i < n && i < SCOPE_MAX_INLINE_LOCALS; i++) {
+		if (field(heap, si, scope_slot_addr(md, md->scopeinfo_idx_first_vars + i), &v) || !is_string(md, heap, v) ||
+		    read_string(md, heap, v, local, sizeof(local)) < 0 || strcmp(local, name) != 0)
+			continue;
+		if (field(heap, context, md->fixed_array_data + (md->context_min_slots + i) * md->tagged_size, &v))
+			return 0;
+		return is_heap_object(v) ? v : 0;
+	}
+	return 0;
+}
+
+/* A function a factory made for one API, renamed by what its closure holds (a JSFunction: its name). */
+static void name_closure(const struct v8_metadata *md, const struct mem_reader *heap, uint64_t context,
+			 struct stall_frame *out)
+{
+	const char *local = js_api_closure_local(out->file, out->function);
+	uint64_t value, sfi;
+	char cls[64];
+	int64_t start;
+
+	if (!local || !(value = context_local(md, heap, context, local)) || !is_function(md, heap, value, &sfi))
+		return;
+	function_facts(md, heap, sfi, cls, sizeof(cls), &start);
+	js_api_name_closure(out->file, cls, out->function, sizeof(out->function));
+}
+
 /* ---- lines ------------------------------------------------------------ */
 
 /* The script's line_ends when V8 has them: the line (1-based) of pos, 0 if not. */
@@ -467,22 +524,11 @@ int v8_read_frame(const struct v8_metadata *md, const struct mem_reader *stack, 
 {
 	uint64_t marker, function, sfi, script, bytecode, offset;
 	int64_t start;
-	int type;
 
 	/* A typed frame (entry, exit, stub) has a Smi-like marker where a JS frame keeps its context. */
 	if (slot(stack, fp, md->fp_context, &marker) || slot(stack, fp, md->fp_function, &function))
 		return -EFAULT;
-	if (is_smi(marker) || !is_heap_object(function))
-		return -ENOENT;
-	/*
-	 * JSFunction and its kinds next to it in the type list (class
-	 * constructors, ...: their range has no metadata); what makes it a
-	 * function is the SharedFunctionInfo it points at.
-	 */
-	type = instance_type(md, heap, function);
-	if (type < md->type_js_function - 16 || type > md->type_js_function + 16)
-		return -ENOENT;
-	if (field(heap, function, md->jsfunction_shared, &sfi) || instance_type(md, heap, sfi) != md->type_sfi)
+	if (is_smi(marker) || !is_heap_object(function) || !is_function(md, heap, function, &sfi))
 		return -ENOENT;
 	memset(out, 0, sizeof(*out));
 	out->kind = FRAME_JS;
@@ -499,6 +545,8 @@ int v8_read_frame(const struct v8_metadata *md, const struct mem_reader *stack, 
 		if (!field(heap, script, md->script_name, &name))
 			read_string(md, heap, name, out->file, sizeof(out->file));
 	}
+	js_api_qualify_static(out->file, out->function, sizeof(out->function));
+	name_closure(md, heap, marker, out);
 	/* Run by the interpreter: the frame says which bytecode. */
 	if (!slot(stack, fp, md->fp_bytecode_array, &bytecode) && !slot(stack, fp, md->fp_bytecode_offset, &offset) &&
 	    is_smi(offset) && instance_type(md, heap, bytecode) == md->type_bytecode_array) {

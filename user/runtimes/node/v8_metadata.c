@@ -8,11 +8,13 @@
 
 #include "runtimes/node/v8_metadata.h"
 
-#define FIELD(name, member) {"v8dbg_" name, offsetof(struct v8_metadata, member)}
+#define FIELD(name, member)    {"v8dbg_" name, offsetof(struct v8_metadata, member), false}
+#define OPTIONAL(name, member) {"v8dbg_" name, offsetof(struct v8_metadata, member), true}
 
 static const struct {
 	const char *symbol;
 	size_t at;
+	bool optional; /* -1 when absent: what reads it is left out */
 } fields[] = {
 	FIELD("off_fp_function", fp_function),
 	FIELD("off_fp_context", fp_context),
@@ -52,6 +54,8 @@ static const struct {
 	FIELD("ThinStringTag", thin_string_tag),
 	FIELD("scopeinfo_idx_ncontextlocals", scopeinfo_idx_ncontextlocals),
 	FIELD("scopeinfo_idx_first_vars", scopeinfo_idx_first_vars),
+	OPTIONAL("context_idx_scope_info", context_idx_scope_info),
+	OPTIONAL("context_min_slots", context_min_slots),
 	FIELD("SmiShiftSize", smi_shift_size),
 	FIELD("TaggedSize", tagged_size),
 };
@@ -68,11 +72,16 @@ static int check(const bool *found, struct v8_metadata *md, char *missing, size_
 {
 	size_t i;
 
-	for (i = 0; i < NFIELDS; i++)
-		if (!found[i]) {
-			snprintf(missing, len, "its V8 metadata lacks %s", fields[i].symbol);
-			return -ENOENT;
+	for (i = 0; i < NFIELDS; i++) {
+		if (found[i])
+			continue;
+		if (fields[i].optional) {
+			*slot(md, i) = -1;
+			continue;
 		}
+		snprintf(missing, len, "its V8 metadata lacks %s", fields[i].symbol);
+		return -ENOENT;
+	}
 	if (md->tagged_size != 8 || md->smi_shift_size != 31) {
 		/* Pointer compression (4-byte fields, 31-bit Smis): not read. */
 		snprintf(missing, len, "its V8 compresses pointers (v8dbg_TaggedSize %lld)", (long long)md->tagged_size);

@@ -28,6 +28,7 @@ struct v8_metadata {
 	int64_t first_nonstring_type, string_representation_mask, string_encoding_mask, one_byte_string_tag;
 	int64_t seq_string_tag, cons_string_tag, sliced_string_tag, thin_string_tag;
 	int64_t scopeinfo_idx_ncontextlocals, scopeinfo_idx_first_vars;
+	int64_t context_idx_scope_info, context_min_slots; /* -1 when the V8 lacks them (optional) */
 	int64_t smi_shift_size; /* a Smi is its value << (this + 1) */
 	int64_t tagged_size;
 };
