@@ -6,24 +6,43 @@ import pytest
 from conftest import APPS, PYTHON
 
 # The name code writes: Python re-exports posix as os, _socket.socket as socket.socket, _thread.lock as
-# threading.Lock.
-CALLS = {"os.read": "os.read", "os.write": "os.write", "recv": "socket.socket.recv",
-         "recvfrom": "socket.socket.recvfrom", "recvfrom_into": "socket.socket.recvfrom_into",
-         "recvmsg": "socket.socket.recvmsg", "lock.acquire": "threading.Lock.acquire",
-         "io.BufferedReader.read": "io.BufferedReader.read",
+# threading.Lock; then the syscall the loop waits in and what it waits for.
+PIPE, UDP = ("fd_target", "pipe:["), ("fd_target", "udp 127.0.0.1:")
+CALLS = {"os.read": ("os.read", "read", PIPE), "os.write": ("os.write", "write", PIPE),
+         "recv": ("socket.socket.recv", "recvfrom", UDP), "recvfrom": ("socket.socket.recvfrom", "recvfrom", UDP),
+         "recvfrom_into": ("socket.socket.recvfrom_into", "recvfrom", UDP),
+         "recvmsg": ("socket.socket.recvmsg", "recvmsg", UDP),
+         "lock.acquire": ("threading.Lock.acquire", "futex", ("holder", "blocking_call.<locals>.hold")),
+         "io.BufferedReader.read": ("io.BufferedReader.read", "read", PIPE),
          # each of these hands its call on to another C function by a jump: so its own is no frame
-         "io.TextIOWrapper.readline": "io.TextIOWrapper.readline", "io.TextIOWrapper.read": "io.TextIOWrapper.read",
-         "io.TextIOWrapper.write": "io.TextIOWrapper.write", "input": "input",
-         "sqlite3.Connection.commit": "sqlite3.Connection.commit"}
+         "io.TextIOWrapper.readline": ("io.TextIOWrapper.readline", "read", PIPE),
+         "io.TextIOWrapper.read": ("io.TextIOWrapper.read", "read", PIPE),
+         "io.TextIOWrapper.write": ("io.TextIOWrapper.write", "write", PIPE), "input": ("input", "read", PIPE),
+         # sqlite's busy handler sleeps between tries: the database file and who holds its lock
+         "sqlite3.Connection.commit": ("sqlite3.Connection.commit", "clock_nanosleep", ("path", "app.db"))}
+
+
+def waits_for(record, what):
+    """Whether the record names what the loop waits for: an fd's target, a lock's holder, a locked file."""
+    key, want = what
+    waited = record.get("waited_for", {})
+    if key == "fd_target":
+        return record.get("fd_target", "").startswith(want)
+    if key == "holder":
+        return any(t.get("frame", {}).get("function") == want for t in waited.get("threads", []))
+    return waited.get("path", "").endswith(want) and waited.get("lock_holder", {}).get("pid") == record["pid"]
 
 
 @pytest.mark.parametrize("mode", sorted(CALLS))
 def test_blocking_call_is_the_via(loopstall, mode):
+    via, syscall, what = CALLS[mode]
     ls = loopstall(["--", PYTHON, os.path.join(APPS, "one_blocking_call.py"), mode])
     _, begin = ls.wait_for(lambda r: r["event"] == "stall" and r["phase"] == "begin", timeout=15)
     assert begin["culprit"]["function"] == "blocking_call", begin["culprit"]
     # The C function the code called, though its name holds the syscall's (read, recvfrom): no libc wrapper.
-    assert begin["via"]["function"] == CALLS[mode], begin.get("via")
+    assert begin["via"]["function"] == via, begin.get("via")
+    assert begin["syscall"] == syscall and begin["cause"] == ("lock" if syscall == "futex" else "syscall"), begin
+    assert waits_for(begin, what), begin
 
 
 def test_begin_record_is_what_the_loop_waits_for_now(loopstall):
