@@ -109,7 +109,13 @@ def test_node_spinning_before_attach_is_reported(procs, loopstall):
     time.sleep(1)
     ls = loopstall(["-p", str(node.pid)])
     ls.wait_ready()
-    _, begin = begin_of(ls)
+    try:
+        _, begin = begin_of(ls)
+    except AssertionError as e:  # rare here: say whether node still spun (its state, CPU ticks, syscall)
+        with open(f"/proc/{node.pid}/task/{node.pid}/stat") as st, \
+                open(f"/proc/{node.pid}/task/{node.pid}/syscall") as sc:
+            raise AssertionError(f"{e}; node's main thread now: {st.read().rsplit(')', 1)[1].split()[:13]}, "
+                                 f"syscall {sc.read().split()[:1]}") from None
     assert begin["tid"] == node.pid and begin["found_by"].startswith("node: "), begin
     # On the CPU since before loopstall: its share of the stall is CPU, or a CPU it waited for.
     assert begin["cause"] in ("cpu", "runqueue"), begin
