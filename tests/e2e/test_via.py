@@ -18,6 +18,8 @@ CALLS = {"os.read": ("os.read", "read", PIPE), "os.write": ("os.write", "write",
          "io.TextIOWrapper.readline": ("io.TextIOWrapper.readline", "read", PIPE),
          "io.TextIOWrapper.read": ("io.TextIOWrapper.read", "read", PIPE),
          "io.TextIOWrapper.write": ("io.TextIOWrapper.write", "write", PIPE), "input": ("input", "read", PIPE),
+         "os.sendfile": ("os.sendfile", "sendfile", ("fd_target", "unix ")),
+         "socket.connect": ("socket.socket.connect", "connect", ("fd_target", "tcp 127.0.0.1:")),
          # sqlite's busy handler sleeps between tries: the database file and who holds its lock
          "sqlite3.Connection.commit": ("sqlite3.Connection.commit", "clock_nanosleep", ("path", "app.db"))}
 

@@ -9,7 +9,10 @@ static const char *const names[] = {
 #include "syscall_table.h"
 };
 
-/* Calls whose first argument is the file descriptor they block on. */
+/*
+ * Calls whose first argument is the file descriptor they block on:
+ * sendfile's too, its out_fd (a slow peer's socket; in_fd is a file).
+ */
 static const char *const fd_first[] = {
 	"read",	     "write",		"pread64",	   "pwrite64",	"readv",     "writev",	"preadv",   "pwritev",
 	"preadv2",   "pwritev2",	"recvfrom",	   "sendto",	"recvmsg",   "sendmsg", "recvmmsg", "sendmmsg",
@@ -32,9 +35,6 @@ int syscall_fd_arg(int nr)
 
 	if (!name)
 		return -1;
-	/* sendfile(out_fd, in_fd, ...) blocks on in_fd when reading a file. */
-	if (strcmp(name, "sendfile") == 0)
-		return 1;
 	for (i = 0; i < sizeof(fd_first) / sizeof(fd_first[0]); i++)
 		if (strcmp(name, fd_first[i]) == 0)
 			return 0;

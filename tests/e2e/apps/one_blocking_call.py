@@ -8,6 +8,8 @@ io.BufferedReader.read, io.TextIOWrapper.readline, io.TextIOWrapper.read, input
                a pipe opened as a file (as sys.stdin for input), nothing in it yet
 io.TextIOWrapper.write    a text file on a pipe that is full, written more than its buffer holds
 sqlite3.Connection.commit    a write another connection's open read keeps from committing
+os.sendfile    a file sent to a UNIX socket whose peer reads nothing yet, its buffer full
+socket.connect    a TCP listener whose accept queue is full: the SYN is dropped and sent again after 1 s
 """
 import asyncio
 import fcntl
@@ -65,6 +67,26 @@ def blocking_call():
         conn.execute("INSERT INTO t VALUES (1)")
         later(lambda: reader.execute("COMMIT"))
         conn.commit()  # waits in sqlite's busy handler for the reader to finish
+    elif MODE == "os.sendfile":
+        a, b = socket.socketpair()
+        a.setblocking(False)
+        try:
+            while True:
+                a.send(b"x" * 65536)
+        except BlockingIOError:
+            pass
+        a.setblocking(True)
+        later(lambda: [b.recv(1 << 20) for _ in range(64)])
+        with tempfile.TemporaryFile() as f:
+            f.write(b"y" * 65536)
+            f.flush()
+            os.sendfile(a.fileno(), f.fileno(), 0, 65536)
+    elif MODE == "socket.connect":
+        listener = socket.create_server(("127.0.0.1", 0), backlog=0)  # one connection queued at most
+        queued = socket.create_connection(listener.getsockname())
+        later(listener.accept)
+        socket.socket().connect(listener.getsockname())
+        queued.close()
     elif MODE in ("os.write", "io.TextIOWrapper.write"):
         r, w = os.pipe()
         fcntl.fcntl(w, fcntl.F_SETFL, os.O_NONBLOCK)
