@@ -4,7 +4,6 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -156,8 +155,10 @@ int32_t elf_function_table_start(const uint8_t *table, uint32_t i)
 	return at;
 }
 
-/* The function starts and executable segments of elf, loaded with bias, into c. */
-static int read_code(Elf *elf, uint64_t bias, struct elf_code *c)
+#define CODE_WINDOW (256u << 10) /* of code read at once */
+
+/* The function starts and executable segments of elf (size bytes), loaded with bias, into c. */
+static int read_code(Elf *elf, uint64_t size, uint64_t bias, struct elf_code *c)
 {
 	const uint8_t *table;
 	uint64_t base;
@@ -171,14 +172,15 @@ static int read_code(Elf *elf, uint64_t bias, struct elf_code *c)
 		GElf_Phdr ph;
 
 		if (!gelf_getphdr(elf, (int)k, &ph) || ph.p_type != PT_LOAD || !(ph.p_flags & PF_X) ||
-		    ph.p_offset > c->size || ph.p_filesz > c->size - ph.p_offset)
+		    ph.p_offset > size || ph.p_filesz > size - ph.p_offset)
 			continue;
 		c->seg[c->nsegs].start = ph.p_vaddr + bias;
 		c->seg[c->nsegs].end = ph.p_vaddr + bias + ph.p_filesz;
 		c->seg[c->nsegs++].offset = ph.p_offset;
 	}
 	c->starts = malloc(count * sizeof(c->starts[0]));
-	if (!c->starts)
+	c->window = malloc(CODE_WINDOW);
+	if (!c->starts || !c->window)
 		return -ENOMEM;
 	for (i = 0; i < count; i++)
 		c->starts[i] = base + (int64_t)elf_function_table_start(table, i) + bias;
@@ -191,30 +193,21 @@ int elf_code_open(pid_t pid, const struct proc_mapping *m, struct elf_code **out
 	struct elf_code *c = calloc(1, sizeof(*c));
 	struct stat st;
 	uint64_t bias;
-	Elf *elf = NULL;
-	void *file;
-	int fd, err;
+	Elf *elf;
+	int err;
 
 	if (!c)
 		return -ENOMEM;
-	err = open_elf(pid, m, &elf, &fd);
-	if (!err && (fstat(fd, &st) || st.st_size <= 0))
-		err = -ENOEXEC;
-	if (!err) {
-		file = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-		err = file == MAP_FAILED ? -errno : 0;
+	err = open_elf(pid, m, &elf, &c->fd);
+	if (err) {
+		c->fd = -1;
+		elf_code_close(c);
+		return err;
 	}
-	if (!err) {
-		c->file = file;
-		c->size = (size_t)st.st_size;
-		err = bias_of(elf, m, &bias);
-	}
+	err = fstat(c->fd, &st) || st.st_size <= 0 ? -ENOEXEC : bias_of(elf, m, &bias);
 	if (!err)
-		err = read_code(elf, bias, c);
-	if (elf) {
-		elf_end(elf);
-		close(fd);
-	}
+		err = read_code(elf, (uint64_t)st.st_size, bias, c);
+	elf_end(elf);
 	if (err) {
 		elf_code_close(c);
 		return err;
@@ -225,14 +218,26 @@ int elf_code_open(pid_t pid, const struct proc_mapping *m, struct elf_code **out
 
 int elf_code_read(void *code, uint64_t addr, void *buf, size_t len)
 {
-	const struct elf_code *c = code;
+	struct elf_code *c = code;
+	uint64_t want;
 	int i;
 
-	for (i = 0; i < c->nsegs; i++)
-		if (addr >= c->seg[i].start && addr < c->seg[i].end && len <= c->seg[i].end - addr) {
-			memcpy(buf, c->file + c->seg[i].offset + (addr - c->seg[i].start), len);
-			return 0;
-		}
+	if (addr >= c->window_at && len <= c->window_len && addr - c->window_at <= c->window_len - len) {
+		memcpy(buf, c->window + (addr - c->window_at), len);
+		return 0;
+	}
+	for (i = 0; i < c->nsegs; i++) {
+		if (addr < c->seg[i].start || addr >= c->seg[i].end || len > c->seg[i].end - addr || len > CODE_WINDOW)
+			continue;
+		want = c->seg[i].end - addr < CODE_WINDOW ? c->seg[i].end - addr : CODE_WINDOW;
+		c->window_len = 0;
+		if (pread(c->fd, c->window, want, (off_t)(c->seg[i].offset + (addr - c->seg[i].start))) != (ssize_t)want)
+			return -EIO;
+		c->window_at = addr;
+		c->window_len = want;
+		memcpy(buf, c->window, len);
+		return 0;
+	}
 	return -EFAULT;
 }
 
@@ -240,8 +245,9 @@ void elf_code_close(struct elf_code *c)
 {
 	if (!c)
 		return;
-	if (c->file)
-		munmap((void *)c->file, c->size);
+	if (c->fd >= 0)
+		close(c->fd);
+	free(c->window);
 	free(c->starts);
 	free(c);
 }

@@ -29,17 +29,20 @@ int32_t elf_function_table_start(const uint8_t *table, uint32_t i);
 /*
  * A mapped file's code as the file holds it, at run-time addresses: the
  * starts of its functions (from that table) and its executable segments,
- * read by elf_code_read (a mem_reader's read: no copy from the process).
+ * read by elf_code_read (a mem_reader's read: none from the process) with
+ * pread through a window, fastest in ascending order (a copy, not a map,
+ * so a file truncated meanwhile cannot fault its reader).
  */
 struct elf_code {
 	uint64_t *starts; /* sorted */
 	int nstarts;
-	const uint8_t *file; /* mapped */
-	size_t size;
+	int fd;
 	int nsegs;
 	struct {
-		uint64_t start, end, offset; /* run-time addresses, where start lies in the file */
+		uint64_t start, end, offset; /* run-time addresses; where start lies in the file */
 	} seg[8];
+	uint8_t *window;
+	uint64_t window_at, window_len; /* a run-time address and the bytes from there in window */
 };
 
 /* Opens the file mapped as m: 0 and *out, or -errno (-ENOENT: no table of function starts). */

@@ -312,7 +312,9 @@ static uint64_t context_local(const struct v8_metadata *md, const struct mem_rea
 	    field(heap, si, scope_slot_addr(md, md->scopeinfo_idx_ncontextlocals), &count_v) || !is_smi(count_v))
 		return 0;
 	n = smi_value(md, count_v);
-	for (i = 0; i < n && i < SCOPE_MAX_INLINE_LOCALS; i++) {
+	if (n > SCOPE_MAX_INLINE_LOCALS)
+		return 0; /* the names are in a hash table then */
+	for (i = 0; i < n; i++) {
 		if (field(heap, si, scope_slot_addr(md, md->scopeinfo_idx_first_vars + i), &v) || !is_string(md, heap, v) ||
 		    read_string(md, heap, v, local, sizeof(local)) < 0 || strcmp(local, name) != 0)
 			continue;
