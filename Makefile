@@ -103,7 +103,7 @@ e2e: deps $(BUILD)/loopstall
 # clang from the sources it exercises, with ASan and UBSan.
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-D_GNU_SOURCE -Iuser -Ibpf -I$(BUILD)
-FUZZERS := perf_map proc_maps python proc_files cli escape v8 jvm methods record container
+FUZZERS := perf_map proc_maps python proc_files cli escape v8 jvm methods record container elf
 fuzz_perf_map_SRCS := user/symbols/perf_map.c user/symbols/jit_map.c user/base/proc.c user/base/duration.c
 fuzz_proc_maps_SRCS := user/base/proc.c
 fuzz_python_SRCS := user/base/target_memory.c $(addprefix user/runtimes/python/,layouts.c strings.c lines.c tstate.c task.c gil.c stack.c request.c thread_name.c objects.c code_cache.c)
@@ -115,6 +115,8 @@ fuzz_v8_SRCS := user/base/target_memory.c user/runtimes/node/v8_frames.c user/ru
 fuzz_jvm_SRCS := user/base/target_memory.c user/runtimes/jvm/vmstructs.c user/runtimes/jvm/java_frames.c
 fuzz_methods_SRCS := user/base/target_memory.c user/base/proc.c user/symbols/elf_symbols.c $(addprefix user/runtimes/python/,methods.c elf.c)
 fuzz_methods_LIBS := -lelf
+fuzz_elf_SRCS := user/symbols/elf_symbols.c user/base/proc.c
+fuzz_elf_LIBS := -lelf
 fuzz_record_SRCS := $(addprefix user/record/,record_read.c hint.c culprit.c stall_record.c) user/base/json_scan.c \
 	$(addprefix user/base/,syscalls.c proc.c escape.c duration.c) $(addprefix user/report/,culprits.c stack_export.c)
 fuzz_record_LIBS := -ljansson

@@ -16,6 +16,7 @@ for name in "$@"; do
 	python) seeds+=(tests/fixtures/python) ;;
 	proc_maps) seeds+=(tests/fixtures/unwind) ;;
 	record) seeds+=(tests/fixtures/records) ;;
+	elf) mkdir -p build/fuzz/seed-elf && cp /bin/true build/fuzz/seed-elf/ && seeds+=(build/fuzz/seed-elf) ;;
 	esac
 	echo "== fuzz $name (${seconds}s)"
 	if ! build/fuzz/fuzz_"$name" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
