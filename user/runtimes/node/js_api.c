@@ -60,27 +60,33 @@ void js_api_qualify_static(const char *file, char *name, size_t len)
  * Node's functions a factory makes, one per API, named by the value the
  * factory closed over: zlib's sync wrappers by their engine's class.
  */
-static const struct {
+static const struct closure {
 	const char *file, *function, *local, *format; /* format: of the class name, its first letter lowered */
 } closures[] = {
 	{"node:zlib", "syncBufferWrapper", "ctor", "zlib.%c%sSync"}, /* Gzip: zlib.gzipSync */
 };
 
-const char *js_api_closure_local(const char *file, const char *function)
+static const struct closure *closure_of(const char *file, const char *function)
 {
 	for (size_t i = 0; i < sizeof(closures) / sizeof(closures[0]); i++)
 		if (strcmp(file, closures[i].file) == 0 && strcmp(function, closures[i].function) == 0)
-			return closures[i].local;
+			return &closures[i];
 	return NULL;
+}
+
+const char *js_api_closure_local(const char *file, const char *function)
+{
+	const struct closure *c = closure_of(file, function);
+
+	return c ? c->local : NULL;
 }
 
 void js_api_name_closure(const char *file, const char *value, char *name, size_t len)
 {
-	for (size_t i = 0; i < sizeof(closures) / sizeof(closures[0]); i++)
-		if (strcmp(file, closures[i].file) == 0 && strcmp(name, closures[i].function) == 0 && value[0]) {
-			snprintf(name, len, closures[i].format, tolower((unsigned char)value[0]), value + 1);
-			return;
-		}
+	const struct closure *c = closure_of(file, name);
+
+	if (c && value[0])
+		snprintf(name, len, c->format, tolower((unsigned char)value[0]), value + 1);
 }
 
 void js_api_qualify_builtin(char *name, size_t len)
